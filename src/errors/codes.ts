@@ -48,7 +48,7 @@ export const ERROR_CODES = {
   templateInvalid: { code: 40043, http: 400, message: 'invalid request: could not parse template' },
   templateDisallowedFunction: { code: 40044, http: 400, message: 'invalid request: template contains disallowed function (call, define or template)' },
   templateExecutionFailed: { code: 40045, http: 400, message: 'invalid request: template execution failed' },
-  headersTooLarge: { code: 40047, http: 400, message: 'invalid request: request headers too large' },
+  headersTooLarge: { code: 43101, http: 431, message: 'request header fields too large' },
   unauthorized: { code: 40101, http: 401, message: 'unauthorized', link: 'https://ntfy.sh/docs/publish/#authentication' },
   forbidden: { code: 40301, http: 403, message: 'forbidden', link: 'https://ntfy.sh/docs/publish/#authentication' },
   notFound: { code: 40401, http: 404, message: 'page not found' },

@@ -10,7 +10,7 @@ export interface ErrorBody {
 
 /** The one error type Herald throws. The HTTP edge turns it into {@link ErrorBody}. */
 export class HeraldError extends Error {
-  readonly name = 'HeraldError';
+  override readonly name = 'HeraldError';
   readonly errorName: ErrorName;
   readonly code: number;
   readonly http: number;

@@ -1,0 +1,55 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AttachmentStore } from '../../ports/attachment-store.js';
+
+const ID = /^[A-Za-z0-9]{1,64}$/;
+
+/** Attachments as files named by message id in one directory. Writes go to a temp name first. */
+export async function createFileAttachmentStore(dir: string): Promise<AttachmentStore> {
+  await mkdir(dir, { recursive: true });
+  // Sizes are summed once at start, then kept up to date, so limit checks cost no disk scan.
+  let total = 0;
+  const sizes = new Map<string, number>();
+  for (const name of await readdir(dir)) {
+    if (!ID.test(name)) continue;
+    const size = (await stat(join(dir, name))).size;
+    sizes.set(name, size);
+    total += size;
+  }
+  const pathOf = (id: string): string => {
+    if (!ID.test(id)) throw new Error(`invalid attachment id ${JSON.stringify(id)}`);
+    return join(dir, id);
+  };
+
+  return {
+    async put(id, body) {
+      const path = pathOf(id);
+      const tmp = `${path}.tmp`;
+      await writeFile(tmp, body);
+      await rename(tmp, path);
+      total += body.length - (sizes.get(id) ?? 0);
+      sizes.set(id, body.length);
+    },
+    async open(id) {
+      if (!ID.test(id)) return undefined;
+      try {
+        const info = await stat(pathOf(id));
+        return { stream: createReadStream(pathOf(id)), size: info.size };
+      } catch {
+        return undefined;
+      }
+    },
+    async remove(ids) {
+      for (const id of ids) {
+        if (!ID.test(id)) continue;
+        await rm(pathOf(id), { force: true });
+        total -= sizes.get(id) ?? 0;
+        sizes.delete(id);
+      }
+    },
+    async totalSize() {
+      return total;
+    },
+  };
+}

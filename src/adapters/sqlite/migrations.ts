@@ -1,0 +1,52 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/** Versioned migrations of the message cache, applied in name order at start. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_messages': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('messages')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('mid', 'text', (c) => c.notNull().unique())
+        .addColumn('time', 'integer', (c) => c.notNull())
+        .addColumn('expires', 'integer', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('click', 'text', (c) => c.notNull())
+        .addColumn('icon', 'text', (c) => c.notNull())
+        .addColumn('actions', 'text', (c) => c.notNull())
+        .addColumn('attachment_name', 'text', (c) => c.notNull())
+        .addColumn('attachment_type', 'text', (c) => c.notNull())
+        .addColumn('attachment_size', 'integer', (c) => c.notNull())
+        .addColumn('attachment_expires', 'integer', (c) => c.notNull())
+        .addColumn('attachment_url', 'text', (c) => c.notNull())
+        .addColumn('attachment_deleted', 'integer', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('encoding', 'text', (c) => c.notNull())
+        .addColumn('sender', 'text', (c) => c.notNull())
+        .addColumn('user', 'text', (c) => c.notNull())
+        .addColumn('published', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('idx_messages_topic_seq').on('messages').columns(['topic', 'seq']).execute();
+      await db.schema.createIndex('idx_messages_time').on('messages').column('time').execute();
+      await db.schema.createIndex('idx_messages_expires').on('messages').column('expires').execute();
+      await db.schema.createIndex('idx_messages_sender').on('messages').column('sender').execute();
+      await db.schema.createIndex('idx_messages_published_time').on('messages').columns(['published', 'time']).execute();
+      await db.schema
+        .createTable('stats')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'integer', (c) => c.notNull())
+        .execute();
+      await sql`INSERT INTO stats (key, value) VALUES ('messages', 0)`.execute(db);
+    },
+  },
+};
+
+export const cacheMigrations: MigrationProvider = {
+  async getMigrations() {
+    return MIGRATIONS;
+  },
+};

@@ -1,0 +1,322 @@
+import { readFileSync } from 'node:fs';
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parseDocument } from 'yaml';
+import { parseHumanDuration, parseSize } from '../util/durations.js';
+import { ConfigError, type ConfigSource, type ConfigViolation } from './config-error.js';
+import { deepFreeze } from './deep-freeze.js';
+import {
+  aliasesOf,
+  formatDuration,
+  formatSize,
+  KEYS_BY_ENV,
+  KEYS_BY_KEBAB,
+  NTFY_KEY_RENAMES,
+  NTFY_ONLY_KEYS,
+  schemaOf,
+  toKebab,
+  type ConfigKeyInfo,
+} from './keys.js';
+import { DEFAULT_CONFIG, type Config, type ConfigKeyName } from './schema.js';
+
+export interface LoadConfigOptions {
+  /** YAML file to read, such as an existing ntfy `server.yml`. Missing or unparseable is an error. */
+  file?: string;
+  /** Where `HERALD_*` variables are read from; `process.env` when omitted. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Command-line values keyed by kebab-case name without dashes (`{ 'listen-http': ':9090' }`).
+   * `undefined` means "not given"; a bare boolean flag is `true`. `config` is skipped, since it
+   * names the file rather than an option.
+   */
+  flags?: Record<string, string | boolean | undefined>;
+}
+
+export interface LoadedConfig {
+  /** Deep-frozen. */
+  config: Config;
+  /** Things that were ignored but deserve the operator's attention, e.g. ntfy-only options. */
+  warnings: string[];
+}
+
+interface Origin {
+  source: ConfigSource;
+  name: string;
+  file?: string;
+}
+
+/** One value for one key, as found in one source. */
+interface Setting {
+  key: ConfigKeyInfo;
+  raw: unknown;
+  origin: Origin;
+  /** Set when the same source already gave this key under another spelling. */
+  duplicateOf?: string;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; expected: string };
+
+const ok = (value: unknown): Outcome => ({ ok: true, value });
+const fail = (expected: string): Outcome => ({ ok: false, expected });
+
+// Variables under our prefix that the CLI and the test helpers read for themselves.
+const ENV_NOT_OPTIONS = new Set(['HERALD_CONFIG', 'HERALD_CONFIG_FILE']);
+const ENV_NOT_OPTIONS_PREFIX = 'HERALD_TEST_';
+
+/**
+ * Builds the configuration from defaults, then the YAML file, then `HERALD_*` environment
+ * variables, then flags, each overriding the one before. Every problem in every source is
+ * collected and thrown together as one {@link ConfigError}.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const problems: ConfigViolation[] = [];
+  const warnings: string[] = [];
+  const settings = [
+    ...(options.file === undefined ? [] : readFile(options.file, problems, warnings)),
+    ...readEnv(options.env ?? process.env, warnings),
+    ...readFlags(options.flags ?? {}, warnings),
+  ];
+
+  const draft = structuredClone(DEFAULT_CONFIG) as Record<ConfigKeyName, unknown>;
+  for (const { key, raw, origin, duplicateOf } of settings) {
+    const outcome =
+      duplicateOf === undefined ? resolve(key, raw) : fail(`'${key.kebab}' to be set once, but '${duplicateOf}' sets it too`);
+    if (outcome.ok) draft[key.name] = outcome.value;
+    else problems.push({ ...origin, value: raw, expected: outcome.expected });
+  }
+  // ntfy adds configured names to its built-in ones: the routes behind them exist regardless.
+  draft.disallowedTopics = [...new Set([...DEFAULT_CONFIG.disallowedTopics, ...(draft.disallowedTopics as string[])])];
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config: deepFreeze(draft as Config), warnings };
+}
+
+function readFile(path: string, problems: ConfigViolation[], warnings: string[]): Setting[] {
+  const fileProblem = (expected: string, value?: unknown) =>
+    problems.push({ source: 'file', name: path, file: path, expected, ...(value === undefined ? {} : { value }) });
+
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    fileProblem(`a readable config file (${(err as Error).message})`);
+    return [];
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    // The first line already says where; the code frame after it would break up the list.
+    for (const error of doc.errors) fileProblem(`valid YAML (${error.message.split('\n')[0].replace(/:$/, '')})`);
+    return [];
+  }
+  for (const warning of doc.warnings) warnings.push(`${path}: ${warning.message}`);
+
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) return [];
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    fileProblem('a YAML mapping of option names to values', data);
+    return [];
+  }
+
+  const settings: Setting[] = [];
+  const seen = new Map<ConfigKeyName, string>();
+  for (const [name, raw] of Object.entries(data)) {
+    // `key:` with nothing after it is how ntfy's sample file leaves an option unset.
+    if (raw === null) continue;
+    const kebab = name.replaceAll('_', '-');
+    const renamed = NTFY_KEY_RENAMES.get(kebab);
+    const key = KEYS_BY_KEBAB.get(renamed === undefined ? kebab : toKebab(renamed));
+    if (key === undefined) {
+      warnings.push(
+        NTFY_ONLY_KEYS.has(kebab)
+          ? `${path}: '${name}' is an ntfy option Herald does not support; ignored`
+          : `${path}: unknown option '${name}'; ignored`,
+      );
+      continue;
+    }
+    const setting: Setting = { key, raw, origin: { source: 'file', name, file: path } };
+    const earlier = seen.get(key.name);
+    if (earlier === undefined) seen.set(key.name, name);
+    else setting.duplicateOf = earlier;
+    settings.push(setting);
+  }
+  return settings;
+}
+
+function readEnv(env: NodeJS.ProcessEnv, warnings: string[]): Setting[] {
+  const settings: Setting[] = [];
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('HERALD_') || raw === undefined) continue;
+    const key = KEYS_BY_ENV.get(name);
+    if (key === undefined) {
+      if (!ENV_NOT_OPTIONS.has(name) && !name.startsWith(ENV_NOT_OPTIONS_PREFIX)) {
+        warnings.push(`unknown environment variable ${name}; ignored`);
+      }
+      continue;
+    }
+    // Compose files often pass `HERALD_X=${X}` through unset; for text and lists empty is a real value.
+    if (raw.trim() === '' && key.kind !== 'string' && key.kind !== 'list') continue;
+    settings.push({ key, raw, origin: { source: 'env', name } });
+  }
+  return settings;
+}
+
+function readFlags(flags: Record<string, string | boolean | undefined>, warnings: string[]): Setting[] {
+  const settings: Setting[] = [];
+  for (const [name, raw] of Object.entries(flags)) {
+    if (raw === undefined || name === 'config') continue;
+    const key = KEYS_BY_KEBAB.get(name);
+    if (key === undefined) {
+      warnings.push(`unknown flag --${name}; ignored`);
+      continue;
+    }
+    settings.push({ key, raw, origin: { source: 'flag', name: `--${name}` } });
+  }
+  return settings;
+}
+
+/** Raw value → stored value, or what was expected instead. */
+function resolve(key: ConfigKeyInfo, raw: unknown): Outcome {
+  const coerced = coerce(key, raw);
+  if (!coerced.ok) return coerced;
+  const refine = REFINERS[key.name];
+  const refined = refine === undefined ? coerced : refine(coerced.value);
+  if (!refined.ok) return refined;
+  const schema = schemaOf(key.name);
+  return Value.Check(schema, refined.value) ? refined : fail(describeBounds(key, schema, refined.value));
+}
+
+function coerce(key: ConfigKeyInfo, raw: unknown): Outcome {
+  switch (key.kind) {
+    case 'string':
+      return typeof raw === 'string' ? ok(raw) : fail('a string');
+    case 'boolean':
+      return toBoolean(raw);
+    case 'integer':
+      return toInteger(raw);
+    case 'duration':
+      return toDuration(raw);
+    case 'size':
+      return toSize(raw);
+    case 'enum':
+      return toEnum(key, raw);
+    case 'list':
+      return toList(raw);
+  }
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+function toBoolean(raw: unknown): Outcome {
+  if (typeof raw === 'boolean') return ok(raw);
+  // YAML 1.1 (ntfy's Go parser) reads yes/no/on/off as booleans; YAML 1.2 leaves them strings.
+  const word = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim().toLowerCase() : undefined;
+  if (word !== undefined && TRUE_WORDS.has(word)) return ok(true);
+  if (word !== undefined && FALSE_WORDS.has(word)) return ok(false);
+  return fail('true or false');
+}
+
+function toInteger(raw: unknown): Outcome {
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? ok(n) : fail('a whole number, 0 or more');
+}
+
+const DURATION_EXAMPLE = 'a duration such as 45s, 1h30m or 3d (a plain number is seconds)';
+
+function toDuration(raw: unknown): Outcome {
+  let ms: number | undefined;
+  if (typeof raw === 'number') ms = raw * 1000;
+  else if (typeof raw === 'string') {
+    const s = raw.trim();
+    ms = /^\d+(\.\d+)?$/.test(s) ? Number(s) * 1000 : parseHumanDuration(s);
+  }
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return fail(DURATION_EXAMPLE);
+  // Go durations can be finer than a millisecond ("500us"); timers cannot.
+  return ok(Math.round(ms));
+}
+
+function toSize(raw: unknown): Outcome {
+  const bytes = typeof raw === 'number' || typeof raw === 'string' ? parseSize(raw) : undefined;
+  return bytes === undefined ? fail('a size such as 4096, 100k, 15M or 5G') : ok(bytes);
+}
+
+function toEnum(key: ConfigKeyInfo, raw: unknown): Outcome {
+  const values = key.values ?? [];
+  const expected = `one of ${values.join(', ')}`;
+  if (typeof raw !== 'string') return fail(expected);
+  const word = raw.trim().toLowerCase();
+  const value = aliasesOf(key.name)[word] ?? word;
+  return values.includes(value) ? ok(value) : fail(expected);
+}
+
+function toList(raw: unknown): Outcome {
+  // ntfy writes host lists as one comma-separated string, so YAML gets both forms.
+  const items = typeof raw === 'string' ? raw.split(',') : raw;
+  if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
+    return fail('a list of strings, or one comma-separated string');
+  }
+  return ok(items.map((item: string) => item.trim()).filter((item) => item !== ''));
+}
+
+/** Per-key checks and normalisation beyond what the kind and the schema express. */
+const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
+  listenHttp: (value) => checkListenAddress(value as string),
+  baseUrl: (value) => checkHttpUrl(value as string),
+  upstreamBaseUrl: (value) => checkHttpUrl(value as string),
+  webRoot: (value) => ok(normalizeWebRoot(value as string)),
+  cacheBatchSize: (value) => ok(value === 0 ? 1 : value),
+};
+
+const LISTEN_ADDRESS = /^(?:\[[0-9A-Za-z:.%]+\]|[0-9A-Za-z.-]*):(\d{1,5})$/;
+
+function checkListenAddress(address: string): Outcome {
+  const port = LISTEN_ADDRESS.exec(address.trim())?.[1];
+  return port !== undefined && Number(port) <= 65535
+    ? ok(address.trim())
+    : fail('[host]:port, e.g. :8080, 127.0.0.1:8080 or [::1]:8080');
+}
+
+function checkHttpUrl(text: string): Outcome {
+  const url = text.trim().replace(/\/+$/, '');
+  if (url === '') return ok('');
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  return protocol === 'http:' || protocol === 'https:'
+    ? ok(url)
+    : fail('an http:// or https:// URL, e.g. https://ntfy.example.com');
+}
+
+function normalizeWebRoot(root: string): string {
+  const trimmed = root.trim();
+  // ntfy's older spellings, still found in existing server.yml files.
+  if (trimmed === 'app') return '/';
+  if (trimmed === 'home') return '/app';
+  if (trimmed === '' || trimmed === 'disable') return 'disable';
+  const path = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+  return path.length > 1 ? path.replace(/\/+$/, '') || '/' : path;
+}
+
+/** Words for the schema's bounds, in the units the user writes. */
+function describeBounds(key: ConfigKeyInfo, schema: TSchema, value: unknown): string {
+  const unit = key.kind === 'duration' ? formatDuration : key.kind === 'size' ? formatSize : String;
+  const render = (n: number) => (n === 0 ? '0' : unit(n));
+  const noun = { duration: 'a duration', size: 'a size', integer: 'a whole number' }[key.kind as string];
+  if (noun !== undefined) {
+    // Coercion already refused negatives, so "at least 0" would only add noise.
+    const bounds: string[] = [];
+    if (typeof schema.exclusiveMinimum === 'number') bounds.push(`above ${render(schema.exclusiveMinimum)}`);
+    if (typeof schema.minimum === 'number' && schema.minimum > 0) bounds.push(`at least ${render(schema.minimum)}`);
+    if (typeof schema.maximum === 'number') bounds.push(`at most ${render(schema.maximum)}`);
+    return `${noun} ${bounds.join(' and ')}`;
+  }
+  if (key.kind === 'list' && typeof schema.items?.pattern === 'string') {
+    return `entries matching ${schema.items.pattern}`;
+  }
+  if (key.kind === 'string' && typeof schema.minLength === 'number') return 'a non-empty string';
+  // Only reached if a schema constraint is added without words here; TypeBox's own are fine.
+  return [...Value.Errors(schema, value)].map((error) => error.message).join('; ');
+}

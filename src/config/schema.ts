@@ -1,0 +1,341 @@
+import { Type, type Static, type TLiteral } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { deepFreeze } from './deep-freeze.js';
+
+/**
+ * How a key is written in YAML, environment and flags, and so how the loader turns it into its
+ * stored form: durations become milliseconds, sizes become bytes, lists come from YAML arrays
+ * or comma-separated strings.
+ */
+export type ConfigKind = 'string' | 'duration' | 'size' | 'integer' | 'boolean' | 'enum' | 'list';
+
+/** Schema annotation read by the loader and by {@link CONFIG_KEYS}; TypeBox ignores it when checking. */
+export const KIND_ANNOTATION = 'x-herald-kind';
+/** Schema annotation: other spellings an enum accepts, mapped to the stored value. */
+export const ALIASES_ANNOTATION = 'x-herald-aliases';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+
+/** ntfy's topic name rule; a reserved name that could never be a topic would be a typo. */
+const TOPIC_NAME = '^[-_A-Za-z0-9]{1,64}$';
+
+function text(defaultValue: string, description: string, options: { minLength?: number } = {}) {
+  return Type.String({ ...options, default: defaultValue, description, [KIND_ANNOTATION]: 'string' });
+}
+
+/** `positive` for intervals a timer runs on, where zero would spin. */
+function duration(defaultMs: number, description: string, options: { positive?: boolean } = {}) {
+  const bound = options.positive ? { exclusiveMinimum: 0 } : { minimum: 0 };
+  return Type.Integer({ ...bound, default: defaultMs, description, [KIND_ANNOTATION]: 'duration' });
+}
+
+function size(defaultBytes: number, description: string, options: { maximum?: number } = {}) {
+  return Type.Integer({ minimum: 0, ...options, default: defaultBytes, description, [KIND_ANNOTATION]: 'size' });
+}
+
+function integer(defaultValue: number, description: string, options: { minimum?: number } = {}) {
+  return Type.Integer({ minimum: 0, ...options, default: defaultValue, description, [KIND_ANNOTATION]: 'integer' });
+}
+
+function flag(defaultValue: boolean, description: string) {
+  return Type.Boolean({ default: defaultValue, description, [KIND_ANNOTATION]: 'boolean' });
+}
+
+/** The default is the first literal unless given. */
+function oneOf<L extends TLiteral<string>[]>(
+  literals: [...L],
+  description: string,
+  options: { default?: L[number]['const']; aliases?: Record<string, L[number]['const']> } = {},
+) {
+  return Type.Union(literals, {
+    default: options.default ?? literals[0].const,
+    description,
+    [KIND_ANNOTATION]: 'enum',
+    [ALIASES_ANNOTATION]: options.aliases ?? {},
+  });
+}
+
+function list(defaultValue: readonly string[], description: string, options: { itemPattern?: string } = {}) {
+  const item = options.itemPattern === undefined ? Type.String() : Type.String({ pattern: options.itemPattern });
+  return Type.Array(item, { default: [...defaultValue], description, [KIND_ANNOTATION]: 'list' });
+}
+
+/**
+ * The whole configuration. Property names are camelCase here; each is also reachable as the
+ * kebab-case YAML key ntfy uses (`listenHttp` ↔ `listen-http`, or `listen_http`), as the
+ * environment variable `HERALD_LISTEN_HTTP` and as the flag `--listen-http`.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    /**
+     * Public URL of this server, without a trailing slash, e.g. `https://ntfy.example.com`.
+     * Needed to build attachment download URLs and the links in e-mails.
+     * @defaultValue `''` (unset)
+     */
+    baseUrl: text('', 'public URL of this server, e.g. https://ntfy.example.com'),
+    /**
+     * Address the HTTP server listens on, as `[host]:port`: `:8080`, `127.0.0.1:8080`, `[::1]:8080`.
+     * @defaultValue `':8080'`
+     */
+    listenHttp: text(':8080', 'HTTP listen address as [host]:port'),
+    /**
+     * SQLite file holding cached messages. An empty string keeps the cache in memory, as ntfy
+     * does when `cache-file` is unset, so it is lost on restart.
+     * @defaultValue `'./data/cache.db'`
+     */
+    cacheFile: text('./data/cache.db', 'SQLite message cache file; empty keeps the cache in memory'),
+    /**
+     * How long messages stay available to `since=` and `poll=1`. Zero disables the cache, and
+     * polls then return nothing. Milliseconds.
+     * @defaultValue 12h
+     */
+    cacheDuration: duration(12 * HOUR, 'how long messages stay in the cache; 0 disables it'),
+    /**
+     * Most messages written to the cache in one group commit. ntfy's `0` ("write synchronously")
+     * is read as 1.
+     * @defaultValue 1000
+     */
+    cacheBatchSize: integer(1000, 'most messages written to the cache in one group commit', { minimum: 1 }),
+    /**
+     * Extra wait before a group commit, to gather more messages into it. Zero commits as soon as
+     * the writer is free. Milliseconds.
+     * @defaultValue 0ms
+     */
+    cacheBatchTimeout: duration(0, 'extra wait before a cache group commit'),
+    /**
+     * SQLite `synchronous` mode of the cache. `full` survives power loss; `normal` is faster and
+     * can lose the last commits on power loss (never on a process crash).
+     * @defaultValue `'full'`
+     */
+    cacheSync: oneOf([Type.Literal('full'), Type.Literal('normal')], 'SQLite synchronous mode of the cache'),
+    /**
+     * Directory attachments are stored in. An empty string disables attachments.
+     * @defaultValue `'./data/attachments'`
+     */
+    attachmentCacheDir: text('./data/attachments', 'attachment directory; empty disables attachments'),
+    /**
+     * Most bytes all stored attachments may take together. Bytes.
+     * @defaultValue 5G
+     */
+    attachmentTotalSizeLimit: size(5 * GIB, 'total size of all stored attachments'),
+    /**
+     * Largest single attachment. Bytes.
+     * @defaultValue 15M
+     */
+    attachmentFileSizeLimit: size(15 * MIB, 'largest single attachment'),
+    /**
+     * How long an uploaded attachment is kept. Milliseconds.
+     * @defaultValue 3h
+     */
+    attachmentExpiryDuration: duration(3 * HOUR, 'how long attachments are kept'),
+    /**
+     * Interval between keepalive events on open subscriptions. The Android app gives up after
+     * 77s of silence, so stay well below that. Milliseconds.
+     * @defaultValue 45s
+     */
+    keepaliveInterval: duration(45 * SECOND, 'interval between keepalive events on subscriptions', { positive: true }),
+    /**
+     * Interval of the housekeeping pass that prunes expired messages and idle topics. Milliseconds.
+     * @defaultValue 1m
+     */
+    managerInterval: duration(MINUTE, 'interval of the pruning and stats pass', { positive: true }),
+    /**
+     * How often scheduled (`delay=`) messages are checked for release. Milliseconds.
+     * @defaultValue 10s
+     */
+    delayedSenderInterval: duration(10 * SECOND, 'how often scheduled messages are released', { positive: true }),
+    /**
+     * Largest message body accepted as a message; bigger bodies become attachments when those
+     * are enabled. ntfy warns above 4K because some clients break, and refuses above 5M. Bytes.
+     * @defaultValue 4096
+     */
+    messageSizeLimit: size(4 * KIB, 'largest message body before it becomes an attachment', { maximum: 5 * MIB }),
+    /**
+     * Furthest into the future a message may be scheduled. Milliseconds.
+     * @defaultValue 3d
+     */
+    messageDelayLimit: duration(3 * DAY, 'longest delay a message may be scheduled for'),
+    /**
+     * Shortest delay a scheduled message may use. Milliseconds.
+     * @defaultValue 10s
+     */
+    messageDelayMin: duration(10 * SECOND, 'shortest delay a message may be scheduled for'),
+    /**
+     * Most topics the server holds at once; creating one more gives 429 42904.
+     * @defaultValue 15000
+     */
+    globalTopicLimit: integer(15000, 'most topics on the server'),
+    /**
+     * Most open subscriptions per visitor; one more gives 429 42903.
+     * @defaultValue 30
+     */
+    visitorSubscriptionLimit: integer(30, 'most open subscriptions per visitor'),
+    /**
+     * Size of each visitor's request token bucket.
+     * @defaultValue 60
+     */
+    visitorRequestLimitBurst: integer(60, 'request bucket size per visitor'),
+    /**
+     * One request token is returned to the bucket per this interval. Milliseconds.
+     * @defaultValue 5s
+     */
+    visitorRequestLimitReplenish: duration(5 * SECOND, 'one request token refilled per this interval', { positive: true }),
+    /**
+     * Hostnames, IP addresses or CIDR ranges exempt from the request limit. Hostnames are
+     * resolved once at startup.
+     * @defaultValue `[]`
+     */
+    visitorRequestLimitExemptHosts: list([], 'hosts, IPs or CIDRs exempt from the request limit'),
+    /**
+     * Messages a visitor may publish per UTC day. Zero derives the limit from the request
+     * bucket: 86400 / replenish seconds, i.e. 17280 with the defaults.
+     * @defaultValue 0
+     */
+    visitorMessageDailyLimit: integer(0, 'messages per visitor per UTC day; 0 derives it from the request limit'),
+    /**
+     * Size of each visitor's e-mail token bucket.
+     * @defaultValue 16
+     */
+    visitorEmailLimitBurst: integer(16, 'e-mail bucket size per visitor'),
+    /**
+     * One e-mail token is returned to the bucket per this interval. Milliseconds.
+     * @defaultValue 1h
+     */
+    visitorEmailLimitReplenish: duration(HOUR, 'one e-mail token refilled per this interval', { positive: true }),
+    /**
+     * Most bytes of attachments one visitor may have stored. Bytes.
+     * @defaultValue 100M
+     */
+    visitorAttachmentTotalSizeLimit: size(100 * MIB, 'stored attachment bytes per visitor'),
+    /**
+     * Attachment bytes one visitor may upload and download per day; over it gives 429 42905. Bytes.
+     * @defaultValue 500M
+     */
+    visitorAttachmentDailyBandwidthLimit: size(500 * MIB, 'attachment traffic per visitor per day'),
+    /**
+     * Lets subscribers (mainly UnifiedPush distributors) have messages counted against their own
+     * limits through `Rate-Topics`; UnifiedPush topics then answer 507 until such a subscriber exists.
+     * @defaultValue false
+     */
+    visitorSubscriberRateLimiting: flag(false, 'count messages against the subscriber that asked for it (UnifiedPush)'),
+    /**
+     * Take the visitor's address from {@link proxyForwardedHeader} instead of the socket. Without
+     * it behind a proxy, every visitor shares the proxy's limits.
+     * @defaultValue false
+     */
+    behindProxy: flag(false, 'take the client address from the forwarded header'),
+    /**
+     * Header holding the client address chain when {@link behindProxy} is on.
+     * @defaultValue `'X-Forwarded-For'`
+     */
+    proxyForwardedHeader: text('X-Forwarded-For', 'header holding the client address when behind a proxy', { minLength: 1 }),
+    /**
+     * Proxy addresses or CIDR ranges to skip when picking the rightmost untrusted address from
+     * the forwarded header. ntfy calls this `proxy-trusted-addresses`; both names are read.
+     * @defaultValue `[]`
+     */
+    proxyTrustedHosts: list([], 'proxy addresses skipped in the forwarded header'),
+    /**
+     * Serve Prometheus metrics at `/metrics`. Unlike ntfy, on by default.
+     * @defaultValue true
+     */
+    enableMetrics: flag(true, 'serve Prometheus metrics at /metrics'),
+    /**
+     * Path the web app is served under, e.g. `/` or `/app`; `disable` turns it off. ntfy's old
+     * spellings are read too: `app` means `/`, `home` means `/app`, and an empty value means `disable`.
+     * @defaultValue `'/'`
+     */
+    webRoot: text('/', "web app path, e.g. / or /app; 'disable' turns it off"),
+    /**
+     * Names that cannot be used as topics because routes use them. As in ntfy, names configured
+     * here are added to the defaults rather than replacing them, since those routes always exist.
+     * @defaultValue `['docs','static','file','app','metrics','account','settings','signup','login','v1']`
+     */
+    disallowedTopics: list(
+      ['docs', 'static', 'file', 'app', 'metrics', 'account', 'settings', 'signup', 'login', 'v1'],
+      'reserved topic names, added to the built-in ones',
+      { itemPattern: TOPIC_NAME },
+    ),
+    /**
+     * Value of `Access-Control-Allow-Origin` on every answer.
+     * @defaultValue `'*'`
+     */
+    accessControlAllowOrigin: text('*', 'Access-Control-Allow-Origin header value'),
+    /**
+     * Least severe log level written. ntfy's `warning` is read as `warn`.
+     * @defaultValue `'info'`
+     */
+    logLevel: oneOf(
+      [Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')],
+      'least severe log level written',
+      { default: 'info', aliases: { warning: 'warn' } },
+    ),
+    /**
+     * `json` writes one pino JSON object per line; `text` is for people reading a terminal.
+     * @defaultValue `'json'`
+     */
+    logFormat: oneOf([Type.Literal('json'), Type.Literal('text')], 'log line format'),
+    /**
+     * Bytes allowed to queue on one subscriber's stream before that subscriber is dropped, so a
+     * slow reader cannot make the server buffer without bound. Bytes.
+     * @defaultValue 1M
+     */
+    subscriberBufferLimit: size(MIB, 'bytes queued on one stream before the subscriber is dropped'),
+    /**
+     * How long a graceful shutdown waits for in-flight work before closing anyway. Milliseconds.
+     * @defaultValue 10s
+     */
+    shutdownTimeout: duration(10 * SECOND, 'how long shutdown waits for in-flight work'),
+    /**
+     * SMTP server (`host:port`) used to send `X-Email` notifications. Empty disables e-mail.
+     * @defaultValue `''`
+     */
+    smtpSenderAddr: text('', 'SMTP server host:port for outgoing e-mail; empty disables it'),
+    /**
+     * Server that receives `poll_request` messages so iOS clients get woken up, normally
+     * `https://ntfy.sh`. Empty disables forwarding.
+     * @defaultValue `''`
+     */
+    upstreamBaseUrl: text('', 'upstream server for iOS poll requests, e.g. https://ntfy.sh'),
+    /**
+     * SQLite file with users, tokens and access rules. Empty turns access control off: everyone
+     * may read and write every topic.
+     * @defaultValue `''`
+     */
+    authFile: text('', 'user and access database; empty turns access control off'),
+    /**
+     * Access for topics no rule matches. ntfy's short spellings (`rw`, `ro`, `read`, `wo`,
+     * `write`, `deny`, `none`) are read too.
+     * @defaultValue `'read-write'`
+     */
+    authDefaultAccess: oneOf(
+      [Type.Literal('read-write'), Type.Literal('read-only'), Type.Literal('write-only'), Type.Literal('deny-all')],
+      'access for topics no rule matches',
+      {
+        aliases: { rw: 'read-write', ro: 'read-only', read: 'read-only', wo: 'write-only', write: 'write-only', deny: 'deny-all', none: 'deny-all' },
+      },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The configuration as loaded: durations in milliseconds, sizes in bytes, frozen. */
+export type Config = DeepReadonly<Static<typeof ConfigSchema>>;
+
+/** A configuration key, in its camelCase form. */
+export type ConfigKeyName = keyof Config;
+
+/** Every default, straight from the schema. Frozen. */
+export const DEFAULT_CONFIG: Config = deepFreeze(Value.Create(ConfigSchema));

@@ -1,0 +1,151 @@
+import { HeraldError } from '../../errors/index.js';
+import type { AttachmentStore } from '../../ports/attachment-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import type { CacheQuery, MessageCache } from '../../ports/message-cache.js';
+import type { Hub } from '../hub/hub.js';
+import type { Visitor } from '../limits/visitor.js';
+import type { Message } from '../messages/message.js';
+import { buildMessage } from '../publish/build-message.js';
+import type { PublishInput } from '../publish/publish-input.js';
+import type { PublishOptions } from '../publish/publish-options.js';
+import type { TopicEvents } from './topic-events.js';
+import type { TopicRegistry } from './topic-registry.js';
+
+export interface TopicServiceDeps {
+  options: PublishOptions;
+  cache: MessageCache;
+  attachments: AttachmentStore | undefined;
+  hub: Hub;
+  topics: TopicRegistry;
+  clock: Clock;
+  logger: Logger;
+  events?: TopicEvents;
+}
+
+/** Messages-per-second is averaged over this many of the most recent minute ticks (ntfy: ≤10). */
+const RATE_WINDOW = 10;
+
+/**
+ * The topics face's domain: publishing (validate → store → fan out), cached reads, scheduled
+ * delivery and expiry. It knows nothing of HTTP; the routes hand it parsed input.
+ */
+export class TopicService {
+  readonly #d: TopicServiceDeps;
+  #publishedSinceTick = 0;
+  #rateSamples: { count: number; ms: number }[] = [];
+  #lastTickMs: number;
+  #unsavedCount = 0;
+
+  constructor(deps: TopicServiceDeps) {
+    this.#d = deps;
+    this.#lastTickMs = deps.clock.now();
+  }
+
+  get options(): PublishOptions {
+    return this.#d.options;
+  }
+
+  /** Rejects reserved topic names with 400 40010. Call after the name's syntax was checked. */
+  assertAllowed(topic: string): void {
+    if (this.#d.options.disallowedTopics.includes(topic)) throw new HeraldError('topicDisallowed');
+  }
+
+  /**
+   * Publishes one message. Resolves once the message is durably cached (unless `Cache: no`) and
+   * handed to live subscribers; a rejection means nothing was stored.
+   */
+  async publish(input: PublishInput, visitor: Visitor): Promise<Message> {
+    const d = this.#d;
+    const now = d.clock.now();
+    this.assertAllowed(input.topic);
+    const built = buildMessage(input, d.options, now);
+    d.topics.touch([input.topic], now);
+    visitor.takeMessage(now);
+    if (built.upload) await this.#storeUpload(built.message, built.upload, visitor, now);
+    if (built.cache) await d.cache.add(built.message, built.scheduled);
+    if (!built.scheduled) this.#fanOut(built.message);
+    return built.message;
+  }
+
+  /** Cached messages for a subscriber's `since=` (empty when the cache is off). */
+  cached(query: CacheQuery): Promise<Message[]> {
+    if (this.#d.options.cacheDurationMs <= 0) return Promise.resolve([]);
+    return this.#d.cache.messages(query);
+  }
+
+  /** One cached message by id, scheduled or not (attachment downloads). */
+  messageById(id: string): Promise<Message | undefined> {
+    return this.#d.cache.messageById(id);
+  }
+
+  /** Hands scheduled messages whose time has come to live subscribers, once each. */
+  async deliverDue(): Promise<number> {
+    const d = this.#d;
+    const due = await d.cache.dueMessages(Math.floor(d.clock.now() / 1000));
+    if (due.length === 0) return 0;
+    // Mark first: a crash between the two loses a live delivery, never duplicates it; the
+    // message stays in the cache for subscribers to fetch with since=.
+    await d.cache.markPublished(due.map((m) => m.id));
+    for (const m of due) this.#fanOut(m);
+    return due.length;
+  }
+
+  /** The manager's periodic work: expire cached messages and attachments, persist counters, sample the rate. */
+  async manage(): Promise<void> {
+    const d = this.#d;
+    const now = d.clock.now();
+    const nowSec = Math.floor(now / 1000);
+    const expiredFiles = await d.cache.expiredAttachmentIds(nowSec);
+    const prunedWithFiles = await d.cache.pruneExpired(nowSec);
+    const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles])];
+    if (d.attachments && toDelete.length > 0) await d.attachments.remove(toDelete);
+    await this.flushCounters();
+    this.#rateSamples.push({ count: this.#publishedSinceTick, ms: Math.max(1, now - this.#lastTickMs) });
+    if (this.#rateSamples.length > RATE_WINDOW) this.#rateSamples.shift();
+    this.#publishedSinceTick = 0;
+    this.#lastTickMs = now;
+    if (toDelete.length > 0) d.logger.debug({ attachments: toDelete.length }, 'expired attachments deleted');
+  }
+
+  /** Writes the in-memory publish counter to the cache's persisted total. */
+  async flushCounters(): Promise<void> {
+    const n = this.#unsavedCount;
+    if (n === 0) return;
+    this.#unsavedCount = 0;
+    await this.#d.cache.countPublished(n);
+  }
+
+  /** `/v1/stats`: messages ever published and messages per second over the recent ticks. */
+  async stats(): Promise<{ messages: number; messages_rate: number }> {
+    const persisted = await this.#d.cache.publishedCount();
+    const count = this.#rateSamples.reduce((s, x) => s + x.count, 0);
+    const ms = this.#rateSamples.reduce((s, x) => s + x.ms, 0);
+    return { messages: persisted + this.#unsavedCount, messages_rate: ms > 0 ? count / (ms / 1000) : 0 };
+  }
+
+  #fanOut(message: Message): void {
+    this.#publishedSinceTick++;
+    this.#unsavedCount++;
+    const delivered = this.#d.hub.publish(message);
+    this.#d.events?.published?.(message.topic, delivered);
+  }
+
+  async #storeUpload(message: Message, body: Uint8Array, visitor: Visitor, now: number): Promise<void> {
+    const d = this.#d;
+    if (!d.attachments) throw new HeraldError('attachmentsDisallowed');
+    const size = body.length;
+    const used = await d.cache.attachmentBytesBySender(visitor.key, Math.floor(now / 1000));
+    const serverUsed = await d.attachments.totalSize();
+    if (
+      size > d.options.attachmentFileSizeLimit ||
+      (!visitor.exempt && used + size > visitor.limits.attachmentTotalBytes) ||
+      serverUsed + size > d.options.attachmentTotalSizeLimit ||
+      size > visitor.bandwidthRemaining(now)
+    ) {
+      throw new HeraldError('attachmentTooLarge');
+    }
+    visitor.takeBandwidth(now, size);
+    await d.attachments.put(message.id, body);
+  }
+}

@@ -1,0 +1,81 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { HeraldError } from '../errors/index.js';
+import { registerAdminRoutes } from './admin/routes.js';
+import type { HttpDeps } from './deps.js';
+import { clientIp, clientIpSettings } from './plugins/client-ip.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import './plugins/route-config.js';
+import { registerFileRoutes } from './topics/file-routes.js';
+import { registerMatrixRoutes } from './topics/matrix-routes.js';
+import { registerPublishRoutes } from './topics/publish-routes.js';
+import { registerSubscribeRoutes } from './topics/subscribe-routes.js';
+import { registerWebRoutes } from './topics/web-routes.js';
+import { attachWebSocket } from './topics/ws.js';
+
+/** Node's default header limit; larger header blocks get a JSON 431. */
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * Builds the HTTP app with every route, unstarted: `main.ts` listens, tests use `inject()` or
+ * listen on port 0.
+ */
+export function buildApp(deps: HttpDeps): FastifyInstance {
+  const { config, clock, metrics } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    // A multi-topic path (`/a,b,c/json`) is one long parameter.
+    maxParamLength: 8192,
+    return503OnClosing: true,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const error = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? new HeraldError('headersTooLarge') : new HeraldError('badRequest');
+      const body = `${JSON.stringify(error.toJSON())}\n`;
+      socket.end(`HTTP/1.1 ${error.http} ${error.http === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
+  });
+
+  // Topic publishes take any body as bytes; how it is read is decided per route.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  registerErrorHandler(app);
+
+  const ipSettings = clientIpSettings(config);
+  const origin = config.accessControlAllowOrigin;
+  app.decorateRequest('visitor', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
+    if (request.routeOptions.config?.rateLimited) request.visitor.takeRequest(clock.now());
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('access-control-allow-origin', origin);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.options('*', { config: { rateLimited: true } }, async (_request, reply) =>
+    reply
+      .header('access-control-allow-methods', 'GET, PUT, POST, PATCH, DELETE')
+      .header('access-control-allow-headers', '*')
+      .send(),
+  );
+
+  registerAdminRoutes(app, deps);
+  registerPublishRoutes(app, deps);
+  registerSubscribeRoutes(app, deps);
+  registerFileRoutes(app, deps);
+  registerMatrixRoutes(app, deps);
+  registerWebRoutes(app, deps);
+  attachWebSocket(app.server, deps, app.log);
+
+  app.addHook('preClose', async () => {
+    for (const subscriber of deps.hub.all()) subscriber.close();
+  });
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/index.js';
+import type { Hub } from '../core/hub/hub.js';
+import type { VisitorRegistry } from '../core/limits/visitor.js';
+import type { TopicRegistry } from '../core/topics/topic-registry.js';
+import type { TopicService } from '../core/topics/topic-service.js';
+import type { AttachmentStore } from '../ports/attachment-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { HttpMetrics } from './admin/metrics.js';
+
+/** Everything the HTTP app is built from; main.ts assembles it. */
+export interface HttpDeps {
+  config: Config;
+  topics: TopicService;
+  topicRegistry: TopicRegistry;
+  hub: Hub;
+  visitors: VisitorRegistry;
+  attachments: AttachmentStore | undefined;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  metrics: HttpMetrics;
+}

@@ -1,0 +1,15 @@
+/** Per-route flags read by the app-wide hooks (declared next to each route). */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route spends a token of the visitor's request bucket (ntfy's "RL" routes). */
+    rateLimited?: boolean;
+    /** The body is a JSON publish (`PUT/POST /`): a too-large body is 41303, not 41301. */
+    jsonPublish?: boolean;
+  }
+  interface FastifyRequest {
+    /** The limits account of the caller, set for every request. */
+    visitor: import('../../core/limits/visitor.js').Visitor;
+  }
+}
+
+export {};

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import { HeraldError } from '../../errors/index.js';
+import type { HttpDeps } from '../deps.js';
+
+const FILE_NAME = /^([A-Za-z0-9]{12})(\.[A-Za-z0-9]{1,10})?$/;
+
+/** `GET/HEAD /file/<id>[.<ext>]`: attachment downloads, charged to the uploader's bandwidth. */
+export function registerFileRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { attachments, topics, visitors, clock } = deps;
+  if (!attachments) return;
+  app.get('/file/:name', { config: { rateLimited: true } }, async (request, reply) => {
+    const match = FILE_NAME.exec((request.params as { name: string }).name);
+    if (!match) throw new HeraldError('notFound');
+    const id = match[1]!;
+    const message = await topics.messageById(id);
+    const attachment = message?.attachment;
+    const file = attachment ? await attachments.open(id) : undefined;
+    if (!message || !attachment || !file) throw new HeraldError('notFound');
+    const now = clock.now();
+    if (request.method !== 'HEAD') {
+      const uploader = message.sender ? visitors.byKey(message.sender) : undefined;
+      try {
+        (uploader ?? request.visitor).takeBandwidth(now, file.size);
+      } catch (err) {
+        file.stream.destroy();
+        throw err;
+      }
+    } else {
+      file.stream.destroy();
+    }
+    const name = attachment.name.replace(/["\\\r\n]/g, '_');
+    reply
+      .header('content-length', String(file.size))
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .type(attachment.type || 'application/octet-stream');
+    return request.method === 'HEAD' ? reply.send() : reply.send(file.stream);
+  });
+}

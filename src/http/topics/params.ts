@@ -1,0 +1,65 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { decodeRfc2047 } from '../../util/rfc2047.js';
+
+/**
+ * Looks a parameter up the way ntfy does: each alias as a header first (case-insensitive),
+ * then as a lowercase query parameter. Values are trimmed and RFC 2047 words decoded.
+ */
+export interface ParamSource {
+  headers: IncomingHttpHeaders;
+  query: unknown;
+}
+
+export function param(request: ParamSource, ...aliases: readonly string[]): string | undefined {
+  const headers = request.headers;
+  for (const alias of aliases) {
+    const value = headers[alias.toLowerCase()];
+    const text = Array.isArray(value) ? value[0] : value;
+    if (text !== undefined && text !== '') {
+      // RFC 9218's `Priority: u=3, i` is an HTTP priority hint, not a message priority.
+      if (alias === 'Priority' && /^u=\d/.test(text.trim())) continue;
+      return decodeRfc2047(text.trim());
+    }
+  }
+  const query = request.query as Record<string, string | string[] | undefined>;
+  for (const alias of aliases) {
+    const value = query[alias.toLowerCase()];
+    const text = Array.isArray(value) ? value[0] : value;
+    if (text !== undefined && text !== '') return text.trim();
+  }
+  return undefined;
+}
+
+/** ntfy's publish parameters, canonical name first. */
+export const PUBLISH_ALIASES = {
+  message: ['X-Message', 'Message', 'm'],
+  title: ['X-Title', 'Title', 't'],
+  priority: ['X-Priority', 'Priority', 'prio', 'p'],
+  tags: ['X-Tags', 'Tags', 'Tag', 'ta'],
+  delay: ['X-Delay', 'Delay', 'X-At', 'At', 'X-In', 'In'],
+  actions: ['X-Actions', 'Actions', 'Action'],
+  click: ['X-Click', 'Click'],
+  attach: ['X-Attach', 'Attach', 'a'],
+  filename: ['X-Filename', 'Filename', 'file', 'f'],
+  icon: ['X-Icon', 'Icon'],
+  markdown: ['X-Markdown', 'Markdown', 'md'],
+  email: ['X-Email', 'X-E-Mail', 'Email', 'E-Mail', 'mail', 'e'],
+  call: ['X-Call', 'Call'],
+  cache: ['X-Cache', 'Cache'],
+  firebase: ['X-Firebase', 'Firebase'],
+  unifiedPush: ['X-UnifiedPush', 'UnifiedPush', 'up'],
+  template: ['X-Template', 'Template', 'tpl'],
+  pollId: ['X-Poll-ID', 'Poll-ID'],
+} as const;
+
+/** ntfy's subscribe parameters. */
+export const SUBSCRIBE_ALIASES = {
+  poll: ['X-Poll', 'Poll', 'po'],
+  since: ['X-Since', 'Since', 'si'],
+  scheduled: ['X-Scheduled', 'Scheduled', 'sched'],
+  id: ['X-ID', 'ID'],
+  message: ['X-Message', 'Message', 'm'],
+  title: ['X-Title', 'Title', 't'],
+  priority: ['X-Priority', 'Priority', 'prio', 'p'],
+  tags: ['X-Tags', 'Tags', 'Tag', 'ta'],
+} as const;

@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Value } from '@sinclair/typebox/value';
+import { HeraldError } from '../../errors/index.js';
+import type { Message } from '../../core/messages/message.js';
+import { messageToJson } from '../../core/messages/message.js';
+import type { PublishInput } from '../../core/publish/publish-input.js';
+import { isValidTopicName } from '../../core/topics/topic-name.js';
+import type { HttpDeps } from '../deps.js';
+import { param, PUBLISH_ALIASES as A, type ParamSource } from './params.js';
+import { JsonPublishBody } from './schemas.js';
+
+const JSON_PUBLISH_LIMIT = 8192;
+
+/** Reads every publish parameter of a request (headers, then lowercase query). */
+export function publishInputFrom(source: ParamSource, topic: string, body: Uint8Array, sender: string): PublishInput {
+  const input: PublishInput = { topic, body, sender };
+  for (const key of Object.keys(A) as (keyof typeof A)[]) {
+    const value = param(source, ...A[key]);
+    if (value !== undefined) input[key] = value;
+  }
+  const contentType = source.headers['content-type'];
+  if (contentType) input.contentType = contentType;
+  const encoding = source.headers['content-encoding'];
+  if (typeof encoding === 'string') input.contentEncoding = encoding;
+  return input;
+}
+
+export function sendMessage(reply: FastifyReply, message: Message): FastifyReply {
+  return reply.type('application/json').send(`${messageToJson(message)}\n`);
+}
+
+function topicOf(request: FastifyRequest): string {
+  const topic = (request.params as { topic: string }).topic;
+  // An invalid name is a path that does not exist (ntfy answers 404, not 400).
+  if (!isValidTopicName(topic)) throw new HeraldError('notFound');
+  return topic;
+}
+
+function bodyOf(request: FastifyRequest): Uint8Array {
+  return Buffer.isBuffer(request.body) ? request.body : new Uint8Array(0);
+}
+
+/** `PUT/POST /<topic>`, `GET /<topic>/publish|send|trigger` and the JSON publish `PUT/POST /`. */
+export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { topics, metrics } = deps;
+  const publishBodyLimit = Math.max(deps.config.attachmentFileSizeLimit, deps.config.messageSizeLimit) + 1;
+
+  const publish = async (request: FastifyRequest, reply: FastifyReply, input: PublishInput): Promise<FastifyReply> => {
+    const message = await topics.publish(input, request.visitor);
+    metrics.published.inc();
+    return sendMessage(reply, message);
+  };
+
+  const byPath = async (request: FastifyRequest, reply: FastifyReply) =>
+    publish(request, reply, publishInputFrom(request, topicOf(request), bodyOf(request), request.visitor.key));
+
+  for (const method of ['PUT', 'POST'] as const) {
+    app.route({ method, url: '/:topic', bodyLimit: publishBodyLimit, config: { rateLimited: true }, handler: byPath });
+  }
+  for (const verb of ['publish', 'send', 'trigger']) {
+    app.get(`/:topic/${verb}`, { config: { rateLimited: true } }, byPath);
+  }
+
+  const byJson = async (request: FastifyRequest, reply: FastifyReply) => {
+    const raw = bodyOf(request);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(raw).toString('utf8'));
+    } catch {
+      throw new HeraldError('jsonInvalid');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HeraldError('jsonInvalid');
+    const body = parsed as Record<string, unknown>;
+    if (typeof body.topic !== 'string' || !isValidTopicName(body.topic)) throw new HeraldError('topicInvalid');
+    if (!Value.Check(JsonPublishBody, body)) {
+      const first = [...Value.Errors(JsonPublishBody, body)][0];
+      throw new HeraldError('jsonInvalid', { detail: first ? `${first.path || 'body'}: ${first.message}` : undefined });
+    }
+    // The JSON fields map onto the header parameters; the request's own headers still apply.
+    // A JSON `message` is read as the body would be (trimmed; large ones become attachments).
+    const input = publishInputFrom(request, body.topic, Buffer.from(body.message ?? '', 'utf8'), request.visitor.key);
+    if (body.title !== undefined) input.title = body.title;
+    if (body.priority) input.priority = String(body.priority);
+    if (body.tags !== undefined) input.parsedTags = body.tags.map((t) => t.trim()).filter(Boolean);
+    if (body.click !== undefined) input.click = body.click;
+    if (body.icon !== undefined) input.icon = body.icon;
+    if (body.actions !== undefined) input.parsedActions = body.actions;
+    if (body.attach !== undefined) input.attach = body.attach;
+    if (body.markdown !== undefined) input.markdown = String(body.markdown);
+    if (body.filename !== undefined) input.filename = body.filename;
+    if (body.email !== undefined) input.email = body.email;
+    if (body.call !== undefined) input.call = body.call;
+    if (body.delay !== undefined) input.delay = body.delay;
+    if (body.cache !== undefined) input.cache = body.cache;
+    if (body.firebase !== undefined) input.firebase = body.firebase;
+    return publish(request, reply, input);
+  };
+  for (const method of ['PUT', 'POST'] as const) {
+    app.route({ method, url: '/', bodyLimit: JSON_PUBLISH_LIMIT, config: { rateLimited: true, jsonPublish: true }, handler: byJson });
+  }
+}
