@@ -1,0 +1,190 @@
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConnectionError, errorText, readText, request } from '../client/http.js';
+import { DEFAULT_SERVER, resolveTarget, UsageError } from '../client/target.js';
+
+export const PUBLISH_HELP = `Usage: herald publish [options] TOPIC [MESSAGE...]
+       (aliases: pub, send)
+
+Sends a message to TOPIC. MESSAGE words are joined with spaces; without them the message is
+read from stdin unless it is a terminal. TOPIC may be a full URL (http://host:8080/mytopic),
+which names the server too.
+
+Options:
+  -t, --title TITLE          message title
+  -m, --message TEXT         message text (instead of MESSAGE words)
+  -p, --priority PRIO        1-5 or min, low, default, high, max/urgent
+  -T, --tags, --tag LIST     comma-separated tags or emoji shortcodes (repeatable)
+  -D, --delay, --at, --in T  deliver later: 30m, 2h, tomorrow 10am, a Unix time
+  -U, --click URL            URL opened when the notification is tapped
+  -i, --icon URL             notification icon
+  -A, --actions SPEC         action buttons, JSON or "view, Open, https://..."
+  -a, --attach URL           attach a file by URL
+  -f, --file FILE            upload FILE as an attachment
+  -n, --filename NAME        attachment name (default: FILE's base name)
+      --markdown, --md       render the message as Markdown
+  -e, --email ADDR           also send the message by email
+      --no-cache             do not cache the message on the server
+      --no-firebase          do not forward the message to Firebase
+  -q, --quiet                do not print the server's response
+  -s, --server URL           server (default: $HERALD_SERVER or ${DEFAULT_SERVER})
+  -h, --help                 show this help
+
+Exit status: 0 on success, 1 when the server rejects the message or cannot be reached,
+2 on a usage error.
+`;
+
+const OPTIONS = {
+  title: { type: 'string', short: 't' },
+  message: { type: 'string', short: 'm' },
+  priority: { type: 'string', short: 'p' },
+  tags: { type: 'string', short: 'T', multiple: true },
+  tag: { type: 'string', multiple: true },
+  delay: { type: 'string', short: 'D' },
+  at: { type: 'string' },
+  in: { type: 'string' },
+  click: { type: 'string', short: 'U' },
+  icon: { type: 'string', short: 'i' },
+  actions: { type: 'string', short: 'A' },
+  attach: { type: 'string', short: 'a' },
+  file: { type: 'string', short: 'f' },
+  filename: { type: 'string', short: 'n' },
+  markdown: { type: 'boolean' },
+  md: { type: 'boolean' },
+  email: { type: 'string', short: 'e' },
+  'no-cache': { type: 'boolean' },
+  'no-firebase': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  server: { type: 'string', short: 's' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const PROGRESS_THRESHOLD = 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+/** `herald publish`: one POST to <server>/<topic>, parameters as headers. */
+export async function runPublish(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    return usage(err instanceof Error ? err.message : String(err));
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    process.stdout.write(PUBLISH_HELP);
+    return 0;
+  }
+  const [topicArg, ...words] = positionals;
+  if (!topicArg) return usage('missing TOPIC');
+  let target;
+  try {
+    target = resolveTarget(topicArg, v.server);
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message);
+    throw err;
+  }
+  const delays = [v.delay, v.at, v.in].filter((d) => d !== undefined);
+  if (delays.length > 1) return usage('give only one of --delay, --at and --in');
+  const tags = [...(v.tags ?? []), ...(v.tag ?? [])].join(',');
+  const message = words.length > 0 ? words.join(' ') : v.message;
+
+  const headers: Record<string, string | number | undefined> = {
+    'X-Title': v.title,
+    'X-Priority': v.priority,
+    'X-Tags': tags || undefined,
+    'X-Delay': delays[0],
+    'X-Click': v.click,
+    'X-Icon': v.icon,
+    'X-Actions': v.actions,
+    'X-Attach': v.attach,
+    'X-Filename': v.filename,
+    'X-Markdown': v.markdown || v.md ? 'yes' : undefined,
+    'X-Email': v.email,
+    'X-Cache': v['no-cache'] ? 'no' : undefined,
+    'X-Firebase': v['no-firebase'] ? 'no' : undefined,
+  };
+
+  let body: Buffer | Readable;
+  if (v.file !== undefined) {
+    let size: number;
+    try {
+      size = statSync(v.file).size;
+    } catch (err) {
+      process.stderr.write(`herald publish: cannot read ${v.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+      return 1;
+    }
+    // The body is the file, so any text has to travel in a header instead.
+    headers['X-Message'] = message;
+    const name = v.filename ?? basename(v.file);
+    headers['X-Filename'] = name;
+    headers['Content-Length'] = size;
+    body = withProgress(createReadStream(v.file, { highWaterMark: CHUNK }), size, name);
+  } else {
+    const bytes = message !== undefined ? Buffer.from(message) : process.stdin.isTTY ? Buffer.alloc(0) : await readStdin();
+    body = bytes.length > PROGRESS_THRESHOLD && process.stderr.isTTY ? withProgress(chunked(bytes), bytes.length, v.filename ?? 'stdin') : bytes;
+    if (!Buffer.isBuffer(body)) headers['Content-Length'] = bytes.length;
+  }
+
+  const url = `${target.server}/${target.topics[0]}`;
+  let status: number;
+  let text: string;
+  try {
+    const response = await request(url, { method: 'POST', headers, body });
+    status = response.statusCode ?? 0;
+    text = await readText(response);
+  } catch (err) {
+    if (err instanceof ConnectionError) {
+      process.stderr.write(`herald publish: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (status < 200 || status > 299) {
+    process.stderr.write(`herald publish: ${errorText(status, text)}\n`);
+    return 1;
+  }
+  if (!v.quiet) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return 0;
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`herald publish: ${problem}\nRun 'herald publish --help' for usage.\n`);
+  return 2;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function chunked(bytes: Buffer): Readable {
+  return Readable.from((function* () {
+    for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, i + CHUNK);
+  })());
+}
+
+/** Draws a progress bar on stderr as the stream is read, when the upload is big enough to wait for. */
+function withProgress(stream: Readable, total: number, label: string): Readable {
+  if (total <= PROGRESS_THRESHOLD || !process.stderr.isTTY) return stream;
+  const width = 30;
+  let sent = 0;
+  let drawn = -1;
+  const mib = (n: number) => (n / PROGRESS_THRESHOLD).toFixed(1);
+  const draw = () => {
+    const percent = Math.floor((sent / total) * 100);
+    if (percent === drawn) return;
+    drawn = percent;
+    const filled = Math.round((width * sent) / total);
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}% ${mib(sent)}/${mib(total)} MiB`);
+  };
+  stream.on('data', (chunk: Buffer) => {
+    sent += chunk.length;
+    draw();
+  });
+  stream.on('end', () => process.stderr.write('\n'));
+  return stream;
+}

@@ -1,0 +1,144 @@
+import { join } from 'node:path';
+import pino, { type Logger as PinoLogger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { createFileAttachmentStore } from './adapters/local/file-attachment-store.js';
+import { createSqliteMessageCache } from './adapters/sqlite/sqlite-message-cache.js';
+import type { Config } from './config/index.js';
+import { Hub } from './core/hub/hub.js';
+import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
+import type { PublishOptions } from './core/publish/publish-options.js';
+import { TopicRegistry } from './core/topics/topic-registry.js';
+import { TopicService } from './core/topics/topic-service.js';
+import { createMetrics } from './http/admin/metrics.js';
+import { buildApp } from './http/app.js';
+import { isExemptHost } from './http/plugins/exempt-hosts.js';
+import { systemClock, type Clock } from './ports/clock.js';
+
+/** Visitors and topics idle this long are forgotten (ntfy's values). */
+const VISITOR_IDLE_MS = 24 * 3600_000;
+const TOPIC_IDLE_MS = 16 * 3600_000;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  topics: TopicService;
+  /** Stops accepting, ends streams, flushes the cache. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: PinoLogger;
+}
+
+export function createLogger(config: Config): PinoLogger {
+  return pino({
+    level: config.logLevel,
+    base: undefined,
+    ...(config.logFormat === 'text' ? { transport: undefined, formatters: { level: (label: string) => ({ level: label }) } } : {}),
+  });
+}
+
+export function publishOptions(config: Config): PublishOptions {
+  return {
+    baseUrl: config.baseUrl,
+    cacheDurationMs: config.cacheDuration,
+    attachmentsEnabled: config.attachmentCacheDir !== '',
+    attachmentFileSizeLimit: config.attachmentFileSizeLimit,
+    attachmentTotalSizeLimit: config.attachmentTotalSizeLimit,
+    attachmentExpiryMs: config.attachmentExpiryDuration,
+    messageSizeLimit: config.messageSizeLimit,
+    messageDelayMinMs: config.messageDelayMin,
+    messageDelayMaxMs: config.messageDelayLimit,
+    emailEnabled: config.smtpSenderAddr !== '',
+    disallowedTopics: config.disallowedTopics,
+  };
+}
+
+export function visitorLimits(config: Config): VisitorLimits {
+  return {
+    requestBurst: config.visitorRequestLimitBurst,
+    requestRefillMs: config.visitorRequestLimitReplenish,
+    // ntfy's default: as many messages a day as the request bucket refills.
+    messagesPerDay: config.visitorMessageDailyLimit > 0 ? config.visitorMessageDailyLimit : Math.floor(86_400_000 / config.visitorRequestLimitReplenish),
+    emailBurst: config.visitorEmailLimitBurst,
+    emailRefillMs: config.visitorEmailLimitReplenish,
+    subscriptions: config.visitorSubscriptionLimit,
+    attachmentTotalBytes: config.visitorAttachmentTotalSizeLimit,
+    attachmentBandwidthPerDay: config.visitorAttachmentDailyBandwidthLimit,
+  };
+}
+
+/** Splits `[host]:port` (ntfy's listen-http) into what `listen` takes. An empty host means all interfaces. */
+export function listenAddress(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
+  return { host: host || '0.0.0.0', port: Number(listen.slice(i + 1)) };
+}
+
+/** The composition root: config → adapters → core → HTTP, then listen and start the timers. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config);
+  const metrics = createMetrics();
+  const cache = await createSqliteMessageCache({
+    file: config.cacheFile || ':memory:',
+    sync: config.cacheSync,
+    maxBatch: config.cacheBatchSize,
+    batchDelayMs: config.cacheBatchTimeout,
+    onBatch: (size) => metrics.cacheBatchSize.observe(size),
+  });
+  const attachments = config.attachmentCacheDir ? await createFileAttachmentStore(join(config.attachmentCacheDir)) : undefined;
+  const hub = new Hub();
+  const topicRegistry = new TopicRegistry(config.globalTopicLimit);
+  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => isExemptHost(ip, config.visitorRequestLimitExemptHosts));
+  const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
+
+  const app = buildApp({ config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics });
+  const { host, port } = listenAddress(config.listenHttp);
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+
+  const loops = [
+    every(config.delayedSenderInterval, () => topics.deliverDue(), 'delayed sender'),
+    every(config.managerInterval, async () => {
+      await topics.manage();
+      visitors.prune(VISITOR_IDLE_MS);
+      topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
+    }, 'manager'),
+  ];
+  // Messages that fell due while the server was down go out at once, not a tick later.
+  await topics.deliverDue();
+  logger.info({ listen: url, cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const loop of loops) clearInterval(loop);
+      const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeout);
+      force.unref();
+      await app.close();
+      clearTimeout(force);
+      await topics.flushCounters();
+      await cache.close();
+      logger.info({}, 'herald stopped');
+    })());
+
+  function every(ms: number, work: () => Promise<unknown>, name: string): NodeJS.Timeout {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      work()
+        .catch((err: unknown) => logger.error({ err }, `${name} failed`))
+        .finally(() => (running = false));
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+
+  return { app, url, topics, stop };
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { startServer, type RunningServer } from '../../src/main.js';
+
+export interface TestServer extends RunningServer {
+  dir: string;
+  config: Config;
+  /** Stops the server and removes its data directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real server on a free loopback port with its own data directory. `flags` are config
+ * keys in kebab case, as on the command line.
+ */
+export async function startTestServer(flags: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'herald-test-'))): Promise<TestServer> {
+  const { config } = loadConfig({
+    env: {},
+    flags: {
+      'listen-http': '127.0.0.1:0',
+      'cache-file': join(dir, 'cache.db'),
+      'attachment-cache-dir': join(dir, 'attachments'),
+      'log-level': 'error',
+      ...flags,
+    },
+  });
+  const server = await startServer(config, { logger: pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }) });
+  return {
+    ...server,
+    dir,
+    config,
+    async close() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A topic name no other test uses. */
+export function randomTopic(prefix = 't'): string {
+  return `${prefix}${Math.random().toString(36).slice(2, 12)}`;
+}

@@ -1,0 +1,143 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomTopic, startTestServer } from '../helpers/server.js';
+import { nextEvents, openStream } from '../helpers/streams.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
+
+describe('lifecycle', () => {
+  test('a scheduled message survives a restart and is delivered when due', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-restart-'));
+    const flags = { 'message-delay-min': '1s', 'delayed-sender-interval': '500ms' };
+    const first = await startTestServer(flags, dir);
+    const topic = randomTopic();
+    const res = await fetch(`${first.url}/${topic}`, { method: 'POST', body: 'from the past', headers: { Delay: '3s' } });
+    const scheduled = (await res.json()) as { id: string; time: number };
+    await first.stop();
+    const second = await startTestServer(flags, dir);
+    try {
+      const s = await openStream(`${second.url}/${topic}/json`);
+      await nextEvents(s);
+      const [msg] = await nextEvents(s, 1, 10_000);
+      assert.equal(msg!.id, scheduled.id);
+      assert.equal(msg!.message, 'from the past');
+      assert.equal(msg!.time, scheduled.time);
+      s.close();
+      const polled = await (await fetch(`${second.url}/${topic}/json?poll=1`)).text();
+      assert.equal(polled.trim().split('\n').length, 1, 'the delivered message is cached once');
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('a subscriber that stops reading is dropped without slowing the others', async () => {
+    const server = await startTestServer({ 'subscriber-buffer-limit': '64k', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1' });
+    try {
+      const topic = randomTopic();
+      // A client that sends the request and then never reads a byte.
+      const stalled = connect(Number(new URL(server.url).port), '127.0.0.1');
+      stalled.write(`GET /${topic}/json HTTP/1.1\r\nHost: x\r\n\r\n`);
+      stalled.pause();
+      const healthy = await openStream(`${server.url}/${topic}/json`);
+      await nextEvents(healthy);
+      await new Promise((r) => setTimeout(r, 100));
+      const body = 'x'.repeat(4000);
+      let received = 0;
+      const reading = (async () => {
+        for (;;) {
+          const [e] = await nextEvents(healthy, 1, 20_000);
+          if (e!.event === 'message' && ++received === 1500) return;
+        }
+      })();
+      for (let i = 0; i < 1500; i++) {
+        const res = await fetch(`${server.url}/${topic}`, { method: 'POST', body, headers: { Cache: 'no' } });
+        assert.equal(res.status, 200);
+      }
+      await reading;
+      assert.equal(received, 1500);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      const dropped = /herald_subscribers_dropped_total\{reason="[^"]+"\} (\d+)/.exec(metrics);
+      assert.ok(dropped && Number(dropped[1]) >= 1, 'the stalled subscriber was dropped');
+      healthy.close();
+      stalled.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('SIGTERM ends streams, flushes, exits 0; accepted messages are there after restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-sigterm-'));
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const args = [CLI, 'serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--attachment-cache-dir', join(dir, 'a'), '--log-level', 'warn', '--visitor-request-limit-exempt-hosts', '127.0.0.1'];
+    const url = `http://127.0.0.1:${port}`;
+    const startChild = async () => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          if ((await fetch(`${url}/v1/health`)).ok) return child;
+        } catch {
+          if (Date.now() > deadline) throw new Error('server did not start');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    try {
+      const child = await startChild();
+      const topic = randomTopic();
+      const stream = await openStream(`${url}/${topic}/json`);
+      await nextEvents(stream);
+      const ids = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => ((await (await fetch(`${url}/${topic}`, { method: 'POST', body: `m${i}` })).json()) as { id: string }).id),
+      );
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      // The stream was ended by the server: reading further ends instead of hanging.
+      await assert.rejects(async () => {
+        for (;;) await stream.next(1, 5000);
+      }, /stream ended/);
+      const again = await startChild();
+      const polled = (await (await fetch(`${url}/${topic}/json?poll=1`)).text()).trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+      assert.deepEqual(new Set(polled), new Set(ids));
+      again.kill('SIGTERM');
+      await new Promise((r) => again.once('exit', r));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Matrix push gateway publishes to the pushkey topic', async () => {
+    const server = await startTestServer({ 'base-url': 'http://push.test' });
+    try {
+      const topic = randomTopic();
+      const get = await fetch(`${server.url}/_matrix/push/v1/notify`);
+      assert.equal(await get.text(), '{"unifiedpush":{"gateway":"matrix"}}\n');
+      const s = await openStream(`${server.url}/${topic}/json`);
+      await nextEvents(s);
+      const notification = { notification: { devices: [{ pushkey: `http://push.test/${topic}?up=1` }], counts: { unread: 1 } } };
+      const ok = await fetch(`${server.url}/_matrix/push/v1/notify`, { method: 'POST', body: JSON.stringify(notification) });
+      assert.equal(await ok.text(), '{"rejected":[]}\n');
+      const [msg] = await nextEvents(s);
+      assert.deepEqual(JSON.parse(msg!.message as string), notification);
+      s.close();
+      const wrong = { notification: { devices: [{ pushkey: `http://elsewhere.test/${topic}` }] } };
+      const rejected = await fetch(`${server.url}/_matrix/push/v1/notify`, { method: 'POST', body: JSON.stringify(wrong) });
+      assert.deepEqual(await rejected.json(), { rejected: [`http://elsewhere.test/${topic}`] });
+      const bad = await fetch(`${server.url}/_matrix/push/v1/notify`, { method: 'POST', body: '{"notification":{}}' });
+      assert.equal(bad.status, 400);
+      assert.equal(((await bad.json()) as { code: number }).code, 40019);
+      const big = await fetch(`${server.url}/_matrix/push/v1/notify`, { method: 'POST', body: 'x'.repeat(5000) });
+      assert.equal(big.status, 413);
+      assert.equal(((await big.json()) as { code: number }).code, 41302);
+    } finally {
+      await server.close();
+    }
+  });
+});
