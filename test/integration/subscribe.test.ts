@@ -6,7 +6,7 @@ import { nextEvents, openStream } from '../helpers/streams.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ 'keepalive-interval': '1s' });
+  server = await startTestServer({ 'keepalive-interval': '1s', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1' });
 });
 after(() => server.close());
 

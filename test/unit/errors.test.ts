@@ -29,7 +29,7 @@ test('every registry entry is in docs/errors.md with the same status and name', 
 });
 
 test('nothing is documented that the registry lacks', () => {
-  const codes = new Set(Object.values(ERROR_CODES).map((e) => e.code));
+  const codes = new Set<number>(Object.values(ERROR_CODES).map((e) => e.code));
   for (const code of documented.keys()) assert.ok(codes.has(code), `${code} is documented but not in the registry`);
 });
 

@@ -16,23 +16,29 @@ export function registerFileRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const attachment = message?.attachment;
     const file = attachment ? await attachments.open(id) : undefined;
     if (!message || !attachment || !file) throw new HeraldError('notFound');
-    const now = clock.now();
-    if (request.method !== 'HEAD') {
+    if (request.method === 'HEAD') {
+      file.stream.destroy();
+    } else {
       const uploader = message.sender ? visitors.byKey(message.sender) : undefined;
       try {
-        (uploader ?? request.visitor).takeBandwidth(now, file.size);
+        (uploader ?? request.visitor).takeBandwidth(clock.now(), file.size);
       } catch (err) {
         file.stream.destroy();
         throw err;
       }
-    } else {
-      file.stream.destroy();
     }
     const name = attachment.name.replace(/["\\\r\n]/g, '_');
     reply
       .header('content-length', String(file.size))
       .header('content-disposition', `attachment; filename="${name}"`)
       .type(attachment.type || 'application/octet-stream');
-    return request.method === 'HEAD' ? reply.send() : reply.send(file.stream);
+    if (request.method === 'HEAD') {
+      // Fastify would put Content-Length: 0 on an empty reply; a HEAD must announce the file's size.
+      reply.hijack();
+      reply.raw.writeHead(200, { ...(reply.getHeaders() as Record<string, string>), 'access-control-allow-origin': deps.config.accessControlAllowOrigin });
+      reply.raw.end();
+      return reply;
+    }
+    return reply.send(file.stream);
   });
 }

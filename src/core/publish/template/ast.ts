@@ -27,11 +27,17 @@ export interface Pipe {
   /** True for `$x = ...` (assign to an existing variable), false for `$x := ...`. */
   assign: boolean;
   cmds: Command[];
-  line: number;
+}
+
+export interface ControlNode {
+  kind: 'if' | 'with' | 'range';
+  pipe: Pipe;
+  list: Node[];
+  elseList: Node[] | undefined;
 }
 
 export type Node =
   | { kind: 'text'; text: string }
   | { kind: 'action'; pipe: Pipe }
-  | { kind: 'if' | 'with' | 'range'; pipe: Pipe; list: Node[]; elseList: Node[] | undefined }
+  | ControlNode
   | { kind: 'break' | 'continue'; line: number };

@@ -149,9 +149,17 @@ function formatPrecision(x: number, prec: number): string {
 }
 
 function fixed(x: number, prec: number): string {
-  if (Math.abs(x) < 1e21) return prec <= 100 ? x.toFixed(prec) : x.toFixed(100) + '0'.repeat(prec - 100);
-  // toFixed switches to exponent form here; such doubles are integers, so BigInt is exact.
-  return BigInt(x).toString() + (prec > 0 ? `.${'0'.repeat(prec)}` : '');
+  // toFixed switches to exponent form from 1e21; such doubles are integers, so BigInt is exact.
+  if (Math.abs(x) >= 1e21) return BigInt(x).toString() + (prec > 0 ? `.${'0'.repeat(prec)}` : '');
+  if (prec >= 100) return x.toFixed(100) + '0'.repeat(prec - 100);
+  // toFixed rounds an exact tie (1.25 to one place) away from zero; Go rounds it to even.
+  const exact = Math.abs(x).toFixed(100);
+  const cut = exact.indexOf('.') + (prec === 0 ? 0 : prec + 1);
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  if (/^5(0*)$/.test(exact.slice(prec === 0 ? cut + 1 : cut)) && Number(exact[cut - 1]) % 2 === 0) {
+    return sign + exact.slice(0, cut);
+  }
+  return sign + Math.abs(x).toFixed(prec);
 }
 
 function padNumber(text: string, spec: Spec): string {

@@ -36,6 +36,8 @@ class Tokens {
   constructor(private readonly tokens: Token[], readonly line: number) {}
   peek(): Token | undefined { return this.tokens[this.i]; }
   next(): Token | undefined { return this.tokens[this.i++]; }
+  mark(): number { return this.i; }
+  reset(mark: number): void { this.i = mark; }
 }
 
 function describe(t: Token | undefined): string {
@@ -122,7 +124,7 @@ class Parser {
   }
 
   private pipeline(ts: Tokens, context: string, inParens: boolean): Pipe {
-    const pipe: Pipe = { vars: [], assign: false, cmds: [], line: ts.line };
+    const pipe: Pipe = { vars: [], assign: false, cmds: [] };
     this.declarations(ts, pipe, context);
     for (;;) {
       const cmd = this.command(ts);
@@ -146,33 +148,25 @@ class Parser {
     return pipe;
   }
 
-  /** `$x :=`, `$x =`, and for range `$i, $v :=`. */
+  /** `$x :=`, `$x =`, and for range `$i, $v :=`; anything else is left for the command. */
   private declarations(ts: Tokens, pipe: Pipe, context: string): void {
-    const names: string[] = [];
-    const save = { ...ts };
-    for (;;) {
-      const v = ts.peek();
-      if (v?.type !== 'variable') break;
-      ts.next();
-      const op = ts.next();
-      if (op?.type === 'comma' && context === 'range' && names.length === 0) {
-        names.push(`$${v.value}`);
-        continue;
-      }
-      if (op?.type === 'declare' || op?.type === 'assign') {
-        names.push(`$${v.value}`);
-        pipe.assign = op.type === 'assign';
-        break;
-      }
-      if (op?.type === 'comma') syntaxError(op.line, `too many declarations in ${context}`);
-      // Not a declaration after all: `{{$x}}` or `{{$x | f}}`.
-      if (names.length > 0) syntaxError(v.line, `expected := or = after ${names.join(', ')}, $${v.value}`);
-      Object.assign(ts, save);
-      return;
+    const start = ts.mark();
+    const first = ts.next();
+    if (first?.type !== 'variable') return ts.reset(start);
+    const names = [`$${first.value}`];
+    let op = ts.next();
+    if (op?.type === 'comma') {
+      if (context !== 'range') syntaxError(op.line, `too many declarations in ${context}`);
+      const second = ts.next();
+      if (second?.type !== 'variable') return syntaxError(op.line, 'range can only initialize variables');
+      names.push(`$${second.value}`);
+      op = ts.next();
+      if (op?.type !== 'declare' && op?.type !== 'assign') syntaxError(second.line, `expected := or = after ${names.join(', ')}`);
     }
-    if (names.length === 0) return;
+    if (op?.type !== 'declare' && op?.type !== 'assign') return ts.reset(start);
+    pipe.assign = op.type === 'assign';
     if (pipe.assign) {
-      for (const name of names) if (!this.vars.includes(name)) syntaxError(ts.line, `undefined variable "${name}"`);
+      for (const name of names) if (!this.vars.includes(name)) syntaxError(op.line, `undefined variable "${name}"`);
     } else {
       this.vars.push(...names);
     }
