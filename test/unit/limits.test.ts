@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DailyCounter } from '../../src/core/limits/daily-counter.js';
+import { TokenBucket } from '../../src/core/limits/token-bucket.js';
+import { Visitor, visitorAddress, type VisitorLimits } from '../../src/core/limits/visitor.js';
+import { TopicRegistry } from '../../src/core/topics/topic-registry.js';
+
+test('token bucket: burst, then one token per refill interval', () => {
+  const b = new TokenBucket(3, 5000, 0);
+  assert.deepEqual([b.tryTake(0), b.tryTake(0), b.tryTake(0), b.tryTake(0)], [true, true, true, false]);
+  assert.equal(b.waitMs(0), 5000);
+  assert.equal(b.tryTake(4999), false);
+  assert.equal(b.tryTake(5000), true);
+  assert.equal(b.tryTake(5000), false);
+  assert.equal(b.available(1_000_000), 3, 'never above the burst');
+  assert.ok(b.isFull(1_000_000));
+});
+
+test('daily counter resets at midnight UTC', () => {
+  const day = 86_400_000;
+  const c = new DailyCounter(2, day * 10 + 1000);
+  assert.equal(c.tryAdd(day * 10 + 2000), true);
+  assert.equal(c.tryAdd(day * 10 + 3000), true);
+  assert.equal(c.tryAdd(day * 11 - 1), false);
+  assert.equal(c.tryAdd(day * 11), true);
+  assert.equal(c.tryAdd(day * 11, 5), false, 'a bulk add that would pass the limit takes nothing');
+  assert.equal(c.value(day * 11), 1);
+});
+
+test('visitor key: whole IPv4 address, IPv6 /64 prefix, mapped IPv4 unwrapped', () => {
+  const cases: [string, string][] = [
+    ['1.2.3.4', '1.2.3.4'],
+    ['::ffff:10.0.0.7', '10.0.0.7'],
+    ['2001:db8:aa:bb:1:2:3:4', '2001:db8:aa:bb::/64'],
+    ['2001:db8:aa:bb::9', '2001:db8:aa:bb::/64'],
+    ['2001:0db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ];
+  for (const [ip, key] of cases) assert.equal(visitorAddress(ip), key, ip);
+});
+
+const LIMITS: VisitorLimits = {
+  requestBurst: 2, requestRefillMs: 1000, messagesPerDay: 1, emailBurst: 1, emailRefillMs: 1000,
+  subscriptions: 1, attachmentTotalBytes: 10, attachmentBandwidthPerDay: 10,
+};
+
+test('visitor limits raise the ntfy codes', () => {
+  const v = new Visitor('ip:1.2.3.4', LIMITS, 0, false);
+  v.takeRequest(0);
+  v.takeRequest(0);
+  assert.throws(() => v.takeRequest(0), { code: 42901 });
+  v.takeMessage(0);
+  assert.throws(() => v.takeMessage(0), { code: 42908 });
+  v.takeEmail(0);
+  assert.throws(() => v.takeEmail(0), { code: 42902 });
+  v.openSubscription();
+  assert.throws(() => v.openSubscription(), { code: 42903 });
+  v.releaseSubscription();
+  v.openSubscription();
+  v.takeBandwidth(0, 10);
+  assert.throws(() => v.takeBandwidth(0, 1), { code: 42905 });
+});
+
+test('an exempt visitor is never limited', () => {
+  const v = new Visitor('ip:127.0.0.1', LIMITS, 0, true);
+  for (let i = 0; i < 10; i++) {
+    v.takeRequest(0);
+    v.takeMessage(0);
+    v.openSubscription();
+  }
+});
+
+test('visitors holding subscriptions are not forgotten', () => {
+  const v = new Visitor('ip:1.1.1.1', LIMITS, 0, false);
+  v.openSubscription();
+  assert.equal(v.isStale(10_000_000, 1000), false);
+  v.releaseSubscription();
+  assert.equal(v.isStale(10_000_000, 1000), true);
+});
+
+test('topic registry: the global limit only refuses new topics; idle topics without subscribers are pruned', () => {
+  const r = new TopicRegistry(2);
+  r.touch(['a', 'b'], 0);
+  r.touch(['a'], 1);
+  assert.throws(() => r.touch(['c'], 2), { code: 42904 });
+  assert.equal(r.prune(100, 50, (t) => t === 'a'), 1);
+  r.touch(['c'], 101);
+  assert.equal(r.size, 2);
+});
