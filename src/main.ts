@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createFileAttachmentStore } from './adapters/local/file-attachment-store.js';
@@ -33,11 +34,18 @@ export interface StartOptions {
 }
 
 export function createLogger(config: Config): PinoLogger {
-  return pino({
-    level: config.logLevel,
-    base: undefined,
-    ...(config.logFormat === 'text' ? { transport: undefined, formatters: { level: (label: string) => ({ level: label }) } } : {}),
+  const options = { level: config.logLevel, base: undefined, formatters: { level: (label: string) => ({ level: label }) } };
+  if (config.logFormat === 'json') return pino(options);
+  // Text lines for people at a terminal: time, level, message, then the structured fields.
+  const text = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const { time, level, msg, ...fields } = JSON.parse(chunk.toString('utf8')) as Record<string, unknown>;
+      const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+      process.stderr.write(`${new Date(Number(time)).toISOString()} ${String(level).toUpperCase()} ${String(msg ?? '')}${extra ? ` ${extra}` : ''}\n`);
+      done();
+    },
   });
+  return pino(options, text);
 }
 
 export function publishOptions(config: Config): PublishOptions {

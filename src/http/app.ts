@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors/index.js';
 import { registerAdminRoutes } from './admin/routes.js';
 import type { HttpDeps } from './deps.js';
@@ -23,9 +23,10 @@ export function buildApp(deps: HttpDeps): FastifyInstance {
   const { config, clock, metrics } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the publish itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     // A multi-topic path (`/a,b,c/json`) is one long parameter.
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     clientErrorHandler: (err, socket) => {

@@ -34,10 +34,11 @@ class Cli {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
+  constructor(args: string[], env: Record<string, string> = {}, input?: string) {
     // HERALD_SERVER from the developer's shell must not leak into the tests.
     const { HERALD_SERVER: _ignored, ...inherited } = process.env;
-    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...inherited, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) this.child.stdin!.end(input);
     running.add(this.child);
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
@@ -75,8 +76,8 @@ afterEach(() => {
   running.clear();
 });
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const c = new Cli(args, env);
+async function cli(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const c = new Cli(args, env, input);
   const code = await c.exited;
   return { code, stdout: c.stdout, stderr: c.stderr };
 }
@@ -124,6 +125,15 @@ test('publish sends title, priority, tags, click and markdown; the message is ca
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.equal(quiet.stdout, '');
     assert.equal((await poll(server, topic)).at(-1)?.message, 'shh');
+
+    const piped = await cli(['pub', '-s', server.url, '-t', 'from a pipe', topic], {}, 'line one\nline two\n');
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal((JSON.parse(piped.stdout) as Message).message, 'line one\nline two');
+
+    const uncached = await cli(['pub', '--no-cache', '-s', server.url, topic, 'fleeting']);
+    assert.equal(uncached.code, 0, uncached.stderr);
+    assert.equal((JSON.parse(uncached.stdout) as { expires?: number }).expires, undefined);
+    assert.notEqual((await poll(server, topic)).at(-1)?.message, 'fleeting');
   });
 });
 
