@@ -1,11 +1,14 @@
-import { runPublish, PUBLISH_HELP } from './commands/publish.js';
-import { runServe, SERVE_HELP } from './commands/serve.js';
-import { runSubscribe, SUBSCRIBE_HELP } from './commands/subscribe.js';
+interface Command {
+  run(args: string[]): Promise<number>;
+  help: string;
+}
 
-const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; help: string; summary: string }> = {
-  serve: { run: runServe, help: SERVE_HELP, summary: 'run the server' },
-  publish: { run: runPublish, help: PUBLISH_HELP, summary: 'send a message to a topic' },
-  subscribe: { run: runSubscribe, help: SUBSCRIBE_HELP, summary: 'print (or act on) messages of topics' },
+// Commands load on demand: publish and subscribe are HTTP clients and should not pay for
+// loading the server (Fastify, SQLite) at every call.
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  serve: { load: async () => { const m = await import('./commands/serve.js'); return { run: m.runServe, help: m.SERVE_HELP }; }, summary: 'run the server' },
+  publish: { load: async () => { const m = await import('./commands/publish.js'); return { run: m.runPublish, help: m.PUBLISH_HELP }; }, summary: 'send a message to a topic' },
+  subscribe: { load: async () => { const m = await import('./commands/subscribe.js'); return { run: m.runSubscribe, help: m.SUBSCRIBE_HELP }; }, summary: 'print (or act on) messages of topics' },
 };
 
 const USAGE = `herald - self-hosted notification server
@@ -24,11 +27,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name ? 0 : 1;
   }
-  const command = COMMANDS[name === 'pub' || name === 'send' ? 'publish' : name === 'sub' ? 'subscribe' : name];
-  if (!command) {
+  const entry = COMMANDS[name === 'pub' || name === 'send' ? 'publish' : name === 'sub' ? 'subscribe' : name];
+  if (!entry) {
     process.stderr.write(`herald: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(command.help);
     return 0;
