@@ -11,7 +11,7 @@ export type StreamFormat = 'json' | 'sse' | 'raw' | 'ws';
 export class Envelope {
   readonly message: Message;
   #json: string | undefined;
-  #frames: Partial<Record<StreamFormat, string>> = {};
+  #frames: Partial<Record<StreamFormat, Uint8Array>> = {};
 
   constructor(message: Message) {
     this.message = message;
@@ -21,8 +21,9 @@ export class Envelope {
     return (this.#json ??= messageToJson(this.message));
   }
 
-  frame(format: StreamFormat): string {
-    return (this.#frames[format] ??= encodeFrame(format, this.message, this.json));
+  /** The event's bytes on a stream of this format, encoded once and shared by every subscriber. */
+  frame(format: StreamFormat): Uint8Array {
+    return (this.#frames[format] ??= Buffer.from(encodeFrame(format, this.message, this.json), 'utf8'));
   }
 }
 

@@ -11,11 +11,11 @@ import type { SubscribeRequest } from './subscribe-request.js';
 /** The socket side of one live stream: the HTTP streams and WebSocket each provide one. */
 export interface StreamTransport {
   readonly format: StreamFormat;
-  write(frame: string): void;
+  write(frame: Uint8Array): void;
   /** Bytes handed to the socket but not yet sent. */
   buffered(): number;
   /** Keeps an idle connection alive (a keepalive event, or a ping frame on WebSocket). */
-  keepalive(event: string): void;
+  keepalive(event: Uint8Array): void;
   /** Ends the connection: after sending what is queued when graceful, at once otherwise. */
   close(graceful: boolean): void;
 }
@@ -36,6 +36,10 @@ export interface LiveStreamDeps {
 /** A control event (open, keepalive) for a stream: a fresh id, the URL's topic list. */
 export function controlEvent(event: 'open' | 'keepalive', topicList: string, nowMs: number): Message {
   return { id: randomId(MESSAGE_ID_LENGTH), time: Math.floor(nowMs / 1000), event, topic: topicList };
+}
+
+function frameOf(format: StreamFormat, message: Message): Uint8Array {
+  return Buffer.from(encodeFrame(format, message), 'utf8');
 }
 
 /**
@@ -77,7 +81,7 @@ export class LiveStream implements LiveSubscriber {
     const d = this.#d;
     const req = this.#request;
     d.hub.add(this);
-    this.#send(encodeFrame(this.#transport.format, controlEvent('open', req.topicList, d.clock.now())));
+    this.#send(frameOf(this.#transport.format, controlEvent('open', req.topicList, d.clock.now())));
     const replayed = new Set<string>();
     if (req.since.kind !== 'none') {
       const cached = await d.topics.cached({ topics: req.topics, since: req.since, scheduled: req.scheduled });
@@ -85,7 +89,7 @@ export class LiveStream implements LiveSubscriber {
         if (this.#stopped) return;
         if (!this.accepts(m)) continue;
         replayed.add(m.id);
-        this.#send(encodeFrame(this.#transport.format, m));
+        this.#send(frameOf(this.#transport.format, m));
       }
     }
     const held = this.#held ?? [];
@@ -114,10 +118,10 @@ export class LiveStream implements LiveSubscriber {
   #keepalive(): void {
     if (this.#stopped) return;
     const event = controlEvent('keepalive', this.#request.topicList, this.#d.clock.now());
-    this.#transport.keepalive(encodeFrame(this.#transport.format, event));
+    this.#transport.keepalive(frameOf(this.#transport.format, event));
   }
 
-  #send(frame: string): void {
+  #send(frame: Uint8Array): void {
     if (this.#stopped) return;
     if (this.#transport.buffered() > this.#d.bufferLimit) {
       const reason = 'slow subscriber: send buffer limit exceeded';

@@ -53,7 +53,8 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
     socket?.setNoDelay(true);
     const transport: StreamTransport = {
       format: 'ws',
-      write: (frame) => ws.send(frame),
+      // Text frames from shared bytes: no per-subscriber re-encoding of the same message.
+      write: (frame) => ws.send(frame, { binary: false }),
       buffered: () => ws.bufferedAmount + (socket?.writableLength ?? 0),
       // WebSocket keepalive is a ping control frame, not a JSON keepalive event.
       keepalive: () => ws.ping(),
