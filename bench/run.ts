@@ -1,0 +1,34 @@
+/**
+ * Benchmark dispatcher: `node dist/bench/run.js NAME [--option N ...]` (or `npm run bench -- NAME`).
+ * Exit status: 0 when the benchmark ran (whether or not Herald met its bar), 1 when the harness
+ * itself failed, 2 on bad usage. Bars are printed as PASS/FAIL lines.
+ */
+const BENCHMARKS = {
+  publish: () => import('./publish.js'),
+  fanout: () => import('./fanout.js'),
+  memory: () => import('./memory.js'),
+} as const;
+
+const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
+  publish  [--duration 10] [--warmup 2] [--slices 5] [--profile 0|1]
+           publish req/s and latency vs a bare node:http server; cache completeness
+  fanout   [--subscribers 20000] [--messages 100] [--profile 0|1]
+           fan-out latency to SSE + WS subscribers vs a bare http+ws server
+  memory   [--subscribers 20000] [--settle 3]
+           server RSS per idle SSE/WS subscriber vs a bare http+ws server`;
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || !(name in BENCHMARKS)) {
+  console.error(USAGE);
+  process.exit(2);
+}
+
+try {
+  const bench = await BENCHMARKS[name as keyof typeof BENCHMARKS]();
+  process.exitCode = await bench.main(args);
+} catch (err) {
+  console.error(`harness failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+}
+// Leftover handles (agents, child pipes) must not keep a finished run alive.
+process.exit(process.exitCode);
