@@ -45,19 +45,23 @@ export function buildApp(deps: HttpDeps): FastifyInstance {
   const ipSettings = clientIpSettings(config);
   const origin = config.accessControlAllowOrigin;
   app.decorateRequest('visitor', null as never);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('access-control-allow-origin', origin);
     request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
     if (request.routeOptions.config?.rateLimited) request.visitor.takeRequest(clock.now());
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('access-control-allow-origin', origin);
-    return payload;
-  });
+  // Label lookups in prom-client hash the label set; resolving each combination once keeps the
+  // per-request cost to one Map lookup.
+  const latencyByLabels = new Map<string, { observe(seconds: number): void }>();
   app.addHook('onResponse', async (request, reply) => {
-    metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const route = request.routeOptions.url ?? 'unmatched';
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let child = latencyByLabels.get(key);
+    if (!child) {
+      child = metrics.httpDuration.labels(request.method, route, String(reply.statusCode));
+      latencyByLabels.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
   });
 
   app.options('*', { config: { rateLimited: true } }, async (_request, reply) =>

@@ -100,6 +100,7 @@ export class Visitor {
 /** Finds or creates the visitor for an address; forgets idle ones on `prune`. */
 export class VisitorRegistry {
   #visitors = new Map<string, Visitor>();
+  #keyByIp = new Map<string, string>();
   readonly #limits: VisitorLimits;
   readonly #clock: Clock;
   readonly #isExempt: (ip: string) => boolean;
@@ -111,7 +112,13 @@ export class VisitorRegistry {
   }
 
   forIp(ip: string): Visitor {
-    const key = `ip:${visitorAddress(ip)}`;
+    let key = this.#keyByIp.get(ip);
+    if (key === undefined) {
+      key = `ip:${visitorAddress(ip)}`;
+      // Bounded: an IPv6 /64 can hold endless addresses, and this is only a shortcut.
+      if (this.#keyByIp.size > 100_000) this.#keyByIp.clear();
+      this.#keyByIp.set(ip, key);
+    }
     let visitor = this.#visitors.get(key);
     if (!visitor) {
       visitor = new Visitor(key, this.#limits, this.#clock.now(), this.#isExempt(ip));

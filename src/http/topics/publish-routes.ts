@@ -6,18 +6,14 @@ import { messageToJson } from '../../core/messages/message.js';
 import type { PublishInput } from '../../core/publish/publish-input.js';
 import { isValidTopicName } from '../../core/topics/topic-name.js';
 import type { HttpDeps } from '../deps.js';
-import { param, PUBLISH_ALIASES as A, type ParamSource } from './params.js';
+import { params, PUBLISH_ALIASES as A, type ParamSource } from './params.js';
 import { JsonPublishBody } from './schemas.js';
 
 const JSON_PUBLISH_LIMIT = 8192;
 
 /** Reads every publish parameter of a request (headers, then lowercase query). */
 export function publishInputFrom(source: ParamSource, topic: string, body: Uint8Array, sender: string): PublishInput {
-  const input: PublishInput = { topic, body, sender };
-  for (const key of Object.keys(A) as (keyof typeof A)[]) {
-    const value = param(source, ...A[key]);
-    if (value !== undefined) input[key] = value;
-  }
+  const input: PublishInput = { topic, body, sender, ...params(source, A) };
   const contentType = source.headers['content-type'];
   if (contentType) input.contentType = contentType;
   const encoding = source.headers['content-encoding'];
