@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { FastifyBaseLogger } from 'fastify';
-import { isHeraldError } from '../../errors/index.js';
+import { HeraldError, isHeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { clientIp, clientIpSettings } from '../plugins/client-ip.js';
 import { LiveStream, type StreamTransport } from './live-stream.js';
@@ -35,7 +35,7 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
       const visitor = deps.visitors.forIp(clientIp(req, clientIpSettings(deps.config)));
       visitor.takeRequest(now);
       const source = { headers: req.headers, query: Object.fromEntries(url.searchParams) };
-      const sub = parseSubscribeRequest(source, decodeURIComponent(match[1]!), now);
+      const sub = parseSubscribeRequest(source, decodePath(match[1]!), now);
       for (const t of sub.topics) deps.topics.assertAllowed(t);
       deps.topicRegistry.touch(sub.topics, now);
       visitor.openSubscription();
@@ -91,6 +91,15 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
       log.error({ err }, 'websocket replay failed');
       ws.terminate();
     });
+  }
+}
+
+/** A malformed percent-escape is a path that does not exist, not a server error. */
+function decodePath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HeraldError('notFound');
   }
 }
 
