@@ -83,12 +83,14 @@ describe('attachments', () => {
     assert.equal(((await res.json()) as { code: number }).code, 40401);
   });
 
-  test('without base-url uploads are refused with 40014', async () => {
+  test('without base-url the attachment URL uses the address the client called', async () => {
     const other = await startTestServer();
     try {
       const res = await fetch(`${other.url}/${randomTopic()}`, { method: 'PUT', body: 'x'.repeat(5000) });
-      assert.equal(res.status, 400);
-      assert.equal(((await res.json()) as { code: number }).code, 40014);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { id: string; attachment: { url: string } };
+      assert.equal(body.attachment.url, `${other.url}/file/${body.id}.txt`);
+      assert.equal((await fetch(body.attachment.url)).status, 200);
     } finally {
       await other.close();
     }

@@ -109,13 +109,16 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
   }
 
   if (upload) {
-    if (!options.attachmentsEnabled || !options.baseUrl) throw new HeraldError('attachmentsDisallowed');
+    // Without a configured base-url the address the client used is the best public URL we know,
+    // so attachments work out of the box (ntfy refuses them instead).
+    const baseUrl = options.baseUrl || input.origin;
+    if (!options.attachmentsEnabled || !baseUrl) throw new HeraldError('attachmentsDisallowed');
     const type = sniffContentType(upload.subarray(0, 512));
     const ext = extensionFor(input.filename, type);
     const expires = Math.floor((nowMs + options.attachmentExpiryMs) / 1000);
     if (scheduled && message.time > expires) throw new HeraldError('attachmentExpiresBeforeDelivery');
     const name = input.filename || `attachment${ext}`;
-    message.attachment = { name, type, size: upload.length, expires, url: `${options.baseUrl.replace(/\/+$/, '')}/file/${message.id}${ext}` };
+    message.attachment = { name, type, size: upload.length, expires, url: `${baseUrl.replace(/\/+$/, '')}/file/${message.id}${ext}` };
     if (!text) text = `You received a file: ${name}`;
   }
 

@@ -31,6 +31,11 @@ export interface PublishInput {
   parsedActions?: unknown;
   /** Already-split tags from a JSON publish. */
   parsedTags?: string[];
+  /**
+   * The server's own origin as the client addressed it (`http://host:port`), used for
+   * attachment URLs when no `base-url` is configured.
+   */
+  origin?: string;
   /** The sender's visitor key (stored so limits survive a restart; never returned). */
   sender: string;
 }

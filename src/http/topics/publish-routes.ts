@@ -14,6 +14,11 @@ const JSON_PUBLISH_LIMIT = 8192;
 /** Reads every publish parameter of a request (headers, then lowercase query). */
 export function publishInputFrom(source: ParamSource, topic: string, body: Uint8Array, sender: string): PublishInput {
   const input: PublishInput = { topic, body, sender, ...params(source, A) };
+  const host = source.headers.host;
+  if (host && /^[A-Za-z0-9.\-:[\]]+$/.test(host)) {
+    const proto = source.headers['x-forwarded-proto'];
+    input.origin = `${proto === 'https' ? 'https' : 'http'}://${host}`;
+  }
   const contentType = source.headers['content-type'];
   if (contentType) input.contentType = contentType;
   const encoding = source.headers['content-encoding'];
