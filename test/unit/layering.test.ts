@@ -33,7 +33,7 @@ test('imports follow the layering of DESIGN.md', () => {
     const allowed = ALLOWED[from];
     if (!allowed) continue; // main.ts, the composition root, may import anything
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+    for (const m of text.matchAll(/(?:from|import\(?)\s*'(\.{1,2}\/[^']+)'/g)) {
       const target = relative(SRC, resolve(dirname(file), m[1]!)).split('/')[0]!.replace(/\.js$/, '.ts');
       if (!allowed.includes(target)) violations.push(`${relative(SRC, file)} imports ${m[1]}`);
     }
