@@ -64,3 +64,15 @@ test('filters: exact id/message/title, priority OR with unset as 3, tags AND, co
   assert.ok(!passesFilters(m, { tags: ['x', 'z'] }));
   assert.ok(passesFilters({ id: 'o', time: 1, event: 'open', topic: 't' }, { tags: ['z'] }));
 });
+
+test('a subscriber whose delivery throws is closed and the others still get the message', () => {
+  const hub = new Hub();
+  let closed = false;
+  const got: string[] = [];
+  hub.add({ topics: ['t'], accepts: () => true, deliver: () => { throw new Error('socket gone'); }, close: () => { closed = true; } });
+  hub.add({ topics: ['t'], accepts: () => true, deliver: (e) => void got.push(e.message.id), close() {} });
+  assert.equal(hub.publish(msg()), 1);
+  assert.deepEqual(got, ['abcdefghijkl']);
+  assert.ok(closed);
+  assert.equal(hub.subscriberCount('t'), 1);
+});

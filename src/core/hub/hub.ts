@@ -50,9 +50,15 @@ export class Hub {
     let delivered = 0;
     // Copy first: a delivery may close its connection and remove itself from the set.
     for (const subscriber of [...set]) {
-      if (!subscriber.accepts(message)) continue;
-      subscriber.deliver(envelope);
-      delivered++;
+      try {
+        if (!subscriber.accepts(message)) continue;
+        subscriber.deliver(envelope);
+        delivered++;
+      } catch {
+        // One broken connection must not cost the others their message; it is closed instead.
+        this.remove(subscriber);
+        subscriber.close();
+      }
     }
     return delivered;
   }
