@@ -87,10 +87,6 @@ export class Visitor {
     return this.exempt ? Number.MAX_SAFE_INTEGER : this.#bandwidth.remaining(nowMs);
   }
 
-  messagesToday(nowMs: number): number {
-    return this.#messages.value(nowMs);
-  }
-
   /** A visitor can be forgotten when it holds nothing open and has been idle for `idleMs`. */
   isStale(nowMs: number, idleMs: number): boolean {
     return this.#subscriptions === 0 && nowMs - this.lastSeenMs > idleMs;

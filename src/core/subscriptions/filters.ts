@@ -24,7 +24,3 @@ export function passesFilters(message: Message, f: MessageFilters): boolean {
   }
   return true;
 }
-
-export function hasFilters(f: MessageFilters): boolean {
-  return f.id !== undefined || f.message !== undefined || f.title !== undefined || (f.priorities?.length ?? 0) > 0 || (f.tags?.length ?? 0) > 0;
-}

@@ -7,7 +7,7 @@ import type { PublishInput } from '../../core/publish/publish-input.js';
 import { isValidTopicName } from '../../core/topics/topic-name.js';
 import type { HttpDeps } from '../deps.js';
 import { params, PUBLISH_ALIASES as A, type ParamSource } from './params.js';
-import { JsonPublishBody } from './schemas.js';
+import { JsonPublishBody, TopicParams } from './schemas.js';
 
 const JSON_PUBLISH_LIMIT = 8192;
 
@@ -56,10 +56,10 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
     publish(request, reply, publishInputFrom(request, topicOf(request), bodyOf(request), request.visitor.key));
 
   for (const method of ['PUT', 'POST'] as const) {
-    app.route({ method, url: '/:topic', bodyLimit: publishBodyLimit, config: { rateLimited: true }, handler: byPath });
+    app.route({ method, url: '/:topic', bodyLimit: publishBodyLimit, schema: { params: TopicParams }, config: { rateLimited: true }, handler: byPath });
   }
   for (const verb of ['publish', 'send', 'trigger']) {
-    app.get(`/:topic/${verb}`, { config: { rateLimited: true } }, byPath);
+    app.get(`/:topic/${verb}`, { schema: { params: TopicParams }, config: { rateLimited: true } }, byPath);
   }
 
   const byJson = async (request: FastifyRequest, reply: FastifyReply) => {

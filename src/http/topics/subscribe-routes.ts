@@ -4,6 +4,7 @@ import { passesFilters } from '../../core/subscriptions/filters.js';
 import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { LiveStream, type StreamTransport } from './live-stream.js';
+import { TopicListParams } from './schemas.js';
 import { parseSubscribeRequest, parseTopicList, type SubscribeRequest } from './subscribe-request.js';
 
 const CONTENT_TYPES: Record<Exclude<StreamFormat, 'ws'>, string> = {
@@ -31,7 +32,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
   })) as Record<'json' | 'sse' | 'raw', () => void>;
 
   for (const format of ['json', 'sse', 'raw'] as const) {
-    app.get(`/:topics/${format}`, { config: { rateLimited: true } }, async (request, reply) => {
+    app.get(`/:topics/${format}`, { schema: { params: TopicListParams }, config: { rateLimited: true } }, async (request, reply) => {
       const sub = admitSubscriber(request, deps, (request.params as { topics: string }).topics);
       const visitor = request.visitor;
       visitor.openSubscription();
@@ -54,12 +55,12 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
     });
   }
 
-  app.get('/:topics/ws', { config: { rateLimited: true } }, async () => {
+  app.get('/:topics/ws', { schema: { params: TopicListParams }, config: { rateLimited: true } }, async () => {
     // Real WebSocket handshakes never get here: the server's upgrade listener takes them.
     throw new HeraldError('notWebSocket');
   });
 
-  app.get('/:topics/auth', { config: { rateLimited: true } }, async (request, reply) => {
+  app.get('/:topics/auth', { schema: { params: TopicListParams }, config: { rateLimited: true } }, async (request, reply) => {
     parseTopicList((request.params as { topics: string }).topics);
     // Access control arrives with accounts; until then every topic is readable by everyone.
     return reply.type('application/json').send('{"success":true}\n');
