@@ -2,9 +2,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
+import { createBcryptPasswordHasher } from './adapters/crypto/bcrypt-password-hasher.js';
 import { createFileAttachmentStore } from './adapters/local/file-attachment-store.js';
+import { createSqliteAuthStore } from './adapters/sqlite/auth/sqlite-auth-store.js';
 import { createSqliteMessageCache } from './adapters/sqlite/sqlite-message-cache.js';
 import type { Config } from './config/index.js';
+import { AuthService } from './core/auth/auth-service.js';
+import { closeRevokedSubscriptions } from './core/auth/stream-guard.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
 import type { PublishOptions } from './core/publish/publish-options.js';
@@ -75,7 +79,23 @@ export function visitorLimits(config: Config): VisitorLimits {
     subscriptions: config.visitorSubscriptionLimit,
     attachmentTotalBytes: config.visitorAttachmentTotalSizeLimit,
     attachmentBandwidthPerDay: config.visitorAttachmentDailyBandwidthLimit,
+    authFailureBurst: config.visitorAuthFailureLimitBurst,
+    authFailureRefillMs: config.visitorAuthFailureLimitReplenish,
   };
+}
+
+/** How often the account database is checked for changes made by other processes (the CLI). */
+const AUTH_POLL_MS = 1000;
+
+/**
+ * Opens the account database of `auth-file` (undefined when it is unset): used by the server
+ * and by the `user`, `access` and `token` commands, which work on the same file.
+ */
+export async function openAuth(config: Config, clock: Clock = systemClock): Promise<{ auth: AuthService; close(): Promise<void> } | undefined> {
+  if (!config.authFile) return undefined;
+  const store = await createSqliteAuthStore({ file: config.authFile });
+  const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess });
+  return { auth, close: () => store.close() };
 }
 
 /** Splits `[host]:port` (ntfy's listen-http) into what `listen` takes. An empty host means all interfaces. */
@@ -102,8 +122,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const topicRegistry = new TopicRegistry(config.globalTopicLimit);
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => isExemptHost(ip, config.visitorRequestLimitExemptHosts));
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
+  const accounts = await openAuth(config, clock);
+  const auth = accounts?.auth;
+  const revoke = () => {
+    if (!auth) return;
+    closeRevokedSubscriptions(hub, auth).then(
+      (n) => n > 0 && logger.info({ closed: n }, 'subscriptions closed after an access change'),
+      (err: unknown) => logger.error({ err }, 'access re-check failed'),
+    );
+  };
 
-  const app = buildApp({ config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics });
+  const app = buildApp({ config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, onAccessChange: revoke });
   const { host, port } = listenAddress(config.listenHttp);
   await app.listen({ host, port });
   const address = app.server.address();
@@ -114,10 +143,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     every(config.delayedSenderInterval, () => topics.deliverDue(), 'delayed sender'),
     every(config.managerInterval, async () => {
       await topics.manage();
+      await auth?.prune();
       visitors.prune(VISITOR_IDLE_MS);
       topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
     }, 'manager'),
   ];
+  if (auth) {
+    // Changes made by another process (the CLI on the same auth-file) apply to open streams too.
+    let seen = await auth.changeCounter();
+    loops.push(every(AUTH_POLL_MS, async () => {
+      const now = await auth.changeCounter();
+      if (now === seen) return;
+      seen = now;
+      auth.forgetVerified();
+      revoke();
+    }, 'auth watcher'));
+  }
   // Messages that fell due while the server was down go out at once, not a tick later.
   await topics.deliverDue();
   logger.info({ listen: url, cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
@@ -132,6 +173,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clearTimeout(force);
       await topics.flushCounters();
       await cache.close();
+      await accounts?.close();
       logger.info({}, 'herald stopped');
     })());
 

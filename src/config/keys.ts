@@ -127,7 +127,6 @@ export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
   'auth-tokens',
   'auth-bcrypt-cost',
   'auth-stats-queue-writer-interval',
-  'enable-signup',
   'enable-login',
   'enable-reservations',
   'require-login',

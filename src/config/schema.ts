@@ -209,6 +209,16 @@ export const ConfigSchema = Type.Object(
      */
     visitorEmailLimitReplenish: duration(HOUR, 'one e-mail token refilled per this interval', { positive: true }),
     /**
+     * Failed logins a visitor may make in a burst before credentialed requests get 429 42909.
+     * @defaultValue `30`
+     */
+    visitorAuthFailureLimitBurst: integer(30, 'failed-credential bucket size per visitor'),
+    /**
+     * One failed-login token refilled per this interval.
+     * @defaultValue `1m`
+     */
+    visitorAuthFailureLimitReplenish: duration(MINUTE, 'one failed-credential token refilled per this interval', { positive: true }),
+    /**
      * Most bytes of attachments one visitor may have stored. Bytes.
      * @defaultValue 100M
      */
@@ -314,6 +324,11 @@ export const ConfigSchema = Type.Object(
      * `write`, `deny`, `none`) are read too.
      * @defaultValue `'read-write'`
      */
+    /**
+     * Lets anyone create an account with `POST /v1/account` (needs `auth-file`).
+     * @defaultValue `false`
+     */
+    enableSignup: flag(false, 'allow sign-up through POST /v1/account'),
     authDefaultAccess: oneOf(
       [Type.Literal('read-write'), Type.Literal('read-only'), Type.Literal('write-only'), Type.Literal('deny-all')],
       'access for topics no rule matches',

@@ -1,6 +1,9 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors/index.js';
+import { registerAccountRoutes } from './account/account-routes.js';
 import { registerAdminRoutes } from './admin/routes.js';
+import { registerUsersRoutes } from './admin/users-routes.js';
+import { registerAuth } from './plugins/auth.js';
 import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -50,6 +53,7 @@ export function buildApp(deps: HttpDeps): FastifyInstance {
     request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
     if (request.routeOptions.config?.rateLimited) request.visitor.takeRequest(clock.now());
   });
+  registerAuth(app, deps.auth, clock);
   // Label lookups in prom-client hash the label set; resolving each combination once keeps the
   // per-request cost to one Map lookup.
   const latencyByLabels = new Map<string, { observe(seconds: number): void }>();
@@ -72,6 +76,8 @@ export function buildApp(deps: HttpDeps): FastifyInstance {
   );
 
   registerAdminRoutes(app, deps);
+  registerAccountRoutes(app, deps, deps.auth);
+  registerUsersRoutes(app, deps.auth, deps.onAccessChange);
   registerPublishRoutes(app, deps);
   registerSubscribeRoutes(app, deps);
   registerFileRoutes(app, deps);

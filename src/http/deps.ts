@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
+import type { AuthService } from '../core/auth/auth-service.js';
 import type { Hub } from '../core/hub/hub.js';
 import type { VisitorRegistry } from '../core/limits/visitor.js';
 import type { TopicRegistry } from '../core/topics/topic-registry.js';
@@ -19,4 +20,8 @@ export interface HttpDeps {
   clock: Clock;
   logger: FastifyBaseLogger;
   metrics: HttpMetrics;
+  /** Accounts and access control; undefined while `auth-file` is unset (everything open). */
+  auth: AuthService | undefined;
+  /** Re-checks open streams after an access change (closes those that lost read access). */
+  onAccessChange: () => void;
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { startServer, type RunningServer } from '../../src/main.js';
@@ -17,6 +17,8 @@ export interface TestServer extends RunningServer {
  * keys in kebab case, as on the command line.
  */
 export async function startTestServer(flags: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'herald-test-'))): Promise<TestServer> {
+  // A relative auth-file lives in the test's own directory.
+  if (flags['auth-file'] && !isAbsolute(flags['auth-file'])) flags = { ...flags, 'auth-file': join(dir, flags['auth-file']) };
   const { config } = loadConfig({
     env: {},
     flags: {

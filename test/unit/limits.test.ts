@@ -41,7 +41,7 @@ test('visitor key: whole IPv4 address, IPv6 /64 prefix, mapped IPv4 unwrapped', 
 
 const LIMITS: VisitorLimits = {
   requestBurst: 2, requestRefillMs: 1000, messagesPerDay: 1, emailBurst: 1, emailRefillMs: 1000,
-  subscriptions: 1, attachmentTotalBytes: 10, attachmentBandwidthPerDay: 10,
+  subscriptions: 1, attachmentTotalBytes: 10, attachmentBandwidthPerDay: 10, authFailureBurst: 2, authFailureRefillMs: 60_000,
 };
 
 test('visitor limits raise the ntfy codes', () => {
@@ -59,6 +59,11 @@ test('visitor limits raise the ntfy codes', () => {
   v.openSubscription();
   v.takeBandwidth(0, 10);
   assert.throws(() => v.takeBandwidth(0, 1), { code: 42905 });
+  v.checkAuthFailures(0);
+  v.recordAuthFailure(0);
+  v.recordAuthFailure(0);
+  assert.throws(() => v.checkAuthFailures(0), { code: 42909 });
+  v.checkAuthFailures(60_000);
 });
 
 test('an exempt visitor is never limited', () => {

@@ -1,9 +1,12 @@
+import type { Principal } from '../auth/principal.js';
 import type { Message } from '../messages/message.js';
 import { Envelope } from './envelope.js';
 
 /** One live stream (JSON, SSE, raw or WebSocket) as the hub sees it. */
 export interface LiveSubscriber {
   readonly topics: readonly string[];
+  /** Who subscribed, so the subscription can be ended when they lose read access. */
+  readonly principal?: Principal;
   /** True when the subscriber wants this message (its since/filters are already applied). */
   accepts(message: Message): boolean;
   /**

@@ -13,7 +13,12 @@ export interface VisitorLimits {
   subscriptions: number;
   attachmentTotalBytes: number;
   attachmentBandwidthPerDay: number;
+  authFailureBurst: number;
+  authFailureRefillMs: number;
 }
+
+const ACCOUNT_CREATION_BURST = 3;
+const ACCOUNT_CREATION_REFILL_MS = 86_400_000;
 
 /**
  * Everything Herald counts about one caller (keyed by IP: /32 for IPv4, /64 for IPv6).
@@ -28,6 +33,8 @@ export class Visitor {
   #messages: DailyCounter;
   #bandwidth: DailyCounter;
   #subscriptions = 0;
+  #authFailures: TokenBucket;
+  #accountCreations: TokenBucket;
   readonly #limits: VisitorLimits;
 
   constructor(key: string, limits: VisitorLimits, nowMs: number, exempt: boolean) {
@@ -39,6 +46,29 @@ export class Visitor {
     this.#emails = new TokenBucket(limits.emailBurst, limits.emailRefillMs, nowMs);
     this.#messages = new DailyCounter(limits.messagesPerDay, nowMs);
     this.#bandwidth = new DailyCounter(limits.attachmentBandwidthPerDay, nowMs);
+    this.#authFailures = new TokenBucket(limits.authFailureBurst, limits.authFailureRefillMs, nowMs);
+    this.#accountCreations = new TokenBucket(ACCOUNT_CREATION_BURST, ACCOUNT_CREATION_REFILL_MS, nowMs);
+  }
+
+  /** Sign-ups: ntfy allows 3 in a burst, then one a day (429 42906). */
+  takeAccountCreation(nowMs: number): void {
+    if (this.exempt) return;
+    if (!this.#accountCreations.tryTake(nowMs)) throw new HeraldError('tooManyAccountCreations');
+  }
+
+  /** What this visitor used today, for `GET /v1/account`. */
+  usage(nowMs: number): { messages: number; emails: number } {
+    return { messages: this.#messages.value(nowMs), emails: this.#limits.emailBurst - this.#emails.available(nowMs) };
+  }
+
+  /** Credentialed requests are refused with 429 42909 once the visitor's failures ran out. */
+  checkAuthFailures(nowMs: number): void {
+    if (this.#authFailures.available(nowMs) < 1) throw new HeraldError('tooManyAuthFailures');
+  }
+
+  /** Spends one token for a failed credential check. */
+  recordAuthFailure(nowMs: number): void {
+    this.#authFailures.tryTake(nowMs);
   }
 
   get limits(): VisitorLimits {

@@ -4,6 +4,7 @@ import type { Message } from '../../core/messages/message.js';
 import { passesFilters } from '../../core/subscriptions/filters.js';
 import type { TopicService } from '../../core/topics/topic-service.js';
 import type { Clock } from '../../ports/clock.js';
+import type { Principal } from '../../core/auth/principal.js';
 import type { Logger } from '../../ports/logger.js';
 import { MESSAGE_ID_LENGTH, randomId } from '../../util/ids.js';
 import type { SubscribeRequest } from './subscribe-request.js';
@@ -48,6 +49,7 @@ function frameOf(format: StreamFormat, message: Message): Uint8Array {
  */
 export class LiveStream implements LiveSubscriber {
   readonly topics: readonly string[];
+  readonly principal: Principal;
   readonly #request: SubscribeRequest;
   readonly #transport: StreamTransport;
   readonly #d: LiveStreamDeps;
@@ -56,8 +58,9 @@ export class LiveStream implements LiveSubscriber {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(request: SubscribeRequest, transport: StreamTransport, deps: LiveStreamDeps) {
+  constructor(request: SubscribeRequest, principal: Principal, transport: StreamTransport, deps: LiveStreamDeps) {
     this.topics = request.topics;
+    this.principal = principal;
     this.#request = request;
     this.#transport = transport;
     this.#d = deps;

@@ -3,6 +3,7 @@ import { HeraldError } from '../../errors/index.js';
 import { isValidTopicName } from '../../core/topics/topic-name.js';
 import type { HttpDeps } from '../deps.js';
 import { publishInputFrom } from './publish-routes.js';
+import { requireAccess } from '../plugins/auth.js';
 
 const MATRIX_BODY_LIMIT = 4096;
 
@@ -29,6 +30,7 @@ export function registerMatrixRoutes(app: FastifyInstance, deps: HttpDeps): void
     if (!isValidTopicName(topic)) return reply.type('application/json').send(`${JSON.stringify({ rejected: [pushkey] })}\n`);
     const input = publishInputFrom(request, topic, body, request.visitor.key);
     input.unifiedPush = '1';
+    await requireAccess(deps.auth, request, [topic], 'write');
     await deps.topics.publish(input, request.visitor);
     deps.metrics.published.inc();
     return reply.type('application/json').send('{"rejected":[]}\n');

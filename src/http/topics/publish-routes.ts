@@ -8,6 +8,7 @@ import { isValidTopicName } from '../../core/topics/topic-name.js';
 import type { HttpDeps } from '../deps.js';
 import { params, PUBLISH_ALIASES as A, type ParamSource } from './params.js';
 import { JsonPublishBody, TopicParams } from './schemas.js';
+import { requireAccess } from '../plugins/auth.js';
 
 const JSON_PUBLISH_LIMIT = 8192;
 
@@ -47,6 +48,7 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
   const publishBodyLimit = Math.max(deps.config.attachmentFileSizeLimit, deps.config.messageSizeLimit) + 1;
 
   const publish = async (request: FastifyRequest, reply: FastifyReply, input: PublishInput): Promise<FastifyReply> => {
+    await requireAccess(deps.auth, request, [input.topic], 'write');
     const message = await topics.publish(input, request.visitor);
     metrics.published.inc();
     return sendMessage(reply, message);

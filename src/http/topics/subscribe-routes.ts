@@ -5,6 +5,7 @@ import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { LiveStream, type StreamTransport } from './live-stream.js';
 import { TopicListParams } from './schemas.js';
+import { requireAccess } from '../plugins/auth.js';
 import { parseSubscribeRequest, parseTopicList, type SubscribeRequest } from './subscribe-request.js';
 
 const CONTENT_TYPES: Record<Exclude<StreamFormat, 'ws'>, string> = {
@@ -14,10 +15,11 @@ const CONTENT_TYPES: Record<Exclude<StreamFormat, 'ws'>, string> = {
 };
 
 /** Parses the request, then takes the visitor's subscription slot and marks the topics as used. */
-export function admitSubscriber(request: FastifyRequest, deps: HttpDeps, topicList: string): SubscribeRequest {
+export async function admitSubscriber(request: FastifyRequest, deps: HttpDeps, topicList: string): Promise<SubscribeRequest> {
   const now = deps.clock.now();
   const sub = parseSubscribeRequest(request, topicList, now);
   for (const t of sub.topics) deps.topics.assertAllowed(t);
+  await requireAccess(deps.auth, request, sub.topics, 'read');
   deps.topicRegistry.touch(sub.topics, now);
   return sub;
 }
@@ -33,7 +35,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
 
   for (const format of ['json', 'sse', 'raw'] as const) {
     app.get(`/:topics/${format}`, { schema: { params: TopicListParams }, config: { rateLimited: true } }, async (request, reply) => {
-      const sub = admitSubscriber(request, deps, (request.params as { topics: string }).topics);
+      const sub = await admitSubscriber(request, deps, (request.params as { topics: string }).topics);
       const visitor = request.visitor;
       visitor.openSubscription();
       const headers = {
@@ -61,8 +63,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
   });
 
   app.get('/:topics/auth', { schema: { params: TopicListParams }, config: { rateLimited: true } }, async (request, reply) => {
-    parseTopicList((request.params as { topics: string }).topics);
-    // Access control arrives with accounts; until then every topic is readable by everyone.
+    await requireAccess(deps.auth, request, parseTopicList((request.params as { topics: string }).topics), 'read');
     return reply.type('application/json').send('{"success":true}\n');
   });
 
@@ -81,7 +82,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
       keepalive: (frame) => void res.write(frame),
       close: (graceful) => (graceful ? res.end() : res.destroy()),
     };
-    const stream = new LiveStream(sub, transport, {
+    const stream = new LiveStream(sub, request.principal, transport, {
       hub: d.hub,
       topics: d.topics,
       clock: d.clock,

@@ -6,6 +6,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { HeraldError, isHeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { clientIp, clientIpSettings } from '../plugins/client-ip.js';
+import { authenticateRequest } from '../plugins/auth.js';
+import type { Principal } from '../../core/auth/principal.js';
 import { LiveStream, type StreamTransport } from './live-stream.js';
 import { parseSubscribeRequest } from './subscribe-request.js';
 
@@ -25,7 +27,7 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
   const deliveryCounter = () => deliveries.inc();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME, perMessageDeflate: false, clientTracking: false });
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = WS_PATH.exec(url.pathname);
     if (!match || req.method !== 'GET' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return refuse(socket, 404);
@@ -37,10 +39,12 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
       const source = { headers: req.headers, query: Object.fromEntries(url.searchParams) };
       const sub = parseSubscribeRequest(source, decodePath(match[1]!), now);
       for (const t of sub.topics) deps.topics.assertAllowed(t);
+      const principal = await authenticateRequest(deps.auth, source, visitor, deps.clock, req.socket.remoteAddress ?? '');
+      if (deps.auth) await deps.auth.authorize(principal, sub.topics, 'read');
       deps.topicRegistry.touch(sub.topics, now);
       visitor.openSubscription();
       release = () => visitor.releaseSubscription();
-      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, sub, release));
+      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, sub, principal, release));
     } catch (err) {
       release();
       if (!isHeraldError(err)) log.error({ err }, 'websocket upgrade failed');
@@ -48,7 +52,7 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
     }
   });
 
-  function serve(ws: WebSocket, sub: ReturnType<typeof parseSubscribeRequest>, release: () => void): void {
+  function serve(ws: WebSocket, sub: ReturnType<typeof parseSubscribeRequest>, principal: Principal, release: () => void): void {
     const socket = (ws as unknown as { _socket?: { writableLength: number; setNoDelay(v: boolean): void } })._socket;
     socket?.setNoDelay(true);
     const transport: StreamTransport = {
@@ -60,7 +64,7 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
       keepalive: () => ws.ping(),
       close: (graceful) => (graceful ? ws.close(1001, 'server shutting down') : ws.terminate()),
     };
-    const stream = new LiveStream(sub, transport, {
+    const stream = new LiveStream(sub, principal, transport, {
       hub: deps.hub,
       topics: deps.topics,
       clock: deps.clock,

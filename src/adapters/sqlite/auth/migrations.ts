@@ -1,0 +1,56 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/** Versioned migrations of the account database, applied in name order at open. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_accounts': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role IN ('admin', 'user')`))
+        .addColumn('created', 'integer', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('tokens')
+        .addColumn('token', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('last_access', 'integer', (c) => c.notNull())
+        .addColumn('last_origin', 'text', (c) => c.notNull())
+        .addColumn('expires', 'integer', (c) => c.notNull())
+        .addColumn('created', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('idx_tokens_user_created').on('tokens').columns(['user_id', 'created']).execute();
+      await db.schema.createIndex('idx_tokens_expires').on('tokens').column('expires').execute();
+
+      // A nullable user_id keeps the foreign key (and its cascade) for real users while NULL stands for
+      // everyone; a plain UNIQUE would let many NULL rows in, hence the expression index.
+      await db.schema
+        .createTable('access')
+        .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+        .addColumn('pattern', 'text', (c) => c.notNull())
+        .addColumn('read', 'integer', (c) => c.notNull())
+        .addColumn('write', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('idx_access_user_pattern')
+        .on('access')
+        .unique()
+        .expression(sql`ifnull(user_id, ''), pattern`)
+        .execute();
+    },
+  },
+};
+
+export const authMigrations: MigrationProvider = {
+  async getMigrations() {
+    return MIGRATIONS;
+  },
+};
+
+/** Separate bookkeeping tables, so the account database could share a file with the cache without clashing. */
+export const AUTH_MIGRATION_TABLE = 'herald_auth_migration';
+export const AUTH_MIGRATION_LOCK_TABLE = 'herald_auth_migration_lock';

@@ -1,0 +1,309 @@
+import { createHash } from 'node:crypto';
+import { HeraldError } from '../../errors/index.js';
+import type { AccessRecord, AuthStore, TokenRecord, UserRecord } from '../../ports/auth-store.js';
+import { AuthStoreError } from '../../ports/auth-store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { PasswordHasher } from '../../ports/password-hasher.js';
+import { randomId } from '../../util/ids.js';
+import { isAllowed, resolveAccess, type Action } from './acl.js';
+import type { Credentials } from './credentials.js';
+import { EVERYONE, isValidTopicPattern, isValidUsername } from './names.js';
+import { permissionFlags, permissionOf, type Permission } from './permissions.js';
+import { ANONYMOUS, type Principal } from './principal.js';
+import { DEFAULT_TOKEN_EXPIRY_MS, generateToken, isTokenShape, TOKEN_MAX_PER_USER } from './tokens.js';
+
+export interface AuthServiceOptions {
+  store: AuthStore;
+  hasher: PasswordHasher;
+  clock: Clock;
+  defaultAccess: Permission;
+}
+
+/** A successful password check is remembered this long, so Basic auth does not pay bcrypt per request. */
+const VERIFIED_TTL_MS = 60_000;
+/** Token last-access times are written at most this often per token. */
+const TOKEN_TOUCH_MS = 60_000;
+
+export interface UserSummary {
+  username: string;
+  role: UserRecord['role'];
+  grants: { topic: string; permission: Permission }[];
+}
+
+/**
+ * Accounts and access control of the topics face (ntfy's model): users, tokens and ACL entries,
+ * authentication of credentials and authorization of topic reads and writes.
+ */
+export class AuthService {
+  readonly #o: AuthServiceOptions;
+  /** sha256(user, password) → verified user id and until when; cleared on every account change. */
+  #verified = new Map<string, { userId: string; until: number }>();
+
+  constructor(options: AuthServiceOptions) {
+    this.#o = options;
+  }
+
+  get defaultAccess(): Permission {
+    return this.#o.defaultAccess;
+  }
+
+  /** Turns credentials into a principal; wrong credentials are 401 40101 (on every route, as in ntfy). */
+  async authenticate(credentials: Credentials | undefined, origin = ''): Promise<Principal> {
+    if (!credentials) return ANONYMOUS;
+    if (credentials.kind === 'bearer') return this.#authenticateToken(credentials.token, origin);
+    const user = await this.#verifyPassword(credentials.username, credentials.password);
+    return { userId: user.id, name: user.name, role: user.role };
+  }
+
+  /** Throws 403 40301 unless the principal may do `action` on every topic. */
+  async authorize(principal: Principal, topics: readonly string[], action: Action): Promise<void> {
+    if (!(await this.allowed(principal, topics, action))) throw new HeraldError('forbidden');
+  }
+
+  async allowed(principal: Principal, topics: readonly string[], action: Action): Promise<boolean> {
+    if (principal.role === 'admin') return true;
+    const entries = await this.#entriesFor(principal.userId);
+    return topics.every((topic) =>
+      isAllowed(resolveAccess({ userId: principal.userId, role: principal.role, topic, entries, defaultAccess: this.#o.defaultAccess }), action),
+    );
+  }
+
+  /**
+   * Re-checks a principal against the current database (for open streams after a change):
+   * undefined when the user or the token is gone.
+   */
+  async refresh(principal: Principal): Promise<Principal | undefined> {
+    if (principal.userId === null) return principal;
+    const user = await this.#o.store.userById(principal.userId);
+    if (!user) return undefined;
+    if (principal.token) {
+      const token = await this.#o.store.tokenRecord(principal.token);
+      if (!token || this.#expired(token)) return undefined;
+    }
+    return { ...principal, name: user.name, role: user.role };
+  }
+
+  // --- users ---
+
+  async addUser(name: string, password: string, role: UserRecord['role'], passwordHash?: string): Promise<void> {
+    if (!isValidUsername(name)) throw new HeraldError('usernameInvalid');
+    if (!passwordHash && !password) throw new HeraldError('badRequest', { detail: 'password required' });
+    const hash = passwordHash ?? (await this.#o.hasher.hash(password));
+    try {
+      await this.#o.store.addUser({ id: `u_${randomId(12)}`, name, passwordHash: hash, role, created: this.#nowSec() });
+    } catch (err) {
+      if (err instanceof AuthStoreError && err.kind === 'duplicate') throw new HeraldError('userExists');
+      throw err;
+    }
+    this.#changed();
+  }
+
+  async removeUser(name: string): Promise<void> {
+    const user = await this.#user(name);
+    await this.#o.store.removeUser(user.id);
+    this.#changed();
+  }
+
+  async changePassword(name: string, password: string): Promise<void> {
+    const user = await this.#user(name);
+    await this.#o.store.changePassword(user.id, await this.#o.hasher.hash(password));
+    this.#changed();
+  }
+
+  /** Password change by the account owner, who must confirm the current password (40026 otherwise). */
+  async changeOwnPassword(principal: Principal, current: string, next: string): Promise<void> {
+    const user = await this.#ownUser(principal);
+    if (!(await this.#o.hasher.verify(current, user.passwordHash))) throw new HeraldError('passwordConfirmationWrong');
+    if (!next) throw new HeraldError('badRequest', { detail: 'new password required' });
+    await this.#o.store.changePassword(user.id, await this.#o.hasher.hash(next));
+    this.#changed();
+  }
+
+  /** Admin import of an existing bcrypt hash (e.g. from an ntfy user database). */
+  async changePasswordHash(name: string, passwordHash: string): Promise<void> {
+    const user = await this.#user(name);
+    await this.#o.store.changePassword(user.id, passwordHash);
+    this.#changed();
+  }
+
+  /** DELETE /v1/account: the owner confirms with their password. */
+  async deleteOwnAccount(principal: Principal, password: string): Promise<void> {
+    const user = await this.#ownUser(principal);
+    if (!(await this.#o.hasher.verify(password, user.passwordHash))) throw new HeraldError('passwordConfirmationWrong');
+    await this.#o.store.removeUser(user.id);
+    this.#changed();
+  }
+
+  async changeRole(name: string, role: UserRecord['role']): Promise<void> {
+    const user = await this.#user(name);
+    await this.#o.store.changeRole(user.id, role);
+    this.#changed();
+  }
+
+  async listUsers(): Promise<UserSummary[]> {
+    const [users, entries] = await Promise.all([this.#o.store.users(), this.#o.store.allAccess()]);
+    const summaries = users.map((u) => ({ username: u.name, role: u.role, grants: grantsOf(entries, u.id) }));
+    summaries.push({ username: EVERYONE, role: 'user' as const, grants: grantsOf(entries, null) });
+    return summaries;
+  }
+
+  async userExists(name: string): Promise<boolean> {
+    return (await this.#o.store.userByName(name)) !== undefined;
+  }
+
+  // --- access ---
+
+  async grant(name: string, pattern: string, permission: Permission): Promise<void> {
+    if (!isValidTopicPattern(pattern)) throw new HeraldError('badRequest', { detail: 'invalid topic pattern' });
+    const userId = name === EVERYONE ? null : (await this.#user(name)).id;
+    await this.#o.store.allowAccess({ userId, pattern, ...permissionFlags(permission) });
+    this.#changed();
+  }
+
+  async resetAccess(name: string, pattern?: string): Promise<void> {
+    const userId = name === EVERYONE ? null : (await this.#user(name)).id;
+    await this.#o.store.resetAccess(userId, pattern);
+    this.#changed();
+  }
+
+  // --- tokens ---
+
+  /** Creates a token; `expiresSec` 0 means it never expires, undefined means the 72h default. */
+  async createToken(principal: Principal, options: { label?: string; expiresSec?: number }, origin = ''): Promise<TokenRecord> {
+    const user = await this.#ownUser(principal);
+    return this.createTokenFor(user.name, options, origin);
+  }
+
+  async createTokenFor(name: string, options: { label?: string; expiresSec?: number }, origin = ''): Promise<TokenRecord> {
+    const user = await this.#user(name);
+    const now = this.#o.clock.now();
+    const record: TokenRecord = {
+      token: generateToken(),
+      userId: user.id,
+      label: options.label ?? '',
+      lastAccess: Math.floor(now / 1000),
+      lastOrigin: origin,
+      expires: options.expiresSec ?? Math.floor((now + DEFAULT_TOKEN_EXPIRY_MS) / 1000),
+    };
+    await this.#o.store.addToken(record, TOKEN_MAX_PER_USER);
+    return record;
+  }
+
+  /** PATCH /v1/account/token: change label/expiry; with neither given, extend by the default 72h. */
+  async updateToken(principal: Principal, token: string, changes: { label?: string; expiresSec?: number }): Promise<TokenRecord> {
+    const user = await this.#ownUser(principal);
+    const record = await this.#o.store.tokenRecord(token);
+    if (!record || record.userId !== user.id) throw new HeraldError('tokenNotFound');
+    const update: { label?: string; expires?: number } = {};
+    if (changes.label !== undefined) update.label = changes.label;
+    if (changes.expiresSec !== undefined) update.expires = changes.expiresSec;
+    if (changes.label === undefined && changes.expiresSec === undefined) update.expires = Math.floor((this.#o.clock.now() + DEFAULT_TOKEN_EXPIRY_MS) / 1000);
+    await this.#o.store.updateToken(token, update);
+    return { ...record, ...update };
+  }
+
+  async removeToken(principal: Principal, token: string): Promise<void> {
+    const user = await this.#ownUser(principal);
+    await this.removeTokenOf(user.name, token);
+  }
+
+  async removeTokenOf(name: string, token: string): Promise<void> {
+    const user = await this.#user(name);
+    const record = await this.#o.store.tokenRecord(token);
+    if (!record || record.userId !== user.id) throw new HeraldError('tokenNotFound');
+    await this.#o.store.removeToken(user.id, token);
+    this.#changed();
+  }
+
+  async tokensOf(name: string): Promise<TokenRecord[]> {
+    return this.#o.store.tokens((await this.#user(name)).id);
+  }
+
+  async userOf(principal: Principal): Promise<UserRecord | undefined> {
+    return principal.userId ? this.#o.store.userById(principal.userId) : undefined;
+  }
+
+  /** Periodic cleanup: expired tokens. */
+  async prune(): Promise<number> {
+    return this.#o.store.removeExpiredTokens(this.#nowSec());
+  }
+
+  /** Changes whenever the account database changed (here or in another process). */
+  changeCounter(): Promise<number> {
+    return this.#o.store.changeCounter();
+  }
+
+  /** Drops remembered password checks, e.g. after another process changed the database. */
+  forgetVerified(): void {
+    this.#verified.clear();
+  }
+
+  // --- internals ---
+
+  async #authenticateToken(token: string, origin: string): Promise<Principal> {
+    if (!isTokenShape(token)) throw new HeraldError('unauthorized');
+    const record = await this.#o.store.tokenRecord(token);
+    if (!record || this.#expired(record)) throw new HeraldError('unauthorized');
+    const user = await this.#o.store.userById(record.userId);
+    if (!user) throw new HeraldError('unauthorized');
+    const nowSec = this.#nowSec();
+    if ((nowSec - record.lastAccess) * 1000 >= TOKEN_TOUCH_MS) {
+      // Bookkeeping only: a failed write must not fail the request.
+      this.#o.store.updateToken(token, { lastAccess: nowSec, lastOrigin: origin }).catch(() => {});
+    }
+    return { userId: user.id, name: user.name, role: user.role, token };
+  }
+
+  async #verifyPassword(name: string, password: string): Promise<UserRecord> {
+    const key = createHash('sha256').update(name).update('\0').update(password).digest('base64');
+    const now = this.#o.clock.now();
+    const cached = this.#verified.get(key);
+    if (cached && cached.until > now) {
+      const user = await this.#o.store.userById(cached.userId);
+      if (user) return user;
+    }
+    const user = await this.#o.store.userByName(name);
+    // Compare against a dummy hash for unknown users too, so timing does not reveal which names exist.
+    const ok = await this.#o.hasher.verify(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok) throw new HeraldError('unauthorized');
+    if (this.#verified.size > 10_000) this.#verified.clear();
+    this.#verified.set(key, { userId: user.id, until: now + VERIFIED_TTL_MS });
+    return user;
+  }
+
+  async #entriesFor(userId: string | null): Promise<AccessRecord[]> {
+    const everyone = await this.#o.store.access(null);
+    return userId === null ? everyone : [...(await this.#o.store.access(userId)), ...everyone];
+  }
+
+  async #user(name: string): Promise<UserRecord> {
+    const user = await this.#o.store.userByName(name);
+    if (!user) throw new HeraldError('userNotFound');
+    return user;
+  }
+
+  async #ownUser(principal: Principal): Promise<UserRecord> {
+    const user = principal.userId ? await this.#o.store.userById(principal.userId) : undefined;
+    if (!user) throw new HeraldError('unauthorized');
+    return user;
+  }
+
+  #expired(token: TokenRecord): boolean {
+    return token.expires > 0 && token.expires < this.#nowSec();
+  }
+
+  #nowSec(): number {
+    return Math.floor(this.#o.clock.now() / 1000);
+  }
+
+  #changed(): void {
+    this.#verified.clear();
+  }
+}
+
+/** A valid bcrypt hash of a random string, used to spend the same time on unknown user names. */
+const DUMMY_HASH = '$2a$10$CwTycUXWue0Thq9StjUM0uJ8.1P2GQjY6cN2/8C5vQj8FZbQ3yPq6';
+
+function grantsOf(entries: readonly AccessRecord[], userId: string | null): { topic: string; permission: Permission }[] {
+  return entries.filter((e) => e.userId === userId).map((e) => ({ topic: e.pattern, permission: permissionOf(e) }));
+}

@@ -1,0 +1,11 @@
+/** Who is making a request, once credentials are checked. */
+export interface Principal {
+  /** null for anonymous callers (ntfy's `*` user). */
+  userId: string | null;
+  name: string;
+  role: 'admin' | 'user' | 'anonymous';
+  /** The token the request authenticated with, if any (for DELETE /v1/account/token). */
+  token?: string;
+}
+
+export const ANONYMOUS: Principal = Object.freeze({ userId: null, name: '*', role: 'anonymous' });

@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthService } from '../../core/auth/auth-service.js';
+import type { TokenRecord } from '../../ports/auth-store.js';
+import { HeraldError } from '../../errors/index.js';
+import type { HttpDeps } from '../deps.js';
+import { jsonBody } from './json-body.js';
+import { AccountDeleteBody, PasswordChangeBody, SignupBody, TokenCreateBody, TokenUpdateBody } from './schemas.js';
+
+export function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
+  return reply.type('application/json').send(`${JSON.stringify(body)}\n`);
+}
+
+function tokenJson(t: TokenRecord): Record<string, unknown> {
+  return { token: t.token, label: t.label || undefined, last_access: t.lastAccess, last_origin: t.lastOrigin || undefined, expires: t.expires || undefined };
+}
+
+/** The logged-in user's own account (401 for anonymous callers). */
+function requireUser(request: FastifyRequest): void {
+  if (request.principal.userId === null) throw new HeraldError('unauthorized');
+}
+
+/**
+ * `/v1/account*` (ntfy's account API). `GET /v1/account` answers anonymous callers too; everything
+ * else needs `auth-file` (404 without it) and, except sign-up, a logged-in user.
+ */
+export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth: AuthService | undefined): void {
+  const { config, clock } = deps;
+
+  app.get('/v1/account', async (request, reply) => {
+    const p = request.principal;
+    const now = clock.now();
+    const usage = request.visitor.usage(now);
+    const limits = request.visitor.limits;
+    const body: Record<string, unknown> = {
+      username: p.name,
+      role: p.role,
+    };
+    if (auth && p.userId !== null) {
+      body.tokens = (await auth.tokensOf(p.name)).map(tokenJson);
+    }
+    body.limits = {
+      basis: 'ip',
+      messages: limits.messagesPerDay,
+      messages_expiry_duration: Math.floor(config.cacheDuration / 1000),
+      emails: limits.emailBurst,
+      calls: 0,
+      reservations: 0,
+      attachment_total_size: limits.attachmentTotalBytes,
+      attachment_file_size: config.attachmentFileSizeLimit,
+      attachment_expiry_duration: Math.floor(config.attachmentExpiryDuration / 1000),
+      attachment_bandwidth: limits.attachmentBandwidthPerDay,
+    };
+    body.stats = {
+      messages: usage.messages,
+      messages_remaining: Math.max(0, limits.messagesPerDay - usage.messages),
+      emails: usage.emails,
+      emails_remaining: Math.max(0, limits.emailBurst - usage.emails),
+      calls: 0,
+      calls_remaining: 0,
+      reservations: 0,
+      reservations_remaining: 0,
+      attachment_total_size: 0,
+      attachment_total_size_remaining: limits.attachmentTotalBytes,
+    };
+    return sendJson(reply, body);
+  });
+
+  if (!auth) return;
+
+  app.post('/v1/account', async (request, reply) => {
+    if (!config.enableSignup) throw new HeraldError('signupDisabled');
+    request.visitor.takeAccountCreation(clock.now());
+    const body = jsonBody(request, SignupBody);
+    await auth.addUser(body.username, body.password, 'user');
+    return sendJson(reply, { success: true });
+  });
+
+  app.delete('/v1/account', async (request, reply) => {
+    requireUser(request);
+    const body = jsonBody(request, AccountDeleteBody);
+    await auth.deleteOwnAccount(request.principal, body.password);
+    return sendJson(reply, { success: true });
+  });
+
+  app.post('/v1/account/password', async (request, reply) => {
+    requireUser(request);
+    const body = jsonBody(request, PasswordChangeBody);
+    await auth.changeOwnPassword(request.principal, body.password, body.new_password);
+    return sendJson(reply, { success: true });
+  });
+
+  app.post('/v1/account/token', async (request, reply) => {
+    requireUser(request);
+    const body = jsonBody(request, TokenCreateBody);
+    const options: { label?: string; expiresSec?: number } = {};
+    if (body.label !== undefined) options.label = body.label;
+    if (body.expires !== undefined) options.expiresSec = body.expires;
+    const token = await auth.createToken(request.principal, options, request.ip);
+    return sendJson(reply, tokenJson(token));
+  });
+
+  app.patch('/v1/account/token', async (request, reply) => {
+    requireUser(request);
+    const body = jsonBody(request, TokenUpdateBody);
+    const token = body.token ?? request.principal.token;
+    if (!token) throw new HeraldError('noTokenProvided');
+    const changes: { label?: string; expiresSec?: number } = {};
+    if (body.label !== undefined) changes.label = body.label;
+    if (body.expires !== undefined) changes.expiresSec = body.expires;
+    return sendJson(reply, tokenJson(await auth.updateToken(request.principal, token, changes)));
+  });
+
+  app.delete('/v1/account/token', async (request, reply) => {
+    requireUser(request);
+    const header = request.headers['x-token'];
+    const token = (typeof header === 'string' && header) || request.principal.token;
+    if (!token) throw new HeraldError('noTokenProvided');
+    await auth.removeToken(request.principal, token);
+    return sendJson(reply, { success: true });
+  });
+}

@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { HeraldError } from '../../errors/index.js';
+
+/** Parses and checks a JSON request body against its schema: 40024 for bad JSON or a wrong shape. */
+export function jsonBody<S extends TSchema>(request: FastifyRequest, schema: S): Static<S> {
+  const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+  let parsed: unknown;
+  try {
+    parsed = raw === '' ? {} : JSON.parse(raw);
+  } catch {
+    throw new HeraldError('jsonInvalid');
+  }
+  if (!Value.Check(schema, parsed)) {
+    const first = [...Value.Errors(schema, parsed)][0];
+    throw new HeraldError('jsonInvalid', { detail: first ? `${first.path || 'body'}: ${first.message}` : undefined });
+  }
+  return parsed;
+}

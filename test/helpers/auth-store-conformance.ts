@@ -1,0 +1,241 @@
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { AuthStoreError, type AccessRecord, type AuthStore, type TokenRecord, type UserRecord } from '../../src/ports/auth-store.js';
+
+/** One empty database per test. `open` may be called more than once: each call is another connection, as the CLI would make. */
+export interface AuthStoreTestDatabase {
+  open(): Promise<AuthStore>;
+  /** Called after every store opened on it is closed. */
+  drop(): Promise<void>;
+}
+
+/** The behaviour every AuthStore adapter must show; call it once per adapter from that adapter's test file. */
+export function describeAuthStoreConformance(name: string, makeStore: () => Promise<AuthStoreTestDatabase>): void {
+  describe(`AuthStore conformance: ${name}`, () => {
+    let database: AuthStoreTestDatabase;
+    let opened: AuthStore[];
+    let store: AuthStore;
+
+    const open = async (): Promise<AuthStore> => {
+      const s = await database.open();
+      opened.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      database = await makeStore();
+      opened = [];
+      store = await open();
+    });
+
+    afterEach(async () => {
+      for (const s of opened) await s.close();
+      await database.drop();
+    });
+
+    it('adds users and finds them by name and by id', async () => {
+      const alice = user('alice', 'admin');
+      const bob = user('bob');
+      await store.addUser(bob);
+      await store.addUser(alice);
+      assert.deepEqual(await store.userByName('alice'), alice);
+      assert.deepEqual(await store.userById(bob.id), bob);
+      assert.equal(await store.userByName('carol'), undefined);
+      assert.equal(await store.userById('u_missing'), undefined);
+      assert.deepEqual(sortByName(await store.users()), [alice, bob]);
+    });
+
+    it('rejects a taken name as duplicate and keeps the first user', async () => {
+      const first = user('dora');
+      await store.addUser(first);
+      await assert.rejects(store.addUser(user('dora', 'admin')), (err) => err instanceof AuthStoreError && err.kind === 'duplicate');
+      assert.deepEqual(await store.users(), [first]);
+    });
+
+    it('changes password hash and role', async () => {
+      const u = user('erin');
+      await store.addUser(u);
+      await store.changePassword(u.id, '$2a$10$changed');
+      await store.changeRole(u.id, 'admin');
+      assert.deepEqual(await store.userById(u.id), { ...u, passwordHash: '$2a$10$changed', role: 'admin' });
+    });
+
+    it('adds, lists, updates and removes tokens', async () => {
+      const u = user('fred');
+      const other = user('gina');
+      await store.addUser(u);
+      await store.addUser(other);
+      const a = token(u.id, { label: 'laptop', expires: 2_000_000_000 });
+      const b = token(u.id);
+      await store.addToken(a, 60);
+      await store.addToken(b, 60);
+      await store.addToken(token(other.id), 60);
+      assert.deepEqual(await store.tokenRecord(a.token), a);
+      assert.equal(await store.tokenRecord(token(u.id).token), undefined);
+      assert.deepEqual(sortByToken(await store.tokens(u.id)), sortByToken([a, b]));
+
+      await store.updateToken(a.token, { label: 'phone', lastAccess: 1_700_000_000, lastOrigin: '192.0.2.1' });
+      await store.updateToken(a.token, { expires: 0 });
+      await store.updateToken(a.token, {});
+      assert.deepEqual(await store.tokenRecord(a.token), { ...a, label: 'phone', lastAccess: 1_700_000_000, lastOrigin: '192.0.2.1', expires: 0 });
+
+      await store.removeToken(other.id, a.token);
+      assert.ok(await store.tokenRecord(a.token), "another user's id does not remove the token");
+      await store.removeToken(u.id, a.token);
+      assert.equal(await store.tokenRecord(a.token), undefined);
+      assert.deepEqual(await store.tokens(u.id), [b]);
+    });
+
+    it('keeps only the newest tokens beyond the per-user maximum', async () => {
+      const u = user('hank');
+      const other = user('ines');
+      await store.addUser(u);
+      await store.addUser(other);
+      const otherToken = token(other.id);
+      await store.addToken(otherToken, 60);
+      const added: TokenRecord[] = [];
+      for (let i = 0; i < 65; i++) {
+        const t = token(u.id, { label: `t${i}` });
+        added.push(t);
+        await store.addToken(t, 60);
+      }
+      const kept = await store.tokens(u.id);
+      assert.equal(kept.length, 60);
+      assert.deepEqual(sortByToken(kept), sortByToken(added.slice(5)));
+      for (const t of added.slice(0, 5)) assert.equal(await store.tokenRecord(t.token), undefined);
+      assert.deepEqual(await store.tokens(other.id), [otherToken]);
+    });
+
+    it('removes only tokens whose non-zero expiry has passed', async () => {
+      const u = user('jack');
+      await store.addUser(u);
+      const never = token(u.id, { expires: 0 });
+      const past = token(u.id, { expires: 999 });
+      const alsoPast = token(u.id, { expires: 500 });
+      const now = token(u.id, { expires: 1000 });
+      const future = token(u.id, { expires: 5000 });
+      for (const t of [never, past, alsoPast, now, future]) await store.addToken(t, 60);
+      assert.equal(await store.removeExpiredTokens(1000), 2);
+      assert.deepEqual(sortByToken(await store.tokens(u.id)), sortByToken([never, now, future]));
+      assert.equal(await store.removeExpiredTokens(1000), 0);
+    });
+
+    it('rejects a token for an unknown user as not_found', async () => {
+      await assert.rejects(store.addToken(token('u_nobody'), 60), (err) => err instanceof AuthStoreError && err.kind === 'not_found');
+    });
+
+    it('upserts access entries per user and for everyone', async () => {
+      const u = user('kate');
+      await store.addUser(u);
+      await store.allowAccess(entry(u.id, 'alerts', true, false));
+      await store.allowAccess(entry(u.id, 'alerts', true, true));
+      await store.allowAccess(entry(u.id, 'logs_*', false, true));
+      await store.allowAccess(entry(null, 'alerts', false, false));
+      await store.allowAccess(entry(null, 'alerts', true, false));
+      await store.allowAccess(entry(null, 'public*', true, true));
+
+      assert.deepEqual(sortByPattern(await store.access(u.id)), [entry(u.id, 'alerts', true, true), entry(u.id, 'logs_*', false, true)]);
+      assert.deepEqual(sortByPattern(await store.access(null)), [entry(null, 'alerts', true, false), entry(null, 'public*', true, true)]);
+      assert.equal((await store.allAccess()).length, 4);
+      assert.deepEqual(await store.access(user('nobody').id), []);
+    });
+
+    it('resets one entry, all of a user, or all of everyone', async () => {
+      const u = user('liam');
+      await store.addUser(u);
+      for (const pattern of ['a', 'b', 'c']) {
+        await store.allowAccess(entry(u.id, pattern, true, true));
+        await store.allowAccess(entry(null, pattern, true, false));
+      }
+      await store.resetAccess(u.id, 'b');
+      assert.deepEqual(sortByPattern(await store.access(u.id)).map((e) => e.pattern), ['a', 'c']);
+      await store.resetAccess(null, 'a');
+      assert.deepEqual(sortByPattern(await store.access(null)).map((e) => e.pattern), ['b', 'c']);
+      await store.resetAccess(u.id);
+      assert.deepEqual(await store.access(u.id), []);
+      assert.equal((await store.access(null)).length, 2, "a user's reset leaves everyone's entries");
+      await store.resetAccess(null);
+      assert.deepEqual(await store.allAccess(), []);
+    });
+
+    it('removes a user with their tokens and access entries only', async () => {
+      const u = user('mona');
+      const other = user('nick');
+      await store.addUser(u);
+      await store.addUser(other);
+      const t = token(u.id);
+      const otherToken = token(other.id);
+      await store.addToken(t, 60);
+      await store.addToken(otherToken, 60);
+      await store.allowAccess(entry(u.id, 'mine', true, true));
+      await store.allowAccess(entry(other.id, 'theirs', true, true));
+      await store.allowAccess(entry(null, 'all', true, false));
+
+      await store.removeUser(u.id);
+      assert.equal(await store.userById(u.id), undefined);
+      assert.equal(await store.userByName(u.name), undefined);
+      assert.equal(await store.tokenRecord(t.token), undefined);
+      assert.deepEqual(await store.tokens(u.id), []);
+      assert.deepEqual(await store.access(u.id), []);
+      assert.deepEqual(await store.tokens(other.id), [otherToken]);
+      assert.deepEqual(sortByPattern(await store.allAccess()), [entry(null, 'all', true, false), entry(other.id, 'theirs', true, true)]);
+      await store.removeUser(u.id);
+    });
+
+    it('moves the change counter on a local write and stays put without one', async () => {
+      const before = await store.changeCounter();
+      assert.equal(await store.changeCounter(), before);
+      await store.addUser(user('olga'));
+      const after = await store.changeCounter();
+      assert.notEqual(after, before);
+      assert.equal(await store.changeCounter(), after);
+    });
+
+    it('moves the change counter when another connection writes', async () => {
+      const cli = await open();
+      const before = await store.changeCounter();
+      const u = user('pete');
+      await cli.addUser(u);
+      const afterUser = await store.changeCounter();
+      assert.notEqual(afterUser, before);
+      assert.deepEqual(await store.userByName('pete'), u, 'the other connection sees the commit');
+      await cli.allowAccess(entry(null, 'news', true, false));
+      assert.notEqual(await store.changeCounter(), afterUser);
+    });
+
+    it('keeps its data across close and reopen, and close is idempotent', async () => {
+      const u = user('quinn', 'admin');
+      const t = token(u.id, { label: 'ci', expires: 0 });
+      await store.addUser(u);
+      await store.addToken(t, 60);
+      await store.allowAccess(entry(u.id, 'builds', false, true));
+      await store.allowAccess(entry(null, 'status', true, false));
+      await store.close();
+      await store.close();
+
+      const reopened = await open();
+      assert.deepEqual(await reopened.userByName('quinn'), u);
+      assert.deepEqual(await reopened.tokenRecord(t.token), t);
+      assert.deepEqual(sortByPattern(await reopened.allAccess()), [entry(u.id, 'builds', false, true), entry(null, 'status', true, false)]);
+    });
+  });
+}
+
+function user(name: string, role: UserRecord['role'] = 'user'): UserRecord {
+  return { id: `u_${randomBytes(6).toString('hex')}`, name, passwordHash: `$2a$10$hash-of-${name}`, role, created: 1_700_000_000 };
+}
+
+function token(userId: string, fields: Partial<TokenRecord> = {}): TokenRecord {
+  const token = `tk_${randomBytes(20).toString('hex').slice(0, 29)}`;
+  return { token, userId, label: '', lastAccess: 0, lastOrigin: '', expires: 0, ...fields };
+}
+
+function entry(userId: string | null, pattern: string, read: boolean, write: boolean): AccessRecord {
+  return { userId, pattern, read, write };
+}
+
+// The port promises no order for lists, so comparisons sort first.
+const sortByName = (users: UserRecord[]) => [...users].sort((a, b) => a.name.localeCompare(b.name));
+const sortByToken = (tokens: TokenRecord[]) => [...tokens].sort((a, b) => a.token.localeCompare(b.token));
+const sortByPattern = (entries: AccessRecord[]) => [...entries].sort((a, b) => a.pattern.localeCompare(b.pattern));
