@@ -15,7 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   core: ['core', 'ports', 'errors', 'util'],
   adapters: ['adapters', 'ports', 'errors', 'util'],
   http: ['http', 'core', 'ports', 'errors', 'util', 'config'],
-  cli: ['cli', 'config', 'util', 'errors', 'main.ts'],
+  cli: ['cli', 'http', 'core', 'ports', 'config', 'util', 'errors', 'main.ts'],
 };
 
 function* sourceFiles(dir: string): Generator<string> {

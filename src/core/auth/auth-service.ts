@@ -10,7 +10,7 @@ import type { Credentials } from './credentials.js';
 import { EVERYONE, isValidTopicPattern, isValidUsername } from './names.js';
 import { permissionFlags, permissionOf, type Permission } from './permissions.js';
 import { ANONYMOUS, type Principal } from './principal.js';
-import { DEFAULT_TOKEN_EXPIRY_MS, generateToken, isTokenShape, TOKEN_MAX_PER_USER } from './tokens.js';
+import { DEFAULT_TOKEN_EXPIRY_MS, generateToken, TOKEN_LENGTH, TOKEN_MAX_PER_USER, TOKEN_PREFIX } from './tokens.js';
 
 export interface AuthServiceOptions {
   store: AuthStore;
@@ -241,7 +241,9 @@ export class AuthService {
   // --- internals ---
 
   async #authenticateToken(token: string, origin: string): Promise<Principal> {
-    if (!isTokenShape(token)) throw new HeraldError('unauthorized');
+    // Only the length is checked here (as ntfy does), so tokens imported from ntfy with other
+    // characters still work; ours are always generated in the stricter shape.
+    if (token.length !== TOKEN_LENGTH || !token.startsWith(TOKEN_PREFIX)) throw new HeraldError('unauthorized');
     const record = await this.#o.store.tokenRecord(token);
     if (!record || this.#expired(record)) throw new HeraldError('unauthorized');
     const user = await this.#o.store.userById(record.userId);
