@@ -29,9 +29,9 @@ export async function authenticateRequest(
 ): Promise<Principal> {
   if (!auth) return ANONYMOUS;
   const header = source.headers.authorization;
-  const query = source.query as Record<string, string | undefined> | undefined;
+  const query = source.query as Record<string, string | string[] | undefined> | undefined;
   const headerValue = typeof header === 'string' && header !== '' ? header : undefined;
-  const queryValue = query?.auth || query?.authorization || undefined;
+  const queryValue = firstString(query?.auth) || firstString(query?.authorization) || undefined;
   if (!headerValue && !queryValue) return ANONYMOUS;
   const now = clock.now();
   visitor.checkAuthFailures(now);
@@ -56,4 +56,9 @@ export function registerAuth(app: FastifyInstance, auth: AuthService | undefined
 /** 403 unless the caller may do `action` on all topics; a no-op while access control is off. */
 export async function requireAccess(auth: AuthService | undefined, request: FastifyRequest, topics: readonly string[], action: Action): Promise<void> {
   if (auth) await auth.authorize(request.principal, topics, action);
+}
+
+/** A repeated query parameter arrives as an array; the first value counts. */
+function firstString(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
