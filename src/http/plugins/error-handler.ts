@@ -33,8 +33,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
       else request.log.debug({ code: known.code }, known.message);
       return sendError(reply, known);
     }
-    request.log.error({ err: error, url: request.url }, 'unhandled error');
+    request.log.error({ err: error, url: redactUrl(request.url) }, 'unhandled error');
     return sendError(reply, new HeraldError('internal', { cause: error }));
   });
   app.setNotFoundHandler((_request, reply) => sendError(reply, new HeraldError('notFound')));
+}
+
+/** Masks credentials a URL may carry (`?auth=` holds a whole Authorization header). */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:auth|authorization)=)[^&]*/gi, '$1[redacted]');
 }
