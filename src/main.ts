@@ -16,7 +16,7 @@ import { TopicRegistry } from './core/topics/topic-registry.js';
 import { TopicService } from './core/topics/topic-service.js';
 import { createMetrics } from './http/admin/metrics.js';
 import { buildApp } from './http/app.js';
-import { isExemptHost } from './http/plugins/exempt-hosts.js';
+import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
@@ -126,7 +126,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const attachments = config.attachmentCacheDir ? await createFileAttachmentStore(join(config.attachmentCacheDir)) : undefined;
   const hub = new Hub();
   const topicRegistry = new TopicRegistry(config.globalTopicLimit);
-  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => isExemptHost(ip, config.visitorRequestLimitExemptHosts));
+  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts));
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
   const accounts = await openAuth(config, clock);
   const auth = accounts?.auth;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../config/index.js';
+import { inAddressList } from './address-list.js';
 
 export interface ClientIpSettings {
   behindProxy: boolean;
@@ -11,16 +12,19 @@ export interface ClientIpSettings {
 
 /**
  * The caller's address. Behind a proxy it is the rightmost entry of the forwarded chain that
- * is not one of our own proxies: entries further left were written by the client and can be forged.
+ * is not one of our own proxies: entries further left were written by the client and can be
+ * forged. With `proxy-trusted-hosts` set, the header is only believed when the connection
+ * itself comes from one of those proxies.
  */
 export function clientIp(req: IncomingMessage, settings: ClientIpSettings): string {
   const socketIp = req.socket.remoteAddress ?? '0.0.0.0';
   if (!settings.behindProxy) return socketIp;
+  if (settings.trustedProxies.length > 0 && !inAddressList(socketIp, settings.trustedProxies)) return socketIp;
   const raw = req.headers[settings.forwardedHeader.toLowerCase()];
   const chain = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = chain.length - 1; i >= 0; i--) {
     const entry = chain[i]!;
-    if (!settings.trustedProxies.includes(entry)) return entry;
+    if (!inAddressList(entry, settings.trustedProxies)) return entry;
   }
   return chain[0] ?? socketIp;
 }

@@ -1,10 +1,11 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * True when the address is listed in `visitor-request-limit-exempt-hosts`: an IP, a CIDR range,
- * or `localhost`. Host names other than localhost are not resolved here.
+ * True when the address is in a list of IPs, CIDR ranges and `localhost` (used for
+ * `visitor-request-limit-exempt-hosts` and `proxy-trusted-hosts`). Other host names are not
+ * resolved here.
  */
-export function isExemptHost(ip: string, entries: readonly string[]): boolean {
+export function inAddressList(ip: string, entries: readonly string[]): boolean {
   if (entries.length === 0) return false;
   const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
