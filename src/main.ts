@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
@@ -15,7 +16,7 @@ import type { PublishOptions } from './core/publish/publish-options.js';
 import { TopicRegistry } from './core/topics/topic-registry.js';
 import { TopicService } from './core/topics/topic-service.js';
 import { createMetrics } from './http/admin/metrics.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
 
@@ -27,6 +28,8 @@ export interface RunningServer {
   app: FastifyInstance;
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** Base URL of the HTTPS listener, when one is configured. */
+  httpsUrl?: string;
   topics: TopicService;
   /** Stops accepting, ends streams, flushes the cache. Idempotent. */
   stop(): Promise<void>;
@@ -113,6 +116,8 @@ export function listenAddress(listen: string): { host: string; port: number } {
 
 /** The composition root: config → adapters → core → HTTP, then listen and start the timers. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  // Checked before anything is opened, so a bad TLS setup leaves nothing half-started.
+  const tls = await tlsOptions(config);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
   const metrics = createMetrics();
@@ -138,12 +143,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   };
 
-  const app = buildApp({ config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, onAccessChange: revoke });
-  const { host, port } = listenAddress(config.listenHttp);
-  await app.listen({ host, port });
-  const address = app.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const deps = { config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, onAccessChange: revoke };
+  const app = buildApp(deps);
+  const url = await listenOn(app, config.listenHttp, 'http');
+  // The HTTPS listener is a second app over the same core: one hub, one cache, one set of visitors.
+  const httpsApp = tls ? buildApp(deps, tls) : undefined;
+  const httpsUrl = httpsApp ? await listenOn(httpsApp, config.listenHttps, 'https') : undefined;
 
   const loops = [
     every(config.delayedSenderInterval, () => topics.deliverDue(), 'delayed sender'),
@@ -167,7 +172,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   // Messages that fell due while the server was down go out at once, not a tick later.
   await topics.deliverDue();
-  logger.info({ listen: url, cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
+  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -175,7 +180,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       for (const loop of loops) clearInterval(loop);
       const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeout);
       force.unref();
-      await app.close();
+      await Promise.all([app.close(), httpsApp?.close()]);
       clearTimeout(force);
       await topics.flushCounters();
       await cache.close();
@@ -196,5 +201,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return timer;
   }
 
-  return { app, url, topics, stop };
+  return httpsUrl ? { app, url, httpsUrl, topics, stop } : { app, url, topics, stop };
+}
+
+async function listenOn(app: FastifyInstance, listen: string, scheme: 'http' | 'https'): Promise<string> {
+  const { host, port } = listenAddress(listen);
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  return `${scheme}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}
+
+/** The TLS key pair when `listen-https` is set; a half-configured HTTPS setup is a start-up error. */
+async function tlsOptions(config: Config): Promise<TlsOptions | undefined> {
+  const parts = [config.listenHttps, config.certFile, config.keyFile];
+  if (parts.every((p) => p === '')) return undefined;
+  if (parts.some((p) => p === '')) throw new Error('listen-https, cert-file and key-file must be set together to serve HTTPS');
+  const [cert, key] = await Promise.all([readFile(config.certFile), readFile(config.keyFile)]);
+  return { cert, key };
 }

@@ -114,11 +114,8 @@ export const NTFY_KEY_RENAMES: ReadonlyMap<string, ConfigKeyName> = new Map([['p
  * when migrating, so it earns a warning rather than an error.
  */
 export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
-  'listen-https',
   'listen-unix',
   'listen-unix-mode',
-  'key-file',
-  'cert-file',
   'firebase-key-file',
   'cache-startup-queries',
   'auth-startup-queries',

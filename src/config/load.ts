@@ -261,6 +261,7 @@ function toList(raw: unknown): Outcome {
 /** Per-key checks and normalisation beyond what the kind and the schema express. */
 const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
   listenHttp: (value) => checkListenAddress(value as string),
+  listenHttps: (value) => ((value as string).trim() === '' ? ok('') : checkListenAddress(value as string)),
   baseUrl: (value) => checkHttpUrl(value as string),
   upstreamBaseUrl: (value) => checkHttpUrl(value as string),
   webRoot: (value) => ok(normalizeWebRoot(value as string)),

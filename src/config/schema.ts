@@ -85,6 +85,22 @@ export const ConfigSchema = Type.Object(
      */
     listenHttp: text(':8080', 'HTTP listen address as [host]:port'),
     /**
+     * HTTPS listen address as `[host]:port`; needs `cert-file` and `key-file`. Served with
+     * HTTP/2 (and HTTP/1.1 for older clients and WebSockets). Empty: no HTTPS listener.
+     * @defaultValue `''`
+     */
+    listenHttps: text('', 'HTTPS (HTTP/2 + HTTP/1.1) listen address as [host]:port; needs cert-file and key-file'),
+    /**
+     * PEM certificate chain for `listen-https`.
+     * @defaultValue `''`
+     */
+    certFile: text('', 'TLS certificate (PEM) for listen-https'),
+    /**
+     * PEM private key for `listen-https`.
+     * @defaultValue `''`
+     */
+    keyFile: text('', 'TLS private key (PEM) for listen-https'),
+    /**
      * SQLite file holding cached messages. An empty string keeps the cache in memory, as ntfy
      * does when `cache-file` is unset, so it is lost on restart.
      * @defaultValue `'./data/cache.db'`

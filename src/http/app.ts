@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors/index.js';
 import { registerAccountRoutes } from './account/account-routes.js';
@@ -22,17 +24,26 @@ const MAX_HEADER_BYTES = 16 * 1024;
  * Builds the HTTP app with every route, unstarted: `main.ts` listens, tests use `inject()` or
  * listen on port 0.
  */
-export function buildApp(deps: HttpDeps): FastifyInstance {
+export interface TlsOptions {
+  key: Buffer;
+  cert: Buffer;
+}
+
+export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   const { config, clock, metrics } = deps;
-  const app = Fastify({
+  // With TLS, HTTP/2 for API clients; HTTP/1.1 stays on for older clients and WebSocket upgrades.
+  const transport = tls ? { http2: true as const, https: { key: tls.key, cert: tls.cert, allowHTTP1: true } } : { http: { maxHeaderSize: MAX_HEADER_BYTES } };
+  // Fastify types its options per server kind; both kinds get the same options object here.
+  const createFastify = Fastify as unknown as (options: Record<string, unknown>) => FastifyInstance;
+  const app = createFastify({
+    ...transport,
     loggerInstance: deps.logger,
     // Per-request log lines would cost more than the publish itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // A multi-topic path (`/a,b,c/json`) is one long parameter.
     routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
-    http: { maxHeaderSize: MAX_HEADER_BYTES },
-    clientErrorHandler: (err, socket) => {
+    clientErrorHandler: (err: Error, socket: Socket) => {
       if (!socket.writable) return void socket.destroy();
       const error = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? new HeraldError('headersTooLarge') : new HeraldError('badRequest');
       const body = `${JSON.stringify(error.toJSON())}\n`;
@@ -54,6 +65,16 @@ export function buildApp(deps: HttpDeps): FastifyInstance {
     if (request.routeOptions.config?.rateLimited) request.visitor.takeRequest(clock.now());
   });
   registerAuth(app, deps.auth, clock);
+  if (tls) {
+    // HTTP/2 clients may stream a body with neither Content-Length nor Content-Type, which Fastify
+    // would read as "no body". The stream itself says whether a body follows its headers.
+    app.addHook('onRequest', async (request) => {
+      const raw = request.raw as unknown as { httpVersionMajor: number; stream?: { endAfterHeaders?: boolean }; headers: Record<string, string | undefined> };
+      if (raw.httpVersionMajor === 2 && raw.stream && !raw.stream.endAfterHeaders && !raw.headers['content-length'] && !raw.headers['content-type']) {
+        raw.headers['content-type'] = 'application/octet-stream';
+      }
+    });
+  }
   // Label lookups in prom-client hash the label set; resolving each combination once keeps the
   // per-request cost to one Map lookup.
   const latencyByLabels = new Map<string, { observe(seconds: number): void }>();
@@ -83,7 +104,7 @@ export function buildApp(deps: HttpDeps): FastifyInstance {
   registerFileRoutes(app, deps);
   registerMatrixRoutes(app, deps);
   registerWebRoutes(app, deps);
-  attachWebSocket(app.server, deps, app.log);
+  attachWebSocket(app.server as Server, deps, app.log);
 
   app.addHook('preClose', async () => {
     for (const subscriber of deps.hub.all()) subscriber.close();

@@ -72,7 +72,9 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
     const res = reply.raw;
     res.writeHead(200, headers);
     res.flushHeaders();
-    const socket = res.socket;
+    // Over HTTP/2 the socket is shared by every stream of the session and may not be tuned or
+    // counted per stream; the stream's own buffer is what matters there.
+    const socket = request.raw.httpVersionMajor < 2 ? res.socket : null;
     socket?.setNoDelay(true);
     socket?.setKeepAlive(true);
     const transport: StreamTransport = {

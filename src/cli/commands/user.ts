@@ -1,0 +1,156 @@
+import { createInterface, type Interface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { HeraldError } from '../../errors/index.js';
+import { CliFailure, expectOperands, formatUser, guarded, requireUser, splitArgs, UsageError, withAccounts } from './account-db.js';
+
+export const USER_HELP = `Usage: herald user <subcommand> [options]
+
+Manages the accounts in the account database (auth-file). A running server picks up changes
+within a second.
+
+Subcommands:
+  add [--role admin|user] USERNAME    add a user (role: user unless given)
+  del USERNAME                        remove a user with their tokens and access entries (alias: remove)
+  change-pass USERNAME                set a new password
+  change-role USERNAME admin|user     change a user's role
+  list                                show every user with role and access entries
+
+Passwords come from $HERALD_PASSWORD; otherwise they are asked for twice at a terminal, or one
+line is read from standard input when it is not a terminal.
+
+Options:
+  -r, --role ROLE     role of the new user: admin or user
+  -c, --config FILE   YAML config file (also HERALD_CONFIG); any --<config key> VALUE is read too,
+                      e.g. --auth-file PATH (also HERALD_AUTH_FILE)
+
+Examples:
+  HERALD_PASSWORD=secret herald user add --role admin phil
+  herald user change-role phil user
+  herald user list
+`;
+
+/** `herald user`: add, del/remove, change-pass, change-role and list. */
+export async function runUser(args: string[]): Promise<number> {
+  return guarded('user', async () => {
+    const { positionals, own, configArgs } = splitArgs(args, [{ long: 'role', short: 'r', value: true }]);
+    const [sub, ...operands] = positionals;
+    if (own.role !== undefined && sub !== 'add') throw new UsageError('--role only applies to add');
+    switch (sub) {
+      case 'add': {
+        expectOperands(operands, 1, 1, 'herald user add [--role admin|user] USERNAME');
+        const role = parseRole(own.role === undefined ? 'user' : String(own.role));
+        const name = operands[0]!;
+        if (name === 'everyone') throw new CliFailure("the name 'everyone' stands for anonymous users and cannot be an account");
+        return withAccounts(configArgs, async (auth) => {
+          // Checked first so nobody types a password twice only to learn the name is taken.
+          if (await auth.userExists(name)) throw new HeraldError('userExists', { detail: name });
+          await auth.addUser(name, await readPassword(), role);
+          out(`user ${name} added with role ${role}`);
+        });
+      }
+      case 'del':
+      case 'remove': {
+        expectOperands(operands, 1, 1, `herald user ${sub} USERNAME`);
+        const name = operands[0]!;
+        return withAccounts(configArgs, async (auth) => {
+          await requireUser(auth, name);
+          await auth.removeUser(name);
+          out(`user ${name} removed`);
+        });
+      }
+      case 'change-pass': {
+        expectOperands(operands, 1, 1, 'herald user change-pass USERNAME');
+        const name = operands[0]!;
+        return withAccounts(configArgs, async (auth) => {
+          await requireUser(auth, name);
+          await auth.changePassword(name, await readPassword());
+          out(`changed password for user ${name}`);
+        });
+      }
+      case 'change-role': {
+        expectOperands(operands, 2, 2, 'herald user change-role USERNAME admin|user');
+        const name = operands[0]!;
+        const role = parseRole(operands[1]!);
+        return withAccounts(configArgs, async (auth) => {
+          await requireUser(auth, name);
+          await auth.changeRole(name, role);
+          out(`changed role for user ${name} to ${role}`);
+        });
+      }
+      case 'list': {
+        expectOperands(operands, 0, 0, 'herald user list');
+        return withAccounts(configArgs, async (auth) => {
+          process.stdout.write((await auth.listUsers()).map((u) => formatUser(u, auth.defaultAccess)).join(''));
+        });
+      }
+      case undefined:
+        throw new UsageError('a subcommand is required: add, del, change-pass, change-role or list');
+      default:
+        throw new UsageError(`unknown subcommand '${sub}'`);
+    }
+  });
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function parseRole(s: string): 'admin' | 'user' {
+  if (s === 'admin' || s === 'user') return s;
+  throw new UsageError(`role must be admin or user, not '${s}'`);
+}
+
+/** $HERALD_PASSWORD, else a hidden prompt (twice) at a terminal, else one line of piped input. */
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env.HERALD_PASSWORD;
+  let password: string;
+  if (fromEnv !== undefined) password = fromEnv;
+  else if (process.stdin.isTTY) {
+    password = await promptHidden('password: ');
+    if ((await promptHidden('confirm: ')) !== password) throw new CliFailure("passwords don't match");
+  } else {
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    try {
+      const line = await nextLine(rl);
+      if (line === undefined) throw new CliFailure('no password on standard input (set HERALD_PASSWORD or pipe one line)');
+      password = line;
+    } finally {
+      rl.close();
+    }
+  }
+  if (!password) throw new CliFailure('password cannot be empty');
+  return password;
+}
+
+async function promptHidden(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  // readline echoes typed characters to its output; giving it a sink that drops them hides the
+  // password while keeping line editing (backspace) working.
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: sink, terminal: true });
+  rl.on('SIGINT', () => rl.close());
+  try {
+    const line = await nextLine(rl);
+    process.stderr.write('\n');
+    if (line === undefined) throw new CliFailure('cancelled');
+    return line;
+  } finally {
+    rl.close();
+  }
+}
+
+/** The next line, or undefined when input ends (or the prompt is cancelled) first. */
+function nextLine(rl: Interface): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const onLine = (line: string) => {
+      rl.off('close', onClose);
+      resolve(line);
+    };
+    const onClose = () => {
+      rl.off('line', onLine);
+      resolve(undefined);
+    };
+    rl.once('line', onLine);
+    rl.once('close', onClose);
+  });
+}
