@@ -9,6 +9,9 @@ import { createSqliteAuthStore } from './adapters/sqlite/auth/sqlite-auth-store.
 import { createSqliteMessageCache } from './adapters/sqlite/sqlite-message-cache.js';
 import type { Config } from './config/index.js';
 import { AuthService } from './core/auth/auth-service.js';
+import { AuditTrail } from './core/audit/audit-trail.js';
+import { ApiKeyService } from './core/keys/api-key-service.js';
+import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.js';
 import { closeRevokedSubscriptions } from './core/auth/stream-guard.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
@@ -19,6 +22,7 @@ import { createMetrics } from './http/admin/metrics.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import { silentLogger } from './ports/logger.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -102,9 +106,18 @@ const AUTH_POLL_MS = 1000;
  */
 export async function openAuth(config: Config, clock: Clock = systemClock): Promise<{ auth: AuthService; close(): Promise<void> } | undefined> {
   if (!config.authFile) return undefined;
+  const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const store = await createSqliteAuthStore({ file: config.authFile });
-  const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess });
-  return { auth, close: () => store.close() };
+  const audit = new AuditTrail(db.audit, clock, silentLogger);
+  const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit });
+  return { auth, close: async () => { await store.close(); await db.close(); } };
+}
+
+/** Opens the API keys of Herald's database, for the `key` command. */
+export async function openKeys(config: Config, clock: Clock = systemClock): Promise<{ keys: ApiKeyService; close(): Promise<void> }> {
+  const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
+  const keys = new ApiKeyService(db.keys, clock, new AuditTrail(db.audit, clock, silentLogger));
+  return { keys, close: () => db.close() };
 }
 
 /** Splits `[host]:port` (ntfy's listen-http) into what `listen` takes. An empty host means all interfaces. */
@@ -133,8 +146,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const topicRegistry = new TopicRegistry(config.globalTopicLimit);
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts));
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
-  const accounts = await openAuth(config, clock);
-  const auth = accounts?.auth;
+  const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
+  const auditTrail = new AuditTrail(db.audit, clock, logger);
+  const keys = new ApiKeyService(db.keys, clock, auditTrail);
+  const authStore = config.authFile ? await createSqliteAuthStore({ file: config.authFile }) : undefined;
+  const auth = authStore
+    ? new AuthService({ store: authStore, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
+    : undefined;
   const revoke = () => {
     if (!auth) return;
     closeRevokedSubscriptions(hub, auth).then(
@@ -143,7 +161,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   };
 
-  const deps = { config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, onAccessChange: revoke };
+  const deps = { config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke };
   const app = buildApp(deps);
   const url = await listenOn(app, config.listenHttp, 'http');
   // The HTTPS listener is a second app over the same core: one hub, one cache, one set of visitors.
@@ -155,6 +173,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     every(config.managerInterval, async () => {
       await topics.manage();
       await auth?.prune();
+      if (config.auditRetention > 0) await db.audit.pruneBefore(clock.now() - config.auditRetention);
       visitors.prune(VISITOR_IDLE_MS);
       topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
     }, 'manager'),
@@ -184,7 +203,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clearTimeout(force);
       await topics.flushCounters();
       await cache.close();
-      await accounts?.close();
+      await authStore?.close();
+      await db.close();
       logger.info({}, 'herald stopped');
     })());
 

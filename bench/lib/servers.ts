@@ -30,6 +30,7 @@ export async function startHerald(options: HeraldOptions): Promise<ServerChild> 
   const flags: Record<string, string> = {
     'listen-http': `127.0.0.1:${port}`,
     'cache-file': join(options.dir, 'cache.db'),
+    'database-file': join(options.dir, 'herald.db'),
     'attachment-cache-dir': join(options.dir, 'att'),
     'log-level': 'warn',
     'visitor-request-limit-exempt-hosts': '127.0.0.1,::1',

@@ -107,6 +107,26 @@ export const ConfigSchema = Type.Object(
      */
     cacheFile: text('./data/cache.db', 'SQLite message cache file; empty keeps the cache in memory'),
     /**
+     * Herald's own SQLite database: API keys, the audit log (and, later, devices and subscribers).
+     * @defaultValue `'./data/herald.db'`
+     */
+    databaseFile: text('./data/herald.db', "Herald's own database (API keys, audit log); empty keeps it in memory"),
+    /**
+     * How long audit entries are kept; 0 keeps them forever.
+     * @defaultValue `90d`
+     */
+    auditRetention: duration(90 * DAY, 'how long audit log entries are kept; 0 keeps them forever'),
+    /**
+     * Requests an API key may make in a burst (answers carry RateLimit-* headers).
+     * @defaultValue `600`
+     */
+    apiKeyRequestLimitBurst: integer(600, 'request bucket size per API key', { minimum: 1 }),
+    /**
+     * One API-key request token refilled per this interval.
+     * @defaultValue `100ms`
+     */
+    apiKeyRequestLimitReplenish: duration(100, 'one API-key request token refilled per this interval', { positive: true }),
+    /**
      * How long messages stay available to `since=` and `poll=1`. Zero disables the cache, and
      * polls then return nothing. Milliseconds.
      * @defaultValue 12h

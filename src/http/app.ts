@@ -6,6 +6,9 @@ import { registerAccountRoutes } from './account/account-routes.js';
 import { registerAdminRoutes } from './admin/routes.js';
 import { registerUsersRoutes } from './admin/users-routes.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerScopes } from './plugins/scopes.js';
+import { registerAuditRoutes } from './admin/audit-routes.js';
+import { registerKeyRoutes } from './admin/key-routes.js';
 import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -64,7 +67,8 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
     if (request.routeOptions.config?.rateLimited) request.visitor.takeRequest(clock.now());
   });
-  registerAuth(app, deps.auth, clock);
+  registerAuth(app, { auth: deps.auth, keys: deps.keys }, clock);
+  registerScopes(app, clock, { burst: config.apiKeyRequestLimitBurst, refillMs: config.apiKeyRequestLimitReplenish });
   if (tls) {
     // HTTP/2 clients may stream a body with neither Content-Length nor Content-Type, which Fastify
     // would read as "no body". The stream itself says whether a body follows its headers.
@@ -89,7 +93,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     child.observe(reply.elapsedTime / 1000);
   });
 
-  app.options('*', { config: { rateLimited: true } }, async (_request, reply) =>
+  app.options('*', { config: { rateLimited: true, scope: 'public' } }, async (_request, reply) =>
     reply
       .header('access-control-allow-methods', 'GET, PUT, POST, PATCH, DELETE')
       .header('access-control-allow-headers', '*')
@@ -99,6 +103,8 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   registerAdminRoutes(app, deps);
   registerAccountRoutes(app, deps, deps.auth);
   registerUsersRoutes(app, deps.auth, deps.onAccessChange);
+  registerKeyRoutes(app, deps);
+  registerAuditRoutes(app, deps);
   registerPublishRoutes(app, deps);
   registerSubscribeRoutes(app, deps);
   registerFileRoutes(app, deps);

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AuthService } from '../core/auth/auth-service.js';
+import type { ApiKeyService } from '../core/keys/api-key-service.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { Hub } from '../core/hub/hub.js';
 import type { VisitorRegistry } from '../core/limits/visitor.js';
 import type { TopicRegistry } from '../core/topics/topic-registry.js';
@@ -22,6 +24,10 @@ export interface HttpDeps {
   metrics: HttpMetrics;
   /** Accounts and access control; undefined while `auth-file` is unset (everything open). */
   auth: AuthService | undefined;
+  /** API keys of the /v1 APIs (always available: they live in Herald's own database). */
+  keys: ApiKeyService;
+  /** The append-only audit log, read by `GET /v1/audit`. */
+  audit: AuditLog;
   /** Re-checks open streams after an access change (closes those that lost read access). */
   onAccessChange: () => void;
 }

@@ -24,6 +24,7 @@ export async function startTestServer(flags: Record<string, string> = {}, dir = 
     flags: {
       'listen-http': '127.0.0.1:0',
       'cache-file': join(dir, 'cache.db'),
+      'database-file': join(dir, 'herald.db'),
       'attachment-cache-dir': join(dir, 'attachments'),
       'log-level': 'error',
       ...flags,

@@ -28,7 +28,7 @@ async function call(method: string, path: string, options: { auth?: string; body
 before(async () => {
   server = await startTestServer({ 'auth-file': 'auth.db', 'auth-default-access': 'deny-all', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1', 'enable-signup': 'true' });
   // The first admin comes from the account database directly, as `herald user add --role admin` does.
-  const { config } = loadConfig({ env: {}, flags: { 'auth-file': join(server.dir, 'auth.db') } });
+  const { config } = loadConfig({ env: {}, flags: { 'auth-file': join(server.dir, 'auth.db'), 'database-file': join(server.dir, 'herald.db') } });
   const accounts = (await openAuth(config))!;
   await accounts.auth.addUser('admin', 'admin-pass', 'admin');
   await accounts.close();
@@ -135,7 +135,7 @@ describe('accounts and access control', () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/${topic}/ws`, { headers: { Authorization: basic('viewer', 'v') } });
     await new Promise((r) => ws.once('open', r));
     const closed = new Promise((r) => ws.once('close', r));
-    const { config } = loadConfig({ env: {}, flags: { 'auth-file': join(server.dir, 'auth.db') } });
+    const { config } = loadConfig({ env: {}, flags: { 'auth-file': join(server.dir, 'auth.db'), 'database-file': join(server.dir, 'herald.db') } });
     const other = (await openAuth(config))!;
     await other.auth.removeUser('viewer');
     await other.close();

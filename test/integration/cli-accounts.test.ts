@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/index.js';
 import { ERROR_CODES } from '../../src/errors/codes.js';
@@ -39,7 +39,7 @@ function herald(args: string[], options: { env?: Record<string, string>; input?:
 function accountsCli(file: string) {
   return async (args: string[], expect = 0, options: { password?: string; input?: string } = {}): Promise<Run> => {
     const env: Record<string, string> = options.password === undefined ? {} : { HERALD_PASSWORD: options.password };
-    const run = await herald([...args, '--auth-file', file], { env, ...(options.input === undefined ? {} : { input: options.input }) });
+    const run = await herald([...args, '--auth-file', file, '--database-file', join(dirname(file), 'herald.db')], { env, ...(options.input === undefined ? {} : { input: options.input }) });
     assert.equal(run.code, expect, `herald ${args.join(' ')}: ${run.stdout}${run.stderr}`);
     return run;
   };
@@ -47,7 +47,7 @@ function accountsCli(file: string) {
 
 /** Checks a password with a fresh AuthService, so no remembered login skews the answer. */
 async function canLogin(file: string, username: string, password: string): Promise<boolean> {
-  const accounts = (await openAuth(loadConfig({ env: {}, flags: { 'auth-file': file } }).config))!;
+  const accounts = (await openAuth(loadConfig({ env: {}, flags: { 'auth-file': file, 'database-file': join(dirname(file), 'herald.db') } }).config))!;
   try {
     await accounts.auth.authenticate({ kind: 'basic', username, password });
     return true;
@@ -177,7 +177,7 @@ test('a missing auth-file is a usage error', { timeout: TIMEOUT }, async () => {
     assert.match(run.stderr, new RegExp(`^herald ${args[0]}: auth-file is not set; pass --auth-file PATH or set it in the config$`, 'm'));
   }
   await inTempDir(async (file) => {
-    const run = await herald(['user', 'add', 'envuser'], { env: { HERALD_AUTH_FILE: file, HERALD_PASSWORD: 'pw' } });
+    const run = await herald(['user', 'add', 'envuser'], { env: { HERALD_AUTH_FILE: file, HERALD_DATABASE_FILE: join(dirname(file), 'herald.db'), HERALD_PASSWORD: 'pw' } });
     assert.equal(run.code, 0, run.stderr);
     assert.ok(await canLogin(file, 'envuser', 'pw'), 'HERALD_AUTH_FILE locates the database');
   });

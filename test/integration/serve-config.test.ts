@@ -43,6 +43,7 @@ describe('herald serve with an ntfy server.yml', () => {
       `base-url: "http://ntfy.example.com"`,
       `listen-http: "127.0.0.1:${p}"`,
       `cache-file: "${join(dir, 'cache.db')}"`,
+      `database-file: "${join(dir, 'herald.db')}"`,
       `cache-duration: "24h"`,
       `attachment-cache-dir: "${join(dir, 'attachments')}"`,
       `keepalive-interval: "30s"`,
@@ -71,7 +72,7 @@ describe('herald serve with an ntfy server.yml', () => {
   test('environment beats the file and flags beat the environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-env-'));
     const p1 = port();
-    writeFileSync(join(dir, 'server.yml'), `listen-http: "127.0.0.1:1"\ncache-file: "${join(dir, 'c.db')}"\nattachment-cache-dir: ""\n`);
+    writeFileSync(join(dir, 'server.yml'), `listen-http: "127.0.0.1:1"\ncache-file: "${join(dir, 'c.db')}"\ndatabase-file: "${join(dir, 'h.db')}"\nattachment-cache-dir: ""\n`);
     const { child } = serve(['-c', join(dir, 'server.yml'), '--cache-duration=1h'], { HERALD_LISTEN_HTTP: `127.0.0.1:${p1}`, HERALD_CACHE_DURATION: '2h' });
     try {
       await waitHealthy(`http://127.0.0.1:${p1}`);
@@ -85,7 +86,7 @@ describe('herald serve with an ntfy server.yml', () => {
   });
 
   test('every invalid setting is reported at once and the exit code is 2', async () => {
-    const { child, stderr } = serve(['--cache-duration', '12 parsecs', '--visitor-request-limit-burst', '-3', '--log-level', 'loud']);
+    const { child, stderr } = serve(['--database-file', ':memory:', '--cache-duration', '12 parsecs', '--visitor-request-limit-burst', '-3', '--log-level', 'loud']);
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     assert.equal(code, 2);
     for (const key of ['cache-duration', 'visitor-request-limit-burst', 'log-level']) assert.match(stderr(), new RegExp(key));

@@ -98,19 +98,23 @@ class ConfigProblem extends Error {}
  * on it, closing the database however `work` ends.
  */
 export async function withAccounts(configArgs: readonly string[], work: (auth: AuthService, config: Config) => Promise<void>): Promise<void> {
-  let config: Config;
-  try {
-    const parsed = parseServeFlags([...configArgs]);
-    config = loadConfig({ file: parsed.config ?? process.env.HERALD_CONFIG, env: process.env, flags: parsed.flags }).config;
-  } catch (err) {
-    throw new ConfigProblem((err as Error).message);
-  }
+  const config = loadCliConfig(configArgs);
   const accounts = await openAuth(config);
   if (!accounts) throw new ConfigProblem('auth-file is not set; pass --auth-file PATH or set it in the config');
   try {
     await work(accounts.auth, config);
   } finally {
     await accounts.close();
+  }
+}
+
+/** The config exactly as `herald serve` would load it; trouble is a ConfigProblem (exit 2). */
+export function loadCliConfig(configArgs: readonly string[]): Config {
+  try {
+    const parsed = parseServeFlags([...configArgs]);
+    return loadConfig({ file: parsed.config ?? process.env.HERALD_CONFIG, env: process.env, flags: parsed.flags }).config;
+  } catch (err) {
+    throw new ConfigProblem((err as Error).message);
   }
 }
 

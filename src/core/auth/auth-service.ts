@@ -10,6 +10,7 @@ import type { Credentials } from './credentials.js';
 import { EVERYONE, isValidTopicPattern, isValidUsername } from './names.js';
 import { permissionFlags, permissionOf, type Permission } from './permissions.js';
 import { ANONYMOUS, type Principal } from './principal.js';
+import { CLI_CONTEXT, type AuditContext, type AuditTrail } from '../audit/audit-trail.js';
 import { DEFAULT_TOKEN_EXPIRY_MS, generateToken, TOKEN_LENGTH, TOKEN_MAX_PER_USER, TOKEN_PREFIX } from './tokens.js';
 
 export interface AuthServiceOptions {
@@ -17,6 +18,8 @@ export interface AuthServiceOptions {
   hasher: PasswordHasher;
   clock: Clock;
   defaultAccess: Permission;
+  /** Where account changes are recorded; nothing is recorded without one. */
+  audit?: AuditTrail;
 }
 
 /** A successful password check is remembered this long, so Basic auth does not pay bcrypt per request. */
@@ -85,7 +88,7 @@ export class AuthService {
 
   // --- users ---
 
-  async addUser(name: string, password: string, role: UserRecord['role'], passwordHash?: string): Promise<void> {
+  async addUser(name: string, password: string, role: UserRecord['role'], passwordHash?: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     if (!isValidUsername(name)) throw new HeraldError('usernameInvalid');
     if (!passwordHash && !password) throw new HeraldError('badRequest', { detail: 'password required' });
     const hash = passwordHash ?? (await this.#o.hasher.hash(password));
@@ -96,48 +99,55 @@ export class AuthService {
       throw err;
     }
     this.#changed();
+    await this.#record(ctx, 'user.create', name, { role });
   }
 
-  async removeUser(name: string): Promise<void> {
+  async removeUser(name: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#user(name);
     await this.#o.store.removeUser(user.id);
     this.#changed();
+    await this.#record(ctx, 'user.delete', name);
   }
 
-  async changePassword(name: string, password: string): Promise<void> {
+  async changePassword(name: string, password: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#user(name);
     await this.#o.store.changePassword(user.id, await this.#o.hasher.hash(password));
     this.#changed();
+    await this.#record(ctx, 'user.password', name);
   }
 
   /** Password change by the account owner, who must confirm the current password (40026 otherwise). */
-  async changeOwnPassword(principal: Principal, current: string, next: string): Promise<void> {
+  async changeOwnPassword(principal: Principal, current: string, next: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#ownUser(principal);
     if (!(await this.#o.hasher.verify(current, user.passwordHash))) throw new HeraldError('passwordConfirmationWrong');
     if (!next) throw new HeraldError('badRequest', { detail: 'new password required' });
     await this.#o.store.changePassword(user.id, await this.#o.hasher.hash(next));
     this.#changed();
+    await this.#record(ctx, 'user.password', user.name, { self: true });
   }
 
   /** Admin import of an existing bcrypt hash (e.g. from an ntfy user database). */
-  async changePasswordHash(name: string, passwordHash: string): Promise<void> {
+  async changePasswordHash(name: string, passwordHash: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#user(name);
     await this.#o.store.changePassword(user.id, passwordHash);
     this.#changed();
+    await this.#record(ctx, 'user.password', name, { imported_hash: true });
   }
 
   /** DELETE /v1/account: the owner confirms with their password. */
-  async deleteOwnAccount(principal: Principal, password: string): Promise<void> {
+  async deleteOwnAccount(principal: Principal, password: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#ownUser(principal);
     if (!(await this.#o.hasher.verify(password, user.passwordHash))) throw new HeraldError('passwordConfirmationWrong');
     await this.#o.store.removeUser(user.id);
     this.#changed();
+    await this.#record(ctx, 'user.delete', user.name, { self: true });
   }
 
-  async changeRole(name: string, role: UserRecord['role']): Promise<void> {
+  async changeRole(name: string, role: UserRecord['role'], ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#user(name);
     await this.#o.store.changeRole(user.id, role);
     this.#changed();
+    await this.#record(ctx, 'user.role', name, { role });
   }
 
   async listUsers(): Promise<UserSummary[]> {
@@ -153,28 +163,30 @@ export class AuthService {
 
   // --- access ---
 
-  async grant(name: string, pattern: string, permission: Permission): Promise<void> {
+  async grant(name: string, pattern: string, permission: Permission, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     if (!isValidTopicPattern(pattern)) throw new HeraldError('badRequest', { detail: 'invalid topic pattern' });
     const userId = name === EVERYONE ? null : (await this.#user(name)).id;
     await this.#o.store.allowAccess({ userId, pattern, ...permissionFlags(permission) });
     this.#changed();
+    await this.#record(ctx, 'access.grant', name, { topic: pattern, permission });
   }
 
-  async resetAccess(name: string, pattern?: string): Promise<void> {
+  async resetAccess(name: string, pattern?: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const userId = name === EVERYONE ? null : (await this.#user(name)).id;
     await this.#o.store.resetAccess(userId, pattern);
     this.#changed();
+    await this.#record(ctx, 'access.reset', name, pattern === undefined ? {} : { topic: pattern });
   }
 
   // --- tokens ---
 
   /** Creates a token; `expiresSec` 0 means it never expires, undefined means the 72h default. */
-  async createToken(principal: Principal, options: { label?: string; expiresSec?: number }, origin = ''): Promise<TokenRecord> {
+  async createToken(principal: Principal, options: { label?: string; expiresSec?: number }, origin = '', ctx: AuditContext = CLI_CONTEXT): Promise<TokenRecord> {
     const user = await this.#ownUser(principal);
-    return this.createTokenFor(user.name, options, origin);
+    return this.createTokenFor(user.name, options, origin, ctx);
   }
 
-  async createTokenFor(name: string, options: { label?: string; expiresSec?: number }, origin = ''): Promise<TokenRecord> {
+  async createTokenFor(name: string, options: { label?: string; expiresSec?: number }, origin = '', ctx: AuditContext = CLI_CONTEXT): Promise<TokenRecord> {
     const user = await this.#user(name);
     const now = this.#o.clock.now();
     const record: TokenRecord = {
@@ -186,6 +198,7 @@ export class AuthService {
       expires: options.expiresSec ?? Math.floor((now + DEFAULT_TOKEN_EXPIRY_MS) / 1000),
     };
     await this.#o.store.addToken(record, TOKEN_MAX_PER_USER);
+    await this.#record(ctx, 'token.create', name, { label: record.label, expires: record.expires, token_prefix: record.token.slice(0, 6) });
     return record;
   }
 
@@ -202,17 +215,18 @@ export class AuthService {
     return { ...record, ...update };
   }
 
-  async removeToken(principal: Principal, token: string): Promise<void> {
+  async removeToken(principal: Principal, token: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#ownUser(principal);
-    await this.removeTokenOf(user.name, token);
+    await this.removeTokenOf(user.name, token, ctx);
   }
 
-  async removeTokenOf(name: string, token: string): Promise<void> {
+  async removeTokenOf(name: string, token: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#user(name);
     const record = await this.#o.store.tokenRecord(token);
     if (!record || record.userId !== user.id) throw new HeraldError('tokenNotFound');
     await this.#o.store.removeToken(user.id, token);
     this.#changed();
+    await this.#record(ctx, 'token.delete', name, { token_prefix: token.slice(0, 6) });
   }
 
   async tokensOf(name: string): Promise<TokenRecord[]> {
@@ -300,6 +314,10 @@ export class AuthService {
 
   #changed(): void {
     this.#verified.clear();
+  }
+
+  async #record(ctx: AuditContext, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.#o.audit?.record(ctx, action, target, details);
   }
 }
 

@@ -4,7 +4,10 @@ import type { TokenRecord } from '../../ports/auth-store.js';
 import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { jsonBody } from './json-body.js';
+import { auditContext } from '../plugins/audit-context.js';
 import { AccountDeleteBody, PasswordChangeBody, SignupBody, TokenCreateBody, TokenUpdateBody } from './schemas.js';
+
+const ACCOUNT = { config: { scope: 'account' as const } };
 
 export function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
   return reply.type('application/json').send(`${JSON.stringify(body)}\n`);
@@ -26,7 +29,7 @@ function requireUser(request: FastifyRequest): void {
 export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth: AuthService | undefined): void {
   const { config, clock } = deps;
 
-  app.get('/v1/account', async (request, reply) => {
+  app.get('/v1/account', ACCOUNT, async (request, reply) => {
     const p = request.principal;
     const now = clock.now();
     const usage = request.visitor.usage(now);
@@ -67,39 +70,39 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
 
   if (!auth) return;
 
-  app.post('/v1/account', async (request, reply) => {
+  app.post('/v1/account', ACCOUNT, async (request, reply) => {
     if (!config.enableSignup) throw new HeraldError('signupDisabled');
     request.visitor.takeAccountCreation(clock.now());
     const body = jsonBody(request, SignupBody);
-    await auth.addUser(body.username, body.password, 'user');
+    await auth.addUser(body.username, body.password, 'user', undefined, auditContext(request));
     return sendJson(reply, { success: true });
   });
 
-  app.delete('/v1/account', async (request, reply) => {
+  app.delete('/v1/account', ACCOUNT, async (request, reply) => {
     requireUser(request);
     const body = jsonBody(request, AccountDeleteBody);
-    await auth.deleteOwnAccount(request.principal, body.password);
+    await auth.deleteOwnAccount(request.principal, body.password, auditContext(request));
     return sendJson(reply, { success: true });
   });
 
-  app.post('/v1/account/password', async (request, reply) => {
+  app.post('/v1/account/password', ACCOUNT, async (request, reply) => {
     requireUser(request);
     const body = jsonBody(request, PasswordChangeBody);
-    await auth.changeOwnPassword(request.principal, body.password, body.new_password);
+    await auth.changeOwnPassword(request.principal, body.password, body.new_password, auditContext(request));
     return sendJson(reply, { success: true });
   });
 
-  app.post('/v1/account/token', async (request, reply) => {
+  app.post('/v1/account/token', ACCOUNT, async (request, reply) => {
     requireUser(request);
     const body = jsonBody(request, TokenCreateBody);
     const options: { label?: string; expiresSec?: number } = {};
     if (body.label !== undefined) options.label = body.label;
     if (body.expires !== undefined) options.expiresSec = body.expires;
-    const token = await auth.createToken(request.principal, options, request.ip);
+    const token = await auth.createToken(request.principal, options, request.ip, auditContext(request));
     return sendJson(reply, tokenJson(token));
   });
 
-  app.patch('/v1/account/token', async (request, reply) => {
+  app.patch('/v1/account/token', ACCOUNT, async (request, reply) => {
     requireUser(request);
     const body = jsonBody(request, TokenUpdateBody);
     const token = body.token ?? request.principal.token;
@@ -110,12 +113,12 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
     return sendJson(reply, tokenJson(await auth.updateToken(request.principal, token, changes)));
   });
 
-  app.delete('/v1/account/token', async (request, reply) => {
+  app.delete('/v1/account/token', ACCOUNT, async (request, reply) => {
     requireUser(request);
     const header = request.headers['x-token'];
     const token = (typeof header === 'string' && header) || request.principal.token;
     if (!token) throw new HeraldError('noTokenProvided');
-    await auth.removeToken(request.principal, token);
+    await auth.removeToken(request.principal, token, auditContext(request));
     return sendJson(reply, { success: true });
   });
 }

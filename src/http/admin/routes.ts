@@ -1,17 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../deps.js';
 
+const PUBLIC = { config: { scope: 'public' as const } };
+
 /** `/v1/health`, `/v1/stats` and `/metrics`. None of them spends the request bucket. */
 export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/v1/health', async (_request, reply) => reply.type('application/json').send('{"healthy":true}\n'));
+  app.get('/v1/health', PUBLIC, async (_request, reply) => reply.type('application/json').send('{"healthy":true}\n'));
 
-  app.get('/v1/stats', async (_request, reply) => {
+  app.get('/v1/stats', PUBLIC, async (_request, reply) => {
     const stats = await deps.topics.stats();
     return reply.type('application/json').send(`${JSON.stringify(stats)}\n`);
   });
 
   if (deps.config.enableMetrics) {
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', PUBLIC, async (_request, reply) => {
       const registry = deps.metrics.registry;
       return reply.type(registry.contentType).send(await registry.metrics());
     });

@@ -3,8 +3,11 @@ import type { AuthService } from '../../core/auth/auth-service.js';
 import { parsePermission } from '../../core/auth/permissions.js';
 import { HeraldError } from '../../errors/index.js';
 import { sendJson } from '../account/account-routes.js';
+import { auditContext } from '../plugins/audit-context.js';
 import { jsonBody } from '../account/json-body.js';
 import { AccessGrantBody, AccessResetBody, UserCreateBody, UserDeleteBody } from '../account/schemas.js';
+
+const ACCOUNT = { config: { scope: 'account' as const } };
 
 /** Admin routes of ntfy's API; anyone but an admin gets 401. */
 function requireAdmin(request: FastifyRequest): void {
@@ -15,7 +18,7 @@ function requireAdmin(request: FastifyRequest): void {
 export function registerUsersRoutes(app: FastifyInstance, auth: AuthService | undefined, onAccessChange: () => void): void {
   if (!auth) return;
 
-  app.get('/v1/users', async (request, reply) => {
+  app.get('/v1/users', ACCOUNT, async (request, reply) => {
     requireAdmin(request);
     return sendJson(reply, await auth.listUsers());
   });
@@ -25,22 +28,22 @@ export function registerUsersRoutes(app: FastifyInstance, auth: AuthService | un
     const body = jsonBody(request, UserCreateBody);
     if (create) {
       if (!body.password && !body.hash) throw new HeraldError('badRequest', { detail: 'password or hash required' });
-      await auth.addUser(body.username, body.password ?? '', body.role ?? 'user', body.hash);
+      await auth.addUser(body.username, body.password ?? '', body.role ?? 'user', body.hash, auditContext(request));
     } else {
       if (!(await auth.userExists(body.username))) throw new HeraldError('userNotFound');
-      if (body.password) await auth.changePassword(body.username, body.password);
-      if (body.hash) await auth.changePasswordHash(body.username, body.hash);
-      if (body.role) await auth.changeRole(body.username, body.role);
+      if (body.password) await auth.changePassword(body.username, body.password, auditContext(request));
+      if (body.hash) await auth.changePasswordHash(body.username, body.hash, auditContext(request));
+      if (body.role) await auth.changeRole(body.username, body.role, auditContext(request));
     }
     onAccessChange();
     return sendJson(reply, { success: true });
   };
-  app.post('/v1/users', createOrUpdate(true));
-  app.put('/v1/users', createOrUpdate(false));
+  app.post('/v1/users', ACCOUNT, createOrUpdate(true));
+  app.put('/v1/users', ACCOUNT, createOrUpdate(false));
 
-  app.delete('/v1/users', async (request, reply) => {
+  app.delete('/v1/users', ACCOUNT, async (request, reply) => {
     requireAdmin(request);
-    await auth.removeUser(jsonBody(request, UserDeleteBody).username);
+    await auth.removeUser(jsonBody(request, UserDeleteBody).username, auditContext(request));
     onAccessChange();
     return sendJson(reply, { success: true });
   });
@@ -48,17 +51,17 @@ export function registerUsersRoutes(app: FastifyInstance, auth: AuthService | un
   const grant = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     requireAdmin(request);
     const body = jsonBody(request, AccessGrantBody);
-    await auth.grant(body.username, body.topic, parsePermission(body.permission));
+    await auth.grant(body.username, body.topic, parsePermission(body.permission), auditContext(request));
     onAccessChange();
     return sendJson(reply, { success: true });
   };
-  app.put('/v1/users/access', grant);
-  app.post('/v1/users/access', grant);
+  app.put('/v1/users/access', ACCOUNT, grant);
+  app.post('/v1/users/access', ACCOUNT, grant);
 
-  app.delete('/v1/users/access', async (request, reply) => {
+  app.delete('/v1/users/access', ACCOUNT, async (request, reply) => {
     requireAdmin(request);
     const body = jsonBody(request, AccessResetBody);
-    await auth.resetAccess(body.username, body.topic);
+    await auth.resetAccess(body.username, body.topic, auditContext(request));
     onAccessChange();
     return sendJson(reply, { success: true });
   });

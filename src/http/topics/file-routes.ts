@@ -8,7 +8,7 @@ const FILE_NAME = /^([A-Za-z0-9]{12})(\.[A-Za-z0-9]{1,10})?$/;
 export function registerFileRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { attachments, topics, visitors, clock } = deps;
   if (!attachments) return;
-  app.get('/file/:name', { config: { rateLimited: true } }, async (request, reply) => {
+  app.get('/file/:name', { config: { rateLimited: true, scope: 'public' } }, async (request, reply) => {
     const match = FILE_NAME.exec((request.params as { name: string }).name);
     if (!match) throw new HeraldError('notFound');
     const id = match[1]!;

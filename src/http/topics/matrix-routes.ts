@@ -14,12 +14,12 @@ const MATRIX_BODY_LIMIT = 4096;
 export function registerMatrixRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const baseUrl = deps.config.baseUrl.replace(/\/+$/, '');
 
-  app.get('/_matrix/push/v1/notify', async (_request, reply) => {
+  app.get('/_matrix/push/v1/notify', { config: { scope: 'public' } }, async (_request, reply) => {
     if (!baseUrl) throw new HeraldError('baseUrlMissing');
     return reply.type('application/json').send('{"unifiedpush":{"gateway":"matrix"}}\n');
   });
 
-  app.post('/_matrix/push/v1/notify', { bodyLimit: 1024 * 1024, config: { rateLimited: true } }, async (request, reply) => {
+  app.post('/_matrix/push/v1/notify', { bodyLimit: 1024 * 1024, config: { rateLimited: true, scope: 'topics' } }, async (request, reply) => {
     if (!baseUrl) throw new HeraldError('baseUrlMissing');
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     if (body.length >= MATRIX_BODY_LIMIT) throw new HeraldError('matrixMessageTooLarge');

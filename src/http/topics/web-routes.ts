@@ -6,6 +6,8 @@ import type { HttpDeps } from '../deps.js';
 import { param } from './params.js';
 import { topicPage } from './web-page.js';
 
+const PUBLIC = { config: { scope: 'public' as const } };
+
 /**
  * `GET /` and `GET /<topic>`: the small built-in web page (a live view of a topic), and
  * UnifiedPush discovery (`?up=1`). Both exist only while the web app is on (`web-root`).
@@ -13,7 +15,7 @@ import { topicPage } from './web-page.js';
 export function registerWebRoutes(app: FastifyInstance, deps: HttpDeps): void {
   if (deps.config.webRoot === 'disable') return;
 
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(topicPage(undefined)));
+  app.get('/', PUBLIC, async (_request, reply) => reply.type('text/html; charset=utf-8').send(topicPage(undefined)));
 
   const topicRoute = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const topic = (request.params as { topic: string }).topic;
@@ -23,9 +25,9 @@ export function registerWebRoutes(app: FastifyInstance, deps: HttpDeps): void {
     }
     return reply.type('text/html; charset=utf-8').send(topicPage(topic));
   };
-  app.get('/:topic', topicRoute);
+  app.get('/:topic', PUBLIC, topicRoute);
   // ntfy also serves `/<host.tld>/<topic>` so that links copied from other servers resolve.
-  app.get('/:host/:topic', async (request, reply) => {
+  app.get('/:host/:topic', PUBLIC, async (request, reply) => {
     if (!(request.params as { host: string }).host.includes('.')) throw new HeraldError('notFound');
     return topicRoute(request, reply);
   });

@@ -39,7 +39,7 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
       const source = { headers: req.headers, query: Object.fromEntries(url.searchParams) };
       const sub = parseSubscribeRequest(source, decodePath(match[1]!), now);
       for (const t of sub.topics) deps.topics.assertAllowed(t);
-      const principal = await authenticateRequest(deps.auth, source, visitor, deps.clock, req.socket.remoteAddress ?? '');
+      const principal = await authenticateRequest({ auth: deps.auth, keys: deps.keys }, source, visitor, deps.clock, req.socket.remoteAddress ?? '');
       if (deps.auth) await deps.auth.authorize(principal, sub.topics, 'read');
       deps.topicRegistry.touch(sub.topics, now);
       visitor.openSubscription();

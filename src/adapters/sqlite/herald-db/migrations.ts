@@ -1,0 +1,55 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/** Versioned migrations of Herald's own database, applied in name order at open. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_api_keys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull().check(sql`json_valid(scopes)`))
+        .addColumn('categories', 'text', (c) => c.notNull().check(sql`json_valid(categories)`))
+        .addColumn('created', 'integer', (c) => c.notNull())
+        .addColumn('expires', 'integer', (c) => c.notNull())
+        .addColumn('last_used', 'integer', (c) => c.notNull())
+        .addColumn('revoked', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0002_audit': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('audit')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('time', 'integer', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull().check(sql`json_valid(details)`))
+        .execute();
+      // One index per filter the admin API offers, each ending in time so the newest-first scan needs no sort.
+      await db.schema.createIndex('idx_audit_time').on('audit').column('time').execute();
+      await db.schema.createIndex('idx_audit_actor_time').on('audit').columns(['actor', 'time']).execute();
+      await db.schema.createIndex('idx_audit_action_time').on('audit').columns(['action', 'time']).execute();
+
+      // The store has no update method, but the file is reachable with any SQLite client; the trigger
+      // makes editing an entry fail there too. DELETE stays allowed because retention prunes by time.
+      await sql`CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END`.execute(db);
+    },
+  },
+};
+
+export const heraldDbMigrations: MigrationProvider = {
+  async getMigrations() {
+    return MIGRATIONS;
+  },
+};
+
+/** Own bookkeeping tables, distinct from the cache's and the account database's. */
+export const HERALD_DB_MIGRATION_TABLE = 'herald_db_migration';
+export const HERALD_DB_MIGRATION_LOCK_TABLE = 'herald_db_migration_lock';

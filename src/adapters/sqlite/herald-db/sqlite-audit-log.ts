@@ -1,0 +1,70 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEntry, AuditLog } from '../../../ports/audit-log.js';
+import type { AuditTable, HeraldDatabase } from './schema.js';
+
+/** The most entries one `query` returns, whatever limit the caller asks for. */
+export const AUDIT_QUERY_MAX_LIMIT = 1000;
+
+/**
+ * The audit log of Herald's database, on a connection that openHeraldDatabase owns and closes.
+ * There is deliberately no update path, and a trigger refuses UPDATE from any other client.
+ */
+export function createSqliteAuditLog(db: Kysely<HeraldDatabase>): AuditLog {
+  return {
+    async append(entry) {
+      await db.insertInto('audit').values({
+        time: entry.time,
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        address: entry.address,
+        details: JSON.stringify(entry.details ?? {}),
+      }).execute();
+    },
+
+    async query(query) {
+      const limit = clampLimit(query.limit);
+      if (limit === 0) return [];
+      let q = db.selectFrom('audit').selectAll();
+      if (query.since !== undefined) q = q.where('time', '>=', query.since);
+      if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
+      if (query.action !== undefined) q = q.where('action', '=', query.action);
+      // id breaks ties between entries of the same millisecond in append order.
+      const rows = await q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(entryFromRow);
+    },
+
+    async pruneBefore(time) {
+      const result = await db.deleteFrom('audit').where('time', '<', time).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+/** SQLite reads a negative LIMIT as "no limit", so anything not a positive number becomes 0 here. */
+function clampLimit(limit: number): number {
+  const n = Math.trunc(limit);
+  return n > 0 ? Math.min(n, AUDIT_QUERY_MAX_LIMIT) : 0;
+}
+
+function entryFromRow(row: Selectable<AuditTable>): AuditEntry & { id: number } {
+  return {
+    id: row.id,
+    time: row.time,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    address: row.address,
+    details: detailsFromText(row.details),
+  };
+}
+
+/**
+ * Only `append` writes here, and it writes an object; a row inserted by hand that holds another
+ * JSON value is kept under `value` so one odd entry cannot break reading the whole log.
+ */
+function detailsFromText(text: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  return { value };
+}
