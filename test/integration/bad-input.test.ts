@@ -95,3 +95,14 @@ describe('bad input gets its 4xx code, never a 500', () => {
     assert.equal(r.text, '{"healthy":true}\n');
   });
 });
+
+describe('JSON shape limits', () => {
+  test('deeply nested JSON publish bodies are 400 40024', async () => {
+    const deep = `{"topic":"abc","x":${'['.repeat(40)}${']'.repeat(40)}}`;
+    const res = await fetch(`${server.url}/`, { method: 'POST', body: deep });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { code: number; error: string };
+    assert.equal(body.code, 40024);
+    assert.match(body.error, /deeper than 32/);
+  });
+});

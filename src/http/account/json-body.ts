@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { HeraldError } from '../../errors/index.js';
+import { jsonLimitViolation } from '../../util/json-limits.js';
 
 /** Parses and checks a JSON request body against its schema: 40024 for bad JSON or a wrong shape. */
 export function jsonBody<S extends TSchema>(request: FastifyRequest, schema: S): Static<S> {
@@ -12,6 +13,8 @@ export function jsonBody<S extends TSchema>(request: FastifyRequest, schema: S):
   } catch {
     throw new HeraldError('jsonInvalid');
   }
+  const tooDeep = jsonLimitViolation(parsed);
+  if (tooDeep) throw new HeraldError('jsonInvalid', { detail: tooDeep });
   if (!Value.Check(schema, parsed)) {
     const first = [...Value.Errors(schema, parsed)][0];
     throw new HeraldError('jsonInvalid', { detail: first ? `${first.path || 'body'}: ${first.message}` : undefined });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Value } from '@sinclair/typebox/value';
 import { HeraldError } from '../../errors/index.js';
+import { jsonLimitViolation } from '../../util/json-limits.js';
 import type { Message } from '../../core/messages/message.js';
 import { messageToJson } from '../../core/messages/message.js';
 import type { PublishInput } from '../../core/publish/publish-input.js';
@@ -73,6 +74,8 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
       throw new HeraldError('jsonInvalid');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HeraldError('jsonInvalid');
+    const tooDeep = jsonLimitViolation(parsed);
+    if (tooDeep) throw new HeraldError('jsonInvalid', { detail: tooDeep });
     const body = parsed as Record<string, unknown>;
     if (typeof body.topic !== 'string' || !isValidTopicName(body.topic)) throw new HeraldError('topicInvalid');
     if (!Value.Check(JsonPublishBody, body)) {
