@@ -44,3 +44,12 @@ test('secret comparison takes about as long wherever the inputs differ', () => {
   // Hashing first makes the work independent of the position of the first difference; allow noise.
   assert.ok(median > 0.7 && median < 1.4, `early/late time ratio ${median.toFixed(2)}`);
 });
+
+test('a key limited to categories cannot send outside them (or without a category)', async () => {
+  const { assertCategoryAllowed } = await import('../../src/core/keys/categories.js');
+  assertCategoryAllowed([], 'banking');
+  assertCategoryAllowed(undefined, undefined);
+  assertCategoryAllowed(['orders', 'otp'], 'otp');
+  assert.throws(() => assertCategoryAllowed(['marketing'], 'banking'), { code: 40302 });
+  assert.throws(() => assertCategoryAllowed(['marketing'], undefined), { code: 40302 });
+});
