@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
+import { useTestDatabase, type TestDatabase } from './test-database.js';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKeyRecord, ApiKeyStore } from '../../src/ports/api-key-store.js';
@@ -10,34 +11,16 @@ export interface OpenedApiKeyStore {
 }
 
 /** One empty database per test. `open` may be called again after a close, to check what was kept. */
-export interface ApiKeyStoreTestDatabase {
-  open(): Promise<OpenedApiKeyStore>;
-  /** Called after every connection opened on it is closed. */
-  drop(): Promise<void>;
-}
+export type ApiKeyStoreTestDatabase = TestDatabase<OpenedApiKeyStore>;
 
 /** The behaviour every ApiKeyStore adapter must show; call it once per adapter from that adapter's test file. */
 export function describeApiKeyStoreConformance(name: string, makeDatabase: () => Promise<ApiKeyStoreTestDatabase>): void {
   describe(`ApiKeyStore conformance: ${name}`, () => {
-    let database: ApiKeyStoreTestDatabase;
-    let opened: OpenedApiKeyStore[];
+    const db = useTestDatabase(makeDatabase);
     let keys: ApiKeyStore;
-
-    const open = async (): Promise<OpenedApiKeyStore> => {
-      const connection = await database.open();
-      opened.push(connection);
-      return connection;
-    };
-
-    beforeEach(async () => {
-      database = await makeDatabase();
-      opened = [];
-      keys = (await open()).keys;
-    });
-
-    afterEach(async () => {
-      for (const connection of opened) await connection.close();
-      await database.drop();
+    const open = db.open;
+    beforeEach(() => {
+      keys = db.first().keys;
     });
 
     it('adds keys and finds them by hash and by id', async () => {
@@ -117,7 +100,7 @@ export function describeApiKeyStoreConformance(name: string, makeDatabase: () =>
       const key = apiKey('durable', { scopes: ['admin'], categories: ['ops'], expires: 2_000_000_000 });
       await keys.add(key);
       await keys.update(key.id, { lastUsed: 1_700_000_100 });
-      const [connection] = opened;
+      const connection = db.first();
       await connection.close();
       await connection.close();
 

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
+import { useTestDatabase, type TestDatabase } from './test-database.js';
 import assert from 'node:assert/strict';
 import type { AuditEntry, AuditLog } from '../../src/ports/audit-log.js';
 
@@ -15,34 +16,16 @@ export interface OpenedAuditLog {
 }
 
 /** One empty database per test. `open` may be called again after a close, to check what was kept. */
-export interface AuditLogTestDatabase {
-  open(): Promise<OpenedAuditLog>;
-  /** Called after every connection opened on it is closed. */
-  drop(): Promise<void>;
-}
+export type AuditLogTestDatabase = TestDatabase<OpenedAuditLog>;
 
 /** The behaviour every AuditLog adapter must show; call it once per adapter from that adapter's test file. */
 export function describeAuditLogConformance(name: string, makeDatabase: () => Promise<AuditLogTestDatabase>): void {
   describe(`AuditLog conformance: ${name}`, () => {
-    let database: AuditLogTestDatabase;
-    let opened: OpenedAuditLog[];
+    const db = useTestDatabase(makeDatabase);
     let audit: AuditLog;
-
-    const open = async (): Promise<OpenedAuditLog> => {
-      const connection = await database.open();
-      opened.push(connection);
-      return connection;
-    };
-
-    beforeEach(async () => {
-      database = await makeDatabase();
-      opened = [];
-      audit = (await open()).audit;
-    });
-
-    afterEach(async () => {
-      for (const connection of opened) await connection.close();
-      await database.drop();
+    const open = db.open;
+    beforeEach(() => {
+      audit = db.first().audit;
     });
 
     it('returns appended entries with distinct ids and details as objects', async () => {
@@ -131,7 +114,7 @@ export function describeAuditLogConformance(name: string, makeDatabase: () => Pr
     it('keeps its entries across close and reopen, and close is idempotent', async () => {
       const kept = entry(1_700_000_000_123, 'key:key_9', 'key.revoke', { target: 'key_9', details: { reason: 'leaked' } });
       await audit.append(kept);
-      const [connection] = opened;
+      const connection = db.first();
       await connection.close();
       await connection.close();
 

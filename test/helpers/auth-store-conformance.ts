@@ -1,37 +1,20 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
+import { useTestDatabase, type TestDatabase } from './test-database.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { AuthStoreError, type AccessRecord, type AuthStore, type TokenRecord, type UserRecord } from '../../src/ports/auth-store.js';
 
 /** One empty database per test. `open` may be called more than once: each call is another connection, as the CLI would make. */
-export interface AuthStoreTestDatabase {
-  open(): Promise<AuthStore>;
-  /** Called after every store opened on it is closed. */
-  drop(): Promise<void>;
-}
+export type AuthStoreTestDatabase = TestDatabase<AuthStore>;
 
 /** The behaviour every AuthStore adapter must show; call it once per adapter from that adapter's test file. */
 export function describeAuthStoreConformance(name: string, makeStore: () => Promise<AuthStoreTestDatabase>): void {
   describe(`AuthStore conformance: ${name}`, () => {
-    let database: AuthStoreTestDatabase;
-    let opened: AuthStore[];
+    const db = useTestDatabase(makeStore);
     let store: AuthStore;
-
-    const open = async (): Promise<AuthStore> => {
-      const s = await database.open();
-      opened.push(s);
-      return s;
-    };
-
-    beforeEach(async () => {
-      database = await makeStore();
-      opened = [];
-      store = await open();
-    });
-
-    afterEach(async () => {
-      for (const s of opened) await s.close();
-      await database.drop();
+    const open = db.open;
+    beforeEach(() => {
+      store = db.first();
     });
 
     it('adds users and finds them by name and by id', async () => {
