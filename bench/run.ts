@@ -7,6 +7,7 @@ const BENCHMARKS = {
   publish: () => import('./publish.js'),
   fanout: () => import('./fanout.js'),
   memory: () => import('./memory.js'),
+  'webpush-encrypt': () => import('./webpush-encrypt.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -15,7 +16,9 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
   fanout   [--subscribers 20000] [--messages 100] [--profile 0|1]
            fan-out latency to SSE + WS subscribers vs a bare http+ws server
   memory   [--subscribers 20000] [--settle 3]
-           server RSS per idle SSE/WS subscriber vs a bare http+ws server`;
+           server RSS per idle SSE/WS subscriber vs a bare http+ws server
+  webpush-encrypt  [--count 3000] [--rounds 5]
+           RFC 8291 encryptions/s of Herald's code vs the web-push library`;
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(name in BENCHMARKS)) {
