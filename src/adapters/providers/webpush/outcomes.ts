@@ -2,6 +2,7 @@
  * How a push service's answer to a Web Push POST (RFC 8030, and UnifiedPush which shares
  * the sender) maps onto delivery outcomes. Statuses not in the table fall back by class.
  */
+import { parseRetryAfter as parseSharedRetryAfter } from '../retry-after.js';
 import type { Outcome, OutcomeRule } from '../../../ports/provider.js';
 
 export const WEB_PUSH_OUTCOMES: readonly OutcomeRule[] = [
@@ -43,20 +44,9 @@ const REASONS: Record<number, string> = {
   429: 'too_many_requests',
 };
 
-/**
- * Retry-After is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
- * Returns milliseconds from `now`, or undefined when absent or unparseable.
- */
+/** Retry-After (delta-seconds or HTTP-date) in ms from `now`; the one parser all providers share. */
 export function parseRetryAfter(header: string | undefined, now: number = Date.now()): number | undefined {
-  if (header === undefined) return undefined;
-  const value = header.trim();
-  if (value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  // Only day-name dates: a bare Date.parse would also accept things like "5" or "-1".
-  if (!/^[A-Za-z]{3},? /.test(value)) return undefined;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  return parseSharedRetryAfter(header, now);
 }
 
 function ruleFor(status: number): OutcomeRule {
