@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { ReservedJob } from '../../../ports/queue.js';
+import { laneName, type JobRow } from './schema.js';
+
+/** Why a job that ran out of attempts through timeouts, not through retry, was dead-lettered. */
+export const TIMED_OUT_REASON = 'reservation timed out on the last attempt';
+
+export interface ReserveInput {
+  partition: string;
+  limit: number;
+  visibilityMs: number;
+  now: number;
+}
+
+/**
+ * One lane's due jobs, in hand-out order: an index range scan on (partition, lane, visible_at),
+ * reading at most `limit` entries. Three of them joined by UNION ALL keep each lane a range scan,
+ * where a single ORDER BY lane over the partition would walk past scheduled jobs of earlier lanes.
+ */
+const laneScan = (lane: number): string =>
+  `SELECT * FROM (SELECT id, lane, visible_at FROM queue_jobs
+     WHERE partition = :partition AND lane = ${lane} AND visible_at <= :now
+     ORDER BY visible_at, id LIMIT :limit)`;
+
+/**
+ * Reserving is ONE statement: the subquery picks the ids and the UPDATE claims them inside the
+ * same IMMEDIATE transaction, so two workers, in this process or another, cannot claim one job.
+ */
+const RESERVE_SQL = `
+  UPDATE queue_jobs SET token = :token, visible_at = :until, attempts = attempts + 1
+  WHERE id IN (
+    SELECT id FROM (${laneScan(0)} UNION ALL ${laneScan(1)} UNION ALL ${laneScan(2)})
+    ORDER BY lane, visible_at, id LIMIT :limit
+  )
+  RETURNING *`;
+
+const BURY_SQL = `
+  INSERT INTO queue_dead (id, partition, lane, payload, run_at, attempts, max_attempts, dedup_key, reason, created_at, dead_at)
+  SELECT id, partition, lane, payload, run_at, max_attempts, max_attempts, dedup_key, :reason, created_at, :now
+  FROM queue_jobs WHERE id = :id`;
+
+export function prepareReserve(db: Database.Database): (input: ReserveInput) => ReservedJob<unknown>[] {
+  const reserve = db.prepare<{ partition: string; now: number; limit: number; token: string; until: number }, JobRow>(RESERVE_SQL);
+  const bury = db.prepare<{ id: number; reason: string; now: number }>(BURY_SQL);
+  const remove = db.prepare<[number]>('DELETE FROM queue_jobs WHERE id = ?');
+
+  const run = db.transaction((input: ReserveInput): ReservedJob<unknown>[] => {
+    const token = randomUUID();
+    const until = input.now + input.visibilityMs;
+    const reserved: JobRow[] = [];
+    // A row past max_attempts was handed out before and its holder vanished on the last attempt:
+    // it goes to the dead letters, and the freed room is filled again, so a batch of such rows
+    // cannot make a partition with due work look empty.
+    for (;;) {
+      const room = input.limit - reserved.length;
+      const rows = reserve.all({ partition: input.partition, now: input.now, limit: room, token, until });
+      let buried = 0;
+      for (const row of rows) {
+        if (row.attempts <= row.max_attempts) {
+          reserved.push(row);
+          continue;
+        }
+        bury.run({ id: row.id, reason: TIMED_OUT_REASON, now: input.now });
+        remove.run(row.id);
+        buried++;
+      }
+      if (buried === 0 || rows.length < room) break;
+    }
+    // RETURNING gives rows in no promised order.
+    reserved.sort((a, b) => a.lane - b.lane || a.run_at - b.run_at || a.id - b.id);
+    return reserved.map((row) => reservedJob(row, until));
+  });
+
+  return (input) => run.immediate(input);
+}
+
+function reservedJob(row: JobRow, reservedUntil: number): ReservedJob<unknown> {
+  const job: ReservedJob<unknown> = {
+    id: String(row.id),
+    token: row.token ?? '',
+    payload: JSON.parse(row.payload) as unknown,
+    partition: row.partition,
+    lane: laneName(row.lane),
+    runAt: row.run_at,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    reservedUntil,
+  };
+  if (row.dedup_key !== null) job.dedupKey = row.dedup_key;
+  if (row.last_error !== null) job.lastError = row.last_error;
+  return job;
+}

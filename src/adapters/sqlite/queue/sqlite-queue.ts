@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { systemClock, type Clock } from '../../../ports/clock.js';
+import type { Queue } from '../../../ports/queue.js';
+import { prepareDeadLetters } from './dead-letters.js';
+import { prepareEnqueue } from './enqueue.js';
+import { prepareInspect } from './inspect.js';
+import { QUEUE_MIGRATION_LOCK_TABLE, QUEUE_MIGRATION_TABLE, queueMigrations } from './migrations.js';
+import { prepareReserve } from './reserve.js';
+import { positiveLimit } from './schema.js';
+import { prepareSettle } from './settle.js';
+
+export interface SqliteQueueOptions {
+  /** File path (its directory is created if missing). Several processes may open the same file. */
+  file: string;
+  /** Source of "now" wherever a caller does not pass it; default the system clock. */
+  clock?: Clock;
+}
+
+export type SqliteQueue<P> = Queue<P> & {
+  /** Commits pending acks, then closes the connection; idempotent. The queue must not be used afterwards. */
+  close(): Promise<void>;
+};
+
+/**
+ * The embedded queue: one SQLite file in WAL mode with every commit synced, because an enqueue
+ * that returned must survive a power cut. Every write runs in a BEGIN IMMEDIATE transaction,
+ * which takes the write lock up front: a reserve in another process waits under busy_timeout
+ * instead of failing on a lock upgrade halfway through. better-sqlite3 waits synchronously, so
+ * the methods are async only to match the port.
+ */
+export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise<SqliteQueue<P>> {
+  const clock = options.clock ?? systemClock;
+  mkdirSync(dirname(options.file), { recursive: true });
+  const sqlite = new Database(options.file, { timeout: 15000 });
+  // Kysely only runs the migrations; the operations use prepared statements directly, which keeps
+  // reserve and enqueue synchronous inside their transactions.
+  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('busy_timeout = 15000');
+    await migrate(sqlite, kysely);
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+
+  const enqueue = prepareEnqueue(sqlite);
+  const reserve = prepareReserve(sqlite);
+  const settle = prepareSettle(sqlite);
+  const dead = prepareDeadLetters(sqlite);
+  const inspect = prepareInspect(sqlite);
+
+  let closed: Promise<void> | undefined;
+  return {
+    async enqueue(jobs) {
+      return enqueue(jobs, clock.now());
+    },
+    async reserve(request) {
+      if (typeof request.partition !== 'string' || request.partition === '') throw new RangeError('reserve: partition must be a non-empty string');
+      if (!(request.visibilityMs > 0) || !Number.isFinite(request.visibilityMs)) throw new RangeError('reserve: visibilityMs must be a positive number');
+      const now = request.now ?? clock.now();
+      if (!Number.isFinite(now)) throw new RangeError('reserve: now must be a finite number');
+      const limit = positiveLimit(request.limit, 'reserve');
+      const jobs = reserve({ partition: request.partition, limit, visibilityMs: Math.ceil(request.visibilityMs), now: Math.trunc(now) });
+      return jobs as Awaited<ReturnType<Queue<P>['reserve']>>;
+    },
+    ack(job) {
+      return settle.ack(job);
+    },
+    async retry(job, runAt, error) {
+      return settle.retry(job, runAt, error, clock.now());
+    },
+    async deadLetter(job, reason) {
+      return settle.deadLetter(job, reason, clock.now());
+    },
+    async replay(target) {
+      return dead.replay(target, clock.now());
+    },
+    async deadLetters(query) {
+      return dead.list(query) as Awaited<ReturnType<Queue<P>['deadLetters']>>;
+    },
+    async partitions() {
+      return inspect.partitions();
+    },
+    async stats(request) {
+      return inspect.stats(request?.now ?? clock.now());
+    },
+    async cancel(filter) {
+      return inspect.cancel(filter, clock.now());
+    },
+    close() {
+      closed ??= (async () => {
+        settle.flush();
+        await kysely.destroy();
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * Kysely's SQLite migrator takes no lock, so two processes opening a new file together could both
+ * create the tables; BEGIN IMMEDIATE makes the second wait, then find nothing to do, and a failed
+ * migration rolls back whole. Nothing is locked when the file is already current.
+ */
+async function migrate(sqlite: Database.Database, db: Kysely<unknown>): Promise<void> {
+  if (await isCurrent(sqlite)) return;
+  sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    const { error } = await new Migrator({
+      db,
+      provider: queueMigrations,
+      migrationTableName: QUEUE_MIGRATION_TABLE,
+      migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE,
+    }).migrateToLatest();
+    if (error) throw error;
+    sqlite.exec('COMMIT');
+  } finally {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+  }
+}
+
+async function isCurrent(sqlite: Database.Database): Promise<boolean> {
+  const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(QUEUE_MIGRATION_TABLE);
+  if (!exists) return false;
+  const applied = new Set(sqlite.prepare(`SELECT name FROM "${QUEUE_MIGRATION_TABLE}"`).pluck().all());
+  return Object.keys(await queueMigrations.getMigrations()).every((name) => applied.has(name));
+}
