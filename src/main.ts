@@ -240,3 +240,6 @@ async function tlsOptions(config: Config): Promise<TlsOptions | undefined> {
   const [cert, key] = await Promise.all([readFile(config.certFile), readFile(config.keyFile)]);
   return { cert, key };
 }
+
+/** A new VAPID key pair for `herald webpush keys` (the CLI reaches adapters only through here). */
+export { generateVapidKeys } from './adapters/providers/webpush/vapid.js';

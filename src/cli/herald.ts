@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   publish: { load: async () => { const m = await import('./commands/publish.js'); return { run: m.runPublish, help: m.PUBLISH_HELP }; }, summary: 'send a message to a topic' },
   subscribe: { load: async () => { const m = await import('./commands/subscribe.js'); return { run: m.runSubscribe, help: m.SUBSCRIBE_HELP }; }, summary: 'print (or act on) messages of topics' },
   key: { load: async () => { const m = await import('./commands/key.js'); return { run: m.runKey, help: m.KEY_HELP }; }, summary: 'create, list, revoke and rotate API keys' },
+  webpush: { load: async () => { const m = await import('./commands/webpush.js'); return { run: m.runWebpush, help: m.WEBPUSH_HELP }; }, summary: 'print a new VAPID key pair for Web Push' },
   user: { load: async () => { const m = await import('./commands/user.js'); return { run: m.runUser, help: m.USER_HELP }; }, summary: 'add, remove and change users' },
   access: { load: async () => { const m = await import('./commands/access.js'); return { run: m.runAccess, help: m.ACCESS_HELP }; }, summary: 'grant, list and reset topic access' },
   token: { load: async () => { const m = await import('./commands/token.js'); return { run: m.runToken, help: m.TOKEN_HELP }; }, summary: 'create, list and remove access tokens' },

@@ -45,3 +45,13 @@ test('herald key create/list/rotate/revoke work on the database a running server
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('herald webpush keys prints a usable VAPID key pair', () => {
+  const run = spawnSync(process.execPath, [CLI, 'webpush', 'keys'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const pub = /^web-push-public-key: ([A-Za-z0-9_-]+)$/m.exec(run.stdout)?.[1];
+  const priv = /^web-push-private-key: ([A-Za-z0-9_-]+)$/m.exec(run.stdout)?.[1];
+  assert.equal(Buffer.from(pub!, 'base64url').length, 65);
+  assert.equal(Buffer.from(priv!, 'base64url').length, 32);
+  assert.equal(spawnSync(process.execPath, [CLI, 'webpush', 'nope'], { encoding: 'utf8' }).status, 2);
+});
