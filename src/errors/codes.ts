@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   templateDisallowedFunction: { code: 40044, http: 400, message: 'invalid request: template contains disallowed function (call, define or template)' },
   usernameInvalid: { code: 40046, http: 400, message: 'invalid request: invalid username' },
   templateExecutionFailed: { code: 40045, http: 400, message: 'invalid request: template execution failed' },
+  deviceTokenInvalid: { code: 40060, http: 400, message: 'invalid request: device token invalid' },
   headersTooLarge: { code: 43101, http: 431, message: 'request header fields too large' },
   unauthorized: { code: 40101, http: 401, message: 'unauthorized', link: 'https://ntfy.sh/docs/publish/#authentication' },
   forbidden: { code: 40301, http: 403, message: 'forbidden', link: 'https://ntfy.sh/docs/publish/#authentication' },
