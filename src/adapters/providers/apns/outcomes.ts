@@ -1,6 +1,6 @@
 import type { Outcome, OutcomeRule } from '../../../ports/provider.js';
 import { parseRetryAfter } from '../retry-after.js';
-import { withDefined } from '../outcome-helpers.js';
+import { outcomeFromRule, withDefined } from '../outcome-helpers.js';
 
 /** What the APNs client hands over after one request. */
 export interface ApnsResponse {
@@ -82,20 +82,8 @@ export function apnsOutcome(response: ApnsResponse, nowMs: number = Date.now()):
   const rule = apnsRule(response);
   if (!rule) return fallback(status, reason, afterMs);
 
-  switch (rule.outcome) {
-    case 'ok':
-      return response.apnsId ? { kind: 'ok', providerId: response.apnsId } : { kind: 'ok' };
-    case 'invalid_token': {
-      const since = response.timestamp;
-      return withDefined({ kind: 'invalid_token', status, reason, since: Number.isFinite(since) ? since : undefined });
-    }
-    case 'throttled':
-      return withDefined({ kind: 'throttled', target: rule.target ?? 'credential', status, reason, afterMs });
-    case 'retry':
-      return withDefined({ kind: 'retry', status, reason, afterMs });
-    case 'rejected':
-      return withDefined({ kind: 'rejected', status, reason });
-  }
+  return outcomeFromRule(rule, { status, reason, afterMs, providerId: response.apnsId, since: response.timestamp });
+
 }
 
 /**

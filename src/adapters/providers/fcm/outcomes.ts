@@ -1,6 +1,6 @@
 import type { Outcome, OutcomeRule } from '../../../ports/provider.js';
 import { parseRetryAfter } from '../retry-after.js';
-import { withDefined, isObject } from '../outcome-helpers.js';
+import { isObject, outcomeFromRule, withDefined } from '../outcome-helpers.js';
 
 /** What the FCM client hands over after one messages:send request. */
 export interface FcmResponse {
@@ -55,22 +55,10 @@ export function fcmOutcome(response: FcmResponse, nowMs: number = Date.now()): O
   const afterMs = parseRetryAfter(response.retryAfter, nowMs);
   const rule = fcmRule(response);
 
-  switch (rule?.outcome) {
-    case 'ok': {
-      const name = isObject(response.body) ? str(response.body.name) : undefined;
-      return name ? { kind: 'ok', providerId: name } : { kind: 'ok' };
-    }
-    case 'invalid_token':
-      return withDefined({ kind: 'invalid_token', status, reason });
-    case 'throttled':
-      return withDefined({ kind: 'throttled', target: rule.target ?? 'credential', status, reason, afterMs });
-    case 'retry':
-      return withDefined({ kind: 'retry', status, reason, afterMs });
-    case 'rejected':
-      return withDefined({ kind: 'rejected', status, reason });
-    case undefined:
-      return fallback(status, reason, afterMs);
-  }
+  if (!rule) return fallback(status, reason, afterMs);
+  const name = isObject(response.body) ? str(response.body.name) : undefined;
+  return outcomeFromRule(rule, { status, reason, afterMs, providerId: name });
+
 }
 
 /** The table key for an error body: errorCode or error.status, refined where the table needs it. */

@@ -1,6 +1,6 @@
 import type { Outcome, OutcomeRule } from '../../../ports/provider.js';
 import { parseRetryAfter } from '../retry-after.js';
-import { withDefined, isObject } from '../outcome-helpers.js';
+import { isObject, outcomeFromRule, withDefined } from '../outcome-helpers.js';
 
 /** What the HMS client hands over after one messages:send request. */
 export interface HmsResponse {
@@ -43,22 +43,10 @@ export function hmsOutcome(response: HmsResponse, nowMs: number = Date.now()): O
   const afterMs = parseRetryAfter(response.retryAfter, nowMs);
   const rule = hmsRule(response);
 
-  switch (rule?.outcome) {
-    case 'ok': {
-      const requestId = isObject(response.body) ? response.body.requestId : undefined;
-      return typeof requestId === 'string' && requestId !== '' ? { kind: 'ok', providerId: requestId } : { kind: 'ok' };
-    }
-    case 'invalid_token':
-      return withDefined({ kind: 'invalid_token', status, reason });
-    case 'throttled':
-      return withDefined({ kind: 'throttled', target: rule.target ?? 'credential', status, reason, afterMs });
-    case 'retry':
-      return withDefined({ kind: 'retry', status, reason, afterMs });
-    case 'rejected':
-      return withDefined({ kind: 'rejected', status, reason });
-    case undefined:
-      return fallback(status, reason, afterMs);
-  }
+  if (!rule) return fallback(status, reason, afterMs);
+  const requestId = isObject(response.body) ? response.body.requestId : undefined;
+  return outcomeFromRule(rule, { status, reason, afterMs, providerId: typeof requestId === 'string' && requestId !== '' ? requestId : undefined });
+
 }
 
 /** The body's result code as a string (HMS has sent it both quoted and bare). */
