@@ -42,6 +42,53 @@ const MIGRATIONS: Record<string, Migration> = {
         BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END`.execute(db);
     },
   },
+  '0003_devices': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('app', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull().check(sql`provider IN ('apns', 'fcm', 'hms', 'webpush')`))
+        .addColumn('platform', 'text', (c) => c.notNull())
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('p256dh', 'text')
+        .addColumn('auth', 'text')
+        .addColumn('user', 'text')
+        .addColumn('locale', 'text')
+        .addColumn('timezone', 'text')
+        .addColumn('meta', 'text', (c) => c.notNull().check(sql`json_valid(meta)`))
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state IN ('active', 'invalid')`))
+        .addColumn('invalid_reason', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('last_seen_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('devices_app_provider_token', ['app', 'provider', 'token'])
+        .execute();
+      // Every index ends in the device id: a broadcast pages by id, and an index already in id order
+      // lets each page start at the cursor and stop after `limit` rows instead of sorting the audience.
+      await db.schema.createIndex('idx_devices_user_id').on('devices').columns(['user', 'id']).execute();
+      await db.schema.createIndex('idx_devices_state_id').on('devices').columns(['state', 'id']).execute();
+
+      // Small rows keyed by both columns: WITHOUT ROWID stores each pair once, in key order.
+      await db.schema
+        .createTable('device_topics')
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('device_topics_pk', ['device_id', 'topic'])
+        .modifyEnd(sql`WITHOUT ROWID`)
+        .execute();
+      await db.schema.createIndex('idx_device_topics_topic').on('device_topics').columns(['topic', 'device_id']).execute();
+
+      await db.schema
+        .createTable('user_topics')
+        .addColumn('user', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_topics_pk', ['user', 'topic'])
+        .modifyEnd(sql`WITHOUT ROWID`)
+        .execute();
+      await db.schema.createIndex('idx_user_topics_topic').on('user_topics').columns(['topic', 'user']).execute();
+    },
+  },
 };
 
 export const heraldDbMigrations: MigrationProvider = {

@@ -4,10 +4,12 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { ApiKeyStore } from '../../../ports/api-key-store.js';
 import type { AuditLog } from '../../../ports/audit-log.js';
+import type { DeviceStore } from '../../../ports/device-store.js';
 import { HERALD_DB_MIGRATION_LOCK_TABLE, HERALD_DB_MIGRATION_TABLE, heraldDbMigrations } from './migrations.js';
 import type { HeraldDatabase } from './schema.js';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.js';
 import { createSqliteAuditLog } from './sqlite-audit-log.js';
+import { createSqliteDeviceStore } from './sqlite-device-store.js';
 
 export interface OpenHeraldDatabaseOptions {
   /** File path (its directory is created if missing), or ':memory:'. */
@@ -18,6 +20,7 @@ export interface OpenHeraldDatabaseOptions {
 export interface HeraldDatabaseStores {
   keys: ApiKeyStore;
   audit: AuditLog;
+  devices: DeviceStore;
   /** Closes the connection; idempotent. The stores must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -48,6 +51,7 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
   return {
     keys: createSqliteApiKeyStore(db),
     audit: createSqliteAuditLog(db),
+    devices: createSqliteDeviceStore(db),
     close() {
       closed ??= db.destroy();
       return closed;

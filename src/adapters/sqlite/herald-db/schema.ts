@@ -34,7 +34,47 @@ export interface AuditTable {
   details: string;
 }
 
+/** The push registry; (app, provider, token) is UNIQUE. */
+export interface DevicesTable {
+  /** `dev_` + 16 base62. */
+  id: string;
+  app: string;
+  provider: 'apns' | 'fcm' | 'hms' | 'webpush';
+  platform: string;
+  /** Provider token, or the Web Push endpoint. */
+  token: string;
+  /** Web Push keys, base64url; both null for other providers. */
+  p256dh: string | null;
+  auth: string | null;
+  user: string | null;
+  locale: string | null;
+  timezone: string | null;
+  /** JSON object. */
+  meta: string;
+  state: 'active' | 'invalid';
+  invalid_reason: string | null;
+  /** Unix milliseconds, as are the next two. */
+  created_at: number;
+  updated_at: number;
+  last_seen_at: number;
+}
+
+/** A device's own topics. */
+export interface DeviceTopicsTable {
+  device_id: string;
+  topic: string;
+}
+
+/** Topics bound to a user, reaching every device whose `user` it is, joined at query time. */
+export interface UserTopicsTable {
+  user: string;
+  topic: string;
+}
+
 export interface HeraldDatabase {
   api_keys: ApiKeysTable;
   audit: AuditTable;
+  devices: DevicesTable;
+  device_topics: DeviceTopicsTable;
+  user_topics: UserTopicsTable;
 }

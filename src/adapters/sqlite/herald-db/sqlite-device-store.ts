@@ -1,0 +1,256 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DeviceRecord, DeviceRegistration, DeviceStore } from '../../../ports/device-store.js';
+import { randomId } from '../../../util/ids.js';
+import type { DevicesTable, HeraldDatabase } from './schema.js';
+
+/** The most devices one `list` page holds, whatever limit the caller asks for. */
+export const DEVICE_LIST_MAX_LIMIT = 1000;
+
+type Db = Kysely<HeraldDatabase> | Transaction<HeraldDatabase>;
+type DeviceRow = Selectable<DevicesTable> & { topics: string };
+
+/**
+ * The push device registry in Herald's database, on a connection that openHeraldDatabase owns and
+ * closes. Writes that touch more than one row run in a transaction; the connection is single, so
+ * they are serialized with every other store's work.
+ */
+export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>): DeviceStore {
+  return {
+    async register(input, now) {
+      return db.transaction().execute(async (trx) => {
+        const byToken = await trx.selectFrom('devices').select('id')
+          .where('app', '=', input.app).where('provider', '=', input.provider).where('token', '=', input.token)
+          .executeTakeFirst();
+        const named = input.id === undefined ? undefined
+          : await trx.selectFrom('devices').select('id').where('id', '=', input.id).executeTakeFirst();
+        // A rotation that lands on a token another device holds: the client that sent the id owns
+        // the token now, so the stale twin goes rather than the device the client knows about.
+        if (named && byToken && byToken.id !== named.id) await deleteDevice(trx, byToken.id);
+        const id = named?.id ?? byToken?.id;
+        if (id === undefined) {
+          // Registration is the hot write of the registry, so a new device is not read back.
+          const row = newDevice(input, now);
+          await trx.insertInto('devices').values(row).execute();
+          const topics = unique(input.topics).sort();
+          if (topics.length > 0) await insertTopics(trx, row.id, topics);
+          return { device: deviceFromRow({ ...row, topics: JSON.stringify(topics) }), created: true };
+        }
+        await trx.updateTable('devices').set({
+          app: input.app,
+          provider: input.provider,
+          platform: input.platform,
+          token: input.token,
+          ...(input.keys !== undefined && { p256dh: input.keys?.p256dh ?? null, auth: input.keys?.auth ?? null }),
+          ...optionalFields(input),
+          state: 'active',
+          invalid_reason: null,
+          updated_at: now,
+          last_seen_at: now,
+        }).where('id', '=', id).execute();
+        if (input.topics) await replaceTopics(trx, id, input.topics);
+        return { device: (await selectDevice(trx, id))!, created: false };
+      });
+    },
+
+    async byId(id) {
+      return selectDevice(db, id);
+    },
+
+    async update(id, changes, now) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx.updateTable('devices').set({ ...optionalFields(changes), updated_at: now })
+          .where('id', '=', id).executeTakeFirst();
+        if (result.numUpdatedRows === 0n) return undefined;
+        if (changes.topics) await replaceTopics(trx, id, changes.topics);
+        return selectDevice(trx, id);
+      });
+    },
+
+    async remove(id) {
+      return db.transaction().execute((trx) => deleteDevice(trx, id));
+    },
+
+    async list(query) {
+      const limit = clampLimit(query.limit, DEVICE_LIST_MAX_LIMIT);
+      if (limit === 0) return { devices: [] };
+      let q = selectDevices(db);
+      if (query.cursor !== undefined) q = q.where('devices.id', '>', query.cursor);
+      if (query.user !== undefined) q = q.where('devices.user', '=', query.user);
+      if (query.provider !== undefined) q = q.where('devices.provider', '=', query.provider);
+      if (query.platform !== undefined) q = q.where('devices.platform', '=', query.platform);
+      if (query.app !== undefined) q = q.where('devices.app', '=', query.app);
+      if (query.state !== undefined) q = q.where('devices.state', '=', query.state);
+      const topic = query.topic;
+      if (topic !== undefined) {
+        q = q.where((eb) => eb.or([
+          eb.exists(eb.selectFrom('device_topics').select(sql.lit(1).as('one'))
+            .whereRef('device_topics.device_id', '=', 'devices.id').where('device_topics.topic', '=', topic)),
+          eb.exists(eb.selectFrom('user_topics').select(sql.lit(1).as('one'))
+            .whereRef('user_topics.user', '=', 'devices.user').where('user_topics.topic', '=', topic)),
+        ]));
+      }
+      // One row past the page tells whether another page exists without a count.
+      const rows = await q.orderBy('devices.id').limit(limit + 1).execute();
+      const devices = rows.slice(0, limit).map(deviceFromRow);
+      return rows.length > limit ? { devices, nextCursor: devices[devices.length - 1]!.id } : { devices };
+    },
+
+    async setTopics(id, topics, op, now) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx.updateTable('devices').set({ updated_at: now }).where('id', '=', id).executeTakeFirst();
+        if (result.numUpdatedRows === 0n) return undefined;
+        if (op === 'set') await replaceTopics(trx, id, topics);
+        else if (op === 'add') await insertTopics(trx, id, topics);
+        else if (topics.length > 0) {
+          await trx.deleteFrom('device_topics').where('device_id', '=', id).where('topic', 'in', topics).execute();
+        }
+        return selectDevice(trx, id);
+      });
+    },
+
+    async userTopics(user) {
+      const rows = await db.selectFrom('user_topics').select('topic').where('user', '=', user).orderBy('topic').execute();
+      return rows.map((row) => row.topic);
+    },
+
+    async setUserTopics(user, topics) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('user_topics').where('user', '=', user).execute();
+        const unique = [...new Set(topics)];
+        if (unique.length > 0) await trx.insertInto('user_topics').values(unique.map((topic) => ({ user, topic }))).execute();
+      });
+    },
+
+    async markInvalid(id, reason, now) {
+      const result = await db.updateTable('devices').set({ state: 'invalid', invalid_reason: reason, updated_at: now })
+        .where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async pageAudience(query) {
+      const limit = clampLimit(query.limit, Number.MAX_SAFE_INTEGER);
+      const { afterId } = query;
+      const deviceIds = unique(query.deviceIds), users = unique(query.users), topics = unique(query.topics);
+      if (limit === 0 || deviceIds.length + users.length + topics.length === 0) return [];
+
+      // Each source is one arm restricted to active devices past the cursor; UNION removes a device
+      // reached twice, and ORDER BY + LIMIT on the compound let SQLite merge the arms in id order
+      // and stop once the page is full. Only this page's ids are materialised, never the audience.
+      const active = db.selectFrom('devices').select('devices.id').where('devices.state', '=', 'active');
+      // Without statistics SQLite rates state = 'active' as selective as user = ? and may walk every
+      // active device to find one user's few; the unary plus keeps it off the (state, id) index.
+      const anyState = db.selectFrom('devices').select('devices.id').where(sql<boolean>`+devices.state = 'active'`);
+      const arms = [
+        deviceIds.length > 0 && anyState.where('devices.id', 'in', deviceIds),
+        users.length > 0 && anyState.where('devices.user', 'in', users),
+        topics.length > 0 && active.innerJoin('device_topics', 'device_topics.device_id', 'devices.id')
+          .where('device_topics.topic', 'in', topics),
+        topics.length > 0 && active.innerJoin('user_topics', 'user_topics.user', 'devices.user')
+          .where('user_topics.topic', 'in', topics),
+      ].filter((arm) => arm !== false).map((arm) => afterId === undefined ? arm : arm.where('devices.id', '>', afterId));
+      const [first, ...rest] = arms;
+      const page = rest.reduce((compound, arm) => compound.union(arm), first!).orderBy('id').limit(limit);
+
+      const rows = await selectDevices(db).where('devices.id', 'in', page).orderBy('devices.id').execute();
+      return rows.map(deviceFromRow);
+    },
+  };
+}
+
+/** Devices with their own topics folded into one JSON column, so a page is a single query. */
+function selectDevices(db: Db) {
+  // The primary key of device_topics is (device_id, topic), so the aggregate reads topics in order.
+  const topics = sql<string>`(SELECT json_group_array(topic) FROM device_topics WHERE device_id = devices.id)`;
+  return db.selectFrom('devices').selectAll('devices').select(topics.as('topics'));
+}
+
+async function selectDevice(db: Db, id: string): Promise<DeviceRecord | undefined> {
+  const row = await selectDevices(db).where('devices.id', '=', id).executeTakeFirst();
+  return row && deviceFromRow(row);
+}
+
+async function deleteDevice(trx: Transaction<HeraldDatabase>, id: string): Promise<boolean> {
+  await trx.deleteFrom('device_topics').where('device_id', '=', id).execute();
+  const result = await trx.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+async function replaceTopics(trx: Transaction<HeraldDatabase>, id: string, topics: string[]): Promise<void> {
+  await trx.deleteFrom('device_topics').where('device_id', '=', id).execute();
+  await insertTopics(trx, id, topics);
+}
+
+async function insertTopics(trx: Transaction<HeraldDatabase>, id: string, topics: string[]): Promise<void> {
+  const values = unique(topics).map((topic) => ({ device_id: id, topic }));
+  if (values.length === 0) return;
+  await trx.insertInto('device_topics').values(values).onConflict((oc) => oc.doNothing()).execute();
+}
+
+function newDevice(input: DeviceRegistration, now: number): DevicesTable {
+  return {
+    id: `dev_${randomId(16)}`,
+    app: input.app,
+    provider: input.provider,
+    platform: input.platform,
+    token: input.token,
+    p256dh: input.keys?.p256dh ?? null,
+    auth: input.keys?.auth ?? null,
+    user: input.user ?? null,
+    locale: input.locale ?? null,
+    timezone: input.timezone ?? null,
+    meta: JSON.stringify(input.meta ?? {}),
+    state: 'active',
+    invalid_reason: null,
+    created_at: now,
+    updated_at: now,
+    last_seen_at: now,
+  };
+}
+
+/** The columns shared by register and update where undefined means "keep" and null means "clear". */
+function optionalFields(fields: Pick<DeviceRegistration, 'user' | 'locale' | 'timezone' | 'meta'>): Partial<DevicesTable> {
+  const set: Partial<DevicesTable> = {};
+  if (fields.user !== undefined) set.user = fields.user;
+  if (fields.locale !== undefined) set.locale = fields.locale;
+  if (fields.timezone !== undefined) set.timezone = fields.timezone;
+  if (fields.meta !== undefined) set.meta = JSON.stringify(fields.meta);
+  return set;
+}
+
+function deviceFromRow(row: DeviceRow): DeviceRecord {
+  return {
+    id: row.id,
+    app: row.app,
+    provider: row.provider,
+    platform: row.platform,
+    token: row.token,
+    keys: row.p256dh !== null && row.auth !== null ? { p256dh: row.p256dh, auth: row.auth } : null,
+    user: row.user,
+    topics: JSON.parse(row.topics) as string[],
+    locale: row.locale,
+    timezone: row.timezone,
+    meta: metaFromText(row.meta),
+    state: row.state,
+    invalidReason: row.invalid_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+/** meta is written as an object; another JSON value put there by hand is kept under `value`. */
+function metaFromText(text: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(text);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  return { value };
+}
+
+function unique(values: string[] | undefined): string[] {
+  return [...new Set(values ?? [])];
+}
+
+/** SQLite reads a negative LIMIT as "no limit", so anything not a positive number becomes 0 here. */
+function clampLimit(limit: number, max: number): number {
+  const n = Math.trunc(limit);
+  return n > 0 ? Math.min(n, max) : 0;
+}

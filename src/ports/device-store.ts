@@ -1,0 +1,155 @@
+/** The push services a device can be reached through. */
+export type Provider = 'apns' | 'fcm' | 'hms' | 'webpush';
+
+/** Web Push subscription keys (base64url), as the browser's PushSubscription hands them out. */
+export interface WebPushKeys {
+  p256dh: string;
+  auth: string;
+}
+
+/** A device of the push registry. Times are unix milliseconds. */
+export interface DeviceRecord {
+  /** `dev_` + 16 base62 characters; stable across re-registration and token rotation. */
+  id: string;
+  /** The configured provider credentials ("app") the device belongs to. */
+  app: string;
+  provider: Provider;
+  /** Free-form client platform (`ios`, `android`, `web`, …); only used for filtering. */
+  platform: string;
+  /** The APNs/FCM/HMS token, or the Web Push endpoint. */
+  token: string;
+  /** Web Push only; null for the other providers. */
+  keys: WebPushKeys | null;
+  user: string | null;
+  /** The device's own topics, sorted and without duplicates; its user's topics are not included. */
+  topics: string[];
+  locale: string | null;
+  timezone: string | null;
+  meta: Record<string, unknown>;
+  /** `invalid` once a provider said the token is dead; such a device is never sent to. */
+  state: 'active' | 'invalid';
+  invalidReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+  /** The last registration (or re-registration) of the device. */
+  lastSeenAt: number;
+}
+
+/**
+ * What a client registers. Optional fields left undefined keep their stored value on an
+ * existing device (and start empty on a new one); `null` clears them.
+ */
+export interface DeviceRegistration {
+  /** The id the client stored; naming an existing device makes a changed token a rotation. */
+  id?: string;
+  app: string;
+  provider: Provider;
+  platform: string;
+  token: string;
+  keys?: WebPushKeys | null;
+  user?: string | null;
+  /** Replaces the device's own topics when given. */
+  topics?: string[];
+  locale?: string | null;
+  timezone?: string | null;
+  meta?: Record<string, unknown>;
+}
+
+/** The fields `update` may change; undefined leaves a field alone, null clears it. */
+export interface DeviceChanges {
+  user?: string | null;
+  /** Replaces the device's own topics. */
+  topics?: string[];
+  locale?: string | null;
+  timezone?: string | null;
+  meta?: Record<string, unknown>;
+}
+
+/** Filters of the admin listing; all given filters must match. */
+export interface DeviceListQuery {
+  user?: string;
+  /** Matches a device's own topics or the topics of its user. */
+  topic?: string;
+  provider?: Provider;
+  platform?: string;
+  app?: string;
+  state?: 'active' | 'invalid';
+  /** At most this many devices (capped by the store); 0 or less returns none. */
+  limit: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+export interface DeviceListPage {
+  devices: DeviceRecord[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Who a broadcast reaches: the union of the listed devices, users and topics. */
+export interface AudienceQuery {
+  topics?: string[];
+  users?: string[];
+  deviceIds?: string[];
+  /** The last id of the previous page; omitted for the first. */
+  afterId?: string;
+  limit: number;
+}
+
+export type TopicsOp = 'set' | 'add' | 'remove';
+
+/**
+ * The device registry. A device is unique by (app, provider, token). Topics of a user are stored
+ * apart from devices and joined when a query runs, so changing a device's `user` moves it from the
+ * old user's topics to the new user's at once, and a user's topics reach devices registered later.
+ */
+export interface DeviceStore {
+  /**
+   * Registers a device or updates the one that has this (app, provider, token); idempotent, so a
+   * re-registration keeps the id and `createdAt`. Any registration makes the device active again,
+   * clears `invalidReason` and sets `lastSeenAt` and `updatedAt` to `now`.
+   * When `input.id` names an existing device whose token differs, the token is rotated on that
+   * device; a different device already holding the new token is removed, its topics with it, so
+   * the token stays unique. An `id` that names no device is ignored and a new id is issued.
+   * `created` is true only when a new device was inserted. Atomic.
+   */
+  register(input: DeviceRegistration, now: number): Promise<{ device: DeviceRecord; created: boolean }>;
+
+  byId(id: string): Promise<DeviceRecord | undefined>;
+
+  /** Changes the given fields and `updatedAt`; undefined when there is no such device. Atomic. */
+  update(id: string, changes: DeviceChanges, now: number): Promise<DeviceRecord | undefined>;
+
+  /** Deletes the device and its own topics; false when there was no such device. */
+  remove(id: string): Promise<boolean>;
+
+  /** Ordered by id; page on with `nextCursor` until it is absent. */
+  list(query: DeviceListQuery): Promise<DeviceListPage>;
+
+  /**
+   * Replaces (`set`), extends (`add`) or shrinks (`remove`) the device's own topics and bumps
+   * `updatedAt`; undefined when there is no such device. Duplicates are ignored. Atomic.
+   */
+  setTopics(id: string, topics: string[], op: TopicsOp, now: number): Promise<DeviceRecord | undefined>;
+
+  /** The topics bound to a user, sorted; empty for a user nobody bound. */
+  userTopics(user: string): Promise<string[]>;
+
+  /** Replaces a user's topics; an empty list removes the binding. Atomic. */
+  setUserTopics(user: string, topics: string[]): Promise<void>;
+
+  /**
+   * Marks a device invalid (a provider reported its token dead) with the provider's reason;
+   * false when there is no such device. A later `register` of the same token revives it.
+   */
+  markInvalid(id: string, reason: string, now: number): Promise<boolean>;
+
+  /**
+   * One page of a broadcast's audience: ACTIVE devices that are listed, belong to a listed user,
+   * or have a listed topic (their own, or their user's), each once, ordered by id, with ids above
+   * `afterId`. Pass the last id of a page as the next `afterId`; fewer than `limit` devices means
+   * the end. Memory stays bounded by `limit` whatever the audience size. Devices registered while
+   * paging are seen only if their id sorts after the current position.
+   */
+  pageAudience(query: AudienceQuery): Promise<DeviceRecord[]>;
+}
