@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateLocked } from '../locked-migrate.js';
 import type { ApiKeyStore } from '../../../ports/api-key-store.js';
 import type { AuditLog } from '../../../ports/audit-log.js';
 import type { DeviceStore } from '../../../ports/device-store.js';
@@ -41,7 +42,7 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 15000');
-    await migrate(sqlite, db);
+    await migrateLocked(sqlite, db as Kysely<unknown>, { provider: heraldDbMigrations, migrationTableName: HERALD_DB_MIGRATION_TABLE, migrationLockTableName: HERALD_DB_MIGRATION_LOCK_TABLE });
   } catch (err) {
     await db.destroy();
     throw err;
@@ -57,35 +58,4 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
       return closed;
     },
   };
-}
-
-/**
- * Kysely's SQLite migrator takes no lock and runs outside a transaction, so two processes opening a
- * new file together could both try to create the tables. BEGIN IMMEDIATE takes the write lock first:
- * the second process waits under busy_timeout, then finds nothing left to do. A failed migration
- * also rolls back whole instead of leaving half a schema behind. The lock is only taken when
- * something is pending, so opening an up-to-date file never waits on other writers.
- */
-async function migrate(sqlite: Database.Database, db: Kysely<HeraldDatabase>): Promise<void> {
-  if (await isCurrent(sqlite)) return;
-  sqlite.exec('BEGIN IMMEDIATE');
-  try {
-    const { error } = await new Migrator({
-      db,
-      provider: heraldDbMigrations,
-      migrationTableName: HERALD_DB_MIGRATION_TABLE,
-      migrationLockTableName: HERALD_DB_MIGRATION_LOCK_TABLE,
-    }).migrateToLatest();
-    if (error) throw error;
-    sqlite.exec('COMMIT');
-  } finally {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-  }
-}
-
-async function isCurrent(sqlite: Database.Database): Promise<boolean> {
-  const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(HERALD_DB_MIGRATION_TABLE);
-  if (!exists) return false;
-  const applied = new Set(sqlite.prepare(`SELECT name FROM "${HERALD_DB_MIGRATION_TABLE}"`).pluck().all());
-  return Object.keys(await heraldDbMigrations.getMigrations()).every((name) => applied.has(name));
 }

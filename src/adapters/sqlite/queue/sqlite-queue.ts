@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateLocked } from '../locked-migrate.js';
 import { systemClock, type Clock } from '../../../ports/clock.js';
 import type { Queue } from '../../../ports/queue.js';
 import { prepareDeadLetters } from './dead-letters.js';
@@ -42,7 +43,7 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('busy_timeout = 15000');
-    await migrate(sqlite, kysely);
+    await migrateLocked(sqlite, kysely as Kysely<unknown>, { provider: queueMigrations, migrationTableName: QUEUE_MIGRATION_TABLE, migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE });
   } catch (err) {
     await kysely.destroy();
     throw err;
@@ -100,33 +101,4 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
       return closed;
     },
   };
-}
-
-/**
- * Kysely's SQLite migrator takes no lock, so two processes opening a new file together could both
- * create the tables; BEGIN IMMEDIATE makes the second wait, then find nothing to do, and a failed
- * migration rolls back whole. Nothing is locked when the file is already current.
- */
-async function migrate(sqlite: Database.Database, db: Kysely<unknown>): Promise<void> {
-  if (await isCurrent(sqlite)) return;
-  sqlite.exec('BEGIN IMMEDIATE');
-  try {
-    const { error } = await new Migrator({
-      db,
-      provider: queueMigrations,
-      migrationTableName: QUEUE_MIGRATION_TABLE,
-      migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE,
-    }).migrateToLatest();
-    if (error) throw error;
-    sqlite.exec('COMMIT');
-  } finally {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-  }
-}
-
-async function isCurrent(sqlite: Database.Database): Promise<boolean> {
-  const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(QUEUE_MIGRATION_TABLE);
-  if (!exists) return false;
-  const applied = new Set(sqlite.prepare(`SELECT name FROM "${QUEUE_MIGRATION_TABLE}"`).pluck().all());
-  return Object.keys(await queueMigrations.getMigrations()).every((name) => applied.has(name));
 }
