@@ -52,6 +52,11 @@ export const ERROR_CODES = {
   usernameInvalid: { code: 40046, http: 400, message: 'invalid request: invalid username' },
   templateExecutionFailed: { code: 40045, http: 400, message: 'invalid request: template execution failed' },
   deviceTokenInvalid: { code: 40060, http: 400, message: 'invalid request: device token invalid' },
+  pushPayloadTooLarge: { code: 40061, http: 400, message: 'invalid request: push payload too large for the provider' },
+  pushPayloadInvalid: { code: 40062, http: 400, message: 'invalid request: push payload invalid for the provider' },
+  pushInvalid: { code: 40063, http: 400, message: 'invalid request: push invalid' },
+  appUnknown: { code: 40064, http: 400, message: 'invalid request: no such app is configured for the provider' },
+  webPushDisabled: { code: 40065, http: 400, message: 'invalid request: Web Push is not configured on this server' },
   headersTooLarge: { code: 43101, http: 431, message: 'request header fields too large' },
   unauthorized: { code: 40101, http: 401, message: 'unauthorized', link: 'https://ntfy.sh/docs/publish/#authentication' },
   forbidden: { code: 40301, http: 403, message: 'forbidden', link: 'https://ntfy.sh/docs/publish/#authentication' },
@@ -60,6 +65,8 @@ export const ERROR_CODES = {
   notFound: { code: 40401, http: 404, message: 'page not found' },
   tokenNotFound: { code: 40402, http: 404, message: 'token not found' },
   keyNotFound: { code: 40403, http: 404, message: 'API key not found' },
+  deviceNotFound: { code: 40404, http: 404, message: 'device not found' },
+  pushNotFound: { code: 40405, http: 404, message: 'push not found' },
   methodNotAllowed: { code: 40501, http: 405, message: 'method not allowed' },
   linkExpired: { code: 41002, http: 410, message: 'gone: the link has expired' },
   userExists: { code: 40901, http: 409, message: 'conflict: user already exists' },
@@ -78,6 +85,7 @@ export const ERROR_CODES = {
   internalInvalidPath: { code: 50002, http: 500, message: 'internal server error: invalid path' },
   baseUrlMissing: { code: 50003, http: 500, message: 'internal server error: base-url must be be configured for this feature', link: 'https://ntfy.sh/docs/config/' },
   unavailable: { code: 50301, http: 503, message: 'service unavailable: the server is shutting down' },
+  overloaded: { code: 50302, http: 503, message: 'service unavailable: the delivery queue is lagging, retry later or send with high priority' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

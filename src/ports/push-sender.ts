@@ -1,0 +1,92 @@
+import type { Provider, WebPushKeys } from './device-store.js';
+import type { Outcome } from './provider.js';
+
+/**
+ * How urgent a push is. `high` wakes the device now (APNs priority 10, FCM/HMS HIGH, Web Push
+ * Urgency high) and travels in the queue's high lane; `low` lets the device save power.
+ */
+export type PushPriority = 'high' | 'normal' | 'low';
+
+/** The portable part of a push (push-api.md), which each provider maps to its own format. */
+export interface PortableNotification {
+  title?: string;
+  body?: string;
+  /** Opened when the user taps the notification. */
+  url?: string;
+  /** Image shown with the notification (https URL). */
+  image?: string;
+  /** Sound name; `default` for the platform's default sound. */
+  sound?: string;
+  /** App icon badge count (APNs badge, Android notification_count). */
+  badge?: number;
+  /** Key/value data handed to the app; FCM and HMS only carry string values. */
+  data?: Record<string, string>;
+}
+
+/**
+ * Raw per-provider objects, merged over the portable mapping (objects merged key by key, anything
+ * else replaced), so every field a provider supports can be sent without a Herald change.
+ */
+export interface ProviderOverrides {
+  apns?: { headers?: Record<string, string>; payload?: Record<string, unknown> };
+  fcm?: { message?: Record<string, unknown> };
+  hms?: { message?: Record<string, unknown> };
+  webpush?: { payload?: Record<string, unknown>; ttl?: number; urgency?: 'very-low' | 'low' | 'normal' | 'high'; topic?: string };
+}
+
+/** Everything a provider needs to build its request for one push; the same for every target. */
+export interface PushContent {
+  /** The push id (client-given idempotency id or generated), for logs and provider message ids. */
+  id: string;
+  notification: PortableNotification;
+  overrides: ProviderOverrides;
+  priority: PushPriority;
+  /** Replaces an undelivered earlier push with the same key (apns-collapse-id, FCM collapse_key, Web Push Topic). */
+  collapseKey?: string;
+  /** Unix ms after which the push is worthless; providers get their own expiry from it at send time. */
+  expiresAt?: number;
+}
+
+/** Where one delivery goes: a provider token, or a Web Push endpoint with its keys. */
+export interface PushTarget {
+  token: string;
+  /** Web Push only. */
+  keys: WebPushKeys | null;
+}
+
+/**
+ * A push encoded for one provider once, then sent to any number of targets. What is inside is the
+ * adapter's business; `bytes` is the payload size the provider's limit applies to.
+ */
+export interface EncodedPush {
+  readonly provider: Provider;
+  readonly bytes: number;
+}
+
+/**
+ * One provider credential ("app") able to send pushes: an APNs key, an FCM service account, an HMS
+ * app or a VAPID key pair. Implementations keep their connections open across calls.
+ */
+export interface PushSender {
+  readonly provider: Provider;
+  /** The configured app name this credential belongs to. */
+  readonly app: string;
+
+  /**
+   * Maps the content to the provider's request and merges the raw overrides, without I/O. Throws
+   * a HeraldError (`pushPayloadTooLarge`, `pushPayloadInvalid`) naming the provider when the result
+   * could never be sent, so the push API refuses it with a 400 instead of failing every delivery.
+   */
+  encode(content: PushContent): EncodedPush;
+
+  /**
+   * Sends an encoded push to each target and resolves with one outcome per target, in order. It
+   * never rejects for a provider or network failure: a refused connection, a timeout or a 5xx is
+   * a `retry` outcome for the targets it touched. Targets beyond the connection's concurrent-stream
+   * limit wait inside the sender rather than failing.
+   */
+  send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]>;
+
+  /** Closes connections; sends still in flight resolve with `retry` outcomes. Idempotent. */
+  close(): Promise<void>;
+}
