@@ -1,6 +1,6 @@
 import type { Clock } from '../../../ports/clock.js';
 import { privateKeyFromPem, signJwt } from '../jwt/jwt.js';
-import { CachedAccessToken, requestToken } from '../oauth/cached-token.js';
+import { CachedAccessToken, requestToken, type TokenRequestOptions } from '../oauth/cached-token.js';
 
 /** The fields of a Firebase service-account JSON file that sending needs. */
 export interface ServiceAccount {
@@ -25,7 +25,7 @@ export function parseServiceAccount(json: unknown): ServiceAccount {
  * FCM's OAuth 2.0 access token for a service account: an RS256 JWT assertion (RFC 7523) is
  * exchanged at the account's token URI, and the token is cached until shortly before expiry.
  */
-export function createFcmAccessToken(account: ServiceAccount, clock: Clock): CachedAccessToken {
+export function createFcmAccessToken(account: ServiceAccount, clock: Clock, options: TokenRequestOptions = {}): CachedAccessToken {
   const key = privateKeyFromPem(account.private_key, 'fcm service account private_key');
   return new CachedAccessToken(() => {
     const iat = Math.floor(clock.now() / 1000);
@@ -34,6 +34,6 @@ export function createFcmAccessToken(account: ServiceAccount, clock: Clock): Cac
       { iss: account.client_email, scope: FCM_SCOPE, aud: account.token_uri, iat, exp: iat + ASSERTION_LIFETIME_S },
       key,
     );
-    return requestToken(account.token_uri, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }, 'fcm');
+    return requestToken(account.token_uri, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }, 'fcm', options);
   }, clock);
 }

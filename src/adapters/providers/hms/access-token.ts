@@ -1,5 +1,5 @@
 import type { Clock } from '../../../ports/clock.js';
-import { CachedAccessToken, requestToken } from '../oauth/cached-token.js';
+import { CachedAccessToken, requestToken, type TokenRequestOptions } from '../oauth/cached-token.js';
 
 export interface HmsCredentials {
   clientId: string;
@@ -9,9 +9,9 @@ export interface HmsCredentials {
 }
 
 /** HMS Push Kit's client-credentials token (valid one hour), cached until shortly before expiry. */
-export function createHmsAccessToken(credentials: HmsCredentials, clock: Clock): CachedAccessToken {
+export function createHmsAccessToken(credentials: HmsCredentials, clock: Clock, options: TokenRequestOptions = {}): CachedAccessToken {
   return new CachedAccessToken(
-    () => requestToken(credentials.tokenUrl, { grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret }, 'hms'),
+    () => requestToken(credentials.tokenUrl, { grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret }, 'hms', options),
     clock,
   );
 }

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Clock } from '../../../ports/clock.js';
 
 export interface IssuedToken {
@@ -42,16 +44,16 @@ export class CachedAccessToken {
   }
 }
 
+/** TLS trust for a token endpoint: extra CA certificates (PEM), e.g. a private relay's or a test mock's. */
+export interface TokenRequestOptions {
+  ca?: string | Buffer;
+  timeoutMs?: number;
+}
+
 /** POSTs a form to a token endpoint and reads `{access_token, expires_in}`; errors name the endpoint and status. */
-export async function requestToken(url: string, form: Record<string, string>, what: string): Promise<IssuedToken> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: token endpoint answered ${res.status}: ${text.slice(0, 200)}`);
+export async function requestToken(url: string, form: Record<string, string>, what: string, options: TokenRequestOptions = {}): Promise<IssuedToken> {
+  const { status, text } = await postForm(url, new URLSearchParams(form).toString(), options);
+  if (status < 200 || status > 299) throw new Error(`${what}: token endpoint answered ${status}: ${text.slice(0, 200)}`);
   let body: { access_token?: unknown; expires_in?: unknown };
   try {
     body = JSON.parse(text) as typeof body;
@@ -61,4 +63,33 @@ export async function requestToken(url: string, form: Record<string, string>, wh
   if (typeof body.access_token !== 'string' || body.access_token === '') throw new Error(`${what}: no access_token in the token response`);
   const expiresIn = Number(body.expires_in ?? 3600);
   return { accessToken: body.access_token, expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600 };
+}
+
+/** node:http(s) rather than fetch, because fetch cannot be handed extra CA certificates per call. */
+function postForm(url: string, body: string, options: TokenRequestOptions): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : undefined;
+  if (!send) return Promise.reject(new Error(`token endpoint ${url} is not an http(s) URL`));
+  return new Promise((resolve, reject) => {
+    const req = send(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      timeout: options.timeoutMs ?? 15_000,
+      ...(options.ca !== undefined && target.protocol === 'https:' ? { ca: options.ca } : {}),
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // A token answer is a few hundred bytes; anything huge is not one.
+        if (size > 64 * 1024) req.destroy(new Error('token endpoint answer too large'));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`token endpoint ${target.origin} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
