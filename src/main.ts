@@ -23,6 +23,17 @@ import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
+import { randomBytes } from 'node:crypto';
+import { createSqliteQueue } from './adapters/sqlite/queue/sqlite-queue.js';
+import { createSqlitePushStore } from './adapters/sqlite/push/sqlite-push-store.js';
+import { createSendersFromConfig, webPushEndpointAllowed } from './push-senders.js';
+import { DeviceService } from './core/devices/device-service.js';
+import { SubscriberTokens } from './core/keys/subscriber-tokens.js';
+import type { PushJob } from './core/push/jobs.js';
+import { PushPipeline } from './core/push/push-pipeline.js';
+import { PushService } from './core/push/push-service.js';
+import { SenderRegistry } from './core/push/senders.js';
+import { topicMessagePush } from './core/push/topic-push.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -153,6 +164,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const auth = authStore
     ? new AuthService({ store: authStore, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
     : undefined;
+  // The push gateway: ledger and queue share the queue file, each on its own connection.
+  const queueFile = config.queueFile || ':memory:';
+  const queue = await createSqliteQueue<PushJob>({ file: queueFile, clock });
+  const pushStore = await createSqlitePushStore({ file: queueFile });
+  const senders = new SenderRegistry(await createSendersFromConfig(config, clock, logger));
+  const tokenRules = { webPushEndpoint: (endpoint: string) => webPushEndpointAllowed(config, endpoint) };
+  const pipeline = new PushPipeline({
+    store: pushStore, devices: db.devices, queue, senders, clock, logger, events: metrics.pushEvents,
+    options: {
+      policy: { maxAttempts: config.pushMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax } },
+      concurrency: config.pushConcurrency, routers: 4, visibilityMs: 5 * 60_000, idlePollMs: 250, sampleMs: 2000,
+    },
+  });
+  const push = new PushService({
+    store: pushStore, devices: db.devices, queue, senders, pipeline, clock, logger,
+    options: { idempotencyMs: 24 * 3600_000, lagLimitMs: config.queueLagLimit, maxScheduleMs: 30 * 24 * 3600_000, tokenRules },
+  });
+  const devices = new DeviceService(db.devices, clock, (provider, app) => senders.get(provider, app) !== undefined, tokenRules);
+  const subscriberTokens = new SubscriberTokens(
+    config.subscriberTokenSecrets.length > 0 ? config.subscriberTokenSecrets : [await db.secret('subscriber-tokens', () => randomBytes(32).toString('base64url'))],
+  );
+  const webPushSender = senders.get('webpush', 'default');
+  const webPush = webPushSender ? { publicKey: config.webPushPublicKey, endpointAllowed: tokenRules.webPushEndpoint } : undefined;
+  topics.onPublished((message) => {
+    const out = topicMessagePush(message, config.baseUrl);
+    return out ? push.sendToTopic(message.topic, message.id, out, `topic:${message.topic}`) : Promise.resolve();
+  });
+  metrics.watchQueue(pipeline);
+  await pipeline.start();
+
   const revoke = () => {
     if (!auth) return;
     closeRevokedSubscriptions(hub, auth).then(
@@ -161,7 +202,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   };
 
-  const deps = { config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke };
+  const deps = {
+    config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,
+    auditTrail, devices, push, pipeline, subscriberTokens, webPush,
+  };
   const app = buildApp(deps);
   const url = await listenOn(app, config.listenHttp, 'http');
   // The HTTPS listener is a second app over the same core: one hub, one cache, one set of visitors.
@@ -174,6 +218,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await topics.manage();
       await auth?.prune();
       if (config.auditRetention > 0) await db.audit.pruneBefore(clock.now() - config.auditRetention);
+      if (config.pushRetention > 0) await pushStore.prune(clock.now() - config.pushRetention);
       visitors.prune(VISITOR_IDLE_MS);
       topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
     }, 'manager'),
@@ -201,6 +246,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       force.unref();
       await Promise.all([app.close(), httpsApp?.close()]);
       clearTimeout(force);
+      // Jobs in hand finish (and ack) before the queue closes; anything not acked comes back after a restart.
+      await pipeline.stop();
+      await senders.close();
+      await queue.close();
+      await pushStore.close();
       await topics.flushCounters();
       await cache.close();
       await authStore?.close();

@@ -31,6 +31,7 @@ export async function startHerald(options: HeraldOptions): Promise<ServerChild> 
     'listen-http': `127.0.0.1:${port}`,
     'cache-file': join(options.dir, 'cache.db'),
     'database-file': join(options.dir, 'herald.db'),
+    'queue-file': join(options.dir, 'queue.db'),
     'attachment-cache-dir': join(options.dir, 'att'),
     'log-level': 'warn',
     'visitor-request-limit-exempt-hosts': '127.0.0.1,::1',

@@ -61,6 +61,8 @@ function formatDefault(kind: ConfigKind, value: unknown): string {
       return formatSize(value as number);
     case 'list':
       return (value as readonly string[]).join(',');
+    case 'objects':
+      return (value as readonly unknown[]).length === 0 ? '[]' : JSON.stringify(value);
     default:
       return String(value);
   }
@@ -147,11 +149,8 @@ export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
   'profile-listen-http',
   'log-level-overrides',
   'log-file',
-  'web-push-public-key',
-  'web-push-private-key',
   'web-push-file',
   'web-push-subscriptions-file',
-  'web-push-email-address',
   'web-push-startup-queries',
   'web-push-expiry-duration',
   'web-push-expiry-warning-duration',

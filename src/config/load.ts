@@ -56,6 +56,9 @@ interface Setting {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; expected: string };
 
+/** Keys whose values are secrets. */
+const SECRET_KEYS: ReadonlySet<ConfigKeyName> = new Set(['subscriberTokenSecrets', 'webPushPrivateKey']);
+
 const ok = (value: unknown): Outcome => ({ ok: true, value });
 const fail = (expected: string): Outcome => ({ ok: false, expected });
 
@@ -82,7 +85,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const outcome =
       duplicateOf === undefined ? resolve(key, raw) : fail(`'${key.kebab}' to be set once, but '${duplicateOf}' sets it too`);
     if (outcome.ok) draft[key.name] = outcome.value;
-    else problems.push({ ...origin, value: raw, expected: outcome.expected });
+    // Secrets, and provider entries that hold them, are named in a problem but never echoed.
+    else problems.push({ ...origin, ...(key.kind === 'objects' || SECRET_KEYS.has(key.name) ? {} : { value: raw }), expected: outcome.expected });
   }
   // ntfy adds configured names to its built-in ones: the routes behind them exist regardless.
   draft.disallowedTopics = [...new Set([...DEFAULT_CONFIG.disallowedTopics, ...(draft.disallowedTopics as string[])])];
@@ -201,6 +205,8 @@ function coerce(key: ConfigKeyInfo, raw: unknown): Outcome {
       return toEnum(key, raw);
     case 'list':
       return toList(raw);
+    case 'objects':
+      return toObjects(key, raw);
   }
 }
 
@@ -258,6 +264,48 @@ function toList(raw: unknown): Outcome {
   return ok(items.map((item: string) => item.trim()).filter((item) => item !== ''));
 }
 
+/**
+ * A list of mappings: from YAML as is, from the environment or a flag as JSON. Entry keys are read
+ * in kebab, snake or camel case; defaults of the entry schema fill what is left out, and every
+ * problem names the entry and the field.
+ */
+function toObjects(key: ConfigKeyInfo, raw: unknown): Outcome {
+  let items = raw;
+  if (typeof raw === 'string') {
+    try {
+      items = JSON.parse(raw);
+    } catch {
+      return fail('a JSON list of objects');
+    }
+  }
+  if (!Array.isArray(items)) return fail('a list of mappings');
+  const itemSchema = schemaOf(key.name).items as TSchema;
+  const out: unknown[] = [];
+  const names = new Set<string>();
+  for (const [index, item] of items.entries()) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return fail(`entry ${index + 1} to be a mapping`);
+    const entry: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(item as Record<string, unknown>)) {
+      entry[field.replace(/[-_]([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] = value;
+    }
+    const filled = Value.Default(itemSchema, entry);
+    if (!Value.Check(itemSchema, filled)) {
+      const first = [...Value.Errors(itemSchema, filled)][0];
+      const field = first?.path.replace(/^\//, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) || 'entry';
+      const why = first === undefined ? 'is invalid'
+        : /required property/i.test(first.message) ? 'is required'
+        : /unexpected property/i.test(first.message) ? 'is not a known field'
+        : first.message.toLowerCase();
+      return fail(`entry ${index + 1}: ${field} ${why}`);
+    }
+    const name = (filled as { name?: string }).name ?? '';
+    if (names.has(name)) return fail(`entry names to be unique, but '${name}' appears twice`);
+    names.add(name);
+    out.push(filled);
+  }
+  return ok(out);
+}
+
 /** Per-key checks and normalisation beyond what the kind and the schema express. */
 const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
   listenHttp: (value) => checkListenAddress(value as string),
@@ -265,6 +313,12 @@ const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
   baseUrl: (value) => checkHttpUrl(value as string),
   upstreamBaseUrl: (value) => checkHttpUrl(value as string),
   webRoot: (value) => ok(normalizeWebRoot(value as string)),
+  subscriberTokenSecrets: (value) => ((value as string[]).every((v) => v.length >= 32) ? ok(value) : fail('secrets of 32 or more characters each')),
+  webPushEmailAddress: (value) => {
+    const contact = (value as string).trim();
+    if (contact === '' || /^(mailto:|https:\/\/)/.test(contact)) return ok(contact);
+    return contact.includes('@') ? ok(`mailto:${contact}`) : fail('an e-mail address, a mailto: URL or an https: URL');
+  },
   cacheBatchSize: (value) => ok(value === 0 ? 1 : value),
 };
 

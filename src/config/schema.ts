@@ -1,4 +1,4 @@
-import { Type, type Static, type TLiteral } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { deepFreeze } from './deep-freeze.js';
 
@@ -7,7 +7,7 @@ import { deepFreeze } from './deep-freeze.js';
  * stored form: durations become milliseconds, sizes become bytes, lists come from YAML arrays
  * or comma-separated strings.
  */
-export type ConfigKind = 'string' | 'duration' | 'size' | 'integer' | 'boolean' | 'enum' | 'list';
+export type ConfigKind = 'string' | 'duration' | 'size' | 'integer' | 'boolean' | 'enum' | 'list' | 'objects';
 
 /** Schema annotation read by the loader and by {@link CONFIG_KEYS}; TypeBox ignores it when checking. */
 export const KIND_ANNOTATION = 'x-herald-kind';
@@ -67,6 +67,55 @@ function list(defaultValue: readonly string[], description: string, options: { i
 }
 
 /**
+ * A list of mappings (YAML), e.g. provider credentials; in the environment and on the command line
+ * it is written as JSON. Entry keys are kebab-case in YAML (`key-file`), camelCase once loaded.
+ */
+function objects<T extends TSchema>(item: T, description: string) {
+  return Type.Array(item, { default: [], description, [KIND_ANNOTATION]: 'objects' });
+}
+
+/** Entry fields: a name unique per provider; `default` when there is only one app. */
+const APP_NAME = Type.String({ pattern: '^[a-z0-9][-_a-z0-9]{0,31}$', default: 'default' });
+const CONNECTIONS = Type.Integer({ minimum: 1, maximum: 64, default: 2 });
+const OPTIONAL_TEXT = Type.String({ default: '' });
+
+/** One APNs credential: token auth (`.p8` key) or certificate auth. */
+export const ApnsAppSchema = Type.Object({
+  name: APP_NAME,
+  bundleId: Type.String({ minLength: 1 }),
+  environment: Type.Union([Type.Literal('production'), Type.Literal('sandbox')], { default: 'production' }),
+  /** Overrides the environment's host, e.g. a relay or a test server. */
+  baseUrl: OPTIONAL_TEXT,
+  keyFile: OPTIONAL_TEXT,
+  keyId: OPTIONAL_TEXT,
+  teamId: OPTIONAL_TEXT,
+  certFile: OPTIONAL_TEXT,
+  certKeyFile: OPTIONAL_TEXT,
+  certPassphrase: OPTIONAL_TEXT,
+  /** Extra CA certificates (PEM) to trust for this provider. */
+  caFile: OPTIONAL_TEXT,
+  connections: CONNECTIONS,
+}, { additionalProperties: false });
+
+export const FcmAppSchema = Type.Object({
+  name: APP_NAME,
+  serviceAccountFile: Type.String({ minLength: 1 }),
+  baseUrl: Type.String({ default: 'https://fcm.googleapis.com' }),
+  caFile: OPTIONAL_TEXT,
+  connections: CONNECTIONS,
+}, { additionalProperties: false });
+
+export const HmsAppSchema = Type.Object({
+  name: APP_NAME,
+  appId: Type.String({ minLength: 1 }),
+  clientId: Type.String({ minLength: 1 }),
+  clientSecret: Type.String({ minLength: 1 }),
+  baseUrl: Type.String({ default: 'https://push-api.cloud.huawei.com' }),
+  tokenUrl: Type.String({ default: 'https://oauth-login.cloud.huawei.com/oauth2/v3/token' }),
+  caFile: OPTIONAL_TEXT,
+}, { additionalProperties: false });
+
+/**
  * The whole configuration. Property names are camelCase here; each is also reachable as the
  * kebab-case YAML key ntfy uses (`listenHttp` ↔ `listen-http`, or `listen_http`), as the
  * environment variable `HERALD_LISTEN_HTTP` and as the flag `--listen-http`.
@@ -116,6 +165,98 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `90d`
      */
     auditRetention: duration(90 * DAY, 'how long audit log entries are kept; 0 keeps them forever'),
+    /**
+     * The delivery queue and the delivery records of the push gateway (pushes, deliveries, stats).
+     * Empty keeps them in memory, which loses queued pushes on restart.
+     * @defaultValue `'./data/queue.db'`
+     */
+    queueFile: text('./data/queue.db', 'delivery queue and delivery records; empty keeps them in memory'),
+    /**
+     * APNs credentials, one entry per app (YAML list; JSON in the environment).
+     * @defaultValue `[]`
+     */
+    apns: objects(ApnsAppSchema, 'APNs apps: name, bundle-id, environment, key-file + key-id + team-id or cert-file + cert-key-file, base-url, ca-file, connections'),
+    /**
+     * FCM credentials, one entry per app.
+     * @defaultValue `[]`
+     */
+    fcm: objects(FcmAppSchema, 'FCM apps: name, service-account-file, base-url, ca-file, connections'),
+    /**
+     * HMS Push Kit credentials, one entry per app.
+     * @defaultValue `[]`
+     */
+    hms: objects(HmsAppSchema, 'HMS apps: name, app-id, client-id, client-secret, base-url, token-url, ca-file'),
+    /**
+     * VAPID public key (base64url) for Web Push; `herald webpush keys` makes a pair. Both keys and
+     * `web-push-email-address` enable Web Push (ntfy's option names).
+     * @defaultValue `''`
+     */
+    webPushPublicKey: text('', 'VAPID public key for Web Push (herald webpush keys)'),
+    /**
+     * VAPID private key (base64url).
+     * @defaultValue `''`
+     */
+    webPushPrivateKey: text('', 'VAPID private key for Web Push'),
+    /**
+     * Contact sent to push services in the VAPID token, a `mailto:` or `https:` URL (a bare address gets `mailto:`).
+     * @defaultValue `''`
+     */
+    webPushEmailAddress: text('', 'VAPID contact (mailto: or https:)'),
+    /**
+     * Push-service hosts Web Push endpoints may point at, added to the built-in ones (FCM, Mozilla,
+     * Windows, Apple). `*.example.com` matches subdomains.
+     * @defaultValue `[]`
+     */
+    webPushEndpointAllowlist: list([], 'extra push-service hosts allowed as Web Push endpoints'),
+    /**
+     * Hosts, IPs or CIDRs outbound requests may reach even though they are private or loopback
+     * (an internal relay, a test mock). Everything else private is refused at connect time.
+     * @defaultValue `[]`
+     */
+    outboundAllowedHosts: list([], 'private hosts/IPs/CIDRs that outbound requests may reach'),
+    /**
+     * Allow plain http:// for outbound requests to user-supplied URLs (Web Push endpoints). Off: https only.
+     * @defaultValue `false`
+     */
+    outboundAllowHttp: flag(false, 'allow http:// outbound URLs (Web Push endpoints)'),
+    /**
+     * Attempts per delivery before it is dead-lettered.
+     * @defaultValue `8`
+     */
+    pushMaxAttempts: integer(8, 'attempts per push delivery before it is dead-lettered', { minimum: 1 }),
+    /**
+     * Ceiling of the first retry delay (exponential backoff with full jitter doubles it per attempt).
+     * @defaultValue `1s`
+     */
+    pushRetryBase: duration(1000, 'first retry delay ceiling (doubles per attempt, full jitter)', { positive: true }),
+    /**
+     * Longest retry delay, unless a provider's Retry-After asks for more.
+     * @defaultValue `15m`
+     */
+    pushRetryMax: duration(15 * MINUTE, 'longest retry delay'),
+    /**
+     * Deliveries one provider app works on at once (the sender spreads them over its connections).
+     * @defaultValue `1000`
+     */
+    pushConcurrency: integer(1000, 'deliveries in flight per provider app', { minimum: 1 }),
+    /**
+     * When the oldest due delivery has waited longer than this, `normal` and `low` pushes are
+     * answered 503 with Retry-After while `high` ones are still taken. 0 turns shedding off.
+     * @defaultValue `5m`
+     */
+    queueLagLimit: duration(5 * MINUTE, 'queue lag above which low-priority sends get 503; 0 disables'),
+    /**
+     * How long pushes and their delivery records are kept for status and stats.
+     * @defaultValue `7d`
+     */
+    pushRetention: duration(7 * DAY, 'how long pushes and delivery records are kept'),
+    /**
+     * Secrets that sign subscriber tokens and one-click links (32+ characters each). The first
+     * signs, all verify, so a secret is rotated by putting a new one first. Empty: a secret is
+     * generated on first start and kept in `database-file`.
+     * @defaultValue `[]`
+     */
+    subscriberTokenSecrets: list([], 'secrets for subscriber tokens (first signs, all verify); empty generates one'),
     /**
      * Requests an API key may make in a burst (answers carry RateLimit-* headers).
      * @defaultValue `600`

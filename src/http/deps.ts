@@ -10,6 +10,11 @@ import type { TopicService } from '../core/topics/topic-service.js';
 import type { AttachmentStore } from '../ports/attachment-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { HttpMetrics } from './admin/metrics.js';
+import type { AuditTrail } from '../core/audit/audit-trail.js';
+import type { DeviceService } from '../core/devices/device-service.js';
+import type { SubscriberTokens } from '../core/keys/subscriber-tokens.js';
+import type { PushPipeline } from '../core/push/push-pipeline.js';
+import type { PushService } from '../core/push/push-service.js';
 
 /** Everything the HTTP app is built from; main.ts assembles it. */
 export interface HttpDeps {
@@ -30,4 +35,13 @@ export interface HttpDeps {
   audit: AuditLog;
   /** Re-checks open streams after an access change (closes those that lost read access). */
   onAccessChange: () => void;
+  /** Writes audit entries for send-API calls and other changes. */
+  auditTrail: AuditTrail;
+  devices: DeviceService;
+  push: PushService;
+  /** Queue samples and in-flight counts for metrics. */
+  pipeline: PushPipeline;
+  subscriberTokens: SubscriberTokens;
+  /** Web Push on the topics face; undefined while no VAPID keys are configured. */
+  webPush: { publicKey: string; endpointAllowed(endpoint: string): boolean } | undefined;
 }

@@ -117,6 +117,9 @@ export interface DeviceStore {
 
   byId(id: string): Promise<DeviceRecord | undefined>;
 
+  /** The device holding this token (or Web Push endpoint) for this app and provider. */
+  byToken(app: string, provider: Provider, token: string): Promise<DeviceRecord | undefined>;
+
   /** Changes the given fields and `updatedAt`; undefined when there is no such device. Atomic. */
   update(id: string, changes: DeviceChanges, now: number): Promise<DeviceRecord | undefined>;
 
@@ -140,9 +143,17 @@ export interface DeviceStore {
 
   /**
    * Marks a device invalid (a provider reported its token dead) with the provider's reason;
-   * false when there is no such device. A later `register` of the same token revives it.
+   * false when there is no such device. A later `register` of the same token revives it. With
+   * `unlessSeenAfter` (the provider's time of death of the token, APNs 410), a device registered
+   * again after that time stays active: its token was renewed after the provider dropped it.
    */
-  markInvalid(id: string, reason: string, now: number): Promise<boolean>;
+  markInvalid(id: string, reason: string, now: number, options?: { unlessSeenAfter?: number }): Promise<boolean>;
+
+  /**
+   * Whether any device could be reached through this topic (its own topics or its user's), so
+   * topic-face messages only become pushes where someone is listening.
+   */
+  hasTopic(topic: string): Promise<boolean>;
 
   /**
    * One page of a broadcast's audience: ACTIVE devices that are listed, belong to a listed user,

@@ -86,6 +86,31 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       assert.deepEqual(back.device, { ...device, updatedAt: 9, lastSeenAt: 9 });
     });
 
+    it('keeps a device whose token was registered again after the provider said it died (APNs 410)', async () => {
+      const { device } = await devices.register(registration(), 1);
+      await devices.register(registration({ token: device.token }), 50);
+      assert.equal(await devices.markInvalid(device.id, 'Unregistered', 60, { unlessSeenAfter: 40 }), false, 'died at 40, seen again at 50');
+      assert.equal((await devices.byId(device.id))?.state, 'active');
+      assert.equal(await devices.markInvalid(device.id, 'Unregistered', 60, { unlessSeenAfter: 55 }), true, 'died at 55, after the last registration');
+      assert.equal((await devices.byId(device.id))?.state, 'invalid');
+    });
+
+    it('finds a device by its app, provider and token', async () => {
+      const { device } = await devices.register(registration({ app: 'shop' }), 1);
+      assert.deepEqual(await devices.byToken('shop', 'apns', device.token), device);
+      assert.equal(await devices.byToken('default', 'apns', device.token), undefined);
+      assert.equal(await devices.byToken('shop', 'fcm', device.token), undefined);
+    });
+
+    it('tells whether a topic reaches any device, through its own topics or its user\'s', async () => {
+      assert.equal(await devices.hasTopic('nobody'), false);
+      await devices.register(registration({ topics: ['own'] }), 1);
+      await devices.setUserTopics('someone', ['bound']);
+      assert.equal(await devices.hasTopic('own'), true);
+      assert.equal(await devices.hasTopic('bound'), true);
+      assert.equal(await devices.hasTopic('nobody'), false);
+    });
+
     it('updates the given fields only, and removes devices', async () => {
       const { device } = await devices.register(registration({ user: 'ann', locale: 'en', topics: ['x'] }), 1);
       const updated = await devices.update(device.id, { user: 'bob', timezone: 'UTC', meta: { k: true }, topics: ['y', 'z'] }, 2);

@@ -25,6 +25,7 @@ export async function startTestServer(flags: Record<string, string> = {}, dir = 
       'listen-http': '127.0.0.1:0',
       'cache-file': join(dir, 'cache.db'),
       'database-file': join(dir, 'herald.db'),
+      'queue-file': join(dir, 'queue.db'),
       'attachment-cache-dir': join(dir, 'attachments'),
       'log-level': 'error',
       ...flags,

@@ -13,7 +13,7 @@ test('messages expire after cache-duration and attachments after their expiry, o
   let now = Date.UTC(2026, 0, 1, 12);
   const { config } = loadConfig({
     env: {},
-    flags: { 'listen-http': '127.0.0.1:0', 'cache-file': join(dir, 'c.db'), 'database-file': join(dir, 'h.db'), 'attachment-cache-dir': join(dir, 'att'), 'base-url': 'http://x', 'cache-duration': '12h' },
+    flags: { 'listen-http': '127.0.0.1:0', 'cache-file': join(dir, 'c.db'), 'database-file': join(dir, 'h.db'), 'queue-file': join(dir, 'q.db'), 'attachment-cache-dir': join(dir, 'att'), 'base-url': 'http://x', 'cache-duration': '12h' },
   });
   const server = await startServer(config, { clock: { now: () => now }, logger: pino({ level: 'silent' }) });
   try {

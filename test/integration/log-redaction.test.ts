@@ -19,7 +19,7 @@ test('passwords and tokens never appear in the logs, even at trace level', async
   });
   const { config } = loadConfig({
     env: {},
-    flags: { 'listen-http': '127.0.0.1:0', 'cache-file': join(dir, 'c.db'), 'database-file': join(dir, 'h.db'), 'attachment-cache-dir': join(dir, 'a'), 'auth-file': join(dir, 'auth.db'), 'enable-signup': 'true', 'auth-default-access': 'deny-all' },
+    flags: { 'listen-http': '127.0.0.1:0', 'cache-file': join(dir, 'c.db'), 'database-file': join(dir, 'h.db'), 'queue-file': join(dir, 'q.db'), 'attachment-cache-dir': join(dir, 'a'), 'auth-file': join(dir, 'auth.db'), 'enable-signup': 'true', 'auth-default-access': 'deny-all' },
   });
   const accounts = (await openAuth(config))!;
   const adminPassword = 'Adm1n-S3cret-Pa55';

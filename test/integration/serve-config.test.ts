@@ -44,13 +44,14 @@ describe('herald serve with an ntfy server.yml', () => {
       `listen-http: "127.0.0.1:${p}"`,
       `cache-file: "${join(dir, 'cache.db')}"`,
       `database-file: "${join(dir, 'herald.db')}"`,
+      `queue-file: "${join(dir, 'queue.db')}"`,
       `cache-duration: "24h"`,
       `attachment-cache-dir: "${join(dir, 'attachments')}"`,
       `keepalive-interval: "30s"`,
       `visitor-request-limit-burst: 100`,
       `behind-proxy: false`,
       `enable-login: true`,
-      `web-push-public-key: "BExample"`,
+      `web-push-file: "/var/cache/ntfy/webpush.db"`,
       '',
     ].join('\n'));
     const { child, stderr } = serve(['--config', join(dir, 'server.yml'), '--log-format', 'text']);
@@ -61,7 +62,7 @@ describe('herald serve with an ntfy server.yml', () => {
       assert.equal(msg.expires - msg.time, 24 * 3600, 'cache-duration from the file');
       assert.match(msg.attachment.url, /^http:\/\/ntfy\.example\.com\/file\//, 'base-url from the file');
       assert.match(stderr(), /enable-login/);
-      assert.match(stderr(), /web-push-public-key/);
+      assert.match(stderr(), /web-push-file/);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -72,7 +73,7 @@ describe('herald serve with an ntfy server.yml', () => {
   test('environment beats the file and flags beat the environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-env-'));
     const p1 = port();
-    writeFileSync(join(dir, 'server.yml'), `listen-http: "127.0.0.1:1"\ncache-file: "${join(dir, 'c.db')}"\ndatabase-file: "${join(dir, 'h.db')}"\nattachment-cache-dir: ""\n`);
+    writeFileSync(join(dir, 'server.yml'), `listen-http: "127.0.0.1:1"\ncache-file: "${join(dir, 'c.db')}"\ndatabase-file: "${join(dir, 'h.db')}"\nqueue-file: "${join(dir, 'q.db')}"\nattachment-cache-dir: ""\n`);
     const { child } = serve(['-c', join(dir, 'server.yml'), '--cache-duration=1h'], { HERALD_LISTEN_HTTP: `127.0.0.1:${p1}`, HERALD_CACHE_DURATION: '2h' });
     try {
       await waitHealthy(`http://127.0.0.1:${p1}`);

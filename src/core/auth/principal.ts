@@ -8,6 +8,11 @@ export interface Principal {
   token?: string;
   /** Set when the caller presented an API key (`Bearer hk_…`): its id, scopes and categories. */
   apiKey?: { id: string; scopes: readonly string[]; categories: readonly string[] };
+  /**
+   * A subscriber token (`Bearer st_…`) presented for routes an app or browser calls on behalf of
+   * one subscriber; unverified here, because only the route knows which subscriber it must be for.
+   */
+  subscriberToken?: string;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({ userId: null, name: '*', role: 'anonymous' });

@@ -16,7 +16,12 @@ const MAX_TOKEN = 4096;
  * Checks a device token the way its provider will, so a bad token is a 400 at registration rather
  * than a failed send later. Returns the token as stored (APNs tokens lowercased).
  */
-export function validateDeviceToken(provider: PushProvider, token: unknown): { token: string; keys: WebPushSubscription['keys'] | null } {
+export interface TokenRules {
+  /** Whether a Web Push endpoint points at an allowed push service (https, allowlisted host). */
+  webPushEndpoint?: (endpoint: string) => boolean;
+}
+
+export function validateDeviceToken(provider: PushProvider, token: unknown, rules: TokenRules = {}): { token: string; keys: WebPushSubscription['keys'] | null } {
   if (provider === 'webpush') {
     const sub = token as Partial<WebPushSubscription> | null;
     if (typeof sub !== 'object' || sub === null || typeof sub.endpoint !== 'string' || typeof sub.keys !== 'object' || sub.keys === null) {
@@ -28,7 +33,9 @@ export function validateDeviceToken(provider: PushProvider, token: unknown): { t
     } catch {
       throw invalid('the Web Push endpoint is not a URL');
     }
-    if (url.protocol !== 'https:') throw invalid('the Web Push endpoint must be https');
+    if (rules.webPushEndpoint ? !rules.webPushEndpoint(sub.endpoint) : url.protocol !== 'https:') {
+      throw invalid('the Web Push endpoint must be an https URL of a known push service');
+    }
     if (sub.endpoint.length > MAX_TOKEN) throw invalid(`the Web Push endpoint is longer than ${MAX_TOKEN} characters`);
     const { p256dh, auth } = sub.keys as { p256dh?: unknown; auth?: unknown };
     if (typeof p256dh !== 'string' || !BASE64URL.test(p256dh) || decodedLength(p256dh) !== 65) throw invalid('keys.p256dh must be a base64url 65-byte P-256 public key');

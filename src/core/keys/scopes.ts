@@ -8,6 +8,7 @@ export const API_SCOPES = [
   'devices:read',
   'devices:write',
   'push:send',
+  'push:read',
   'subscribers:read',
   'subscribers:write',
   'templates:read',
@@ -25,9 +26,10 @@ export type ApiScope = (typeof API_SCOPES)[number];
 /**
  * How a route is protected, declared next to it (`config: { scope }`):
  * an API scope, `public` (no credentials needed), `topics` (ntfy's per-topic ACL) or
- * `account` (a logged-in topics-face user, or anonymous where the route allows it).
+ * `account` (a logged-in topics-face user, or anonymous where the route allows it), or
+ * `subscriber` (an API key with the route's scope, or a subscriber token checked by the route).
  */
-export type RouteScope = ApiScope | 'public' | 'topics' | 'account';
+export type RouteScope = ApiScope | 'public' | 'topics' | 'account' | 'subscriber';
 
 const FAMILY_WILDCARDS = new Set(API_SCOPES.map((s) => s.split(':')[0]!));
 

@@ -36,6 +36,7 @@ export class TopicService {
   #rateSamples: { count: number; ms: number }[] = [];
   #lastTickMs: number;
   #unsavedCount = 0;
+  #onPublished: ((message: Message) => Promise<void>) | undefined;
 
   constructor(deps: TopicServiceDeps) {
     this.#d = deps;
@@ -44,6 +45,15 @@ export class TopicService {
 
   get options(): PublishOptions {
     return this.#d.options;
+  }
+
+  /**
+   * Runs for every message as it goes out live (at once, or when its delay is up), and is awaited
+   * before the publish is answered: the push gateway stores the message's push to devices here.
+   * A failure is logged, not thrown: the message itself is already published.
+   */
+  onPublished(listener: (message: Message) => Promise<void>): void {
+    this.#onPublished = listener;
   }
 
   /** Rejects reserved topic names with 400 40010. Call after the name's syntax was checked. */
@@ -64,7 +74,10 @@ export class TopicService {
     visitor.takeMessage(now);
     if (built.upload) await this.#storeUpload(built.message, built.upload, visitor, now);
     if (built.cache) await d.cache.add(built.message, built.scheduled);
-    if (!built.scheduled) this.#fanOut(built.message);
+    if (!built.scheduled) {
+      this.#fanOut(built.message);
+      await this.#published(built.message);
+    }
     return built.message;
   }
 
@@ -88,6 +101,7 @@ export class TopicService {
     // message stays in the cache for subscribers to fetch with since=.
     await d.cache.markPublished(due.map((m) => m.id));
     for (const m of due) this.#fanOut(m);
+    for (const m of due) await this.#published(m);
     return due.length;
   }
 
@@ -122,6 +136,15 @@ export class TopicService {
     const count = this.#rateSamples.reduce((s, x) => s + x.count, 0);
     const ms = this.#rateSamples.reduce((s, x) => s + x.ms, 0);
     return { messages: persisted + this.#unsavedCount, messages_rate: ms > 0 ? count / (ms / 1000) : 0 };
+  }
+
+  async #published(message: Message): Promise<void> {
+    if (!this.#onPublished || message.event !== 'message') return;
+    try {
+      await this.#onPublished(message);
+    } catch (err) {
+      this.#d.logger.error({ err, topic: message.topic, id: message.id }, 'push to devices failed');
+    }
   }
 
   #fanOut(message: Message): void {

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PushEvents } from '../../core/push/push-events.js';
+import type { QueueSample } from '../../core/push/push-pipeline.js';
 
 /** The Prometheus metrics the server exports at /metrics, in a registry of their own. */
 export interface HttpMetrics {
@@ -9,12 +11,78 @@ export interface HttpMetrics {
   subscribersDropped: Counter<'reason'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   cacheBatchSize: Histogram;
+  /** Feeds the push outcome and latency metrics. */
+  pushEvents: PushEvents;
+  /** Where the queue gauges read from, set once the pipeline exists. */
+  watchQueue(source: { sample: QueueSample; inFlight(): Map<string, number> }): void;
 }
 
 export function createMetrics(): HttpMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+  const outcomes = new Counter({ name: 'herald_push_outcomes_total', help: 'Push delivery attempts recorded, by provider, app and resulting state', labelNames: ['provider', 'app', 'state'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'herald_push_send_latency_seconds',
+    help: 'Time from a push being due to the provider accepting it',
+    labelNames: ['provider'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  let queueSource: { sample: QueueSample; inFlight(): Map<string, number> } | undefined;
+  new Gauge({
+    name: 'herald_queue_jobs',
+    help: 'Jobs in the delivery queue by partition and state (a send job carries up to 250 deliveries)',
+    labelNames: ['partition', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of queueSource?.sample.partitions ?? []) {
+        this.labels(p.partition, 'ready').set(p.ready);
+        this.labels(p.partition, 'scheduled').set(p.waiting - p.ready);
+        this.labels(p.partition, 'reserved').set(p.reserved);
+        this.labels(p.partition, 'dead').set(p.dead);
+      }
+    },
+  });
+  new Gauge({
+    name: 'herald_queue_lag_seconds',
+    help: 'How long the oldest due job has waited (load shedding compares this with queue-lag-limit)',
+    registers: [registry],
+    collect() {
+      this.set((queueSource?.sample.lagMs ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'herald_push_in_flight',
+    help: 'Deliveries being sent right now, by partition (app:provider)',
+    labelNames: ['partition'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [partition, n] of queueSource?.inFlight() ?? []) this.labels(partition).set(n);
+    },
+  });
+  const outcomeChildren = new Map<string, { inc(n: number): void }>();
+  const latencyChildren = new Map<string, { observe(v: number): void }>();
   return {
+    pushEvents: {
+      recorded(results) {
+        for (const r of results) {
+          const key = `${r.provider} ${r.app} ${r.state}`;
+          let child = outcomeChildren.get(key);
+          if (!child) outcomeChildren.set(key, (child = outcomes.labels(r.provider, r.app, r.state)));
+          child.inc(1);
+          if (r.latencyMs !== undefined) {
+            let l = latencyChildren.get(r.provider);
+            if (!l) latencyChildren.set(r.provider, (l = latency.labels(r.provider)));
+            l.observe(r.latencyMs / 1000);
+          }
+        }
+      },
+    },
+    watchQueue(source) {
+      queueSource = source;
+    },
     registry,
     published: new Counter({ name: 'herald_messages_published_total', help: 'Messages published', registers: [registry] }),
     deliveries: new Counter({ name: 'herald_deliveries_total', help: 'Messages handed to live subscribers, by transport', labelNames: ['transport'], registers: [registry] }),

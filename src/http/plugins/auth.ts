@@ -46,6 +46,7 @@ export async function authenticateRequest(
     const credentials = parseCredentials(headerValue, queryValue);
     // Other schemes (e.g. `WebPush …`, `vapid …`) are not ours: the caller stays anonymous.
     if (!credentials) return ANONYMOUS;
+    if (credentials.kind === 'bearer' && credentials.token.startsWith('st_')) return { ...ANONYMOUS, subscriberToken: credentials.token };
     const key = apiKeyOf(credentials);
     if (key !== undefined) {
       visitor.checkAuthFailures(now);

@@ -89,6 +89,17 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('idx_user_topics_topic').on('user_topics').columns(['topic', 'user']).execute();
     },
   },
+  '0004_server_secrets': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Secrets the server generates for itself on first start (e.g. for subscriber tokens) and must keep across restarts.
+      await db.schema
+        .createTable('server_secrets')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const heraldDbMigrations: MigrationProvider = {

@@ -22,6 +22,8 @@ export interface HeraldDatabaseStores {
   keys: ApiKeyStore;
   audit: AuditLog;
   devices: DeviceStore;
+  /** The secret stored under `name`, created with `generate` on first use (and kept from then on). */
+  secret(name: string, generate: () => string): Promise<string>;
   /** Closes the connection; idempotent. The stores must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -53,6 +55,12 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
     keys: createSqliteApiKeyStore(db),
     audit: createSqliteAuditLog(db),
     devices: createSqliteDeviceStore(db),
+    async secret(name, generate) {
+      // INSERT OR IGNORE then read: two processes starting together agree on whichever won.
+      await db.insertInto('server_secrets').values({ name, value: generate(), created_at: Date.now() }).onConflict((oc) => oc.doNothing()).execute();
+      const row = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+      return row.value;
+    },
     close() {
       closed ??= db.destroy();
       return closed;

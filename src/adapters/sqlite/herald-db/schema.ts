@@ -71,10 +71,18 @@ export interface UserTopicsTable {
   topic: string;
 }
 
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  /** Unix milliseconds. */
+  created_at: number;
+}
+
 export interface HeraldDatabase {
   api_keys: ApiKeysTable;
   audit: AuditTable;
   devices: DevicesTable;
   device_topics: DeviceTopicsTable;
   user_topics: UserTopicsTable;
+  server_secrets: ServerSecretsTable;
 }

@@ -56,6 +56,11 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>): DeviceStore
       return selectDevice(db, id);
     },
 
+    async byToken(app, provider, token) {
+      const row = await selectDevices(db).where('devices.app', '=', app).where('devices.provider', '=', provider).where('devices.token', '=', token).executeTakeFirst();
+      return row && deviceFromRow(row);
+    },
+
     async update(id, changes, now) {
       return db.transaction().execute(async (trx) => {
         const result = await trx.updateTable('devices').set({ ...optionalFields(changes), updated_at: now })
@@ -121,10 +126,18 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>): DeviceStore
       });
     },
 
-    async markInvalid(id, reason, now) {
-      const result = await db.updateTable('devices').set({ state: 'invalid', invalid_reason: reason, updated_at: now })
-        .where('id', '=', id).executeTakeFirst();
+    async markInvalid(id, reason, now, options = {}) {
+      let update = db.updateTable('devices').set({ state: 'invalid', invalid_reason: reason, updated_at: now }).where('id', '=', id);
+      if (options.unlessSeenAfter !== undefined) update = update.where('last_seen_at', '<=', options.unlessSeenAfter);
+      const result = await update.executeTakeFirst();
       return result.numUpdatedRows > 0n;
+    },
+
+    async hasTopic(topic) {
+      const own = await db.selectFrom('device_topics').select('device_id').where('topic', '=', topic).limit(1).executeTakeFirst();
+      if (own) return true;
+      const bound = await db.selectFrom('user_topics').select('user').where('topic', '=', topic).limit(1).executeTakeFirst();
+      return bound !== undefined;
     },
 
     async pageAudience(query) {

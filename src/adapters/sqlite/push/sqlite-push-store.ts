@@ -1,0 +1,391 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Provider } from '../../../ports/device-store.js';
+import { LANES, type Lane } from '../../../ports/queue.js';
+import type {
+  ClaimedDelivery,
+  DeadDelivery,
+  DeliveryRecord,
+  DeliveryResult,
+  DeliveryState,
+  PushCounts,
+  PushPhase,
+  PushRecord,
+  PushStore,
+} from '../../../ports/push-store.js';
+import { bucketOf, percentiles } from '../../../util/log-buckets.js';
+import { migrateLocked } from '../locked-migrate.js';
+import { PUSH_MIGRATION_LOCK_TABLE, PUSH_MIGRATION_TABLE, pushMigrations } from './migrations.js';
+
+export interface SqlitePushStoreOptions {
+  /** The queue file (shared with the queue's tables), or ':memory:'. */
+  file: string;
+}
+
+export type SqlitePushStore = PushStore & { close(): Promise<void> };
+
+interface PushRow {
+  seq: number;
+  id: string;
+  created_at: number;
+  send_at: number | null;
+  expires_at: number | null;
+  content: string;
+  audience: string;
+  lane: number;
+  phase: PushPhase;
+  routed_cursor: string | null;
+  enqueued_cursor: string | null;
+  targets: number;
+  actor: string;
+}
+
+interface DeliveryRow {
+  push_seq: number;
+  target: string;
+  device_id: string | null;
+  provider: Provider;
+  app: string;
+  token: string;
+  p256dh: string | null;
+  auth: string | null;
+  state: DeliveryState;
+  attempts: number;
+  next_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  provider_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+const MINUTE = 60_000;
+/** Rows per statement when pruning, so retention never holds the write lock for long. */
+const PRUNE_BATCH = 5000;
+
+/**
+ * The push ledger on SQLite, in the queue's file but on a connection of its own. Every statement
+ * is prepared once and every transaction is synchronous (better-sqlite3), so no transaction ever
+ * spans an await and the two connections can never wait on each other inside this process.
+ */
+export async function createSqlitePushStore(options: SqlitePushStoreOptions): Promise<SqlitePushStore> {
+  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+  const sqlite = new Database(options.file, { timeout: 15000 });
+  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('busy_timeout = 15000');
+    await migrateLocked(sqlite, kysely, { provider: pushMigrations, migrationTableName: PUSH_MIGRATION_TABLE, migrationLockTableName: PUSH_MIGRATION_LOCK_TABLE });
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+
+  const q = {
+    insertPush: sqlite.prepare<[string, number, number | null, number | null, string, string, number, string], PushRow>(
+      `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?) RETURNING *`),
+    pushBySeq: sqlite.prepare<[number], PushRow>('SELECT * FROM pushes WHERE seq = ?'),
+    pushById: sqlite.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ? ORDER BY created_at DESC, seq DESC LIMIT 1'),
+    pushRecent: sqlite.prepare<[string, number], PushRow>('SELECT * FROM pushes WHERE id = ? AND created_at >= ? ORDER BY created_at DESC, seq DESC LIMIT 1'),
+    unrouted: sqlite.prepare<[], PushRow>("SELECT * FROM pushes WHERE phase IN ('accepted', 'routing') ORDER BY seq"),
+    advance: sqlite.prepare<{ seq: number; from: string | null; to: string | null; done: number; added: number }>(
+      `UPDATE pushes SET routed_cursor = :to, targets = targets + :added,
+         phase = CASE WHEN :done THEN 'routed' ELSE 'routing' END
+       WHERE seq = :seq AND routed_cursor IS :from AND phase IN ('accepted', 'routing')`),
+    insertDelivery: sqlite.prepare<[number, string, string | null, string, string, string, string | null, string | null, number, number]>(
+      `INSERT INTO deliveries (push_seq, target, device_id, provider, app, token, p256dh, auth, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`),
+    setEnqueued: sqlite.prepare<[string | null, number]>('UPDATE pushes SET enqueued_cursor = ? WHERE seq = ?'),
+    queuedBetween: sqlite.prepare<[number, string, string, number], DeliveryRow>(
+      `SELECT * FROM deliveries WHERE push_seq = ? AND state = 'queued' AND target > ? AND target <= ? ORDER BY target LIMIT ?`),
+    claim: sqlite.prepare<{ seq: number; targets: string; claim: string; now: number; dead: number }, ClaimRow>(
+      `UPDATE deliveries SET state = 'sending', claim = :claim, attempts = attempts + 1, next_at = NULL, updated_at = :now
+       WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets))
+         AND (state = 'queued' OR (state = 'retrying' AND next_at <= :now) OR (state = 'sending' AND claim = :claim) OR (:dead AND state = 'dead'))
+       RETURNING target, device_id, provider, app, token, p256dh, auth, attempts`),
+    record: sqlite.prepare<{ seq: number; target: string; state: string; nextAt: number | null; status: number | null; error: string | null; pid: string | null; now: number }>(
+      `UPDATE deliveries SET state = :state, claim = NULL, next_at = :nextAt, last_status = :status, last_error = :error,
+         provider_id = coalesce(:pid, provider_id), updated_at = :now, sent_at = CASE WHEN :state = 'sent' THEN :now ELSE sent_at END
+       WHERE push_seq = :seq AND target = :target AND state = 'sending'`),
+    addStat: sqlite.prepare<[number, string, string, string, number]>(
+      `INSERT INTO push_stats (minute, app, provider, state, count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET count = count + excluded.count`),
+    addLatency: sqlite.prepare<[number, string, string, number, number]>(
+      `INSERT INTO push_latency (minute, app, provider, bucket, count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET count = count + excluded.count`),
+    cancelPush: sqlite.prepare<[number]>("UPDATE pushes SET phase = 'cancelled' WHERE seq = ?"),
+    cancelDeliveries: sqlite.prepare<[number, number]>(
+      "UPDATE deliveries SET state = 'cancelled', claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND state IN ('queued', 'retrying')"),
+    counts: sqlite.prepare<[number], { provider: Provider; state: DeliveryState; n: number }>(
+      'SELECT provider, state, count(*) AS n FROM deliveries WHERE push_seq = ? GROUP BY provider, state'),
+    list: sqlite.prepare<{ seq: number; after: string; limit: number }, DeliveryRow>(
+      'SELECT * FROM deliveries WHERE push_seq = :seq AND target > :after ORDER BY target LIMIT :limit'),
+    listState: sqlite.prepare<{ seq: number; state: string; after: string; limit: number }, DeliveryRow>(
+      'SELECT * FROM deliveries WHERE push_seq = :seq AND state = :state AND target > :after ORDER BY target LIMIT :limit'),
+    report: sqlite.prepare<{ seq: number; device: string; status: string; now: number }>(
+      `UPDATE deliveries SET state = :status, updated_at = :now
+       WHERE push_seq = :seq AND target = :device
+         AND (state = 'sent' OR (state = 'delivered' AND :status = 'interacted'))`),
+    reportedState: sqlite.prepare<[number, string], { state: DeliveryState }>('SELECT state FROM deliveries WHERE push_seq = ? AND target = ?'),
+    dead: sqlite.prepare<{ provider: string | null; app: string | null; at: number; seq: number; target: string; limit: number }, DeliveryRow & { push_id: string }>(
+      `SELECT d.*, p.id AS push_id FROM deliveries d JOIN pushes p ON p.seq = d.push_seq
+       WHERE d.state = 'dead' AND (:provider IS NULL OR d.provider = :provider) AND (:app IS NULL OR d.app = :app)
+         AND (d.updated_at, d.push_seq, d.target) < (:at, :seq, :target)
+       ORDER BY d.updated_at DESC, d.push_seq DESC, d.target DESC LIMIT :limit`),
+    deadOne: sqlite.prepare<[number, string], DeliveryRow>("SELECT * FROM deliveries WHERE push_seq = ? AND target = ? AND state = 'dead'"),
+    deadOldest: sqlite.prepare<{ provider: string | null; app: string | null; limit: number }, DeliveryRow>(
+      `SELECT * FROM deliveries WHERE state = 'dead' AND (:provider IS NULL OR provider = :provider) AND (:app IS NULL OR app = :app)
+       ORDER BY updated_at, push_seq, target LIMIT :limit`),
+    revive: sqlite.prepare<[number, number, string]>(
+      "UPDATE deliveries SET state = 'queued', attempts = 0, claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ? AND state = 'dead'"),
+    stats: sqlite.prepare<{ from: number; to: number; app: string | null }, { provider: Provider; state: DeliveryState; n: number }>(
+      `SELECT provider, state, sum(count) AS n FROM push_stats WHERE minute >= :from AND minute <= :to AND (:app IS NULL OR app = :app)
+       GROUP BY provider, state`),
+    latency: sqlite.prepare<{ from: number; to: number; app: string | null }, { bucket: number; n: number }>(
+      `SELECT bucket, sum(count) AS n FROM push_latency WHERE minute >= :from AND minute <= :to AND (:app IS NULL OR app = :app)
+       GROUP BY bucket`),
+    oldPushes: sqlite.prepare<[number, number], number>(
+      'SELECT seq FROM pushes WHERE created_at < ? AND coalesce(send_at, 0) < ? ORDER BY seq LIMIT 100').pluck(),
+    deleteDeliveries: sqlite.prepare<[number, number, number]>(
+      'DELETE FROM deliveries WHERE push_seq = ? AND target IN (SELECT target FROM deliveries WHERE push_seq = ? LIMIT ?)'),
+    deletePush: sqlite.prepare<[number]>('DELETE FROM pushes WHERE seq = ?'),
+    pruneStats: sqlite.prepare<[number]>('DELETE FROM push_stats WHERE minute < ?'),
+    pruneLatency: sqlite.prepare<[number]>('DELETE FROM push_latency WHERE minute < ?'),
+  };
+
+  const addDeliveries = sqlite.transaction((seq: number, from: string | null, to: string | null, rows: readonly Parameters<PushStore['addDeliveries']>[3][number][], done: boolean, now: number): number | false => {
+    let added = 0;
+    for (const r of rows) added += q.insertDelivery.run(seq, r.target, r.deviceId, r.provider, r.app, r.token, r.p256dh, r.auth, now, now).changes;
+    // The cursor check comes last but inside the same transaction: if another router moved it, the
+    // inserts above roll back with it.
+    if (q.advance.run({ seq, from, to, done: done ? 1 : 0, added }).changes === 0) throw CURSOR_MOVED;
+    return added;
+  });
+
+  const record = sqlite.transaction((results: readonly DeliveryResult[], now: number) => {
+    const counts = new Map<string, number>();
+    const latency = new Map<string, number>();
+    const minute = Math.floor(now / MINUTE);
+    for (const r of results) {
+      const changed = q.record.run({
+        seq: r.pushSeq, target: r.target, state: r.state, nextAt: r.nextAt ?? null, status: r.status ?? null,
+        error: r.error ?? null, pid: r.providerId ?? null, now,
+      }).changes;
+      if (changed === 0) continue;
+      const key = `${r.app}\0${r.provider}\0${r.state}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (r.state === 'sent' && r.latencyMs !== undefined) {
+        const lkey = `${r.app}\0${r.provider}\0${bucketOf(Math.max(0, r.latencyMs))}`;
+        latency.set(lkey, (latency.get(lkey) ?? 0) + 1);
+      }
+    }
+    for (const [key, n] of counts) {
+      const [app, provider, state] = key.split('\0') as [string, string, string];
+      q.addStat.run(minute, app, provider, state, n);
+    }
+    for (const [key, n] of latency) {
+      const [app, provider, bucket] = key.split('\0') as [string, string, string];
+      q.addLatency.run(minute, app, provider, Number(bucket), n);
+    }
+  });
+
+  const cancel = sqlite.transaction((seq: number, now: number): number => {
+    q.cancelPush.run(seq);
+    return q.cancelDeliveries.run(now, seq).changes;
+  });
+
+  const revive = sqlite.transaction((keys: readonly { pushSeq: number; target: string }[], now: number): number => {
+    let n = 0;
+    for (const k of keys) n += q.revive.run(now, k.pushSeq, k.target).changes;
+    return n;
+  });
+
+  const prunePush = sqlite.transaction((seq: number): boolean => {
+    // Deletes one slice; the push row goes once its deliveries are gone.
+    if (q.deleteDeliveries.run(seq, seq, PRUNE_BATCH).changes === PRUNE_BATCH) return false;
+    q.deletePush.run(seq);
+    return true;
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    async create(push) {
+      const row = q.insertPush.get(push.id, push.createdAt, push.sendAt, push.expiresAt, JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor);
+      return pushFromRow(row!);
+    },
+    async byId(id) {
+      const row = q.pushById.get(id);
+      return row && pushFromRow(row);
+    },
+    async recent(id, since) {
+      const row = q.pushRecent.get(id, since);
+      return row && pushFromRow(row);
+    },
+    async bySeq(seq) {
+      const row = q.pushBySeq.get(seq);
+      return row && pushFromRow(row);
+    },
+    async addDeliveries(seq, from, to, rows, done, now) {
+      try {
+        return addDeliveries.immediate(seq, from, to, rows, done, now);
+      } catch (err) {
+        if (err === CURSOR_MOVED) return false;
+        throw err;
+      }
+    },
+    async setEnqueuedCursor(seq, cursor) {
+      q.setEnqueued.run(cursor, seq);
+    },
+    async queuedBetween(seq, after, upTo, limit) {
+      return q.queuedBetween.all(seq, after ?? '', upTo, limit).map(deliveryFromRow);
+    },
+    async claim(seq, targets, claim, now, includeDead) {
+      if (targets.length === 0) return [];
+      const rows = q.claim.all({ seq, targets: JSON.stringify(targets), claim, now, dead: includeDead ? 1 : 0 });
+      // RETURNING gives no promised order; workers send in target order.
+      rows.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+      return rows.map((r) => ({ target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts }));
+    },
+    async record(results, now) {
+      if (results.length > 0) record.immediate(results, now);
+    },
+    async cancel(seq, now) {
+      return cancel.immediate(seq, now);
+    },
+    async counts(seq) {
+      const out: PushCounts = { total: {}, byProvider: {} };
+      for (const { provider, state, n } of q.counts.all(seq)) {
+        out.total[state] = (out.total[state] ?? 0) + n;
+        const p = (out.byProvider[provider] ??= {});
+        p[state] = (p[state] ?? 0) + n;
+      }
+      return out;
+    },
+    async deliveries(query) {
+      const base = { seq: query.pushSeq, after: query.after ?? '', limit: query.limit };
+      const rows = query.state === undefined ? q.list.all(base) : q.listState.all({ ...base, state: query.state });
+      return rows.map(deliveryFromRow);
+    },
+    async reportStatus(seq, deviceId, status, now) {
+      if (q.report.run({ seq, device: deviceId, status, now }).changes > 0) return true;
+      // Reporting what is already recorded (a retried report) is not an error.
+      const current = q.reportedState.get(seq, deviceId)?.state;
+      return current === status || (current === 'interacted' && status === 'delivered');
+    },
+    async deadDeliveries(query) {
+      const cursor = parseDeadCursor(query.cursor);
+      const rows = q.dead.all({ provider: query.provider ?? null, app: query.app ?? null, ...cursor, limit: query.limit + 1 });
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      const deliveries: DeadDelivery[] = page.map((r) => ({ ...deliveryFromRow(r), pushId: r.push_id }));
+      return rows.length > query.limit && last ? { deliveries, nextCursor: `${last.updated_at}.${last.push_seq}.${last.target}` } : { deliveries };
+    },
+    async findDead(target) {
+      if ('keys' in target) {
+        return target.keys.map((k) => q.deadOne.get(k.pushSeq, k.target)).filter((r) => r !== undefined).map(deliveryFromRow);
+      }
+      return q.deadOldest.all({ provider: target.provider ?? null, app: target.app ?? null, limit: target.limit }).map(deliveryFromRow);
+    },
+    async revive(keys, now) {
+      return keys.length === 0 ? 0 : revive.immediate(keys, now);
+    },
+    async stats(query) {
+      const params = { from: Math.floor(query.since / MINUTE), to: Math.floor(query.until / MINUTE), app: query.app ?? null };
+      const byProvider: PushCounts['byProvider'] = {};
+      for (const { provider, state, n } of q.stats.all(params)) (byProvider[provider] ??= {})[state] = n;
+      const histogram = new Map(q.latency.all(params).map((r) => [r.bucket, r.n] as const));
+      const p = percentiles(histogram, [0.5, 0.95, 0.99]);
+      const count = [...histogram.values()].reduce((a, b) => a + b, 0);
+      return { byProvider, latency: p ? { p50: p[0]!, p95: p[1]!, p99: p[2]!, count } : null };
+    },
+    async unrouted() {
+      return q.unrouted.all().map(pushFromRow);
+    },
+    async prune(before) {
+      let pushes = 0;
+      for (;;) {
+        const seqs = q.oldPushes.all(before, before);
+        if (seqs.length === 0) break;
+        for (const seq of seqs) while (!prunePush.immediate(seq)) { /* next slice */ }
+        pushes += seqs.length;
+      }
+      const minute = Math.floor(before / MINUTE);
+      q.pruneStats.run(minute);
+      q.pruneLatency.run(minute);
+      return pushes;
+    },
+    close() {
+      closed ??= kysely.destroy();
+      return closed;
+    },
+  };
+}
+
+interface ClaimRow {
+  target: string;
+  device_id: string | null;
+  provider: Provider;
+  app: string;
+  token: string;
+  p256dh: string | null;
+  auth: string | null;
+  attempts: number;
+}
+
+/** Thrown inside the transaction to roll a page back when another router moved the cursor. */
+const CURSOR_MOVED = new Error('routing cursor moved');
+
+function laneIndex(lane: Lane): number {
+  return LANES.indexOf(lane);
+}
+
+function pushFromRow(row: PushRow): PushRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    createdAt: row.created_at,
+    sendAt: row.send_at,
+    expiresAt: row.expires_at,
+    content: JSON.parse(row.content) as PushRecord['content'],
+    audience: JSON.parse(row.audience) as PushRecord['audience'],
+    lane: LANES[row.lane] ?? 'normal',
+    phase: row.phase,
+    routedCursor: row.routed_cursor,
+    enqueuedCursor: row.enqueued_cursor,
+    targets: row.targets,
+    actor: row.actor,
+  };
+}
+
+function deliveryFromRow(row: DeliveryRow): DeliveryRecord {
+  return {
+    pushSeq: row.push_seq,
+    target: row.target,
+    deviceId: row.device_id,
+    provider: row.provider,
+    app: row.app,
+    token: row.token,
+    p256dh: row.p256dh,
+    auth: row.auth,
+    state: row.state,
+    attempts: row.attempts,
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    providerId: row.provider_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sentAt: row.sent_at,
+    nextAt: row.next_at,
+  };
+}
+
+/** Dead-letter cursors are `<updated_at>.<push_seq>.<target>`; anything else starts at the newest. */
+function parseDeadCursor(cursor: string | undefined): { at: number; seq: number; target: string } {
+  const m = cursor === undefined ? null : /^(\d{1,16})\.(\d{1,16})\.(.{1,80})$/.exec(cursor);
+  return m ? { at: Number(m[1]), seq: Number(m[2]), target: m[3]! } : { at: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER, target: '' };
+}

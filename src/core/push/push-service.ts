@@ -1,0 +1,328 @@
+import { HeraldError, isHeraldError } from '../../errors/index.js';
+import type { Clock } from '../../ports/clock.js';
+import type { DeviceStore, Provider } from '../../ports/device-store.js';
+import type { Logger } from '../../ports/logger.js';
+import type { PortableNotification, ProviderOverrides, PushContent, PushPriority } from '../../ports/push-sender.js';
+import type { DeliveryRecord, DeliveryState, PushAudience, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
+import type { Lane, NewJob, Queue } from '../../ports/queue.js';
+import { randomId } from '../../util/ids.js';
+import { validateDeviceToken, type TokenRules } from '../devices/validate-token.js';
+import { parseDeliveryId, deliveryId } from './targets.js';
+import { parsePartition, partitionOf, ROUTE_PARTITION, routeKey, sendKeyPrefix, CHUNK_SIZE, type PushJob } from './jobs.js';
+import type { PushPipeline } from './push-pipeline.js';
+import type { SenderRegistry } from './senders.js';
+
+/** A push as the API hands it over, already checked against the request schema. */
+export interface PushRequest {
+  id?: string;
+  to: {
+    devices?: string[];
+    users?: string[];
+    topics?: string[];
+    /** `token` is a string, or a Web Push subscription `{endpoint, keys}`. */
+    tokens?: { provider: Provider; app?: string; token: unknown }[];
+  };
+  notification: PortableNotification;
+  overrides: ProviderOverrides;
+  priority: PushPriority;
+  collapseKey?: string;
+  /** Unix ms. */
+  sendAt?: number;
+  expiresAt?: number;
+}
+
+export interface PushServiceOptions {
+  /** A re-sent id within this window returns the first push. */
+  idempotencyMs: number;
+  /** Queue lag above which non-high pushes are refused with 503; 0 disables. */
+  lagLimitMs: number;
+  /** Furthest a push may be scheduled ahead. */
+  maxScheduleMs: number;
+  tokenRules?: TokenRules;
+}
+
+export interface PushServiceDeps {
+  store: PushStore;
+  devices: DeviceStore;
+  queue: Queue<PushJob>;
+  senders: SenderRegistry;
+  pipeline: PushPipeline;
+  clock: Clock;
+  logger: Logger;
+  options: PushServiceOptions;
+}
+
+export interface SendResult {
+  id: string;
+  state: 'queued' | 'scheduled';
+  targets: number;
+  /** False when the id was sent before (inside the window) and this call changed nothing. */
+  created: boolean;
+}
+
+export type PushState = 'scheduled' | 'queued' | 'routing' | 'sending' | 'done' | 'cancelled';
+
+export interface PushView {
+  id: string;
+  state: PushState;
+  createdAt: number;
+  sendAt: number | null;
+  expiresAt: number | null;
+  targets: number;
+  counts: Record<DeliveryState, number>;
+  byProvider: Partial<Record<Provider, Record<DeliveryState, number>>>;
+}
+
+/** Raw tokens and explicit devices up to this many are routed before the 202, so `targets` is exact. */
+const INLINE_ROUTE_MAX = 1000;
+/** The route job of an inline-routed push waits this long: it only matters if the process died mid-route. */
+const INLINE_SAFETY_DELAY_MS = 10_000;
+
+/**
+ * The push API's domain: accepting pushes (idempotent, validated, scheduled), their status and
+ * deliveries, cancelling, device feedback, stats and the dead letters. Delivery itself is the
+ * pipeline's business; this only stores and enqueues.
+ */
+export class PushService {
+  readonly #d: PushServiceDeps;
+
+  constructor(deps: PushServiceDeps) {
+    this.#d = deps;
+  }
+
+  async send(request: PushRequest, actor: string): Promise<SendResult> {
+    const d = this.#d;
+    const now = d.clock.now();
+    const id = request.id ?? `psh_${randomId(16)}`;
+    const earlier = await d.store.recent(id, now - d.options.idempotencyMs);
+    if (earlier) {
+      // A crash between storing and enqueuing left it unrouted; the client's retry finishes the job.
+      if (earlier.phase === 'accepted' || earlier.phase === 'routing') await this.#enqueueRoute(earlier, earlier.sendAt ?? now);
+      return { id, state: earlier.sendAt !== null && earlier.sendAt > now ? 'scheduled' : 'queued', targets: earlier.targets, created: false };
+    }
+
+    const audience = this.#audience(request);
+    const sendAt = request.sendAt !== undefined && request.sendAt > now ? request.sendAt : null;
+    if (sendAt !== null && sendAt - now > d.options.maxScheduleMs) throw new HeraldError('pushInvalid', { detail: 'send_at is too far in the future' });
+    const expiresAt = request.expiresAt ?? null;
+    if (expiresAt !== null && expiresAt <= (sendAt ?? now)) throw new HeraldError('pushInvalid', { detail: 'expires_at must be in the future and after send_at' });
+    const content: PushContent = {
+      id,
+      notification: request.notification,
+      overrides: request.overrides,
+      priority: request.priority,
+      ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
+      ...(expiresAt !== null ? { expiresAt } : {}),
+    };
+    if (!hasContent(content)) throw new HeraldError('pushInvalid', { detail: 'the push has no notification, data or provider payload' });
+    this.#checkEncodable(content, audience);
+
+    const lane = laneOf(request.priority, audience);
+    this.#shed(lane);
+    const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor });
+    const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
+    await this.#enqueueRoute(push, inline ? now + INLINE_SAFETY_DELAY_MS : sendAt ?? now);
+    if (!inline) return { id, state: sendAt !== null ? 'scheduled' : 'queued', targets: 0, created: true };
+    await d.pipeline.router.route(push.seq, () => d.clock.now());
+    return { id, state: 'queued', targets: (await d.store.bySeq(push.seq))?.targets ?? 0, created: true };
+  }
+
+  /**
+   * Sends a topic-face message to the devices subscribed to its topic. Only stored when some device
+   * could be reached, so topics nobody follows on a phone cost nothing.
+   */
+  async sendToTopic(topic: string, id: string, content: Omit<PushContent, 'id'>, actor: string): Promise<void> {
+    const d = this.#d;
+    if (d.senders.all().length === 0 || !(await d.devices.hasTopic(topic))) return;
+    const now = d.clock.now();
+    const audience: PushAudience = { topics: [topic] };
+    const full: PushContent = { id, ...content };
+    const lane = laneOf(content.priority, audience);
+    const push = await d.store.create({ id, createdAt: now, sendAt: null, expiresAt: content.expiresAt ?? null, content: full, audience, lane, actor });
+    await this.#enqueueRoute(push, now);
+  }
+
+  async view(id: string): Promise<PushView> {
+    const push = await this.#find(id);
+    const counts = await this.#d.store.counts(push.seq);
+    const now = this.#d.clock.now();
+    const total = cumulative(counts.total);
+    const byProvider: PushView['byProvider'] = {};
+    for (const [provider, c] of Object.entries(counts.byProvider)) byProvider[provider as Provider] = cumulative(c ?? {});
+    return {
+      id: push.id, state: stateOf(push, counts.total, now), createdAt: push.createdAt, sendAt: push.sendAt, expiresAt: push.expiresAt,
+      targets: push.targets, counts: total, byProvider,
+    };
+  }
+
+  async deliveries(id: string, query: { state?: DeliveryState; cursor?: string; limit: number }): Promise<{ deliveries: (DeliveryRecord & { id: string })[]; nextCursor?: string }> {
+    const push = await this.#find(id);
+    const after = query.cursor === undefined ? undefined : parseDeliveryId(query.cursor);
+    if (query.cursor !== undefined && (!after || after.pushSeq !== push.seq)) throw new HeraldError('badRequest', { detail: 'cursor is not from this push' });
+    const rows = await this.#d.store.deliveries({ pushSeq: push.seq, ...(query.state ? { state: query.state } : {}), ...(after ? { after: after.target } : {}), limit: query.limit + 1 });
+    const page = rows.slice(0, query.limit).map((r) => ({ ...r, id: deliveryId(r.pushSeq, r.target) }));
+    return rows.length > query.limit ? { deliveries: page, nextCursor: page[page.length - 1]!.id } : { deliveries: page };
+  }
+
+  /** Cancels everything not yet sent: scheduled routing, queued and retrying deliveries. */
+  async cancel(id: string): Promise<number> {
+    const d = this.#d;
+    const push = await this.#find(id);
+    const now = d.clock.now();
+    const cancelled = await d.store.cancel(push.seq, now);
+    d.pipeline.forget(push.seq);
+    // Waiting jobs would only find cancelled deliveries; removing them keeps the queue honest.
+    await d.queue.cancel({ dedupKeyPrefix: sendKeyPrefix(push.seq) });
+    await d.queue.cancel({ dedupKeyPrefix: routeKey(push.seq) });
+    return cancelled;
+  }
+
+  async reportStatus(id: string, deviceId: string, status: 'delivered' | 'interacted', user?: string): Promise<void> {
+    const d = this.#d;
+    const push = await this.#find(id);
+    if (user !== undefined) {
+      const device = await d.devices.byId(deviceId);
+      if (!device || device.user !== user) throw new HeraldError('forbidden', { detail: 'the device does not belong to this subscriber' });
+    }
+    if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
+      throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
+    }
+  }
+
+  stats(query: { since: number; until: number; app?: string }): Promise<PushStats> {
+    return this.#d.store.stats(query);
+  }
+
+  async deadLetters(query: { provider?: Provider; app?: string; cursor?: string; limit: number }) {
+    const page = await this.#d.store.deadDeliveries(query);
+    return { ...page, deliveries: page.deliveries.map((r) => ({ ...r, id: deliveryId(r.pushSeq, r.target) })) };
+  }
+
+  /**
+   * Puts dead deliveries back in the queue, and with a provider or app filter also the queue's own
+   * dead jobs (jobs whose handling kept failing). Replay jobs are enqueued before the deliveries are
+   * revived: a crash in between leaves jobs that may still claim the dead rows.
+   */
+  async replay(target: { ids: readonly string[] } | { provider?: Provider; app?: string; limit: number }): Promise<number> {
+    const d = this.#d;
+    const dead = 'ids' in target
+      ? await d.store.findDead({ keys: target.ids.map(parseDeliveryId).filter((k) => k !== undefined) })
+      : await d.store.findDead(target);
+    const now = d.clock.now();
+    const groups = new Map<string, { seq: number; partition: string; lane: Lane; targets: string[] }>();
+    for (const r of dead) {
+      const push = await d.pipeline.push(r.pushSeq);
+      const partition = partitionOf(r.app, r.provider);
+      const key = `${r.pushSeq} ${partition}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { seq: r.pushSeq, partition, lane: push?.lane ?? 'normal', targets: [] }));
+      g.targets.push(r.target);
+    }
+    const jobs: NewJob<PushJob>[] = [];
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.targets.length; i += CHUNK_SIZE) {
+        const targets = g.targets.slice(i, i + CHUNK_SIZE);
+        jobs.push({ partition: g.partition, lane: g.lane, payload: { kind: 'send', seq: g.seq, targets, replay: true }, dedupKey: `${sendKeyPrefix(g.seq)}${g.partition}:${targets[0]}:replay${now}` });
+      }
+    }
+    if (jobs.length > 0) await d.queue.enqueue(jobs);
+    let replayed = await d.store.revive(dead.map((r) => ({ pushSeq: r.pushSeq, target: r.target })), now);
+    if (!('ids' in target)) {
+      const partitions = (await d.queue.partitions()).map((p) => p.partition).concat(d.senders.all().map((s) => partitionOf(s.app, s.provider)));
+      for (const partition of new Set(partitions)) {
+        const p = parsePartition(partition);
+        if (!p || (target.provider && p.provider !== target.provider) || (target.app && p.app !== target.app)) continue;
+        replayed += await d.queue.replay({ partition, limit: target.limit });
+      }
+    }
+    d.pipeline.wake(new Set([...groups.values()].map((g) => g.partition)));
+    return replayed;
+  }
+
+  #shed(lane: Lane): void {
+    const { lagLimitMs } = this.#d.options;
+    if (lane === 'high' || lagLimitMs <= 0) return;
+    const lag = this.#d.pipeline.sample.lagMs;
+    if (lag > lagLimitMs) throw new HeraldError('overloaded', { details: { retryAfterMs: Math.min(60_000, Math.max(1000, lag - lagLimitMs)) } });
+  }
+
+  /** Refuses what no provider could ever send, naming the provider: oversized or malformed payloads. */
+  #checkEncodable(content: PushContent, audience: PushAudience): void {
+    const { senders } = this.#d;
+    // Only raw tokens say which apps they reach up front; anything resolved from the registry may reach any app.
+    const onlyTokens = !audience.devices?.length && !audience.users?.length && !audience.topics?.length;
+    const reached = onlyTokens ? audience.tokens!.map((t) => senders.get(t.provider, t.app)) : senders.all();
+    for (const sender of new Set(reached)) {
+      if (!sender) continue;
+      try {
+        sender.encode(content);
+      } catch (err) {
+        if (isHeraldError(err)) throw err;
+        throw new HeraldError('pushPayloadInvalid', { detail: `${sender.provider}: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+  }
+
+  #audience(request: PushRequest): PushAudience {
+    const { senders } = this.#d;
+    const to = request.to;
+    const audience: PushAudience = {};
+    if (to.devices?.length) audience.devices = [...new Set(to.devices)];
+    if (to.users?.length) audience.users = [...new Set(to.users)];
+    if (to.topics?.length) audience.topics = [...new Set(to.topics)];
+    if (to.tokens?.length) {
+      audience.tokens = to.tokens.map((t) => {
+        const app = t.app ?? 'default';
+        if (!senders.get(t.provider, app)) throw new HeraldError('appUnknown', { detail: `${t.provider} app '${app}'` });
+        const valid = validateDeviceToken(t.provider, t.token, this.#d.options.tokenRules);
+        return { provider: t.provider, app, token: valid.token, ...(valid.keys ? { keys: valid.keys } : {}) };
+      });
+    }
+    if (Object.keys(audience).length === 0) throw new HeraldError('pushInvalid', { detail: "'to' names no devices, users, topics or tokens" });
+    return audience;
+  }
+
+  async #enqueueRoute(push: PushRecord, runAt: number): Promise<void> {
+    await this.#d.queue.enqueue([{ partition: ROUTE_PARTITION, lane: push.lane, runAt, dedupKey: routeKey(push.seq), payload: { kind: 'route', seq: push.seq } }]);
+    this.#d.pipeline.wake([ROUTE_PARTITION]);
+  }
+
+  async #find(id: string): Promise<PushRecord> {
+    const push = await this.#d.store.byId(id);
+    if (!push) throw new HeraldError('pushNotFound');
+    return push;
+  }
+}
+
+/**
+ * A high push travels the high lane; a broadcast to topics that is not high goes bulk, so one
+ * million-device announcement never sits in front of a user's order confirmation.
+ */
+export function laneOf(priority: PushPriority, audience: PushAudience): Lane {
+  if (priority === 'high') return 'high';
+  if (priority === 'low' || audience.topics?.length) return 'bulk';
+  return 'normal';
+}
+
+function hasContent(c: PushContent): boolean {
+  const n = c.notification;
+  return Boolean(n.title || n.body || n.image || n.url || (n.data && Object.keys(n.data).length > 0) || n.badge !== undefined || n.sound
+    || Object.values(c.overrides).some((o) => o !== undefined));
+}
+
+/** Every state with a count; `sent` includes what was later delivered or interacted with, `delivered` what was interacted with. */
+function cumulative(raw: Partial<Record<DeliveryState, number>>): Record<DeliveryState, number> {
+  const n = (s: DeliveryState) => raw[s] ?? 0;
+  return {
+    queued: n('queued'), sending: n('sending'), sent: n('sent') + n('delivered') + n('interacted'), retrying: n('retrying'),
+    failed: n('failed'), invalid_token: n('invalid_token'), expired: n('expired'), cancelled: n('cancelled'), dead: n('dead'),
+    delivered: n('delivered') + n('interacted'), interacted: n('interacted'),
+  };
+}
+
+function stateOf(push: PushRecord, raw: Partial<Record<DeliveryState, number>>, now: number): PushState {
+  if (push.phase === 'cancelled') return 'cancelled';
+  if (push.phase === 'accepted') return push.sendAt !== null && push.sendAt > now ? 'scheduled' : 'queued';
+  if (push.phase === 'routing') return 'routing';
+  return (raw.queued ?? 0) + (raw.sending ?? 0) + (raw.retrying ?? 0) > 0 ? 'sending' : 'done';
+}

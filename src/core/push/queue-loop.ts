@@ -1,0 +1,147 @@
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import type { Queue, ReservedJob } from '../../ports/queue.js';
+import { backoffDelay } from '../retry/backoff.js';
+
+export interface QueueLoopOptions<P> {
+  queue: Queue<P>;
+  partition: string;
+  /** How much work may be in flight at once, in units of {@link weight}. */
+  capacity: number;
+  /** A job's share of the capacity (targets of a send job; 1 for a route job). */
+  weight(job: ReservedJob<P>): number;
+  /** The weight of a typical job, to size each reserve to the room left. */
+  typicalWeight: number;
+  /** Works one job to its end: ack, retry or dead-letter. A throw is retried with backoff. */
+  handle(job: ReservedJob<P>): Promise<void>;
+  /** Whether the partition may take work now; with the time to look again when it may not. */
+  gate?(now: number): { open: true } | { open: false; untilMs: number };
+  visibilityMs: number;
+  /** Longest sleep when the partition looks empty; other processes may enqueue without waking us. */
+  idlePollMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Keeps one partition of the queue busy: reserves as much work as the capacity allows, runs the
+ * jobs concurrently, and sleeps when there is nothing due, until woken by a local enqueue or the
+ * idle poll. A failed reserve (the database is busy or broken) backs off instead of spinning.
+ */
+export class QueueLoop<P> {
+  readonly #o: QueueLoopOptions<P>;
+  #inFlight = 0;
+  readonly #running = new Set<Promise<void>>();
+  #stopped = false;
+  #wakeUp: (() => void) | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(options: QueueLoopOptions<P>) {
+    this.#o = options;
+  }
+
+  get partition(): string {
+    return this.#o.partition;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    this.#done ??= this.#run();
+  }
+
+  /** New work may be due: reserve now instead of at the next poll. */
+  wake(): void {
+    const wake = this.#wakeUp;
+    this.#wakeUp = undefined;
+    wake?.();
+  }
+
+  /** Stops reserving and waits for the jobs in hand to finish (they ack or retry as usual). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.wake();
+    await this.#done;
+    await Promise.all([...this.#running]);
+  }
+
+  async #run(): Promise<void> {
+    const o = this.#o;
+    let failures = 0;
+    while (!this.#stopped) {
+      const now = o.clock.now();
+      const gate = o.gate?.(now) ?? { open: true };
+      if (!gate.open) {
+        await this.#sleep(Math.max(1, gate.untilMs - now));
+        continue;
+      }
+      const room = o.capacity - this.#inFlight;
+      if (room <= 0) {
+        await this.#sleep(o.idlePollMs);
+        continue;
+      }
+      let jobs: ReservedJob<P>[];
+      try {
+        // Jobs are weighed only once reserved, so the capacity is a target rather than a hard cap:
+        // rounding up keeps a partition of small jobs from reserving one at a time.
+        const limit = Math.max(1, Math.min(100, Math.ceil(room / o.typicalWeight)));
+        jobs = await o.queue.reserve({ partition: o.partition, limit, visibilityMs: o.visibilityMs });
+        failures = 0;
+      } catch (err) {
+        failures++;
+        o.logger.error({ err, partition: o.partition }, 'queue reserve failed');
+        await this.#sleep(backoffDelay(failures, { baseMs: 100, maxMs: 10_000 }) + 10);
+        continue;
+      }
+      if (jobs.length === 0) {
+        await this.#sleep(o.idlePollMs);
+        continue;
+      }
+      for (const job of jobs) this.#launch(job);
+    }
+  }
+
+  #launch(job: ReservedJob<P>): void {
+    const o = this.#o;
+    const weight = Math.max(1, o.weight(job));
+    this.#inFlight += weight;
+    const run = o.handle(job)
+      .catch((err: unknown) => this.#failed(job, err))
+      .finally(() => {
+        this.#inFlight -= weight;
+        this.#running.delete(run);
+        this.wake();
+      });
+    this.#running.add(run);
+  }
+
+  /** A handler that threw left its job reserved: put it back with backoff, so a poison job ends in the dead letters. */
+  async #failed(job: ReservedJob<P>, err: unknown): Promise<void> {
+    const o = this.#o;
+    o.logger.error({ err, partition: o.partition, job: job.id, attempt: job.attempts }, 'queue job failed');
+    const at = o.clock.now() + backoffDelay(job.attempts, { baseMs: 1000, maxMs: 60_000 });
+    try {
+      await o.queue.retry(job, at, err instanceof Error ? err.message.slice(0, 500) : String(err));
+    } catch (retryErr) {
+      // The reservation times out and the job comes back on its own.
+      o.logger.error({ err: retryErr, partition: o.partition, job: job.id }, 'queue retry failed');
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wakeUp = undefined;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.#wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

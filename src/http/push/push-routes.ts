@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { assertCategoryAllowed } from '../../core/keys/categories.js';
+import { scopeAllows } from '../../core/keys/scopes.js';
+import type { PushRequest, PushView } from '../../core/push/push-service.js';
+import { HeraldError } from '../../errors/index.js';
+import type { DeliveryState } from '../../ports/push-store.js';
+import type { HttpDeps } from '../deps.js';
+import { sendJson } from '../account/account-routes.js';
+import { jsonBody } from '../account/json-body.js';
+import { auditContext } from '../plugins/audit-context.js';
+import { deliveryJson, iso, parseInstant, parseTime } from './json.js';
+import { DeliveriesQuery, PushBody, PushParams, PushStatusBody, StatsQuery, SubscriberTokenBody } from './schemas.js';
+
+const DAY_MS = 86_400_000;
+
+/** `/v1/push`: send, status, deliveries, cancel, device feedback and stats. */
+export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { push, clock } = deps;
+
+  app.post('/v1/push', { config: { scope: 'push:send' } }, async (request, reply) => {
+    const body = jsonBody(request, PushBody);
+    assertCategoryAllowed(request.principal.apiKey?.categories, body.category);
+    const ctx = auditContext(request);
+    const result = await push.send(pushRequest(body), ctx.actor);
+    if (result.created) await deps.auditTrail.record(ctx, 'push.send', result.id, { state: result.state, targets: result.targets, ...(body.category ? { category: body.category } : {}) });
+    return sendJson(reply.code(202), { id: result.id, state: result.state, targets: result.targets });
+  });
+
+  app.get('/v1/push/stats', { schema: { querystring: StatsQuery }, config: { scope: 'stats:read' } }, async (request, reply) => {
+    const q = request.query as { since?: string; until?: string; app?: string };
+    const until = q.until !== undefined ? parseInstant(q.until, 'until') : clock.now();
+    const since = q.since !== undefined ? parseInstant(q.since, 'since') : until - DAY_MS;
+    if (since > until) throw new HeraldError('badRequest', { detail: 'since must not be after until' });
+    const stats = await push.stats({ since, until, ...(q.app ? { app: q.app } : {}) });
+    return sendJson(reply, { since: iso(since), until: iso(until), ...(q.app ? { app: q.app } : {}), by_provider: stats.byProvider, latency_ms: stats.latency });
+  });
+
+  app.get('/v1/push/:id', { schema: { params: PushParams }, config: { scope: 'push:read' } }, async (request, reply) =>
+    sendJson(reply, viewJson(await push.view((request.params as { id: string }).id))));
+
+  app.get('/v1/push/:id/deliveries', { schema: { params: PushParams, querystring: DeliveriesQuery }, config: { scope: 'push:read' } }, async (request, reply) => {
+    const q = request.query as { state?: DeliveryState; limit?: number; cursor?: string };
+    const page = await push.deliveries((request.params as { id: string }).id, { ...q, limit: q.limit ?? 100 });
+    return sendJson(reply, { deliveries: page.deliveries.map(deliveryJson), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
+  });
+
+  app.delete('/v1/push/:id', { schema: { params: PushParams }, config: { scope: 'push:send' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const cancelled = await push.cancel(id);
+    await deps.auditTrail.record(auditContext(request), 'push.cancel', id, { cancelled });
+    return sendJson(reply, { cancelled });
+  });
+
+  // Called by the app on the phone: an API key with push:send, or the subscriber token of the
+  // device's user (`Authorization: Bearer st_…` plus `X-Herald-Subscriber`).
+  app.post('/v1/push/:id/status', { schema: { params: PushParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
+    const body = jsonBody(request, PushStatusBody);
+    const user = subscriberOf(request, deps, 'push:send');
+    await push.reportStatus((request.params as { id: string }).id, body.device, body.status, user);
+    return sendJson(reply, { success: true });
+  });
+
+  app.post('/v1/subscriber-tokens', { config: { scope: 'subscribers:write' } }, async (request, reply) => {
+    const body = jsonBody(request, SubscriberTokenBody);
+    return sendJson(reply, { subscriber: body.subscriber, token: deps.subscriberTokens.token(body.subscriber) });
+  });
+}
+
+/**
+ * For routes an app calls for its own user: undefined when the caller is trusted with `scope`
+ * (an admin or an API key), else the subscriber id its token was verified for.
+ */
+export function subscriberOf(request: FastifyRequest, deps: HttpDeps, scope: 'push:send'): string | undefined {
+  const p = request.principal;
+  if (p.role === 'admin') return undefined;
+  if (p.apiKey) {
+    if (!scopeAllows(p.apiKey.scopes, scope)) throw new HeraldError('scopeMissing', { detail: `needs ${scope}` });
+    return undefined;
+  }
+  const header = request.headers['x-herald-subscriber'];
+  const subscriber = typeof header === 'string' ? header : undefined;
+  if (!p.subscriberToken || !subscriber || !deps.subscriberTokens.verify(subscriber, p.subscriberToken)) throw new HeraldError('unauthorized');
+  return subscriber;
+}
+
+function pushRequest(body: PushBody): PushRequest {
+  const overrides = {
+    ...(body.apns ? { apns: body.apns } : {}),
+    ...(body.fcm ? { fcm: body.fcm } : {}),
+    ...(body.hms ? { hms: body.hms } : {}),
+    ...(body.webpush ? { webpush: body.webpush } : {}),
+  };
+  return {
+    ...(body.id !== undefined ? { id: body.id } : {}),
+    to: body.to,
+    notification: body.notification ?? {},
+    overrides,
+    priority: body.priority ?? 'normal',
+    ...(body.collapse_key !== undefined ? { collapseKey: body.collapse_key } : {}),
+    ...(body.send_at !== undefined ? { sendAt: parseTime(body.send_at, 'send_at') } : {}),
+    ...(body.expires_at !== undefined ? { expiresAt: parseTime(body.expires_at, 'expires_at') } : {}),
+  };
+}
+
+function viewJson(v: PushView): Record<string, unknown> {
+  return {
+    id: v.id,
+    state: v.state,
+    created_at: iso(v.createdAt),
+    send_at: iso(v.sendAt),
+    expires_at: iso(v.expiresAt),
+    targets: v.targets,
+    counts: v.counts,
+    by_provider: v.byProvider,
+  };
+}

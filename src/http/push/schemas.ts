@@ -1,0 +1,142 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const PROVIDER = Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('hms'), Type.Literal('webpush')]);
+const APP = Type.String({ pattern: '^[a-z0-9][-_a-z0-9]{0,31}$' });
+const DEVICE_ID = Type.String({ pattern: '^dev_[A-Za-z0-9]{16}$' });
+/** The topic namespace is shared with the topics face, so the same name rule applies. */
+const TOPIC = Type.String({ pattern: '^[-_A-Za-z0-9]{1,64}$' });
+const USER = Type.String({ minLength: 1, maxLength: 200 });
+const WEB_PUSH_SUBSCRIPTION = Type.Object({
+  endpoint: Type.String({ maxLength: 4096 }),
+  keys: Type.Object({ p256dh: Type.String({ maxLength: 200 }), auth: Type.String({ maxLength: 100 }) }),
+});
+/** A provider token, or a browser's PushSubscription for Web Push. */
+const TOKEN = Type.Union([Type.String({ maxLength: 4096 }), WEB_PUSH_SUBSCRIPTION]);
+const META = Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 50 });
+const NULLABLE_TEXT = (max: number) => Type.Union([Type.String({ minLength: 1, maxLength: max }), Type.Null()]);
+const TOPICS = Type.Array(TOPIC, { maxItems: 100 });
+
+export const DeviceRegisterBody = Type.Object({
+  id: Type.Optional(DEVICE_ID),
+  app: Type.Optional(APP),
+  provider: PROVIDER,
+  platform: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  token: TOKEN,
+  user: Type.Optional(Type.Union([USER, Type.Null()])),
+  topics: Type.Optional(TOPICS),
+  locale: Type.Optional(NULLABLE_TEXT(35)),
+  timezone: Type.Optional(NULLABLE_TEXT(64)),
+  meta: Type.Optional(META),
+}, { additionalProperties: false });
+export type DeviceRegisterBody = Static<typeof DeviceRegisterBody>;
+
+export const DevicePatchBody = Type.Object({
+  user: Type.Optional(Type.Union([USER, Type.Null()])),
+  topics: Type.Optional(TOPICS),
+  locale: Type.Optional(NULLABLE_TEXT(35)),
+  timezone: Type.Optional(NULLABLE_TEXT(64)),
+  meta: Type.Optional(META),
+}, { additionalProperties: false });
+export type DevicePatchBody = Static<typeof DevicePatchBody>;
+
+export const DeviceTopicsBody = Type.Object({
+  topics: TOPICS,
+  op: Type.Optional(Type.Union([Type.Literal('set'), Type.Literal('add'), Type.Literal('remove')])),
+}, { additionalProperties: false });
+
+export const UserTopicsBody = Type.Object({ topics: TOPICS }, { additionalProperties: false });
+
+export const DeviceParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const UserParams = Type.Object({ user: USER });
+
+const LIMIT = Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 }));
+const CURSOR = Type.Optional(Type.String({ maxLength: 200 }));
+
+export const DeviceListQuery = Type.Object({
+  user: Type.Optional(USER),
+  topic: Type.Optional(TOPIC),
+  provider: Type.Optional(PROVIDER),
+  platform: Type.Optional(Type.String({ maxLength: 32 })),
+  app: Type.Optional(APP),
+  state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('invalid')])),
+  limit: LIMIT,
+  cursor: CURSOR,
+}, { additionalProperties: false });
+export type DeviceListQuery = Static<typeof DeviceListQuery>;
+
+const STRING_MAP = Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 4096 }), { maxProperties: 100 });
+const OBJECT = Type.Record(Type.String(), Type.Unknown());
+const TIME = Type.String({ maxLength: 40, description: 'RFC 3339 time, e.g. 2026-12-01T09:00:00Z' });
+
+export const PushBody = Type.Object({
+  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
+  to: Type.Object({
+    devices: Type.Optional(Type.Array(DEVICE_ID, { maxItems: 1000 })),
+    users: Type.Optional(Type.Array(USER, { maxItems: 1000 })),
+    topics: Type.Optional(Type.Array(TOPIC, { maxItems: 100 })),
+    tokens: Type.Optional(Type.Array(Type.Object({ provider: PROVIDER, app: Type.Optional(APP), token: TOKEN }, { additionalProperties: false }), { maxItems: 1000 })),
+  }, { additionalProperties: false }),
+  notification: Type.Optional(Type.Object({
+    title: Type.Optional(Type.String({ maxLength: 1024 })),
+    body: Type.Optional(Type.String({ maxLength: 4096 })),
+    url: Type.Optional(Type.String({ maxLength: 2048 })),
+    image: Type.Optional(Type.String({ maxLength: 2048 })),
+    sound: Type.Optional(Type.String({ maxLength: 256 })),
+    badge: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    data: Type.Optional(STRING_MAP),
+  }, { additionalProperties: false })),
+  apns: Type.Optional(Type.Object({ headers: Type.Optional(STRING_MAP), payload: Type.Optional(OBJECT) }, { additionalProperties: false })),
+  fcm: Type.Optional(Type.Object({ message: Type.Optional(OBJECT) }, { additionalProperties: false })),
+  hms: Type.Optional(Type.Object({ message: Type.Optional(OBJECT) }, { additionalProperties: false })),
+  webpush: Type.Optional(Type.Object({
+    payload: Type.Optional(OBJECT),
+    ttl: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_419_200 })),
+    urgency: Type.Optional(Type.Union([Type.Literal('very-low'), Type.Literal('low'), Type.Literal('normal'), Type.Literal('high')])),
+    topic: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' })),
+  }, { additionalProperties: false })),
+  priority: Type.Optional(Type.Union([Type.Literal('high'), Type.Literal('normal'), Type.Literal('low')])),
+  collapse_key: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  send_at: Type.Optional(TIME),
+  expires_at: Type.Optional(TIME),
+  /** A key limited to categories must name one of them. */
+  category: Type.Optional(Type.String({ pattern: '^[-_.a-z0-9]{1,64}$' })),
+}, { additionalProperties: false });
+export type PushBody = Static<typeof PushBody>;
+
+export const PushParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
+
+const DELIVERY_STATE = Type.Union(['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'delivered', 'interacted'].map((s) => Type.Literal(s)));
+
+export const DeliveriesQuery = Type.Object({ state: Type.Optional(DELIVERY_STATE), limit: LIMIT, cursor: CURSOR }, { additionalProperties: false });
+
+export const PushStatusBody = Type.Object({
+  device: DEVICE_ID,
+  status: Type.Union([Type.Literal('delivered'), Type.Literal('interacted')]),
+}, { additionalProperties: false });
+
+export const StatsQuery = Type.Object({
+  since: Type.Optional(Type.String({ maxLength: 40, description: 'RFC 3339 time or Unix seconds' })),
+  until: Type.Optional(Type.String({ maxLength: 40 })),
+  app: Type.Optional(APP),
+}, { additionalProperties: false });
+
+export const DlqQuery = Type.Object({ provider: Type.Optional(PROVIDER), app: Type.Optional(APP), limit: LIMIT, cursor: CURSOR }, { additionalProperties: false });
+
+export const DlqReplayBody = Type.Object({
+  ids: Type.Optional(Type.Array(Type.String({ maxLength: 120 }), { minItems: 1, maxItems: 1000 })),
+  provider: Type.Optional(PROVIDER),
+  app: Type.Optional(APP),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+}, { additionalProperties: false });
+
+export const SubscriberTokenBody = Type.Object({ subscriber: USER }, { additionalProperties: false });
+
+/** ntfy's Web Push subscription shape (topics face). */
+export const WebPushSubscribeBody = Type.Object({
+  endpoint: Type.String({ maxLength: 4096 }),
+  auth: Type.String({ maxLength: 100 }),
+  p256dh: Type.String({ maxLength: 200 }),
+  topics: Type.Array(TOPIC, { maxItems: 50 }),
+}, { additionalProperties: true });
+
+export const WebPushUnsubscribeBody = Type.Object({ endpoint: Type.String({ maxLength: 4096 }) }, { additionalProperties: true });

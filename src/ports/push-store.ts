@@ -1,0 +1,227 @@
+import type { Provider } from './device-store.js';
+import type { Lane } from './queue.js';
+import type { PushContent } from './push-sender.js';
+
+/**
+ * Where a delivery stands. `queued → sending → sent | retrying → … | failed | invalid_token | dead`,
+ * `expired` and `cancelled` end it without a send, and `delivered`, `interacted` follow `sent`
+ * when the app reports back.
+ */
+export type DeliveryState =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'retrying'
+  | 'failed'
+  | 'invalid_token'
+  | 'expired'
+  | 'cancelled'
+  | 'dead'
+  | 'delivered'
+  | 'interacted';
+
+export const DELIVERY_STATES: readonly DeliveryState[] = [
+  'queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'delivered', 'interacted',
+];
+
+/** Who a push is for, as the client wrote it (push-api.md `to`). */
+export interface PushAudience {
+  devices?: string[];
+  users?: string[];
+  topics?: string[];
+  tokens?: { provider: Provider; app: string; token: string; keys?: { p256dh: string; auth: string } }[];
+}
+
+/**
+ * How far the router got. `accepted`: stored, not yet resolved; `routing`: deliveries are being
+ * created page by page; `routed`: every target has its delivery; `cancelled`: withdrawn.
+ */
+export type PushPhase = 'accepted' | 'routing' | 'routed' | 'cancelled';
+
+export interface PushRecord {
+  /** Internal key: ids are the client's and may be reused after the 24 h idempotency window. */
+  seq: number;
+  id: string;
+  createdAt: number;
+  /** Unix ms; null sends at once. */
+  sendAt: number | null;
+  expiresAt: number | null;
+  content: PushContent;
+  audience: PushAudience;
+  lane: Lane;
+  phase: PushPhase;
+  /** The last target key whose delivery exists (targets are created in key order). */
+  routedCursor: string | null;
+  /** The last target key whose delivery has a queue job. Lags `routedCursor` only after a crash. */
+  enqueuedCursor: string | null;
+  /** Deliveries created so far. */
+  targets: number;
+  /** Who sent it (`key:<id>`, a user name, or `topic:<name>` for topic-face messages). */
+  actor: string;
+}
+
+export interface NewPush {
+  id: string;
+  createdAt: number;
+  sendAt: number | null;
+  expiresAt: number | null;
+  content: PushContent;
+  audience: PushAudience;
+  lane: Lane;
+  actor: string;
+}
+
+/** One delivery the router creates. Target keys sort in routing order: raw tokens (`tok_…`) after devices (`dev_…`). */
+export interface NewDelivery {
+  target: string;
+  deviceId: string | null;
+  provider: Provider;
+  app: string;
+  /** The token or Web Push endpoint at routing time. */
+  token: string;
+  /** Web Push keys, JSON-free: `p256dh` and `auth` (null for other providers). */
+  p256dh: string | null;
+  auth: string | null;
+}
+
+export interface DeliveryRecord extends NewDelivery {
+  pushSeq: number;
+  state: DeliveryState;
+  attempts: number;
+  /** Status code and reason of the last failed attempt. */
+  lastStatus: number | null;
+  lastError: string | null;
+  providerId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  sentAt: number | null;
+  /** For `retrying`: when the next attempt is due. */
+  nextAt: number | null;
+}
+
+/** A delivery handed to a worker by {@link PushStore.claim}. */
+export interface ClaimedDelivery {
+  target: string;
+  deviceId: string | null;
+  provider: Provider;
+  app: string;
+  token: string;
+  p256dh: string | null;
+  auth: string | null;
+  /** Attempts including the one now starting. */
+  attempts: number;
+}
+
+/** What one attempt ended in, for {@link PushStore.record}. */
+export interface DeliveryResult {
+  pushSeq: number;
+  target: string;
+  state: 'sent' | 'retrying' | 'failed' | 'invalid_token' | 'expired' | 'cancelled' | 'dead';
+  provider: Provider;
+  app: string;
+  status?: number;
+  error?: string;
+  providerId?: string;
+  /** For `retrying`. */
+  nextAt?: number;
+  /** For `sent`: ms from when the push became due to the provider's acceptance. */
+  latencyMs?: number;
+  /**
+   * For `invalid_token` on a registered device: mark it invalid, unless it registered again after
+   * `unlessSeenAfter` (the provider's own time of death for the token, APNs 410).
+   */
+  invalidate?: { deviceId: string; reason: string; unlessSeenAfter?: number };
+}
+
+export interface DeliveryListQuery {
+  pushSeq: number;
+  state?: DeliveryState;
+  /** The last target of the previous page. */
+  after?: string;
+  limit: number;
+}
+
+export interface DeadDeliveryQuery {
+  provider?: Provider;
+  app?: string;
+  /** Opaque cursor of the previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface DeadDelivery extends DeliveryRecord {
+  pushId: string;
+}
+
+export interface PushCounts {
+  total: Partial<Record<DeliveryState, number>>;
+  byProvider: Partial<Record<Provider, Partial<Record<DeliveryState, number>>>>;
+}
+
+export interface PushStatsQuery {
+  since: number;
+  until: number;
+  app?: string;
+}
+
+export interface PushStats {
+  /** Outcomes recorded in the window, by provider and state. */
+  byProvider: Partial<Record<Provider, Partial<Record<DeliveryState, number>>>>;
+  /** Send latency (due → accepted by the provider) percentiles in ms, over `sent` outcomes; null when none. */
+  latency: { p50: number; p95: number; p99: number; count: number } | null;
+}
+
+/**
+ * The delivery ledger of the push gateway: pushes, one delivery per (push, target), and stats.
+ * It is the record of truth for what was sent; the queue only carries work. Every method that
+ * changes more than one row is atomic.
+ */
+export interface PushStore {
+  create(push: NewPush): Promise<PushRecord>;
+  /** The newest push with this id. */
+  byId(id: string): Promise<PushRecord | undefined>;
+  /** The newest push with this id created at or after `since` (the idempotency window). */
+  recent(id: string, since: number): Promise<PushRecord | undefined>;
+  bySeq(seq: number): Promise<PushRecord | undefined>;
+
+  /**
+   * Creates the deliveries of one routing page (existing ones are left alone) and moves the routed
+   * cursor from `from` to `to`, only if it still is at `from`: two routers of one push cannot both
+   * advance it. `done` marks routing complete. Returns how many deliveries were new, or false when
+   * the cursor had moved (another router is ahead).
+   */
+  addDeliveries(pushSeq: number, from: string | null, to: string | null, rows: readonly NewDelivery[], done: boolean, now: number): Promise<number | false>;
+  /** Records that queue jobs exist for every delivery up to `cursor`. */
+  setEnqueuedCursor(pushSeq: number, cursor: string | null): Promise<void>;
+  /** `queued` deliveries with targets in (after, upTo], in target order: what a crash left without jobs. */
+  queuedBetween(pushSeq: number, after: string | null, upTo: string, limit: number): Promise<DeliveryRecord[]>;
+
+  /**
+   * Hands these targets to one worker attempt: each becomes `sending` under `claim` with attempts
+   * + 1, if it is `queued`, `retrying` and due, already `sending` under this same claim (a crashed
+   * attempt of the same job), or — with `includeDead` — `dead` (a replay). Others are skipped.
+   */
+  claim(pushSeq: number, targets: readonly string[], claim: string, now: number, includeDead: boolean): Promise<ClaimedDelivery[]>;
+  /** Records attempt results, their stats and device invalidations in one transaction. */
+  record(results: readonly DeliveryResult[], now: number): Promise<void>;
+
+  /** Cancels deliveries not yet sent (`queued`, `retrying`) and marks the push cancelled; returns how many. */
+  cancel(pushSeq: number, now: number): Promise<number>;
+  counts(pushSeq: number): Promise<PushCounts>;
+  deliveries(query: DeliveryListQuery): Promise<DeliveryRecord[]>;
+  /** The app reports what the user saw or did: `sent` → `delivered` → `interacted`, never backwards. */
+  reportStatus(pushSeq: number, deviceId: string, status: 'delivered' | 'interacted', now: number): Promise<boolean>;
+
+  /** Dead deliveries, most recently dead first. */
+  deadDeliveries(query: DeadDeliveryQuery): Promise<{ deliveries: DeadDelivery[]; nextCursor?: string }>;
+  /** These dead deliveries (others are skipped), or the oldest `limit` of a provider/app; for replay. */
+  findDead(target: { keys: readonly { pushSeq: number; target: string }[] } | { provider?: Provider; app?: string; limit: number }): Promise<DeliveryRecord[]>;
+  /** Puts these dead deliveries back to `queued` with attempts reset; returns how many. */
+  revive(keys: readonly { pushSeq: number; target: string }[], now: number): Promise<number>;
+
+  stats(query: PushStatsQuery): Promise<PushStats>;
+  /** Pushes whose routing has not finished (phase `accepted` or `routing`), for recovery at start. */
+  unrouted(): Promise<PushRecord[]>;
+  /** Deletes pushes created before `before` with their deliveries, and stats older than it. */
+  prune(before: number): Promise<number>;
+}

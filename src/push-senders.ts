@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import type { Config } from './config/index.js';
+import type { Clock } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+import type { PushSender } from './ports/push-sender.js';
+import { createApnsSender, type ApnsAuth } from './adapters/providers/apns/sender.js';
+import { parseServiceAccount } from './adapters/providers/fcm/access-token.js';
+import { createFcmSender } from './adapters/providers/fcm/sender.js';
+import { createHmsSender } from './adapters/providers/hms/sender.js';
+import { DEFAULT_WEB_PUSH_ENDPOINTS, endpointMatcher } from './adapters/providers/webpush/endpoint-allowlist.js';
+import { createWebPushSender } from './adapters/providers/webpush/sender.js';
+
+const APNS_HOSTS = { production: 'https://api.push.apple.com', sandbox: 'https://api.sandbox.push.apple.com' } as const;
+
+/**
+ * Part of the composition root (beside main.ts, the only modules that read config and build adapters).
+ * One sender per configured provider app. Key files are read here, once, so a missing or
+ * unreadable file stops the server at start with the app and field named, not at the first send.
+ */
+export async function createSendersFromConfig(config: Config, clock: Clock, logger: Logger): Promise<PushSender[]> {
+  const senders: PushSender[] = [];
+  for (const app of config.apns) {
+    const where = `apns app '${app.name}'`;
+    let auth: ApnsAuth;
+    if (app.keyFile) {
+      if (!app.keyId || !app.teamId) throw new Error(`${where}: key-file needs key-id and team-id`);
+      auth = { kind: 'token', keyPem: await read(app.keyFile, `${where} key-file`), keyId: app.keyId, teamId: app.teamId };
+    } else if (app.certFile) {
+      auth = {
+        kind: 'certificate',
+        certPem: await read(app.certFile, `${where} cert-file`),
+        keyPem: await read(app.certKeyFile || app.certFile, `${where} cert-key-file`),
+        ...(app.certPassphrase ? { passphrase: app.certPassphrase } : {}),
+      };
+    } else {
+      throw new Error(`${where}: set key-file (with key-id and team-id) or cert-file`);
+    }
+    senders.push(createApnsSender({
+      app: app.name,
+      baseUrl: app.baseUrl || APNS_HOSTS[app.environment],
+      bundleId: app.bundleId,
+      auth,
+      connections: app.connections,
+      ...(app.caFile ? { ca: await read(app.caFile, `${where} ca-file`) } : {}),
+      clock,
+      logger,
+    }));
+  }
+  for (const app of config.fcm) {
+    const where = `fcm app '${app.name}'`;
+    let json: unknown;
+    try {
+      json = JSON.parse(await read(app.serviceAccountFile, `${where} service-account-file`));
+    } catch (err) {
+      throw new Error(`${where}: service-account-file is not JSON (${(err as Error).message})`);
+    }
+    senders.push(createFcmSender({
+      app: app.name,
+      serviceAccount: parseServiceAccount(json),
+      baseUrl: app.baseUrl,
+      connections: app.connections,
+      ...(app.caFile ? { ca: await read(app.caFile, `${where} ca-file`) } : {}),
+      clock,
+      logger,
+    }));
+  }
+  for (const app of config.hms) {
+    const where = `hms app '${app.name}'`;
+    senders.push(createHmsSender({
+      app: app.name,
+      appId: app.appId,
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      baseUrl: app.baseUrl,
+      tokenUrl: app.tokenUrl,
+      ...(app.caFile ? { ca: await read(app.caFile, `${where} ca-file`) } : {}),
+      clock,
+      logger,
+    }));
+  }
+  const vapid = [config.webPushPublicKey, config.webPushPrivateKey, config.webPushEmailAddress];
+  if (vapid.some((v) => v !== '')) {
+    if (vapid.some((v) => v === '')) throw new Error('web-push-public-key, web-push-private-key and web-push-email-address must be set together');
+    senders.push(createWebPushSender({
+      app: 'default',
+      vapid: { publicKey: config.webPushPublicKey, privateKey: config.webPushPrivateKey, subject: config.webPushEmailAddress },
+      outbound: {
+        allowHttp: config.outboundAllowHttp,
+        allowedHosts: [...config.outboundAllowedHosts],
+        endpointAllowlist: webPushAllowlist(config),
+      },
+      clock,
+      logger,
+    }));
+  }
+  return senders;
+}
+
+function webPushAllowlist(config: Config): string[] {
+  return [...DEFAULT_WEB_PUSH_ENDPOINTS, ...config.webPushEndpointAllowlist];
+}
+
+/** Whether a browser's subscription endpoint points at an allowed push service (checked at subscribe time too). */
+export function webPushEndpointAllowed(config: Config, endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'https:' && !(config.outboundAllowHttp && url.protocol === 'http:')) return false;
+  return endpointMatcher(webPushAllowlist(config))(url);
+}
+
+async function read(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
