@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   publish: { load: async () => { const m = await import('./commands/publish.js'); return { run: m.runPublish, help: m.PUBLISH_HELP }; }, summary: 'send a message to a topic' },
   subscribe: { load: async () => { const m = await import('./commands/subscribe.js'); return { run: m.runSubscribe, help: m.SUBSCRIBE_HELP }; }, summary: 'print (or act on) messages of topics' },
   key: { load: async () => { const m = await import('./commands/key.js'); return { run: m.runKey, help: m.KEY_HELP }; }, summary: 'create, list, revoke and rotate API keys' },
+  device: { load: async () => { const m = await import('./commands/device.js'); return { run: m.runDevice, help: m.DEVICE_HELP }; }, summary: 'list, show and remove registered push devices' },
+  push: { load: async () => { const m = await import('./commands/push.js'); return { run: m.runPush, help: m.PUSH_HELP }; }, summary: 'send a push and follow it; show or cancel one' },
   webpush: { load: async () => { const m = await import('./commands/webpush.js'); return { run: m.runWebpush, help: m.WEBPUSH_HELP }; }, summary: 'print a new VAPID key pair for Web Push' },
   user: { load: async () => { const m = await import('./commands/user.js'); return { run: m.runUser, help: m.USER_HELP }; }, summary: 'add, remove and change users' },
   access: { load: async () => { const m = await import('./commands/access.js'); return { run: m.runAccess, help: m.ACCESS_HELP }; }, summary: 'grant, list and reset topic access' },

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { addressInList, isForbiddenAddress, isIpLiteral } from '../../util/ip-ranges.js';
 import { OutboundRequestError } from './outbound-error.js';
 
@@ -20,6 +21,31 @@ export interface GuardedFetchOptions {
   maxResponseBytes?: number;
   /** Sent unless the caller's headers carry their own `User-Agent`. Default `Herald`. */
   userAgent?: string;
+  /**
+   * Extra CA certificates (PEM) trusted for https targets on top of the well-known roots, e.g. a
+   * private relay's or a test mock's.
+   */
+  ca?: string | Buffer;
+  /**
+   * Keep connections open and reuse them per origin instead of one connection per request. Every
+   * new socket still goes through the guarded lookup, and the allow list is fixed for the life of
+   * the fetch, so a pooled socket can never lead somewhere a fresh one could not.
+   */
+  keepAlive?: KeepAliveOptions;
+}
+
+export interface KeepAliveOptions {
+  /** Open connections per origin at most; further requests wait for a free one. Default 16. */
+  maxSocketsPerOrigin?: number;
+  /** An idle pooled connection is closed after this long. Default 30 s. */
+  idleTimeoutMs?: number;
+}
+
+/** A guarded fetch with its own connection pool. */
+export interface PooledGuardedFetch {
+  fetch: GuardedFetch;
+  /** Closes every pooled connection; requests in flight fail with `network`. Idempotent. */
+  close(): void;
 }
 
 export interface GuardedRequestInit {
@@ -129,14 +155,41 @@ function parseTarget(url: string, allowHttp: boolean): URL {
 
 /** Builds the one fetch that Herald uses for every user-supplied URL. */
 export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFetch {
+  return createPooledGuardedFetch(options).fetch;
+}
+
+const DEFAULT_MAX_SOCKETS_PER_ORIGIN = 16;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** Socket errors that mean a pooled connection was closed by the peer while we were reusing it. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * The guarded fetch plus a handle on its connection pool. Without `keepAlive` there is no pool
+ * (one connection per request) and `close` does nothing.
+ */
+export function createPooledGuardedFetch(options: GuardedFetchOptions = {}): PooledGuardedFetch {
   const allowHttp = options.allowHttp ?? false;
   const allowedHosts = options.allowedHosts ?? [];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const userAgent = options.userAgent ?? 'Herald';
   const lookup = createGuardedLookup({ allowedHosts });
+  // One context for every connection: building it parses the whole root store, far too slow per socket.
+  const secureContext: SecureContext | undefined =
+    options.ca === undefined ? undefined : createSecureContext({ ca: [...rootCertificates, options.ca.toString()] });
+  const pool = options.keepAlive;
+  const agentOptions = pool && {
+    keepAlive: true,
+    maxSockets: pool.maxSocketsPerOrigin ?? DEFAULT_MAX_SOCKETS_PER_ORIGIN,
+    maxFreeSockets: pool.maxSocketsPerOrigin ?? DEFAULT_MAX_SOCKETS_PER_ORIGIN,
+    timeout: pool.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    scheduling: 'lifo' as const,
+  };
+  const httpAgent = agentOptions ? new http.Agent(agentOptions) : undefined;
+  const httpsAgent = agentOptions ? new https.Agent(agentOptions) : undefined;
 
-  return (url, init = {}) =>
+  const fetch: GuardedFetch = (url, init = {}) =>
     new Promise<GuardedResponse>((resolve, reject) => {
       const target = parseTarget(url, allowHttp);
       // WHATWG URL has already turned `0x7f.1` and friends into dotted quads; only brackets remain.
@@ -151,6 +204,7 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
       if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) headers['user-agent'] = userAgent;
       const body = typeof init.body === 'string' ? Buffer.from(init.body) : init.body;
       if (body) headers['content-length'] = String(body.length);
+      const isHttps = target.protocol === 'https:';
 
       let settled = false;
       let req: http.ClientRequest | undefined;
@@ -172,49 +226,72 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): GuardedFe
         timeoutMs,
       );
 
-      try {
-        req = (target.protocol === 'https:' ? https : http).request({
-          protocol: target.protocol,
-          hostname: host,
-          port: target.port === '' ? undefined : Number(target.port),
-          path: `${target.pathname}${target.search}`,
-          method: init.method ?? 'GET',
-          headers,
-          auth: target.username ? `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}` : undefined,
-          lookup,
-          // A fresh connection per request: a pooled socket could outlive a change to the allow list.
-          agent: false,
-        });
-      } catch (err) {
-        fail(err);
-        return;
-      }
-
-      req.on('error', fail);
-      req.on('response', (res) => {
-        const declared = Number(res.headers['content-length']);
-        if (declared > maxBytes) {
-          tooLarge(`declared ${declared}`);
+      const send = (isRetry: boolean): void => {
+        let answered = false;
+        let current: http.ClientRequest;
+        try {
+          current = req = (isHttps ? https : http).request({
+            protocol: target.protocol,
+            hostname: host,
+            port: target.port === '' ? undefined : Number(target.port),
+            path: `${target.pathname}${target.search}`,
+            method: init.method ?? 'GET',
+            headers,
+            auth: target.username ? `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}` : undefined,
+            lookup,
+            // Without a pool, a fresh connection per request.
+            agent: (isHttps ? httpsAgent : httpAgent) ?? false,
+            ...(isHttps && secureContext ? { secureContext } : {}),
+          });
+        } catch (err) {
+          fail(err);
           return;
         }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) tooLarge(`at least ${size}`);
-          else chunks.push(chunk);
+
+        current.on('error', (err: NodeJS.ErrnoException) => {
+          // A pooled connection the peer closed just as we reused it: the request never reached
+          // the server, so sending it once more on a fresh connection is safe.
+          if (!answered && !isRetry && !settled && current.reusedSocket && STALE_SOCKET_CODES.has(err.code ?? '')) {
+            send(true);
+            return;
+          }
+          fail(err);
         });
-        res.on('error', fail);
-        res.on('close', () => {
-          if (!res.complete) fail(new OutboundRequestError('network', `response from ${host} ended early`, { host }));
+        current.on('response', (res) => {
+          answered = true;
+          const declared = Number(res.headers['content-length']);
+          if (declared > maxBytes) {
+            tooLarge(`declared ${declared}`);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBytes) tooLarge(`at least ${size}`);
+            else chunks.push(chunk);
+          });
+          res.on('error', fail);
+          res.on('close', () => {
+            if (!res.complete) fail(new OutboundRequestError('network', `response from ${host} ended early`, { host }));
+          });
+          res.on('end', () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+          });
         });
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks) });
-        });
-      });
-      req.end(body);
+        current.end(body);
+      };
+      send(false);
     });
+
+  return {
+    fetch,
+    close() {
+      httpAgent?.destroy();
+      httpsAgent?.destroy();
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConnectionError, errorText, readText, request } from '../client/http.js';
 import { DEFAULT_SERVER, resolveTarget, UsageError } from '../client/target.js';
+import { ProgressBar } from '../client/progress.js';
 
 export const PUBLISH_HELP = `Usage: herald publish [options] TOPIC [MESSAGE...]
        (aliases: pub, send)
@@ -170,21 +171,12 @@ function chunked(bytes: Buffer): Readable {
 /** Draws a progress bar on stderr as the stream is read, when the upload is big enough to wait for. */
 function withProgress(stream: Readable, total: number, label: string): Readable {
   if (total <= PROGRESS_THRESHOLD || !process.stderr.isTTY) return stream;
-  const width = 30;
+  const bar = new ProgressBar(label, total, { format: (n) => `${(n / PROGRESS_THRESHOLD).toFixed(1)} MiB` });
   let sent = 0;
-  let drawn = -1;
-  const mib = (n: number) => (n / PROGRESS_THRESHOLD).toFixed(1);
-  const draw = () => {
-    const percent = Math.floor((sent / total) * 100);
-    if (percent === drawn) return;
-    drawn = percent;
-    const filled = Math.round((width * sent) / total);
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}% ${mib(sent)}/${mib(total)} MiB`);
-  };
   stream.on('data', (chunk: Buffer) => {
     sent += chunk.length;
-    draw();
+    bar.update(sent);
   });
-  stream.on('end', () => process.stderr.write('\n'));
+  stream.on('end', () => bar.finish());
   return stream;
 }

@@ -2,7 +2,7 @@
  * RFC 8291 Web Push message encryption over the RFC 8188 `aes128gcm` content coding,
  * always as a single record (RFC 8291 §4 forbids more than one).
  */
-import { createCipheriv, createDecipheriv, createECDH, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createECDH, createHmac, randomBytes, type ECDH } from 'node:crypto';
 import { WebPushError, decodeBase64Url } from './errors.js';
 
 const CURVE = 'prime256v1';
@@ -48,6 +48,11 @@ export interface Receiver {
   privateKey: Buffer;
   publicKey: Buffer;
   auth: Buffer;
+  /**
+   * An ECDH that already holds `privateKey`, so a receiver decrypting many messages (the
+   * push-service mock) skips re-importing its key each time.
+   */
+  ecdh?: ECDH;
 }
 
 function checkPublicKey(key: Buffer, what: string): void {
@@ -62,14 +67,25 @@ function checkAuth(auth: Buffer): void {
   }
 }
 
-function ecdhSecret(privateKey: Buffer | undefined, peerPublic: Buffer, peerWhat: string): { secret: Buffer; ownPublic: Buffer } {
-  const ecdh = createECDH(CURVE);
-  if (privateKey === undefined) {
+/**
+ * Reused for the fresh key pair of every message: generateKeys() replaces the key in place, and
+ * building the curve object costs several times more than the key generation itself. Safe because
+ * generate, derive and read-back happen in one synchronous call.
+ */
+let ephemeral: ECDH | undefined;
+
+function ecdhSecret(privateKey: Buffer | undefined, peerPublic: Buffer, peerWhat: string, prepared?: ECDH): { secret: Buffer; ownPublic: Buffer } {
+  let ecdh: ECDH;
+  if (prepared) {
+    ecdh = prepared;
+  } else if (privateKey === undefined) {
+    ecdh = ephemeral ??= createECDH(CURVE);
     ecdh.generateKeys();
   } else {
     if (privateKey.length !== PRIVATE_KEY_BYTES) {
       throw new WebPushError('bad_key', `private key must be ${PRIVATE_KEY_BYTES} bytes, got ${privateKey.length}`);
     }
+    ecdh = createECDH(CURVE);
     try {
       ecdh.setPrivateKey(privateKey);
     } catch {
@@ -168,7 +184,7 @@ export function decryptPayload(body: Buffer, receiver: Receiver): Buffer {
   if (ciphertext.length < TAG_BYTES + 1) throw new WebPushError('decrypt_failed', 'record is too short');
   if (ciphertext.length > recordSize) throw new WebPushError('decrypt_failed', 'more than one record; Web Push allows one');
 
-  const { secret } = ecdhSecret(receiver.privateKey, Buffer.from(asPublic), 'sender public key');
+  const { secret } = ecdhSecret(receiver.privateKey, Buffer.from(asPublic), 'sender public key', receiver.ecdh);
   const { cek, nonce } = deriveKeys(secret, receiver.auth, receiver.publicKey, asPublic, salt);
   const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
   decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));

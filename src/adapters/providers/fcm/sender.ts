@@ -1,0 +1,171 @@
+import type { OutgoingHttpHeaders } from 'node:http2';
+import type { Clock } from '../../../ports/clock.js';
+import { silentLogger, type Logger } from '../../../ports/logger.js';
+import type { Outcome } from '../../../ports/provider.js';
+import type { EncodedPush, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
+import { Http2RequestError, Http2SessionPool, type Http2Response } from '../http2/session-pool.js';
+import { createFcmAccessToken, type ServiceAccount } from './access-token.js';
+import { encodeFcmPush, FcmEncodedPush } from './encoded-push.js';
+import { fcmOutcome, fcmReasonKey } from './outcomes.js';
+
+export interface FcmSenderOptions {
+  /** The configured app name this service account belongs to. */
+  app: string;
+  serviceAccount: ServiceAccount;
+  /** Default https://fcm.googleapis.com; a path prefix (a relay) is kept. */
+  baseUrl?: string;
+  /** Extra trusted CA (PEM) for both the send endpoint and the token endpoint. */
+  ca?: string;
+  /** HTTP/2 connections to keep open (default 1; each multiplexes up to the peer's stream limit). */
+  connections?: number;
+  requestTimeoutMs?: number;
+  clock: Clock;
+  logger?: Logger;
+}
+
+const DEFAULT_BASE_URL = 'https://fcm.googleapis.com';
+
+/** FCM HTTP v1: one messages:send request per token, multiplexed over persistent HTTP/2 connections. */
+export function createFcmSender(options: FcmSenderOptions): PushSender {
+  return new FcmSender(options);
+}
+
+/** What one attempt came to; `refreshed` asks for one more attempt with a new access token. */
+type Attempt = Outcome | 'refreshed';
+
+class FcmSender implements PushSender {
+  readonly provider = 'fcm' as const;
+  readonly app: string;
+  readonly #pool: Http2SessionPool;
+  readonly #accessToken: ReturnType<typeof createFcmAccessToken>;
+  readonly #path: string;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  #closing: Promise<void> | undefined;
+  /** The authorization FCM last refused, so a burst of 401s for one token drops the cache only once. */
+  #refusedAuthorization: string | undefined;
+  /** The last token-endpoint failure logged: concurrent sends share one fetch and so one error. */
+  #loggedTokenError: unknown;
+
+  constructor(options: FcmSenderOptions) {
+    this.app = options.app;
+    this.#clock = options.clock;
+    this.#logger = options.logger ?? silentLogger;
+    const base = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
+    if (base.protocol !== 'https:') throw new Error(`fcm app ${options.app}: base_url must be https (got ${base.protocol})`);
+    this.#path = `${base.pathname.replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(options.serviceAccount.project_id)}/messages:send`;
+    this.#accessToken = createFcmAccessToken(options.serviceAccount, options.clock, options.ca !== undefined ? { ca: options.ca } : {});
+    this.#pool = new Http2SessionPool({
+      origin: base.origin,
+      name: `fcm:${options.app}`,
+      ...(options.connections !== undefined ? { connections: options.connections } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.ca !== undefined ? { tls: { ca: options.ca } } : {}),
+      logger: this.#logger,
+    });
+  }
+
+  encode(content: PushContent): EncodedPush {
+    return encodeFcmPush(content);
+  }
+
+  async send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]> {
+    if (!(push instanceof FcmEncodedPush)) {
+      return targets.map((): Outcome => ({ kind: 'rejected', reason: `not an FCM push (encoded for ${push.provider})` }));
+    }
+    if (targets.length === 0) return [];
+    if (this.#closing) return targets.map((): Outcome => ({ kind: 'retry', reason: 'sender closed' }));
+    // One token and one header set for the whole batch: node copies the headers per stream.
+    const headers = await this.#headers();
+    if (!headers) return targets.map((): Outcome => ({ kind: 'retry', reason: 'oauth token unavailable' }));
+    return Promise.all(targets.map((target) => this.#sendOne(push, target.token, headers)));
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.#pool.close());
+  }
+
+  async #sendOne(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders): Promise<Outcome> {
+    const first = await this.#attempt(push, token, headers, true);
+    if (first !== 'refreshed') return first;
+    // FCM refused the access token (expired early or revoked): one more try with a fresh one.
+    const fresh = await this.#headers();
+    if (!fresh) return { kind: 'retry', reason: 'oauth token unavailable' };
+    const second = await this.#attempt(push, token, fresh, false);
+    return second === 'refreshed' ? { kind: 'retry', status: 401, reason: 'UNAUTHENTICATED' } : second;
+  }
+
+  /** The request headers with the current access token, or undefined when none can be had now. */
+  async #headers(): Promise<OutgoingHttpHeaders | undefined> {
+    let accessToken: string;
+    try {
+      accessToken = await this.#accessToken.get();
+    } catch (err) {
+      this.#logTokenFailure(err);
+      return undefined;
+    }
+    return { ':method': 'POST', ':path': this.#path, authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+  }
+
+  #attempt(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders, mayRefresh: boolean): Promise<Attempt> {
+    let response: Promise<Http2Response>;
+    try {
+      // The ttl is the time left now, when the request is handed to the connection.
+      response = this.#pool.request(headers, push.body(token, this.#clock.now()));
+    } catch (err) {
+      return Promise.resolve(transportOutcome(err, this.#logger));
+    }
+    return response.then(
+      (answer) => this.#outcome(answer, headers, mayRefresh),
+      (err: unknown) => transportOutcome(err, this.#logger),
+    );
+  }
+
+  #outcome(response: Http2Response, headers: OutgoingHttpHeaders, mayRefresh: boolean): Attempt {
+    if (response.status === 200) return okOutcome(response.body);
+    const body = parseJson(response.body);
+    if (response.status === 401 && fcmReasonKey(body) === 'UNAUTHENTICATED') {
+      this.#refused(String(headers.authorization));
+      if (mayRefresh) return 'refreshed';
+    }
+    const retryAfter = response.headers['retry-after'];
+    return fcmOutcome(
+      { status: response.status, body, ...(retryAfter !== undefined ? { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter } : {}) },
+      this.#clock.now(),
+    );
+  }
+
+  #refused(authorization: string): void {
+    if (this.#refusedAuthorization === authorization) return;
+    this.#refusedAuthorization = authorization;
+    this.#accessToken.invalidate();
+  }
+
+  #logTokenFailure(err: unknown): void {
+    if (err === this.#loggedTokenError) return;
+    this.#loggedTokenError = err;
+    this.#logger.warn({ provider: 'fcm', app: this.app, err: err instanceof Error ? err.message : String(err) }, 'fcm: could not get an OAuth access token');
+  }
+}
+
+function okOutcome(body: Buffer): Outcome {
+  const parsed = parseJson(body);
+  const name = typeof parsed === 'object' && parsed !== null ? (parsed as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name !== '' ? { kind: 'ok', providerId: name } : { kind: 'ok' };
+}
+
+function transportOutcome(err: unknown, logger: Logger): Outcome {
+  if (err instanceof Http2RequestError) return { kind: 'retry', reason: `transport ${err.kind}` };
+  // Not a failure the pool knows: still a retry (send() never rejects), but worth a look.
+  logger.warn({ provider: 'fcm', err: err instanceof Error ? err.message : String(err) }, 'fcm: unexpected request failure');
+  return { kind: 'retry', reason: 'transport error' };
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}

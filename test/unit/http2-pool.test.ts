@@ -1,0 +1,284 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { execFile } from 'node:child_process';
+import { constants, createSecureServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { installFastAsyncResourceBind } from '../../src/adapters/providers/http2/fast-async-bind.js';
+import { Fifo } from '../../src/adapters/providers/http2/fifo.js';
+import { reconnectDelay } from '../../src/adapters/providers/http2/reconnect-backoff.js';
+import { Http2RequestError, Http2SessionPool, type Http2FailureKind, type Http2PoolOptions } from '../../src/adapters/providers/http2/session-pool.js';
+import { testCertificate } from '../mocks/tls.js';
+
+describe('Fifo', () => {
+  test('keeps order through growth, wrap-around and unshift', () => {
+    const q = new Fifo<number>();
+    const expected: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 40; i++) {
+        q.push(round * 100 + i);
+        expected.push(round * 100 + i);
+      }
+      for (let i = 0; i < 25; i++) assert.equal(q.shift(), expected.shift());
+    }
+    q.unshift(-1);
+    expected.unshift(-1);
+    assert.equal(q.length, expected.length);
+    assert.equal(q.peek(), -1);
+    const drained: number[] = [];
+    for (let v = q.shift(); v !== undefined; v = q.shift()) drained.push(v);
+    assert.deepEqual(drained, expected);
+    assert.equal(q.shift(), undefined);
+    assert.equal(q.length, 0);
+  });
+});
+
+describe('installFastAsyncResourceBind', () => {
+  test('AsyncResource#bind keeps its behaviour: async context, this, length, asyncResource', async () => {
+    installFastAsyncResourceBind();
+    installFastAsyncResourceBind();
+    const store = new AsyncLocalStorage<string>();
+    const resource = store.run('bound-context', () => new AsyncResource('test'));
+    function probe(this: unknown, a: number, b: number) {
+      return { context: store.getStore(), self: this, sum: a + b };
+    }
+    const bound = resource.bind(probe);
+    const receiver = { name: 'receiver' };
+    const result = store.run('caller-context', () => bound.call(receiver, 1, 2));
+    assert.deepEqual(result, { context: 'bound-context', self: receiver, sum: 3 });
+    assert.equal(bound.length, 2);
+    const withThis = (resource.bind as (fn: typeof probe, thisArg: unknown) => typeof probe)(probe, receiver);
+    assert.deepEqual(withThis(2, 3), { context: 'bound-context', self: receiver, sum: 5 });
+    const fixedThis = AsyncResource.bind(probe, 'static', receiver);
+    assert.equal(fixedThis(1, 1).self, receiver);
+    const warning = new Promise<Error>((resolve) => process.once('warning', resolve));
+    assert.equal((bound as unknown as { asyncResource: AsyncResource }).asyncResource, resource, 'the deprecated accessor still works');
+    assert.equal(((await warning) as Error & { code?: string }).code, 'DEP0172');
+    assert.throws(() => resource.bind('nope' as unknown as () => void), TypeError);
+  });
+});
+
+describe('reconnectDelay', () => {
+  test('full jitter under an exponential ceiling capped at maxMs', () => {
+    const options = { baseMs: 100, maxMs: 1000 };
+    assert.equal(reconnectDelay(1, options, () => 0), 0);
+    assert.equal(reconnectDelay(1, options, () => 0.9999), 100);
+    assert.equal(reconnectDelay(3, options, () => 0.9999), 400);
+    assert.equal(reconnectDelay(10, options, () => 0.9999), 1000);
+    assert.equal(reconnectDelay(5000, options, () => 0.5), 500);
+    assert.equal(reconnectDelay(0, options, () => 0.9999), 100, 'attempts below 1 count as the first');
+  });
+});
+
+type Handler = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, session: number) => void;
+
+async function withServer(handler: Handler, settings: { maxConcurrentStreams?: number }, body: (origin: string, info: { sessions: () => number }) => Promise<void>): Promise<void> {
+  const cert = testCertificate();
+  const server = createSecureServer({ cert: cert.cert, key: cert.key, settings });
+  let sessions = 0;
+  server.on('session', (session) => {
+    (session as unknown as { n: number }).n = ++sessions;
+    session.on('error', () => {});
+  });
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => {});
+    handler(stream, headers, (stream.session as unknown as { n: number }).n);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await body(origin, { sessions: () => sessions });
+  } finally {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // closeAllConnections is HTTP/1 only; sessions end when the pools close.
+    });
+  }
+}
+
+function pool(origin: string, options: Partial<Http2PoolOptions> = {}): Http2SessionPool {
+  return new Http2SessionPool({ origin, name: 'test', tls: { ca: testCertificate().cert }, ...options });
+}
+
+async function failureKind(promise: Promise<unknown>): Promise<Http2FailureKind> {
+  const err = await promise.then(
+    () => assert.fail('expected a transport failure'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof Http2RequestError, String(err));
+  return err.kind;
+}
+
+const POST = (path: string) => ({ ':method': 'POST', ':path': path });
+
+/** Polls until `condition` holds (the pool works on its own schedule), failing after `ms`. */
+async function until(condition: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('Http2SessionPool', () => {
+  test('any HTTP status resolves with headers and the whole body, however it is chunked', () =>
+    withServer(
+      (stream) => {
+        stream.respond({ ':status': 404, 'x-test': 'yes' });
+        stream.write('one,');
+        setTimeout(() => stream.end('two'), 5);
+      },
+      {},
+      async (origin) => {
+        const p = pool(origin);
+        try {
+          const response = await p.request(POST('/x'), Buffer.from('hello'));
+          assert.equal(response.status, 404);
+          assert.equal(response.headers['x-test'], 'yes');
+          assert.equal(response.body.toString(), 'one,two');
+        } finally {
+          await p.close();
+        }
+      },
+    ));
+
+  test('requests beyond the peer limit queue in order; stats show it', () => {
+    // The server holds every answer until released, so the test sees the queue standing still.
+    const held: ServerHttp2Stream[] = [];
+    let released = false;
+    let arrived: () => void = () => {};
+    const answer = (stream: ServerHttp2Stream) => stream.respond({ ':status': 200 }, { endStream: true });
+    return withServer(
+      (stream) => {
+        if (released) answer(stream);
+        else held.push(stream);
+        if (held.length === 2) arrived();
+      },
+      { maxConcurrentStreams: 2 },
+      async (origin) => {
+        const p = pool(origin);
+        try {
+          const order: number[] = [];
+          const twoArrived = new Promise<void>((resolve) => (arrived = resolve));
+          const all = Array.from({ length: 6 }, (_, i) => p.request(POST(`/${i}`)).then(() => order.push(i)));
+          await twoArrived;
+          assert.deepEqual(p.stats(), { sessions: 1, inFlight: 2, queued: 4, maxConcurrentStreams: 2 });
+          released = true;
+          held.forEach(answer);
+          await Promise.all(all);
+          assert.deepEqual(order, [0, 1, 2, 3, 4, 5]);
+          assert.deepEqual(p.stats(), { sessions: 1, inFlight: 0, queued: 0, maxConcurrentStreams: 2 });
+        } finally {
+          await p.close();
+        }
+      },
+    );
+  });
+
+  test('REFUSED_STREAM is re-sent transparently; any other reset is a failure', () => {
+    const seen = new Map<string, number>();
+    return withServer(
+      (stream, headers) => {
+        const path = String(headers[':path']);
+        const n = (seen.get(path) ?? 0) + 1;
+        seen.set(path, n);
+        if (path === '/refused-once' && n === 1) stream.close(constants.NGHTTP2_REFUSED_STREAM);
+        else if (path === '/broken') stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+        else stream.respond({ ':status': 200 }, { endStream: true });
+      },
+      {},
+      async (origin) => {
+        const p = pool(origin);
+        try {
+          assert.equal((await p.request(POST('/refused-once'))).status, 200);
+          assert.equal(seen.get('/refused-once'), 2);
+          assert.equal(await failureKind(p.request(POST('/broken'))), 'reset');
+          assert.equal(seen.get('/broken'), 1, 'a stream the peer may have acted on is not re-sent');
+        } finally {
+          await p.close();
+        }
+      },
+    );
+  });
+
+  test('streams spread over the configured number of connections', () => {
+    const perSession = new Map<number, number>();
+    return withServer(
+      (stream, _headers, session) => {
+        perSession.set(session, (perSession.get(session) ?? 0) + 1);
+        setTimeout(() => stream.respond({ ':status': 200 }, { endStream: true }), 10);
+      },
+      { maxConcurrentStreams: 10 },
+      async (origin, info) => {
+        const p = pool(origin, { connections: 3 });
+        try {
+          await p.request(POST('/warm'));
+          await until(() => p.stats().sessions === 3);
+          await Promise.all(Array.from({ length: 30 }, (_, i) => p.request(POST(`/${i}`))));
+          assert.equal(info.sessions(), 3);
+          assert.equal(p.stats().sessions, 3);
+          for (const [session, count] of perSession) assert.ok(count >= 5, `session ${session} carried ${count}`);
+        } finally {
+          await p.close();
+        }
+      },
+    );
+  });
+
+  test('timeout, then close: in-flight and queued requests reject with their kinds', () =>
+    withServer(
+      () => {
+        /* never answers */
+      },
+      { maxConcurrentStreams: 1 },
+      async (origin) => {
+        const p = pool(origin, { requestTimeoutMs: 150 });
+        const started = Date.now();
+        assert.equal(await failureKind(p.request(POST('/slow'))), 'timeout');
+        assert.ok(Date.now() - started < 1000);
+        const inFlight = failureKind(p.request(POST('/a')));
+        const queued = failureKind(p.request(POST('/b')));
+        await until(() => p.stats().inFlight === 1);
+        assert.equal(p.stats().queued, 1);
+        await Promise.all([p.close(), p.close()]);
+        assert.equal(await inFlight, 'closed');
+        assert.equal(await queued, 'closed');
+        assert.equal(await failureKind(p.request(POST('/c'))), 'closed');
+      },
+    ));
+
+  test('nothing listening: requests fail as connect after the bounded wait', async () => {
+    const p = pool('https://127.0.0.1:1', { requestTimeoutMs: 300 });
+    try {
+      const started = Date.now();
+      assert.equal(await failureKind(p.request(POST('/x'))), 'connect');
+      const waited = Date.now() - started;
+      assert.ok(waited >= 280 && waited < 2000, `waited ${waited} ms`);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('an idle pool does not keep the process alive', () =>
+    withServer(
+      (stream) => stream.respond({ ':status': 204 }, { endStream: true }),
+      {},
+      async (origin) => {
+        const module = fileURLToPath(new URL('../../src/adapters/providers/http2/session-pool.js', import.meta.url));
+        const script = `
+          const { Http2SessionPool } = await import(${JSON.stringify(module)});
+          const pool = new Http2SessionPool({ origin: process.env.ORIGIN, name: 'child', tls: { ca: process.env.CA } });
+          const r = await pool.request({ ':method': 'GET', ':path': '/' });
+          console.log(r.status);`;
+        const started = Date.now();
+        const stdout = await new Promise<string>((resolve, reject) => {
+          execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ORIGIN: origin, CA: testCertificate().cert }, timeout: 10_000 }, (err, out) =>
+            err ? reject(err) : resolve(out),
+          );
+        });
+        assert.equal(stdout.trim(), '204');
+        assert.ok(Date.now() - started < 5000, 'the child exited with its session still open');
+      },
+    ));
+});
