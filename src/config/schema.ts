@@ -240,6 +240,13 @@ export const ConfigSchema = Type.Object(
      */
     pushConcurrency: integer(1000, 'deliveries in flight per provider app', { minimum: 1 }),
     /**
+     * How long a worker holds a batch of deliveries before another may take it over. After a crash,
+     * deliveries that were in flight are sent again once this passes; it must stay well above the
+     * time one batch can take against a slow provider.
+     * @defaultValue `2m`
+     */
+    pushVisibilityTimeout: duration(2 * MINUTE, 'how long an in-flight batch stays reserved (crash recovery delay)', { positive: true }),
+    /**
      * When the oldest due delivery has waited longer than this, `normal` and `low` pushes are
      * answered 503 with Retry-After while `high` ones are still taken. 0 turns shedding off.
      * @defaultValue `5m`

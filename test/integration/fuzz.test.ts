@@ -2,31 +2,35 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import fc from 'fast-check';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startPushRig, type PushRig } from '../helpers/push-rig.js';
+import type { TestServer } from '../helpers/server.js';
 
+let rig: PushRig;
 let server: TestServer;
+// The push routes need providers to get past their first checks, so the fuzzed server has one app
+// of each, pointing at the protocol mocks.
 before(async () => {
-  server = await startTestServer({
-    'auth-file': 'auth.db',
-    'base-url': 'http://fuzz.test',
-    'visitor-request-limit-exempt-hosts': '127.0.0.1,::1',
-    'enable-signup': 'true',
-  });
+  rig = await startPushRig({ 'auth-file': 'auth.db', 'base-url': 'http://fuzz.test', 'enable-signup': 'true' });
+  server = rig.server;
 });
-after(() => server.close());
+after(() => rig.close());
 
 /** Paths of every route family, with holes the fuzzer fills. */
 const PATHS = [
   '/', '/{t}', '/{t}/json', '/{t}/sse', '/{t}/raw', '/{t}/ws', '/{t}/auth', '/{t}/publish', '/{t}/send', '/{t}/trigger',
   '/{t},{t}/json', '/file/{t}', '/file/{t}.{t}', '/v1/health', '/v1/stats', '/v1/account', '/v1/account/password',
   '/v1/account/token', '/v1/users', '/v1/users/access', '/_matrix/push/v1/notify', '/metrics', '/{t}/{t}', '/{t}/{t}/{t}',
+  '/v1/devices', '/v1/devices/{t}', '/v1/devices/{t}/topics', '/v1/users/{t}/topics', '/v1/push', '/v1/push/{t}',
+  '/v1/push/{t}/deliveries', '/v1/push/{t}/status', '/v1/push/stats', '/v1/dlq', '/v1/dlq/replay', '/v1/webpush',
+  '/v1/webpush/vapid', '/v1/subscriber-tokens', '/v1/keys', '/v1/audit',
 ];
 const HEADER_NAMES = [
   'X-Title', 'X-Message', 'X-Priority', 'Priority', 'X-Tags', 'X-Delay', 'X-Actions', 'X-Click', 'X-Attach', 'X-Filename',
   'X-Icon', 'X-Markdown', 'X-Email', 'X-Call', 'X-Cache', 'X-Firebase', 'X-UnifiedPush', 'X-Template', 'X-Poll-ID',
   'Authorization', 'Content-Type', 'Content-Encoding', 'X-Token', 'X-Forwarded-For', 'Since', 'X-Since',
 ];
-const QUERY_NAMES = ['poll', 'since', 'scheduled', 'priority', 'tags', 'title', 'message', 'id', 'up', 'auth', 'p', 't', 'm', 'delay', 'actions'];
+const QUERY_NAMES = ['poll', 'since', 'scheduled', 'priority', 'tags', 'title', 'message', 'id', 'up', 'auth', 'p', 't', 'm', 'delay', 'actions',
+  'limit', 'cursor', 'state', 'provider', 'app', 'user', 'topic', 'until'];
 
 const segment = fc.oneof(
   fc.stringMatching(/^[-_A-Za-z0-9]{1,70}$/),
@@ -37,7 +41,39 @@ const headerValue = fc.oneof(
   fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
   fc.constantFrom('Basic Og==', 'Bearer tk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'Basic !!!', '=?UTF-8?B?////?=', '[{"action":1}]', 'tomorrow', '-1', '99999999999', 'u=1, i', 'aes128gcm', 'text/markdown', 'yes', 'view, x'),
 );
+const pushBody = fc.record({
+  id: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+  to: fc.record({
+    devices: fc.option(fc.array(fc.oneof(fc.string(), fc.constant('dev_AAAAAAAAAAAAAAAA')), { maxLength: 3 }), { nil: undefined }),
+    users: fc.option(fc.array(fc.string(), { maxLength: 3 }), { nil: undefined }),
+    topics: fc.option(fc.array(segment, { maxLength: 3 }), { nil: undefined }),
+    tokens: fc.option(fc.array(fc.record({ provider: fc.constantFrom('apns', 'fcm', 'hms', 'webpush', 'x'), token: fc.oneof(fc.string(), fc.stringMatching(/^[0-9a-f]{64}$/), fc.jsonValue({ maxDepth: 2 })) }), { maxLength: 3 }), { nil: undefined }),
+  }, { requiredKeys: [] }),
+  notification: fc.option(fc.record({ title: fc.string(), body: fc.string(), badge: fc.integer({ min: -5, max: 10 }), data: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())) }, { requiredKeys: [] }), { nil: undefined }),
+  apns: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }),
+  fcm: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }),
+  webpush: fc.option(fc.record({ ttl: fc.integer(), urgency: fc.string(), topic: fc.string() }, { requiredKeys: [] }), { nil: undefined }),
+  priority: fc.option(fc.constantFrom('high', 'normal', 'low', 'urgent'), { nil: undefined }),
+  send_at: fc.option(fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), { nil: undefined }),
+  expires_at: fc.option(fc.oneof(fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())), { nil: undefined }),
+}, { requiredKeys: [] }).map((v) => JSON.stringify(v));
+const deviceBody = fc.record({
+  provider: fc.constantFrom('apns', 'fcm', 'hms', 'webpush', 'x'),
+  token: fc.oneof(fc.string(), fc.stringMatching(/^[0-9a-f]{64,80}$/), fc.record({ endpoint: fc.webUrl(), keys: fc.record({ p256dh: fc.base64String(), auth: fc.base64String() }) })),
+  id: fc.option(fc.string(), { nil: undefined }),
+  user: fc.option(fc.oneof(fc.string(), fc.constant(null)), { nil: undefined }),
+  topics: fc.option(fc.array(segment, { maxLength: 3 }), { nil: undefined }),
+  timezone: fc.option(fc.oneof(fc.string(), fc.constantFrom('Europe/Paris', 'Pacific/Chatham')), { nil: undefined }),
+  locale: fc.option(fc.string(), { nil: undefined }),
+  op: fc.option(fc.constantFrom('set', 'add', 'remove', 'nuke'), { nil: undefined }),
+  status: fc.option(fc.constantFrom('delivered', 'interacted', 'seen'), { nil: undefined }),
+  device: fc.option(fc.string(), { nil: undefined }),
+  ids: fc.option(fc.array(fc.string(), { maxLength: 3 }), { nil: undefined }),
+  endpoint: fc.option(fc.webUrl(), { nil: undefined }),
+}, { requiredKeys: [] }).map((v) => JSON.stringify(v));
 const body = fc.oneof(
+  pushBody,
+  deviceBody,
   fc.constant(''),
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ maxLength: 6000 }),
@@ -50,6 +86,7 @@ const requestArb = fc.record({
   path: fc.tuple(fc.constantFrom(...PATHS), fc.array(segment, { minLength: 3, maxLength: 3 })),
   query: fc.array(fc.tuple(fc.constantFrom(...QUERY_NAMES), fc.string({ maxLength: 30 })), { maxLength: 4 }),
   headers: fc.array(fc.tuple(fc.constantFrom(...HEADER_NAMES), headerValue), { maxLength: 5 }),
+  admin: fc.boolean(),
   body,
 });
 
@@ -60,6 +97,8 @@ function send(r: FuzzRequest): Promise<number> {
   const path = r.path[0].replace(/\{t\}/g, () => r.path[1][i++ % 3]!);
   const qs = r.query.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   const headers: Record<string, string> = {};
+  // Most /v1 requests carry the admin key, so the fuzzer reaches the handlers, not just the 401.
+  if (r.admin) headers.Authorization = rig.admin;
   for (const [k, v] of r.headers) headers[k] = v;
   return new Promise((resolve, reject) => {
     const req = request(`${server.url}${path}${qs ? `?${qs}` : ''}`, { method: r.method, headers, agent: false, timeout: 3000 }, (res) => {
@@ -83,7 +122,7 @@ test('random and malformed requests to every route never get a 5xx and leave the
       seen.set(status, (seen.get(status) ?? 0) + 1);
       assert.ok(status < 500, `${r.method} ${r.path[0]} → ${status}`);
     }),
-    { numRuns: 1000, seed: Number(process.env.HERALD_FUZZ_SEED ?? Date.now() % 2 ** 31) },
+    { numRuns: 1500, seed: Number(process.env.HERALD_FUZZ_SEED ?? Date.now() % 2 ** 31) },
   );
   assert.ok((seen.get(200) ?? 0) > 0 && [...seen.keys()].some((s) => s >= 400), `a mix of outcomes: ${JSON.stringify([...seen])}`);
   const health = await fetch(`${server.url}/v1/health`);
