@@ -8,6 +8,7 @@ const BENCHMARKS = {
   fanout: () => import('./fanout.js'),
   memory: () => import('./memory.js'),
   'webpush-encrypt': () => import('./webpush-encrypt.js'),
+  broadcast: () => import('./broadcast.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -18,7 +19,9 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
   memory   [--subscribers 20000] [--settle 3]
            server RSS per idle SSE/WS subscriber vs a bare http+ws server
   webpush-encrypt  [--count 3000] [--rounds 5]
-           RFC 8291 encryptions/s of Herald's code vs the web-push library`;
+           RFC 8291 encryptions/s of Herald's code vs the web-push library
+  broadcast [--devices 1000000] [--fcm-share 0.5] [--connections 2] [--streams 500] [--profile 0|1]
+           one push to every device of a topic (APNs + FCM mocks): time to all outcomes, peak RSS, vs h2load`;
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(name in BENCHMARKS)) {

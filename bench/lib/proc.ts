@@ -44,6 +44,10 @@ export interface SpawnOptions {
   logFile?: string;
   /** Open an IPC channel (structured-clone serialization, so typed arrays travel as-is). */
   ipc?: boolean;
+  /** Pipe stdout to the parent (stderr still goes to the log file), for children that print their address. */
+  stdout?: boolean;
+  /** Run `script` as a program of its own rather than with node. */
+  raw?: boolean;
 }
 
 /**
@@ -52,9 +56,10 @@ export interface SpawnOptions {
  */
 export function spawnNode(script: string, args: string[], options: SpawnOptions = {}): ChildProcess {
   const out = options.logFile ? openSync(options.logFile, 'a') : 'inherit';
-  const stdio: StdioOptions = ['ignore', out, out];
+  const stdio: StdioOptions = ['ignore', options.stdout ? 'pipe' : out, out];
   if (options.ipc) stdio.push('ipc');
-  const child = spawn('bash', ['-c', `ulimit -n ${nofileLimit()} && exec "$@"`, 'bash', process.execPath, ...(options.nodeFlags ?? []), script, ...args], {
+  const command = options.raw ? [script, ...args] : [process.execPath, ...(options.nodeFlags ?? []), script, ...args];
+  const child = spawn('bash', ['-c', `ulimit -n ${nofileLimit()} && exec "$@"`, 'bash', ...command], {
     cwd: ROOT,
     stdio,
     serialization: 'advanced',

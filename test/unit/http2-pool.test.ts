@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
-import { constants, createSecureServer, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { constants, createSecureServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { installFastAsyncResourceBind } from '../../src/adapters/providers/http2/fast-async-bind.js';
@@ -77,8 +77,11 @@ async function withServer(handler: Handler, settings: { maxConcurrentStreams?: n
   const cert = testCertificate();
   const server = createSecureServer({ cert: cert.cert, key: cert.key, settings });
   let sessions = 0;
+  const open = new Set<ServerHttp2Session>();
   server.on('session', (session) => {
     (session as unknown as { n: number }).n = ++sessions;
+    open.add(session);
+    session.on('close', () => open.delete(session));
     session.on('error', () => {});
   });
   server.on('stream', (stream, headers) => {
@@ -92,7 +95,8 @@ async function withServer(handler: Handler, settings: { maxConcurrentStreams?: n
   } finally {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
-      // closeAllConnections is HTTP/1 only; sessions end when the pools close.
+      // A test that failed before closing its pool must not leave the server waiting on it.
+      for (const session of open) session.destroy();
     });
   }
 }
@@ -202,6 +206,35 @@ describe('Http2SessionPool', () => {
     );
   });
 
+  test('a peer that refuses streams beyond what it can take (no SETTINGS change) still gets every request through', () => {
+    let open = 0;
+    let refusedCount = 0;
+    return withServer(
+      (stream) => {
+        if (open >= 3) {
+          refusedCount++;
+          stream.close(constants.NGHTTP2_REFUSED_STREAM);
+          return;
+        }
+        open++;
+        stream.on('close', () => open--);
+        setTimeout(() => stream.respond({ ':status': 200 }, { endStream: true }), 10);
+      },
+      { maxConcurrentStreams: 100 },
+      async (origin) => {
+        const p = pool(origin);
+        try {
+          const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => p.request(POST(`/${i}`))));
+          assert.ok(responses.every((r) => r.status === 200));
+          assert.ok(refusedCount > 0, 'the peer did refuse');
+          assert.ok(refusedCount < 100, `refused ${refusedCount} times: the pool backs off instead of bouncing`);
+        } finally {
+          await p.close();
+        }
+      },
+    );
+  });
+
   test('streams spread over the configured number of connections', () => {
     const perSession = new Map<number, number>();
     return withServer(
@@ -233,20 +266,42 @@ describe('Http2SessionPool', () => {
       },
       { maxConcurrentStreams: 1 },
       async (origin) => {
-        const p = pool(origin, { requestTimeoutMs: 150 });
-        const started = Date.now();
-        assert.equal(await failureKind(p.request(POST('/slow'))), 'timeout');
-        assert.ok(Date.now() - started < 1000);
-        const inFlight = failureKind(p.request(POST('/a')));
-        const queued = failureKind(p.request(POST('/b')));
-        await until(() => p.stats().inFlight === 1);
-        assert.equal(p.stats().queued, 1);
-        await Promise.all([p.close(), p.close()]);
-        assert.equal(await inFlight, 'closed');
-        assert.equal(await queued, 'closed');
-        assert.equal(await failureKind(p.request(POST('/c'))), 'closed');
+        const p = pool(origin, { requestTimeoutMs: 400 });
+        try {
+          const started = Date.now();
+          assert.equal(await failureKind(p.request(POST('/slow'))), 'timeout');
+          assert.ok(Date.now() - started < 1500);
+          const inFlight = failureKind(p.request(POST('/a')));
+          const queued = failureKind(p.request(POST('/b')));
+          // /slow's cancelled stream frees its slot for /a once it has closed; /b waits behind.
+          await until(() => p.stats().inFlight === 1 && p.stats().queued === 1);
+          await Promise.all([p.close(), p.close()]);
+          assert.equal(await inFlight, 'closed');
+          assert.equal(await queued, 'closed');
+          assert.equal(await failureKind(p.request(POST('/c'))), 'closed');
+        } finally {
+          await p.close();
+        }
       },
     ));
+
+  test('an idle session is kept alive with PINGs', async () => {
+    const cert = testCertificate();
+    const server = createSecureServer({ cert: cert.cert, key: cert.key });
+    let pings = 0;
+    server.on('session', (session) => session.on('ping', () => pings++));
+    server.on('stream', (stream) => stream.respond({ ':status': 200 }, { endStream: true }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const p = pool(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { keepaliveIntervalMs: 30 });
+    try {
+      await p.request(POST('/'));
+      await until(() => pings >= 2);
+      assert.equal(p.stats().sessions, 1, 'answered PINGs keep the session');
+    } finally {
+      await p.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 
   test('nothing listening: requests fail as connect after the bounded wait', async () => {
     const p = pool('https://127.0.0.1:1', { requestTimeoutMs: 300 });

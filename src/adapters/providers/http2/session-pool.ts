@@ -12,7 +12,11 @@ import type { Logger } from '../../../ports/logger.js';
 import { silentLogger } from '../../../ports/logger.js';
 import { installFastAsyncResourceBind } from './fast-async-bind.js';
 import { Fifo } from './fifo.js';
+import { ignoreError, onData, onResponse, PendingRequest, PooledSession, refused, REQUEST, type PoolStream, type Slot } from './pool-state.js';
 import { reconnectDelay } from './reconnect-backoff.js';
+import { Http2RequestError, type Http2FailureKind } from './request-error.js';
+
+export { Http2RequestError, type Http2FailureKind };
 
 export interface Http2PoolOptions {
   /** e.g. 'https://api.push.apple.com:443' */
@@ -51,24 +55,6 @@ export interface Http2Response {
   body: Buffer;
 }
 
-/**
- * Why a request got no response: `connect` (no session could be opened within the wait),
- * `timeout` (no complete response in time), `reset` (the stream or connection broke after the
- * request was sent), `goaway` (the peer shut the session down after accepting the stream, so
- * it may or may not have acted on it), `closed` (the pool was closed).
- */
-export type Http2FailureKind = 'connect' | 'timeout' | 'reset' | 'goaway' | 'closed';
-
-export class Http2RequestError extends Error {
-  override readonly name = 'Http2RequestError';
-  readonly kind: Http2FailureKind;
-
-  constructor(kind: Http2FailureKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.kind = kind;
-  }
-}
-
 export interface Http2PoolStats {
   /** Open sessions, including ones draining after a GOAWAY. */
   sessions: number;
@@ -88,75 +74,7 @@ const EMPTY = Buffer.alloc(0);
 // markedly slower path through ClientHttp2Session#request (measured ~40 µs per request on Node 20).
 const END_STREAM = { endStream: true, weight: 16, parent: 0, exclusive: false } as const;
 const OPEN_STREAM = { endStream: false, weight: 16, parent: 0, exclusive: false } as const;
-const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL } = constants;
-
-const REQUEST = Symbol('http2-pool-request');
-type PoolStream = ClientHttp2Stream & { [REQUEST]: PendingRequest };
-
-/** One request, from request() until it settles; also a node of the pool's in-flight list. */
-class PendingRequest {
-  readonly headers: OutgoingHttpHeaders;
-  readonly body: Buffer | string | undefined;
-  readonly createdAt: number;
-  resolve!: (response: Http2Response) => void;
-  reject!: (error: Http2RequestError) => void;
-  settled = false;
-  refusals = 0;
-  deadline = 0;
-  session: PooledSession | undefined = undefined;
-  stream: ClientHttp2Stream | undefined = undefined;
-  status = 0;
-  responseHeaders: IncomingHttpHeaders | undefined = undefined;
-  chunks: Buffer[] | undefined = undefined;
-  // In-flight list links, in dispatch order, so the oldest deadline is always at the head.
-  prev: PendingRequest | undefined = undefined;
-  next: PendingRequest | undefined = undefined;
-  linked = false;
-
-  constructor(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, now: number) {
-    this.headers = headers;
-    this.body = body;
-    this.createdAt = now;
-  }
-}
-
-/** A place for one of the `connections` sessions; it outlives the sessions that fill it. */
-interface Slot {
-  session: PooledSession | undefined;
-  /** Consecutive failed connection attempts, for the backoff. */
-  failures: number;
-  retryTimer: NodeJS.Timeout | undefined;
-}
-
-class PooledSession {
-  readonly pool: Http2SessionPool;
-  readonly session: ClientHttp2Session;
-  slot: Slot | undefined;
-  /** Set when the peer's first SETTINGS arrived: only then are streams started. */
-  ready = false;
-  /** No new streams: after GOAWAY, an error, or when stream ids run low. */
-  draining = false;
-  limit: number;
-  inFlight = 0;
-  started = 0;
-  /** The last-stream-id of a GOAWAY from the peer; -1 while none came. */
-  goawayLastStreamId = -1;
-  error: Error | undefined = undefined;
-  timer: NodeJS.Timeout | undefined = undefined;
-  pingOutstanding = false;
-  activeSinceLastPing = false;
-
-  constructor(pool: Http2SessionPool, slot: Slot, session: ClientHttp2Session, limit: number) {
-    this.pool = pool;
-    this.slot = slot;
-    this.session = session;
-    this.limit = limit;
-  }
-
-  get room(): number {
-    return this.ready && !this.draining ? this.limit - this.inFlight : 0;
-  }
-}
+const { NGHTTP2_CANCEL } = constants;
 
 /**
  * Persistent HTTP/2 sessions to one origin, shared by every request to it. Streams are spread
@@ -339,6 +257,7 @@ export class Http2SessionPool {
       if (request.status !== 0 && stream.readableEnded) {
         request.settled = true;
         if (s.slot !== undefined && s.slot.failures > 0) s.slot.failures = 0;
+        if (s.limit < s.peerLimit) s.limit++;
         const chunks = request.chunks;
         request.resolve({
           status: request.status,
@@ -347,6 +266,10 @@ export class Http2SessionPool {
         });
       } else if (refused(stream, s, request) && ++request.refusals <= MAX_REFUSALS && !this.#closed) {
         // The peer says it never processed this stream, so sending it again cannot duplicate it.
+        // A refusal outside a GOAWAY means it wants fewer streams than we ran (a lower limit on
+        // its way, or overload): hold at what is open now, and grow back one per answer, so the
+        // resend does not bounce off the same session again.
+        if (s.goawayLastStreamId < 0) s.limit = Math.max(1, Math.min(s.limit, s.inFlight));
         request.session = undefined;
         this.#queue.unshift(request);
         if (this.#emptySlots > 0) this.#fillSlots();
@@ -461,8 +384,9 @@ export class Http2SessionPool {
     const stated = settings.maxConcurrentStreams;
     const limit = Math.min(this.#maxStreams, stated === undefined ? this.#initialLimit : Math.max(0, stated));
     const first = !s.ready;
-    if (limit !== s.limit && !first) this.#log.debug({ pool: this.#name, from: s.limit, to: limit }, 'http2 peer changed its concurrent stream limit');
+    if (limit !== s.peerLimit && !first) this.#log.debug({ pool: this.#name, from: s.peerLimit, to: limit }, 'http2 peer changed its concurrent stream limit');
     s.limit = limit;
+    s.peerLimit = limit;
     if (first) {
       s.ready = true;
       this.#lastConnectError = undefined;
@@ -566,26 +490,3 @@ export class Http2SessionPool {
 function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
-
-/** Whether the peer certainly did not process the stream, so it may be sent again. */
-function refused(stream: ClientHttp2Stream, s: PooledSession, request: PendingRequest): boolean {
-  if (request.status !== 0) return false;
-  if (stream.rstCode === NGHTTP2_REFUSED_STREAM) return true;
-  const id = stream.id;
-  return id === undefined || (s.goawayLastStreamId >= 0 && id > s.goawayLastStreamId);
-}
-
-function onResponse(this: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
-  const request = (this as PoolStream)[REQUEST];
-  request.status = Number(headers[':status'] ?? 0);
-  request.responseHeaders = headers;
-}
-
-function onData(this: ClientHttp2Stream, chunk: Buffer): void {
-  const request = (this as PoolStream)[REQUEST];
-  if (request.chunks === undefined) request.chunks = [chunk];
-  else request.chunks.push(chunk);
-}
-
-// Failures are read from the stream's close (rstCode, session state); the error event only has to be handled.
-function ignoreError(): void {}

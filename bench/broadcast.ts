@@ -1,0 +1,90 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFcmAccessToken } from '../src/adapters/providers/fcm/access-token.js';
+import { seedDevices } from '../test/helpers/seed-devices.js';
+import { makeTmpDir, profileFlags } from './lib/proc.js';
+import { api, apnsKeys, BUNDLE_ID, createKey, KEY_ID, peakRssKiB, requireH2load, runH2load, startMock, TEAM_ID, waitDone, type MockChild } from './lib/push.js';
+import { startHerald, type ServerChild } from './lib/servers.js';
+import { bar, fmt, int, parseOptions } from './lib/stats.js';
+
+/**
+ * `broadcast`: N registered devices (APNs and FCM mocks, each its own process) on one topic; the
+ * time from POST /v1/push to every outcome recorded, and Herald's peak RSS. Baseline, same run:
+ * h2load sending the same number of requests to the same two mocks at once, over as many
+ * connections and streams as Herald uses. Bars: <= 90 s and <= 1 GiB for 1,000,000 devices.
+ */
+export async function main(args: string[]): Promise<number> {
+  const o = parseOptions(args, { devices: 1_000_000, 'fcm-share': 0.5, connections: 2, streams: 500, profile: 0 });
+  requireH2load();
+  const tmp = makeTmpDir('broadcast');
+  const mocks: MockChild[] = [];
+  let herald: ServerChild | undefined;
+  try {
+    const { dir } = tmp;
+    const keys = apnsKeys(dir);
+    const apns = await startMock('apns', ['--port', '0', '--key-id', KEY_ID, '--team-id', TEAM_ID, '--public-key-file', keys.publicKeyFile, '--bundle-id', BUNDLE_ID, '--record', '0', '--max-streams', String(o.streams)], dir);
+    const fcm = await startMock('fcm', ['--port', '0', '--record', '0', '--max-streams', String(o.streams)], dir);
+    mocks.push(apns, fcm);
+    // Each mock process makes its own certificate.
+    writeFileSync(join(dir, 'apns-ca.pem'), apns.info.ca!);
+    writeFileSync(join(dir, 'fcm-ca.pem'), fcm.info.ca!);
+    writeFileSync(join(dir, 'service-account.json'), JSON.stringify(fcm.info.serviceAccount));
+
+    let t = Date.now();
+    const devices = await seedDevices(join(dir, 'herald.db'), { count: o.devices, topic: 'everyone', fcmShare: o['fcm-share'] });
+    const fcmCount = devices.filter((d) => d.provider === 'fcm').length;
+    const apnsCount = devices.length - fcmCount;
+    console.log(`broadcast: seeded ${int(devices.length)} devices (${int(apnsCount)} APNs, ${int(fcmCount)} FCM) in ${fmt((Date.now() - t) / 1000, 1)} s`);
+    const key = await createKey(join(dir, 'herald.db'), ['push:send', 'push:read']);
+
+    // Baseline: the same requests, straight from h2load, to both mocks at once.
+    const apnsBody = join(dir, 'apns.json');
+    writeFileSync(apnsBody, JSON.stringify({ aps: { alert: { title: 'Broadcast', body: 'To everyone' } } }));
+    const fcmBody = join(dir, 'fcm.json');
+    writeFileSync(fcmBody, JSON.stringify({ message: { token: devices.find((d) => d.provider === 'fcm')?.token ?? 'x', notification: { title: 'Broadcast', body: 'To everyone' } } }));
+    const account = fcm.info.serviceAccount as Parameters<typeof createFcmAccessToken>[0];
+    const accessToken = await createFcmAccessToken(account, { now: () => Date.now() }, { ca: fcm.info.ca! }).get();
+    const apnsToken = devices.find((d) => d.provider === 'apns')!.token;
+    const common = ['-c', String(o.connections), '-m', String(o.streams), '-t', '1'];
+    t = Date.now();
+    const [apnsBase, fcmBase] = await Promise.all([
+      apnsCount > 0 ? runH2load(['-n', String(apnsCount), ...common, '-H', `authorization: ${keys.providerToken()}`, '-H', `apns-topic: ${BUNDLE_ID}`, '-H', 'apns-push-type: alert', '-d', apnsBody, `${apns.info.url}/3/device/${apnsToken}`]) : undefined,
+      fcmCount > 0 ? runH2load(['-n', String(fcmCount), ...common, '-H', `authorization: Bearer ${accessToken}`, '-H', 'content-type: application/json', '-d', fcmBody, `${fcm.info.url}/v1/projects/${account.project_id}/messages:send`]) : undefined,
+    ]);
+    const baselineS = (Date.now() - t) / 1000;
+    console.log(`baseline h2load: ${fmt(baselineS, 1)} s for ${int(devices.length)} requests (APNs ${apnsBase ? `${int(apnsBase.reqPerSec)} req/s, ${int(apnsBase.succeeded)} ok` : '-'}; FCM ${fcmBase ? `${int(fcmBase.reqPerSec)} req/s, ${int(fcmBase.succeeded)} ok` : '-'})`);
+
+    herald = await startHerald({
+      dir,
+      nodeFlags: profileFlags(o.profile === 1, 'broadcast'),
+      flags: {
+        'log-level': 'warn',
+        apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem'), connections: o.connections }]),
+        fcm: JSON.stringify([{ 'service-account-file': join(dir, 'service-account.json'), 'base-url': fcm.info.url, 'ca-file': join(dir, 'fcm-ca.pem'), connections: o.connections }]),
+        'push-concurrency': String(o.connections * o.streams),
+      },
+    });
+    const started = Date.now();
+    const sent = await api<{ id: string }>(herald.url, key, 'POST', '/v1/push', { id: 'broadcast-bench', to: { topics: ['everyone'] }, notification: { title: 'Broadcast', body: 'To everyone' } });
+    if (sent.status !== 202) throw new Error(`push refused: ${sent.status} ${JSON.stringify(sent.json)}`);
+    let lastLog = 0;
+    const { view, doneAt } = await waitDone(herald.url, key, 'broadcast-bench', 30 * 60_000, (v) => {
+      if (Date.now() - lastLog < 10_000) return;
+      lastLog = Date.now();
+      console.log(`  ${fmt((Date.now() - started) / 1000, 0)} s: ${v.state}, ${int(v.targets)} routed, ${int(v.counts.sent ?? 0)} sent`);
+    });
+    const elapsedS = (doneAt - started) / 1000;
+    const peakMiB = peakRssKiB(herald.pid) / 1024;
+    console.log(`herald: ${int(view.targets)} targets, ${int(view.counts.sent ?? 0)} sent, ${int(view.counts.failed ?? 0)} failed, ${int(view.counts.dead ?? 0)} dead in ${fmt(elapsedS, 1)} s (${int(view.targets / elapsedS)} deliveries/s); peak RSS ${fmt(peakMiB, 0)} MiB`);
+    console.log(`ratio herald/h2load time = ${fmt(elapsedS / baselineS)}`);
+    const scale = o.devices / 1_000_000;
+    bar('broadcast time', elapsedS <= 90 * scale, `${fmt(elapsedS, 1)} s for ${int(o.devices)} devices (bar ${fmt(90 * scale, 1)} s)`);
+    bar('broadcast peak RSS', peakMiB <= 1024, `${fmt(peakMiB, 0)} MiB (bar 1024 MiB)`);
+    bar('broadcast complete', view.counts.sent === o.devices, `${int(view.counts.sent ?? 0)} of ${int(o.devices)} sent`);
+    return 0;
+  } finally {
+    await herald?.stop();
+    await Promise.all(mocks.map((m) => m.stop()));
+    tmp.remove();
+  }
+}

@@ -1,0 +1,131 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../../src/config/index.js';
+import { CLI_CONTEXT } from '../../src/core/audit/audit-trail.js';
+import type { ApiScope } from '../../src/core/keys/scopes.js';
+import { openKeys } from '../../src/main.js';
+import { ApnsProviderToken } from '../../src/adapters/providers/apns/provider-token.js';
+import { BENCH_DIST, HarnessError, spawnNode, stopChild, tail } from './proc.js';
+
+export const KEY_ID = 'ABC1234567';
+export const TEAM_ID = 'TEAM123456';
+export const BUNDLE_ID = 'com.example.bench';
+
+export interface MockChild {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  info: Record<string, unknown> & { url: string; ca?: string };
+  stop(): Promise<number | null>;
+}
+
+/** Starts a provider mock from test/mocks as its own process and reads the JSON line it prints. */
+export async function startMock(name: 'apns' | 'fcm' | 'hms' | 'webpush', args: string[], dir: string): Promise<MockChild> {
+  const logFile = join(dir, `mock-${name}.log`);
+  const child = spawnNode(join(BENCH_DIST, '..', 'test', 'mocks', name, 'main.js'), args, { logFile, stdout: true });
+  const lines = createInterface({ input: child.stdout! });
+  const info = await new Promise<MockChild['info']>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new HarnessError(`${name} mock did not start\n${tail(logFile)}`)), 15_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(line) as MockChild['info']);
+      } catch {
+        reject(new HarnessError(`${name} mock printed ${line}`));
+      }
+    });
+    child.once('exit', (code) => reject(new HarnessError(`${name} mock exited with ${code}\n${tail(logFile)}`)));
+  });
+  return { name, child, pid: child.pid!, info, stop: () => stopChild(child) };
+}
+
+/** An APNs token-auth key pair on disk: the .p8 for Herald, the public half for the mock. */
+export function apnsKeys(dir: string): { keyFile: string; publicKeyFile: string; providerToken: () => string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keyFile = join(dir, 'AuthKey.p8');
+  const publicKeyFile = join(dir, 'apns-public.pem');
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  writeFileSync(keyFile, keyPem);
+  writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  const token = new ApnsProviderToken({ keyPem, keyId: KEY_ID, teamId: TEAM_ID, clock: { now: () => Date.now() } });
+  return { keyFile, publicKeyFile, providerToken: () => token.authorization() };
+}
+
+/** An API key straight from Herald's database (as `herald key create` does). */
+export async function createKey(databaseFile: string, scopes: ApiScope[]): Promise<string> {
+  const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': databaseFile } }).config);
+  try {
+    return (await keys.keys.create(CLI_CONTEXT, { name: 'bench', scopes })).secret;
+  } finally {
+    await keys.close();
+  }
+}
+
+/** h2load is Debian's nghttp2-client; benchmarks that compare with it say how to get it. */
+export function requireH2load(): void {
+  const probe = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) throw new HarnessError('h2load not found: apt-get install nghttp2-client');
+}
+
+export interface H2loadResult {
+  requests: number;
+  succeeded: number;
+  seconds: number;
+  reqPerSec: number;
+}
+
+/** Runs h2load and reads its summary: `finished in Xs, N req/s` and `requests: ... N succeeded`. */
+export function runH2load(args: string[]): Promise<H2loadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnNode('h2load', args, { raw: true, stdout: true });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const finished = /finished in ([\d.]+)(m?s), ([\d.]+) req\/s/.exec(out);
+      const requests = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/.exec(out);
+      if (code !== 0 || !finished || !requests) return reject(new HarnessError(`h2load failed (${code}):\n${out.slice(-2000)}`));
+      const seconds = Number(finished[1]) / (finished[2] === 'ms' ? 1000 : 1);
+      resolve({ requests: Number(requests[1]), succeeded: Number(requests[2]), seconds, reqPerSec: Number(finished[3]) });
+    });
+  });
+}
+
+/** Peak resident set size of a process so far, in KiB (VmHWM). */
+export function peakRssKiB(pid: number): number {
+  const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  if (!match) throw new HarnessError(`no VmHWM for pid ${pid}`);
+  return Number(match[1]);
+}
+
+/** JSON over HTTP to Herald with an API key. */
+export async function api<T>(url: string, key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text.trim() ? JSON.parse(text) : undefined) as T };
+}
+
+export interface PushView {
+  state: string;
+  targets: number;
+  counts: Record<string, number>;
+}
+
+/** Polls a push until every delivery has an outcome; returns the last view and when it was seen done. */
+export async function waitDone(url: string, key: string, id: string, timeoutMs: number, onTick?: (view: PushView) => void): Promise<{ view: PushView; doneAt: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json: view } = await api<PushView>(url, key, 'GET', `/v1/push/${encodeURIComponent(id)}`);
+    onTick?.(view);
+    if (view.state === 'done') return { view, doneAt: Date.now() };
+    if (Date.now() > deadline) throw new HarnessError(`push ${id} not done after ${timeoutMs} ms: ${JSON.stringify(view)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
