@@ -9,6 +9,7 @@ const BENCHMARKS = {
   memory: () => import('./memory.js'),
   'webpush-encrypt': () => import('./webpush-encrypt.js'),
   broadcast: () => import('./broadcast.js'),
+  'push-apns': () => import('./push-apns.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -20,6 +21,8 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
            server RSS per idle SSE/WS subscriber vs a bare http+ws server
   webpush-encrypt  [--count 3000] [--rounds 5]
            RFC 8291 encryptions/s of Herald's code vs the web-push library
+  push-apns [--deliveries 200000] [--connections 2] [--streams 500] [--clients 4] [--profile 0|1]
+           deliveries/s end to end (API -> queue -> APNs mock -> outcome) vs h2load to the same mock
   broadcast [--devices 1000000] [--fcm-share 0.5] [--connections 2] [--streams 500] [--profile 0|1]
            one push to every device of a topic (APNs + FCM mocks): time to all outcomes, peak RSS, vs h2load`;
 

@@ -3,12 +3,11 @@ import type { Config } from './config/index.js';
 import type { Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import type { PushSender } from './ports/push-sender.js';
-import { createApnsSender, type ApnsAuth } from './adapters/providers/apns/sender.js';
+import type { ApnsAuth } from './adapters/providers/apns/sender.js';
 import { parseServiceAccount } from './adapters/providers/fcm/access-token.js';
-import { createFcmSender } from './adapters/providers/fcm/sender.js';
-import { createHmsSender } from './adapters/providers/hms/sender.js';
+import { createSender, type SenderSpec } from './adapters/providers/sender-factory.js';
+import { ThreadedSender } from './adapters/providers/threaded/threaded-sender.js';
 import { DEFAULT_WEB_PUSH_ENDPOINTS, endpointMatcher } from './adapters/providers/webpush/endpoint-allowlist.js';
-import { createWebPushSender } from './adapters/providers/webpush/sender.js';
 
 const APNS_HOSTS = { production: 'https://api.push.apple.com', sandbox: 'https://api.sandbox.push.apple.com' } as const;
 
@@ -18,7 +17,13 @@ const APNS_HOSTS = { production: 'https://api.push.apple.com', sandbox: 'https:/
  * unreadable file stops the server at start with the app and field named, not at the first send.
  */
 export async function createSendersFromConfig(config: Config, clock: Clock, logger: Logger): Promise<PushSender[]> {
-  const senders: PushSender[] = [];
+  const specs = await senderSpecs(config);
+  return specs.map((spec) => (config.pushSenderThreads ? new ThreadedSender(spec, clock, logger) : createSender(spec, clock, logger)));
+}
+
+/** What each configured app's sender is built from, as plain data (a sender thread builds it too). */
+async function senderSpecs(config: Config): Promise<SenderSpec[]> {
+  const senders: SenderSpec[] = [];
   for (const app of config.apns) {
     const where = `apns app '${app.name}'`;
     let auth: ApnsAuth;
@@ -35,16 +40,14 @@ export async function createSendersFromConfig(config: Config, clock: Clock, logg
     } else {
       throw new Error(`${where}: set key-file (with key-id and team-id) or cert-file`);
     }
-    senders.push(createApnsSender({
+    senders.push({ provider: 'apns', options: {
       app: app.name,
       baseUrl: app.baseUrl || APNS_HOSTS[app.environment],
       bundleId: app.bundleId,
       auth,
       connections: app.connections,
       ...(app.caFile ? { ca: await read(app.caFile, `${where} ca-file`) } : {}),
-      clock,
-      logger,
-    }));
+    } });
   }
   for (const app of config.fcm) {
     const where = `fcm app '${app.name}'`;
@@ -54,19 +57,17 @@ export async function createSendersFromConfig(config: Config, clock: Clock, logg
     } catch (err) {
       throw new Error(`${where}: service-account-file is not JSON (${(err as Error).message})`);
     }
-    senders.push(createFcmSender({
+    senders.push({ provider: 'fcm', options: {
       app: app.name,
       serviceAccount: parseServiceAccount(json),
       baseUrl: app.baseUrl,
       connections: app.connections,
       ...(app.caFile ? { ca: await read(app.caFile, `${where} ca-file`) } : {}),
-      clock,
-      logger,
-    }));
+    } });
   }
   for (const app of config.hms) {
     const where = `hms app '${app.name}'`;
-    senders.push(createHmsSender({
+    senders.push({ provider: 'hms', options: {
       app: app.name,
       appId: app.appId,
       clientId: app.clientId,
@@ -74,14 +75,12 @@ export async function createSendersFromConfig(config: Config, clock: Clock, logg
       baseUrl: app.baseUrl,
       tokenUrl: app.tokenUrl,
       ...(app.caFile ? { ca: await read(app.caFile, `${where} ca-file`) } : {}),
-      clock,
-      logger,
-    }));
+    } });
   }
   const vapid = [config.webPushPublicKey, config.webPushPrivateKey, config.webPushEmailAddress];
   if (vapid.some((v) => v !== '')) {
     if (vapid.some((v) => v === '')) throw new Error('web-push-public-key, web-push-private-key and web-push-email-address must be set together');
-    senders.push(createWebPushSender({
+    senders.push({ provider: 'webpush', options: {
       app: 'default',
       vapid: { publicKey: config.webPushPublicKey, privateKey: config.webPushPrivateKey, subject: config.webPushEmailAddress },
       outbound: {
@@ -89,9 +88,7 @@ export async function createSendersFromConfig(config: Config, clock: Clock, logg
         allowedHosts: [...config.outboundAllowedHosts],
         endpointAllowlist: webPushAllowlist(config),
       },
-      clock,
-      logger,
-    }));
+    } });
   }
   return senders;
 }

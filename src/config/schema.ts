@@ -247,6 +247,13 @@ export const ConfigSchema = Type.Object(
      */
     pushVisibilityTimeout: duration(2 * MINUTE, 'how long an in-flight batch stays reserved (crash recovery delay)', { positive: true }),
     /**
+     * Run each provider app's connections in a worker thread of its own, so TLS and HTTP/2 work
+     * runs beside the queue and ledger work instead of taking turns with it. Off: everything on
+     * the main thread (fewer threads, less memory, slower on multi-core machines).
+     * @defaultValue `true`
+     */
+    pushSenderThreads: flag(true, 'send through provider connections in worker threads'),
+    /**
      * When the oldest due delivery has waited longer than this, `normal` and `low` pushes are
      * answered 503 with Retry-After while `high` ones are still taken. 0 turns shedding off.
      * @defaultValue `5m`

@@ -86,14 +86,29 @@ export interface DeviceListPage {
   nextCursor?: string;
 }
 
-/** Who a broadcast reaches: the union of the listed devices, users and topics. */
-export interface AudienceQuery {
-  topics?: string[];
-  users?: string[];
-  deviceIds?: string[];
-  /** The last id of the previous page; omitted for the first. */
-  afterId?: string;
-  limit: number;
+/**
+ * One source of a push's audience. A topic reaches devices in two ways, each its own source: the
+ * device's own topics (`topic`) and the topics bound to the device's user (`topicUsers`).
+ */
+export type AudienceSource =
+  | { kind: 'devices'; ids: readonly string[] }
+  | { kind: 'users'; users: readonly string[] }
+  | { kind: 'topic'; topic: string }
+  | { kind: 'topicUsers'; topic: string };
+
+/** What sending needs of a device, and no more: pages of a million-device audience stay small. */
+export interface AudienceMember {
+  id: string;
+  app: string;
+  provider: Provider;
+  token: string;
+  keys: WebPushKeys | null;
+}
+
+export interface AudiencePage {
+  members: AudienceMember[];
+  /** Where the next page starts; absent once the source is exhausted. Opaque. */
+  next?: string;
 }
 
 export type TopicsOp = 'set' | 'add' | 'remove';
@@ -156,11 +171,11 @@ export interface DeviceStore {
   hasTopic(topic: string): Promise<boolean>;
 
   /**
-   * One page of a broadcast's audience: ACTIVE devices that are listed, belong to a listed user,
-   * or have a listed topic (their own, or their user's), each once, ordered by id, with ids above
-   * `afterId`. Pass the last id of a page as the next `afterId`; fewer than `limit` devices means
-   * the end. Memory stays bounded by `limit` whatever the audience size. Devices registered while
-   * paging are seen only if their id sorts after the current position.
+   * One page of one audience source: ACTIVE devices only, in a stable order, starting after
+   * `after` (the `next` of the previous page). Each page costs about `limit` rows of index work,
+   * whatever the audience size, so a router can walk a million-device topic page by page. A device
+   * may appear in several sources (a topic of its own and of its user); the caller deduplicates.
+   * Devices registered while paging are seen only if they sort after the current position.
    */
-  pageAudience(query: AudienceQuery): Promise<DeviceRecord[]>;
+  pageAudience(source: AudienceSource, options: { after?: string; limit: number }): Promise<AudiencePage>;
 }

@@ -187,14 +187,14 @@ export interface PushStore {
   /**
    * Creates the deliveries of one routing page (existing ones are left alone) and moves the routed
    * cursor from `from` to `to`, only if it still is at `from`: two routers of one push cannot both
-   * advance it. `done` marks routing complete. Returns how many deliveries were new, or false when
+   * advance it. `done` marks routing complete. Returns the targets that were new, or false when
    * the cursor had moved (another router is ahead).
    */
-  addDeliveries(pushSeq: number, from: string | null, to: string | null, rows: readonly NewDelivery[], done: boolean, now: number): Promise<number | false>;
-  /** Records that queue jobs exist for every delivery up to `cursor`. */
+  addDeliveries(pushSeq: number, from: string | null, to: string, rows: readonly NewDelivery[], done: boolean, now: number): Promise<string[] | false>;
+  /** Records that queue jobs exist for every delivery routed up to `cursor`. */
   setEnqueuedCursor(pushSeq: number, cursor: string | null): Promise<void>;
-  /** `queued` deliveries with targets in (after, upTo], in target order: what a crash left without jobs. */
-  queuedBetween(pushSeq: number, after: string | null, upTo: string, limit: number): Promise<DeliveryRecord[]>;
+  /** `queued` deliveries of a push in target order, after `after`: what a crash may have left without jobs. */
+  queued(pushSeq: number, after: string | undefined, limit: number): Promise<DeliveryRecord[]>;
 
   /**
    * Hands these targets to one worker attempt: each becomes `sending` under `claim` with attempts

@@ -1,5 +1,5 @@
-import type { DeviceRecord, DeviceStore } from '../../ports/device-store.js';
-import type { NewDelivery, PushRecord, PushStore } from '../../ports/push-store.js';
+import type { AudienceMember, AudienceSource, DeviceStore } from '../../ports/device-store.js';
+import type { NewDelivery, PushAudience, PushRecord, PushStore } from '../../ports/push-store.js';
 import type { NewJob, Queue } from '../../ports/queue.js';
 import { CHUNK_SIZE, partitionOf, ROUTE_PAGE, sendKeyPrefix, type PushJob } from './jobs.js';
 import { rawTokenTarget } from './targets.js';
@@ -12,17 +12,25 @@ export interface RouterDeps {
   wake(partitions: Iterable<string>): void;
 }
 
+/** Where routing stands: which source of the audience, and where inside it. */
+interface Cursor {
+  source: number;
+  after?: string;
+}
+
 /**
- * Turns a push's audience into deliveries and send jobs, one page of devices at a time, so memory
- * stays flat whatever the audience size.
+ * Turns a push's audience into deliveries and send jobs, one page of one source at a time
+ * (listed devices, listed users, then per topic its own devices and its users' devices, then raw
+ * tokens), so memory and the cost of each page stay flat whatever the audience size. A device
+ * reached through two sources gets one delivery: the ledger keeps one row per (push, target) and
+ * only new rows get send jobs.
  *
  * Crash safety without a transaction across ledger and queue: each page's deliveries and the
  * routed cursor commit together, then its send jobs are enqueued, then the enqueued cursor
- * follows. A router that finds the enqueued cursor behind the routed one (a crash in between)
- * re-enqueues the queued deliveries of that gap first; send jobs carry deterministic dedup keys,
- * and a worker only claims deliveries still waiting, so doing a page twice sends nothing twice.
- * The routed cursor only moves from where this router last saw it: two routers of the same push
- * (a re-delivered job beside a slow one) cannot both create a page.
+ * follows. A router that finds the two cursors apart (a crash in between) re-enqueues every
+ * delivery of the push still waiting for a worker; a worker only claims deliveries still waiting,
+ * so a delivery with two jobs is still sent once. The routed cursor only moves from where this
+ * router last saw it: two routers of one push cannot both create a page.
  */
 export class Router {
   readonly #d: RouterDeps;
@@ -36,68 +44,60 @@ export class Router {
     const { store } = this.#d;
     const push = await store.bySeq(seq);
     if (!push || push.phase === 'cancelled') return;
-    if (push.enqueuedCursor !== push.routedCursor && push.routedCursor !== null) await this.#enqueueGap(push);
+    if (push.enqueuedCursor !== push.routedCursor) await this.#recover(push);
     if (push.phase === 'routed') return;
 
-    let cursor = push.routedCursor;
+    const sources = sourcesOf(push.audience);
+    let cursorText = push.routedCursor;
     for (let page = 0; ; page++) {
       // A cancel lands between pages: look again now and then rather than on every page.
       if (page > 0 && page % 20 === 0 && (await store.bySeq(seq))?.phase === 'cancelled') return;
-      const next = await this.#nextPage(push, cursor);
-      const to = next.rows.length > 0 ? next.rows[next.rows.length - 1]!.target : cursor;
-      const added = await store.addDeliveries(seq, cursor, to, next.rows, next.done, now());
+      const cursor = parseCursor(cursorText);
+      const next = await this.#page(push, sources, cursor);
+      // 'end' rather than null: a crash right after the last page must still show the cursors apart.
+      const nextText = next.cursor ? formatCursor(next.cursor) : 'end';
+      const added = await store.addDeliveries(seq, cursorText, nextText, next.rows, next.cursor === undefined, now());
       if (added === false) return;
-      await this.#enqueue(push, next.rows);
-      await store.setEnqueuedCursor(seq, to);
-      cursor = to;
-      if (next.done) return;
+      const fresh = new Set(added);
+      await this.#enqueue(push, next.rows.filter((r) => fresh.has(r.target)));
+      await store.setEnqueuedCursor(seq, nextText);
+      cursorText = nextText;
+      if (next.cursor === undefined) return;
     }
   }
 
-  /** Devices in id order, then raw tokens in key order; `done` once both are exhausted. */
-  async #nextPage(push: PushRecord, cursor: string | null): Promise<{ rows: NewDelivery[]; done: boolean }> {
-    const { devices, users, topics } = push.audience;
-    const inTokens = cursor !== null && cursor.startsWith('tok_');
-    const rows: NewDelivery[] = [];
-    if (!inTokens && (devices?.length || users?.length || topics?.length)) {
-      const page = await this.#d.devices.pageAudience({
-        ...(devices?.length ? { deviceIds: devices } : {}),
-        ...(users?.length ? { users } : {}),
-        ...(topics?.length ? { topics } : {}),
-        ...(cursor !== null ? { afterId: cursor } : {}),
-        limit: ROUTE_PAGE,
-      });
-      for (const d of page) rows.push(deviceDelivery(d));
-      if (page.length === ROUTE_PAGE) return { rows, done: false };
+  /** The page at `cursor`, and the cursor after it (undefined once every source is done). */
+  async #page(push: PushRecord, sources: Source[], cursor: Cursor): Promise<{ rows: NewDelivery[]; cursor?: Cursor }> {
+    for (let i = cursor.source; i < sources.length; i++) {
+      const source = sources[i]!;
+      const after = i === cursor.source ? cursor.after : undefined;
+      if (source === 'tokens') {
+        // Raw tokens are bounded by the request schema, so they are one page.
+        return { rows: rawTokenRows(push.audience), ...(i + 1 < sources.length ? { cursor: { source: i + 1 } } : {}) };
+      }
+      const page = await this.#d.devices.pageAudience(source, { limit: ROUTE_PAGE, ...(after !== undefined ? { after } : {}) });
+      const rows = page.members.map(deviceRow);
+      if (page.next !== undefined) return { rows, cursor: { source: i, after: page.next } };
+      if (rows.length > 0) return { rows, ...(i + 1 < sources.length ? { cursor: { source: i + 1 } } : {}) };
     }
-    // Raw tokens are bounded by the request schema, so they are one page.
-    const tokens = (push.audience.tokens ?? [])
-      .map((t): NewDelivery => ({
-        target: rawTokenTarget(t.provider, t.app, t.token), deviceId: null, provider: t.provider, app: t.app, token: t.token,
-        p256dh: t.keys?.p256dh ?? null, auth: t.keys?.auth ?? null,
-      }))
-      .filter((t) => !inTokens || t.target > cursor!)
-      .sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
-    const seen = new Set<string>();
-    for (const t of tokens) if (!seen.has(t.target)) seen.add(t.target), rows.push(t);
-    return { rows, done: true };
+    return { rows: [] };
   }
 
-  async #enqueueGap(push: PushRecord): Promise<void> {
+  /** After a crash between a page's commit and its jobs: a job for everything still waiting. */
+  async #recover(push: PushRecord): Promise<void> {
     const { store } = this.#d;
-    let after = push.enqueuedCursor;
+    let after: string | undefined;
     for (;;) {
-      const rows = await store.queuedBetween(push.seq, after, push.routedCursor!, ROUTE_PAGE);
-      if (rows.length === 0) break;
-      await this.#enqueue(push, rows);
-      after = rows[rows.length - 1]!.target;
+      const rows = await store.queued(push.seq, after, ROUTE_PAGE);
+      await this.#enqueue(push, rows, 'recover:');
       if (rows.length < ROUTE_PAGE) break;
+      after = rows[rows.length - 1]!.target;
     }
     await store.setEnqueuedCursor(push.seq, push.routedCursor);
   }
 
-  /** Send jobs for a run of deliveries: per partition, in target order, CHUNK_SIZE at a time. */
-  async #enqueue(push: PushRecord, rows: readonly Pick<NewDelivery, 'target' | 'provider' | 'app'>[]): Promise<void> {
+  /** Send jobs for a run of deliveries: per partition, CHUNK_SIZE at a time. */
+  async #enqueue(push: PushRecord, rows: readonly Pick<NewDelivery, 'target' | 'provider' | 'app'>[], keyTag = ''): Promise<void> {
     if (rows.length === 0) return;
     const byPartition = new Map<string, string[]>();
     for (const r of rows) {
@@ -114,7 +114,7 @@ export class Router {
           partition,
           lane: push.lane,
           payload: { kind: 'send', seq: push.seq, targets: chunk },
-          dedupKey: `${sendKeyPrefix(push.seq)}${partition}:${chunk[0]}`,
+          dedupKey: `${sendKeyPrefix(push.seq)}${keyTag}${partition}:${chunk[0]}`,
         });
       }
     }
@@ -123,6 +123,42 @@ export class Router {
   }
 }
 
-function deviceDelivery(d: DeviceRecord): NewDelivery {
+type Source = AudienceSource | 'tokens';
+
+/** The audience's sources in routing order; the same push always gives the same list. */
+function sourcesOf(audience: PushAudience): Source[] {
+  const sources: Source[] = [];
+  if (audience.devices?.length) sources.push({ kind: 'devices', ids: audience.devices });
+  if (audience.users?.length) sources.push({ kind: 'users', users: audience.users });
+  for (const topic of audience.topics ?? []) sources.push({ kind: 'topic', topic }, { kind: 'topicUsers', topic });
+  if (audience.tokens?.length) sources.push('tokens');
+  return sources;
+}
+
+function rawTokenRows(audience: PushAudience): NewDelivery[] {
+  const seen = new Set<string>();
+  const rows: NewDelivery[] = [];
+  for (const t of audience.tokens ?? []) {
+    const target = rawTokenTarget(t.provider, t.app, t.token);
+    if (seen.has(target)) continue;
+    seen.add(target);
+    rows.push({ target, deviceId: null, provider: t.provider, app: t.app, token: t.token, p256dh: t.keys?.p256dh ?? null, auth: t.keys?.auth ?? null });
+  }
+  return rows;
+}
+
+function deviceRow(d: AudienceMember): NewDelivery {
   return { target: d.id, deviceId: d.id, provider: d.provider, app: d.app, token: d.token, p256dh: d.keys?.p256dh ?? null, auth: d.keys?.auth ?? null };
+}
+
+/** `<source index>` or `<source index>:<position inside it>`; null (nothing routed yet) is the start. */
+function parseCursor(text: string | null): Cursor {
+  if (text === null) return { source: 0 };
+  const i = text.indexOf(':');
+  const source = Number(i < 0 ? text : text.slice(0, i));
+  return i < 0 ? { source } : { source, after: text.slice(i + 1) };
+}
+
+function formatCursor(c: Cursor): string {
+  return c.after === undefined ? String(c.source) : `${c.source}:${c.after}`;
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { DeviceRecord, DeviceRegistration, DeviceStore } from '../../../ports/device-store.js';
+import type { AudienceMember, AudienceSource, DeviceRecord, DeviceRegistration, DeviceStore } from '../../../ports/device-store.js';
 import { randomId } from '../../../util/ids.js';
 import type { DevicesTable, HeraldDatabase } from './schema.js';
 
@@ -140,34 +140,73 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>): DeviceStore
       return bound !== undefined;
     },
 
-    async pageAudience(query) {
-      const limit = clampLimit(query.limit, Number.MAX_SAFE_INTEGER);
-      const { afterId } = query;
-      const deviceIds = unique(query.deviceIds), users = unique(query.users), topics = unique(query.topics);
-      if (limit === 0 || deviceIds.length + users.length + topics.length === 0) return [];
-
-      // Each source is one arm restricted to active devices past the cursor; UNION removes a device
-      // reached twice, and ORDER BY + LIMIT on the compound let SQLite merge the arms in id order
-      // and stop once the page is full. Only this page's ids are materialised, never the audience.
-      const active = db.selectFrom('devices').select('devices.id').where('devices.state', '=', 'active');
-      // Without statistics SQLite rates state = 'active' as selective as user = ? and may walk every
-      // active device to find one user's few; the unary plus keeps it off the (state, id) index.
-      const anyState = db.selectFrom('devices').select('devices.id').where(sql<boolean>`+devices.state = 'active'`);
-      const arms = [
-        deviceIds.length > 0 && anyState.where('devices.id', 'in', deviceIds),
-        users.length > 0 && anyState.where('devices.user', 'in', users),
-        topics.length > 0 && active.innerJoin('device_topics', 'device_topics.device_id', 'devices.id')
-          .where('device_topics.topic', 'in', topics),
-        topics.length > 0 && active.innerJoin('user_topics', 'user_topics.user', 'devices.user')
-          .where('user_topics.topic', 'in', topics),
-      ].filter((arm) => arm !== false).map((arm) => afterId === undefined ? arm : arm.where('devices.id', '>', afterId));
-      const [first, ...rest] = arms;
-      const page = rest.reduce((compound, arm) => compound.union(arm), first!).orderBy('id').limit(limit);
-
-      const rows = await selectDevices(db).where('devices.id', 'in', page).orderBy('devices.id').execute();
-      return rows.map(deviceFromRow);
+    async pageAudience(source, options) {
+      const limit = clampLimit(options.limit, 10_000);
+      if (limit === 0) return { members: [] };
+      const rows = await audienceRows(db, source, options.after, limit);
+      const members = rows.map((r): AudienceMember => ({
+        id: r.id, app: r.app, provider: r.provider, token: r.token, keys: r.p256dh !== null && r.auth !== null ? { p256dh: r.p256dh, auth: r.auth } : null,
+      }));
+      const last = rows[rows.length - 1];
+      if (rows.length < limit || !last) return { members };
+      // Sources ordered by user carry the user in the cursor; the others only the device id.
+      const next = source.kind === 'users' || source.kind === 'topicUsers' ? JSON.stringify([last.user, last.id]) : last.id;
+      return { members, next };
     },
   };
+}
+
+type AudienceRow = Pick<DevicesTable, 'id' | 'app' | 'provider' | 'token' | 'p256dh' | 'auth' | 'user'>;
+
+/**
+ * One page of one source, each shaped so SQLite walks an index already in the page's order and
+ * stops after `limit` matches: device_topics (topic, device_id) for a topic's own devices,
+ * user_topics (topic, user) then devices (user, id) for its users, devices (user, id) for listed
+ * users. A single UNION over all sources would have to build the whole audience to sort it.
+ */
+async function audienceRows(db: Kysely<HeraldDatabase>, source: AudienceSource, after: string | undefined, limit: number): Promise<AudienceRow[]> {
+  const columns = ['devices.id', 'devices.app', 'devices.provider', 'devices.token', 'devices.p256dh', 'devices.auth', 'devices.user'] as const;
+  switch (source.kind) {
+    case 'devices': {
+      const ids = unique([...source.ids]);
+      if (ids.length === 0) return [];
+      let q = db.selectFrom('devices').select(columns).where('devices.id', 'in', ids).where('devices.state', '=', 'active');
+      if (after !== undefined) q = q.where('devices.id', '>', after);
+      return q.orderBy('devices.id').limit(limit).execute();
+    }
+    case 'topic': {
+      let q = db.selectFrom('device_topics').innerJoin('devices', 'devices.id', 'device_topics.device_id').select(columns)
+        .where('device_topics.topic', '=', source.topic).where('devices.state', '=', 'active');
+      if (after !== undefined) q = q.where('device_topics.device_id', '>', after);
+      return q.orderBy('device_topics.device_id').limit(limit).execute();
+    }
+    case 'users':
+    case 'topicUsers': {
+      const [afterUser, afterId] = parseUserCursor(after);
+      const users = source.kind === 'users' ? unique([...source.users]) : [];
+      if (source.kind === 'users' && users.length === 0) return [];
+      let q = source.kind === 'users'
+        ? db.selectFrom('devices').select(columns).where('devices.user', 'in', users)
+        : db.selectFrom('user_topics').innerJoin('devices', 'devices.user', 'user_topics.user').select(columns).where('user_topics.topic', '=', source.topic);
+      // The unary plus keeps SQLite on the (user, id) index instead of the far less selective (state, id).
+      q = q.where(sql<boolean>`+devices.state = 'active'`);
+      if (afterUser !== undefined) {
+        q = q.where((eb) => eb.or([eb('devices.user', '>', afterUser), eb.and([eb('devices.user', '=', afterUser), eb('devices.id', '>', afterId!)])]));
+      }
+      return q.orderBy('devices.user').orderBy('devices.id').limit(limit).execute() as Promise<AudienceRow[]>;
+    }
+  }
+}
+
+function parseUserCursor(after: string | undefined): [string | undefined, string | undefined] {
+  if (after === undefined) return [undefined, undefined];
+  try {
+    const parsed = JSON.parse(after) as unknown;
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return [parsed[0], parsed[1]];
+  } catch {
+    // fall through: a cursor from another source starts this one from the top
+  }
+  return [undefined, undefined];
 }
 
 /** Devices with their own topics folded into one JSON column, so a page is a single query. */

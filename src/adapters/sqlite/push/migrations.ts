@@ -63,6 +63,23 @@ const MIGRATIONS: Record<string, Migration> = {
       ) WITHOUT ROWID`.execute(db);
     },
   },
+  '0002_push_counts': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Deliveries per (push, provider, state), kept in step by every write that moves a delivery,
+      // so a status read of a million-device push is a handful of rows instead of a scan.
+      await sql`CREATE TABLE push_counts (
+        push_seq INTEGER NOT NULL, provider TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (push_seq, provider, state)
+      ) WITHOUT ROWID`.execute(db);
+    },
+  },
+  '0003_drop_deliveries_state_index': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Every state change of every delivery paid for this index; counts now live in push_counts,
+      // and the per-state listings scan one push's rows in key order, which they page through anyway.
+      await sql`DROP INDEX deliveries_state`.execute(db);
+    },
+  },
 };
 
 export const pushMigrations: MigrationProvider = {

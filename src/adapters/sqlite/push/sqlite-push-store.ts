@@ -5,8 +5,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Provider } from '../../../ports/device-store.js';
 import { LANES, type Lane } from '../../../ports/queue.js';
 import type {
-  ClaimedDelivery,
   DeadDelivery,
+  NewDelivery,
   DeliveryRecord,
   DeliveryResult,
   DeliveryState,
@@ -16,6 +16,7 @@ import type {
   PushStore,
 } from '../../../ports/push-store.js';
 import { bucketOf, percentiles } from '../../../util/log-buckets.js';
+import { GroupCommit } from '../group-commit.js';
 import { migrateLocked } from '../locked-migrate.js';
 import { PUSH_MIGRATION_LOCK_TABLE, PUSH_MIGRATION_TABLE, pushMigrations } from './migrations.js';
 
@@ -70,6 +71,13 @@ const PRUNE_BATCH = 5000;
  * The push ledger on SQLite, in the queue's file but on a connection of its own. Every statement
  * is prepared once and every transaction is synchronous (better-sqlite3), so no transaction ever
  * spans an await and the two connections can never wait on each other inside this process.
+ *
+ * Its commits are not synced (synchronous = NORMAL), and that is safe because of where it lives:
+ * both connections write one WAL, in commit order, and the queue syncs every commit. Each ledger
+ * write that must survive a power cut is followed by a queue write before anything relies on it
+ * (a push row before its route job and the 202; outcomes before the ack), and syncing the WAL
+ * for the queue's commit makes every earlier frame durable too. A ledger write lost with no queue
+ * write after it (a claim, a cursor) is one the recovery paths redo.
  */
 export async function createSqlitePushStore(options: SqlitePushStoreOptions): Promise<SqlitePushStore> {
   if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -77,7 +85,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 15000');
     await migrateLocked(sqlite, kysely, { provider: pushMigrations, migrationTableName: PUSH_MIGRATION_TABLE, migrationLockTableName: PUSH_MIGRATION_LOCK_TABLE });
   } catch (err) {
@@ -97,17 +105,20 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       `UPDATE pushes SET routed_cursor = :to, targets = targets + :added,
          phase = CASE WHEN :done THEN 'routed' ELSE 'routing' END
        WHERE seq = :seq AND routed_cursor IS :from AND phase IN ('accepted', 'routing')`),
+    bump: sqlite.prepare<[number, string, string, number]>(
+      'INSERT INTO push_counts (push_seq, provider, state, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
     insertDelivery: sqlite.prepare<[number, string, string | null, string, string, string, string | null, string | null, number, number]>(
       `INSERT INTO deliveries (push_seq, target, device_id, provider, app, token, p256dh, auth, state, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`),
     setEnqueued: sqlite.prepare<[string | null, number]>('UPDATE pushes SET enqueued_cursor = ? WHERE seq = ?'),
-    queuedBetween: sqlite.prepare<[number, string, string, number], DeliveryRow>(
-      `SELECT * FROM deliveries WHERE push_seq = ? AND state = 'queued' AND target > ? AND target <= ? ORDER BY target LIMIT ?`),
-    claim: sqlite.prepare<{ seq: number; targets: string; claim: string; now: number; dead: number }, ClaimRow>(
-      `UPDATE deliveries SET state = 'sending', claim = :claim, attempts = attempts + 1, next_at = NULL, updated_at = :now
+    queued: sqlite.prepare<[number, string, number], DeliveryRow>(
+      `SELECT * FROM deliveries WHERE push_seq = ? AND state = 'queued' AND target > ? ORDER BY target LIMIT ?`),
+    claimable: sqlite.prepare<{ seq: number; targets: string; claim: string; now: number; dead: number }, ClaimRow>(
+      `SELECT target, device_id, provider, app, token, p256dh, auth, attempts, state FROM deliveries
        WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets))
-         AND (state = 'queued' OR (state = 'retrying' AND next_at <= :now) OR (state = 'sending' AND claim = :claim) OR (:dead AND state = 'dead'))
-       RETURNING target, device_id, provider, app, token, p256dh, auth, attempts`),
+         AND (state = 'queued' OR (state = 'retrying' AND next_at <= :now) OR (state = 'sending' AND claim = :claim) OR (:dead AND state = 'dead'))`),
+    claimOne: sqlite.prepare<[string, number, number, string]>(
+      `UPDATE deliveries SET state = 'sending', claim = ?, attempts = attempts + 1, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ?`),
     record: sqlite.prepare<{ seq: number; target: string; state: string; nextAt: number | null; status: number | null; error: string | null; pid: string | null; now: number }>(
       `UPDATE deliveries SET state = :state, claim = NULL, next_at = :nextAt, last_status = :status, last_error = :error,
          provider_id = coalesce(:pid, provider_id), updated_at = :now, sent_at = CASE WHEN :state = 'sent' THEN :now ELSE sent_at END
@@ -119,19 +130,16 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       `INSERT INTO push_latency (minute, app, provider, bucket, count) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET count = count + excluded.count`),
     cancelPush: sqlite.prepare<[number]>("UPDATE pushes SET phase = 'cancelled' WHERE seq = ?"),
-    cancelDeliveries: sqlite.prepare<[number, number]>(
-      "UPDATE deliveries SET state = 'cancelled', claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND state IN ('queued', 'retrying')"),
+    cancelDeliveries: sqlite.prepare<[number, number, string], { provider: string }>(
+      "UPDATE deliveries SET state = 'cancelled', claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND state = ? RETURNING provider"),
     counts: sqlite.prepare<[number], { provider: Provider; state: DeliveryState; n: number }>(
-      'SELECT provider, state, count(*) AS n FROM deliveries WHERE push_seq = ? GROUP BY provider, state'),
+      'SELECT provider, state, n FROM push_counts WHERE push_seq = ? AND n <> 0'),
     list: sqlite.prepare<{ seq: number; after: string; limit: number }, DeliveryRow>(
       'SELECT * FROM deliveries WHERE push_seq = :seq AND target > :after ORDER BY target LIMIT :limit'),
     listState: sqlite.prepare<{ seq: number; state: string; after: string; limit: number }, DeliveryRow>(
       'SELECT * FROM deliveries WHERE push_seq = :seq AND state = :state AND target > :after ORDER BY target LIMIT :limit'),
-    report: sqlite.prepare<{ seq: number; device: string; status: string; now: number }>(
-      `UPDATE deliveries SET state = :status, updated_at = :now
-       WHERE push_seq = :seq AND target = :device
-         AND (state = 'sent' OR (state = 'delivered' AND :status = 'interacted'))`),
-    reportedState: sqlite.prepare<[number, string], { state: DeliveryState }>('SELECT state FROM deliveries WHERE push_seq = ? AND target = ?'),
+    report: sqlite.prepare<[string, number, number, string]>('UPDATE deliveries SET state = ?, updated_at = ? WHERE push_seq = ? AND target = ?'),
+    reportedState: sqlite.prepare<[number, string], { state: DeliveryState; provider: string }>('SELECT state, provider FROM deliveries WHERE push_seq = ? AND target = ?'),
     dead: sqlite.prepare<{ provider: string | null; app: string | null; at: number; seq: number; target: string; limit: number }, DeliveryRow & { push_id: string }>(
       `SELECT d.*, p.id AS push_id FROM deliveries d JOIN pushes p ON p.seq = d.push_seq
        WHERE d.state = 'dead' AND (:provider IS NULL OR d.provider = :provider) AND (:app IS NULL OR d.app = :app)
@@ -141,8 +149,8 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     deadOldest: sqlite.prepare<{ provider: string | null; app: string | null; limit: number }, DeliveryRow>(
       `SELECT * FROM deliveries WHERE state = 'dead' AND (:provider IS NULL OR provider = :provider) AND (:app IS NULL OR app = :app)
        ORDER BY updated_at, push_seq, target LIMIT :limit`),
-    revive: sqlite.prepare<[number, number, string]>(
-      "UPDATE deliveries SET state = 'queued', attempts = 0, claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ? AND state = 'dead'"),
+    revive: sqlite.prepare<[number, number, string], { provider: string }>(
+      "UPDATE deliveries SET state = 'queued', attempts = 0, claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ? AND state = 'dead' RETURNING provider"),
     stats: sqlite.prepare<{ from: number; to: number; app: string | null }, { provider: Provider; state: DeliveryState; n: number }>(
       `SELECT provider, state, sum(count) AS n FROM push_stats WHERE minute >= :from AND minute <= :to AND (:app IS NULL OR app = :app)
        GROUP BY provider, state`),
@@ -154,22 +162,63 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     deleteDeliveries: sqlite.prepare<[number, number, number]>(
       'DELETE FROM deliveries WHERE push_seq = ? AND target IN (SELECT target FROM deliveries WHERE push_seq = ? LIMIT ?)'),
     deletePush: sqlite.prepare<[number]>('DELETE FROM pushes WHERE seq = ?'),
+    deleteCounts: sqlite.prepare<[number]>('DELETE FROM push_counts WHERE push_seq = ?'),
     pruneStats: sqlite.prepare<[number]>('DELETE FROM push_stats WHERE minute < ?'),
     pruneLatency: sqlite.prepare<[number]>('DELETE FROM push_latency WHERE minute < ?'),
   };
 
-  const addDeliveries = sqlite.transaction((seq: number, from: string | null, to: string | null, rows: readonly Parameters<PushStore['addDeliveries']>[3][number][], done: boolean, now: number): number | false => {
-    let added = 0;
-    for (const r of rows) added += q.insertDelivery.run(seq, r.target, r.deviceId, r.provider, r.app, r.token, r.p256dh, r.auth, now, now).changes;
+  /** Count changes gathered over one transaction, applied at its end as one upsert per key. */
+  class Deltas {
+    readonly #map = new Map<string, number>();
+    add(seq: number, provider: string, state: string, n: number): void {
+      const key = `${seq}\0${provider}\0${state}`;
+      this.#map.set(key, (this.#map.get(key) ?? 0) + n);
+    }
+    move(seq: number, provider: string, from: string, to: string): void {
+      this.add(seq, provider, from, -1);
+      this.add(seq, provider, to, 1);
+    }
+    apply(): void {
+      for (const [key, n] of this.#map) {
+        if (n === 0) continue;
+        const [seq, provider, state] = key.split('\0') as [string, string, string];
+        q.bump.run(Number(seq), provider, state, n);
+      }
+    }
+  }
+
+  const addDeliveries = sqlite.transaction((seq: number, from: string | null, to: string, rows: readonly NewDelivery[], done: boolean, now: number): string[] => {
+    const added: string[] = [];
+    const deltas = new Deltas();
+    for (const r of rows) {
+      if (q.insertDelivery.run(seq, r.target, r.deviceId, r.provider, r.app, r.token, r.p256dh, r.auth, now, now).changes === 0) continue;
+      added.push(r.target);
+      deltas.add(seq, r.provider, 'queued', 1);
+    }
     // The cursor check comes last but inside the same transaction: if another router moved it, the
     // inserts above roll back with it.
-    if (q.advance.run({ seq, from, to, done: done ? 1 : 0, added }).changes === 0) throw CURSOR_MOVED;
+    if (q.advance.run({ seq, from, to, done: done ? 1 : 0, added: added.length }).changes === 0) throw CURSOR_MOVED;
+    deltas.apply();
     return added;
   });
 
-  const record = sqlite.transaction((results: readonly DeliveryResult[], now: number) => {
+  // Run inside the group commits' transactions below.
+  const claim = (seq: number, targets: string, claimId: string, now: number, dead: boolean): ClaimRow[] => {
+    const rows = q.claimable.all({ seq, targets, claim: claimId, now, dead: dead ? 1 : 0 });
+    const deltas = new Deltas();
+    for (const r of rows) {
+      q.claimOne.run(claimId, now, seq, r.target);
+      if (r.state !== 'sending') deltas.move(seq, r.provider, r.state, 'sending');
+      r.attempts++;
+    }
+    deltas.apply();
+    return rows;
+  };
+
+  const record = (results: readonly DeliveryResult[], now: number): void => {
     const counts = new Map<string, number>();
     const latency = new Map<string, number>();
+    const deltas = new Deltas();
     const minute = Math.floor(now / MINUTE);
     for (const r of results) {
       const changed = q.record.run({
@@ -177,6 +226,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
         error: r.error ?? null, pid: r.providerId ?? null, now,
       }).changes;
       if (changed === 0) continue;
+      deltas.move(r.pushSeq, r.provider, 'sending', r.state);
       const key = `${r.app}\0${r.provider}\0${r.state}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       if (r.state === 'sent' && r.latencyMs !== undefined) {
@@ -184,6 +234,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
         latency.set(lkey, (latency.get(lkey) ?? 0) + 1);
       }
     }
+    deltas.apply();
     for (const [key, n] of counts) {
       const [app, provider, state] = key.split('\0') as [string, string, string];
       q.addStat.run(minute, app, provider, state, n);
@@ -192,16 +243,62 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       const [app, provider, bucket] = key.split('\0') as [string, string, string];
       q.addLatency.run(minute, app, provider, Number(bucket), n);
     }
+  };
+
+  // Claims and outcomes of the jobs in flight at one moment share a transaction: fewer commits, and
+  // the b-tree pages of neighbouring deliveries are written once instead of once per job.
+  const claims = new GroupCommit<PendingClaim>({
+    maxBatch: 64,
+    delayMs: 0,
+    write: sqlite.transaction((batch: PendingClaim[]) => {
+      for (const c of batch) c.rows = claim(c.seq, c.targets, c.claimId, c.now, c.dead);
+    }).immediate,
+  });
+  const records = new GroupCommit<{ results: readonly DeliveryResult[]; now: number }>({
+    maxBatch: 64,
+    delayMs: 0,
+    write: sqlite.transaction((batch: { results: readonly DeliveryResult[]; now: number }[]) => {
+      for (const b of batch) record(b.results, b.now);
+    }).immediate,
   });
 
   const cancel = sqlite.transaction((seq: number, now: number): number => {
     q.cancelPush.run(seq);
-    return q.cancelDeliveries.run(now, seq).changes;
+    const deltas = new Deltas();
+    let n = 0;
+    for (const state of ['queued', 'retrying']) {
+      for (const { provider } of q.cancelDeliveries.all(now, seq, state)) {
+        deltas.move(seq, provider, state, 'cancelled');
+        n++;
+      }
+    }
+    deltas.apply();
+    return n;
+  });
+
+  const report = sqlite.transaction((seq: number, device: string, status: 'delivered' | 'interacted', now: number): boolean => {
+    const row = q.reportedState.get(seq, device);
+    if (!row) return false;
+    // Reporting what is already recorded (a retried report) is not an error; going backwards is ignored.
+    if (row.state === status || (row.state === 'interacted' && status === 'delivered')) return true;
+    if (row.state !== 'sent' && !(row.state === 'delivered' && status === 'interacted')) return false;
+    q.report.run(status, now, seq, device);
+    const deltas = new Deltas();
+    deltas.move(seq, row.provider, row.state, status);
+    deltas.apply();
+    return true;
   });
 
   const revive = sqlite.transaction((keys: readonly { pushSeq: number; target: string }[], now: number): number => {
     let n = 0;
-    for (const k of keys) n += q.revive.run(now, k.pushSeq, k.target).changes;
+    const deltas = new Deltas();
+    for (const k of keys) {
+      const row = q.revive.get(now, k.pushSeq, k.target);
+      if (!row) continue;
+      deltas.move(k.pushSeq, row.provider, 'dead', 'queued');
+      n++;
+    }
+    deltas.apply();
     return n;
   });
 
@@ -209,6 +306,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     // Deletes one slice; the push row goes once its deliveries are gone.
     if (q.deleteDeliveries.run(seq, seq, PRUNE_BATCH).changes === PRUNE_BATCH) return false;
     q.deletePush.run(seq);
+    q.deleteCounts.run(seq);
     return true;
   });
 
@@ -241,18 +339,17 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     async setEnqueuedCursor(seq, cursor) {
       q.setEnqueued.run(cursor, seq);
     },
-    async queuedBetween(seq, after, upTo, limit) {
-      return q.queuedBetween.all(seq, after ?? '', upTo, limit).map(deliveryFromRow);
+    async queued(seq, after, limit) {
+      return q.queued.all(seq, after ?? '', limit).map(deliveryFromRow);
     },
-    async claim(seq, targets, claim, now, includeDead) {
+    async claim(seq, targets, claimId, now, includeDead) {
       if (targets.length === 0) return [];
-      const rows = q.claim.all({ seq, targets: JSON.stringify(targets), claim, now, dead: includeDead ? 1 : 0 });
-      // RETURNING gives no promised order; workers send in target order.
-      rows.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
-      return rows.map((r) => ({ target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts }));
+      const pending: PendingClaim = { seq, targets: JSON.stringify(targets), claimId, now, dead: includeDead, rows: [] };
+      await claims.add(pending);
+      return pending.rows.map((r) => ({ target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts }));
     },
     async record(results, now) {
-      if (results.length > 0) record.immediate(results, now);
+      if (results.length > 0) await records.add({ results, now });
     },
     async cancel(seq, now) {
       return cancel.immediate(seq, now);
@@ -272,10 +369,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       return rows.map(deliveryFromRow);
     },
     async reportStatus(seq, deviceId, status, now) {
-      if (q.report.run({ seq, device: deviceId, status, now }).changes > 0) return true;
-      // Reporting what is already recorded (a retried report) is not an error.
-      const current = q.reportedState.get(seq, deviceId)?.state;
-      return current === status || (current === 'interacted' && status === 'delivered');
+      return report.immediate(seq, deviceId, status, now);
     },
     async deadDeliveries(query) {
       const cursor = parseDeadCursor(query.cursor);
@@ -320,13 +414,27 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       return pushes;
     },
     close() {
-      closed ??= kysely.destroy();
+      closed ??= (async () => {
+        claims.flush();
+        records.flush();
+        await kysely.destroy();
+      })();
       return closed;
     },
   };
 }
 
+interface PendingClaim {
+  seq: number;
+  targets: string;
+  claimId: string;
+  now: number;
+  dead: boolean;
+  rows: ClaimRow[];
+}
+
 interface ClaimRow {
+  state: DeliveryState;
   target: string;
   device_id: string | null;
   provider: Provider;

@@ -26,8 +26,12 @@ export type SqliteQueue<P> = Queue<P> & {
 };
 
 /**
- * The embedded queue: one SQLite file in WAL mode with every commit synced, because an enqueue
- * that returned must survive a power cut. Every write runs in a BEGIN IMMEDIATE transaction,
+ * The embedded queue: one SQLite file in WAL mode. An enqueue that returned must survive a power
+ * cut, so its commit is synced; reserves, acks and retries are not, because losing one only means
+ * a job is worked again, which at-least-once delivery allows anyway. The WAL is one file written
+ * in commit order, so each synced enqueue also makes every earlier commit durable, those of other
+ * connections to the same file included (the push ledger relies on that). Every write runs in a
+ * BEGIN IMMEDIATE transaction,
  * which takes the write lock up front: a reserve in another process waits under busy_timeout
  * instead of failing on a lock upgrade halfway through. better-sqlite3 waits synchronously, so
  * the methods are async only to match the port.
@@ -41,7 +45,7 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 15000');
     await migrateLocked(sqlite, kysely as Kysely<unknown>, { provider: queueMigrations, migrationTableName: QUEUE_MIGRATION_TABLE, migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE });
   } catch (err) {
@@ -58,7 +62,12 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
   let closed: Promise<void> | undefined;
   return {
     async enqueue(jobs) {
-      return enqueue(jobs, clock.now());
+      sqlite.pragma('synchronous = FULL');
+      try {
+        return enqueue(jobs, clock.now());
+      } finally {
+        sqlite.pragma('synchronous = NORMAL');
+      }
     },
     async reserve(request) {
       if (typeof request.partition !== 'string' || request.partition === '') throw new RangeError('reserve: partition must be a non-empty string');

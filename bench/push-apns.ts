@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTmpDir, profileFlags } from './lib/proc.js';
+import { api, apnsKeys, BUNDLE_ID, createKey, KEY_ID, requireH2load, runH2load, startMock, TEAM_ID, type MockChild } from './lib/push.js';
+import { startHerald, type ServerChild } from './lib/servers.js';
+import { bar, fmt, int, parseOptions } from './lib/stats.js';
+
+/**
+ * `push-apns`: N deliveries end to end — accepted by POST /v1/push (raw tokens, 1000 per push),
+ * queued, sent over TLS + HTTP/2 to the APNs mock (its own process), outcome recorded — against
+ * h2load sending the same number of requests to the same mock over as many connections and
+ * streams, in the same run. Bar: Herald >= 0.5 x h2load's requests/s.
+ */
+export async function main(args: string[]): Promise<number> {
+  const o = parseOptions(args, { deliveries: 200_000, connections: 2, streams: 500, clients: 4, concurrency: 0, profile: 0 });
+  requireH2load();
+  const tmp = makeTmpDir('push-apns');
+  let mock: MockChild | undefined;
+  let herald: ServerChild | undefined;
+  try {
+    const { dir } = tmp;
+    const keys = apnsKeys(dir);
+    mock = await startMock('apns', ['--port', '0', '--key-id', KEY_ID, '--team-id', TEAM_ID, '--public-key-file', keys.publicKeyFile, '--bundle-id', BUNDLE_ID, '--record', '0', '--max-streams', String(o.streams)], dir);
+    writeFileSync(join(dir, 'apns-ca.pem'), mock.info.ca!);
+    const notification = { title: 'Order shipped', body: 'Your order #42 is on its way' };
+    const body = join(dir, 'apns.json');
+    writeFileSync(body, JSON.stringify({ aps: { alert: notification } }));
+
+    const base = await runH2load(['-n', String(o.deliveries), '-c', String(o.connections), '-m', String(o.streams), '-t', '1',
+      '-H', `authorization: ${keys.providerToken()}`, '-H', `apns-topic: ${BUNDLE_ID}`, '-H', 'apns-push-type: alert', '-H', 'apns-priority: 10',
+      '-d', body, `${mock.info.url}/3/device/${randomBytes(32).toString('hex')}`]);
+    console.log(`h2load: ${int(base.succeeded)} of ${int(base.requests)} ok in ${fmt(base.seconds, 2)} s = ${int(base.reqPerSec)} req/s (${o.connections} connections x ${o.streams} streams)`);
+
+    herald = await startHerald({
+      dir,
+      nodeFlags: profileFlags(o.profile === 1, 'push-apns'),
+      flags: {
+        apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': mock.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem'), connections: o.connections }]),
+        'push-concurrency': String(o.concurrency || o.connections * o.streams),
+        'api-key-request-limit-burst': '1000000',
+      },
+    });
+    const key = await createKey(join(dir, 'herald.db'), ['push:send', 'push:read', 'stats:read']);
+    const pushes = Math.ceil(o.deliveries / 1000);
+    // Tokens made up front, so the clients spend the run sending.
+    const batches = Array.from({ length: pushes }, (_, i) => Array.from({ length: Math.min(1000, o.deliveries - i * 1000) }, () => ({ provider: 'apns', token: randomBytes(32).toString('hex') })));
+    const started = Date.now();
+    let next = 0;
+    const acceptMs: number[] = [];
+    await Promise.all(Array.from({ length: o.clients }, async () => {
+      for (let i = next++; i < pushes; i = next++) {
+        const t = Date.now();
+        const res = await api(herald!.url, key, 'POST', '/v1/push', { id: `bench-${i}`, to: { tokens: batches[i] }, notification });
+        if (res.status !== 202) throw new Error(`push ${i} refused: ${res.status} ${JSON.stringify(res.json)}`);
+        acceptMs.push(Date.now() - t);
+      }
+    }));
+    const acceptedAt = Date.now();
+    let outcomes = 0;
+    let sent = 0;
+    for (;;) {
+      const { json } = await api<{ by_provider: { apns?: Record<string, number> } }>(herald.url, key, 'GET', `/v1/push/stats?since=${Math.floor(started / 1000) - 60}`);
+      const c = json.by_provider.apns ?? {};
+      sent = c.sent ?? 0;
+      outcomes = sent + (c.failed ?? 0) + (c.invalid_token ?? 0) + (c.dead ?? 0);
+      if (outcomes >= o.deliveries) break;
+      if (Date.now() - started > 30 * 60_000) throw new Error(`only ${outcomes} outcomes after 30 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const rate = o.deliveries / seconds;
+    acceptMs.sort((a, b) => a - b);
+    console.log(`herald: ${int(o.deliveries)} deliveries (${pushes} pushes of 1000 raw tokens) accepted in ${fmt((acceptedAt - started) / 1000, 2)} s (p50 ${acceptMs[Math.floor(acceptMs.length / 2)]} ms per push), all outcomes recorded in ${fmt(seconds, 2)} s = ${int(rate)} deliveries/s; ${int(sent)} sent`);
+    const ratio = rate / base.reqPerSec;
+    console.log(`ratio herald/h2load = ${fmt(ratio)}`);
+    bar('push-apns', ratio >= 0.5, `herald ${int(rate)} deliveries/s vs h2load ${int(base.reqPerSec)} req/s = ${fmt(ratio)} (bar >= 0.5)`);
+    bar('push-apns complete', sent === o.deliveries, `${int(sent)} of ${int(o.deliveries)} sent`);
+    return 0;
+  } finally {
+    await herald?.stop();
+    await mock?.stop();
+    tmp.remove();
+  }
+}
