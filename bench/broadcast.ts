@@ -61,7 +61,6 @@ export async function main(args: string[]): Promise<number> {
         'log-level': 'warn',
         apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem'), connections: o.connections }]),
         fcm: JSON.stringify([{ 'service-account-file': join(dir, 'service-account.json'), 'base-url': fcm.info.url, 'ca-file': join(dir, 'fcm-ca.pem'), connections: o.connections }]),
-        'push-concurrency': String(o.connections * o.streams),
       },
     });
     const started = Date.now();

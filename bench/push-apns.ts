@@ -37,7 +37,7 @@ export async function main(args: string[]): Promise<number> {
       nodeFlags: profileFlags(o.profile === 1, 'push-apns'),
       flags: {
         apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': mock.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem'), connections: o.connections }]),
-        'push-concurrency': String(o.concurrency || o.connections * o.streams),
+        ...(o.concurrency ? { 'push-concurrency': String(o.concurrency) } : {}),
         'api-key-request-limit-burst': '1000000',
       },
     });

@@ -10,6 +10,7 @@ const BENCHMARKS = {
   'webpush-encrypt': () => import('./webpush-encrypt.js'),
   broadcast: () => import('./broadcast.js'),
   'push-apns': () => import('./push-apns.js'),
+  priority: () => import('./priority.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -24,7 +25,9 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
   push-apns [--deliveries 200000] [--connections 2] [--streams 500] [--clients 4] [--profile 0|1]
            deliveries/s end to end (API -> queue -> APNs mock -> outcome) vs h2load to the same mock
   broadcast [--devices 1000000] [--fcm-share 0.5] [--connections 2] [--streams 500] [--profile 0|1]
-           one push to every device of a topic (APNs + FCM mocks): time to all outcomes, peak RSS, vs h2load`;
+           one push to every device of a topic (APNs + FCM mocks): time to all outcomes, peak RSS, vs h2load
+  priority [--devices 1000000] [--pushes 50] [--interval-ms 100] [--profile 0|1]
+           high pushes to one device during a broadcast: accept latency and time to send vs an idle server`;
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(name in BENCHMARKS)) {

@@ -174,7 +174,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store: pushStore, devices: db.devices, queue, senders, clock, logger, events: metrics.pushEvents,
     options: {
       policy: { maxAttempts: config.pushMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax } },
-      concurrency: config.pushConcurrency, routers: 4, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250, sampleMs: 2000,
+      concurrency: config.pushConcurrency, routers: 4, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250, sampleMs: 500,
     },
   });
   const push = new PushService({

@@ -235,10 +235,12 @@ export const ConfigSchema = Type.Object(
      */
     pushRetryMax: duration(15 * MINUTE, 'longest retry delay'),
     /**
-     * Deliveries one provider app works on at once (the sender spreads them over its connections).
-     * @defaultValue `1000`
+     * Deliveries one provider app works on at once (the sender spreads them over its connections,
+     * and queues what the peer's stream limit does not take yet, so the next batch is ready when a
+     * stream frees up).
+     * @defaultValue `2000`
      */
-    pushConcurrency: integer(1000, 'deliveries in flight per provider app', { minimum: 1 }),
+    pushConcurrency: integer(2000, 'deliveries in flight per provider app', { minimum: 1 }),
     /**
      * How long a worker holds a batch of deliveries before another may take it over. After a crash,
      * deliveries that were in flight are sent again once this passes; it must stay well above the

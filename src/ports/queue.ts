@@ -68,6 +68,8 @@ export interface ReserveOptions {
   visibilityMs: number;
   /** Unix ms; default: the queue's clock. */
   now?: number;
+  /** Only these lanes (still drained in lane order); default all. Lets a busy worker still take `high` work. */
+  lanes?: readonly Lane[];
 }
 
 /** What `retry` did: back to waiting, dead-lettered because attempts ran out, or nothing (stale receipt). */

@@ -91,6 +91,14 @@ export function describeQueueConformance(name: string, makeQueue: (clock: Clock)
       assert.deepEqual(ns(await reserve(1)), [1000]);
     });
 
+    it('reserves from the given lanes only, in lane order', async () => {
+      await queue.enqueue([job(1, { lane: 'bulk' }), job(2, { lane: 'normal' }), job(3, { lane: 'high' }), job(4, { lane: 'high' })]);
+      assert.deepEqual(ns(await queue.reserve({ partition: P, limit: 10, visibilityMs: VIS, lanes: ['high'] })), [3, 4]);
+      assert.deepEqual(await queue.reserve({ partition: P, limit: 10, visibilityMs: VIS, lanes: ['high'] }), []);
+      assert.deepEqual(ns(await queue.reserve({ partition: P, limit: 10, visibilityMs: VIS, lanes: ['bulk', 'normal'] })), [2, 1]);
+      await assert.rejects(queue.reserve({ partition: P, limit: 1, visibilityMs: VIS, lanes: ['urgent' as 'high'] }), RangeError);
+    });
+
     it('holds jobs back until runAt; the default runAt is now', async () => {
       await queue.enqueue([job(1, { runAt: clock.time + 1000 }), job(2)]);
       assert.deepEqual(ns(await reserve()), [2]);

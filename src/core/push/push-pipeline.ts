@@ -60,10 +60,14 @@ export class PushPipeline {
   #sample: QueueSample = { at: 0, partitions: [], lagMs: 0 };
   #sampler: NodeJS.Timeout | undefined;
   #started = false;
+  #stopping = false;
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
-    this.router = new Router({ store: deps.store, devices: deps.devices, queue: deps.queue, wake: (ps) => this.wake(ps) });
+    this.router = new Router({
+      store: deps.store, devices: deps.devices, queue: deps.queue, wake: (ps) => this.wake(ps),
+      backlog: () => this.#sample.partitions.reduce((n, p) => (p.partition === ROUTE_PARTITION ? n : n + p.ready), 0),
+    });
     this.#deliverer = new Deliverer({
       store: deps.store,
       devices: deps.devices,
@@ -100,6 +104,7 @@ export class PushPipeline {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#sampler);
     await Promise.all([...this.#loops.values()].map((l) => l.stop()));
   }
@@ -152,11 +157,14 @@ export class PushPipeline {
       partition,
       capacity: isRoute ? options.routers : options.concurrency,
       typicalWeight: isRoute ? 1 : CHUNK_SIZE,
+      highHeadroom: isRoute ? 1 : Math.max(CHUNK_SIZE, Math.ceil(options.concurrency / 4)),
       weight: (job) => (job.payload.kind === 'send' ? (job.payload as SendJob).targets.length : 1),
       handle: async (job) => {
         if (job.payload.kind === 'route') {
-          await this.router.route(job.payload.seq, () => clock.now());
-          await queue.ack(job);
+          const finished = await this.router.route(job.payload.seq, () => clock.now(), () => this.#stopping);
+          // Stopped part-way: hand the job back now rather than after its visibility timeout.
+          if (finished) await queue.ack(job);
+          else await queue.retry(job, clock.now(), 'server stopped while routing');
           return;
         }
         await this.#deliverer.handle(job, sender, state);

@@ -75,8 +75,6 @@ export interface PushView {
 
 /** Raw tokens and explicit devices up to this many are routed before the 202, so `targets` is exact. */
 const INLINE_ROUTE_MAX = 1000;
-/** The route job of an inline-routed push waits this long: it only matters if the process died mid-route. */
-const INLINE_SAFETY_DELAY_MS = 10_000;
 
 /**
  * The push API's domain: accepting pushes (idempotent, validated, scheduled), their status and
@@ -121,8 +119,12 @@ export class PushService {
     this.#shed(lane);
     const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor });
     const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
-    await this.#enqueueRoute(push, inline ? now + INLINE_SAFETY_DELAY_MS : sendAt ?? now);
-    if (!inline) return { id, state: sendAt !== null ? 'scheduled' : 'queued', targets: 0, created: true };
+    if (!inline) {
+      await this.#enqueueRoute(push, sendAt ?? now);
+      return { id, state: sendAt !== null ? 'scheduled' : 'queued', targets: 0, created: true };
+    }
+    // Routed here, before the 202, so `targets` is exact. No route job is needed as a safety net:
+    // a process that dies mid-route leaves the push unrouted, and start-up routes every such push.
     await d.pipeline.router.route(push.seq, () => d.clock.now());
     return { id, state: 'queued', targets: (await d.store.bySeq(push.seq))?.targets ?? 0, created: true };
   }

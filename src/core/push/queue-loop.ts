@@ -12,6 +12,11 @@ export interface QueueLoopOptions<P> {
   weight(job: ReservedJob<P>): number;
   /** The weight of a typical job, to size each reserve to the room left. */
   typicalWeight: number;
+  /**
+   * Extra room only `high` jobs may use: with the partition full of bulk work, a high job is still
+   * taken at once instead of waiting for a slot.
+   */
+  highHeadroom: number;
   /** Works one job to its end: ack, retry or dead-letter. A throw is retried with backoff. */
   handle(job: ReservedJob<P>): Promise<void>;
   /** Whether the partition may take work now; with the time to look again when it may not. */
@@ -31,6 +36,8 @@ export interface QueueLoopOptions<P> {
 export class QueueLoop<P> {
   readonly #o: QueueLoopOptions<P>;
   #inFlight = 0;
+  /** High-lane work in flight, counted apart: it has a budget of its own (highHeadroom). */
+  #highInFlight = 0;
   readonly #running = new Set<Promise<void>>();
   #stopped = false;
   #wakeUp: (() => void) | undefined;
@@ -45,18 +52,23 @@ export class QueueLoop<P> {
   }
 
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#inFlight + this.#highInFlight;
   }
 
   start(): void {
     this.#done ??= this.#run();
   }
 
-  /** New work may be due: reserve now instead of at the next poll. */
+  /**
+   * New work may be due: reserve now instead of at the next poll. The loop resumes on the next
+   * turn of the event loop rather than inside the caller's, so the request that enqueued the work
+   * is answered first.
+   */
   wake(): void {
     const wake = this.#wakeUp;
+    if (!wake) return;
     this.#wakeUp = undefined;
-    wake?.();
+    setImmediate(wake);
   }
 
   /** Stops reserving and waits for the jobs in hand to finish (they ack or retry as usual). */
@@ -78,16 +90,18 @@ export class QueueLoop<P> {
         continue;
       }
       const room = o.capacity - this.#inFlight;
-      if (room <= 0) {
+      const highRoom = o.highHeadroom - this.#highInFlight;
+      if (room <= 0 && highRoom <= 0) {
         await this.#sleep(o.idlePollMs);
         continue;
       }
       let jobs: ReservedJob<P>[];
       try {
         // Jobs are weighed only once reserved, so the capacity is a target rather than a hard cap:
-        // rounding up keeps a partition of small jobs from reserving one at a time.
-        const limit = Math.max(1, Math.min(100, Math.ceil(room / o.typicalWeight)));
-        jobs = await o.queue.reserve({ partition: o.partition, limit, visibilityMs: o.visibilityMs });
+        // rounding up keeps a partition of small jobs from reserving one at a time. With the
+        // partition full, only high work is taken, on its own budget.
+        const limit = Math.max(1, Math.min(100, Math.ceil((room > 0 ? room : highRoom) / o.typicalWeight)));
+        jobs = await o.queue.reserve({ partition: o.partition, limit, visibilityMs: o.visibilityMs, ...(room > 0 ? {} : { lanes: ['high'] as const }) });
         failures = 0;
       } catch (err) {
         failures++;
@@ -96,6 +110,7 @@ export class QueueLoop<P> {
         continue;
       }
       if (jobs.length === 0) {
+        // Full of other work with no high job waiting: sleep until a job ends or one is enqueued.
         await this.#sleep(o.idlePollMs);
         continue;
       }
@@ -106,11 +121,14 @@ export class QueueLoop<P> {
   #launch(job: ReservedJob<P>): void {
     const o = this.#o;
     const weight = Math.max(1, o.weight(job));
-    this.#inFlight += weight;
+    const high = job.lane === 'high';
+    if (high) this.#highInFlight += weight;
+    else this.#inFlight += weight;
     const run = o.handle(job)
       .catch((err: unknown) => this.#failed(job, err))
       .finally(() => {
-        this.#inFlight -= weight;
+        if (high) this.#highInFlight -= weight;
+        else this.#inFlight -= weight;
         this.#running.delete(run);
         this.wake();
       });

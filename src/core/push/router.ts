@@ -10,7 +10,15 @@ export interface RouterDeps {
   queue: Queue<PushJob>;
   /** Called after send jobs were enqueued for these partitions, so idle workers wake up. */
   wake(partitions: Iterable<string>): void;
+  /** Send jobs due and waiting for a worker, over all partitions. */
+  backlog(): number;
 }
+
+/**
+ * Routing stays this many send jobs (of up to 250 deliveries) ahead of the workers and then waits:
+ * running far ahead only fills the queue sooner, and takes the event loop from the API meanwhile.
+ */
+const ROUTE_AHEAD_JOBS = 40;
 
 /** Where routing stands: which source of the audience, and where inside it. */
 interface Cursor {
@@ -39,30 +47,41 @@ export class Router {
     this.#d = deps;
   }
 
-  /** Routes the push to the end, or until it is cancelled or another router is ahead. Idempotent. */
-  async route(seq: number, now: () => number): Promise<void> {
+  /**
+   * Routes the push to the end, or until it is cancelled or another router is ahead. Idempotent.
+   * Returns false when it gave up because `stopping` said so; what is routed so far stays routed.
+   */
+  async route(seq: number, now: () => number, stopping: () => boolean = () => false): Promise<boolean> {
     const { store } = this.#d;
     const push = await store.bySeq(seq);
-    if (!push || push.phase === 'cancelled') return;
+    if (!push || push.phase === 'cancelled') return true;
     if (push.enqueuedCursor !== push.routedCursor) await this.#recover(push);
-    if (push.phase === 'routed') return;
+    if (push.phase === 'routed') return true;
 
     const sources = sourcesOf(push.audience);
     let cursorText = push.routedCursor;
     for (let page = 0; ; page++) {
       // A cancel lands between pages: look again now and then rather than on every page.
-      if (page > 0 && page % 20 === 0 && (await store.bySeq(seq))?.phase === 'cancelled') return;
+      if (page > 0 && page % 20 === 0 && (await store.bySeq(seq))?.phase === 'cancelled') return true;
+      if (stopping()) return false;
       const cursor = parseCursor(cursorText);
       const next = await this.#page(push, sources, cursor);
       // 'end' rather than null: a crash right after the last page must still show the cursors apart.
       const nextText = next.cursor ? formatCursor(next.cursor) : 'end';
       const added = await store.addDeliveries(seq, cursorText, nextText, next.rows, next.cursor === undefined, now());
-      if (added === false) return;
+      if (added === false) return true;
       const fresh = new Set(added);
       await this.#enqueue(push, next.rows.filter((r) => fresh.has(r.target)));
       await store.setEnqueuedCursor(seq, nextText);
       cursorText = nextText;
-      if (next.cursor === undefined) return;
+      if (next.cursor === undefined) return true;
+      // The stores answer without real I/O, so without this a big audience would be routed in
+      // one unbroken run of microtasks, and no request could be served until it was done.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.#d.backlog() > ROUTE_AHEAD_JOBS) {
+        if (stopping()) return false;
+        await new Promise<void>((resolve) => setTimeout(resolve, 50));
+      }
     }
   }
 

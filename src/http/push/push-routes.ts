@@ -22,7 +22,8 @@ export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
     assertCategoryAllowed(request.principal.apiKey?.categories, body.category);
     const ctx = auditContext(request);
     const result = await push.send(pushRequest(body), ctx.actor);
-    if (result.created) await deps.auditTrail.record(ctx, 'push.send', result.id, { state: result.state, targets: result.targets, ...(body.category ? { category: body.category } : {}) });
+    // Not awaited: the push is already stored, and a failed audit write is logged, never a failed send.
+    if (result.created) void deps.auditTrail.record(ctx, 'push.send', result.id, { state: result.state, targets: result.targets, ...(body.category ? { category: body.category } : {}) });
     return sendJson(reply.code(202), { id: result.id, state: result.state, targets: result.targets });
   });
 

@@ -39,7 +39,11 @@ export class ApnsEncodedPush implements EncodedPush {
   readonly headers: Readonly<Record<string, string>>;
   readonly pushType: ApnsPushType;
 
-  constructor(payload: Buffer, headers: Readonly<Record<string, string>>, pushType: ApnsPushType) {
+  /** A `high` push: its requests go to the front of the connection's queue. */
+  readonly urgent: boolean;
+
+  constructor(payload: Buffer, headers: Readonly<Record<string, string>>, pushType: ApnsPushType, urgent = false) {
+    this.urgent = urgent;
     this.payload = payload;
     this.bytes = payload.length;
     this.headers = headers;
@@ -50,6 +54,7 @@ export class ApnsEncodedPush implements EncodedPush {
 // Device tokens are hex (validated at registration); anything else would also let a raw token
 // rewrite the request path, so it is answered the way APNs answers a bad token, without a request.
 const HEX_TOKEN = /^[0-9a-fA-F]+$/;
+const URGENT = Object.freeze({ urgent: true });
 const BAD_DEVICE_TOKEN: Outcome = Object.freeze({ kind: 'invalid_token', status: 400, reason: 'BadDeviceToken' }) as Outcome;
 
 /** One APNs credential over persistent HTTP/2 connections (providers.md §4.2). */
@@ -92,7 +97,7 @@ class ApnsSender implements PushSender {
 
   encode(content: PushContent): EncodedPush {
     const request = buildApnsRequest(content, this.#bundleId);
-    return new ApnsEncodedPush(request.payload, request.headers, request.pushType);
+    return new ApnsEncodedPush(request.payload, request.headers, request.pushType, content.priority === 'high');
   }
 
   send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]> {
@@ -110,7 +115,7 @@ class ApnsSender implements PushSender {
     if (!HEX_TOKEN.test(token)) return Promise.resolve({ ...BAD_DEVICE_TOKEN });
     const headers: OutgoingHttpHeaders = { ':method': 'POST', ':path': this.#pathPrefix + token, ...push.headers, 'apns-id': randomUUID() };
     if (this.#token) headers.authorization = this.#token.authorization();
-    return this.#pool.request(headers, push.payload).then(this.#toOutcome, transportOutcome);
+    return this.#pool.request(headers, push.payload, push.urgent ? URGENT : undefined).then(this.#toOutcome, transportOutcome);
   }
 
   readonly #toOutcome = (response: Http2Response): Outcome => {

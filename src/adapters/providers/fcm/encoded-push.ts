@@ -17,12 +17,15 @@ export class FcmEncodedPush implements EncodedPush {
   readonly provider = 'fcm' as const;
   readonly bytes: number;
   readonly expiresAt: number | undefined;
+  /** A `high` push: its requests go to the front of the connection's queue. */
+  readonly urgent: boolean;
   readonly #pieces: readonly string[];
   readonly #slots: readonly Slot[];
   // The prefix changes only when the ttl (whole seconds) does, so it is rebuilt at most once a second.
   #cached: { ttl: number; prefix: string } | undefined;
 
-  constructor(message: Record<string, unknown>, bytes: number, expiresAt: number | undefined) {
+  constructor(message: Record<string, unknown>, bytes: number, expiresAt: number | undefined, urgent = false) {
+    this.urgent = urgent;
     this.bytes = bytes;
     this.expiresAt = expiresAt;
     const json = JSON.stringify(message);
@@ -65,7 +68,7 @@ export function encodeFcmPush(content: PushContent): FcmEncodedPush {
   const message = fcmMessage(content);
   const bytes = checkFcmPayloadSize(message);
   const expiresAt = content.expiresAt !== undefined && Number.isFinite(content.expiresAt) ? content.expiresAt : undefined;
-  return new FcmEncodedPush(message, bytes, expiresAt);
+  return new FcmEncodedPush(message, bytes, expiresAt, content.priority === 'high');
 }
 
 /** The inside of a JSON string literal for `value`, without the quotes. */

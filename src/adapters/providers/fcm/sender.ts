@@ -111,7 +111,7 @@ class FcmSender implements PushSender {
     let response: Promise<Http2Response>;
     try {
       // The ttl is the time left now, when the request is handed to the connection.
-      response = this.#pool.request(headers, push.body(token, this.#clock.now()));
+      response = this.#pool.request(headers, push.body(token, this.#clock.now()), push.urgent ? { urgent: true } : undefined);
     } catch (err) {
       return Promise.resolve(transportOutcome(err, this.#logger));
     }

@@ -51,9 +51,10 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
   }
 
   let closed: Promise<void> | undefined;
+  const audit = createSqliteAuditLog(db);
   return {
     keys: createSqliteApiKeyStore(db),
-    audit: createSqliteAuditLog(db),
+    audit,
     devices: createSqliteDeviceStore(db),
     async secret(name, generate) {
       // INSERT OR IGNORE then read: two processes starting together agree on whichever won.
@@ -62,7 +63,7 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
       return row.value;
     },
     close() {
-      closed ??= db.destroy();
+      closed ??= audit.flush().then(() => db.destroy());
       return closed;
     },
   };

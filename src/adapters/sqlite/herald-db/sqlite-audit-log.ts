@@ -2,6 +2,9 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AuditEntry, AuditLog } from '../../../ports/audit-log.js';
 import type { AuditTable, HeraldDatabase } from './schema.js';
 
+/** How long appends gather before they are written together. */
+const AUDIT_BATCH_MS = 20;
+
 /** The most entries one `query` returns, whatever limit the caller asks for. */
 export const AUDIT_QUERY_MAX_LIMIT = 1000;
 
@@ -9,17 +12,38 @@ export const AUDIT_QUERY_MAX_LIMIT = 1000;
  * The audit log of Herald's database, on a connection that openHeraldDatabase owns and closes.
  * There is deliberately no update path, and a trigger refuses UPDATE from any other client.
  */
-export function createSqliteAuditLog(db: Kysely<HeraldDatabase>): AuditLog {
+export function createSqliteAuditLog(db: Kysely<HeraldDatabase>): AuditLog & { flush(): Promise<void> } {
+  // Entries appended within a few milliseconds share one insert and so one synced commit: every
+  // send-API call is audited, and a synced commit each would cost the send API an fsync per call.
+  let pending: { row: Omit<AuditTable, 'id'>; done: { resolve(): void; reject(err: unknown): void } }[] = [];
+  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = async (): Promise<void> => {
+    clearTimeout(timer);
+    scheduled = false;
+    const batch = pending;
+    if (batch.length === 0) return;
+    pending = [];
+    try {
+      await db.insertInto('audit').values(batch.map((p) => p.row)).execute();
+      for (const p of batch) p.done.resolve();
+    } catch (err) {
+      for (const p of batch) p.done.reject(err);
+    }
+  };
   return {
-    async append(entry) {
-      await db.insertInto('audit').values({
-        time: entry.time,
-        actor: entry.actor,
-        action: entry.action,
-        target: entry.target,
-        address: entry.address,
-        details: JSON.stringify(entry.details ?? {}),
-      }).execute();
+    flush,
+    append(entry) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({
+          row: { time: entry.time, actor: entry.actor, action: entry.action, target: entry.target, address: entry.address, details: JSON.stringify(entry.details ?? {}) },
+          done: { resolve, reject },
+        });
+        if (!scheduled) {
+          scheduled = true;
+          timer = setTimeout(() => void flush(), AUDIT_BATCH_MS);
+        }
+      });
     },
 
     async query(query) {

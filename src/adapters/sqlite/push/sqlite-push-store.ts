@@ -247,15 +247,16 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
 
   // Claims and outcomes of the jobs in flight at one moment share a transaction: fewer commits, and
   // the b-tree pages of neighbouring deliveries are written once instead of once per job.
+  // At most a few thousand rows per transaction, so one commit never holds the event loop for long.
   const claims = new GroupCommit<PendingClaim>({
-    maxBatch: 64,
+    maxBatch: 8,
     delayMs: 0,
     write: sqlite.transaction((batch: PendingClaim[]) => {
       for (const c of batch) c.rows = claim(c.seq, c.targets, c.claimId, c.now, c.dead);
     }).immediate,
   });
   const records = new GroupCommit<{ results: readonly DeliveryResult[]; now: number }>({
-    maxBatch: 64,
+    maxBatch: 8,
     delayMs: 0,
     write: sqlite.transaction((batch: { results: readonly DeliveryResult[]; now: number }[]) => {
       for (const b of batch) record(b.results, b.now);

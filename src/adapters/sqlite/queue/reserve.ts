@@ -11,6 +11,8 @@ export interface ReserveInput {
   limit: number;
   visibilityMs: number;
   now: number;
+  /** Lane numbers to take jobs from. */
+  lanes: readonly number[];
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ReserveInput {
  */
 const laneScan = (lane: number): string =>
   `SELECT * FROM (SELECT id, lane, visible_at FROM queue_jobs
-     WHERE partition = :partition AND lane = ${lane} AND visible_at <= :now
+     WHERE :lane${lane} AND partition = :partition AND lane = ${lane} AND visible_at <= :now
      ORDER BY visible_at, id LIMIT :limit)`;
 
 /**
@@ -41,7 +43,7 @@ const BURY_SQL = `
   FROM queue_jobs WHERE id = :id`;
 
 export function prepareReserve(db: Database.Database): (input: ReserveInput) => ReservedJob<unknown>[] {
-  const reserve = db.prepare<{ partition: string; now: number; limit: number; token: string; until: number }, JobRow>(RESERVE_SQL);
+  const reserve = db.prepare<{ partition: string; now: number; limit: number; token: string; until: number; lane0: number; lane1: number; lane2: number }, JobRow>(RESERVE_SQL);
   const bury = db.prepare<{ id: number; reason: string; now: number }>(BURY_SQL);
   const remove = db.prepare<[number]>('DELETE FROM queue_jobs WHERE id = ?');
 
@@ -54,7 +56,10 @@ export function prepareReserve(db: Database.Database): (input: ReserveInput) => 
     // cannot make a partition with due work look empty.
     for (;;) {
       const room = input.limit - reserved.length;
-      const rows = reserve.all({ partition: input.partition, now: input.now, limit: room, token, until });
+      const rows = reserve.all({
+        partition: input.partition, now: input.now, limit: room, token, until,
+        lane0: input.lanes.includes(0) ? 1 : 0, lane1: input.lanes.includes(1) ? 1 : 0, lane2: input.lanes.includes(2) ? 1 : 0,
+      });
       let buried = 0;
       for (const row of rows) {
         if (row.attempts <= row.max_attempts) {

@@ -4,13 +4,13 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrateLocked } from '../locked-migrate.js';
 import { systemClock, type Clock } from '../../../ports/clock.js';
-import type { Queue } from '../../../ports/queue.js';
+import { LANES, type Queue } from '../../../ports/queue.js';
 import { prepareDeadLetters } from './dead-letters.js';
 import { prepareEnqueue } from './enqueue.js';
 import { prepareInspect } from './inspect.js';
 import { QUEUE_MIGRATION_LOCK_TABLE, QUEUE_MIGRATION_TABLE, queueMigrations } from './migrations.js';
 import { prepareReserve } from './reserve.js';
-import { positiveLimit } from './schema.js';
+import { laneNumber, positiveLimit } from './schema.js';
 import { prepareSettle } from './settle.js';
 
 export interface SqliteQueueOptions {
@@ -75,7 +75,12 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
       const now = request.now ?? clock.now();
       if (!Number.isFinite(now)) throw new RangeError('reserve: now must be a finite number');
       const limit = positiveLimit(request.limit, 'reserve');
-      const jobs = reserve({ partition: request.partition, limit, visibilityMs: Math.ceil(request.visibilityMs), now: Math.trunc(now) });
+      const lanes = (request.lanes ?? LANES).map((lane) => {
+        const n = laneNumber(lane);
+        if (n === undefined) throw new RangeError(`reserve: unknown lane ${String(lane)}`);
+        return n;
+      });
+      const jobs = reserve({ partition: request.partition, limit, visibilityMs: Math.ceil(request.visibilityMs), now: Math.trunc(now), lanes });
       return jobs as Awaited<ReturnType<Queue<P>['reserve']>>;
     },
     ack(job) {
