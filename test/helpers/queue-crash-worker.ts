@@ -25,8 +25,9 @@ for (;;) {
     writeSync(log, `${job.payload.device}\n`);
     acks.push(queue.ack(job));
     if (++sent === Number(halfway)) process.stdout.write('halfway\n');
-    // Yield now and then so acks commit while later jobs of the batch are still unsent.
-    if (sent % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    // Pause now and then, as sends take time: acks commit while later jobs of the batch are still
+    // unsent, and the run lasts long enough that the parent's kill lands in the middle of it.
+    if (sent % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await Promise.all(acks);
 }
