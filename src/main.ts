@@ -29,6 +29,7 @@ import { createSqlitePushStore } from './adapters/sqlite/push/sqlite-push-store.
 import { createSendersFromConfig, webPushEndpointAllowed } from './push-senders.js';
 import { DeviceService } from './core/devices/device-service.js';
 import { SubscriberTokens } from './core/keys/subscriber-tokens.js';
+import { SubscriberLimits } from './core/limits/subscriber-limits.js';
 import type { PushJob } from './core/push/jobs.js';
 import { PushPipeline } from './core/push/push-pipeline.js';
 import { PushService } from './core/push/push-service.js';
@@ -205,6 +206,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const deps = {
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
+    subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish),
   };
   const app = buildApp(deps);
   const url = await listenOn(app, config.listenHttp, 'http');

@@ -274,6 +274,16 @@ export const ConfigSchema = Type.Object(
      */
     subscriberTokenSecrets: list([], 'secrets for subscriber tokens (first signs, all verify); empty generates one'),
     /**
+     * Requests one subscriber (an app or browser with a subscriber token) may make in a burst.
+     * @defaultValue `60`
+     */
+    subscriberRequestLimitBurst: integer(60, 'request bucket size per subscriber (subscriber-token routes)', { minimum: 1 }),
+    /**
+     * One subscriber request token refilled per this interval.
+     * @defaultValue `1s`
+     */
+    subscriberRequestLimitReplenish: duration(1000, 'one subscriber request token refilled per this interval', { positive: true }),
+    /**
      * Requests an API key may make in a burst (answers carry RateLimit-* headers).
      * @defaultValue `600`
      */

@@ -13,6 +13,7 @@ import type { HttpMetrics } from './admin/metrics.js';
 import type { AuditTrail } from '../core/audit/audit-trail.js';
 import type { DeviceService } from '../core/devices/device-service.js';
 import type { SubscriberTokens } from '../core/keys/subscriber-tokens.js';
+import type { SubscriberLimits } from '../core/limits/subscriber-limits.js';
 import type { PushPipeline } from '../core/push/push-pipeline.js';
 import type { PushService } from '../core/push/push-service.js';
 
@@ -42,6 +43,8 @@ export interface HttpDeps {
   /** Queue samples and in-flight counts for metrics. */
   pipeline: PushPipeline;
   subscriberTokens: SubscriberTokens;
+  /** Request buckets per subscriber, for the subscriber-token routes. */
+  subscriberLimits: SubscriberLimits;
   /** Web Push on the topics face; undefined while no VAPID keys are configured. */
   webPush: { publicKey: string; endpointAllowed(endpoint: string): boolean } | undefined;
 }

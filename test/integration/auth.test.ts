@@ -2,8 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { createECDH, randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/index.js';
-import { openAuth } from '../../src/main.js';
+import { generateVapidKeys, openAuth } from '../../src/main.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { nextEvents, openStream } from '../helpers/streams.js';
 
@@ -26,7 +27,11 @@ async function call(method: string, path: string, options: { auth?: string; body
 }
 
 before(async () => {
-  server = await startTestServer({ 'auth-file': 'auth.db', 'auth-default-access': 'deny-all', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1', 'enable-signup': 'true' });
+  const vapid = generateVapidKeys();
+  server = await startTestServer({
+    'auth-file': 'auth.db', 'auth-default-access': 'deny-all', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1', 'enable-signup': 'true',
+    'web-push-public-key': vapid.publicKey, 'web-push-private-key': vapid.privateKey, 'web-push-email-address': 'ops@example.com',
+  });
   // The first admin comes from the account database directly, as `herald user add --role admin` does.
   const { config } = loadConfig({ env: {}, flags: { 'auth-file': join(server.dir, 'auth.db'), 'database-file': join(server.dir, 'herald.db') } });
   const accounts = (await openAuth(config))!;
@@ -48,6 +53,13 @@ describe('accounts and access control', () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/${topic}/ws`);
     const status = await new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
     assert.equal(status, 403);
+    // Nor by having a browser subscribed to it through Web Push.
+    const browser = createECDH('prime256v1');
+    browser.generateKeys();
+    const subscribe = { endpoint: 'https://fcm.googleapis.com/fcm/send/abc123', p256dh: browser.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url'), topics: [topic] };
+    const webpush = await call('POST', '/v1/webpush', { body: JSON.stringify(subscribe) });
+    assert.equal(webpush.status, 403);
+    assert.equal(webpush.json.code, 40301);
   });
 
   test('bad credentials are 401 on every route, even health; unknown schemes stay anonymous', async () => {

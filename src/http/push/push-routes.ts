@@ -81,6 +81,7 @@ export function subscriberOf(request: FastifyRequest, deps: HttpDeps, scope: 'pu
   const header = request.headers['x-herald-subscriber'];
   const subscriber = typeof header === 'string' ? header : undefined;
   if (!p.subscriberToken || !subscriber || !deps.subscriberTokens.verify(subscriber, p.subscriberToken)) throw new HeraldError('unauthorized');
+  deps.subscriberLimits.take(subscriber, deps.clock.now());
   return subscriber;
 }
 
