@@ -35,6 +35,7 @@ import { PushPipeline } from './core/push/push-pipeline.js';
 import { PushService } from './core/push/push-service.js';
 import { SenderRegistry } from './core/push/senders.js';
 import { topicMessagePush } from './core/push/topic-push.js';
+import { revokeWebPushTopics } from './core/push/webpush-access.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -200,6 +201,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     closeRevokedSubscriptions(hub, auth).then(
       (n) => n > 0 && logger.info({ closed: n }, 'subscriptions closed after an access change'),
       (err: unknown) => logger.error({ err }, 'access re-check failed'),
+    );
+    revokeWebPushTopics(db.devices, auth, () => clock.now()).then(
+      (n) => n > 0 && logger.info({ changed: n }, 'web push subscriptions narrowed after an access change'),
+      (err: unknown) => logger.error({ err }, 'web push access re-check failed'),
     );
   };
 

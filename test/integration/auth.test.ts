@@ -62,6 +62,24 @@ describe('accounts and access control', () => {
     assert.equal(webpush.json.code, 40301);
   });
 
+  test('a Web Push subscription loses the topics its user may no longer read', async () => {
+    const topic = randomTopic('wpacl');
+    assert.equal((await call('POST', '/v1/users', { auth: ADMIN, body: { username: 'wanda', password: 'wanda-pass' } })).status, 200);
+    assert.equal((await call('PUT', '/v1/users/access', { auth: ADMIN, body: { username: 'wanda', topic, permission: 'read-only' } })).status, 200);
+    const browser = createECDH('prime256v1');
+    browser.generateKeys();
+    const subscribe = { endpoint: `https://fcm.googleapis.com/fcm/send/${randomBytes(8).toString('hex')}`, p256dh: browser.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url'), topics: [topic] };
+    assert.equal((await call('POST', '/v1/webpush', { auth: basic('wanda', 'wanda-pass'), body: JSON.stringify(subscribe) })).status, 200);
+    const subscribed = async () => ((await call('GET', `/v1/devices?provider=webpush&topic=${topic}`, { auth: ADMIN })).json as { devices: unknown[] }).devices.length;
+    assert.equal(await subscribed(), 1);
+    assert.equal((await call('DELETE', '/v1/users/access', { auth: ADMIN, body: { username: 'wanda', topic } })).status, 200);
+    const deadline = Date.now() + 5000;
+    while ((await subscribed()) !== 0) {
+      assert.ok(Date.now() < deadline, 'the subscription still reaches the topic after read access was revoked');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
   test('bad credentials are 401 on every route, even health; unknown schemes stay anonymous', async () => {
     assert.equal((await call('GET', '/v1/health', { auth: basic('admin', 'wrong') })).status, 401);
     assert.equal((await call('GET', '/v1/health', { auth: 'Bearer tk_short' })).status, 401);

@@ -245,6 +245,19 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     await assert.rejects(r.push.send(request({ to: { topics: ['x'] }, expiresAt: Date.now() - 1 }), 'test'), { code: 40063 });
   });
 
+  it('retention prunes pushes with their deliveries, counts and stats; newer pushes stay', async () => {
+    const [id] = await registerMany(r, 1, { provider: 'apns' });
+    const old = await r.push.send(request({ id: 'old-push', to: { devices: [id!] } }), 'test');
+    await until('sent', async () => (await r.push.view(old.id)).counts.sent === 1);
+    const cutoff = Date.now() + 1;
+    await new Promise((res) => setTimeout(res, 5));
+    const fresh = await r.push.send(request({ id: 'fresh-push', to: { devices: [id!] } }), 'test');
+    const pruned = await r.store.prune(cutoff);
+    assert.ok(pruned >= 1);
+    await assert.rejects(r.push.view('old-push'), { code: 40405 });
+    assert.equal((await r.push.view(fresh.id)).targets, 1);
+  });
+
   it('a slow provider does not hold back another', async () => {
     const [a] = await registerMany(r, 1, { provider: 'apns' });
     const [f] = await registerMany(r, 1, { provider: 'fcm' });

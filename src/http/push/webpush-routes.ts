@@ -36,7 +36,7 @@ export function registerWebPushRoutes(app: FastifyInstance, deps: HttpDeps): voi
       token: { endpoint: body.endpoint, keys: { p256dh: body.p256dh, auth: body.auth } },
       topics: body.topics,
       // Whose read access the subscription rests on, so an access change can take topics away again.
-      meta: { source: 'topics', ntfy_user: p.userId === null ? '*' : p.name },
+      meta: { source: 'topics', ntfy_user: p.userId === null ? '*' : p.name, ntfy_user_id: p.userId },
     });
     return sendJson(reply, { success: true });
   });
