@@ -25,8 +25,11 @@ import { systemClock, type Clock } from './ports/clock.js';
 import { silentLogger } from './ports/logger.js';
 import { randomBytes } from 'node:crypto';
 import { createSqliteQueue } from './adapters/sqlite/queue/sqlite-queue.js';
+import { sharedWriteLock } from './adapters/sqlite/write-lock.js';
 import { createSqlitePushStore } from './adapters/sqlite/push/sqlite-push-store.js';
-import { createSendersFromConfig, webPushEndpointAllowed } from './push-senders.js';
+import { senderSpecs, webPushEndpointAllowed } from './push-senders.js';
+import { createSender } from './adapters/providers/sender-factory.js';
+import { DeliveryThreads } from './delivery-threads.js';
 import { DeviceService } from './core/devices/device-service.js';
 import { SubscriberTokens } from './core/keys/subscriber-tokens.js';
 import { SubscriberLimits } from './core/limits/subscriber-limits.js';
@@ -168,16 +171,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     : undefined;
   // The push gateway: ledger and queue share the queue file, each on its own connection.
   const queueFile = config.queueFile || ':memory:';
-  const queue = await createSqliteQueue<PushJob>({ file: queueFile, clock });
-  const pushStore = await createSqlitePushStore({ file: queueFile });
-  const senders = new SenderRegistry(await createSendersFromConfig(config, clock, logger));
+  // Every connection to the queue file, in every thread, takes this lock before writing.
+  const queueLock = sharedWriteLock();
+  const queue = await createSqliteQueue<PushJob>({ file: queueFile, clock, writeLock: queueLock });
+  const pushStore = await createSqlitePushStore({ file: queueFile, writeLock: queueLock });
+  const specs = await senderSpecs(config);
+  // On this thread the senders only encode (to refuse an impossible push at once) unless
+  // deliveries run here too; senders connect on first send, so unused ones hold no connection.
+  const senders = new SenderRegistry(specs.map((spec) => createSender(spec, clock, logger)));
   const tokenRules = { webPushEndpoint: (endpoint: string) => webPushEndpointAllowed(config, endpoint) };
+  const workerOptions = {
+    policy: { maxAttempts: config.pushMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax } },
+    concurrency: config.pushConcurrency, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
+  };
+  // Threads share the database files, so they need files (not :memory:) and the system clock.
+  const threaded = config.pushDeliveryThreads && config.queueFile !== '' && config.databaseFile !== '' && options.clock === undefined;
+  const runners = threaded ? new DeliveryThreads(specs, { queueFile: config.queueFile, databaseFile: config.databaseFile, queueLock: queueLock.buffer }, workerOptions, logger, metrics.pushEvents) : undefined;
   const pipeline = new PushPipeline({
     store: pushStore, devices: db.devices, queue, senders, clock, logger, events: metrics.pushEvents,
-    options: {
-      policy: { maxAttempts: config.pushMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax } },
-      concurrency: config.pushConcurrency, routers: 4, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250, sampleMs: 500,
-    },
+    options: { ...workerOptions, routers: 4, sampleMs: 500 },
+    ...(runners ? { runners } : {}),
   });
   const push = new PushService({
     store: pushStore, devices: db.devices, queue, senders, pipeline, clock, logger,

@@ -1,28 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from './config/index.js';
-import type { Clock } from './ports/clock.js';
-import type { Logger } from './ports/logger.js';
-import type { PushSender } from './ports/push-sender.js';
 import type { ApnsAuth } from './adapters/providers/apns/sender.js';
 import { parseServiceAccount } from './adapters/providers/fcm/access-token.js';
-import { createSender, type SenderSpec } from './adapters/providers/sender-factory.js';
-import { ThreadedSender } from './adapters/providers/threaded/threaded-sender.js';
+import type { SenderSpec } from './adapters/providers/sender-factory.js';
 import { DEFAULT_WEB_PUSH_ENDPOINTS, endpointMatcher } from './adapters/providers/webpush/endpoint-allowlist.js';
 
 const APNS_HOSTS = { production: 'https://api.push.apple.com', sandbox: 'https://api.sandbox.push.apple.com' } as const;
 
 /**
  * Part of the composition root (beside main.ts, the only modules that read config and build adapters).
- * One sender per configured provider app. Key files are read here, once, so a missing or
+ * One sender spec per configured provider app. Key files are read here, once, so a missing or
  * unreadable file stops the server at start with the app and field named, not at the first send.
  */
-export async function createSendersFromConfig(config: Config, clock: Clock, logger: Logger): Promise<PushSender[]> {
-  const specs = await senderSpecs(config);
-  return specs.map((spec) => (config.pushSenderThreads ? new ThreadedSender(spec, clock, logger) : createSender(spec, clock, logger)));
-}
-
-/** What each configured app's sender is built from, as plain data (a sender thread builds it too). */
-async function senderSpecs(config: Config): Promise<SenderSpec[]> {
+/** What each configured app's sender is built from, as plain data (a delivery thread builds it too). */
+export async function senderSpecs(config: Config): Promise<SenderSpec[]> {
   const senders: SenderSpec[] = [];
   for (const app of config.apns) {
     const where = `apns app '${app.name}'`;

@@ -235,12 +235,12 @@ export const ConfigSchema = Type.Object(
      */
     pushRetryMax: duration(15 * MINUTE, 'longest retry delay'),
     /**
-     * Deliveries one provider app works on at once (the sender spreads them over its connections,
-     * and queues what the peer's stream limit does not take yet, so the next batch is ready when a
-     * stream frees up).
-     * @defaultValue `2000`
+     * Deliveries one provider app works on at once. More in flight does not send faster once the
+     * provider's connections are busy, and everything in flight is queued at the provider ahead of
+     * the next push, high ones included, so the default stays modest.
+     * @defaultValue `500`
      */
-    pushConcurrency: integer(2000, 'deliveries in flight per provider app', { minimum: 1 }),
+    pushConcurrency: integer(500, 'deliveries in flight per provider app', { minimum: 1 }),
     /**
      * How long a worker holds a batch of deliveries before another may take it over. After a crash,
      * deliveries that were in flight are sent again once this passes; it must stay well above the
@@ -249,12 +249,13 @@ export const ConfigSchema = Type.Object(
      */
     pushVisibilityTimeout: duration(2 * MINUTE, 'how long an in-flight batch stays reserved (crash recovery delay)', { positive: true }),
     /**
-     * Run each provider app's connections in a worker thread of its own, so TLS and HTTP/2 work
-     * runs beside the queue and ledger work instead of taking turns with it. Off: everything on
-     * the main thread (fewer threads, less memory, slower on multi-core machines).
+     * Work each provider app's deliveries (its queue loop, ledger writes and provider connections)
+     * in a worker thread of its own, so the API and routing keep the main thread, and a broadcast
+     * to one provider does not slow sends to another. Off: everything on the main thread (fewer
+     * threads and less memory). Needs `queue-file` and `database-file` on disk.
      * @defaultValue `true`
      */
-    pushSenderThreads: flag(true, 'send through provider connections in worker threads'),
+    pushDeliveryThreads: flag(true, 'work each provider app\'s deliveries in a worker thread'),
     /**
      * When the oldest due delivery has waited longer than this, `normal` and `low` pushes are
      * answered 503 with Retry-After while `high` ones are still taken. 0 turns shedding off.

@@ -6,7 +6,7 @@ import { constants, createSecureServer, type IncomingHttpHeaders, type ServerHtt
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { installFastAsyncResourceBind } from '../../src/adapters/providers/http2/fast-async-bind.js';
-import { Fifo, LaneFifo } from '../../src/adapters/providers/http2/fifo.js';
+import { Fifo } from '../../src/adapters/providers/http2/fifo.js';
 import { reconnectDelay } from '../../src/adapters/providers/http2/reconnect-backoff.js';
 import { Http2RequestError, Http2SessionPool, type Http2FailureKind, type Http2PoolOptions } from '../../src/adapters/providers/http2/session-pool.js';
 import { testCertificate } from '../mocks/tls.js';
@@ -338,16 +338,3 @@ describe('Http2SessionPool', () => {
     ));
 });
 
-describe('LaneFifo', () => {
-  test('urgent items go out before normal ones, each lane in arrival order; unshift goes to the very front', () => {
-    const q = new LaneFifo<string>();
-    q.push('n1');
-    q.push('u1', true);
-    q.push('n2');
-    q.push('u2', true);
-    q.unshift('back');
-    assert.equal(q.length, 5);
-    assert.equal(q.peek(), 'back');
-    assert.deepEqual([q.shift(), q.shift(), q.shift(), q.shift(), q.shift(), q.shift()], ['back', 'u1', 'u2', 'n1', 'n2', undefined]);
-  });
-});

@@ -4,7 +4,8 @@ import type { Clock } from '../../../ports/clock.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
 import type { EncodedPush, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
-import { Http2RequestError, Http2SessionPool, type Http2Response } from '../http2/session-pool.js';
+import { Http2RequestError, type Http2Response } from '../http2/session-pool.js';
+import { PriorityPools } from '../http2/priority-pools.js';
 import { apnsOutcome } from './outcomes.js';
 import { buildApnsRequest, type ApnsPushType } from './payload.js';
 import { ApnsProviderToken } from './provider-token.js';
@@ -54,7 +55,6 @@ export class ApnsEncodedPush implements EncodedPush {
 // Device tokens are hex (validated at registration); anything else would also let a raw token
 // rewrite the request path, so it is answered the way APNs answers a bad token, without a request.
 const HEX_TOKEN = /^[0-9a-fA-F]+$/;
-const URGENT = Object.freeze({ urgent: true });
 const BAD_DEVICE_TOKEN: Outcome = Object.freeze({ kind: 'invalid_token', status: 400, reason: 'BadDeviceToken' }) as Outcome;
 
 /** One APNs credential over persistent HTTP/2 connections (providers.md §4.2). */
@@ -68,7 +68,7 @@ class ApnsSender implements PushSender {
   readonly #bundleId: string;
   readonly #pathPrefix: string;
   readonly #token: ApnsProviderToken | undefined;
-  readonly #pool: Http2SessionPool;
+  readonly #pool: PriorityPools;
   readonly #clock: Clock;
 
   constructor(options: ApnsSenderOptions) {
@@ -81,7 +81,7 @@ class ApnsSender implements PushSender {
     this.#token = auth.kind === 'token'
       ? new ApnsProviderToken({ keyPem: auth.keyPem, keyId: auth.keyId, teamId: auth.teamId, clock: options.clock, ...(auth.refreshMs !== undefined && { refreshMs: auth.refreshMs }) })
       : undefined;
-    this.#pool = new Http2SessionPool({
+    this.#pool = new PriorityPools({
       origin: url.origin,
       name: `apns:${options.app}`,
       connections: options.connections ?? 1,
@@ -115,7 +115,7 @@ class ApnsSender implements PushSender {
     if (!HEX_TOKEN.test(token)) return Promise.resolve({ ...BAD_DEVICE_TOKEN });
     const headers: OutgoingHttpHeaders = { ':method': 'POST', ':path': this.#pathPrefix + token, ...push.headers, 'apns-id': randomUUID() };
     if (this.#token) headers.authorization = this.#token.authorization();
-    return this.#pool.request(headers, push.payload, push.urgent ? URGENT : undefined).then(this.#toOutcome, transportOutcome);
+    return this.#pool.request(headers, push.payload, push.urgent).then(this.#toOutcome, transportOutcome);
   }
 
   readonly #toOutcome = (response: Http2Response): Outcome => {

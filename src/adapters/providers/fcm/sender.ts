@@ -3,7 +3,8 @@ import type { Clock } from '../../../ports/clock.js';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
 import type { EncodedPush, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
-import { Http2RequestError, Http2SessionPool, type Http2Response } from '../http2/session-pool.js';
+import { Http2RequestError, type Http2Response } from '../http2/session-pool.js';
+import { PriorityPools } from '../http2/priority-pools.js';
 import { createFcmAccessToken, type ServiceAccount } from './access-token.js';
 import { encodeFcmPush, FcmEncodedPush } from './encoded-push.js';
 import { fcmOutcome, fcmReasonKey } from './outcomes.js';
@@ -36,7 +37,7 @@ type Attempt = Outcome | 'refreshed';
 class FcmSender implements PushSender {
   readonly provider = 'fcm' as const;
   readonly app: string;
-  readonly #pool: Http2SessionPool;
+  readonly #pool: PriorityPools;
   readonly #accessToken: ReturnType<typeof createFcmAccessToken>;
   readonly #path: string;
   readonly #clock: Clock;
@@ -55,7 +56,7 @@ class FcmSender implements PushSender {
     if (base.protocol !== 'https:') throw new Error(`fcm app ${options.app}: base_url must be https (got ${base.protocol})`);
     this.#path = `${base.pathname.replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(options.serviceAccount.project_id)}/messages:send`;
     this.#accessToken = createFcmAccessToken(options.serviceAccount, options.clock, options.ca !== undefined ? { ca: options.ca } : {});
-    this.#pool = new Http2SessionPool({
+    this.#pool = new PriorityPools({
       origin: base.origin,
       name: `fcm:${options.app}`,
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
@@ -111,7 +112,7 @@ class FcmSender implements PushSender {
     let response: Promise<Http2Response>;
     try {
       // The ttl is the time left now, when the request is handed to the connection.
-      response = this.#pool.request(headers, push.body(token, this.#clock.now()), push.urgent ? { urgent: true } : undefined);
+      response = this.#pool.request(headers, push.body(token, this.#clock.now()), push.urgent);
     } catch (err) {
       return Promise.resolve(transportOutcome(err, this.#logger));
     }

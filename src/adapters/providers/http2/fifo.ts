@@ -48,31 +48,3 @@ export class Fifo<T> {
   }
 }
 
-/**
- * Two FIFOs drained front first: urgent items (a `high` push) go out before every normal one,
- * in their own arrival order. `unshift` puts an item back at the very front.
- */
-export class LaneFifo<T> {
-  readonly #urgent = new Fifo<T>();
-  readonly #normal = new Fifo<T>();
-
-  get length(): number {
-    return this.#urgent.length + this.#normal.length;
-  }
-
-  push(item: T, urgent = false): void {
-    (urgent ? this.#urgent : this.#normal).push(item);
-  }
-
-  unshift(item: T): void {
-    this.#urgent.unshift(item);
-  }
-
-  shift(): T | undefined {
-    return this.#urgent.length > 0 ? this.#urgent.shift() : this.#normal.shift();
-  }
-
-  peek(): T | undefined {
-    return this.#urgent.length > 0 ? this.#urgent.peek() : this.#normal.peek();
-  }
-}

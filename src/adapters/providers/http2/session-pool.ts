@@ -11,7 +11,7 @@ import {
 import type { Logger } from '../../../ports/logger.js';
 import { silentLogger } from '../../../ports/logger.js';
 import { installFastAsyncResourceBind } from './fast-async-bind.js';
-import { LaneFifo } from './fifo.js';
+import { Fifo } from './fifo.js';
 import { ignoreError, onData, onResponse, PendingRequest, PooledSession, refused, REQUEST, type PoolStream, type Slot } from './pool-state.js';
 import { reconnectDelay } from './reconnect-backoff.js';
 import { Http2RequestError, type Http2FailureKind } from './request-error.js';
@@ -95,7 +95,7 @@ export class Http2SessionPool {
   readonly #log: Logger;
   readonly #slots: Slot[] = [];
   readonly #sessions = new Set<PooledSession>();
-  readonly #queue = new LaneFifo<PendingRequest>();
+  readonly #queue = new Fifo<PendingRequest>();
   #emptySlots: number;
   #inFlight = 0;
   #head: PendingRequest | undefined = undefined;
@@ -136,7 +136,7 @@ export class Http2SessionPool {
   }
 
   /** Sends one request. Waits in a FIFO when every session is at its peer's concurrent-stream limit. Streams the peer refused (GOAWAY with last-stream-id below them, REFUSED_STREAM) are re-dispatched transparently on another/new session, never surfaced. Rejects with Http2RequestError for transport failures only; any HTTP status resolves. */
-  request(headers: OutgoingHttpHeaders, body?: Buffer | string, options?: { urgent?: boolean }): Promise<Http2Response> {
+  request(headers: OutgoingHttpHeaders, body?: Buffer | string): Promise<Http2Response> {
     if (this.#closed) return Promise.reject(new Http2RequestError('closed', `${this.#name}: pool is closed`));
     const request = new PendingRequest(headers, body, Date.now());
     const promise = new Promise<Http2Response>((resolve, reject) => {
@@ -144,11 +144,9 @@ export class Http2SessionPool {
       request.reject = reject;
     });
     if (this.#emptySlots > 0) this.#fillSlots();
-    const session = this.#queue.length === 0 || options?.urgent ? this.#pick() : undefined;
+    const session = this.#queue.length === 0 ? this.#pick() : undefined;
     if (session) this.#start(request, session);
-    // An urgent request (a `high` push) waits ahead of the others: a one-device code must not
-    // queue behind the thousands of streams a broadcast keeps waiting.
-    else this.#queue.push(request, options?.urgent === true);
+    else this.#queue.push(request);
     if (!this.#sweepTimer) this.#startSweep();
     return promise;
   }

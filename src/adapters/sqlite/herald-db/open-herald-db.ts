@@ -55,7 +55,7 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
   return {
     keys: createSqliteApiKeyStore(db),
     audit,
-    devices: createSqliteDeviceStore(db),
+    devices: createSqliteDeviceStore(db, sqlite),
     async secret(name, generate) {
       // INSERT OR IGNORE then read: two processes starting together agree on whichever won.
       await db.insertInto('server_secrets').values({ name, value: generate(), created_at: Date.now() }).onConflict((oc) => oc.doNothing()).execute();

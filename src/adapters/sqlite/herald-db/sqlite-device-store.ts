@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AudienceMember, AudienceSource, DeviceRecord, DeviceRegistration, DeviceStore } from '../../../ports/device-store.js';
 import { randomId } from '../../../util/ids.js';
@@ -14,7 +15,8 @@ type DeviceRow = Selectable<DevicesTable> & { topics: string };
  * closes. Writes that touch more than one row run in a transaction; the connection is single, so
  * they are serialized with every other store's work.
  */
-export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>): DeviceStore {
+export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>, sqlite: Database.Database): DeviceStore {
+  const audience = prepareAudience(sqlite);
   return {
     async register(input, now) {
       return db.transaction().execute(async (trx) => {
@@ -143,7 +145,7 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>): DeviceStore
     async pageAudience(source, options) {
       const limit = clampLimit(options.limit, 10_000);
       if (limit === 0) return { members: [] };
-      const rows = await audienceRows(db, source, options.after, limit);
+      const rows = audience(source, options.after, limit);
       const members = rows.map((r): AudienceMember => ({
         id: r.id, app: r.app, provider: r.provider, token: r.token, keys: r.p256dh !== null && r.auth !== null ? { p256dh: r.p256dh, auth: r.auth } : null,
       }));
@@ -158,44 +160,52 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>): DeviceStore
 
 type AudienceRow = Pick<DevicesTable, 'id' | 'app' | 'provider' | 'token' | 'p256dh' | 'auth' | 'user'>;
 
+const AUDIENCE_COLUMNS = 'devices.id, devices.app, devices.provider, devices.token, devices.p256dh, devices.auth, devices.user';
+/** Listed users after a (user, id) position; ids and users come in as JSON arrays, so one statement serves every list length. */
+const AFTER_USER = '(:afterUser IS NULL OR devices.user > :afterUser OR (devices.user = :afterUser AND devices.id > :afterId))';
+
 /**
  * One page of one source, each shaped so SQLite walks an index already in the page's order and
  * stops after `limit` matches: device_topics (topic, device_id) for a topic's own devices,
  * user_topics (topic, user) then devices (user, id) for its users, devices (user, id) for listed
  * users. A single UNION over all sources would have to build the whole audience to sort it.
+ *
+ * These read-only statements run on the connection directly, prepared once: a broadcast pages
+ * through them a thousand times per million devices, and building and preparing each query
+ * anew cost four times what SQLite spends answering it. Reads can safely interleave with a
+ * Kysely transaction on the same connection; nothing here writes.
  */
-async function audienceRows(db: Kysely<HeraldDatabase>, source: AudienceSource, after: string | undefined, limit: number): Promise<AudienceRow[]> {
-  const columns = ['devices.id', 'devices.app', 'devices.provider', 'devices.token', 'devices.p256dh', 'devices.auth', 'devices.user'] as const;
-  switch (source.kind) {
-    case 'devices': {
-      const ids = unique([...source.ids]);
-      if (ids.length === 0) return [];
-      let q = db.selectFrom('devices').select(columns).where('devices.id', 'in', ids).where('devices.state', '=', 'active');
-      if (after !== undefined) q = q.where('devices.id', '>', after);
-      return q.orderBy('devices.id').limit(limit).execute();
-    }
-    case 'topic': {
-      let q = db.selectFrom('device_topics').innerJoin('devices', 'devices.id', 'device_topics.device_id').select(columns)
-        .where('device_topics.topic', '=', source.topic).where('devices.state', '=', 'active');
-      if (after !== undefined) q = q.where('device_topics.device_id', '>', after);
-      return q.orderBy('device_topics.device_id').limit(limit).execute();
-    }
-    case 'users':
-    case 'topicUsers': {
-      const [afterUser, afterId] = parseUserCursor(after);
-      const users = source.kind === 'users' ? unique([...source.users]) : [];
-      if (source.kind === 'users' && users.length === 0) return [];
-      let q = source.kind === 'users'
-        ? db.selectFrom('devices').select(columns).where('devices.user', 'in', users)
-        : db.selectFrom('user_topics').innerJoin('devices', 'devices.user', 'user_topics.user').select(columns).where('user_topics.topic', '=', source.topic);
-      // The unary plus keeps SQLite on the (user, id) index instead of the far less selective (state, id).
-      q = q.where(sql<boolean>`+devices.state = 'active'`);
-      if (afterUser !== undefined) {
-        q = q.where((eb) => eb.or([eb('devices.user', '>', afterUser), eb.and([eb('devices.user', '=', afterUser), eb('devices.id', '>', afterId!)])]));
+function prepareAudience(sqlite: Database.Database): (source: AudienceSource, after: string | undefined, limit: number) => AudienceRow[] {
+  const devices = sqlite.prepare<{ ids: string; after: string; limit: number }, AudienceRow>(
+    `SELECT ${AUDIENCE_COLUMNS} FROM devices WHERE devices.id IN (SELECT value FROM json_each(:ids)) AND devices.state = 'active' AND devices.id > :after
+     ORDER BY devices.id LIMIT :limit`);
+  const topic = sqlite.prepare<{ topic: string; after: string; limit: number }, AudienceRow>(
+    `SELECT ${AUDIENCE_COLUMNS} FROM device_topics INNER JOIN devices ON devices.id = device_topics.device_id
+     WHERE device_topics.topic = :topic AND devices.state = 'active' AND device_topics.device_id > :after
+     ORDER BY device_topics.device_id LIMIT :limit`);
+  // The unary plus keeps SQLite on the (user, id) index instead of the far less selective (state, id).
+  const users = sqlite.prepare<{ users: string; afterUser: string | null; afterId: string; limit: number }, AudienceRow>(
+    `SELECT ${AUDIENCE_COLUMNS} FROM devices WHERE devices.user IN (SELECT value FROM json_each(:users)) AND +devices.state = 'active' AND ${AFTER_USER}
+     ORDER BY devices.user, devices.id LIMIT :limit`);
+  const topicUsers = sqlite.prepare<{ topic: string; afterUser: string | null; afterId: string; limit: number }, AudienceRow>(
+    `SELECT ${AUDIENCE_COLUMNS} FROM user_topics INNER JOIN devices ON devices.user = user_topics.user
+     WHERE user_topics.topic = :topic AND +devices.state = 'active' AND ${AFTER_USER}
+     ORDER BY devices.user, devices.id LIMIT :limit`);
+  return (source, after, limit) => {
+    switch (source.kind) {
+      case 'devices':
+        return source.ids.length === 0 ? [] : devices.all({ ids: JSON.stringify(source.ids), after: after ?? '', limit });
+      case 'topic':
+        return topic.all({ topic: source.topic, after: after ?? '', limit });
+      case 'users':
+      case 'topicUsers': {
+        const [afterUser, afterId] = parseUserCursor(after);
+        const position = { afterUser: afterUser ?? null, afterId: afterId ?? '', limit };
+        if (source.kind === 'topicUsers') return topicUsers.all({ topic: source.topic, ...position });
+        return source.users.length === 0 ? [] : users.all({ users: JSON.stringify(source.users), ...position });
       }
-      return q.orderBy('devices.user').orderBy('devices.id').limit(limit).execute() as Promise<AudienceRow[]>;
     }
-  }
+  };
 }
 
 function parseUserCursor(after: string | undefined): [string | undefined, string | undefined] {

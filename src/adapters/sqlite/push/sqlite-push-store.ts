@@ -17,12 +17,15 @@ import type {
 } from '../../../ports/push-store.js';
 import { bucketOf, percentiles } from '../../../util/log-buckets.js';
 import { GroupCommit } from '../group-commit.js';
+import { NO_WRITE_LOCK, type WriteLock } from '../write-lock.js';
 import { migrateLocked } from '../locked-migrate.js';
 import { PUSH_MIGRATION_LOCK_TABLE, PUSH_MIGRATION_TABLE, pushMigrations } from './migrations.js';
 
 export interface SqlitePushStoreOptions {
   /** The queue file (shared with the queue's tables), or ':memory:'. */
   file: string;
+  /** Shared with every other thread writing the same file (the queue's connections included). */
+  writeLock?: WriteLock;
 }
 
 export type SqlitePushStore = PushStore & { close(): Promise<void> };
@@ -93,6 +96,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     throw err;
   }
 
+  const lock = options.writeLock ?? NO_WRITE_LOCK;
   const q = {
     insertPush: sqlite.prepare<[string, number, number | null, number | null, string, string, number, string], PushRow>(
       `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor)
@@ -245,22 +249,24 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     }
   };
 
+  const claimBatch = sqlite.transaction((batch: PendingClaim[]) => {
+    for (const c of batch) c.rows = claim(c.seq, c.targets, c.claimId, c.now, c.dead);
+  });
+  const recordBatch = sqlite.transaction((batch: { results: readonly DeliveryResult[]; now: number }[]) => {
+    for (const b of batch) record(b.results, b.now);
+  });
   // Claims and outcomes of the jobs in flight at one moment share a transaction: fewer commits, and
   // the b-tree pages of neighbouring deliveries are written once instead of once per job.
   // At most a few thousand rows per transaction, so one commit never holds the event loop for long.
   const claims = new GroupCommit<PendingClaim>({
     maxBatch: 8,
     delayMs: 0,
-    write: sqlite.transaction((batch: PendingClaim[]) => {
-      for (const c of batch) c.rows = claim(c.seq, c.targets, c.claimId, c.now, c.dead);
-    }).immediate,
+    write: (batch) => lock.run(() => claimBatch.immediate(batch)),
   });
   const records = new GroupCommit<{ results: readonly DeliveryResult[]; now: number }>({
     maxBatch: 8,
     delayMs: 0,
-    write: sqlite.transaction((batch: { results: readonly DeliveryResult[]; now: number }[]) => {
-      for (const b of batch) record(b.results, b.now);
-    }).immediate,
+    write: (batch) => lock.run(() => recordBatch.immediate(batch)),
   });
 
   const cancel = sqlite.transaction((seq: number, now: number): number => {
@@ -314,7 +320,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
   let closed: Promise<void> | undefined;
   return {
     async create(push) {
-      const row = q.insertPush.get(push.id, push.createdAt, push.sendAt, push.expiresAt, JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor);
+      const row = lock.run(() => q.insertPush.get(push.id, push.createdAt, push.sendAt, push.expiresAt, JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor));
       return pushFromRow(row!);
     },
     async byId(id) {
@@ -331,14 +337,14 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     },
     async addDeliveries(seq, from, to, rows, done, now) {
       try {
-        return addDeliveries.immediate(seq, from, to, rows, done, now);
+        return lock.run(() => addDeliveries.immediate(seq, from, to, rows, done, now));
       } catch (err) {
         if (err === CURSOR_MOVED) return false;
         throw err;
       }
     },
     async setEnqueuedCursor(seq, cursor) {
-      q.setEnqueued.run(cursor, seq);
+      lock.run(() => q.setEnqueued.run(cursor, seq));
     },
     async queued(seq, after, limit) {
       return q.queued.all(seq, after ?? '', limit).map(deliveryFromRow);
@@ -353,7 +359,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       if (results.length > 0) await records.add({ results, now });
     },
     async cancel(seq, now) {
-      return cancel.immediate(seq, now);
+      return lock.run(() => cancel.immediate(seq, now));
     },
     async counts(seq) {
       const out: PushCounts = { total: {}, byProvider: {} };
@@ -370,7 +376,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       return rows.map(deliveryFromRow);
     },
     async reportStatus(seq, deviceId, status, now) {
-      return report.immediate(seq, deviceId, status, now);
+      return lock.run(() => report.immediate(seq, deviceId, status, now));
     },
     async deadDeliveries(query) {
       const cursor = parseDeadCursor(query.cursor);
@@ -387,7 +393,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       return q.deadOldest.all({ provider: target.provider ?? null, app: target.app ?? null, limit: target.limit }).map(deliveryFromRow);
     },
     async revive(keys, now) {
-      return keys.length === 0 ? 0 : revive.immediate(keys, now);
+      return keys.length === 0 ? 0 : lock.run(() => revive.immediate(keys, now));
     },
     async stats(query) {
       const params = { from: Math.floor(query.since / MINUTE), to: Math.floor(query.until / MINUTE), app: query.app ?? null };
@@ -406,12 +412,14 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       for (;;) {
         const seqs = q.oldPushes.all(before, before);
         if (seqs.length === 0) break;
-        for (const seq of seqs) while (!prunePush.immediate(seq)) { /* next slice */ }
+        for (const seq of seqs) while (!lock.run(() => prunePush.immediate(seq))) { /* next slice */ }
         pushes += seqs.length;
       }
       const minute = Math.floor(before / MINUTE);
-      q.pruneStats.run(minute);
-      q.pruneLatency.run(minute);
+      lock.run(() => {
+        q.pruneStats.run(minute);
+        q.pruneLatency.run(minute);
+      });
       return pushes;
     },
     close() {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { JobReceipt, RetryOutcome } from '../../../ports/queue.js';
 import { GroupCommit } from '../group-commit.js';
+import type { WriteLock } from '../write-lock.js';
 import { rowId } from './schema.js';
 
 /** Why a job that ran out of attempts through retry was dead-lettered, when retry gave no error. */
@@ -23,7 +24,7 @@ export interface Settle {
  * Every settling statement matches on id AND token, which is what makes a stale receipt (the job
  * was re-reserved after its timeout) change nothing.
  */
-export function prepareSettle(db: Database.Database): Settle {
+export function prepareSettle(db: Database.Database, lock: WriteLock): Settle {
   const remove = db.prepare<[number, string]>('DELETE FROM queue_jobs WHERE id = ? AND token = ?');
   const attempts = db.prepare<[number, string], { attempts: number; max_attempts: number }>(
     'SELECT attempts, max_attempts FROM queue_jobs WHERE id = ? AND token = ?',
@@ -44,7 +45,7 @@ export function prepareSettle(db: Database.Database): Settle {
     }
   });
   // A worker acks each job as its send completes; acks of one event-loop turn share one commit.
-  const acks = new GroupCommit<PendingAck>({ maxBatch: 1000, delayMs: 0, write: (batch) => writeAcks.immediate(batch) });
+  const acks = new GroupCommit<PendingAck>({ maxBatch: 1000, delayMs: 0, write: (batch) => lock.run(() => writeAcks.immediate(batch)) });
 
   const deadLetter = db.transaction((id: number, token: string, reason: string, now: number): boolean => {
     if (bury.run({ id, token, reason, now }).changes === 0) return false;

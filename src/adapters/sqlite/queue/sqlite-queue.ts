@@ -12,10 +12,13 @@ import { QUEUE_MIGRATION_LOCK_TABLE, QUEUE_MIGRATION_TABLE, queueMigrations } fr
 import { prepareReserve } from './reserve.js';
 import { laneNumber, positiveLimit } from './schema.js';
 import { prepareSettle } from './settle.js';
+import { NO_WRITE_LOCK, type WriteLock } from '../write-lock.js';
 
 export interface SqliteQueueOptions {
   /** File path (its directory is created if missing). Several processes may open the same file. */
   file: string;
+  /** Shared with every other thread writing the same file. */
+  writeLock?: WriteLock;
   /** Source of "now" wherever a caller does not pass it; default the system clock. */
   clock?: Clock;
 }
@@ -53,21 +56,24 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
     throw err;
   }
 
+  const lock = options.writeLock ?? NO_WRITE_LOCK;
   const enqueue = prepareEnqueue(sqlite);
   const reserve = prepareReserve(sqlite);
-  const settle = prepareSettle(sqlite);
+  const settle = prepareSettle(sqlite, lock);
   const dead = prepareDeadLetters(sqlite);
   const inspect = prepareInspect(sqlite);
 
   let closed: Promise<void> | undefined;
   return {
     async enqueue(jobs) {
-      sqlite.pragma('synchronous = FULL');
-      try {
-        return enqueue(jobs, clock.now());
-      } finally {
-        sqlite.pragma('synchronous = NORMAL');
-      }
+      return lock.run(() => {
+        sqlite.pragma('synchronous = FULL');
+        try {
+          return enqueue(jobs, clock.now());
+        } finally {
+          sqlite.pragma('synchronous = NORMAL');
+        }
+      });
     },
     async reserve(request) {
       if (typeof request.partition !== 'string' || request.partition === '') throw new RangeError('reserve: partition must be a non-empty string');
@@ -80,20 +86,20 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
         if (n === undefined) throw new RangeError(`reserve: unknown lane ${String(lane)}`);
         return n;
       });
-      const jobs = reserve({ partition: request.partition, limit, visibilityMs: Math.ceil(request.visibilityMs), now: Math.trunc(now), lanes });
+      const jobs = lock.run(() => reserve({ partition: request.partition, limit, visibilityMs: Math.ceil(request.visibilityMs), now: Math.trunc(now), lanes }));
       return jobs as Awaited<ReturnType<Queue<P>['reserve']>>;
     },
     ack(job) {
       return settle.ack(job);
     },
     async retry(job, runAt, error) {
-      return settle.retry(job, runAt, error, clock.now());
+      return lock.run(() => settle.retry(job, runAt, error, clock.now()));
     },
     async deadLetter(job, reason) {
-      return settle.deadLetter(job, reason, clock.now());
+      return lock.run(() => settle.deadLetter(job, reason, clock.now()));
     },
     async replay(target) {
-      return dead.replay(target, clock.now());
+      return lock.run(() => dead.replay(target, clock.now()));
     },
     async deadLetters(query) {
       return dead.list(query) as Awaited<ReturnType<Queue<P>['deadLetters']>>;
@@ -105,7 +111,7 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
       return inspect.stats(request?.now ?? clock.now());
     },
     async cancel(filter) {
-      return inspect.cancel(filter, clock.now());
+      return lock.run(() => inspect.cancel(filter, clock.now()));
     },
     close() {
       closed ??= (async () => {

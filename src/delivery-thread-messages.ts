@@ -1,0 +1,23 @@
+import type { SenderSpec } from './adapters/providers/sender-factory.js';
+import type { PartitionWorkerOptions } from './core/push/partition-worker.js';
+import type { RecordedOutcome } from './core/push/push-events.js';
+
+/** What a delivery thread is started with. */
+export interface DeliveryThreadData {
+  partition: string;
+  spec: SenderSpec;
+  queueFile: string;
+  databaseFile: string;
+  /** The queue file's cross-thread write lock (see adapters/sqlite/write-lock.ts). */
+  queueLock: SharedArrayBuffer;
+  options: PartitionWorkerOptions;
+}
+
+export type ToDeliveryThread = { op: 'wake' } | { op: 'forget'; seq: number } | { op: 'stop' };
+
+export type FromDeliveryThread =
+  | { op: 'ready' }
+  | { op: 'recorded'; results: RecordedOutcome[] }
+  | { op: 'inflight'; n: number }
+  | { op: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fields: Record<string, unknown>; msg: string }
+  | { op: 'stopped' };
