@@ -72,12 +72,16 @@ export class PushPipeline {
   #sampler: NodeJS.Timeout | undefined;
   #started = false;
   #stopping = false;
+  #enqueuedSinceSample = 0;
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
     this.router = new Router({
       store: deps.store, devices: deps.devices, queue: deps.queue, wake: (ps) => this.wake(ps),
-      backlog: () => this.#sample.partitions.reduce((n, p) => (p.partition === ROUTE_PARTITION ? n : n + p.ready), 0),
+      // The sample is up to sampleMs old: jobs enqueued since count too, or routing would run
+      // far ahead in bursts between two samples.
+      backlog: () => this.#enqueuedSinceSample + this.#sample.partitions.reduce((n, p) => (p.partition === ROUTE_PARTITION ? n : n + p.ready), 0),
+      enqueued: (n) => (this.#enqueuedSinceSample += n),
     });
     const { queue, clock, logger, options } = deps;
     this.#routeLoop = new QueueLoop<PushJob>({
@@ -185,6 +189,7 @@ export class PushPipeline {
     const { queue, clock, logger } = this.#d;
     try {
       const now = clock.now();
+      const enqueuedBefore = this.#enqueuedSinceSample;
       const partitions = await queue.stats({ now });
       let oldest = Infinity;
       for (const p of partitions) {
@@ -193,6 +198,7 @@ export class PushPipeline {
         if (p.waiting > 0 || p.reserved > 0) this.#worker(p.partition);
       }
       this.#sample = { at: now, partitions, lagMs: oldest === Infinity ? 0 : Math.max(0, now - oldest) };
+      this.#enqueuedSinceSample -= enqueuedBefore;
     } catch (err) {
       logger.error({ err }, 'queue sample failed');
     }

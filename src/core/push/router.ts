@@ -10,15 +10,17 @@ export interface RouterDeps {
   queue: Queue<PushJob>;
   /** Called after send jobs were enqueued for these partitions, so idle workers wake up. */
   wake(partitions: Iterable<string>): void;
-  /** Send jobs due and waiting for a worker, over all partitions. */
+  /** Send jobs due and waiting for a worker, over all partitions (including the ones just enqueued). */
   backlog(): number;
+  /** Called with the number of send jobs each enqueue added. */
+  enqueued(jobs: number): void;
 }
 
 /**
  * Routing stays this many send jobs (of up to 250 deliveries) ahead of the workers and then waits:
  * running far ahead only fills the queue sooner, and takes the event loop from the API meanwhile.
  */
-const ROUTE_AHEAD_JOBS = 40;
+const ROUTE_AHEAD_JOBS = 20;
 
 /** Where routing stands: which source of the audience, and where inside it. */
 interface Cursor {
@@ -137,7 +139,8 @@ export class Router {
         });
       }
     }
-    await this.#d.queue.enqueue(jobs);
+    const result = await this.#d.queue.enqueue(jobs);
+    this.#d.enqueued(jobs.length - result.duplicates.length);
     this.#d.wake(byPartition.keys());
   }
 }

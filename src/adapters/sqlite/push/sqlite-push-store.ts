@@ -257,14 +257,15 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
   });
   // Claims and outcomes of the jobs in flight at one moment share a transaction: fewer commits, and
   // the b-tree pages of neighbouring deliveries are written once instead of once per job.
-  // At most a few thousand rows per transaction, so one commit never holds the event loop for long.
+  // At most a few hundred rows per transaction: the write lock is shared with the API thread and
+  // every other delivery thread, and a long hold is latency for all of them.
   const claims = new GroupCommit<PendingClaim>({
-    maxBatch: 8,
+    maxBatch: 2,
     delayMs: 0,
     write: (batch) => lock.run(() => claimBatch.immediate(batch)),
   });
   const records = new GroupCommit<{ results: readonly DeliveryResult[]; now: number }>({
-    maxBatch: 8,
+    maxBatch: 2,
     delayMs: 0,
     write: (batch) => lock.run(() => recordBatch.immediate(batch)),
   });
