@@ -12,24 +12,35 @@ export interface WriteLock {
 
 export const NO_WRITE_LOCK: WriteLock = { run: (write) => write() };
 
-/** A lock over a SharedArrayBuffer, handed to every thread that writes the same file. */
-export function sharedWriteLock(buffer: SharedArrayBuffer = new SharedArrayBuffer(4)): WriteLock & { buffer: SharedArrayBuffer } {
-  const cell = new Int32Array(buffer);
+/**
+ * A ticket lock over a SharedArrayBuffer, handed to every thread that writes the same file.
+ * Tickets make it fair: writers go in the order they asked, so a thread that writes batch after
+ * batch cannot keep taking the lock back from one that waits (a plain compare-and-swap lock lets
+ * the releasing thread win again before the woken one even runs).
+ */
+export function sharedWriteLock(buffer: SharedArrayBuffer = new SharedArrayBuffer(8)): WriteLock & { buffer: SharedArrayBuffer } {
+  const cells = new Int32Array(buffer);
+  const NEXT = 0;
+  const SERVING = 1;
   return {
     buffer,
     run<T>(write: () => T): T {
+      const ticket = Atomics.add(cells, NEXT, 1);
       // A holder can only vanish mid-write if its thread is terminated from outside; after a
-      // while the waiter goes ahead and lets SQLite's own locking decide.
+      // while the waiter takes its turn anyway and lets SQLite's own locking decide.
       const deadline = Date.now() + 10_000;
-      while (Atomics.compareExchange(cell, 0, 0, 1) !== 0) {
-        if (Date.now() > deadline) return write();
-        Atomics.wait(cell, 0, 1, 50);
+      for (let serving = Atomics.load(cells, SERVING); serving !== ticket; serving = Atomics.load(cells, SERVING)) {
+        if (Date.now() > deadline) {
+          Atomics.store(cells, SERVING, ticket);
+          break;
+        }
+        Atomics.wait(cells, SERVING, serving, 50);
       }
       try {
         return write();
       } finally {
-        Atomics.store(cell, 0, 0);
-        Atomics.notify(cell, 0, 1);
+        Atomics.store(cells, SERVING, ticket + 1);
+        Atomics.notify(cells, SERVING);
       }
     },
   };
