@@ -71,7 +71,7 @@ export async function main(args: string[]): Promise<number> {
       if (Date.now() - lastLog < 10_000) return;
       lastLog = Date.now();
       console.log(`  ${fmt((Date.now() - started) / 1000, 0)} s: ${v.state}, ${int(v.targets)} routed, ${int(v.counts.sent ?? 0)} sent`);
-    });
+    }, mocks);
     const elapsedS = (doneAt - started) / 1000;
     const peakMiB = peakRssKiB(herald.pid) / 1024;
     console.log(`herald: ${int(view.targets)} targets, ${int(view.counts.sent ?? 0)} sent, ${int(view.counts.failed ?? 0)} failed, ${int(view.counts.dead ?? 0)} dead in ${fmt(elapsedS, 1)} s (${int(view.targets / elapsedS)} deliveries/s); peak RSS ${fmt(peakMiB, 0)} MiB`);

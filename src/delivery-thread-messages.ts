@@ -1,6 +1,6 @@
 import type { SenderSpec } from './adapters/providers/sender-factory.js';
 import type { PartitionWorkerOptions } from './core/push/partition-worker.js';
-import type { RecordedOutcome } from './core/push/push-events.js';
+import type { OutcomeSummary } from './core/push/push-events.js';
 
 /** What a delivery thread is started with. */
 export interface DeliveryThreadData {
@@ -17,7 +17,7 @@ export type ToDeliveryThread = { op: 'wake' } | { op: 'forget'; seq: number } | 
 
 export type FromDeliveryThread =
   | { op: 'ready' }
-  | { op: 'recorded'; results: RecordedOutcome[] }
+  | { op: 'recorded'; summary: OutcomeSummary }
   | { op: 'inflight'; n: number }
   | { op: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fields: Record<string, unknown>; msg: string }
   | { op: 'stopped' };

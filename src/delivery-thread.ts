@@ -35,11 +35,7 @@ const worker = new PartitionWorker({
   devices: db.devices,
   clock: systemClock,
   logger,
-  events: {
-    recorded(results) {
-      post({ op: 'recorded', results: results.map((r) => ({ provider: r.provider, app: r.app, state: r.state, ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs } : {}) })) });
-    },
-  },
+  events: { recorded: (summary) => post({ op: 'recorded', summary }) },
   options: data.options,
 });
 worker.start();

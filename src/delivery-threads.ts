@@ -86,7 +86,7 @@ export class DeliveryThreads implements DeliveryRunners {
             resolve();
             return;
           case 'recorded':
-            this.#events.recorded(m.results);
+            this.#events.recorded(m.summary);
             return;
           case 'inflight':
             thread.inFlight = m.n;

@@ -20,6 +20,8 @@ export interface MockChild {
   pid: number;
   info: Record<string, unknown> & { url: string; ca?: string };
   stop(): Promise<number | null>;
+  /** Throws a HarnessError if the mock has died: the run would only wait for answers that never come. */
+  assertAlive(): void;
 }
 
 /** Starts a provider mock from test/mocks as its own process and reads the JSON line it prints. */
@@ -39,7 +41,14 @@ export async function startMock(name: 'apns' | 'fcm' | 'hms' | 'webpush', args: 
     });
     child.once('exit', (code) => reject(new HarnessError(`${name} mock exited with ${code}\n${tail(logFile)}`)));
   });
-  return { name, child, pid: child.pid!, info, stop: () => stopChild(child) };
+  let died: string | undefined;
+  child.once('exit', (code, signal) => (died = `exited with ${signal ?? code}`));
+  return {
+    name, child, pid: child.pid!, info, stop: () => stopChild(child),
+    assertAlive() {
+      if (died) throw new HarnessError(`${name} mock ${died} during the run\n${tail(logFile)}`);
+    },
+  };
 }
 
 /** An APNs token-auth key pair on disk: the .p8 for Herald, the public half for the mock. */
@@ -87,6 +96,8 @@ export function runH2load(args: string[]): Promise<H2loadResult> {
       const finished = /finished in ([\d.]+)(m?s), ([\d.]+) req\/s/.exec(out);
       const requests = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/.exec(out);
       if (code !== 0 || !finished || !requests) return reject(new HarnessError(`h2load failed (${code}):\n${out.slice(-2000)}`));
+      // A baseline with failed requests measured something else than answering them.
+      if (requests[1] !== requests[2]) return reject(new HarnessError(`h2load: only ${requests[2]} of ${requests[1]} requests succeeded:\n${out.slice(-2000)}`));
       const seconds = Number(finished[1]) / (finished[2] === 'ms' ? 1000 : 1);
       resolve({ requests: Number(requests[1]), succeeded: Number(requests[2]), seconds, reqPerSec: Number(finished[3]) });
     });
@@ -119,9 +130,10 @@ export interface PushView {
 }
 
 /** Polls a push until every delivery has an outcome; returns the last view and when it was seen done. */
-export async function waitDone(url: string, key: string, id: string, timeoutMs: number, onTick?: (view: PushView) => void): Promise<{ view: PushView; doneAt: number }> {
+export async function waitDone(url: string, key: string, id: string, timeoutMs: number, onTick?: (view: PushView) => void, mocks: readonly MockChild[] = []): Promise<{ view: PushView; doneAt: number }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    for (const m of mocks) m.assertAlive();
     const { json: view } = await api<PushView>(url, key, 'GET', `/v1/push/${encodeURIComponent(id)}`);
     onTick?.(view);
     if (view.state === 'done') return { view, doneAt: Date.now() };

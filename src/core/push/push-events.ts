@@ -1,12 +1,32 @@
 import type { DeliveryResult } from '../../ports/push-store.js';
 
-/** What metrics need of one recorded outcome. */
-export type RecordedOutcome = Pick<DeliveryResult, 'provider' | 'app' | 'state' | 'latencyMs'>;
+/** Recorded outcomes, counted: what metrics need, small enough to cross a thread per batch. */
+export interface OutcomeSummary {
+  counts: { provider: string; app: string; state: string; n: number }[];
+  /** Send latencies (ms) of the `sent` outcomes, per provider. */
+  latencies: { provider: string; ms: number[] }[];
+}
 
 /** What the push pipeline reports as it works; the metrics adapter listens. */
 export interface PushEvents {
-  /** Outcomes just recorded (one entry per delivery). */
-  recorded(results: readonly RecordedOutcome[]): void;
+  recorded(summary: OutcomeSummary): void;
 }
 
 export const noPushEvents: PushEvents = { recorded() {} };
+
+export function summarize(results: readonly DeliveryResult[]): OutcomeSummary {
+  const counts = new Map<string, { provider: string; app: string; state: string; n: number }>();
+  const latencies = new Map<string, number[]>();
+  for (const r of results) {
+    const key = `${r.provider}\0${r.app}\0${r.state}`;
+    const c = counts.get(key);
+    if (c) c.n++;
+    else counts.set(key, { provider: r.provider, app: r.app, state: r.state, n: 1 });
+    if (r.latencyMs !== undefined) {
+      let list = latencies.get(r.provider);
+      if (!list) latencies.set(r.provider, (list = []));
+      list.push(r.latencyMs);
+    }
+  }
+  return { counts: [...counts.values()], latencies: [...latencies].map(([provider, ms]) => ({ provider, ms })) };
+}

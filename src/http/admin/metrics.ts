@@ -66,17 +66,17 @@ export function createMetrics(): HttpMetrics {
   const latencyChildren = new Map<string, { observe(v: number): void }>();
   return {
     pushEvents: {
-      recorded(results) {
-        for (const r of results) {
-          const key = `${r.provider} ${r.app} ${r.state}`;
+      recorded(summary) {
+        for (const c of summary.counts) {
+          const key = `${c.provider} ${c.app} ${c.state}`;
           let child = outcomeChildren.get(key);
-          if (!child) outcomeChildren.set(key, (child = outcomes.labels(r.provider, r.app, r.state)));
-          child.inc(1);
-          if (r.latencyMs !== undefined) {
-            let l = latencyChildren.get(r.provider);
-            if (!l) latencyChildren.set(r.provider, (l = latency.labels(r.provider)));
-            l.observe(r.latencyMs / 1000);
-          }
+          if (!child) outcomeChildren.set(key, (child = outcomes.labels(c.provider, c.app, c.state)));
+          child.inc(c.n);
+        }
+        for (const l of summary.latencies) {
+          let child = latencyChildren.get(l.provider);
+          if (!child) latencyChildren.set(l.provider, (child = latency.labels(l.provider)));
+          for (const ms of l.ms) child.observe(ms / 1000);
         }
       },
     },

@@ -90,6 +90,12 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 15000');
+    // A broadcast rewrites the same pages of the ledger over and over: keep them in memory.
+    sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('mmap_size = 268435456');
+    // Each delivery's row is written twice within seconds; a larger WAL before checkpointing
+    // copies such a page into the database once instead of after every thousand page writes.
+    sqlite.pragma('wal_autocheckpoint = 10000');
     await migrateLocked(sqlite, kysely, { provider: pushMigrations, migrationTableName: PUSH_MIGRATION_TABLE, migrationLockTableName: PUSH_MIGRATION_LOCK_TABLE });
   } catch (err) {
     await kysely.destroy();
@@ -117,6 +123,11 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     setEnqueued: sqlite.prepare<[string | null, number]>('UPDATE pushes SET enqueued_cursor = ? WHERE seq = ?'),
     queued: sqlite.prepare<[number, string, number], DeliveryRow>(
       `SELECT * FROM deliveries WHERE push_seq = ? AND state = 'queued' AND target > ? ORDER BY target LIMIT ?`),
+    // The common case (a job's first run: every delivery still queued) is one statement.
+    claimQueued: sqlite.prepare<{ seq: number; targets: string; claim: string; now: number }, Omit<ClaimRow, 'state'>>(
+      `UPDATE deliveries SET state = 'sending', claim = :claim, attempts = attempts + 1, next_at = NULL, updated_at = :now
+       WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets)) AND state = 'queued'
+       RETURNING target, device_id, provider, app, token, p256dh, auth, attempts`),
     claimable: sqlite.prepare<{ seq: number; targets: string; claim: string; now: number; dead: number }, ClaimRow>(
       `SELECT target, device_id, provider, app, token, p256dh, auth, attempts, state FROM deliveries
        WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets))
@@ -207,13 +218,19 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
   });
 
   // Run inside the group commits' transactions below.
-  const claim = (seq: number, targets: string, claimId: string, now: number, dead: boolean): ClaimRow[] => {
-    const rows = q.claimable.all({ seq, targets, claim: claimId, now, dead: dead ? 1 : 0 });
+  const claim = (seq: number, targets: string, count: number, claimId: string, now: number, dead: boolean): ClaimRow[] => {
     const deltas = new Deltas();
-    for (const r of rows) {
-      q.claimOne.run(claimId, now, seq, r.target);
-      if (r.state !== 'sending') deltas.move(seq, r.provider, r.state, 'sending');
-      r.attempts++;
+    const rows: ClaimRow[] = q.claimQueued.all({ seq, targets, claim: claimId, now }).map((r) => ({ ...r, state: 'sending' as const }));
+    for (const r of rows) deltas.move(seq, r.provider, 'queued', 'sending');
+    // Retries, a re-run after a crash, replays: the other claimable states, row by row.
+    if (rows.length < count) {
+      for (const r of q.claimable.all({ seq, targets, claim: claimId, now, dead: dead ? 1 : 0 })) {
+        q.claimOne.run(claimId, now, seq, r.target);
+        if (r.state !== 'sending') deltas.move(seq, r.provider, r.state, 'sending');
+        r.attempts++;
+        rows.push(r);
+      }
+      rows.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
     }
     deltas.apply();
     return rows;
@@ -250,7 +267,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
   };
 
   const claimBatch = sqlite.transaction((batch: PendingClaim[]) => {
-    for (const c of batch) c.rows = claim(c.seq, c.targets, c.claimId, c.now, c.dead);
+    for (const c of batch) c.rows = claim(c.seq, c.targets, c.count, c.claimId, c.now, c.dead);
   });
   const recordBatch = sqlite.transaction((batch: { results: readonly DeliveryResult[]; now: number }[]) => {
     for (const b of batch) record(b.results, b.now);
@@ -352,7 +369,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     },
     async claim(seq, targets, claimId, now, includeDead) {
       if (targets.length === 0) return [];
-      const pending: PendingClaim = { seq, targets: JSON.stringify(targets), claimId, now, dead: includeDead, rows: [] };
+      const pending: PendingClaim = { seq, targets: JSON.stringify(targets), count: targets.length, claimId, now, dead: includeDead, rows: [] };
       await claims.add(pending);
       return pending.rows.map((r) => ({ target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts }));
     },
@@ -437,6 +454,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
 interface PendingClaim {
   seq: number;
   targets: string;
+  count: number;
   claimId: string;
   now: number;
   dead: boolean;

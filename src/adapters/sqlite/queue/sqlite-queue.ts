@@ -50,6 +50,7 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 15000');
+    sqlite.pragma('wal_autocheckpoint = 10000');
     await migrateLocked(sqlite, kysely as Kysely<unknown>, { provider: queueMigrations, migrationTableName: QUEUE_MIGRATION_TABLE, migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE });
   } catch (err) {
     await kysely.destroy();
