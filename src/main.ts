@@ -39,6 +39,9 @@ import { PushService } from './core/push/push-service.js';
 import { SenderRegistry } from './core/push/senders.js';
 import { topicMessagePush } from './core/push/topic-push.js';
 import { revokeWebPushTopics } from './core/push/webpush-access.js';
+import { createSqliteNotifyStore } from './adapters/sqlite/notify/sqlite-notify-store.js';
+import { createLiquidEngine } from './adapters/templates/liquid-engine.js';
+import { NotifyDirectory } from './core/notify/directory.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -175,6 +178,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const queueLock = sharedWriteLock();
   const queue = await createSqliteQueue<PushJob>({ file: queueFile, clock, writeLock: queueLock });
   const pushStore = await createSqlitePushStore({ file: queueFile, writeLock: queueLock });
+  const notifyStore = await createSqliteNotifyStore({ file: queueFile, writeLock: queueLock });
   const specs = await senderSpecs(config);
   // On this thread the senders only encode (to refuse an impossible push at once) unless
   // deliveries run here too; senders connect on first send, so unused ones hold no connection.
@@ -224,6 +228,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const deps = {
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
+    notifyDirectory: new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock }),
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish),
   };
   const app = buildApp(deps);
@@ -239,6 +244,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await auth?.prune();
       if (config.auditRetention > 0) await db.audit.pruneBefore(clock.now() - config.auditRetention);
       if (config.pushRetention > 0) await pushStore.prune(clock.now() - config.pushRetention);
+      if (config.pushRetention > 0) await notifyStore.prune(clock.now() - config.pushRetention);
       visitors.prune(VISITOR_IDLE_MS);
       topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
     }, 'manager'),
@@ -271,6 +277,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await senders.close();
       await queue.close();
       await pushStore.close();
+      await notifyStore.close();
       await topics.flushCounters();
       await cache.close();
       await authStore?.close();

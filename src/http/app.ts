@@ -12,6 +12,7 @@ import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerDeviceRoutes } from './push/device-routes.js';
 import { registerDlqRoutes } from './push/dlq-routes.js';
 import { registerPushRoutes } from './push/push-routes.js';
+import { registerDirectoryRoutes } from './notify/directory-routes.js';
 import { registerWebPushRoutes } from './push/webpush-routes.js';
 import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
@@ -113,6 +114,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   registerPushRoutes(app, deps);
   registerDlqRoutes(app, deps);
   registerWebPushRoutes(app, deps);
+  registerDirectoryRoutes(app, deps);
   registerPublishRoutes(app, deps);
   registerSubscribeRoutes(app, deps);
   registerFileRoutes(app, deps);

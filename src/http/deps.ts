@@ -16,6 +16,7 @@ import type { SubscriberTokens } from '../core/keys/subscriber-tokens.js';
 import type { SubscriberLimits } from '../core/limits/subscriber-limits.js';
 import type { PushPipeline } from '../core/push/push-pipeline.js';
 import type { PushService } from '../core/push/push-service.js';
+import type { NotifyDirectory } from '../core/notify/directory.js';
 
 /** Everything the HTTP app is built from; main.ts assembles it. */
 export interface HttpDeps {
@@ -47,4 +48,6 @@ export interface HttpDeps {
   subscriberLimits: SubscriberLimits;
   /** Web Push on the topics face; undefined while no VAPID keys are configured. */
   webPush: { publicKey: string; endpointAllowed(endpoint: string): boolean } | undefined;
+  /** Subscribers, categories and templates of the notify face. */
+  notifyDirectory: NotifyDirectory;
 }

@@ -79,7 +79,7 @@ describe('lifecycle', () => {
 
   test('SIGTERM ends streams, flushes, exits 0; accepted messages are there after restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-sigterm-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = 20000 + Math.floor(Math.random() * 12000);
     const args = [CLI, 'serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'h.db'), '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', join(dir, 'a'), '--log-level', 'warn', '--visitor-request-limit-exempt-hosts', '127.0.0.1'];
     const url = `http://127.0.0.1:${port}`;
     const startChild = async () => {

@@ -30,7 +30,8 @@ test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then
     const key = (await keys.keys.create(CLI_CONTEXT, { name: 'crash', scopes: ['push:send', 'push:read'] })).secret;
     await keys.close();
 
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // Below Linux's ephemeral range (32768+), so no client socket of another test can hold it.
+    const port = await freePort(20000 + Math.floor(Math.random() * 12000));
     const url = `http://127.0.0.1:${port}`;
     const args = [CLI, 'serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
       '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', '', '--log-level', 'warn', '--push-visibility-timeout', '5s',
@@ -87,3 +88,17 @@ test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** `from`, or the next port after it that nothing listens on. */
+async function freePort(from: number): Promise<number> {
+  const { createServer } = await import('node:net');
+  for (let port = from; port < 32768; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port below 32768');
+}

@@ -33,7 +33,7 @@ async function waitHealthy(url: string): Promise<void> {
   }
 }
 
-const port = () => 20000 + Math.floor(Math.random() * 20000);
+const port = () => 20000 + Math.floor(Math.random() * 12000);
 
 describe('herald serve with an ntfy server.yml', () => {
   test('starts on an existing ntfy config, applies its keys and warns about the ones it does not use', async () => {
