@@ -11,6 +11,7 @@ const BENCHMARKS = {
   broadcast: () => import('./broadcast.js'),
   'push-apns': () => import('./push-apns.js'),
   priority: () => import('./priority.js'),
+  preferences: () => import('./preferences.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -27,7 +28,9 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
   broadcast [--devices 1000000] [--fcm-share 0.5] [--connections 2] [--streams 500] [--profile 0|1]
            one push to every device of a topic (APNs + FCM mocks): time to all outcomes, peak RSS, vs h2load
   priority [--devices 1000000] [--pushes 50] [--interval-ms 100] [--profile 0|1]
-           high pushes to one device during a broadcast: accept latency and time to send vs an idle server`;
+           high pushes to one device during a broadcast: accept latency and time to send vs an idle server
+  preferences [--count 200000] [--rounds 5]
+           preference + quiet-hours decisions/s on one core vs Intl formatToParts calls`;
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(name in BENCHMARKS)) {

@@ -98,6 +98,37 @@ describe('notify directory API', () => {
     }
   });
 
+  it('preferences: defaults, validated PUT, and a subscriber token that works only for its own subscriber', async () => {
+    await rig.call('PUT', '/v1/subscribers/prefs-1', { name: 'P' });
+    const defaults = await rig.call('GET', '/v1/subscribers/prefs-1/preferences');
+    assert.equal(defaults.status, 200);
+    assert.equal(defaults.json.enabled, true);
+    const doc = {
+      enabled: true, channels: { email: true, sms: false },
+      categories: { marketing: { enabled: false }, orders: { channels: { push: true, email: false } } },
+      quiet_hours: { start: '22:00', end: '07:00' }, frequency_caps: [{ category: 'marketing', max: 3, per: '1d' }, { max: 20, per: '1h' }],
+      channel_order: ['push', 'sms', 'email'],
+    };
+    const put = await rig.call('PUT', '/v1/subscribers/prefs-1/preferences', doc);
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    const got = (await rig.call('GET', '/v1/subscribers/prefs-1/preferences')).json;
+    assert.deepEqual([got.channels, got.quiet_hours, got.frequency_caps.length, got.channel_order], [doc.channels, doc.quiet_hours, 2, doc.channel_order]);
+    for (const bad of [{ channels: { fax: true } }, { quiet_hours: { start: '25:00', end: '07:00' } }, { frequency_caps: [{ max: 0, per: '1h' }] }, { quietHours: {} }]) {
+      const res = await rig.call('PUT', '/v1/subscribers/prefs-1/preferences', bad);
+      assert.equal(res.status, 400, JSON.stringify(bad));
+      assert.equal(typeof res.json.code, 'number');
+    }
+    assert.equal((await rig.call('PUT', '/v1/subscribers/nobody/preferences', doc)).status, 404);
+
+    const token = (await rig.call('POST', '/v1/subscriber-tokens', { subscriber: 'prefs-1' })).json.token as string;
+    assert.match(token, /^st_/);
+    const own = await rig.call('PUT', '/v1/subscribers/prefs-1/preferences', { enabled: false }, `Bearer ${token}`);
+    assert.equal(own.status, 200, JSON.stringify(own.json));
+    assert.equal((await rig.call('GET', '/v1/subscribers/prefs-1/preferences', undefined, `Bearer ${token}`)).json.enabled, false);
+    assert.equal((await rig.call('GET', '/v1/subscribers/user-123/preferences', undefined, `Bearer ${token}`)).status, 401, 'not for another subscriber');
+    assert.equal((await rig.call('GET', '/v1/subscribers/prefs-1', undefined, `Bearer ${token}`)).status, 401, 'a token opens only the subscriber routes');
+  });
+
   it('declares scopes: a key without templates:write cannot put a template', async () => {
     const reader = await rig.key(['templates:read']);
     assert.equal((await rig.call('PUT', '/v1/templates/x', ORDER_TEMPLATE, reader)).status, 403);

@@ -5,6 +5,7 @@ import { NOTIFY_CHANNELS, type CategoryRecord, type NotifyChannel, type NotifySt
 import type { TemplateEngine } from '../../ports/template-engine.js';
 import { parseHumanDuration } from '../../util/durations.js';
 import { isE164 } from '../../util/sms.js';
+import { DEFAULT_PREFERENCES, parsePreferences, preferencesToJson } from './preferences/index.js';
 import { canonicalLocale, parseTemplate, renderTemplate, templateToJson, type RenderedTemplate, type TemplateDefinition } from './templates/index.js';
 
 /** What `PUT /v1/subscribers/{id}` takes (wire shape, already JSON-parsed). */
@@ -108,6 +109,19 @@ export class NotifyDirectory {
     const subscriber = await this.getSubscriber(id);
     const [devices, topics, held] = await Promise.all([this.#devicesOf(id), this.#devices.userTopics(id), this.#store.exportSubscriber(id)]);
     return { subscriber, devices, topics, ...held };
+  }
+
+  /** The subscriber's preference document in wire shape (the defaults until one is set). */
+  async getPreferences(id: string): Promise<unknown> {
+    const s = await this.getSubscriber(id);
+    return s.preferences ?? preferencesToJson(DEFAULT_PREFERENCES);
+  }
+
+  /** Validates and replaces the preference document; returns it normalized. */
+  async setPreferences(id: string, json: unknown): Promise<unknown> {
+    const wire = preferencesToJson(parsePreferences(json));
+    if (!(await this.#store.setPreferences(id, wire, this.#clock.now()))) throw new HeraldError('subscriberNotFound');
+    return wire;
   }
 
   async putCategory(name: string, input: CategoryInput): Promise<CategoryRecord> {

@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HeraldError } from '../../errors/index.js';
+import { scopeAllows, type ApiScope } from '../../core/keys/scopes.js';
 import { Type } from '@sinclair/typebox';
 import type { CategoryRecord, SubscriberRecord } from '../../ports/notify-store.js';
 import { templateToJson } from '../../core/notify/templates/index.js';
@@ -60,6 +62,18 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: HttpDeps): v
     });
   });
 
+  // Called by the subscriber's own browser or app with a subscriber token, or by a backend with a key.
+  app.get('/v1/subscribers/:id/preferences', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    actingFor(request, deps, id, 'subscribers:read');
+    return sendJson(reply, await directory.getPreferences(id));
+  });
+  app.put('/v1/subscribers/:id/preferences', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    actingFor(request, deps, id, 'subscribers:write');
+    return sendJson(reply, await directory.setPreferences(id, jsonBody(request, AnyBody)));
+  });
+
   app.put('/v1/categories/:name', { schema: { params: NameParams }, config: { scope: 'templates:write' } }, async (request, reply) =>
     sendJson(reply, categoryJson(await directory.putCategory((request.params as { name: string }).name, jsonBody(request, CategoryBody)))));
   app.get('/v1/categories', { config: { scope: 'templates:read' } }, async (_request, reply) =>
@@ -88,6 +102,21 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: HttpDeps): v
     const rendered = await directory.preview((request.params as { name: string }).name, body);
     return sendJson(reply, { locale: rendered.locale, channels: rendered.channels });
   });
+}
+
+/**
+ * Lets the call through for an admin, an API key with `scope`, or the subscriber token of the
+ * subscriber named in the path (a token for someone else is refused like no token at all).
+ */
+export function actingFor(request: FastifyRequest, deps: HttpDeps, subscriber: string, scope: ApiScope): void {
+  const p = request.principal;
+  if (p.role === 'admin') return;
+  if (p.apiKey) {
+    if (!scopeAllows(p.apiKey.scopes, scope)) throw new HeraldError('scopeMissing', { detail: `needs ${scope}` });
+    return;
+  }
+  if (!p.subscriberToken || !deps.subscriberTokens.verify(subscriber, p.subscriberToken)) throw new HeraldError('unauthorized');
+  deps.subscriberLimits.take(subscriber, deps.clock.now());
 }
 
 function subscriberJson(s: SubscriberRecord): Record<string, unknown> {
