@@ -42,6 +42,8 @@ import { revokeWebPushTopics } from './core/push/webpush-access.js';
 import { createSqliteNotifyStore } from './adapters/sqlite/notify/sqlite-notify-store.js';
 import { createLiquidEngine } from './adapters/templates/liquid-engine.js';
 import { NotifyDirectory } from './core/notify/directory.js';
+import { Inbox } from './core/notify/inbox.js';
+import { NotifyService } from './core/notify/notify-service.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -229,6 +231,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
     notifyDirectory: new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock }),
+    notify: new NotifyService(),
+    notifyInbox: new Inbox({ store: notifyStore, clock }),
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish),
   };
   const app = buildApp(deps);

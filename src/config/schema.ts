@@ -512,6 +512,89 @@ export const ConfigSchema = Type.Object(
      */
     smtpSenderAddr: text('', 'SMTP server host:port for outgoing e-mail; empty disables it'),
     /**
+     * User name for SMTP AUTH on `smtp-sender-addr` (ntfy's name). Empty: no authentication.
+     * @defaultValue `''`
+     */
+    smtpSenderUser: text('', 'SMTP AUTH user name; empty sends without authentication'),
+    /**
+     * Password for SMTP AUTH (ntfy's name). Never logged.
+     * @defaultValue `''`
+     */
+    smtpSenderPass: text('', 'SMTP AUTH password'),
+    /**
+     * The From address of e-mail, e.g. `Herald <noreply@example.org>` (ntfy's name). Needed when
+     * `smtp-sender-addr` is set.
+     * @defaultValue `''`
+     */
+    smtpSenderFrom: text('', 'From address of outgoing e-mail, e.g. Herald <noreply@example.org>'),
+    /**
+     * How the SMTP connection is protected: `starttls` insists on STARTTLS (port 587),
+     * `implicit` speaks TLS from the first byte (port 465), `opportunistic` uses STARTTLS when
+     * the relay offers it, `none` never does (a relay on localhost).
+     * @defaultValue `'opportunistic'`
+     */
+    smtpSenderTls: oneOf(
+      [Type.Literal('opportunistic'), Type.Literal('starttls'), Type.Literal('implicit'), Type.Literal('none')],
+      'SMTP transport security: opportunistic, starttls, implicit or none',
+    ),
+    /**
+     * Extra CA certificate (PEM file) trusted for the SMTP relay, e.g. a private relay's.
+     * @defaultValue `''`
+     */
+    smtpSenderCaFile: text('', 'PEM file of an extra CA trusted for the SMTP relay'),
+    /**
+     * Connections kept open to the SMTP relay.
+     * @defaultValue `5`
+     */
+    smtpSenderPool: integer(5, 'pooled connections to the SMTP relay', { minimum: 1 }),
+    /**
+     * Twilio account SID (`AC…`) for the SMS channel (ntfy's name). Empty disables SMS.
+     * @defaultValue `''`
+     */
+    twilioAccount: text('', 'Twilio account SID; empty disables the SMS channel'),
+    /**
+     * Twilio auth token: signs requests and verifies status callbacks (ntfy's name). Never logged.
+     * @defaultValue `''`
+     */
+    twilioAuthToken: text('', 'Twilio auth token'),
+    /**
+     * The sending number, E.164 (ntfy's name), or leave empty and set `twilio-messaging-service`.
+     * @defaultValue `''`
+     */
+    twilioPhoneNumber: text('', 'sending phone number (E.164)'),
+    /**
+     * A Twilio Messaging Service SID (`MG…`) to send from instead of one number.
+     * @defaultValue `''`
+     */
+    twilioMessagingService: text('', 'Messaging Service SID to send from instead of twilio-phone-number'),
+    /**
+     * Base URL of the Twilio-compatible Messages API.
+     * @defaultValue `'https://api.twilio.com'`
+     */
+    twilioBaseUrl: text('https://api.twilio.com', 'base URL of the Twilio-compatible Messages API'),
+    /**
+     * Extra CA certificate (PEM file) trusted for `twilio-base-url`.
+     * @defaultValue `''`
+     */
+    twilioCaFile: text('', 'PEM file of an extra CA trusted for the SMS gateway'),
+    /**
+     * Secrets (`whsec_` + base64, Standard Webhooks) that sign webhook-channel requests; every
+     * listed secret signs, so a receiver can move to a new one. Empty disables the webhook channel.
+     * @defaultValue `[]`
+     */
+    webhookSecrets: list([], 'whsec_ secrets that sign webhook-channel requests; empty disables the channel'),
+    /**
+     * With `strategy: fallback`, how long a sent push or SMS may go unconfirmed (no delivery
+     * receipt) before the next channel is tried.
+     * @defaultValue `10m`
+     */
+    notifyFallbackTimeout: duration(10 * MINUTE, 'fallback: time to wait for a delivery receipt before the next channel', { positive: true }),
+    /**
+     * Attempts per channel delivery (e-mail, SMS, webhook) before it counts as failed.
+     * @defaultValue `6`
+     */
+    notifyMaxAttempts: integer(6, 'attempts per notify channel delivery before it fails', { minimum: 1 }),
+    /**
      * Server that receives `poll_request` messages so iOS clients get woken up, normally
      * `https://ntfy.sh`. Empty disables forwarding.
      * @defaultValue `''`

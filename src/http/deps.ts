@@ -17,6 +17,8 @@ import type { SubscriberLimits } from '../core/limits/subscriber-limits.js';
 import type { PushPipeline } from '../core/push/push-pipeline.js';
 import type { PushService } from '../core/push/push-service.js';
 import type { NotifyDirectory } from '../core/notify/directory.js';
+import type { Inbox } from '../core/notify/inbox.js';
+import type { NotifyService } from '../core/notify/notify-service.js';
 
 /** Everything the HTTP app is built from; main.ts assembles it. */
 export interface HttpDeps {
@@ -50,4 +52,8 @@ export interface HttpDeps {
   webPush: { publicKey: string; endpointAllowed(endpoint: string): boolean } | undefined;
   /** Subscribers, categories and templates of the notify face. */
   notifyDirectory: NotifyDirectory;
+  /** Notifications: accept, route, deliver per channel, status, and what providers report back. */
+  notify: NotifyService;
+  /** The in-app inbox and its live streams. */
+  notifyInbox: Inbox;
 }

@@ -14,6 +14,7 @@ export const API_SCOPES = [
   'templates:read',
   'templates:write',
   'notify:send',
+  'notify:read',
   'dlq:read',
   'dlq:write',
   'stats:read',

@@ -1,0 +1,101 @@
+import { HeraldError } from '../../errors/index.js';
+import type { Clock } from '../../ports/clock.js';
+import type { InboxItem, InboxQuery, NotifyStore } from '../../ports/notify-store.js';
+
+/** What a live inbox stream hears: a new item, or a change of the unread count. */
+export type InboxEvent =
+  | { kind: 'item'; item: InboxItem; unread: number }
+  | { kind: 'unread'; unread: number };
+
+export type InboxListener = (event: InboxEvent) => void;
+
+export interface InboxPatch {
+  read?: boolean;
+  seen?: boolean;
+  archived?: boolean;
+}
+
+/**
+ * The in-app channel's inbox: items are stored first and only then announced to the
+ * subscriber's open streams (in this process), so a stream never shows an item a reload would
+ * not find.
+ */
+export class Inbox {
+  readonly #store: NotifyStore;
+  readonly #clock: Clock;
+  readonly #listeners = new Map<string, Set<InboxListener>>();
+
+  constructor(deps: { store: NotifyStore; clock: Clock }) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+  }
+
+  /** Stores an item and tells the subscriber's streams. */
+  async deliver(item: InboxItem): Promise<void> {
+    await this.#store.addInboxItem(item);
+    if (!this.#listeners.has(item.subscriberId)) return;
+    const unread = await this.#store.unreadCount(item.subscriberId);
+    this.#emit(item.subscriberId, { kind: 'item', item, unread });
+  }
+
+  list(subscriberId: string, query: InboxQuery): Promise<InboxItem[]> {
+    return this.#store.listInbox(subscriberId, query);
+  }
+
+  unreadCount(subscriberId: string): Promise<number> {
+    return this.#store.unreadCount(subscriberId);
+  }
+
+  /** Sets or clears read/seen/archived; 404 when the item is not the subscriber's. */
+  async update(subscriberId: string, itemId: string, patch: InboxPatch): Promise<InboxItem> {
+    const now = this.#clock.now();
+    const change: { seenAt?: number | null; readAt?: number | null; archivedAt?: number | null } = {};
+    if (patch.read !== undefined) change.readAt = patch.read ? now : null;
+    // Reading an item means it was seen too.
+    if (patch.seen !== undefined) change.seenAt = patch.seen ? now : null;
+    else if (patch.read === true) change.seenAt = now;
+    if (patch.archived !== undefined) change.archivedAt = patch.archived ? now : null;
+    const existing = await this.#store.getInboxItem(subscriberId, itemId);
+    if (!existing) throw new HeraldError('inboxItemNotFound');
+    // Keep the first seen time: a second "seen" should not move it.
+    if (change.seenAt !== undefined && change.seenAt !== null && existing.seenAt !== undefined) delete change.seenAt;
+    const item = await this.#store.updateInboxItem(subscriberId, itemId, change);
+    if (!item) throw new HeraldError('inboxItemNotFound');
+    await this.#announceUnread(subscriberId);
+    return item;
+  }
+
+  /** Marks every unread item read; returns how many changed. */
+  async readAll(subscriberId: string): Promise<number> {
+    const n = await this.#store.readAllInbox(subscriberId, this.#clock.now());
+    if (n > 0) await this.#announceUnread(subscriberId);
+    return n;
+  }
+
+  /** Listens to one subscriber's inbox; returns the function that stops listening. */
+  subscribe(subscriberId: string, listener: InboxListener): () => void {
+    let set = this.#listeners.get(subscriberId);
+    if (!set) this.#listeners.set(subscriberId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(subscriberId);
+    };
+  }
+
+  /** Open streams, for metrics and tests. */
+  get listeners(): number {
+    let n = 0;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
+  }
+
+  async #announceUnread(subscriberId: string): Promise<void> {
+    if (!this.#listeners.has(subscriberId)) return;
+    this.#emit(subscriberId, { kind: 'unread', unread: await this.#store.unreadCount(subscriberId) });
+  }
+
+  #emit(subscriberId: string, event: InboxEvent): void {
+    for (const listener of this.#listeners.get(subscriberId) ?? []) listener(event);
+  }
+}
