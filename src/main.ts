@@ -44,6 +44,7 @@ import { createLiquidEngine } from './adapters/templates/liquid-engine.js';
 import { NotifyDirectory } from './core/notify/directory.js';
 import { Inbox } from './core/notify/inbox.js';
 import { NotifyService } from './core/notify/notify-service.js';
+import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers/sms/status-callback.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -233,6 +234,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     notifyDirectory: new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock }),
     notify: new NotifyService(),
     notifyInbox: new Inbox({ store: notifyStore, clock }),
+    smsCallbacks: config.twilioAccount ? {
+      parse: (form: Record<string, string>) => {
+        const r = parseStatusCallback(form);
+        return r && { sid: r.sid, status: r.status, final: r.final, addressDead: r.addressDead, ...(r.errorCode ? { errorCode: r.errorCode } : {}) };
+      },
+      verify: (url: string, form: Record<string, string>, signature: string | undefined) => verifyTwilioSignature(config.twilioAuthToken, url, form, signature),
+    } : undefined,
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish),
   };
   const app = buildApp(deps);

@@ -19,6 +19,7 @@ import type { PushService } from '../core/push/push-service.js';
 import type { NotifyDirectory } from '../core/notify/directory.js';
 import type { Inbox } from '../core/notify/inbox.js';
 import type { NotifyService } from '../core/notify/notify-service.js';
+import type { SmsReport } from '../core/notify/notify-types.js';
 
 /** Everything the HTTP app is built from; main.ts assembles it. */
 export interface HttpDeps {
@@ -56,4 +57,13 @@ export interface HttpDeps {
   notify: NotifyService;
   /** The in-app inbox and its live streams. */
   notifyInbox: Inbox;
+  /** Reads and verifies Twilio status callbacks; undefined while the SMS channel is not configured. */
+  smsCallbacks: SmsCallbacks | undefined;
+}
+
+export interface SmsCallbacks {
+  /** The report in a callback form; undefined when the form is not one. */
+  parse(form: Record<string, string>): SmsReport | undefined;
+  /** Whether X-Twilio-Signature matches the form posted to `fullUrl` (the URL Twilio was given). */
+  verify(fullUrl: string, form: Record<string, string>, signature: string | undefined): boolean;
 }
