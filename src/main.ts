@@ -44,6 +44,10 @@ import { createLiquidEngine } from './adapters/templates/liquid-engine.js';
 import { NotifyDirectory } from './core/notify/directory.js';
 import { Inbox } from './core/notify/inbox.js';
 import { NotifyService } from './core/notify/notify-service.js';
+import { NotifyEngine } from './core/notify/notify-engine.js';
+import { ChannelDispatch } from './core/notify/channel-dispatch.js';
+import type { NotifyJob } from './core/notify/notify-jobs.js';
+import { notifySenders } from './notify-senders.js';
 import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers/sms/status-callback.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
@@ -228,12 +232,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   };
 
+  const notifyQueue = await createSqliteQueue<NotifyJob>({ file: queueFile, clock, writeLock: queueLock });
+  const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock });
+  const notifyInbox = new Inbox({ store: notifyStore, clock });
+  const channelSenders = await notifySenders(config, logger);
+  const dispatch = new ChannelDispatch({
+    transports: { ...channelSenders, push, inbox: notifyInbox }, store: notifyStore, tokens: subscriberTokens, baseUrl: config.baseUrl,
+  });
+  const notifyEngine = new NotifyEngine({
+    store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, clock, logger,
+    pushView: (id) => push.view(id).catch(() => undefined),
+    options: {
+      maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
+      fallbackTimeoutMs: config.notifyFallbackTimeout, concurrency: 200, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
+    },
+  });
+  const notify = new NotifyService({
+    store: notifyStore, directory: notifyDirectory, queue: notifyQueue, engine: notifyEngine, dispatch, clock, logger,
+    options: { idempotencyMs: 24 * 3600_000, maxScheduleMs: 30 * 24 * 3600_000 },
+  });
+  await notify.start();
+
   const deps = {
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
-    notifyDirectory: new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock }),
-    notify: new NotifyService(),
-    notifyInbox: new Inbox({ store: notifyStore, clock }),
+    notifyDirectory, notify, notifyInbox,
     smsCallbacks: config.twilioAccount ? {
       parse: (form: Record<string, string>) => {
         const r = parseStatusCallback(form);
@@ -285,9 +308,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await Promise.all([app.close(), httpsApp?.close()]);
       clearTimeout(force);
       // Jobs in hand finish (and ack) before the queue closes; anything not acked comes back after a restart.
-      await pipeline.stop();
-      await senders.close();
+      await Promise.all([pipeline.stop(), notify.stop()]);
+      await Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close())]);
       await queue.close();
+      await notifyQueue.close();
       await pushStore.close();
       await notifyStore.close();
       await topics.flushCounters();

@@ -153,6 +153,9 @@ export interface DeviceStore {
   /** The topics bound to a user, sorted; empty for a user nobody bound. */
   userTopics(user: string): Promise<string[]>;
 
+  /** Users bound to a topic, sorted, after `after`: one page of a notify audience. */
+  topicUsers(topic: string, options: { after?: string; limit: number }): Promise<string[]>;
+
   /** Replaces a user's topics; an empty list removes the binding. Atomic. */
   setUserTopics(user: string, topics: string[]): Promise<void>;
 

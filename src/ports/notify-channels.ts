@@ -16,6 +16,8 @@ export interface EmailMessage {
   html?: string;
   /** Extra headers, e.g. List-Unsubscribe and List-Unsubscribe-Post (RFC 8058). */
   headers?: Record<string, string>;
+  /** The subscriber's signed one-click link: written as List-Unsubscribe (+ -Post when https). */
+  unsubscribeUrl?: string;
   /** Used as the Message-ID's local part so a retry of the same delivery keeps its id. */
   id?: string;
 }

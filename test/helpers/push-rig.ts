@@ -12,6 +12,7 @@ import { startHmsMock, type HmsMock } from '../mocks/hms/hms-mock.js';
 import { testCertificate } from '../mocks/tls.js';
 import { startWebPushMock, type WebPushMock } from '../mocks/webpush/webpush-mock.js';
 import { startTestServer, type TestServer } from './server.js';
+import type { Clock } from '../../src/ports/clock.js';
 
 export const APNS_KEY_ID = 'ABC1234567';
 export const APNS_TEAM_ID = 'TEAM123456';
@@ -33,7 +34,7 @@ export interface PushRig {
 }
 
 /** Every provider mock, and a real server configured with one app per provider pointing at them. */
-export async function startPushRig(flags: Record<string, string> = {}, options: { fcmDelayMs?: number } = {}): Promise<PushRig> {
+export async function startPushRig(flags: Record<string, string> = {}, options: { fcmDelayMs?: number; clock?: Clock } = {}): Promise<PushRig> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-push-'));
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(join(dir, 'AuthKey.p8'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -59,7 +60,7 @@ export async function startPushRig(flags: Record<string, string> = {}, options: 
     'push-retry-base': '50ms',
     'push-retry-max': '500ms',
     ...flags,
-  }, dir);
+  }, dir, options.clock ? { clock: options.clock } : {});
   const keysConfig = loadConfig({ env: {}, flags: { 'database-file': join(dir, 'herald.db') } }).config;
   const makeKey = async (scopes: ApiScope[], categories?: string[]) => {
     const keys = await openKeys(keysConfig);

@@ -169,7 +169,7 @@ export class PushPipeline {
 
   /** The in-process worker of a partition, made on first need; undefined for one a runner owns. */
   #worker(partition: string): PartitionWorker | undefined {
-    if (partition === ROUTE_PARTITION || this.#d.runners?.partitions().includes(partition)) return undefined;
+    if (partition === ROUTE_PARTITION || isForeign(partition) || this.#d.runners?.partitions().includes(partition)) return undefined;
     const existing = this.#workers.get(partition);
     if (existing) return existing;
     const { queue, clock, logger, options, senders, store, devices, events } = this.#d;
@@ -190,7 +190,8 @@ export class PushPipeline {
     try {
       const now = clock.now();
       const enqueuedBefore = this.#enqueuedSinceSample;
-      const partitions = await queue.stats({ now });
+      // The notify face shares the queue file; its partitions are its own business (and its lag).
+      const partitions = (await queue.stats({ now })).filter((p) => !isForeign(p.partition));
       let oldest = Infinity;
       for (const p of partitions) {
         // Only jobs already due count as lag; scheduled ones are waiting on purpose.
@@ -203,4 +204,11 @@ export class PushPipeline {
       logger.error({ err }, 'queue sample failed');
     }
   }
+}
+
+/** Partitions of the notify face, which shares the queue: never worked, sampled or shed here. */
+export const NOTIFY_PARTITION_PREFIX = 'notify:';
+
+function isForeign(partition: string): boolean {
+  return partition.startsWith(NOTIFY_PARTITION_PREFIX);
 }

@@ -3,6 +3,7 @@ import { createTransport, type SendMailOptions } from 'nodemailer';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
 import type { EmailMessage, EmailSender } from '../../../ports/notify-channels.js';
 import type { Outcome } from '../../../ports/provider.js';
+import { unsubscribeHeaders } from './unsubscribe-headers.js';
 import { smtpOutcome, type SmtpErrorLike, type SmtpInfoLike } from './outcomes.js';
 
 export interface SmtpSenderOptions {
@@ -12,6 +13,8 @@ export interface SmtpSenderOptions {
   secure: boolean;
   /** Insist on STARTTLS when not `secure` (usually port 587): fail rather than talk in the clear. */
   requireTls?: boolean;
+  /** Never STARTTLS, even when offered: for a relay on localhost only. */
+  ignoreTls?: boolean;
   user?: string;
   pass?: string;
   /** The default From, e.g. `Herald <noreply@example.org>`. */
@@ -75,6 +78,7 @@ export function createSmtpSender(options: SmtpSenderOptions): EmailSender {
     port: options.port,
     secure: options.secure,
     requireTLS: !options.secure && options.requireTls === true,
+    ignoreTLS: !options.secure && options.ignoreTls === true,
     ...(hasAuth ? { auth: { user: options.user, pass: options.pass ?? '' } } : {}),
     maxConnections: options.pool?.maxConnections ?? 5,
     maxMessages: options.pool?.maxMessages ?? 100,
@@ -165,6 +169,11 @@ export function buildMail(message: EmailMessage, defaultFrom: string, idDomain: 
     if (OWN_HEADERS.has(name.toLowerCase())) return { kind: 'rejected', reason: 'header_not_allowed' };
     if (/[\r\n]/.test(value)) return { kind: 'rejected', reason: 'header_line_break' };
     headers[name] = value;
+  }
+  if (message.unsubscribeUrl !== undefined) {
+    // One-click (RFC 8058) needs an https link; a plain-http one still gets the RFC 2369 header.
+    if (message.unsubscribeUrl.startsWith('https:')) Object.assign(headers, unsubscribeHeaders(message.unsubscribeUrl));
+    else headers['List-Unsubscribe'] = `<${message.unsubscribeUrl.replace(/,/g, '%2C')}>`;
   }
 
   return {

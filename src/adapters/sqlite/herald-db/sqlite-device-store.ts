@@ -120,6 +120,13 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>, sqlite: Data
       return rows.map((row) => row.topic);
     },
 
+    async topicUsers(topic, options) {
+      let query = db.selectFrom('user_topics').select('user').where('topic', '=', topic);
+      if (options.after !== undefined) query = query.where('user', '>', options.after);
+      const rows = await query.orderBy('user').limit(clampLimit(options.limit, 10_000)).execute();
+      return rows.map((row) => row.user);
+    },
+
     async setUserTopics(user, topics) {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('user_topics').where('user', '=', user).execute();
