@@ -299,6 +299,49 @@ describe('POST /v1/notify', () => {
     assert.equal((await rig.call('GET', `/v1/notify/${id}`)).json.state, 'canceled');
   });
 
+  it('retries a webhook that answers 503 and records the attempts', async () => {
+    const path = `/retry/${randomBytes(4).toString('hex')}`;
+    hooks.script(path, { status: 503 }, { status: 204 });
+    const who = await subscriber({ webhook_url: `${hooks.url}${path}` });
+    const id = await send({ template: 'shipped', to: { subscribers: [who] }, channels: ['webhook'], data: { order: 'r' } });
+    await eventually('webhook sent on the second attempt', async () => (await channels(id, who)).webhook?.state === 'sent', 10_000);
+    const view = await rig.call('GET', `/v1/notify/${id}`);
+    assert.equal(view.json.deliveries[0].channels[0].attempts, 2);
+    const got = hooks.verified.filter((h) => h.path === path);
+    assert.equal(got.length, 2);
+    assert.equal(got[0]!.headers['webhook-id'], got[1]!.headers['webhook-id'], 'a retry keeps its webhook-id');
+  });
+
+  it('confirms a fallback push when the app reports it delivered, and stops there', async () => {
+    const who = await subscriber({ email: `cf-${randomBytes(3).toString('hex')}@example.com` });
+    await device(who);
+    const id = await send({ template: 'shipped', to: { subscribers: [who] }, strategy: 'fallback', channels: ['push', 'email'], data: { order: 'c' } });
+    await eventually('push awaiting', async () => (await channels(id, who)).push?.state === 'awaiting');
+    const pushId = (await channels(id, who)).push!.provider_id!;
+    const deviceId = (await rig.call('GET', `/v1/devices?user=${who}`)).json.devices[0].id as string;
+    const report = await rig.call('POST', `/v1/push/${pushId}/status`, { device: deviceId, status: 'delivered' });
+    assert.equal(report.status, 200, JSON.stringify(report.json));
+    await eventually('confirmed', async () => (await channels(id, who)).push?.state === 'delivered', 5000);
+    await new Promise((r) => setTimeout(r, 1800));
+    assert.equal((await channels(id, who)).email, undefined, 'no fallback after a confirmed push');
+    assert.equal((await recipient(id, who)).state, 'sent');
+  });
+
+  it('counts SMS segments in previews and on the delivery, and refuses texts over ten segments', async () => {
+    await rig.call('PUT', '/v1/templates/long-sms', { category: 'orders', channels: { sms: { text: '{{ body }}' } } });
+    const preview = await rig.call('POST', '/v1/templates/long-sms/preview', { data: { body: 'é'.repeat(100) } });
+    assert.deepEqual([preview.json.channels.sms.segments, preview.json.channels.sms.encoding], [1, 'GSM-7']);
+    const ucs = await rig.call('POST', '/v1/templates/long-sms/preview', { data: { body: '✓'.repeat(71) } });
+    assert.deepEqual([ucs.json.channels.sms.segments, ucs.json.channels.sms.encoding], [2, 'UCS-2']);
+    const who = await subscriber({ phone: '+14155550104' });
+    const ok = await send({ template: 'long-sms', to: { subscribers: [who] }, channels: ['sms'], data: { body: 'x'.repeat(200) } });
+    await eventually('sent', async () => (await channels(ok, who)).sms?.state === 'sent');
+    assert.equal((await channels(ok, who)).sms?.reason, '2 segments, GSM-7');
+    const tooLong = await send({ template: 'long-sms', to: { subscribers: [who] }, channels: ['sms'], data: { body: '✓'.repeat(700) } });
+    await eventually('failed', async () => (await channels(tooLong, who)).sms?.state === 'failed');
+    assert.match((await channels(tooLong, who)).sms?.reason ?? '', /11 segments \(UCS-2\); at most 10/);
+  });
+
   it('refuses bad requests with the error shape, and keys outside their categories', async () => {
     const who = await subscriber();
     const cases: [unknown, number, number][] = [

@@ -9,6 +9,10 @@ import type { PushService } from '../push/push-service.js';
 import type { Inbox } from './inbox.js';
 import { preferenceLinkUrl, signPreferenceLink } from './preference-links.js';
 import type { RenderedChannels } from './templates/index.js';
+import { smsSegments } from '../../util/sms.js';
+
+/** Twilio concatenates at most 10 segments (1,600 characters) into one message. */
+const SMS_MAX_SEGMENTS = 10;
 
 /** What the channels send through: the provider ports, the push gateway and the inbox. */
 export interface NotifyTransports {
@@ -21,7 +25,7 @@ export interface NotifyTransports {
 
 /** What one send attempt came to, channel-independent. */
 export type DispatchResult =
-  | { kind: 'sent'; providerId?: string; address?: string }
+  | { kind: 'sent'; providerId?: string; address?: string; note?: string }
   | { kind: 'unavailable'; reason: string }
   | { kind: 'failed'; reason: string; addressDead?: boolean; address?: string }
   | { kind: 'retry'; reason: string; afterMs?: number };
@@ -110,12 +114,16 @@ export class ChannelDispatch {
     const phone = c.subscriber.phone!;
     const dead = await this.#store.addressSuppressed(phone);
     if (dead) return { kind: 'unavailable', reason: `the number is suppressed (${dead.kind}: ${dead.reason})` };
+    const body = c.rendered.sms!.text;
+    const { segments, encoding } = smsSegments(body);
+    if (segments > SMS_MAX_SEGMENTS) return { kind: 'failed', reason: `the SMS renders to ${segments} segments (${encoding}); at most ${SMS_MAX_SEGMENTS}`, address: phone };
     const outcome = await this.#t.sms!.send({
       to: phone,
-      body: c.rendered.sms!.text,
+      body,
       ...(this.#baseUrl ? { statusCallback: `${this.#baseUrl.replace(/\/+$/, '')}/v1/notify/sms/status` } : {}),
     });
-    return fromOutcome(outcome, phone);
+    const result = fromOutcome(outcome, phone);
+    return result.kind === 'sent' ? { ...result, note: `${segments} segment${segments === 1 ? '' : 's'}, ${encoding}` } : result;
   }
 
   async #webhook(c: DispatchContext): Promise<DispatchResult> {

@@ -355,7 +355,10 @@ export class NotifyEngine {
     switch (result.kind) {
       case 'sent': {
         const confirm = n.strategy === 'fallback' && (row.channel === 'push' || row.channel === 'sms');
-        await d.store.upsertChannel({ ...next, state: confirm ? 'awaiting' : 'sent', sentAt: now, ...(result.providerId !== undefined ? { providerId: result.providerId } : {}), ...(result.address !== undefined ? { address: result.address } : {}) });
+        // A reason left from an earlier attempt ("retry: 503") no longer applies.
+        const { reason: _earlier, ...fresh } = next;
+        void _earlier;
+        await d.store.upsertChannel({ ...fresh, state: confirm ? 'awaiting' : 'sent', sentAt: now, ...(result.note !== undefined ? { reason: result.note } : {}), ...(result.providerId !== undefined ? { providerId: result.providerId } : {}), ...(result.address !== undefined ? { address: result.address } : {}) });
         if (confirm) {
           const deadline = now + d.options.fallbackTimeoutMs;
           await this.enqueue([confirmJob(n, row.channel, s.id, deadline, now + this.#pollMs(), digest)]);

@@ -8,6 +8,7 @@ import type { HttpDeps } from '../deps.js';
 import { sendJson } from '../account/account-routes.js';
 import { jsonBody } from '../account/json-body.js';
 import { iso } from '../push/json.js';
+import { smsSegments } from '../../util/sms.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 const SubscriberBody = Type.Object({
@@ -100,7 +101,10 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: HttpDeps): v
   app.post('/v1/templates/:name/preview', { schema: { params: NameParams }, config: { scope: 'templates:read' } }, async (request, reply) => {
     const body = jsonBody(request, PreviewBody);
     const rendered = await directory.preview((request.params as { name: string }).name, body);
-    return sendJson(reply, { locale: rendered.locale, channels: rendered.channels });
+    const { sms } = rendered.channels;
+    // What the SMS costs on the wire: the encoding decides whether a part holds 160 or 70 characters.
+    const channels = sms ? { ...rendered.channels, sms: { ...sms, ...smsSegmentsJson(sms.text) } } : rendered.channels;
+    return sendJson(reply, { locale: rendered.locale, channels });
   });
 }
 
@@ -132,4 +136,9 @@ function categoryJson(c: CategoryRecord): Record<string, unknown> {
     ...(c.digestWindowMs !== undefined ? { digest: { window_ms: c.digestWindowMs } } : {}),
     created_at: iso(c.createdAt), updated_at: iso(c.updatedAt),
   };
+}
+
+function smsSegmentsJson(text: string): { segments: number; encoding: string } {
+  const { segments, encoding } = smsSegments(text);
+  return { segments, encoding };
 }
