@@ -233,7 +233,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const notifyQueue = await createSqliteQueue<NotifyJob>({ file: queueFile, clock, writeLock: queueLock });
-  const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock });
+  const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock, pushes: pushStore });
   const notifyInbox = new Inbox({ store: notifyStore, clock });
   const channelSenders = await notifySenders(config, logger);
   const dispatch = new ChannelDispatch({

@@ -224,4 +224,10 @@ export interface PushStore {
   unrouted(): Promise<PushRecord[]>;
   /** Deletes pushes created before `before` with their deliveries, and stats older than it. */
   prune(before: number): Promise<number>;
+  /**
+   * GDPR erasure of a user: pushes addressed to that user alone are deleted with their deliveries,
+   * the user is taken out of other audiences, and deliveries to the given devices lose their token
+   * and keys (the rows stay, so counts hold). Returns how many pushes were deleted. May scan.
+   */
+  eraseUser(user: string, deviceIds: readonly string[]): Promise<number>;
 }

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
 import { startSmtpSink, type SmtpSink } from '../mocks/smtp/smtp-sink.js';
@@ -340,6 +342,32 @@ describe('POST /v1/notify', () => {
     const tooLong = await send({ template: 'long-sms', to: { subscribers: [who] }, channels: ['sms'], data: { body: '✓'.repeat(700) } });
     await eventually('failed', async () => (await channels(tooLong, who)).sms?.state === 'failed');
     assert.match((await channels(tooLong, who)).sms?.reason ?? '', /11 segments \(UCS-2\); at most 10/);
+  });
+
+  it('erases a subscriber who was notified on every channel: no table keeps their data', async () => {
+    const email = `Erase-${randomBytes(3).toString('hex')}@Example.com`;
+    const phone = '+14155550199';
+    const hookPath = `/erase/${randomBytes(4).toString('hex')}`;
+    const who = await subscriber({ email, phone, name: 'Erin Erased', webhook_url: `${hooks.url}${hookPath}` });
+    const token = await device(who);
+    const id = await send({ template: 'shipped', to: { subscribers: [who] }, data: { order: 'gdpr' } });
+    await eventually('sent everywhere', async () => Object.values(await channels(id, who)).filter((c) => c.state === 'sent').length === 5);
+    assert.equal((await rig.call('DELETE', `/v1/subscribers/${who}`)).status, 200);
+    const view = await rig.call('GET', `/v1/notify/${id}`);
+    assert.equal(view.json.deliveries.length, 0, 'the notification keeps no row for the erased subscriber');
+    for (const file of ['herald.db', 'queue.db']) {
+      const db = new Database(join(rig.server.dir, file), { readonly: true });
+      try {
+        for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
+          for (const row of db.prepare(`SELECT * FROM "${name}"`).all()) {
+            const text = JSON.stringify(row);
+            for (const needle of [who, token, 'Erin Erased', phone, email, email.toLowerCase(), hookPath]) assert.ok(!text.includes(needle), `${file}:${name} still holds ${needle}: ${text.slice(0, 300)}`);
+          }
+        }
+      } finally {
+        db.close();
+      }
+    }
   });
 
   it('refuses bad requests with the error shape, and keys outside their categories', async () => {

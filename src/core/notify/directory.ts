@@ -1,6 +1,7 @@
 import { HeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DeviceRecord, DeviceStore } from '../../ports/device-store.js';
+import type { PushStore } from '../../ports/push-store.js';
 import { NOTIFY_CHANNELS, type CategoryRecord, type NotifyChannel, type NotifyStore, type SubscriberRecord } from '../../ports/notify-store.js';
 import type { TemplateEngine } from '../../ports/template-engine.js';
 import { parseHumanDuration } from '../../util/durations.js';
@@ -44,9 +45,11 @@ export class NotifyDirectory {
   readonly #engine: TemplateEngine;
   readonly #clock: Clock;
   readonly #compiled = new Map<string, { updatedAt: number; def: TemplateDefinition }>();
+  readonly #pushes: Pick<PushStore, 'eraseUser'> | undefined;
 
-  constructor(deps: { store: NotifyStore; devices: DeviceStore; engine: TemplateEngine; clock: Clock }) {
+  constructor(deps: { store: NotifyStore; devices: DeviceStore; engine: TemplateEngine; clock: Clock; pushes?: Pick<PushStore, 'eraseUser'> }) {
     this.#store = deps.store;
+    this.#pushes = deps.pushes;
     this.#devices = deps.devices;
     this.#engine = deps.engine;
     this.#clock = deps.clock;
@@ -99,6 +102,7 @@ export class NotifyDirectory {
   async eraseSubscriber(id: string): Promise<void> {
     const devices = await this.#devicesOf(id);
     const existed = await this.#store.eraseSubscriber(id);
+    await this.#pushes?.eraseUser(id, devices.map((d) => d.id));
     for (const d of devices) await this.#devices.remove(d.id);
     await this.#devices.setUserTopics(id, []);
     if (!existed && devices.length === 0) throw new HeraldError('subscriberNotFound');

@@ -141,7 +141,12 @@ export async function createSqliteNotifyStore(options: SqliteNotifyStoreOptions)
     }
     clearCursor.run(id);
     if (row) {
-      for (const address of [row.email, row.phone, row.webhook_url]) if (typeof address === 'string') deleteSuppression.run(address);
+      for (const address of [row.email, row.phone, row.webhook_url]) {
+        if (typeof address !== 'string') continue;
+        // E-mail suppressions are kept lowercased.
+        deleteSuppression.run(address);
+        deleteSuppression.run(address.toLowerCase());
+      }
     }
     return q.deleteSubscriber.run(id).changes > 0;
   });

@@ -177,6 +177,11 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     deleteDeliveries: sqlite.prepare<[number, number, number]>(
       'DELETE FROM deliveries WHERE push_seq = ? AND target IN (SELECT target FROM deliveries WHERE push_seq = ? LIMIT ?)'),
     deletePush: sqlite.prepare<[number]>('DELETE FROM pushes WHERE seq = ?'),
+    pushesNamingUser: sqlite.prepare<[string], { seq: number; audience: string }>(
+      `SELECT seq, audience FROM pushes WHERE EXISTS (SELECT 1 FROM json_each(audience, '$.users') WHERE value = ?)`),
+    setPushAudience: sqlite.prepare<[string, number]>('UPDATE pushes SET audience = ? WHERE seq = ?'),
+    forgetDeviceTokens: sqlite.prepare<[string]>(
+      `UPDATE deliveries SET token = '', p256dh = NULL, auth = NULL, device_id = NULL WHERE device_id IN (SELECT value FROM json_each(?))`),
     deleteCounts: sqlite.prepare<[number]>('DELETE FROM push_counts WHERE push_seq = ?'),
     pruneStats: sqlite.prepare<[number]>('DELETE FROM push_stats WHERE minute < ?'),
     pruneLatency: sqlite.prepare<[number]>('DELETE FROM push_latency WHERE minute < ?'),
@@ -425,6 +430,25 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     async unrouted() {
       return q.unrouted.all().map(pushFromRow);
     },
+    async eraseUser(user, deviceIds) {
+      let erased = 0;
+      for (const row of q.pushesNamingUser.all(user)) {
+        const audience = JSON.parse(row.audience) as { users?: string[]; devices?: string[]; topics?: string[]; tokens?: unknown[] };
+        const others = (audience.users ?? []).filter((u) => u !== user);
+        const onlyThem = others.length === 0 && !audience.devices?.length && !audience.topics?.length && !audience.tokens?.length;
+        if (onlyThem) {
+          // Its content was written for them (a notify push carries their name): it goes whole.
+          while (!lock.run(() => prunePush.immediate(row.seq))) { /* next slice */ }
+          erased++;
+        } else {
+          lock.run(() => q.setPushAudience.run(JSON.stringify({ ...audience, users: others }), row.seq));
+        }
+      }
+      // Deliveries of broadcasts to their devices stay for the counts, without the token.
+      if (deviceIds.length > 0) lock.run(() => q.forgetDeviceTokens.run(JSON.stringify(deviceIds)));
+      return erased;
+    },
+
     async prune(before) {
       let pushes = 0;
       for (;;) {
