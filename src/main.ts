@@ -48,6 +48,7 @@ import { NotifyEngine } from './core/notify/notify-engine.js';
 import { ChannelDispatch } from './core/notify/channel-dispatch.js';
 import type { NotifyJob } from './core/notify/notify-jobs.js';
 import { notifySenders } from './notify-senders.js';
+import { topicEmail } from './core/topics/topic-email.js';
 import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers/sms/status-callback.js';
 
 /** Visitors and topics idle this long are forgotten (ntfy's values). */
@@ -102,7 +103,7 @@ export function publishOptions(config: Config): PublishOptions {
     messageSizeLimit: config.messageSizeLimit,
     messageDelayMinMs: config.messageDelayMin,
     messageDelayMaxMs: config.messageDelayLimit,
-    emailEnabled: config.smtpSenderAddr !== '',
+    emailEnabled: config.smtpSenderAddr !== '' && config.smtpSenderFrom !== '',
     disallowedTopics: config.disallowedTopics,
   };
 }
@@ -252,6 +253,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     options: { idempotencyMs: 24 * 3600_000, maxScheduleMs: 30 * 24 * 3600_000 },
   });
   await notify.start();
+  topics.onEmail((message, address, sender) => notifyEngine.mail({ id: message.id, to: address, ...topicEmail(message, sender, config.baseUrl) }));
 
   const deps = {
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,

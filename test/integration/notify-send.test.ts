@@ -370,6 +370,17 @@ describe('POST /v1/notify', () => {
     }
   });
 
+  it('e-mails a topic message that carries X-Email (ntfy), through the durable queue', async () => {
+    const to = `topic-${randomBytes(3).toString('hex')}@example.com`;
+    const res = await fetch(`${rig.server.url}/alerts${randomBytes(3).toString('hex')}`, { method: 'POST', headers: { Email: to, Title: 'Disk full', Tags: 'warning' }, body: 'Only 2% left on /var' });
+    assert.equal(res.status, 200, await res.text());
+    await eventually('the mail arrives', () => sink.messages.some((m) => m.to.includes(to)));
+    const mail = await simpleParser(sink.messages.find((m) => m.to.includes(to))!.raw);
+    assert.equal(mail.subject, 'Disk full');
+    assert.match(mail.text ?? '', /Only 2% left on \/var\n\nTags: warning/);
+    assert.match(mail.text ?? '', /Published to https:\/\/herald\.test\/alerts[0-9a-f]+ by 127\.0\.0\.1 at /);
+  });
+
   it('refuses bad requests with the error shape, and keys outside their categories', async () => {
     const who = await subscriber();
     const cases: [unknown, number, number][] = [

@@ -86,6 +86,14 @@ export class ChannelDispatch {
     }
   }
 
+  /** A plain mail to an address, outside any notification (a topic message's X-Email). */
+  async sendMail(to: string, subject: string, text: string, id: string): Promise<DispatchResult> {
+    if (!this.#t.email) return { kind: 'failed', reason: 'the email channel is not configured on this server' };
+    const dead = await this.#store.addressSuppressed(to.toLowerCase());
+    if (dead) return { kind: 'unavailable', reason: `the address is suppressed (${dead.kind}: ${dead.reason})` };
+    return fromOutcome(await this.#t.email.send({ to, subject, text, id }), to);
+  }
+
   async #email(c: DispatchContext): Promise<DispatchResult> {
     const address = c.subscriber.email!;
     const dead = await this.#store.addressSuppressed(address.toLowerCase());

@@ -11,7 +11,7 @@ import type { ChannelDispatch, DispatchResult } from './channel-dispatch.js';
 import type { NotifyDirectory } from './directory.js';
 import {
   channelPartition, NOTIFY_CHUNK, NOTIFY_PLAN_PARTITION, NOTIFY_ROUTE_PAGE, NOTIFY_ROUTE_PARTITION, notifyKeyPrefix, notifyLane,
-  type DigestPayload, type NotifyChannelJob, type NotifyConfirmJob, type NotifyJob, type NotifyPlanJob,
+  type DigestPayload, type NotifyChannelJob, type NotifyConfirmJob, type NotifyJob, type NotifyMailJob, type NotifyPlanJob,
 } from './notify-jobs.js';
 import { decide, DEFAULT_PREFERENCES, parsePreferences, resolveSendAt, type Preferences } from './preferences/index.js';
 import { renderTemplate, type RenderedChannels, type TemplateDefinition } from './templates/index.js';
@@ -289,9 +289,28 @@ export class NotifyEngine {
 
   // ---- sending -------------------------------------------------------------------------------
 
+  /** Queues a plain e-mail (a topic message's X-Email): durable, retried like any channel send. */
+  async mail(mail: Omit<NotifyMailJob, 'kind'>): Promise<void> {
+    await this.enqueue([{ partition: channelPartition('email'), lane: 'normal', dedupKey: `mail:${mail.id}`, maxAttempts: this.#d.options.maxAttempts, payload: { kind: 'mail', ...mail } }]);
+  }
+
+  async #mail(job: ReservedJob<NotifyJob>, mail: NotifyMailJob): Promise<void> {
+    const d = this.#d;
+    const result = await d.dispatch.sendMail(mail.to, mail.subject, mail.text, mail.id);
+    if (result.kind === 'sent') return void (await d.queue.ack(job));
+    if (result.kind === 'retry') {
+      const outcome = await d.queue.retry(job, retryAt(job.attempts, d.clock.now(), result.afterMs, d.options.backoff), result.reason);
+      if (outcome === 'dead') d.logger.warn({ to: 'redacted', reason: result.reason }, 'topic e-mail dead-lettered after its last attempt');
+      return;
+    }
+    d.logger.info({ reason: result.reason }, 'topic e-mail not sent');
+    await d.queue.deadLetter(job, result.reason);
+  }
+
   async #channel(job: ReservedJob<NotifyJob>): Promise<void> {
     const d = this.#d;
     const p = job.payload;
+    if (p.kind === 'mail') return this.#mail(job, p);
     if (p.kind !== 'channel') return void (await d.queue.deadLetter(job, 'not a channel job'));
     const n = await this.#notification(p.seq);
     if (!n) return void (await d.queue.ack(job));

@@ -49,7 +49,16 @@ export interface NotifyConfirmJob {
   digest?: DigestPayload;
 }
 
-export type NotifyJob = NotifyRouteJob | NotifyPlanJob | NotifyChannelJob | NotifyConfirmJob;
+/** A plain e-mail with no template or subscriber behind it: a topic message's `X-Email`. */
+export interface NotifyMailJob {
+  kind: 'mail';
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export type NotifyJob = NotifyRouteJob | NotifyPlanJob | NotifyChannelJob | NotifyConfirmJob | NotifyMailJob;
 
 export const NOTIFY_ROUTE_PARTITION = `${NOTIFY_PARTITION_PREFIX}route`;
 export const NOTIFY_PLAN_PARTITION = `${NOTIFY_PARTITION_PREFIX}plan`;

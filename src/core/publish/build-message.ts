@@ -19,6 +19,8 @@ export interface BuiltMessage {
   scheduled: boolean;
   /** The message goes into the cache (`Cache: no` and poll requests do not). */
   cache: boolean;
+  /** `X-Email`: the address the message is also e-mailed to. */
+  email?: string;
 }
 
 const HTTP_URL = /^https?:\/\//i;
@@ -124,7 +126,9 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
 
   if (!text) text = 'triggered';
   if (cache) message.expires = message.time + Math.floor(options.cacheDurationMs / 1000);
-  return finish(message, text, cache, scheduled, upload);
+  const built = finish(message, text, cache, scheduled, upload);
+  if (email) built.email = email;
+  return built;
 }
 
 function finish(message: Message, text: string, cache: boolean, scheduled: boolean, upload: Uint8Array | undefined): BuiltMessage {

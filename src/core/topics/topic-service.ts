@@ -37,6 +37,7 @@ export class TopicService {
   #lastTickMs: number;
   #unsavedCount = 0;
   #onPublished: ((message: Message) => Promise<void>) | undefined;
+  #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
 
   constructor(deps: TopicServiceDeps) {
     this.#d = deps;
@@ -56,6 +57,15 @@ export class TopicService {
     this.#onPublished = listener;
   }
 
+  /**
+   * Takes `X-Email` messages (ntfy's e-mail notifications): awaited before the publish is
+   * answered, so an accepted message's mail is already queued durably. `sender` is the
+   * publisher's address, for the mail's footer.
+   */
+  onEmail(listener: (message: Message, address: string, sender: string) => Promise<void>): void {
+    this.#onEmail = listener;
+  }
+
   /** Rejects reserved topic names with 400 40010. Call after the name's syntax was checked. */
   assertAllowed(topic: string): void {
     if (this.#d.options.disallowedTopics.includes(topic)) throw new HeraldError('topicDisallowed');
@@ -72,12 +82,14 @@ export class TopicService {
     const built = buildMessage(input, d.options, now);
     d.topics.touch([input.topic], now);
     visitor.takeMessage(now);
+    if (built.email) visitor.takeEmail(now);
     if (built.upload) await this.#storeUpload(built.message, built.upload, visitor, now);
     if (built.cache) await d.cache.add(built.message, built.scheduled);
     if (!built.scheduled) {
       this.#fanOut(built.message);
       await this.#published(built.message);
     }
+    if (built.email && this.#onEmail) await this.#onEmail(built.message, built.email, visitor.key.replace(/^(ip|user):/, ""));
     return built.message;
   }
 
