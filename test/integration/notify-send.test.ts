@@ -140,6 +140,13 @@ describe('POST /v1/notify', () => {
     await eventually('the APNs mock got the push', () => rig.apns.requests.some((r) => r.token === token));
     const push = rig.apns.requests.find((r) => r.token === token)!;
     assert.equal((JSON.parse(push.body) as { aps: { alert: { title: string } } }).aps.alert.title, 'Order 42');
+
+    // Counted for Prometheus per channel and state.
+    const metrics = await fetch(`${rig.server.url}/metrics`, { headers: { authorization: rig.admin } });
+    const text = await metrics.text();
+    for (const channel of ['email', 'sms', 'webhook', 'inapp', 'push']) {
+      assert.match(text, new RegExp(`herald_notify_channel_states_total\\{channel="${channel}",state="sent"\\} [1-9]`), channel);
+    }
   });
 
   it('applies preferences in order, recording each suppression with its reason; quiet hours defer, critical bypasses them', async () => {

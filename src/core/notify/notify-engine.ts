@@ -29,6 +29,13 @@ export interface NotifyEngineOptions {
   idlePollMs: number;
 }
 
+/** What the engine reports as channel deliveries reach a state; the metrics adapter listens. */
+export interface NotifyEvents {
+  channel(channel: NotifyChannel, state: ChannelState): void;
+}
+
+export const noNotifyEvents: NotifyEvents = { channel() {} };
+
 export interface NotifyEngineDeps {
   store: NotifyStore;
   directory: NotifyDirectory;
@@ -39,6 +46,7 @@ export interface NotifyEngineDeps {
   pushView(id: string): Promise<{ targets: number; counts: Record<string, number> } | undefined>;
   clock: Clock;
   logger: Logger;
+  events?: NotifyEvents;
   options: NotifyEngineOptions;
 }
 
@@ -173,7 +181,7 @@ export class NotifyEngine {
   async #commit(n: NotificationRecord, planned: Planned[], next: string | undefined, done: boolean): Promise<void> {
     const d = this.#d;
     const now = d.clock.now();
-    for (const p of planned) for (const c of p.channels) await d.store.upsertChannel(c);
+    for (const p of planned) for (const c of p.channels) await this.#record(c);
     for (const p of planned) if (p.counted) await d.store.recordSend(p.recipient.subscriberId, n.category, now);
     await this.enqueue(groupChannelJobs(n, planned.flatMap((p) => p.jobs), now));
     await d.store.addRecipients(n.seq, planned.map((p) => p.recipient), next, done);
@@ -280,7 +288,7 @@ export class NotifyEngine {
     }
     const s = subscriberOrBare(p.subscriber, await d.store.getSubscriber(p.subscriber), now);
     const planned = await this.#plan(n, await this.#context(n), s, now, p.reason, digest);
-    for (const c of planned.channels) await d.store.upsertChannel(c);
+    for (const c of planned.channels) await this.#record(c);
     if (planned.counted) await d.store.recordSend(s.id, n.category, now);
     await this.enqueue(planned.jobs);
     const r = planned.recipient;
@@ -368,7 +376,7 @@ export class NotifyEngine {
     const attempts = row.attempts + 1;
     const next: ChannelDeliveryRecord = { ...row, attempts, updatedAt: now };
     if (result.kind === 'failed' && (result.reason === 'canceled' || result.reason === 'expired')) {
-      await d.store.upsertChannel({ ...next, attempts: row.attempts, state: result.reason, reason: result.reason === 'expired' ? 'expires_at passed before it could be sent' : 'the notification was cancelled' } as ChannelDeliveryRecord);
+      await this.#record({ ...next, attempts: row.attempts, state: result.reason, reason: result.reason === 'expired' ? 'expires_at passed before it could be sent' : 'the notification was cancelled' } as ChannelDeliveryRecord);
       return;
     }
     switch (result.kind) {
@@ -377,7 +385,7 @@ export class NotifyEngine {
         // A reason left from an earlier attempt ("retry: 503") no longer applies.
         const { reason: _earlier, ...fresh } = next;
         void _earlier;
-        await d.store.upsertChannel({ ...fresh, state: confirm ? 'awaiting' : 'sent', sentAt: now, ...(result.note !== undefined ? { reason: result.note } : {}), ...(result.providerId !== undefined ? { providerId: result.providerId } : {}), ...(result.address !== undefined ? { address: result.address } : {}) });
+        await this.#record({ ...fresh, state: confirm ? 'awaiting' : 'sent', sentAt: now, ...(result.note !== undefined ? { reason: result.note } : {}), ...(result.providerId !== undefined ? { providerId: result.providerId } : {}), ...(result.address !== undefined ? { address: result.address } : {}) });
         if (confirm) {
           const deadline = now + d.options.fallbackTimeoutMs;
           await this.enqueue([confirmJob(n, row.channel, s.id, deadline, now + this.#pollMs(), digest)]);
@@ -388,16 +396,16 @@ export class NotifyEngine {
       }
       case 'retry':
         if (attempts < d.options.maxAttempts) {
-          await d.store.upsertChannel({ ...next, state: 'retrying', reason: result.reason });
+          await this.#record({ ...next, state: 'retrying', reason: result.reason });
           return;
         }
-        await d.store.upsertChannel({ ...next, state: 'failed', reason: `${result.reason} (after ${attempts} attempts)` });
+        await this.#record({ ...next, state: 'failed', reason: `${result.reason} (after ${attempts} attempts)` });
         break;
       case 'unavailable':
-        await d.store.upsertChannel({ ...next, attempts: row.attempts, state: 'unavailable', reason: result.reason });
+        await this.#record({ ...next, attempts: row.attempts, state: 'unavailable', reason: result.reason });
         break;
       case 'failed':
-        await d.store.upsertChannel({ ...next, state: 'failed', reason: result.reason, ...(result.address !== undefined ? { address: result.address } : {}) });
+        await this.#record({ ...next, state: 'failed', reason: result.reason, ...(result.address !== undefined ? { address: result.address } : {}) });
         if (result.addressDead && result.address) {
           await d.store.suppressAddress({ address: row.channel === 'email' ? result.address.toLowerCase() : result.address, kind: 'invalid', reason: result.reason, at: now });
         }
@@ -418,7 +426,7 @@ export class NotifyEngine {
     const rows = await d.store.channelsOf(n.seq, [subscriberId]);
     if (n.strategy === 'fallback' && r.plan.length > 0 && n.phase !== 'canceled') {
       const [channel, ...rest] = r.plan as [NotifyChannel, ...NotifyChannel[]];
-      await d.store.upsertChannel({ notificationSeq: n.seq, subscriberId, channel, state: 'queued', attempts: 0, createdAt: now, updatedAt: now });
+      await this.#record({ notificationSeq: n.seq, subscriberId, channel, state: 'queued', attempts: 0, createdAt: now, updatedAt: now });
       await this.enqueue([channelJob(n, channel, [subscriberId], now, 0, digest)]);
       await d.store.updateRecipient(n.seq, subscriberId, { state: 'sending', plan: rest, reason: `falling back to ${channel}` }, now);
       return;
@@ -426,6 +434,12 @@ export class NotifyEngine {
     if (rows.some((c) => c.state === 'sent' || c.state === 'delivered')) return;
     if (rows.some((c) => !FINAL_CHANNEL.has(c.state))) return;
     await d.store.updateRecipient(n.seq, subscriberId, { state: 'failed', reason: summarize(rows.filter((c) => c.state !== 'suppressed')) || 'no channel reached the subscriber' }, now);
+  }
+
+  /** Every channel row is written here, so each state it reaches is counted once per write. */
+  async #record(row: ChannelDeliveryRecord): Promise<void> {
+    await this.#d.store.upsertChannel(row);
+    this.#d.events?.channel(row.channel, row.state);
   }
 
   #pollMs(): number {
@@ -446,19 +460,19 @@ export class NotifyEngine {
       if ((c.delivered ?? 0) > 0) return this.#confirmed(n, row, now, 'delivered: the device confirmed it');
       if (view && view.targets > 0 && ended >= view.targets) {
         const parts = ['invalid_token', 'failed', 'dead', 'expired', 'cancelled'].filter((k) => (c[k] ?? 0) > 0).map((k) => `${k} ${c[k]}`);
-        await d.store.upsertChannel({ ...row, state: 'failed', reason: `no device took the push (${parts.join(', ')})`, updatedAt: now });
+        await this.#record({ ...row, state: 'failed', reason: `no device took the push (${parts.join(', ')})`, updatedAt: now });
         return this.#moveOn(n, p.subscriber, p.digest);
       }
     }
     if (now >= p.deadline) {
-      await d.store.upsertChannel({ ...row, state: 'timeout', reason: `not confirmed within ${Math.round(d.options.fallbackTimeoutMs / 1000)} s`, updatedAt: now });
+      await this.#record({ ...row, state: 'timeout', reason: `not confirmed within ${Math.round(d.options.fallbackTimeoutMs / 1000)} s`, updatedAt: now });
       return this.#moveOn(n, p.subscriber, p.digest);
     }
     await this.enqueue([confirmJob(n, p.channel, p.subscriber, p.deadline, Math.min(p.deadline, now + this.#pollMs()), p.digest)]);
   }
 
   async #confirmed(n: NotificationRecord, row: ChannelDeliveryRecord, now: number, reason: string): Promise<void> {
-    await this.#d.store.upsertChannel({ ...row, state: 'delivered', reason, updatedAt: now });
+    await this.#record({ ...row, state: 'delivered', reason, updatedAt: now });
     await this.#d.store.updateRecipient(n.seq, row.subscriberId, { state: 'sent', reason: `delivered by ${row.channel}` }, now);
   }
 
@@ -473,7 +487,7 @@ export class NotifyEngine {
     }
     if (row.state === 'failed') return;
     const wasOpen = row.state === 'awaiting' || row.state === 'sent';
-    await this.#d.store.upsertChannel({ ...row, state: 'failed', reason: outcome.reason, updatedAt: now });
+    await this.#record({ ...row, state: 'failed', reason: outcome.reason, updatedAt: now });
     if (wasOpen) {
       // A sent channel that later fails no longer counts as the recipient's reach.
       await this.#moveOnAfterLateFailure(n, row.subscriberId);

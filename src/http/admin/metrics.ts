@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PushEvents } from '../../core/push/push-events.js';
 import type { QueueSample } from '../../core/push/push-pipeline.js';
+import type { NotifyEvents } from '../../core/notify/notify-engine.js';
 
 /** The Prometheus metrics the server exports at /metrics, in a registry of their own. */
 export interface HttpMetrics {
@@ -13,6 +14,8 @@ export interface HttpMetrics {
   cacheBatchSize: Histogram;
   /** Feeds the push outcome and latency metrics. */
   pushEvents: PushEvents;
+  /** Feeds the notify channel outcome counter. */
+  notifyEvents: NotifyEvents;
   /** Where the queue gauges read from, set once the pipeline exists. */
   watchQueue(source: { sample: QueueSample; inFlight(): Map<string, number> }): void;
 }
@@ -62,6 +65,8 @@ export function createMetrics(): HttpMetrics {
       for (const [partition, n] of queueSource?.inFlight() ?? []) this.labels(partition).set(n);
     },
   });
+  const notifyStates = new Counter({ name: 'herald_notify_channel_states_total', help: 'Notify channel deliveries reaching a state (queued, sent, failed, suppressed, ...), by channel', labelNames: ['channel', 'state'], registers: [registry] });
+  const notifyChildren = new Map<string, { inc(): void }>();
   const outcomeChildren = new Map<string, { inc(n: number): void }>();
   const latencyChildren = new Map<string, { observe(v: number): void }>();
   return {
@@ -78,6 +83,14 @@ export function createMetrics(): HttpMetrics {
           if (!child) latencyChildren.set(l.provider, (child = latency.labels(l.provider)));
           for (const ms of l.ms) child.observe(ms / 1000);
         }
+      },
+    },
+    notifyEvents: {
+      channel(channel, state) {
+        const key = `${channel} ${state}`;
+        let child = notifyChildren.get(key);
+        if (!child) notifyChildren.set(key, (child = notifyStates.labels(channel, state)));
+        child.inc();
       },
     },
     watchQueue(source) {
