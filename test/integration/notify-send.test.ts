@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
 import { startSmtpSink, type SmtpSink } from '../mocks/smtp/smtp-sink.js';
-import { startTwilioMock, type TwilioMock } from '../mocks/twilio/twilio-mock.js';
+import { mockTwilioSignature, startTwilioMock, type TwilioMock } from '../mocks/twilio/twilio-mock.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../mocks/webhook/receiver.js';
 
 /**
@@ -386,6 +386,46 @@ describe('POST /v1/notify', () => {
     assert.equal(mail.subject, 'Disk full');
     assert.match(mail.text ?? '', /Only 2% left on \/var\n\nTags: warning/);
     assert.match(mail.text ?? '', /Published to https:\/\/herald\.test\/alerts[0-9a-f]+ by 127\.0\.0\.1 at /);
+  });
+
+  it('takes SMS status callbacks: delivered confirms a fallback SMS, undelivered moves on to e-mail', async () => {
+    const callback = async (sid: string, status: string, errorCode?: string) => {
+      const form: Record<string, string> = { MessageSid: sid, MessageStatus: status, AccountSid: twilio.accountSid, ...(errorCode ? { ErrorCode: errorCode } : {}) };
+      const signature = mockTwilioSignature(twilio.authToken, 'https://herald.test/v1/notify/sms/status', form);
+      const res = await fetch(`${rig.server.url}/v1/notify/sms/status`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(form).toString(),
+      });
+      assert.equal(res.status, 200, await res.text());
+    };
+    const ok = await subscriber({ email: `rc-${randomBytes(3).toString('hex')}@example.com`, phone: '+14155550105' });
+    const first = await send({ template: 'shipped', to: { subscribers: [ok] }, strategy: 'fallback', channels: ['sms', 'email'], data: { order: 'rc1' } });
+    await eventually('sms awaiting', async () => (await channels(first, ok)).sms?.state === 'awaiting');
+    await callback((await channels(first, ok)).sms!.provider_id!, 'delivered');
+    await eventually('sms delivered', async () => (await channels(first, ok)).sms?.state === 'delivered');
+    assert.equal((await recipient(first, ok)).state, 'sent');
+
+    const email = `rc2-${randomBytes(3).toString('hex')}@example.com`;
+    const lost = await subscriber({ email, phone: '+14155550106' });
+    const second = await send({ template: 'shipped', to: { subscribers: [lost] }, strategy: 'fallback', channels: ['sms', 'email'], data: { order: 'rc2' } });
+    await eventually('sms awaiting', async () => (await channels(second, lost)).sms?.state === 'awaiting');
+    await callback((await channels(second, lost)).sms!.provider_id!, 'undelivered', '30003');
+    await eventually('fell back to e-mail', async () => (await channels(second, lost)).email?.state === 'sent');
+    assert.equal((await channels(second, lost)).sms?.reason, 'sms undelivered (error 30003)');
+  });
+
+  it('takes bounces: a hard bounce fails the delivery it names and suppresses the address for later sends', async () => {
+    const email = `bounce-${randomBytes(3).toString('hex')}@example.com`;
+    const who = await subscriber({ email });
+    const id = await send({ template: 'shipped', to: { subscribers: [who] }, channels: ['email'], data: { order: 'b' } });
+    await eventually('sent', async () => (await channels(id, who)).email?.state === 'sent');
+    const messageId = (await channels(id, who)).email!.provider_id!;
+    const bounce = await rig.call('POST', '/v1/notify/email/events', { address: email.toUpperCase(), type: 'bounce', reason: '550 5.1.1 no such user', message_id: messageId });
+    assert.equal(bounce.status, 200, JSON.stringify(bounce.json));
+    await eventually('failed by the bounce', async () => (await channels(id, who)).email?.state === 'failed');
+    assert.match((await channels(id, who)).email?.reason ?? '', /^bounced: 550 5\.1\.1/);
+    const again = await send({ template: 'shipped', to: { subscribers: [who] }, channels: ['email'], data: { order: 'b2' } });
+    await eventually('unavailable', async () => (await channels(again, who)).email?.state === 'unavailable');
+    assert.match((await channels(again, who)).email?.reason ?? '', /suppressed \(bounce/);
   });
 
   it('refuses bad requests with the error shape, and keys outside their categories', async () => {
