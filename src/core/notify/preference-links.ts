@@ -1,3 +1,4 @@
+import { HeraldError } from '../../errors/index.js';
 import type { SubscriberTokens } from '../keys/subscriber-tokens.js';
 
 /**
@@ -7,7 +8,8 @@ import type { SubscriberTokens } from '../keys/subscriber-tokens.js';
  */
 
 /** What a link may do: turn a category off, a channel off, everything off, or open the preferences. */
-export type LinkAction = 'unsubscribe-category' | 'unsubscribe-channel' | 'unsubscribe-all' | 'manage';
+export const LINK_ACTIONS = ['unsubscribe-category', 'unsubscribe-channel', 'unsubscribe-all', 'manage'] as const;
+export type LinkAction = (typeof LINK_ACTIONS)[number];
 
 export interface PreferenceLink {
   subscriber: string;
@@ -33,11 +35,22 @@ export function signPreferenceLink(tokens: SubscriberTokens, link: PreferenceLin
 export function readPreferenceLink(tokens: SubscriberTokens, token: string, nowMs: number): PreferenceLink {
   const p = tokens.verifyLink(token, nowMs);
   const action = p.a as LinkAction | undefined;
-  if (!p.s || !action || !['unsubscribe-category', 'unsubscribe-channel', 'unsubscribe-all', 'manage'].includes(action)) {
-    // Signed by us but not a preference link (another kind of link token): refuse it all the same.
-    return tokens.verifyLink('', nowMs) as never;
-  }
+  // Signed by us but not a preference link (another kind of link token), or one missing what its
+  // action needs: refuse it all the same.
+  if (!p.s || !action || !(LINK_ACTIONS as readonly string[]).includes(action)) throw new HeraldError('linkInvalid');
+  if (action === 'unsubscribe-category' && !p.c) throw new HeraldError('linkInvalid');
+  if (action === 'unsubscribe-channel' && !p.ch) throw new HeraldError('linkInvalid');
   return { subscriber: p.s, action, ...(p.c !== undefined ? { category: p.c } : {}), ...(p.ch !== undefined ? { channel: p.ch } : {}) };
+}
+
+/** When a link token stops working (unix ms, whole seconds), read after {@link readPreferenceLink} accepted it. */
+export function preferenceLinkExpiry(token: string): number | undefined {
+  try {
+    const exp = (JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The absolute URL of a link token. */
