@@ -23,6 +23,10 @@ const PATHS = [
   '/v1/devices', '/v1/devices/{t}', '/v1/devices/{t}/topics', '/v1/users/{t}/topics', '/v1/push', '/v1/push/{t}',
   '/v1/push/{t}/deliveries', '/v1/push/{t}/status', '/v1/push/stats', '/v1/dlq', '/v1/dlq/replay', '/v1/webpush',
   '/v1/webpush/vapid', '/v1/subscriber-tokens', '/v1/keys', '/v1/audit',
+  '/v1/subscribers/{t}', '/v1/subscribers/{t}/export', '/v1/subscribers/{t}/preferences', '/v1/subscribers/{t}/preference-links',
+  '/v1/subscribers/{t}/inbox', '/v1/subscribers/{t}/inbox/{t}', '/v1/subscribers/{t}/inbox/read-all', '/v1/categories/{t}',
+  '/v1/templates/{t}', '/v1/templates/{t}/preview', '/v1/notify', '/v1/notify/{t}', '/v1/preferences/{t}',
+  '/v1/notify/sms/status', '/v1/notify/email/events',
 ];
 const HEADER_NAMES = [
   'X-Title', 'X-Message', 'X-Priority', 'Priority', 'X-Tags', 'X-Delay', 'X-Actions', 'X-Click', 'X-Attach', 'X-Filename',
@@ -71,8 +75,21 @@ const deviceBody = fc.record({
   ids: fc.option(fc.array(fc.string(), { maxLength: 3 }), { nil: undefined }),
   endpoint: fc.option(fc.webUrl(), { nil: undefined }),
 }, { requiredKeys: [] }).map((v) => JSON.stringify(v));
+const notifyBody = fc.record({
+  template: fc.oneof(fc.string({ maxLength: 20 }), fc.constant('t1')),
+  to: fc.oneof(fc.record({ subscribers: fc.array(fc.oneof(fc.string(), fc.constant('s1')), { maxLength: 3 }) }), fc.record({ topic: segment }), fc.jsonValue({ maxDepth: 2 })),
+  data: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }),
+  channels: fc.option(fc.array(fc.constantFrom('push', 'email', 'sms', 'webhook', 'inapp', 'fax'), { maxLength: 4 }), { nil: undefined }),
+  strategy: fc.option(fc.constantFrom('all', 'fallback', 'some'), { nil: undefined }),
+  priority: fc.option(fc.constantFrom('critical', 'high', 'normal', 'low', 'max'), { nil: undefined }),
+  send_at: fc.option(fc.oneof(fc.string(), fc.constant('2030-01-01T09:00')), { nil: undefined }),
+  quiet_hours: fc.option(fc.record({ start: fc.string(), end: fc.string() }), { nil: undefined }),
+  frequency_caps: fc.option(fc.array(fc.record({ max: fc.integer(), per: fc.string() })), { nil: undefined }),
+  channels_map: fc.option(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 })), { nil: undefined }),
+}, { requiredKeys: [] }).map((v) => JSON.stringify(v));
 const body = fc.oneof(
   pushBody,
+  notifyBody,
   deviceBody,
   fc.constant(''),
   fc.string({ maxLength: 200 }),

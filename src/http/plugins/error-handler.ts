@@ -3,9 +3,10 @@ import { HeraldError, isHeraldError, type ErrorName } from '../../errors/index.j
 
 /** Errors Fastify itself raises, mapped to the registry entry a client should see. */
 function fromFastify(error: FastifyError, request: FastifyRequest): HeraldError | undefined {
-  const jsonPublish = request.routeOptions.config?.jsonPublish === true;
+  // Topic-face bodies are messages or attachments (41301); JSON publishes and every /v1 API take JSON (41303).
+  const jsonBody = request.routeOptions.config?.jsonPublish === true || request.url.startsWith('/v1/');
   const byCode: Record<string, ErrorName> = {
-    FST_ERR_CTP_BODY_TOO_LARGE: jsonPublish ? 'jsonBodyTooLarge' : 'attachmentTooLarge',
+    FST_ERR_CTP_BODY_TOO_LARGE: jsonBody ? 'jsonBodyTooLarge' : 'attachmentTooLarge',
     FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'badRequest',
     FST_ERR_CTP_EMPTY_JSON_BODY: 'jsonInvalid',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'badRequest',
