@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { assertNothingHolds } from '../helpers/erasure.js';
 import { startPushRig, type PushRig } from '../helpers/push-rig.js';
 
 let rig: PushRig;
@@ -83,19 +82,7 @@ describe('notify directory API', () => {
     assert.equal((await rig.call('DELETE', `/v1/subscribers/${id}`)).status, 200);
     assert.equal((await rig.call('GET', `/v1/subscribers/${id}`)).status, 404);
     assert.equal((await rig.call('DELETE', `/v1/subscribers/${id}`)).status, 404);
-    for (const file of ['herald.db', 'queue.db']) {
-      const db = new Database(join(rig.server.dir, file), { readonly: true });
-      try {
-        for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
-          for (const row of db.prepare(`SELECT * FROM "${name}"`).all()) {
-            const text = JSON.stringify(row);
-            for (const needle of [id, token, 'Erik Erasure', '+14155550123']) assert.ok(!text.includes(needle), `${file}:${name} still holds ${needle}`);
-          }
-        }
-      } finally {
-        db.close();
-      }
-    }
+    assertNothingHolds(rig.server.dir, [id, token, 'Erik Erasure', '+14155550123']);
   });
 
   it('preferences: defaults, validated PUT, and a subscriber token that works only for its own subscriber', async () => {
