@@ -30,10 +30,15 @@ export class Inbox {
     this.#clock = deps.clock;
   }
 
-  /** Stores an item and tells the subscriber's streams. */
+  /**
+   * Stores an item and tells the subscriber's streams. A repeat of a delivery carries the same id
+   * and is stored once; it is not announced again either.
+   */
   async deliver(item: InboxItem): Promise<void> {
+    const watched = this.#listeners.has(item.subscriberId);
+    const repeat = watched && (await this.#store.getInboxItem(item.subscriberId, item.id)) !== undefined;
     await this.#store.addInboxItem(item);
-    if (!this.#listeners.has(item.subscriberId)) return;
+    if (!watched || repeat || !this.#listeners.has(item.subscriberId)) return;
     const unread = await this.#store.unreadCount(item.subscriberId);
     this.#emit(item.subscriberId, { kind: 'item', item, unread });
   }
@@ -42,11 +47,19 @@ export class Inbox {
     return this.#store.listInbox(subscriberId, query);
   }
 
+  /** One of the subscriber's items; undefined when it is not theirs. */
+  get(subscriberId: string, itemId: string): Promise<InboxItem | undefined> {
+    return this.#store.getInboxItem(subscriberId, itemId);
+  }
+
   unreadCount(subscriberId: string): Promise<number> {
     return this.#store.unreadCount(subscriberId);
   }
 
-  /** Sets or clears read/seen/archived; 404 when the item is not the subscriber's. */
+  /**
+   * Sets or clears read/seen/archived; 404 when the item is not the subscriber's. Setting a flag
+   * that is already set keeps its first time (a repeated PATCH changes nothing).
+   */
   async update(subscriberId: string, itemId: string, patch: InboxPatch): Promise<InboxItem> {
     const now = this.#clock.now();
     const change: { seenAt?: number | null; readAt?: number | null; archivedAt?: number | null } = {};
@@ -57,11 +70,13 @@ export class Inbox {
     if (patch.archived !== undefined) change.archivedAt = patch.archived ? now : null;
     const existing = await this.#store.getInboxItem(subscriberId, itemId);
     if (!existing) throw new HeraldError('inboxItemNotFound');
-    // Keep the first seen time: a second "seen" should not move it.
-    if (change.seenAt !== undefined && change.seenAt !== null && existing.seenAt !== undefined) delete change.seenAt;
-    const item = await this.#store.updateInboxItem(subscriberId, itemId, change);
+    if (change.seenAt != null && existing.seenAt !== undefined) delete change.seenAt;
+    if (change.readAt != null && existing.readAt !== undefined) delete change.readAt;
+    if (change.archivedAt != null && existing.archivedAt !== undefined) delete change.archivedAt;
+    const item = Object.keys(change).length > 0 ? await this.#store.updateInboxItem(subscriberId, itemId, change) : existing;
     if (!item) throw new HeraldError('inboxItemNotFound');
-    await this.#announceUnread(subscriberId);
+    // Only read and archived move the unread count.
+    if ('readAt' in change || 'archivedAt' in change) await this.#announceUnread(subscriberId);
     return item;
   }
 
@@ -77,9 +92,10 @@ export class Inbox {
     let set = this.#listeners.get(subscriberId);
     if (!set) this.#listeners.set(subscriberId, (set = new Set()));
     set.add(listener);
+    // Idempotent: a second call must not drop a set another stream has opened since.
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(subscriberId);
+      if (set.size === 0 && this.#listeners.get(subscriberId) === set) this.#listeners.delete(subscriberId);
     };
   }
 
@@ -95,7 +111,17 @@ export class Inbox {
     this.#emit(subscriberId, { kind: 'unread', unread: await this.#store.unreadCount(subscriberId) });
   }
 
+  /** A listener that throws is dropped; the others still hear the event and the delivery stands. */
   #emit(subscriberId: string, event: InboxEvent): void {
-    for (const listener of this.#listeners.get(subscriberId) ?? []) listener(event);
+    const set = this.#listeners.get(subscriberId);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(event);
+      } catch {
+        set.delete(listener);
+        if (set.size === 0) this.#listeners.delete(subscriberId);
+      }
+    }
   }
 }

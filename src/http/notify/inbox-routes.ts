@@ -1,8 +1,200 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { InboxEvent } from '../../core/notify/inbox.js';
+import { HeraldError } from '../../errors/index.js';
+import type { InboxItem } from '../../ports/notify-store.js';
 import type { HttpDeps } from '../deps.js';
+import { sendJson } from '../account/account-routes.js';
+import { jsonBody } from '../account/json-body.js';
+import { iso } from '../push/json.js';
+import { actingFor } from './directory-routes.js';
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+const ItemParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }), item: Type.String({ minLength: 1, maxLength: 128 }) });
+const PatchBody = Type.Object({
+  read: Type.Optional(Type.Boolean()),
+  seen: Type.Optional(Type.Boolean()),
+  archived: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 200;
+/**
+ * Keepalive comments at most this far apart: under the 30 s idle timeout of common proxies and
+ * load balancers (the topic face's `keepalive-interval`, 45 s by default, is ntfy's and longer).
+ */
+const MAX_KEEPALIVE_MS = 25_000;
 
 /** `/v1/subscribers/{id}/inbox…`: the in-app inbox, called by browsers with subscriber tokens. */
 export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  void app;
-  void deps;
+  const { notifyInbox: inbox, notifyDirectory: directory } = deps;
+  /** Open streams, ended when the server stops (app.close would otherwise wait for them). */
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
+
+  app.get('/v1/subscribers/:id/inbox', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    actingFor(request, deps, id, 'subscribers:read');
+    const q = listQuery(request.query);
+    await directory.getSubscriber(id);
+    if (q.cursor !== undefined && !(await inbox.get(id, q.cursor))) {
+      throw new HeraldError('badRequest', { detail: 'cursor does not name an item of this inbox' });
+    }
+    // One more than asked for says whether there is a next page.
+    const items = await inbox.list(id, { unread: q.unread, archived: q.archived, limit: q.limit + 1, ...(q.cursor !== undefined ? { before: q.cursor } : {}) });
+    const page = items.slice(0, q.limit);
+    const more = items.length > q.limit;
+    return sendJson(reply, {
+      items: page.map(itemJson),
+      unread: await inbox.unreadCount(id),
+      ...(more ? { next_cursor: page[page.length - 1]!.id } : {}),
+    });
+  });
+
+  app.post('/v1/subscribers/:id/inbox/read-all', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    actingFor(request, deps, id, 'subscribers:write');
+    await directory.getSubscriber(id);
+    return sendJson(reply, { updated: await inbox.readAll(id), unread: await inbox.unreadCount(id) });
+  });
+
+  app.get('/v1/subscribers/:id/inbox/stream', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    actingFor(request, deps, id, 'subscribers:read');
+    await directory.getSubscriber(id);
+    return streamInbox(request, reply, id);
+  });
+
+  app.patch('/v1/subscribers/:id/inbox/:item', { schema: { params: ItemParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
+    const { id, item } = request.params as { id: string; item: string };
+    actingFor(request, deps, id, 'subscribers:write');
+    const patch = jsonBody(request, PatchBody);
+    if (patch.read === undefined && patch.seen === undefined && patch.archived === undefined) {
+      throw new HeraldError('badRequest', { detail: 'the body needs at least one of "read", "seen", "archived" (true or false)' });
+    }
+    return sendJson(reply, itemJson(await inbox.update(id, item, patch)));
+  });
+
+  /**
+   * Server-Sent Events: `unread` on open, then `item` and `unread` as the inbox announces them,
+   * and a comment line as keepalive. Listens before reading the count, so an item stored in
+   * between is not missed (it may be counted in the opening `unread` and then arrive as `item`).
+   */
+  function streamInbox(request: FastifyRequest, reply: FastifyReply, id: string): FastifyReply {
+    const visitor = request.visitor;
+    visitor.openSubscription();
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'access-control-allow-origin': deps.config.accessControlAllowOrigin,
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    const socket = request.raw.httpVersionMajor < 2 ? res.socket : null;
+    socket?.setNoDelay(true);
+    socket?.setKeepAlive(true);
+
+    let ended = false;
+    let held: InboxEvent[] | undefined = [];
+    const write = (text: string): void => {
+      if (ended) return;
+      if (res.writableLength + (socket?.writableLength ?? 0) > deps.config.subscriberBufferLimit) {
+        request.log.warn({ subscriber: id }, 'slow inbox stream: send buffer limit exceeded');
+        end();
+        res.destroy();
+        return;
+      }
+      res.write(text);
+    };
+    const send = (event: InboxEvent): void => {
+      if (event.kind === 'item') write(sseEvent('item', { item: itemJson(event.item), unread: event.unread }));
+      else write(sseEvent('unread', { unread: event.unread }));
+    };
+    const unsubscribe = inbox.subscribe(id, (event) => {
+      if (held) held.push(event);
+      else send(event);
+    });
+    const keepalive = setInterval(() => write(': keepalive\n\n'), Math.min(deps.config.keepaliveInterval, MAX_KEEPALIVE_MS));
+    keepalive.unref();
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      clearInterval(keepalive);
+      unsubscribe();
+      streams.delete(shutdown);
+      visitor.releaseSubscription();
+    };
+    const shutdown = (): void => {
+      end();
+      res.end();
+    };
+    streams.add(shutdown);
+    res.on('close', end);
+
+    inbox.unreadCount(id).then((unread) => {
+      write(sseEvent('unread', { unread }));
+      const queued = held ?? [];
+      held = undefined;
+      for (const event of queued) send(event);
+    }, (err: unknown) => {
+      request.log.error({ err }, 'inbox stream: unread count failed');
+      end();
+      res.destroy();
+    });
+    return reply;
+  }
+}
+
+interface ListQuery {
+  unread: boolean;
+  archived: boolean;
+  cursor: string | undefined;
+  limit: number;
+}
+
+/**
+ * `unread=true` lists unread items only (`false`, the default: read and unread); `archived=true`
+ * lists archived items only (`false`, the default: the ones not archived). Other parameters (such
+ * as `auth`) are left alone.
+ */
+function listQuery(query: unknown): ListQuery {
+  const q = (query ?? {}) as Record<string, string | string[] | undefined>;
+  const one = (name: string): string | undefined => {
+    const v = q[name];
+    if (Array.isArray(v)) throw new HeraldError('badRequest', { detail: `${name} is given more than once` });
+    return v;
+  };
+  const flag = (name: string): boolean => {
+    const v = one(name);
+    if (v === undefined || v === 'false') return false;
+    if (v === 'true') return true;
+    throw new HeraldError('badRequest', { detail: `${name} must be true or false` });
+  };
+  const limitText = one('limit');
+  let limit = DEFAULT_LIMIT;
+  if (limitText !== undefined) {
+    if (!/^\d{1,4}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_LIMIT) {
+      throw new HeraldError('badRequest', { detail: `limit must be an integer from 1 to ${MAX_LIMIT}` });
+    }
+    limit = Number(limitText);
+  }
+  // An empty cursor is the first page.
+  const cursor = one('cursor') || undefined;
+  if (cursor !== undefined && cursor.length > 128) throw new HeraldError('badRequest', { detail: 'cursor must be the next_cursor of a previous page' });
+  return { unread: flag('unread'), archived: flag('archived'), cursor, limit };
+}
+
+function sseEvent(event: 'item' | 'unread', data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function itemJson(i: InboxItem): Record<string, unknown> {
+  return {
+    id: i.id, notification_id: i.notificationId, category: i.category, title: i.title, body: i.body, url: i.url, data: i.data,
+    created_at: iso(i.createdAt), seen_at: iso(i.seenAt ?? null), read_at: iso(i.readAt ?? null), archived_at: iso(i.archivedAt ?? null),
+  };
 }
