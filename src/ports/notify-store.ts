@@ -86,7 +86,7 @@ export interface RecipientRecord {
   updatedAt: number;
 }
 
-export type ChannelState = 'queued' | 'sending' | 'awaiting' | 'sent' | 'delivered' | 'retrying' | 'failed' | 'suppressed' | 'deferred' | 'unavailable' | 'timeout' | 'canceled';
+export type ChannelState = 'queued' | 'sending' | 'awaiting' | 'sent' | 'delivered' | 'retrying' | 'failed' | 'suppressed' | 'deferred' | 'unavailable' | 'timeout' | 'expired' | 'canceled';
 
 export interface ChannelDeliveryRecord {
   notificationSeq: number;
@@ -143,6 +143,14 @@ export interface SuppressedAddress {
   at: number;
 }
 
+export type RecipientPatch = Partial<Pick<RecipientRecord, 'state' | 'reason' | 'plan'>>;
+
+export interface NotifyWriteBatch {
+  channels?: readonly ChannelDeliveryRecord[];
+  recipients?: readonly { seq: number; subscriberId: string; patch: RecipientPatch }[];
+  sends?: readonly { subscriberId: string; category: string; at: number }[];
+}
+
 export interface NotifyStore {
   putSubscriber(record: SubscriberRecord): Promise<{ created: boolean }>;
   getSubscriber(id: string): Promise<SubscriberRecord | undefined>;
@@ -173,12 +181,17 @@ export interface NotifyStore {
   addRecipients(seq: number, recipients: readonly RecipientRecord[], cursor: string | undefined, done: boolean): Promise<number>;
   setPhase(seq: number, phase: NotificationRecord['phase']): Promise<void>;
   getRecipient(seq: number, subscriberId: string): Promise<RecipientRecord | undefined>;
-  updateRecipient(seq: number, subscriberId: string, patch: Partial<Pick<RecipientRecord, 'state' | 'reason' | 'plan'>>, now: number): Promise<void>;
+  updateRecipient(seq: number, subscriberId: string, patch: RecipientPatch, now: number): Promise<void>;
   listRecipients(seq: number, after: string | undefined, limit: number): Promise<RecipientRecord[]>;
   recipientCounts(seq: number): Promise<Record<string, number>>;
 
   /** Creates or updates the row of one channel delivery. */
   upsertChannel(record: ChannelDeliveryRecord): Promise<void>;
+  /**
+   * Channel rows, recipient changes and cap sends of one unit of work in one transaction: a job
+   * of fifty sends commits once instead of a hundred and fifty times.
+   */
+  writeBatch(batch: NotifyWriteBatch, now: number): Promise<void>;
   getChannel(seq: number, subscriberId: string, channel: NotifyChannel): Promise<ChannelDeliveryRecord | undefined>;
   channelsOf(seq: number, subscriberIds: readonly string[]): Promise<ChannelDeliveryRecord[]>;
   channelByProviderId(channel: NotifyChannel, providerId: string): Promise<ChannelDeliveryRecord | undefined>;

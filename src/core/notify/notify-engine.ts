@@ -2,7 +2,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type {
-  CategoryRecord, ChannelDeliveryRecord, ChannelState, NotificationRecord, NotifyChannel, NotifyStore, RecipientRecord, RecipientState, SubscriberRecord,
+  CategoryRecord, ChannelDeliveryRecord, ChannelState, NotificationRecord, NotifyChannel, NotifyStore, RecipientPatch, RecipientRecord, RecipientState, SubscriberRecord,
 } from '../../ports/notify-store.js';
 import type { NewJob, Queue, ReservedJob } from '../../ports/queue.js';
 import { retryAt, type BackoffOptions } from '../retry/backoff.js';
@@ -51,11 +51,17 @@ export interface NotifyEngineDeps {
 }
 
 /** Channel states after which nothing more happens to a delivery. */
-const FINAL_CHANNEL: ReadonlySet<ChannelState> = new Set(['sent', 'delivered', 'failed', 'suppressed', 'unavailable', 'timeout', 'canceled']);
+const FINAL_CHANNEL: ReadonlySet<ChannelState> = new Set(['sent', 'delivered', 'failed', 'suppressed', 'unavailable', 'timeout', 'expired', 'canceled']);
 /** Longest frequency-cap window a preference document may hold (parsePreferences' bound). */
 const MAX_CAP_WINDOW_MS = 366 * 86_400_000;
 /** Digest events kept per digest; the count goes on beyond it. */
 const DIGEST_EVENTS_MAX = 100;
+
+interface Settled {
+  row: ChannelDeliveryRecord;
+  recipient?: RecipientPatch;
+  after?: () => Promise<void>;
+}
 
 interface Planned {
   recipient: RecipientRecord;
@@ -181,8 +187,11 @@ export class NotifyEngine {
   async #commit(n: NotificationRecord, planned: Planned[], next: string | undefined, done: boolean): Promise<void> {
     const d = this.#d;
     const now = d.clock.now();
-    for (const p of planned) for (const c of p.channels) await this.#record(c);
-    for (const p of planned) if (p.counted) await d.store.recordSend(p.recipient.subscriberId, n.category, now);
+    await d.store.writeBatch({
+      channels: planned.flatMap((p) => p.channels),
+      sends: planned.filter((p) => p.counted).map((p) => ({ subscriberId: p.recipient.subscriberId, category: n.category, at: now })),
+    }, now);
+    for (const p of planned) for (const c of p.channels) d.events?.channel(c.channel, c.state);
     await this.enqueue(groupChannelJobs(n, planned.flatMap((p) => p.jobs), now));
     await d.store.addRecipients(n.seq, planned.map((p) => p.recipient), next, done);
   }
@@ -332,21 +341,22 @@ export class NotifyEngine {
     const ctx = await this.#context(n);
     const retries: string[] = [];
     let retryAtMs = 0;
-    await Promise.all(open.map(async (id) => {
+    const settled = await Promise.all(open.map(async (id) => {
       const row = rows.get(id)!;
+      const s = subscriberOrBare(id, subscribers.get(id), d.clock.now());
+      const result = await this.#sendOne(n, ctx.template, p, s, d.clock.now());
       const now = d.clock.now();
-      const s = subscriberOrBare(id, subscribers.get(id), now);
-      const result = await this.#sendOne(n, ctx.template, p, s, now);
       if (result.kind === 'retry') {
         retries.push(id);
         retryAtMs = Math.max(retryAtMs, retryAt(row.attempts + 1, now, result.afterMs, d.options.backoff));
       }
-      await this.#settle(n, s, row, result, p.digest);
+      return this.#settle(n, s, row, result, p.digest, now);
     }));
     if (retries.length > 0) {
       // Keyed by the job that failed: a crash after this and a second run does not add another.
       await this.enqueue([{ ...channelJob(n, p.channel, retries, retryAtMs, job.attempts, p.digest), dedupKey: `${notifyKeyPrefix(n.seq)}${p.channel}:${retries[0]}:r${job.id}` }]);
     }
+    await this.#apply(n, settled, d.clock.now());
     await d.queue.ack(job);
   }
 
@@ -369,15 +379,18 @@ export class NotifyEngine {
     }
   }
 
-  /** Records one send's result on its row and the recipient, marks dead addresses, and moves fallback on. */
-  async #settle(n: NotificationRecord, s: SubscriberRecord, row: ChannelDeliveryRecord, result: DispatchResult, digest: DigestPayload | undefined): Promise<void> {
+  /**
+   * What one send's result writes: its row, the recipient's new state, and what has to follow
+   * (a confirm job, marking a dead address, the next fallback channel). The writes of a whole job
+   * go out in one transaction; the follow-ups run after it.
+   */
+  #settle(n: NotificationRecord, s: SubscriberRecord, row: ChannelDeliveryRecord, result: DispatchResult, digest: DigestPayload | undefined, now: number): Settled {
     const d = this.#d;
-    const now = d.clock.now();
     const attempts = row.attempts + 1;
     const next: ChannelDeliveryRecord = { ...row, attempts, updatedAt: now };
+    const moveOn = () => this.#moveOn(n, s.id, digest);
     if (result.kind === 'failed' && (result.reason === 'canceled' || result.reason === 'expired')) {
-      await this.#record({ ...next, attempts: row.attempts, state: result.reason, reason: result.reason === 'expired' ? 'expires_at passed before it could be sent' : 'the notification was cancelled' } as ChannelDeliveryRecord);
-      return;
+      return { row: { ...next, attempts: row.attempts, state: result.reason, reason: result.reason === 'expired' ? 'expires_at passed before it could be sent' : 'the notification was cancelled' } };
     }
     switch (result.kind) {
       case 'sent': {
@@ -385,33 +398,42 @@ export class NotifyEngine {
         // A reason left from an earlier attempt ("retry: 503") no longer applies.
         const { reason: _earlier, ...fresh } = next;
         void _earlier;
-        await this.#record({ ...fresh, state: confirm ? 'awaiting' : 'sent', sentAt: now, ...(result.note !== undefined ? { reason: result.note } : {}), ...(result.providerId !== undefined ? { providerId: result.providerId } : {}), ...(result.address !== undefined ? { address: result.address } : {}) });
-        if (confirm) {
-          const deadline = now + d.options.fallbackTimeoutMs;
-          await this.enqueue([confirmJob(n, row.channel, s.id, deadline, now + this.#pollMs(), digest)]);
-        } else {
-          await d.store.updateRecipient(n.seq, s.id, { state: 'sent', reason: `sent by ${row.channel}` }, now);
-        }
-        return;
+        const sent: ChannelDeliveryRecord = {
+          ...fresh, state: confirm ? 'awaiting' : 'sent', sentAt: now, ...(result.note !== undefined ? { reason: result.note } : {}),
+          ...(result.providerId !== undefined ? { providerId: result.providerId } : {}), ...(result.address !== undefined ? { address: result.address } : {}),
+        };
+        if (!confirm) return { row: sent, recipient: { state: 'sent', reason: `sent by ${row.channel}` } };
+        const deadline = now + d.options.fallbackTimeoutMs;
+        return { row: sent, after: () => this.enqueue([confirmJob(n, row.channel, s.id, deadline, now + this.#pollMs(), digest)]) };
       }
       case 'retry':
-        if (attempts < d.options.maxAttempts) {
-          await this.#record({ ...next, state: 'retrying', reason: result.reason });
-          return;
-        }
-        await this.#record({ ...next, state: 'failed', reason: `${result.reason} (after ${attempts} attempts)` });
-        break;
+        if (attempts < d.options.maxAttempts) return { row: { ...next, state: 'retrying', reason: result.reason } };
+        return { row: { ...next, state: 'failed', reason: `${result.reason} (after ${attempts} attempts)` }, after: moveOn };
       case 'unavailable':
-        await this.#record({ ...next, attempts: row.attempts, state: 'unavailable', reason: result.reason });
-        break;
-      case 'failed':
-        await this.#record({ ...next, state: 'failed', reason: result.reason, ...(result.address !== undefined ? { address: result.address } : {}) });
-        if (result.addressDead && result.address) {
-          await d.store.suppressAddress({ address: row.channel === 'email' ? result.address.toLowerCase() : result.address, kind: 'invalid', reason: result.reason, at: now });
-        }
-        break;
+        return { row: { ...next, attempts: row.attempts, state: 'unavailable', reason: result.reason }, after: moveOn };
+      case 'failed': {
+        const failed: ChannelDeliveryRecord = { ...next, state: 'failed', reason: result.reason, ...(result.address !== undefined ? { address: result.address } : {}) };
+        const address = result.addressDead && result.address ? (row.channel === 'email' ? result.address.toLowerCase() : result.address) : undefined;
+        return {
+          row: failed,
+          after: async () => {
+            if (address) await d.store.suppressAddress({ address, kind: 'invalid', reason: result.reason, at: now });
+            await moveOn();
+          },
+        };
+      }
     }
-    await this.#moveOn(n, s.id, digest);
+  }
+
+  /** A job's results: one transaction for the rows, then the follow-ups in order. */
+  async #apply(n: NotificationRecord, settled: Settled[], now: number): Promise<void> {
+    const d = this.#d;
+    await d.store.writeBatch({
+      channels: settled.map((x) => x.row),
+      recipients: settled.flatMap((x) => (x.recipient ? [{ seq: n.seq, subscriberId: x.row.subscriberId, patch: x.recipient }] : [])),
+    }, now);
+    for (const x of settled) d.events?.channel(x.row.channel, x.row.state);
+    for (const x of settled) if (x.after) await x.after();
   }
 
   /**

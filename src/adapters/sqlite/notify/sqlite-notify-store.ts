@@ -3,8 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type {
-  CategoryRecord, ChannelDeliveryRecord, DigestRecord, InboxItem, NotificationRecord, NotifyChannel, NotifyStore,
-  RecipientRecord, SubscriberRecord, SuppressedAddress, TemplateRecord,
+  CategoryRecord, ChannelDeliveryRecord, DigestRecord, InboxItem, NotificationRecord, NotifyChannel, NotifyStore, NotifyWriteBatch,
+  RecipientPatch, RecipientRecord, SubscriberRecord, SuppressedAddress, TemplateRecord,
 } from '../../../ports/notify-store.js';
 import { migrateLocked } from '../locked-migrate.js';
 import { NO_WRITE_LOCK, type WriteLock } from '../write-lock.js';
@@ -151,6 +151,20 @@ export async function createSqliteNotifyStore(options: SqliteNotifyStoreOptions)
     return q.deleteSubscriber.run(id).changes > 0;
   });
 
+  const upsertChannelRow = (c: ChannelDeliveryRecord) => q.upsertChannel.run({
+    seq: c.notificationSeq, subscriber: c.subscriberId, channel: c.channel, state: c.state, reason: c.reason ?? null,
+    address: c.address ?? null, provider_id: c.providerId ?? null, attempts: c.attempts, created: c.createdAt, updated: c.updatedAt, sent_at: c.sentAt ?? null,
+  });
+  const updateRecipientRow = (seq: number, subscriberId: string, patch: RecipientPatch, now: number) => q.updateRecipient.run({
+    seq, subscriber: subscriberId, state: patch.state ?? null, set_reason: 'reason' in patch ? 1 : 0, reason: patch.reason ?? null,
+    plan: patch.plan ? JSON.stringify(patch.plan) : null, now,
+  });
+  const writeBatchTx = sqlite.transaction((batch: NotifyWriteBatch, now: number) => {
+    for (const c of batch.channels ?? []) upsertChannelRow(c);
+    for (const r of batch.recipients ?? []) updateRecipientRow(r.seq, r.subscriberId, r.patch, now);
+    for (const x of batch.sends ?? []) q.recordSend.run(x.subscriberId, x.at, x.category);
+  });
+
   const addRecipientsTx = sqlite.transaction((seq: number, recipients: readonly RecipientRecord[], cursor: string | undefined, done: boolean): number => {
     let added = 0;
     for (const r of recipients) {
@@ -294,10 +308,7 @@ export async function createSqliteNotifyStore(options: SqliteNotifyStoreOptions)
       return row ? recipientOf(row) : undefined;
     },
     async updateRecipient(seq, subscriberId, patch, now) {
-      write(() => q.updateRecipient.run({
-        seq, subscriber: subscriberId, state: patch.state ?? null, set_reason: 'reason' in patch ? 1 : 0, reason: patch.reason ?? null,
-        plan: patch.plan ? JSON.stringify(patch.plan) : null, now,
-      }));
+      write(() => updateRecipientRow(seq, subscriberId, patch, now));
     },
     async listRecipients(seq, after, limit) {
       return q.recipients.all(seq, after ?? '', limit).map(recipientOf);
@@ -309,10 +320,10 @@ export async function createSqliteNotifyStore(options: SqliteNotifyStoreOptions)
     },
 
     async upsertChannel(c) {
-      write(() => q.upsertChannel.run({
-        seq: c.notificationSeq, subscriber: c.subscriberId, channel: c.channel, state: c.state, reason: c.reason ?? null,
-        address: c.address ?? null, provider_id: c.providerId ?? null, attempts: c.attempts, created: c.createdAt, updated: c.updatedAt, sent_at: c.sentAt ?? null,
-      }));
+      write(() => upsertChannelRow(c));
+    },
+    async writeBatch(batch, now) {
+      write(() => writeBatchTx.immediate(batch, now));
     },
     async getChannel(seq, subscriberId, channel) {
       const row = q.channel.get(seq, subscriberId, channel);
