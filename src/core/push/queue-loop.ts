@@ -41,6 +41,8 @@ export class QueueLoop<P> {
   readonly #running = new Set<Promise<void>>();
   #stopped = false;
   #wakeUp: (() => void) | undefined;
+  /** A wake that came while the loop was busy (reserving): the next sleep returns at once instead of missing it. */
+  #woken = false;
   #done: Promise<void> | undefined;
 
   constructor(options: QueueLoopOptions<P>) {
@@ -66,7 +68,10 @@ export class QueueLoop<P> {
    */
   wake(): void {
     const wake = this.#wakeUp;
-    if (!wake) return;
+    if (!wake) {
+      this.#woken = true;
+      return;
+    }
     this.#wakeUp = undefined;
     setImmediate(wake);
   }
@@ -150,6 +155,11 @@ export class QueueLoop<P> {
 
   #sleep(ms: number): Promise<void> {
     if (this.#stopped) return Promise.resolve();
+    if (this.#woken) {
+      this.#woken = false;
+      // Through the event loop, so a loop woken over and over still lets I/O run.
+      return new Promise((resolve) => setImmediate(resolve));
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#wakeUp = undefined;
