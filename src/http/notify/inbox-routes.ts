@@ -120,9 +120,11 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
     });
     const keepalive = setInterval(() => write(': keepalive\n\n'), Math.min(deps.config.keepaliveInterval, MAX_KEEPALIVE_MS));
     keepalive.unref();
+    deps.metrics.subscribers.inc({ transport: 'inbox' });
     const end = (): void => {
       if (ended) return;
       ended = true;
+      deps.metrics.subscribers.dec({ transport: 'inbox' });
       clearInterval(keepalive);
       unsubscribe();
       streams.delete(shutdown);
