@@ -54,6 +54,8 @@ export interface NotifyEngineDeps {
 const FINAL_CHANNEL: ReadonlySet<ChannelState> = new Set(['sent', 'delivered', 'failed', 'suppressed', 'unavailable', 'timeout', 'expired', 'canceled']);
 /** Longest frequency-cap window a preference document may hold (parsePreferences' bound). */
 const MAX_CAP_WINDOW_MS = 366 * 86_400_000;
+/** Sends started between two turns of the event loop within a channel job. */
+const SEND_SLICE = 5;
 /** Digest events kept per digest; the count goes on beyond it. */
 const DIGEST_EVENTS_MAX = 100;
 
@@ -341,23 +343,36 @@ export class NotifyEngine {
     const ctx = await this.#context(n);
     const retries: string[] = [];
     let retryAtMs = 0;
-    const settled = await Promise.all(open.map(async (id) => {
-      const row = rows.get(id)!;
-      const s = subscriberOrBare(id, subscribers.get(id), d.clock.now());
-      const result = await this.#sendOne(n, ctx.template, p, s, d.clock.now());
-      const now = d.clock.now();
-      if (result.kind === 'retry') {
+    const pending: Promise<Settled>[] = [];
+    for (const [i, id] of open.entries()) {
+      // Rendering and handing over a chunk is a few ms of synchronous work per handful of sends:
+      // letting I/O in between keeps the replies of open SMTP/HTTP connections from waiting on it.
+      if (i > 0 && i % SEND_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      const task = this.#sendAndSettle(n, ctx.template, p, id, rows.get(id)!, subscribers.get(id), (at) => {
         retries.push(id);
-        retryAtMs = Math.max(retryAtMs, retryAt(row.attempts + 1, now, result.afterMs, d.options.backoff));
-      }
-      return this.#settle(n, s, row, result, p.digest, now);
-    }));
+        retryAtMs = Math.max(retryAtMs, at);
+      });
+      // Awaited below with the rest; until then a failure must not count as unhandled.
+      task.catch(() => undefined);
+      pending.push(task);
+    }
+    const settled = await Promise.all(pending);
     if (retries.length > 0) {
+
       // Keyed by the job that failed: a crash after this and a second run does not add another.
       await this.enqueue([{ ...channelJob(n, p.channel, retries, retryAtMs, job.attempts, p.digest), dedupKey: `${notifyKeyPrefix(n.seq)}${p.channel}:${retries[0]}:r${job.id}` }]);
     }
     await this.#apply(n, settled, d.clock.now());
     await d.queue.ack(job);
+  }
+
+  async #sendAndSettle(n: NotificationRecord, template: TemplateDefinition | undefined, p: NotifyChannelJob, id: string, row: ChannelDeliveryRecord, record: SubscriberRecord | undefined, retryAtMs: (at: number) => void): Promise<Settled> {
+    const d = this.#d;
+    const s = subscriberOrBare(id, record, d.clock.now());
+    const result = await this.#sendOne(n, template, p, s, d.clock.now());
+    const now = d.clock.now();
+    if (result.kind === 'retry') retryAtMs(retryAt(row.attempts + 1, now, result.afterMs, d.options.backoff));
+    return this.#settle(n, s, row, result, p.digest, now);
   }
 
   async #sendOne(n: NotificationRecord, template: TemplateDefinition | undefined, p: NotifyChannelJob, s: SubscriberRecord, now: number): Promise<DispatchResult> {
