@@ -14,13 +14,13 @@ import { PartitionWorker } from './core/push/partition-worker.js';
 import type { PushJob } from './core/push/jobs.js';
 import { systemClock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+import { threadLogger } from './thread-logger.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './delivery-thread-messages.js';
 
 const port = parentPort!;
 const data = workerData as DeliveryThreadData;
 const post = (message: FromDeliveryThread) => port.postMessage(message);
-const log = (level: 'debug' | 'info' | 'warn' | 'error') => (fields: object, msg = '') => post({ op: 'log', level, fields: plainFields(fields), msg });
-const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+const logger: Logger = threadLogger(post);
 
 const writeLock = sharedWriteLock(data.queueLock);
 const queue = await createSqliteQueue<PushJob>({ file: data.queueFile, writeLock });
@@ -64,10 +64,3 @@ port.on('message', (message: ToDeliveryThread) => {
   }
 });
 post({ op: 'ready' });
-
-/** Errors and other objects do not survive structured cloning as they are: keep what a log line needs. */
-function plainFields(fields: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = v instanceof Error ? { message: v.message, name: v.name, stack: v.stack } : v;
-  return out;
-}

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Config } from './config/index.js';
 import { createSmtpSender } from './adapters/providers/smtp/sender.js';
+import { threadedEmailSender } from './email-threads.js';
 import { createTwilioSender } from './adapters/providers/sms/sender.js';
 import { createWebhookSender } from './adapters/providers/webhook/sender.js';
 import type { EmailSender, SmsSender, WebhookSender } from './ports/notify-channels.js';
@@ -20,7 +21,7 @@ export async function notifySenders(config: Config, logger: Logger): Promise<{ e
     const port = i > 0 ? Number(config.smtpSenderAddr.slice(i + 1)) : 25;
     if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`smtp-sender-addr must be host:port, got ${config.smtpSenderAddr}`);
     const tls = config.smtpSenderTls;
-    out.email = createSmtpSender({
+    const options = {
       host, port,
       secure: tls === 'implicit',
       requireTls: tls === 'starttls',
@@ -29,8 +30,10 @@ export async function notifySenders(config: Config, logger: Logger): Promise<{ e
       from: config.smtpSenderFrom,
       pool: { maxConnections: config.smtpSenderPool },
       ...(config.smtpSenderCaFile ? { tls: { ca: await read(config.smtpSenderCaFile, 'smtp-sender-ca-file') } } : {}),
-      logger,
-    });
+    };
+    // Built once here so a bad From address stops the server at start, not the thread later.
+    await createSmtpSender(options).close();
+    out.email = threadedEmailSender(options, logger);
   }
   if (config.twilioAccount) {
     if (!config.twilioAuthToken) throw new Error('twilio-auth-token must be set when twilio-account is');
