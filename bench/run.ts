@@ -12,6 +12,7 @@ const BENCHMARKS = {
   'push-apns': () => import('./push-apns.js'),
   priority: () => import('./priority.js'),
   preferences: () => import('./preferences.js'),
+  'notify-email': () => import('./notify-email.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -30,7 +31,9 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
   priority [--devices 1000000] [--pushes 50] [--interval-ms 100] [--profile 0|1]
            high pushes to one device during a broadcast: accept latency and time to send vs an idle server
   preferences [--count 200000] [--rounds 5]
-           preference + quiet-hours decisions/s on one core vs Intl formatToParts calls`;
+           preference + quiet-hours decisions/s on one core vs Intl formatToParts calls
+  notify-email [--subscribers 100000] [--pool 5] [--batch 1000] [--clients 4] [--inflight 300] [--profile 0|1]
+           one template to every subscriber by e-mail (preferences, SMTP pool, local sink) vs nodemailer alone`;
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(name in BENCHMARKS)) {
