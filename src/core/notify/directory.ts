@@ -6,7 +6,7 @@ import { NOTIFY_CHANNELS, type CategoryRecord, type NotifyChannel, type NotifySt
 import type { TemplateEngine } from '../../ports/template-engine.js';
 import { parseHumanDuration } from '../../util/durations.js';
 import { isE164 } from '../../util/sms.js';
-import { DEFAULT_PREFERENCES, parsePreferences, preferencesToJson } from './preferences/index.js';
+import { DEFAULT_PREFERENCES, isTimeZone, parsePreferences, preferencesToJson } from './preferences/index.js';
 import { canonicalLocale, parseTemplate, renderTemplate, templateToJson, type RenderedTemplate, type TemplateDefinition } from './templates/index.js';
 
 /** What `PUT /v1/subscribers/{id}` takes (wire shape, already JSON-parsed). */
@@ -80,7 +80,7 @@ export class NotifyDirectory {
       s.locale = locale;
     }
     if (input.timezone != null) {
-      if (typeof input.timezone !== 'string' || !isTimeZone(input.timezone)) invalid('timezone must be an IANA time zone, e.g. Europe/Paris');
+      if (typeof input.timezone !== 'string' || !isIanaZone(input.timezone)) invalid('timezone must be an IANA time zone, e.g. Europe/Paris');
       s.timezone = input.timezone;
     }
     if (input.webhook_url != null) {
@@ -243,17 +243,7 @@ function safeDuration(text: string): number | undefined {
   }
 }
 
-const zones = new Map<string, boolean>();
-function isTimeZone(name: string): boolean {
-  let ok = zones.get(name);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: name });
-      ok = name.includes('/') || name === 'UTC';
-    } catch {
-      ok = false;
-    }
-    if (zones.size < 1000) zones.set(name, ok);
-  }
-  return ok;
+/** A zone Intl knows, named the IANA way ("Area/City" or "UTC"); abbreviations such as "EST" are refused. */
+function isIanaZone(name: string): boolean {
+  return (name.includes('/') || name === 'UTC') && isTimeZone(name);
 }

@@ -170,18 +170,14 @@ export class NotifyEngine {
     await this.#commit(n, planned, next, done);
   }
 
-  /** Ids of the page that have no recipient row yet (a page repeated after a crash skips the rest). */
+  /**
+   * Ids of the page that have no recipient row yet. Recipient rows are written last (with the
+   * cursor), so a page cut short by a crash is planned again whole: its channel rows and jobs are
+   * written anew (a repeat, never a loss).
+   */
   async #unplanned(seq: number, ids: string[]): Promise<string[]> {
-    const unique = [...new Set(ids)];
-    if (unique.length === 0) return unique;
-    const seen = new Set<string>();
-    for (const r of await this.#d.store.channelsOf(seq, unique)) seen.add(r.subscriberId);
     const out: string[] = [];
-    for (const id of unique) {
-      if (seen.has(id)) continue;
-      const r = await this.#d.store.getRecipient(seq, id);
-      if (!r) out.push(id);
-    }
+    for (const id of new Set(ids)) if (!(await this.#d.store.getRecipient(seq, id))) out.push(id);
     return out;
   }
 
@@ -269,9 +265,9 @@ export class NotifyEngine {
       const allSuppressed = rows.length > 0 && rows.every((r) => r.state === 'suppressed');
       return end(allSuppressed ? 'suppressed' : 'failed', allSuppressed ? summarize(rows) : `no channel can reach the subscriber (${summarize(rows) || 'no channels'})`, rows);
     }
-    const now_ = n.strategy === 'fallback' ? [sendable[0]!] : sendable;
+    const first = n.strategy === 'fallback' ? [sendable[0]!] : sendable;
     const jobs: NewJob<NotifyJob>[] = [];
-    for (const channel of now_) {
+    for (const channel of first) {
       rows.push(row(channel, 'queued'));
       jobs.push(channelJob(n, channel, [s.id], now, 0, digest));
     }

@@ -12,7 +12,7 @@ import type { NotifyDirectory } from './directory.js';
 import type { NotifyEngine } from './notify-engine.js';
 import { NOTIFY_ROUTE_PARTITION, notifyKeyPrefix, notifyLane, type NotifyJob } from './notify-jobs.js';
 import type { EmailEvent, NotifyAccepted, NotifyActor, NotifyRequest, SmsReport } from './notify-types.js';
-import { resolveSendAt } from './preferences/index.js';
+import { hasUtcOffset, resolveSendAt } from './preferences/index.js';
 
 export interface NotifyServiceOptions {
   /** The same idempotency key within this window returns the first notification. */
@@ -105,13 +105,11 @@ export class NotifyService {
     }
     // Checked here against UTC; each recipient's own zone is applied when it is planned.
     const sendAt = request.send_at;
-    if (sendAt !== undefined) {
-      const at = resolveSendAt(sendAt, 'UTC', now);
-      if (at - now > d.options.maxScheduleMs) invalid('send_at is too far in the future (at most 30 days)');
-    }
+    const sendAtUtc = sendAt !== undefined ? resolveSendAt(sendAt, 'UTC', now) : undefined;
+    if (sendAtUtc !== undefined && sendAtUtc - now > d.options.maxScheduleMs) invalid('send_at is too far in the future (at most 30 days)');
     let expiresAt: number | undefined;
     if (request.expires_at !== undefined) {
-      expiresAt = typeof request.expires_at === 'string' && /(?:Z|[+-]\d{2}:?\d{2})$/i.test(request.expires_at) ? Date.parse(request.expires_at) : NaN;
+      expiresAt = typeof request.expires_at === 'string' && hasUtcOffset(request.expires_at) ? Date.parse(request.expires_at) : NaN;
       if (!Number.isFinite(expiresAt)) invalid('expires_at must be an ISO 8601 instant with an offset, e.g. 2026-12-01T10:00:00Z');
       if (expiresAt! <= now) invalid('expires_at must be in the future');
     }
@@ -132,7 +130,7 @@ export class NotifyService {
       createdAt: now,
     }, now - d.options.idempotencyMs);
     if (created || record.phase === 'routing') await d.engine.enqueue([this.#routeJob(record, now)]);
-    const scheduled = sendAt !== undefined && /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(sendAt) && resolveSendAt(sendAt, 'UTC', now) > now;
+    const scheduled = sendAt !== undefined && hasUtcOffset(sendAt) && sendAtUtc! > now;
     return {
       id: record.id,
       created,
@@ -225,7 +223,7 @@ export class NotifyService {
 
   #routeJob(n: NotificationRecord, now: number) {
     // A send_at with an offset is one instant for everyone: route then. Local times are per recipient.
-    const instant = n.sendAt !== undefined && /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.test(n.sendAt) ? resolveSendAt(n.sendAt, 'UTC', now) : now;
+    const instant = n.sendAt !== undefined && hasUtcOffset(n.sendAt) ? resolveSendAt(n.sendAt, 'UTC', now) : now;
     return {
       partition: NOTIFY_ROUTE_PARTITION, lane: notifyLane(n.priority, 'topic' in n.to), runAt: Math.max(now, instant),
       dedupKey: `${notifyKeyPrefix(n.seq)}route`, payload: { kind: 'route' as const, seq: n.seq },

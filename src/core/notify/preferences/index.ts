@@ -17,5 +17,5 @@ export {
   type SuppressReason,
 } from './preferences.js';
 export { parseClockTime, quietWindowEnd, type QuietHours } from './quiet-hours.js';
-export { resolveSendAt } from './send-at.js';
+export { hasUtcOffset, resolveSendAt } from './send-at.js';
 export { isTimeZone, localParts, offsetMinutes, zonedToInstant, type LocalParts, type WallTime } from './zoned-time.js';

@@ -13,6 +13,12 @@ function invalid(problem: string): never {
   });
 }
 
+/** True when the date-time carries "Z" or an offset, i.e. names one instant for everyone. */
+export function hasUtcOffset(value: string): boolean {
+  const m = ISO_DATE_TIME.exec(value);
+  return m !== null && (m[8] !== undefined || m[9] !== undefined);
+}
+
 /**
  * The instant a `send_at` names. With "Z" or an offset it is that instant; without one it is a
  * wall-clock time in the subscriber's zone (UTC when they have none or an unknown one), so
