@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Clock } from '../../src/ports/clock.js';
+import { ManualClock } from './manual-clock.js';
 import type { NewJob, Queue, ReservedJob } from '../../src/ports/queue.js';
 
 export interface TestPayload {
@@ -10,17 +11,6 @@ export interface TestPayload {
 
 /** What an adapter hands the suite: an empty queue on its own storage, reading time from `clock`. */
 export type TestQueue = Queue<TestPayload> & { close(): Promise<void> };
-
-/** A clock the suite moves by hand, so timeouts and schedules are tested without sleeping. */
-export class ManualClock implements Clock {
-  constructor(public time = 1_700_000_000_000) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
 
 const P = 'app1:apns';
 const VIS = 30_000;

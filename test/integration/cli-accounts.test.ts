@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { ERROR_CODES } from '../../src/errors/codes.js';
 import { openAuth } from '../../src/main.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 // The CLI compiled next to this test, so a build into any outDir tests its own CLI.
 const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
@@ -85,14 +86,6 @@ async function publishStatus(server: TestServer, topic: string, authorization?: 
 }
 
 /** The server re-reads the file on its own schedule (about a second), so wait for the outcome. */
-async function eventually(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('user add, list, duplicate, change-role, change-pass and del', { timeout: TIMEOUT }, async () => {
   await inTempDir(async (file) => {
     const cli = accountsCli(file);
@@ -210,7 +203,7 @@ test('token add, list and remove; the token works on a running server until remo
 
     const removed = await cli(['token', 'remove', 'phil', token!]);
     assert.match(removed.stdout, /removed for user phil/);
-    await eventually(async () => (await publishStatus(server, topic, `Bearer ${token}`)) === 401, 'removed token refused');
+    await eventually('removed token refused', async () => (await publishStatus(server, topic, `Bearer ${token}`)) === 401);
     assert.match((await cli(['token', 'remove', 'phil', token!], 1)).stderr, /token not found/);
     assert.equal((await cli(['token', 'list', 'phil'])).stdout.match(/^- tk_/gm)?.length, 1);
   });
@@ -225,13 +218,13 @@ test('end to end: a grant made with the CLI opens a topic on a running server', 
     assert.equal(await publishStatus(server, topic, phil), 403);
 
     await cli(['access', 'phil', topic, 'write-only']);
-    await eventually(async () => (await publishStatus(server, topic, phil)) === 200, 'publish allowed after the grant');
+    await eventually('publish allowed after the grant', async () => (await publishStatus(server, topic, phil)) === 200);
     assert.equal(await publishStatus(server, topic), 403, 'anonymous callers are still denied');
 
     await cli(['access', '--reset', 'phil', topic]);
-    await eventually(async () => (await publishStatus(server, topic, phil)) === 403, 'publish denied after the reset');
+    await eventually('publish denied after the reset', async () => (await publishStatus(server, topic, phil)) === 403);
 
     await cli(['user', 'change-pass', 'phil'], 0, { input: 'changed\n' });
-    await eventually(async () => (await publishStatus(server, topic, phil)) === 401, 'old password refused by the server');
+    await eventually('old password refused by the server', async () => (await publishStatus(server, topic, phil)) === 401);
   });
 });

@@ -9,6 +9,7 @@ import { createFcmSender, type FcmSenderOptions } from '../../src/adapters/provi
 import { encodeFcmPush } from '../../src/adapters/providers/fcm/encoded-push.js';
 import { startFcmMock, type FcmMock } from '../mocks/fcm/mock.js';
 import { testServiceAccount } from '../mocks/fcm/service-account.js';
+import { freePort } from '../helpers/ports.js';
 
 let mock: FcmMock;
 const senders: PushSender[] = [];
@@ -272,10 +273,3 @@ test('the mock answers in Google error shape over HTTP/2, and over HTTP/1.1 too'
   assert.equal(mock.requests.at(-1)!.httpVersion, '1.1');
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}

@@ -13,6 +13,7 @@ import { startApnsMock } from '../mocks/apns/mock.js';
 import { testCertificate } from '../mocks/tls.js';
 import { seedDevices } from '../helpers/seed-devices.js';
 import { APNS_KEY_ID, APNS_TEAM_ID, BUNDLE_ID } from '../helpers/push-rig.js';
+import { freePort } from '../helpers/ports.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
 const DEVICES = 50_000;
@@ -31,7 +32,7 @@ test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then
     await keys.close();
 
     // Below Linux's ephemeral range (32768+), so no client socket of another test can hold it.
-    const port = await freePort(20000 + Math.floor(Math.random() * 12000));
+    const port = await freePort({ from: 20000 + Math.floor(Math.random() * 12000) });
     const url = `http://127.0.0.1:${port}`;
     const args = [CLI, 'serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
       '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', '', '--log-level', 'warn', '--push-visibility-timeout', '5s',
@@ -90,15 +91,3 @@ test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then
 });
 
 /** `from`, or the next port after it that nothing listens on. */
-async function freePort(from: number): Promise<number> {
-  const { createServer } = await import('node:net');
-  for (let port = from; port < 32768; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port below 32768');
-}

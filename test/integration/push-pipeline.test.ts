@@ -16,6 +16,7 @@ import { HeraldError } from '../../src/errors/index.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { ScriptedSender } from '../helpers/scripted-sender.js';
+import { eventually } from '../helpers/wait.js';
 
 interface Rig {
   dir: string;
@@ -73,14 +74,6 @@ function request(fields: Partial<PushRequest> & Pick<PushRequest, 'to'>): PushRe
   return { notification: { title: 'Hi', body: 'there' }, overrides: {}, priority: 'normal', ...fields };
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('push pipeline (scripted providers, real SQLite queue and ledger)', () => {
   let r: Rig;
   before(async () => (r = await rig()));
@@ -94,7 +87,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     const before = r.apns.total() + r.fcm.total();
     const sent = await r.push.send(request({ to: { topics: ['news'] } }), 'test');
     assert.equal(sent.state, 'queued');
-    await until('the broadcast to finish', async () => (await r.push.view(sent.id)).state === 'done');
+    await eventually('the broadcast to finish', async () => (await r.push.view(sent.id)).state === 'done');
     const view = await r.push.view(sent.id);
     assert.equal(view.targets, 1200);
     assert.equal(view.counts.sent, 1200);
@@ -108,7 +101,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     const [id] = await registerMany(r, 1, { topics: ['dup'], user: 'u-dup', provider: 'apns' });
     const token = (await r.db.devices.byId(id!))!.token;
     const sent = await r.push.send(request({ to: { devices: [id!], users: ['u-dup'], topics: ['dup'] } }), 'test');
-    await until('done', async () => (await r.push.view(sent.id)).state === 'done');
+    await eventually('done', async () => (await r.push.view(sent.id)).state === 'done');
     assert.equal((await r.push.view(sent.id)).targets, 1);
     assert.equal(r.apns.sends.get(token), 1);
   });
@@ -122,7 +115,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     const again = await r.push.send(request({ id: 'order-42-shipped', to: { devices: [id!] }, notification: { title: 'other' } }), 'test');
     assert.deepEqual({ ...again, created: true }, first);
     assert.equal(again.created, false);
-    await until('sent', async () => (await r.push.view('order-42-shipped')).counts.sent === 1);
+    await eventually('sent', async () => (await r.push.view('order-42-shipped')).counts.sent === 1);
     await new Promise((res) => setTimeout(res, 100));
     assert.equal(r.fcm.sends.get(token), 1);
   });
@@ -134,7 +127,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     r.apns.script(flakyToken, { kind: 'retry', status: 503, reason: 'ServiceUnavailable' }, { kind: 'retry', status: 500, reason: 'InternalServerError' });
     r.apns.script(hopelessToken, ...Array.from({ length: 4 }, () => ({ kind: 'retry' as const, status: 503, reason: 'ServiceUnavailable' })));
     const sent = await r.push.send(request({ to: { devices: [flaky!, hopeless!] } }), 'test');
-    await until('both settled', async () => (await r.push.view(sent.id)).state === 'done');
+    await eventually('both settled', async () => (await r.push.view(sent.id)).state === 'done');
     const { deliveries } = await r.push.deliveries(sent.id, { limit: 10 });
     const byDevice = new Map(deliveries.map((d) => [d.deviceId, d]));
     assert.equal(byDevice.get(flaky!)?.state, 'sent');
@@ -148,7 +141,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     assert.ok(dead, 'listed in the dead letters');
     assert.equal(dead.pushId, sent.id);
     assert.equal(await r.push.replay({ ids: [dead.id] }), 1);
-    await until('replayed and sent', async () => (await r.push.view(sent.id)).counts.sent === 2);
+    await eventually('replayed and sent', async () => (await r.push.view(sent.id)).counts.sent === 2);
     assert.equal(r.apns.sends.get(hopelessToken), 5);
     assert.equal((await r.push.deadLetters({ provider: 'apns', limit: 10 })).deliveries.some((d) => d.deviceId === hopeless), false);
   });
@@ -160,13 +153,13 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     // Died at time 1 (long ago), but registered since: stays active.
     r.fcm.script(tokens[3]!, { kind: 'invalid_token', status: 410, reason: 'Unregistered', since: 1 });
     const first = await r.push.send(request({ to: { topics: ['hygiene'] } }), 'test');
-    await until('first done', async () => (await r.push.view(first.id)).state === 'done');
+    await eventually('first done', async () => (await r.push.view(first.id)).state === 'done');
     assert.equal((await r.push.view(first.id)).counts.invalid_token, 4);
-    await until('devices marked', async () => (await r.db.devices.byId(ids[0]!))?.state === 'invalid');
+    await eventually('devices marked', async () => (await r.db.devices.byId(ids[0]!))?.state === 'invalid');
     for (const id of ids.slice(0, 3)) assert.equal((await r.db.devices.byId(id))?.state, 'invalid');
     assert.equal((await r.db.devices.byId(ids[3]!))?.state, 'active', 'the 410 predates the registration');
     const second = await r.push.send(request({ to: { topics: ['hygiene'] } }), 'test');
-    await until('second done', async () => (await r.push.view(second.id)).state === 'done');
+    await eventually('second done', async () => (await r.push.view(second.id)).state === 'done');
     assert.equal((await r.push.view(second.id)).targets, 7);
     for (const t of tokens.slice(0, 3)) assert.equal(r.fcm.sends.get(t), 1, 'nothing sent to an invalid device again');
   });
@@ -179,7 +172,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     r.apns.script(badToken, { kind: 'rejected', status: 400, reason: 'BadTopic' });
     const started = Date.now();
     const sent = await r.push.send(request({ to: { devices: [slow!, bad!] } }), 'test');
-    await until('done', async () => (await r.push.view(sent.id)).state === 'done');
+    await eventually('done', async () => (await r.push.view(sent.id)).state === 'done');
     assert.ok(Date.now() - started >= 150, 'Retry-After honoured');
     const { deliveries } = await r.push.deliveries(sent.id, { limit: 10 });
     assert.equal(deliveries.find((d) => d.deviceId === slow)?.state, 'sent');
@@ -195,7 +188,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     const later = await r.push.send(request({ to: { devices: [id!] }, sendAt: Date.now() + 300 }), 'test');
     assert.equal(later.state, 'scheduled');
     assert.equal((await r.push.view(later.id)).state, 'scheduled');
-    await until('sent at its time', async () => (await r.push.view(later.id)).counts.sent === 1, 5000);
+    await eventually('sent at its time', async () => (await r.push.view(later.id)).counts.sent === 1);
     assert.equal(r.fcm.sends.get(token), 1);
 
     const cancelled = await r.push.send(request({ to: { devices: [id!] }, sendAt: Date.now() + 400 }), 'test');
@@ -211,9 +204,9 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     try {
       const batchesBefore = r.apns.batches.length;
       const sent = await r.push.send(request({ to: { topics: ['cancel-me'] } }), 'test');
-      await until('first chunk out', () => r.apns.batches.length > batchesBefore);
+      await eventually('first chunk out', () => r.apns.batches.length > batchesBefore);
       const n = await r.push.cancel(sent.id);
-      await until('settled', async () => (await r.push.view(sent.id)).counts.sending === 0);
+      await eventually('settled', async () => (await r.push.view(sent.id)).counts.sending === 0);
       const view = await r.push.view(sent.id);
       assert.equal(view.state, 'cancelled');
       assert.ok(n > 0, 'some deliveries were still waiting');
@@ -228,7 +221,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     const token = (await r.db.devices.byId(id!))!.token;
     r.apns.script(token, { kind: 'retry', status: 503, afterMs: 400 });
     const sent = await r.push.send(request({ to: { devices: [id!] }, expiresAt: Date.now() + 200 }), 'test');
-    await until('expired', async () => (await r.push.view(sent.id)).counts.expired === 1, 5000);
+    await eventually('expired', async () => (await r.push.view(sent.id)).counts.expired === 1);
     assert.equal(r.apns.sends.get(token), 1, 'no second attempt after expiry');
   });
 
@@ -248,7 +241,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
   it('retention prunes pushes with their deliveries, counts and stats; newer pushes stay', async () => {
     const [id] = await registerMany(r, 1, { provider: 'apns' });
     const old = await r.push.send(request({ id: 'old-push', to: { devices: [id!] } }), 'test');
-    await until('sent', async () => (await r.push.view(old.id)).counts.sent === 1);
+    await eventually('sent', async () => (await r.push.view(old.id)).counts.sent === 1);
     const cutoff = Date.now() + 1;
     await new Promise((res) => setTimeout(res, 5));
     const fresh = await r.push.send(request({ id: 'fresh-push', to: { devices: [id!] } }), 'test');
@@ -266,7 +259,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
       const slow = await r.push.send(request({ to: { devices: [f!] } }), 'test');
       const t0 = Date.now();
       const fast = await r.push.send(request({ to: { devices: [a!] } }), 'test');
-      await until('apns sent', async () => (await r.push.view(fast.id)).counts.sent === 1);
+      await eventually('apns sent', async () => (await r.push.view(fast.id)).counts.sent === 1);
       assert.ok(Date.now() - t0 < 1000, `apns took ${Date.now() - t0} ms while fcm was stuck`);
       assert.equal((await r.push.view(slow.id)).counts.sent, 0);
     } finally {
@@ -283,14 +276,14 @@ describe('push pipeline restart', () => {
       await registerMany(first, 800, { topics: ['restart'], provider: 'apns' });
       first.apns.delayMs = 50;
       const sent = await first.push.send(request({ to: { topics: ['restart'] } }), 'test');
-      await until('some sent', async () => (await first.push.view(sent.id)).counts.sent > 0);
+      await eventually('some sent', async () => (await first.push.view(sent.id)).counts.sent > 0);
       // Stop reserving, close everything: what was in hand finishes, the rest stays queued.
       await first.close();
       const sentBefore = first.apns.total();
       assert.ok(sentBefore < 800, 'stopped part-way');
       const second = await rig({ dir });
       try {
-        await until('all sent after restart', async () => (await second.push.view(sent.id)).counts.sent === 800, 15_000);
+        await eventually('all sent after restart', async () => (await second.push.view(sent.id)).counts.sent === 800);
         assert.equal(sentBefore + second.apns.total(), 800, 'exactly one send per device across both processes');
       } finally {
         await second.close();

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createSqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.js';
-import { describeQueueConformance, ManualClock, type TestPayload } from '../helpers/queue-conformance.js';
+import { describeQueueConformance, type TestPayload } from '../helpers/queue-conformance.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const CRASH_WORKER = join(dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'queue-crash-worker.js');
 

@@ -10,6 +10,7 @@ import { Fifo } from '../../src/adapters/providers/http2/fifo.js';
 import { reconnectDelay } from '../../src/adapters/providers/http2/reconnect-backoff.js';
 import { Http2RequestError, Http2SessionPool, type Http2FailureKind, type Http2PoolOptions } from '../../src/adapters/providers/http2/session-pool.js';
 import { testCertificate } from '../mocks/tls.js';
+import { eventually } from '../helpers/wait.js';
 
 describe('Fifo', () => {
   test('keeps order through growth, wrap-around and unshift', () => {
@@ -117,14 +118,6 @@ async function failureKind(promise: Promise<unknown>): Promise<Http2FailureKind>
 const POST = (path: string) => ({ ':method': 'POST', ':path': path });
 
 /** Polls until `condition` holds (the pool works on its own schedule), failing after `ms`. */
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe('Http2SessionPool', () => {
   test('any HTTP status resolves with headers and the whole body, however it is chunked', () =>
     withServer(
@@ -247,7 +240,7 @@ describe('Http2SessionPool', () => {
         const p = pool(origin, { connections: 3 });
         try {
           await p.request(POST('/warm'));
-          await until(() => p.stats().sessions === 3);
+          await eventually('the condition', () => p.stats().sessions === 3);
           await Promise.all(Array.from({ length: 30 }, (_, i) => p.request(POST(`/${i}`))));
           assert.equal(info.sessions(), 3);
           assert.equal(p.stats().sessions, 3);
@@ -274,7 +267,7 @@ describe('Http2SessionPool', () => {
           const inFlight = failureKind(p.request(POST('/a')));
           const queued = failureKind(p.request(POST('/b')));
           // /slow's cancelled stream frees its slot for /a once it has closed; /b waits behind.
-          await until(() => p.stats().inFlight === 1 && p.stats().queued === 1);
+          await eventually('the condition', () => p.stats().inFlight === 1 && p.stats().queued === 1);
           await Promise.all([p.close(), p.close()]);
           assert.equal(await inFlight, 'closed');
           assert.equal(await queued, 'closed');
@@ -295,7 +288,7 @@ describe('Http2SessionPool', () => {
     const p = pool(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { keepaliveIntervalMs: 30 });
     try {
       await p.request(POST('/'));
-      await until(() => pings >= 2);
+      await eventually('the condition', () => pings >= 2);
       assert.equal(p.stats().sessions, 1, 'answered PINGs keep the session');
     } finally {
       await p.close();
