@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   templateDisallowedFunction: { code: 40044, http: 400, message: 'invalid request: template contains disallowed function (call, define or template)' },
   usernameInvalid: { code: 40046, http: 400, message: 'invalid request: invalid username' },
   templateExecutionFailed: { code: 40045, http: 400, message: 'invalid request: template execution failed' },
+  templateLimitExceeded: { code: 40047, http: 400, message: 'invalid request: template exceeds a size or work limit' },
   deviceTokenInvalid: { code: 40060, http: 400, message: 'invalid request: device token invalid' },
   pushPayloadTooLarge: { code: 40061, http: 400, message: 'invalid request: push payload too large for the provider' },
   pushPayloadInvalid: { code: 40062, http: 400, message: 'invalid request: push payload invalid for the provider' },

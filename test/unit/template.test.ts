@@ -232,11 +232,9 @@ test('execution errors', () => {
   for (const template of failing) rejects(template, 'templateExecutionFailed');
 });
 
-test('time budget stops runaway loops', () => {
+test('runaway loops stop at the work limit', () => {
   const data = { a: Array.from({ length: 2000 }, (_, i) => i) };
-  const started = performance.now();
-  rejects('{{range $.a}}{{range $.a}}{{range $.a}}{{end}}{{end}}{{end}}', 'templateExecutionFailed', data, { timeoutMs: 20 });
-  assert.ok(performance.now() - started < 1000, 'stopped near the deadline');
+  rejects('{{range $.a}}{{range $.a}}{{range $.a}}{{end}}{{end}}{{end}}', 'templateLimitExceeded', data);
 });
 
 test('output size limit', () => {
@@ -246,7 +244,7 @@ test('output size limit', () => {
   rejects('{{range .a}}é{{end}}', 'templateMessageTooLarge', { a: Array(3) }, { maxOutputBytes: 5 });
   // Amplifying a string through variables fails fast rather than filling memory.
   const grow = '{{$s := "0123456789abcdef"}}' + '{{$s = printf "%s%s%s%s%s%s%s%s" $s $s $s $s $s $s $s $s}}'.repeat(10);
-  rejects(grow, 'templateExecutionFailed');
+  rejects(grow, 'templateLimitExceeded');
 });
 
 test('prototype guard: only own properties of plain JSON data resolve', () => {

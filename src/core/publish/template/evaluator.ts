@@ -5,26 +5,15 @@
 import type { Arg, Command, ControlNode, Node, Pipe } from './ast.js';
 import { FuncError, execError } from './errors.js';
 import { FUNCTIONS, LAZY_FUNCTIONS } from './functions.js';
-import { field, formatAction, formatValue, isMap, isTrue, sortedKeys } from './values.js';
+import { ARG_COST, STEP_COST, WALK_COST, valueTooLong, WorkMeter, type TemplateLimits } from './limits.js';
+import { describeValue, elementCount, field, formatAction, isMap, isTrue, sortedKeys } from './values.js';
 import { HeraldError } from '../../../errors/index.js';
-
-export interface Limits {
-  /** performance.now() after which evaluation stops. */
-  deadline: number;
-  maxOutputBytes: number;
-  /** Largest string a function may produce, so amplification fails fast instead of eating memory. */
-  maxValueChars: number;
-}
 
 /** Marks "no piped value": distinct from undefined, which is Go's "no value" and can be piped. */
 const NONE = Symbol('none');
 type Signal = 'break' | 'continue' | undefined;
 
-// Reading the clock on every step would dominate small templates; every 256 steps still stops a
-// runaway range within a fraction of a millisecond of the deadline.
-const STEPS_PER_CLOCK_READ = 256;
-
-export function execute(nodes: Node[], data: unknown, limits: Limits): string {
+export function execute(nodes: Node[], data: unknown, limits: TemplateLimits): string {
   // Go executes with reflect.ValueOf(nil) for nil data, which is "no value" rather than nil.
   const dot = data === null ? undefined : data;
   const state = new State(dot, limits);
@@ -35,10 +24,11 @@ export function execute(nodes: Node[], data: unknown, limits: Limits): string {
 class State {
   out = '';
   private bytes = 0;
-  private steps = 0;
+  private readonly meter: WorkMeter;
   private readonly vars: Array<{ name: string; value: unknown }>;
 
-  constructor(data: unknown, private readonly limits: Limits) {
+  constructor(data: unknown, private readonly limits: TemplateLimits) {
+    this.meter = new WorkMeter(limits);
     this.vars = [{ name: '$', value: data }];
   }
 
@@ -51,12 +41,11 @@ class State {
   }
 
   private step(): void {
-    if (++this.steps % STEPS_PER_CLOCK_READ === 0 && performance.now() > this.limits.deadline) {
-      execError('template execution timed out');
-    }
+    this.meter.charge(STEP_COST);
   }
 
   private write(text: string): void {
+    this.meter.charge(text.length);
     this.bytes += Buffer.byteLength(text, 'utf8');
     if (this.bytes > this.limits.maxOutputBytes) throw new HeraldError('templateMessageTooLarge');
     this.out += text;
@@ -71,7 +60,7 @@ class State {
       case 'action': {
         const value = this.pipe(node.pipe, dot);
         // A declaration prints nothing.
-        if (node.pipe.vars.length === 0) this.write(formatAction(value));
+        if (node.pipe.vars.length === 0) this.write(formatAction(value, this.limits.maxValueChars));
         return undefined;
       }
       case 'if': case 'with': {
@@ -121,7 +110,7 @@ class State {
       count = Number(value > 0n ? value : 0n);
       for (let i = 0n; i < value && !iterate(i, i); i++);
     } else if (value !== undefined && value !== null) {
-      execError(`range can't iterate over ${formatValue(value)}`);
+      execError(`range can't iterate over ${describeValue(value)}`);
     }
     let signal: Signal;
     if (count === 0 && node.elseList) signal = this.list(node.elseList, dot);
@@ -166,6 +155,7 @@ class State {
   }
 
   private fields(receiver: unknown, names: string[], hasArgs: boolean): unknown {
+    this.meter.charge(names.length);
     let value = receiver;
     for (const name of names) value = field(value, name);
     if (hasArgs) execError(`${names[names.length - 1]} is not a method but has arguments`);
@@ -173,6 +163,7 @@ class State {
   }
 
   private arg(arg: Arg, dot: unknown): unknown {
+    this.meter.charge(ARG_COST);
     switch (arg.kind) {
       case 'dot': return dot;
       case 'nil': return null;
@@ -204,24 +195,33 @@ class State {
     }
     const args = argNodes.map((node) => this.arg(node, dot));
     if (piped !== NONE) args.push(piped);
+    // Every function reads its string arguments, and the result is paid for as it is produced.
+    for (const a of args) {
+      if (typeof a === 'string') this.meter.charge(a.length);
+      else if (fn.walks && typeof a === 'object' && a !== null) this.meter.charge(WALK_COST * elementCount(a));
+    }
+    let result: unknown;
     try {
-      const result = fn.call(args.map((a) => (a === undefined ? null : a)), this.limits.maxValueChars);
-      if (typeof result === 'string' && result.length > this.limits.maxValueChars) {
-        throw new FuncError('result too large');
-      }
-      return result;
+      result = fn.call(args.map((a) => (a === undefined ? null : a)), this.meter);
     } catch (err) {
       if (err instanceof FuncError) execError(`error calling ${name}: ${err.message}`);
       throw err;
     }
+    if (typeof result === 'string') {
+      this.meter.charge(result.length);
+      if (result.length > this.limits.maxValueChars) valueTooLong(name, this.limits.maxValueChars);
+    }
+    return result;
   }
 
   private lookup(name: string): unknown {
+    this.meter.charge(this.vars.length);
     for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i].name === name) return this.vars[i].value;
     return execError(`undefined variable: ${name}`);
   }
 
   private assign(name: string, value: unknown): void {
+    this.meter.charge(this.vars.length);
     for (let i = this.vars.length - 1; i >= 0; i--) {
       if (this.vars[i].name === name) {
         this.vars[i].value = value;

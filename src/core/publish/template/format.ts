@@ -5,7 +5,8 @@
  */
 import { goQuote } from './escape.js';
 import { FuncError } from './errors.js';
-import { formatFloat, formatValue, goExponent, goType, isMap, sortedKeys } from './values.js';
+import type { WorkMeter } from './limits.js';
+import { BoundedText, formatFloat, formatValue, goExponent, goType, isMap, sortedKeys } from './values.js';
 
 interface Spec {
   minus: boolean;
@@ -19,17 +20,22 @@ interface Spec {
 // ntfy rejects widths and precisions of 1000 or more: fmt would pad to them in one step.
 const MAX_WIDTH = 999;
 
-export function sprintf(format: string, args: unknown[], maxChars: number): string {
-  let out = '';
+/**
+ * Go's Sprintf; the result, like every value, stops at the value limit. Widths and precisions are
+ * charged as work, since a float written to 999 places costs about that much whatever it prints.
+ */
+export function sprintf(format: string, args: unknown[], meter: WorkMeter): string {
+  const maxChars = meter.limits.maxValueChars;
+  const out = new BoundedText(maxChars, 'printf');
   let next = 0;
   let i = 0;
   while (i < format.length) {
     const pct = format.indexOf('%', i);
     if (pct < 0) {
-      out += format.slice(i);
+      out.add(format.slice(i));
       break;
     }
-    out += format.slice(i, pct);
+    out.add(format.slice(i, pct));
     i = pct + 1;
     const spec: Spec = { minus: false, plus: false, space: false, zero: false, width: undefined, prec: undefined };
     for (; i < format.length; i++) {
@@ -57,33 +63,61 @@ export function sprintf(format: string, args: unknown[], maxChars: number): stri
     }
     const verb = String.fromCodePoint(format.codePointAt(i) ?? 0);
     if (i >= format.length) {
-      out += '%!(NOVERB)';
+      out.add('%!(NOVERB)');
       break;
     }
     i += verb.length;
-    if (verb === '%') out += '%';
-    else if (next >= args.length) out += `%!${verb}(MISSING)`;
-    else out += formatOperand(verb, args[next++], spec, 0);
-    if (out.length > maxChars) throw new FuncError('printf result too large');
+    if (verb === '%') out.add('%');
+    else if (next >= args.length) out.add(`%!${verb}(MISSING)`);
+    else {
+      meter.charge((spec.width ?? 0) + (spec.prec ?? 0));
+      formatOperand(verb, args[next++], spec, 0, out, maxChars);
+    }
   }
   if (next < args.length) {
-    const extra = args.slice(next).map((a) => (a === null || a === undefined ? '<nil>' : `${goType(a)}=${formatValue(a)}`));
-    out += `%!(EXTRA ${extra.join(', ')})`;
+    out.add('%!(EXTRA ');
+    args.slice(next).forEach((a, n) => {
+      if (n > 0) out.add(', ');
+      out.add(a === null || a === undefined ? '<nil>' : `${goType(a)}=${formatValue(a, maxChars, 'printf')}`);
+    });
+    out.add(')');
   }
-  return out;
+  return out.text;
 }
 
-function formatOperand(verb: string, arg: unknown, spec: Spec, depth: number): string {
-  // fmt applies the verb to each element of a collection, keys included.
-  if (Array.isArray(arg)) return `[${arg.map((item) => formatOperand(verb, item, spec, depth + 1)).join(' ')}]`;
-  if (isMap(arg)) {
-    const entries = sortedKeys(arg).map((k) => `${formatOperand(verb, k, spec, depth + 1)}:${formatOperand(verb, arg[k], spec, depth + 1)}`);
-    return `map[${entries.join(' ')}]`;
+/**
+ * Writes one operand. fmt applies the verb to each element of a collection (keys included), so
+ * elements are written one by one: a wide verb over a long list stops at the limit, not after.
+ */
+function formatOperand(verb: string, arg: unknown, spec: Spec, depth: number, out: BoundedText, maxChars: number): void {
+  if (Array.isArray(arg)) {
+    out.add('[');
+    arg.forEach((item, n) => {
+      if (n > 0) out.add(' ');
+      formatOperand(verb, item, spec, depth + 1, out, maxChars);
+    });
+    out.add(']');
+    return;
   }
+  if (isMap(arg)) {
+    out.add('map[');
+    sortedKeys(arg).forEach((k, n) => {
+      if (n > 0) out.add(' ');
+      formatOperand(verb, k, spec, depth + 1, out, maxChars);
+      out.add(':');
+      formatOperand(verb, arg[k], spec, depth + 1, out, maxChars);
+    });
+    out.add(']');
+    return;
+  }
+  out.add(formatScalarOperand(verb, arg, spec, depth, maxChars));
+}
+
+function formatScalarOperand(verb: string, arg: unknown, spec: Spec, depth: number, maxChars: number): string {
   if (arg === null || arg === undefined) {
     return depth > 0 || verb === 'v' ? pad('<nil>', spec, false) : `%!${verb}(<nil>)`;
   }
-  const bad = (): string => `%!${verb}(${goType(arg)}=${formatValue(arg)})`;
+  const bad = (): string => `%!${verb}(${goType(arg)}=${formatValue(arg, maxChars, 'printf')})`;
   if (typeof arg === 'boolean') return verb === 'v' || verb === 't' ? pad(String(arg), spec, false) : bad();
   if (typeof arg === 'string') {
     const text = spec.prec === undefined ? arg : [...arg].slice(0, spec.prec).join('');

@@ -5,25 +5,20 @@
  */
 import { HeraldError } from '../../../errors/index.js';
 import { execute } from './evaluator.js';
+import { DEFAULT_LIMITS, type TemplateLimits } from './limits.js';
 import { FUNCTIONS } from './functions.js';
 import { lex } from './lexer.js';
 import { parse } from './parser.js';
 
-export interface RenderTemplateOptions {
-  /** Wall-clock budget for evaluation (ntfy's is 100 ms). */
-  timeoutMs?: number;
-  /** Largest output, in UTF-8 bytes, before the render fails as too large. */
-  maxOutputBytes?: number;
-}
+export type RenderTemplateOptions = Partial<TemplateLimits>;
 
-const DEFAULT_TIMEOUT_MS = 100;
-const DEFAULT_MAX_OUTPUT_BYTES = 4096;
-const MIN_VALUE_CHARS = 1 << 20;
 const FUNCTION_NAMES: ReadonlySet<string> = new Set(FUNCTIONS.keys());
 
 /**
- * Renders `source` against `data` (parsed JSON). Throws HeraldError: templateDisallowedFunction,
- * templateInvalid, templateExecutionFailed (including the time budget) or templateMessageTooLarge.
+ * Renders `source` against `data` (parsed JSON) within the deterministic limits of limits.ts
+ * (defaults: 4,096 output bytes, 65,536 characters per value, 2,000,000 units of work). Throws
+ * HeraldError: templateDisallowedFunction, templateInvalid, templateExecutionFailed,
+ * templateLimitExceeded or templateMessageTooLarge.
  */
 export function renderTemplate(source: string, data: unknown, options: RenderTemplateOptions = {}): string {
   let tree;
@@ -32,11 +27,8 @@ export function renderTemplate(source: string, data: unknown, options: RenderTem
   } catch (err) {
     throw asHeraldError(err, 'templateInvalid');
   }
-  // As in ntfy, the clock starts once the template is parsed.
-  const deadline = performance.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   try {
-    return execute(tree, data, { deadline, maxOutputBytes, maxValueChars: Math.max(MIN_VALUE_CHARS, maxOutputBytes) });
+    return execute(tree, data, { ...DEFAULT_LIMITS, ...options });
   } catch (err) {
     throw asHeraldError(err, 'templateExecutionFailed');
   }
