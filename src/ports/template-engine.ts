@@ -3,14 +3,27 @@
  * a template once, when the template is stored, and renders the compiled form for each recipient.
  */
 
-/** A template that parsed. Rendering is synchronous and bounded by the engine's time and memory limits. */
+/**
+ * Work already spent by the renders of one notification, so that a template with many fields (an
+ * e-mail, a webhook body with many string leaves) shares one limit rather than one per field.
+ * The engine adds what each render spends, including a render that failed.
+ */
+export interface RenderBudget {
+  used: number;
+}
+
+/**
+ * A template that parsed. Rendering is synchronous and bounded by the engine's deterministic work
+ * limit (never by a clock): the same template and data always render or always fail.
+ */
 export interface CompiledTemplate {
   /**
    * Renders against `scope` (its keys are the template's top-level variables). A variable that is
    * missing renders as the empty string. Throws {@link TemplateRenderError} when the template
-   * fails while running, e.g. when it exceeds the render time or memory limit.
+   * fails while running, e.g. when it exceeds the work limit (then `limit` is true). Without a
+   * `budget` the render has the whole limit to itself.
    */
-  render(scope: Record<string, unknown>): string;
+  render(scope: Record<string, unknown>, budget?: RenderBudget): string;
 }
 
 export interface TemplateEngine {
@@ -51,12 +64,15 @@ export class TemplateRenderError extends Error {
   readonly reason: string;
   readonly line: number | undefined;
   readonly column: number | undefined;
+  /** The render was stopped by the engine's work limit rather than by an error in the template. */
+  readonly limit: boolean;
 
-  constructor(reason: string, position: TemplatePosition = {}, options: { cause?: unknown } = {}) {
+  constructor(reason: string, position: TemplatePosition = {}, options: { cause?: unknown; limit?: boolean } = {}) {
     super(withPosition(reason, position), { cause: options.cause });
     this.reason = reason;
     this.line = position.line;
     this.column = position.column;
+    this.limit = options.limit ?? false;
   }
 }
 

@@ -1,4 +1,5 @@
-import { Liquid, LiquidError, Tag, type TagToken, type Template, type TopLevelToken } from 'liquidjs';
+import { Liquid, LiquidError, Tag, defaultOperators, toValueSync, type TagToken, type Template, type TopLevelToken } from 'liquidjs';
+import { installMetering, LiquidWorkMeter, meteredContext, MeteredEmitter, meteredOperators } from './liquid-limits.js';
 import {
   TemplateRenderError,
   TemplateSyntaxError,
@@ -8,10 +9,12 @@ import {
 } from '../../ports/template-engine.js';
 
 export interface LiquidEngineOptions {
-  /** Wall-clock budget of one render, in milliseconds. */
-  renderLimitMs?: number;
-  /** liquidjs's allocation budget of one render (string lengths and array sizes it creates). */
-  memoryLimit?: number;
+  /**
+   * Work units one render may spend (see liquid-limits.ts: characters created and written, nodes
+   * rendered, loop passes times their body's length). Counted, never timed, so a template that
+   * renders once always renders; the default stops the worst template within about 100 ms.
+   */
+  workLimit?: number;
   /** Longest source one compile accepts, in characters. */
   parseLimit?: number;
   /** Compiled templates kept, keyed by (source, html); the least recently used go first. */
@@ -26,8 +29,7 @@ export interface LiquidEngineOptions {
 }
 
 const DEFAULTS = {
-  renderLimitMs: 100,
-  memoryLimit: 10_000_000,
+  workLimit: 1_000_000,
   parseLimit: 1 << 20,
   cacheSize: 5000,
   timezone: 'UTC',
@@ -67,7 +69,7 @@ export function createLiquidEngine(options: LiquidEngineOptions = {}): TemplateE
       } catch (error) {
         throw new TemplateSyntaxError(reasonOf(error), positionOf(error), { cause: error });
       }
-      const compiled = wrapParsed(liquid, parsed);
+      const compiled = wrapParsed(liquid, parsed, settings.workLimit);
       cache.set(key, compiled);
       if (cache.size > settings.cacheSize) cache.delete(cache.keys().next().value!);
       return compiled;
@@ -75,13 +77,16 @@ export function createLiquidEngine(options: LiquidEngineOptions = {}): TemplateE
   };
 }
 
-function wrapParsed(liquid: Liquid, parsed: Template[]): CompiledTemplate {
+function wrapParsed(liquid: Liquid, parsed: Template[], workLimit: number): CompiledTemplate {
   return {
-    render(scope) {
+    render(scope, budget = { used: 0 }) {
+      const meter = new LiquidWorkMeter(workLimit, budget);
+      const emitter = new MeteredEmitter(meter);
       try {
-        return liquid.renderSync(parsed, scope) as string;
+        toValueSync(liquid.renderer.renderTemplates(parsed, meteredContext(liquid, scope, meter), emitter));
+        return emitter.buffer;
       } catch (error) {
-        throw new TemplateRenderError(reasonOf(error), positionOf(error), { cause: error });
+        throw new TemplateRenderError(reasonOf(error), positionOf(error), { cause: error, limit: meter.exceeded });
       }
     },
   };
@@ -96,12 +101,12 @@ function createInstance(settings: Required<LiquidEngineOptions>, html: boolean):
     ownPropertyOnly: true,
     outputEscape: html ? 'escape' : undefined,
     parseLimit: settings.parseLimit,
-    renderLimit: settings.renderLimitMs,
-    memoryLimit: settings.memoryLimit,
+    operators: meteredOperators(defaultOperators),
     timezoneOffset: settings.timezone,
     locale: settings.dateLocale,
   });
   for (const name of FILE_TAGS) liquid.registerTag(name, FileTagRefused);
+  installMetering(liquid);
   return liquid;
 }
 

@@ -1,5 +1,5 @@
 import { HeraldError } from '../../../errors/index.js';
-import type { CompiledTemplate } from '../../../ports/template-engine.js';
+import { TemplateRenderError, type CompiledTemplate, type RenderBudget } from '../../../ports/template-engine.js';
 import { htmlToText } from '../../../util/html-to-text.js';
 import { localeChain } from './locale-fallback.js';
 import type {
@@ -28,8 +28,9 @@ export interface RenderTemplateInput {
  * goes with its HTML, so a locale that overrides `html` but not `text` gets text derived from its
  * own HTML rather than the default language's text. Optional fields (push/inapp `title` and
  * `url`, email `html`) that render blank are left out; short fields are trimmed, and the subject
- * is kept on one line. Throws HeraldError badRequest naming the channel, field and locale when a
- * field fails to render (e.g. it exceeds the render time or memory limit).
+ * is kept on one line. All the fields of one call share one work budget of the engine. Throws
+ * HeraldError naming the channel, field and locale when a field fails to render: badRequest, or
+ * templateLimitExceeded when the engine's work limit stopped it.
  */
 export function renderTemplate(def: TemplateDefinition, input: RenderTemplateInput = {}): RenderedTemplate {
   const chain = compiledChain(def, input.locale ?? input.subscriber?.locale);
@@ -80,6 +81,7 @@ type StringChannel = Exclude<keyof CompiledLocale, 'webhook'>;
 class FieldRenderer {
   readonly #chain: readonly ChainLink[];
   readonly #scope: Record<string, unknown>;
+  readonly #budget: RenderBudget = { used: 0 };
 
   constructor(chain: readonly ChainLink[], scope: Record<string, unknown>) {
     this.#chain = chain;
@@ -138,10 +140,10 @@ class FieldRenderer {
 
   #run(template: CompiledTemplate, path: string, locale: string): string {
     try {
-      return template.render(this.#scope);
+      return template.render(this.#scope, this.#budget);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new HeraldError('badRequest', {
+      throw new HeraldError(error instanceof TemplateRenderError && error.limit ? 'templateLimitExceeded' : 'badRequest', {
         detail: `${path} (locale ${locale}) failed to render: ${reason}`,
         cause: error,
         details: { field: path, locale },
