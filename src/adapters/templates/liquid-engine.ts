@@ -1,5 +1,5 @@
 import { Liquid, LiquidError, Tag, defaultOperators, toValueSync, type TagToken, type Template, type TopLevelToken } from 'liquidjs';
-import { installMetering, LiquidWorkMeter, meteredContext, MeteredEmitter, meteredOperators } from './liquid-limits.js';
+import { forgetCompiledSource, installMetering, LiquidWorkMeter, meteredContext, MeteredEmitter, meteredOperators } from './liquid-limits.js';
 import {
   TemplateRenderError,
   TemplateSyntaxError,
@@ -10,9 +10,10 @@ import {
 
 export interface LiquidEngineOptions {
   /**
-   * Work units one render may spend (see liquid-limits.ts: characters created and written, nodes
-   * rendered, loop passes times their body's length). Counted, never timed, so a template that
-   * renders once always renders; the default stops the worst template within about 100 ms.
+   * Work units one render (all the fields of one notification) may spend; see liquid-limits.ts:
+   * nodes rendered, characters created and written, loop passes weighted by the code in their
+   * body. Counted, never timed, so a template that renders once always renders; the default stops
+   * the worst template within about 100 ms of work.
    */
   workLimit?: number;
   /** Longest source one compile accepts, in characters. */
@@ -68,6 +69,8 @@ export function createLiquidEngine(options: LiquidEngineOptions = {}): TemplateE
         parsed = liquid.parse(source);
       } catch (error) {
         throw new TemplateSyntaxError(reasonOf(error), positionOf(error), { cause: error });
+      } finally {
+        forgetCompiledSource();
       }
       const compiled = wrapParsed(liquid, parsed, settings.workLimit);
       cache.set(key, compiled);

@@ -126,7 +126,8 @@ function sizeOf(value: unknown): number {
 }
 
 // Code characters (inside {{ }} and {% %}) before each position of the source being compiled.
-// Compiling is synchronous and visits one source at a time, so one cached table serves all its loops.
+// Compiling is synchronous and visits one source at a time, so one table serves all its loops;
+// the engine drops it when the compile ends.
 let codeTable: { source: string; before: Int32Array } | undefined;
 const CODE = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
@@ -144,6 +145,10 @@ function codeCharsBetween(source: string, from: number, to: number): number {
     codeTable = { source, before };
   }
   return codeTable.before[to] - codeTable.before[from];
+}
+
+export function forgetCompiledSource(): void {
+  codeTable = undefined;
 }
 
 /** What one pass over a block's body costs: the code from the end of its tag to the token after its end tag. */

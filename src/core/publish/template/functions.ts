@@ -36,7 +36,6 @@ function str(value: unknown): string {
   return fail(`wrong type for value; expected string; got ${goType(value)}`);
 }
 
-
 type Basic = 'nil' | 'bool' | 'number' | 'string' | 'other';
 
 function basicKind(value: unknown): Basic {
