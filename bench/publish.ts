@@ -95,7 +95,7 @@ export async function main(args: string[]): Promise<number> {
     ]));
     const wrkMax = Math.max(h.wrkMaxPct, b.wrkMaxPct);
     console.log(`load generator: wrk used at most ${fmt(wrkMax, 0)} % of one core in any slice (${fmt(wrkMax / CORES, 0)} % of the machine)` +
-      (wrkMax >= 90 ? ' -- WARNING: near a full core, the figures may be wrk\'s limit; try --threads 2' : ''));
+      (wrkMax >= 75 ? ' -- WARNING: close to a full core, the figures may be wrk\'s limit; try --threads 2' : ''));
     if (restPct > 25) {
       console.log(`NOTE: other processes used ${fmt(restPct, 0)} % of a core during the slices, so neither server had a core to itself; ` +
         'on such a box the ratio has come out far above a quiet run\'s (bench/README.md). Quote figures from a quiet machine.');

@@ -60,7 +60,7 @@ interface Reported {
 /** Runs wrk once with bench/wrk/post.lua and reads the line its done() hook prints. */
 export function runWrk(o: WrkOptions, logFile: string): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnNode('wrk', wrkArgs(o), { raw: true, stdout: true, logFile });
+    const child = spawnNode('wrk', wrkArgs(o), { raw: true, stdout: true, logFile, ownSession: true });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
