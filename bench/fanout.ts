@@ -12,6 +12,7 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { CLIENT_PROCESSES, SubscriberPool, subscriberBudget } from './lib/clients.js';
+import { CORES, CpuWatch, pctOfCore } from './lib/cpu.js';
 import { HarnessError, makeTmpDir, profileFlags, sleep } from './lib/proc.js';
 import { startBare, startHerald, type ServerChild } from './lib/servers.js';
 import { bar, fmt, int, mergeSorted, parseOptions, percentile, table } from './lib/stats.js';
@@ -33,6 +34,9 @@ interface FanoutResult {
   p99: number;
   max: number;
   seconds: number;
+  /** % of one core used by the subscriber client processes together, and by the server, during the messages. */
+  clientsPct: number;
+  serverPct: number;
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -60,8 +64,9 @@ export async function main(args: string[]): Promise<number> {
 
   console.log('');
   console.log(table([
-    ['server', 'subscribers', 'received', 'expected', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'run s'],
-    ...results.map((r) => [r.name, int(r.subscribers), int(r.received), int(r.expected), int(Math.max(0, r.expected - r.received)), fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.seconds, 1)]),
+    ['server', 'subscribers', 'received', 'expected', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'run s', 'server CPU %', 'clients CPU %'],
+    ...results.map((r) => [r.name, int(r.subscribers), int(r.received), int(r.expected), int(Math.max(0, r.expected - r.received)), fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.seconds, 1),
+      fmt(r.serverPct, 0), fmt(r.clientsPct, 0)]),
   ]));
   for (const r of results) {
     if (r.openFailed || r.dropped || r.publishErrors || r.timeouts) {
@@ -90,6 +95,11 @@ async function runOne(server: ServerChild, perKind: number, messages: number): P
     if (sseOpen.ok + wsOpen.ok === 0) throw new HarnessError(`${server.name}: no subscriber could connect (${openError})`);
     await sleep(1000);
 
+    // The load side is not free here: 20,000 client sockets parse every message on the same
+    // cores as the server. What each side used during the messages is printed with the result.
+    const clientPids = Object.fromEntries(pool.pids.map((pid, n) => [`client${n}`, pid]));
+    const cpu = new CpuWatch({ server: server.pid, ...clientPids });
+    const harness0 = process.cpuUsage();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     let publishErrors = 0;
     let timeouts = 0;
@@ -100,6 +110,16 @@ async function runOne(server: ServerChild, perKind: number, messages: number): P
       await sleep(GAP_MS);
     }
     agent.destroy();
+    const used = cpu.read();
+    const harnessMs = (() => {
+      const d = process.cpuUsage(harness0);
+      return (d.user + d.system) / 1000;
+    })();
+    const clientShares = Object.keys(clientPids).map((k) => pctOfCore(used.cpuMs[k]!, used.wallMs));
+    const clientsTotal = clientShares.reduce((a, b) => a + b, 0);
+    console.log(`${server.name}: CPU during the ${messages} messages (${fmt(used.wallMs / 1000, 1)} s), % of one core (${CORES} cores): ` +
+      `server ${fmt(pctOfCore(used.cpuMs.server!, used.wallMs), 0)}, ${clientShares.length} subscriber clients ${fmt(clientsTotal, 0)} ` +
+      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(harnessMs, used.wallMs), 0)}; machine ${fmt(used.machineBusy * 100, 0)} % busy`);
     // Stragglers of a timed-out message still count as received if they arrive now.
     if (timeouts) await sleep(2000);
     const collected = await pool.collect();
@@ -119,6 +139,8 @@ async function runOne(server: ServerChild, perKind: number, messages: number): P
       p99: percentile(all, 99),
       max: all.length ? all[all.length - 1]! : NaN,
       seconds: (performance.now() - started) / 1000,
+      clientsPct: clientsTotal,
+      serverPct: pctOfCore(used.cpuMs.server!, used.wallMs),
     };
     console.log(`${server.name}: ${int(result.received)} / ${int(result.expected)} receipts, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms, max ${fmt(result.max)} ms` +
       ` (SSE p50 ${fmt(percentile(sse, 50))} p99 ${fmt(percentile(sse, 99))}; WS p50 ${fmt(percentile(ws, 50))} p99 ${fmt(percentile(ws, 99))})`);

@@ -7,6 +7,7 @@
  * node:http + ws server (bench/servers/bare.ts) holding the same connections.
  */
 import { CLIENT_PROCESSES, SubscriberPool, subscriberBudget } from './lib/clients.js';
+import { CpuWatch, pctOfCore } from './lib/cpu.js';
 import { forceGc } from './lib/gc.js';
 import { HarnessError, freePort, makeTmpDir, rssKiB, sleep } from './lib/proc.js';
 import { startBare, startHerald, type ServerChild } from './lib/servers.js';
@@ -70,20 +71,27 @@ export async function main(args: string[]): Promise<number> {
 async function measure(server: ServerChild, inspectPort: number, perKind: number, settleMs: number): Promise<MemoryResult> {
   const perProcess = perKind / CLIENT_PROCESSES;
   let gc = true;
+  let clientPids: Record<string, number> = {};
   const reading = async (label: string) => {
     await sleep(settleMs);
+    // Idle subscribers should cost no CPU while RSS is read; printed so a busy load side would show.
+    const cpu = new CpuWatch({ server: server.pid, ...clientPids });
     gc = (await forceGc(inspectPort)) && gc;
     let min = Infinity;
     for (let i = 0; i < SAMPLES; i++) {
       min = Math.min(min, rssKiB(server.pid));
       await sleep(SAMPLE_INTERVAL_MS);
     }
-    console.log(`${server.name}: ${label} RSS ${mib(min)} MiB`);
+    const used = cpu.read();
+    const clients = Object.keys(clientPids).reduce((n, k) => n + used.cpuMs[k]!, 0);
+    console.log(`${server.name}: ${label} RSS ${mib(min)} MiB (CPU during the reading, forced GC included, % of one core: server ${fmt(pctOfCore(used.cpuMs.server!, used.wallMs), 0)}` +
+      `${Object.keys(clientPids).length ? `, subscriber clients ${fmt(pctOfCore(clients, used.wallMs), 0)}` : ''}; machine ${fmt(used.machineBusy * 100, 0)} % busy)`);
     return min;
   };
 
   const idle = await reading('idle');
   const pool = await SubscriberPool.start(server.url, TOPIC, 1);
+  clientPids = Object.fromEntries(pool.pids.map((pid, n) => [`client${n}`, pid]));
   try {
     const sse = await pool.open('sse', perProcess);
     if (sse.failed) throw new HarnessError(`${server.name}: ${sse.failed} SSE subscriptions failed to open (${sse.lastError})`);

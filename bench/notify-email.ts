@@ -1,5 +1,4 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,6 +9,8 @@ import { preferenceLinkUrl, signPreferenceLink } from '../src/core/notify/prefer
 import { SubscriberTokens } from '../src/core/keys/subscriber-tokens.js';
 import { randomId } from '../src/util/ids.js';
 import { seedSubscribers } from '../test/helpers/seed-subscribers.js';
+import { cpuMs } from './lib/cpu.js';
+import { printProfile, profileDir } from './lib/profile.js';
 import { api, createKey } from './lib/push.js';
 import { BENCH_DIST, HarnessError, makeTmpDir, profileFlags, sleep, spawnNode, stopChild, tail } from './lib/proc.js';
 import { startHerald, type ServerChild } from './lib/servers.js';
@@ -41,15 +42,6 @@ const TEMPLATE = {
 };
 /** The mail Herald renders for one subscriber, written out by hand for the baseline. */
 const rendered = (name: string) => ({ subject: `Hello ${name}`, html: `<p>Hi ${name}, order ${ORDER}</p>`, text: `Hi ${name}, order ${ORDER} is on its way.` });
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU time (user + system, all threads) a process has used so far, in ms, from /proc/<pid>/stat. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
 
 /** What one phase cost: the sender's and the sink's CPU per mail, so a noisy box can be read through. */
 interface PhaseCpu {
@@ -330,8 +322,8 @@ export async function main(args: string[]): Promise<number> {
     bar('notify-email', ratio >= BAR, `herald ${int(rate)} mails/s vs nodemailer ${int(base)} mails/s = ${fmt(ratio, 3)} (bar >= ${BAR})`);
     bar('notify-email complete', sunk === expected && (totals.sent ?? 0) === expected && (totals.suppressed ?? 0) === seeded.optedOut,
       `${int(sunk)} of ${int(expected)} mails in the sink, ${int(totals.sent ?? 0)} recipients sent, ${int(totals.suppressed ?? 0)} suppressed of ${int(seeded.optedOut)} opted out`);
-    const profileDir = nodeFlags.find((f) => f.startsWith('--cpu-prof-dir='))?.slice('--cpu-prof-dir='.length);
-    if (profileDir) printProfile(profileDir);
+    const profiled = profileDir(nodeFlags);
+    if (profiled) printProfile(profiled);
     failed = false;
     return 0;
   } finally {
@@ -339,36 +331,5 @@ export async function main(args: string[]): Promise<number> {
     await sink?.stop();
     if (failed) console.error(`notify-email: logs kept in ${tmp.dir}`);
     else tmp.remove();
-  }
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-}
-
-/** The top self-time functions of each .cpuprofile Herald wrote (its main thread and any worker). */
-function printProfile(dir: string): void {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
-    const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-    const self = new Map<string, number>();
-    let total = 0;
-    for (let i = 0; i < profile.samples.length; i++) {
-      const node = byNode.get(profile.samples[i]!);
-      const us = profile.timeDeltas[i] ?? 0;
-      if (!node) continue;
-      const f = node.callFrame;
-      const where = f.url ? `${f.url.replace(/^.*\/(node_modules|dist)\//, '$1/')}:${f.lineNumber + 1}` : '';
-      const name = `${f.functionName || '(anonymous)'} ${where}`.trim();
-      self.set(name, (self.get(name) ?? 0) + us);
-      total += us;
-    }
-    const idle = self.get('(idle)') ?? 0;
-    console.log(`profile ${join(dir, file)}: ${fmt(total / 1e6, 1)} s sampled, ${fmt(idle / 1e6, 1)} s idle; top self time (share of busy time):`);
-    for (const [name, us] of [...self].filter(([n]) => n !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-      console.log(`  ${fmt((100 * us) / Math.max(1, total - idle), 1).padStart(5)} %  ${fmt(us / 1000, 0).padStart(7)} ms  ${name}`);
-    }
   }
 }

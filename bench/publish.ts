@@ -1,79 +1,136 @@
 /**
- * Publish throughput: autocannon, 64 connections, POST a short body to one topic, against Herald
- * (durable cache, cacheSync full) and a bare node:http server that reads the body and answers a
- * small JSON. After a 2 s warm-up of each, the 10 s per server are run as alternating 2 s slices
- * (herald, bare, herald, ...): on a shared box the load of other processes drifts within seconds,
- * and interleaving puts both servers under the same drift. Slices are merged exactly (summed
- * counters, merged latency histograms). Then checks that every acknowledged (2xx) publish is in
- * Herald's cache, through the API (poll=1) and in the SQLite file after a graceful stop.
+ * Publish throughput: wrk (C, bench/wrk/post.lua), 64 connections, POSTs a short body to one
+ * topic, against Herald (durable cache, cacheSync full) and a bare node:http server that reads
+ * the body and answers a small JSON. After a 2 s warm-up of each, the 10 s per server are run as
+ * alternating 2 s slices (herald, bare, herald, ...): on a shared box the load of other
+ * processes drifts within seconds, and interleaving puts both servers under the same drift.
+ * Slices are merged exactly (summed counters, added latency histograms). Every slice records
+ * the CPU the server and wrk used and how busy the machine was, so the output shows that the
+ * load generator was not the limit. Then checks that every acknowledged publish is in Herald's
+ * cache, through the API (poll=1) and in the SQLite file after a graceful stop.
  */
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { get } from 'node:http';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { CORES, CpuWatch, pctOfCore } from './lib/cpu.js';
 import { HarnessError, makeTmpDir, profileFlags } from './lib/proc.js';
+import { printProfile, profileDir } from './lib/profile.js';
 import { startBare, startHerald, type ServerChild } from './lib/servers.js';
 import { bar, fmt, int, parseOptions, table } from './lib/stats.js';
+import { mergeWrk, requireWrk, runWrk, wrkArgs, type WrkMerged, type WrkOptions, type WrkResult } from './lib/wrk.js';
 
 const TOPIC = 'bench';
 const BODY = 'bench message';
-const CONNECTIONS = 64;
+const BAR = 0.5;
+
+/** One slice: wrk's figures and the CPU each side used meanwhile. */
+interface Slice {
+  wrk: WrkResult;
+  wallMs: number;
+  serverMs: number;
+  /** Share of all cores busy over the slice, whoever used them. */
+  machineBusy: number;
+}
 
 interface Measured {
   name: string;
-  /** 2xx answers during warm-up: acknowledged publishes, so they must be cached too. */
-  warmup2xx: number;
-  merged: autocannon.Result;
+  /** Acknowledged publishes during warm-up: they must be cached too. */
+  warmupAcked: number;
+  merged: WrkMerged;
+  /** Answers below 400. Both servers answer a publish 200 or an error status > 399. */
+  acked: number;
   reqPerSec: number;
-  seconds: number;
+  wallMs: number;
+  serverPct: number;
+  wrkPct: number;
+  /** The highest share of one core wrk used in any single slice. */
+  wrkMaxPct: number;
+  machinePct: number;
 }
 
 export async function main(args: string[]): Promise<number> {
-  const opts = parseOptions(args, { duration: 10, warmup: 2, slices: 5, profile: 0 });
+  const opts = parseOptions(args, { duration: 10, warmup: 2, slices: 5, connections: 64, threads: 1, profile: 0 });
+  const version = requireWrk();
   const sliceS = opts.duration / opts.slices;
-  console.log(`publish: autocannon, ${CONNECTIONS} connections, POST /${TOPIC} "${BODY}"; ${opts.warmup} s warm-up each, then ${opts.slices} alternating slices of ${fmt(sliceS, 1)} s per server`);
+  console.log(`publish: wrk ${version}, ${opts.threads} thread(s), ${opts.connections} connections, POST /${TOPIC} "${BODY}"; ` +
+    `${opts.warmup} s warm-up each, then ${opts.slices} alternating slices of ${fmt(sliceS, 1)} s per server; ${CORES} cores here`);
   const tmp = makeTmpDir('publish');
+  const wrkLog = join(tmp.dir, 'wrk.log');
   let keep = false;
   try {
-    const herald = await startHerald({ dir: tmp.dir, nodeFlags: profileFlags(opts.profile === 1, 'herald') });
+    const heraldFlags = profileFlags(opts.profile === 1, 'herald');
+    const herald = await startHerald({ dir: tmp.dir, nodeFlags: heraldFlags });
     const bare = await startBare(tmp.dir, profileFlags(opts.profile === 1, 'bare'));
     const servers = [herald, bare];
+    const wrkOptions = (server: ServerChild, seconds: number): WrkOptions =>
+      ({ url: `${server.url}/${TOPIC}`, body: BODY, threads: opts.threads, connections: opts.connections, seconds });
+    console.log(`wrk ${wrkArgs(wrkOptions(herald, sliceS)).map(shellQuote).join(' ')}`);
     const warm = servers.map(() => 0);
-    const slices: autocannon.RawResult[][] = servers.map(() => []);
+    const slices: Slice[][] = servers.map(() => []);
     try {
-      for (const [i, server] of servers.entries()) warm[i] = (await run(server, opts.warmup))['2xx'];
+      for (const [i, server] of servers.entries()) warm[i] = acked((await run(server, wrkOptions(server, opts.warmup), wrkLog)).wrk);
       for (let s = 0; s < opts.slices; s++) {
-        for (const [i, server] of servers.entries()) slices[i]!.push(await run(server, sliceS));
+        for (const [i, server] of servers.entries()) slices[i]!.push(await run(server, wrkOptions(server, sliceS), wrkLog));
       }
     } finally {
       await bare.stop();
     }
-    const [h, b] = servers.map((server, i) => merge(server, warm[i]!, slices[i]!)) as [Measured, Measured];
+    const [h, b] = servers.map((server, i) => measure(server.name, warm[i]!, slices[i]!)) as [Measured, Measured];
 
     console.log('');
     console.log(table([
-      ['server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx', 'errors', 'timeouts', 'seconds'],
-      ...[h, b].map((m) => [m.name, fmt(m.reqPerSec, 0), fmt(m.merged.latency.p50), fmt(m.merged.latency.p99), fmt(m.merged.latency.max), int(m.merged['2xx']), int(m.merged.non2xx), int(m.merged.errors), int(m.merged.timeouts), fmt(m.seconds, 1)]),
+      ['server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', '2xx', '4xx/5xx', 'socket errors', 'timeouts', 'seconds'],
+      ...[h, b].map((m) => [m.name, fmt(m.reqPerSec, 0), fmt(m.merged.p50Ms), fmt(m.merged.p99Ms), fmt(m.merged.maxMs), int(m.acked),
+        int(m.merged.status4xx5xx), int(m.merged.socketErrors), int(m.merged.timeouts), fmt(m.merged.seconds, 1)]),
     ]));
+    const rest = (m: Measured) => Math.max(0, (m.machinePct / 100) * CORES * 100 - m.serverPct - m.wrkPct);
+    const restPct = (rest(h) + rest(b)) / 2;
+    console.log('');
+    console.log(`CPU over the measured slices, in % of one core (${CORES} cores = ${CORES * 100} %); "rest" is everything else on the machine:`);
+    console.log(table([
+      ['slices of', 'server %', 'server µs/req', 'wrk %', 'wrk max %', 'wrk µs/req', 'rest %', 'machine busy %'],
+      ...[h, b].map((m) => [m.name, fmt(m.serverPct, 0), fmt(serverUsPerReq(m), 1), fmt(m.wrkPct, 0), fmt(m.wrkMaxPct, 0), fmt((m.merged.cpuSeconds * 1e6) / m.merged.requests, 1),
+        fmt(rest(m), 0), fmt(m.machinePct, 0)]),
+    ]));
+    const wrkMax = Math.max(h.wrkMaxPct, b.wrkMaxPct);
+    console.log(`load generator: wrk used at most ${fmt(wrkMax, 0)} % of one core in any slice (${fmt(wrkMax / CORES, 0)} % of the machine)` +
+      (wrkMax >= 75 ? ' -- WARNING: close to a full core, the figures may be wrk\'s limit; try --threads 2' : ''));
+    if (restPct > 25) {
+      console.log(`NOTE: other processes used ${fmt(restPct, 0)} % of a core during the slices, so neither server had a core to itself; ` +
+        'on such a box the ratio has come out far above a quiet run\'s (bench/README.md). Quote figures from a quiet machine.');
+    }
     const ratio = h.reqPerSec / b.reqPerSec;
-    console.log(`ratio herald/bare req/s = ${fmt(ratio, 3)}  (p50 latency ratio ${fmt(h.merged.latency.p50 / b.merged.latency.p50)}, p99 ${fmt(h.merged.latency.p99 / b.merged.latency.p99)})`);
-    bar('publish: herald req/s >= 0.5 x bare', ratio >= 0.5, `${fmt(h.reqPerSec, 0)} vs ${fmt(b.reqPerSec, 0)} req/s, ratio ${fmt(ratio, 3)}`);
+    // Server CPU per request does not depend on how much of a core each server was given (though
+    // contention inflates it too), so it is printed beside the req/s ratio.
+    const cpuRatio = serverUsPerReq(b) / serverUsPerReq(h);
+    console.log(`ratio herald/bare req/s = ${fmt(ratio, 3)}  (server CPU per request bare/herald ${fmt(cpuRatio, 3)}; p50 latency ratio ${fmt(h.merged.p50Ms / b.merged.p50Ms)}, p99 ${fmt(h.merged.p99Ms / b.merged.p99Ms)})`);
+    bar(`publish: herald req/s >= ${BAR} x bare`, ratio >= BAR, `${fmt(h.reqPerSec, 0)} vs ${fmt(b.reqPerSec, 0)} req/s, ratio ${fmt(ratio, 3)}`);
 
-    const acked = h.warmup2xx + h.merged['2xx'];
+    const ackedTotal = h.warmupAcked + h.acked;
     const polled = await pollCount(herald.url);
     const exitCode = await herald.stop();
     if (exitCode !== 0) console.log(`herald exited with ${exitCode} on SIGTERM`);
     const stored = sqliteCount(join(tmp.dir, 'cache.db'));
     console.log('');
     const rows: Array<[string, number]> = [
-      ['acknowledged by herald (2xx, warm-up + measured)', acked],
+      ['acknowledged by herald (2xx, warm-up + measured)', ackedTotal],
       [`in cache via GET /${TOPIC}/json?poll=1`, polled],
       ['in cache.db after SIGTERM (sqlite count)', stored],
     ];
     for (const [label, n] of rows) console.log(`${`${label}:`.padEnd(52)}${int(n).padStart(10)}`);
     console.log('(the cache may hold a few more: requests cut off when a slice ended can still be stored)');
-    const complete = polled >= acked && stored >= acked;
-    bar('publish: every acknowledged message is in the cache', complete, complete ? 'all present' : `missing ${int(acked - Math.min(polled, stored))}`);
+    const complete = polled >= ackedTotal && stored >= ackedTotal;
+    bar('publish: every acknowledged message is in the cache', complete, complete ? 'all present' : `missing ${int(ackedTotal - Math.min(polled, stored))}`);
+
+    const profiled = profileDir(heraldFlags);
+    if (profiled) printProfile(profiled);
+    console.log('');
+    // One line to paste into the README tables.
+    console.log(`SUMMARY publish ${new Date().toISOString().slice(0, 10)}: herald ${int(h.reqPerSec)} req/s (p50 ${fmt(h.merged.p50Ms, 1)} ms, p99 ${fmt(h.merged.p99Ms, 1)} ms), ` +
+      `bare ${int(b.reqPerSec)} req/s, ratio ${fmt(ratio, 3)} (CPU/req ${fmt(cpuRatio, 2)}: ${fmt(serverUsPerReq(h), 0)} vs ${fmt(serverUsPerReq(b), 0)} µs); wrk -t${opts.threads} -c${opts.connections} <= ${fmt(wrkMax, 0)} % of a core; ` +
+      `others ${fmt(restPct, 0)} % of a core, machine ${fmt((h.machinePct + b.machinePct) / 2, 0)} % busy (${CORES} cores, load ${fmt(loadavg()[0]!, 1)}); ` +
+      `${int(ackedTotal)} acknowledged, ${complete ? 'all in cache' : `${int(ackedTotal - Math.min(polled, stored))} MISSING`}`);
     return 0;
   } catch (err) {
     keep = true;
@@ -84,22 +141,38 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-function options(server: ServerChild): autocannon.Options {
-  return { url: `${server.url}/${TOPIC}`, method: 'POST', body: BODY, connections: CONNECTIONS };
+/** Server CPU time (all its threads) per completed request, in µs. */
+const serverUsPerReq = (m: Measured) => ((m.serverPct / 100) * m.wallMs * 1000) / m.merged.requests;
+
+/** Answers below 400: wrk counts only statuses > 399 (summary.errors.status), see bench/wrk/post.lua. */
+const acked = (r: { requests: number; status4xx5xx: number }) => r.requests - r.status4xx5xx;
+
+async function run(server: ServerChild, options: WrkOptions, logFile: string): Promise<Slice> {
+  const cpu = new CpuWatch({ server: server.pid });
+  const wrk = await runWrk(options, logFile);
+  const used = cpu.read();
+  if (acked(wrk) === 0) throw new HarnessError(`${server.name}: no 2xx answer (${wrk.requests} answers, ${wrk.status4xx5xx} with status > 399, ${wrk.socketErrors} socket errors)`);
+  return { wrk, wallMs: used.wallMs, serverMs: used.cpuMs.server!, machineBusy: used.machineBusy };
 }
 
-async function run(server: ServerChild, seconds: number): Promise<autocannon.RawResult> {
-  const result = await autocannon({ ...options(server), duration: seconds, skipAggregateResult: true });
-  if (result['2xx'] === 0) throw new HarnessError(`${server.name}: no 2xx answer (status counts ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors)`);
-  return result;
+function measure(name: string, warmupAcked: number, slices: Slice[]): Measured {
+  const merged = mergeWrk(slices.map((s) => s.wrk));
+  const wallMs = slices.reduce((n, s) => n + s.wallMs, 0);
+  return {
+    name,
+    warmupAcked,
+    merged,
+    acked: acked(merged),
+    reqPerSec: merged.requests / merged.seconds,
+    wallMs,
+    serverPct: pctOfCore(slices.reduce((n, s) => n + s.serverMs, 0), wallMs),
+    wrkPct: pctOfCore(merged.cpuSeconds * 1000, wallMs),
+    wrkMaxPct: Math.max(...slices.map((s) => pctOfCore(s.wrk.cpuSeconds * 1000, s.wallMs))),
+    machinePct: (100 * slices.reduce((n, s) => n + s.machineBusy * s.wallMs, 0)) / wallMs,
+  };
 }
 
-function merge(server: ServerChild, warmup2xx: number, slices: autocannon.RawResult[]): Measured {
-  const merged = autocannon.aggregateResult(slices, options(server));
-  const seconds = slices.reduce((n, s) => n + s.duration, 0);
-  const completed = slices.reduce((n, s) => n + s.totalCompletedRequests, 0);
-  return { name: server.name, warmup2xx, merged, reqPerSec: completed / seconds, seconds };
-}
+const shellQuote = (arg: string) => (/^[-\w./:=@]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
 /** Counts NDJSON lines by streaming: the answer can be tens of thousands of messages. */
 function pollCount(baseUrl: string): Promise<number> {

@@ -16,8 +16,8 @@ const BENCHMARKS = {
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
-  publish  [--duration 10] [--warmup 2] [--slices 5] [--profile 0|1]
-           publish req/s and latency vs a bare node:http server; cache completeness
+  publish  [--duration 10] [--warmup 2] [--slices 5] [--connections 64] [--threads 1] [--profile 0|1]
+           publish req/s and latency vs a bare node:http server, driven by wrk (apt-get install wrk); cache completeness
   fanout   [--subscribers 20000] [--messages 100] [--profile 0|1]
            fan-out latency to SSE + WS subscribers vs a bare http+ws server
   memory   [--subscribers 20000] [--settle 3]

@@ -42,6 +42,11 @@ export class SubscriberPool {
     });
   }
 
+  /** The client processes' pids, for CPU accounting. */
+  get pids(): number[] {
+    return this.#children.map((c) => c.pid!);
+  }
+
   static async start(baseUrl: string, topic: string, messages: number): Promise<SubscriberPool> {
     const script = join(BENCH_DIST, 'clients', 'subscriber.js');
     const children = Array.from({ length: CLIENT_PROCESSES }, () => spawnNode(script, [baseUrl, topic, String(messages)], { ipc: true }));

@@ -51,7 +51,7 @@ export async function startBare(dir: string, nodeFlags?: string[]): Promise<Serv
 
 async function launch(name: string, script: string, args: string[], port: number, dir: string, nodeFlags?: string[]): Promise<ServerChild> {
   const logFile = join(dir, `${name}.log`);
-  const child = spawnNode(script, args, { logFile, nodeFlags });
+  const child = spawnNode(script, args, { logFile, nodeFlags, ownSession: true });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitHealthy(url, child);
