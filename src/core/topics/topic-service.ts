@@ -25,6 +25,11 @@ export interface TopicServiceDeps {
 
 /** Messages-per-second is averaged over this many of the most recent minute ticks (ntfy: ≤10). */
 const RATE_WINDOW = 10;
+/**
+ * A topic with no live subscriber and no cached message is forgotten once unused this long: it
+ * holds no state, and remembering it would only count against the topic limits.
+ */
+const UNHELD_TOPIC_IDLE_MS = 60_000;
 
 /**
  * The topics face's domain: publishing (validate → store → fan out), cached reads, scheduled
@@ -80,11 +85,14 @@ export class TopicService {
     const now = d.clock.now();
     this.assertAllowed(input.topic);
     const built = buildMessage(input, d.options, now);
-    d.topics.touch([input.topic], now);
+    d.topics.touch([input.topic], now, visitor);
     visitor.takeMessage(now);
     if (built.email) visitor.takeEmail(now);
     if (built.upload) await this.#storeUpload(built.message, built.upload, visitor, now);
-    if (built.cache) await d.cache.add(built.message, built.scheduled);
+    if (built.cache) {
+      await d.cache.add(built.message, built.scheduled);
+      if (built.message.expires) d.topics.holdUntil(input.topic, built.message.expires * 1000);
+    }
     if (!built.scheduled) {
       this.#fanOut(built.message);
       await this.#published(built.message);
@@ -117,10 +125,11 @@ export class TopicService {
     return due.length;
   }
 
-  /** The manager's periodic work: expire cached messages and attachments, persist counters, sample the rate. */
+  /** The manager's periodic work: expire cached messages and attachments, forget idle topics, persist counters, sample the rate. */
   async manage(): Promise<void> {
     const d = this.#d;
     const now = d.clock.now();
+    d.topics.prune(now, UNHELD_TOPIC_IDLE_MS, (t) => d.hub.subscriberCount(t) > 0);
     const nowSec = Math.floor(now / 1000);
     const expiredFiles = await d.cache.expiredAttachmentIds(nowSec);
     const prunedWithFiles = await d.cache.pruneExpired(nowSec);
