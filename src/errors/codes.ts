@@ -62,6 +62,8 @@ export const ERROR_CODES = {
   notifyInvalid: { code: 40072, http: 400, message: 'invalid request: notification invalid' },
   channelNotConfigured: { code: 40073, http: 400, message: 'invalid request: the channel is not configured on this server' },
   tooManyTopicsInRequest: { code: 40080, http: 400, message: 'invalid request: too many topics in one request', link: LIMITS_DOCS },
+  contentTypeInvalid: { code: 40081, http: 400, message: 'invalid request: Content-Type header invalid' },
+  contentLengthMismatch: { code: 40082, http: 400, message: 'invalid request: body length does not match Content-Length' },
   headersTooLarge: { code: 43101, http: 431, message: 'request header fields too large' },
   unauthorized: { code: 40101, http: 401, message: 'unauthorized', link: 'https://ntfy.sh/docs/publish/#authentication' },
   forbidden: { code: 40301, http: 403, message: 'forbidden', link: 'https://ntfy.sh/docs/publish/#authentication' },
