@@ -172,6 +172,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts));
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
+  // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
+  await topics.removeOrphanAttachments();
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const auditTrail = new AuditTrail(db.audit, clock, logger);
   const keys = new ApiKeyService(db.keys, clock, auditTrail);

@@ -41,6 +41,12 @@ export class TopicService {
   #rateSamples: { count: number; ms: number }[] = [];
   #lastTickMs: number;
   #unsavedCount = 0;
+  /**
+   * Messages with an upload that were not cached (`Cache: no`, or the cache is off): no cache row
+   * remembers their file, so the service does, for the uploader's quota, downloads and expiry.
+   * After a restart their files are orphans, removed by {@link removeOrphanAttachments}.
+   */
+  readonly #uncachedUploads = new Map<string, Message>();
   #onPublished: ((message: Message) => Promise<void>) | undefined;
   #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
 
@@ -88,7 +94,10 @@ export class TopicService {
     d.topics.touch([input.topic], now, visitor);
     visitor.takeMessage(now);
     if (built.email) visitor.takeEmail(now);
-    if (built.upload) await this.#storeUpload(built.message, built.upload, visitor, now);
+    if (built.upload) {
+      await this.#storeUpload(built.message, built.upload, visitor, now);
+      if (!built.cache) this.#uncachedUploads.set(built.message.id, built.message);
+    }
     if (built.cache) {
       await d.cache.add(built.message, built.scheduled);
       if (built.message.expires) d.topics.holdUntil(input.topic, built.message.expires * 1000);
@@ -107,9 +116,29 @@ export class TopicService {
     return this.#d.cache.messages(query);
   }
 
-  /** One cached message by id, scheduled or not (attachment downloads). */
-  messageById(id: string): Promise<Message | undefined> {
-    return this.#d.cache.messageById(id);
+  /** One message by id, scheduled or not, for attachment downloads: cached, or an uncached upload's until it expires. */
+  async messageById(id: string): Promise<Message | undefined> {
+    const cached = await this.#d.cache.messageById(id);
+    if (cached) return cached;
+    const uncached = this.#uncachedUploads.get(id);
+    return uncached && (uncached.attachment?.expires ?? 0) >= Math.floor(this.#d.clock.now() / 1000) ? uncached : undefined;
+  }
+
+  /**
+   * Deletes stored attachment files that no cached message refers to: uploads of uncached
+   * messages from before a restart, and files whose deletion was cut short. Run at start, before
+   * anything is published.
+   */
+  async removeOrphanAttachments(): Promise<number> {
+    const d = this.#d;
+    if (!d.attachments) return 0;
+    const referenced = new Set([...(await d.cache.attachmentIds()), ...this.#uncachedUploads.keys()]);
+    const orphans = (await d.attachments.ids()).filter((id) => !referenced.has(id));
+    if (orphans.length > 0) {
+      await d.attachments.remove(orphans);
+      d.logger.info({ attachments: orphans.length }, 'attachment files without a cached message deleted');
+    }
+    return orphans.length;
   }
 
   /** Hands scheduled messages whose time has come to live subscribers, once each. */
@@ -133,7 +162,9 @@ export class TopicService {
     const nowSec = Math.floor(now / 1000);
     const expiredFiles = await d.cache.expiredAttachmentIds(nowSec);
     const prunedWithFiles = await d.cache.pruneExpired(nowSec);
-    const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles])];
+    const expiredUncached = [...this.#uncachedUploads.values()].filter((m) => (m.attachment?.expires ?? 0) < nowSec).map((m) => m.id);
+    for (const id of expiredUncached) this.#uncachedUploads.delete(id);
+    const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles, ...expiredUncached])];
     if (d.attachments && toDelete.length > 0) await d.attachments.remove(toDelete);
     await this.flushCounters();
     this.#rateSamples.push({ count: this.#publishedSinceTick, ms: Math.max(1, now - this.#lastTickMs) });
@@ -175,11 +206,20 @@ export class TopicService {
     this.#d.events?.published?.(message.topic, delivered);
   }
 
+  /** Bytes of a sender's uncached uploads that have not expired (the cache counts the others). */
+  #uncachedBytesBy(sender: string, nowSec: number): number {
+    let total = 0;
+    for (const m of this.#uncachedUploads.values()) {
+      if (m.sender === sender && (m.attachment?.expires ?? 0) >= nowSec) total += m.attachment?.size ?? 0;
+    }
+    return total;
+  }
+
   async #storeUpload(message: Message, body: Uint8Array, visitor: Visitor, now: number): Promise<void> {
     const d = this.#d;
     if (!d.attachments) throw new HeraldError('attachmentsDisallowed');
     const size = body.length;
-    const used = await d.cache.attachmentBytesBySender(visitor.key, Math.floor(now / 1000));
+    const used = (await d.cache.attachmentBytesBySender(visitor.key, Math.floor(now / 1000))) + this.#uncachedBytesBy(visitor.key, Math.floor(now / 1000));
     const serverUsed = await d.attachments.totalSize();
     if (
       size > d.options.attachmentFileSizeLimit ||
