@@ -33,6 +33,17 @@ test('Cache: no uploads count against the visitor attachment quota', async () =>
   }
 });
 
+test('uploads sent in parallel cannot all pass the same quota check', async () => {
+  const server = await startTestServer(FLAGS);
+  try {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => upload(server, i % 2 === 0 ? { Cache: 'no' } : {})));
+    assert.deepEqual(results.map((r) => r.status).sort(), [200, 200, 413, 413, 413, 413, 413, 413]);
+    assert.equal(storedFiles(server).length, 2);
+  } finally {
+    await server.close();
+  }
+});
+
 test('a Cache: no upload is downloadable until it expires, then its file is deleted and its quota freed', async () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
   const server = await startTestServer(FLAGS, undefined, { clock });

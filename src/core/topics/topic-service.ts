@@ -47,6 +47,8 @@ export class TopicService {
    * After a restart their files are orphans, removed by {@link removeOrphanAttachments}.
    */
   readonly #uncachedUploads = new Map<string, Message>();
+  /** The tail of each visitor's queue of uploads in progress. */
+  readonly #uploadQueues = new Map<string, Promise<void>>();
   #onPublished: ((message: Message) => Promise<void>) | undefined;
   #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
 
@@ -94,14 +96,19 @@ export class TopicService {
     d.topics.touch([input.topic], now, visitor);
     visitor.takeMessage(now);
     if (built.email) visitor.takeEmail(now);
-    if (built.upload) {
-      await this.#storeUpload(built.message, built.upload, visitor, now);
-      if (!built.cache) this.#uncachedUploads.set(built.message.id, built.message);
-    }
-    if (built.cache) {
-      await d.cache.add(built.message, built.scheduled);
-      if (built.message.expires) d.topics.holdUntil(input.topic, built.message.expires * 1000);
-    }
+    const store = async () => {
+      if (built.upload) {
+        await this.#storeUpload(built.message, built.upload, visitor, now);
+        if (!built.cache) this.#uncachedUploads.set(built.message.id, built.message);
+      }
+      if (built.cache) {
+        await d.cache.add(built.message, built.scheduled);
+        if (built.message.expires) d.topics.holdUntil(input.topic, built.message.expires * 1000);
+      }
+    };
+    // From its quota check until it is counted (cached, or remembered), one upload per visitor at
+    // a time: parallel uploads would otherwise all pass the same check.
+    await (built.upload ? this.#oneUploadAtATime(visitor.key, store) : store());
     if (!built.scheduled) {
       this.#fanOut(built.message);
       await this.#published(built.message);
@@ -204,6 +211,17 @@ export class TopicService {
     this.#unsavedCount++;
     const delivered = this.#d.hub.publish(message);
     this.#d.events?.published?.(message.topic, delivered);
+  }
+
+  async #oneUploadAtATime(key: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.#uploadQueues.get(key) ?? Promise.resolve()).then(work);
+    const tail = run.catch(() => {});
+    this.#uploadQueues.set(key, tail);
+    try {
+      await run;
+    } finally {
+      if (this.#uploadQueues.get(key) === tail) this.#uploadQueues.delete(key);
+    }
   }
 
   /** Bytes of a sender's uncached uploads that have not expired (the cache counts the others). */
