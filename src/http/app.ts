@@ -132,6 +132,9 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   registerMatrixRoutes(app, deps);
   registerWebRoutes(app, deps);
   attachWebSocket(app.server as Server, deps, app.log);
+  // Node answers an Expect other than 100-continue with a bare 417 of its own; RFC 9110 lets a
+  // server ignore an expectation it does not know, so the request is served as usual instead.
+  app.server.on('checkExpectation', (req: unknown, res: unknown) => app.server.emit('request', req, res));
 
   app.addHook('preClose', async () => {
     closing = true;

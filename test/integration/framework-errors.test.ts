@@ -69,6 +69,17 @@ describe('Fastify errors reach clients in the JSON shape', () => {
     assert.deepEqual(JSON.parse(res.body), { code: 40082, http: 400, error: 'invalid request: body length does not match Content-Length' });
   });
 
+  test('an Expect other than 100-continue is ignored rather than answered with a bare 417', async () => {
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    const reader = new ResponseReader(socket);
+    socket.write(`PUT /${randomTopic()} HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 5\r\n\r\nhello`);
+    const res = await reader.next();
+    socket.destroy();
+    assert.equal(res.status, 200);
+    assert.equal((JSON.parse(res.body) as { message: string }).message, 'hello');
+  });
+
   test('a query that fails its schema (FST_ERR_VALIDATION) is 400 40000', async () => {
     const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': join(server.dir, 'herald.db') } }).config);
     let secret: string;
