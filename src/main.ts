@@ -51,9 +51,8 @@ import { notifySenders } from './notify-senders.js';
 import { topicEmail } from './core/topics/topic-email.js';
 import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers/sms/status-callback.js';
 
-/** Visitors and topics idle this long are forgotten (ntfy's values). */
+/** Visitors idle this long are forgotten (ntfy's value); topics are forgotten by the topic service. */
 const VISITOR_IDLE_MS = 24 * 3600_000;
-const TOPIC_IDLE_MS = 16 * 3600_000;
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -170,9 +169,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const attachments = config.attachmentCacheDir ? await createFileAttachmentStore(join(config.attachmentCacheDir)) : undefined;
   const hub = new Hub();
-  const topicRegistry = new TopicRegistry(config.globalTopicLimit);
+  const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts));
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
+  // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
+  await topics.removeOrphanAttachments();
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const auditTrail = new AuditTrail(db.audit, clock, logger);
   const keys = new ApiKeyService(db.keys, clock, auditTrail);
@@ -283,7 +284,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (config.pushRetention > 0) await pushStore.prune(clock.now() - config.pushRetention);
       if (config.pushRetention > 0) await notifyStore.prune(clock.now() - config.pushRetention);
       visitors.prune(VISITOR_IDLE_MS);
-      topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
     }, 'manager'),
   ];
   if (auth) {

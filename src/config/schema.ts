@@ -381,6 +381,20 @@ export const ConfigSchema = Type.Object(
      */
     visitorSubscriptionLimit: integer(30, 'most open subscriptions per visitor'),
     /**
+     * Most topics one subscribe request may name (`/a,b,c/json`, `/…/ws`, `/…/auth`); more gives
+     * 400 40080. ntfy's apps open one connection per server for all of its topics.
+     * @defaultValue 100
+     */
+    subscriptionTopicLimit: integer(100, 'most topics one subscribe request may name', { minimum: 1 }),
+    /**
+     * Most topics one visitor may bring into being that the server still remembers; one more
+     * gives 429 42910, so that no single visitor can use up `global-topic-limit`. A topic is
+     * forgotten (and no longer counted) shortly after it has no subscriber and no cached message.
+     * Exempt hosts are not counted.
+     * @defaultValue 1000
+     */
+    visitorTopicLimit: integer(1000, 'most remembered topics one visitor may have created', { minimum: 1 }),
+    /**
      * Size of each visitor's request token bucket.
      * @defaultValue 60
      */

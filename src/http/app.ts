@@ -19,7 +19,7 @@ import { registerNotifyRoutes } from './notify/notify-routes.js';
 import { registerWebPushRoutes } from './push/webpush-routes.js';
 import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
+import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import './plugins/route-config.js';
 import { registerFileRoutes } from './topics/file-routes.js';
 import { registerMatrixRoutes } from './topics/matrix-routes.js';
@@ -51,9 +51,12 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     loggerInstance: deps.logger,
     // Per-request log lines would cost more than the publish itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    // A multi-topic path (`/a,b,c/json`) is one long parameter.
-    routerOptions: { maxParamLength: 8192 },
-    return503OnClosing: true,
+    // A multi-topic path (`/a,b,c/json`) is one long parameter: room for the most topics a request
+    // may name, each of the longest name and its comma.
+    routerOptions: { maxParamLength: Math.max(8192, config.subscriptionTopicLimit * 65) },
+    frameworkErrors: frameworkErrorHandler(config.accessControlAllowOrigin),
+    // While closing, requests get 503 50301 from the first hook below, in the usual error shape.
+    return503OnClosing: false,
     clientErrorHandler: (err: Error, socket: Socket) => {
       if (!socket.writable) return void socket.destroy();
       const error = (err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? new HeraldError('headersTooLarge') : new HeraldError('badRequest');
@@ -70,8 +73,10 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   const ipSettings = clientIpSettings(config);
   const origin = config.accessControlAllowOrigin;
   app.decorateRequest('visitor', null as never);
+  let closing = false;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('access-control-allow-origin', origin);
+    if (closing) throw new HeraldError('unavailable');
     request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
     if (request.routeOptions.config?.rateLimited) request.visitor.takeRequest(clock.now());
   });
@@ -127,8 +132,12 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   registerMatrixRoutes(app, deps);
   registerWebRoutes(app, deps);
   attachWebSocket(app.server as Server, deps, app.log);
+  // Node answers an Expect other than 100-continue with a bare 417 of its own; RFC 9110 lets a
+  // server ignore an expectation it does not know, so the request is served as usual instead.
+  app.server.on('checkExpectation', (req: unknown, res: unknown) => app.server.emit('request', req, res));
 
   app.addHook('preClose', async () => {
+    closing = true;
     for (const subscriber of deps.hub.all()) subscriber.close();
   });
   return app;

@@ -9,6 +9,8 @@ export interface AttachmentStore {
   /** A readable stream and the size, or undefined when the file is gone. */
   open(id: string): Promise<{ stream: Readable; size: number } | undefined>;
   remove(ids: readonly string[]): Promise<void>;
+  /** Ids of every stored attachment. */
+  ids(): Promise<string[]>;
   /** Bytes used by all stored attachments. */
   totalSize(): Promise<number>;
 }

@@ -42,6 +42,8 @@ export interface MessageCache {
   attachmentBytesBySender(sender: string, nowSeconds: number): Promise<number>;
   /** Ids of messages whose uploaded attachment expired before nowSeconds (files to delete). */
   expiredAttachmentIds(nowSeconds: number): Promise<string[]>;
+  /** Ids of cached messages whose uploaded attachment is not deleted: the files that should exist. */
+  attachmentIds(): Promise<string[]>;
   /** The number of messages ever published (persisted across restarts). */
   publishedCount(): Promise<number>;
   /** Adds to the persisted published-message counter. */

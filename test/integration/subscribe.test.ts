@@ -164,7 +164,7 @@ describe('subscribe', () => {
     assert.equal(await closed, 1009);
   });
 
-  test('/ws without an upgrade header is 400 40016; a refused upgrade has no body', async () => {
+  test('/ws without an upgrade header is 400 40016; a refused upgrade answers 404 for a bad topic', async () => {
     const res = await fetch(`${server.url}/${randomTopic()}/ws`);
     assert.equal(res.status, 400);
     assert.equal(((await res.json()) as { code: number }).code, 40016);

@@ -84,11 +84,12 @@ test('visitors holding subscriptions are not forgotten', () => {
 });
 
 test('topic registry: the global limit only refuses new topics; idle topics without subscribers are pruned', () => {
-  const r = new TopicRegistry(2);
-  r.touch(['a', 'b'], 0);
-  r.touch(['a'], 1);
-  assert.throws(() => r.touch(['c'], 2), { code: 42904 });
+  const r = new TopicRegistry({ global: 2, perVisitor: 10 });
+  const user = { key: 'ip:1.2.3.4', exempt: false };
+  r.touch(['a', 'b'], 0, user);
+  r.touch(['a'], 1, user);
+  assert.throws(() => r.touch(['c'], 2, user), { code: 42904 });
   assert.equal(r.prune(100, 50, (t) => t === 'a'), 1);
-  r.touch(['c'], 101);
+  r.touch(['c'], 101, user);
   assert.equal(r.size, 2);
 });

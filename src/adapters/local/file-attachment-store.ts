@@ -12,6 +12,8 @@ export async function createFileAttachmentStore(dir: string): Promise<Attachment
   let total = 0;
   const sizes = new Map<string, number>();
   for (const name of await readdir(dir)) {
+    // A write cut short by a crash leaves its temp file; it was never an attachment.
+    if (name.endsWith('.tmp') && ID.test(name.slice(0, -4))) await rm(join(dir, name), { force: true });
     if (!ID.test(name)) continue;
     const size = (await stat(join(dir, name))).size;
     sizes.set(name, size);
@@ -47,6 +49,9 @@ export async function createFileAttachmentStore(dir: string): Promise<Attachment
         total -= sizes.get(id) ?? 0;
         sizes.delete(id);
       }
+    },
+    async ids() {
+      return [...sizes.keys()];
     },
     async totalSize() {
       return total;

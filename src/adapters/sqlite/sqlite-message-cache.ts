@@ -115,6 +115,12 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
       return ids;
     },
 
+    async attachmentIds(): Promise<string[]> {
+      writer.flush();
+      const rows = await db.selectFrom('messages').select('mid').where('attachment_size', '>', 0).where('attachment_deleted', '=', 0).execute();
+      return rows.map((r) => r.mid);
+    },
+
     async attachmentBytesBySender(sender: string, nowSeconds: number): Promise<number> {
       writer.flush();
       const row = await db.selectFrom('messages')

@@ -25,6 +25,11 @@ export interface TopicServiceDeps {
 
 /** Messages-per-second is averaged over this many of the most recent minute ticks (ntfy: ≤10). */
 const RATE_WINDOW = 10;
+/**
+ * A topic with no live subscriber and no cached message is forgotten once unused this long: it
+ * holds no state, and remembering it would only count against the topic limits.
+ */
+const UNHELD_TOPIC_IDLE_MS = 60_000;
 
 /**
  * The topics face's domain: publishing (validate → store → fan out), cached reads, scheduled
@@ -36,6 +41,14 @@ export class TopicService {
   #rateSamples: { count: number; ms: number }[] = [];
   #lastTickMs: number;
   #unsavedCount = 0;
+  /**
+   * Messages with an upload that were not cached (`Cache: no`, or the cache is off): no cache row
+   * remembers their file, so the service does, for the uploader's quota, downloads and expiry.
+   * After a restart their files are orphans, removed by {@link removeOrphanAttachments}.
+   */
+  readonly #uncachedUploads = new Map<string, Message>();
+  /** The tail of each visitor's queue of uploads in progress. */
+  readonly #uploadQueues = new Map<string, Promise<void>>();
   #onPublished: ((message: Message) => Promise<void>) | undefined;
   #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
 
@@ -80,11 +93,22 @@ export class TopicService {
     const now = d.clock.now();
     this.assertAllowed(input.topic);
     const built = buildMessage(input, d.options, now);
-    d.topics.touch([input.topic], now);
+    d.topics.touch([input.topic], now, visitor);
     visitor.takeMessage(now);
     if (built.email) visitor.takeEmail(now);
-    if (built.upload) await this.#storeUpload(built.message, built.upload, visitor, now);
-    if (built.cache) await d.cache.add(built.message, built.scheduled);
+    const store = async () => {
+      if (built.upload) {
+        await this.#storeUpload(built.message, built.upload, visitor, now);
+        if (!built.cache) this.#uncachedUploads.set(built.message.id, built.message);
+      }
+      if (built.cache) {
+        await d.cache.add(built.message, built.scheduled);
+        if (built.message.expires) d.topics.holdUntil(input.topic, built.message.expires * 1000);
+      }
+    };
+    // From its quota check until it is counted (cached, or remembered), one upload per visitor at
+    // a time: parallel uploads would otherwise all pass the same check.
+    await (built.upload ? this.#oneUploadAtATime(visitor.key, store) : store());
     if (!built.scheduled) {
       this.#fanOut(built.message);
       await this.#published(built.message);
@@ -99,9 +123,29 @@ export class TopicService {
     return this.#d.cache.messages(query);
   }
 
-  /** One cached message by id, scheduled or not (attachment downloads). */
-  messageById(id: string): Promise<Message | undefined> {
-    return this.#d.cache.messageById(id);
+  /** One message by id, scheduled or not, for attachment downloads: cached, or an uncached upload's until it expires. */
+  async messageById(id: string): Promise<Message | undefined> {
+    const cached = await this.#d.cache.messageById(id);
+    if (cached) return cached;
+    const uncached = this.#uncachedUploads.get(id);
+    return uncached && (uncached.attachment?.expires ?? 0) >= Math.floor(this.#d.clock.now() / 1000) ? uncached : undefined;
+  }
+
+  /**
+   * Deletes stored attachment files that no cached message refers to: uploads of uncached
+   * messages from before a restart, and files whose deletion was cut short. Run at start, before
+   * anything is published.
+   */
+  async removeOrphanAttachments(): Promise<number> {
+    const d = this.#d;
+    if (!d.attachments) return 0;
+    const referenced = new Set([...(await d.cache.attachmentIds()), ...this.#uncachedUploads.keys()]);
+    const orphans = (await d.attachments.ids()).filter((id) => !referenced.has(id));
+    if (orphans.length > 0) {
+      await d.attachments.remove(orphans);
+      d.logger.info({ attachments: orphans.length }, 'attachment files without a cached message deleted');
+    }
+    return orphans.length;
   }
 
   /** Hands scheduled messages whose time has come to live subscribers, once each. */
@@ -117,14 +161,17 @@ export class TopicService {
     return due.length;
   }
 
-  /** The manager's periodic work: expire cached messages and attachments, persist counters, sample the rate. */
+  /** The manager's periodic work: expire cached messages and attachments, forget idle topics, persist counters, sample the rate. */
   async manage(): Promise<void> {
     const d = this.#d;
     const now = d.clock.now();
+    d.topics.prune(now, UNHELD_TOPIC_IDLE_MS, (t) => d.hub.subscriberCount(t) > 0);
     const nowSec = Math.floor(now / 1000);
     const expiredFiles = await d.cache.expiredAttachmentIds(nowSec);
     const prunedWithFiles = await d.cache.pruneExpired(nowSec);
-    const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles])];
+    const expiredUncached = [...this.#uncachedUploads.values()].filter((m) => (m.attachment?.expires ?? 0) < nowSec).map((m) => m.id);
+    for (const id of expiredUncached) this.#uncachedUploads.delete(id);
+    const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles, ...expiredUncached])];
     if (d.attachments && toDelete.length > 0) await d.attachments.remove(toDelete);
     await this.flushCounters();
     this.#rateSamples.push({ count: this.#publishedSinceTick, ms: Math.max(1, now - this.#lastTickMs) });
@@ -166,11 +213,31 @@ export class TopicService {
     this.#d.events?.published?.(message.topic, delivered);
   }
 
+  async #oneUploadAtATime(key: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.#uploadQueues.get(key) ?? Promise.resolve()).then(work);
+    const tail = run.catch(() => {});
+    this.#uploadQueues.set(key, tail);
+    try {
+      await run;
+    } finally {
+      if (this.#uploadQueues.get(key) === tail) this.#uploadQueues.delete(key);
+    }
+  }
+
+  /** Bytes of a sender's uncached uploads that have not expired (the cache counts the others). */
+  #uncachedBytesBy(sender: string, nowSec: number): number {
+    let total = 0;
+    for (const m of this.#uncachedUploads.values()) {
+      if (m.sender === sender && (m.attachment?.expires ?? 0) >= nowSec) total += m.attachment?.size ?? 0;
+    }
+    return total;
+  }
+
   async #storeUpload(message: Message, body: Uint8Array, visitor: Visitor, now: number): Promise<void> {
     const d = this.#d;
     if (!d.attachments) throw new HeraldError('attachmentsDisallowed');
     const size = body.length;
-    const used = await d.cache.attachmentBytesBySender(visitor.key, Math.floor(now / 1000));
+    const used = (await d.cache.attachmentBytesBySender(visitor.key, Math.floor(now / 1000))) + this.#uncachedBytesBy(visitor.key, Math.floor(now / 1000));
     const serverUsed = await d.attachments.totalSize();
     if (
       size > d.options.attachmentFileSizeLimit ||

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
+import { attachmentDisposition } from '../../util/content-disposition.js';
 
 const FILE_NAME = /^([A-Za-z0-9]{12})(\.[A-Za-z0-9]{1,10})?$/;
 
@@ -27,10 +28,9 @@ export function registerFileRoutes(app: FastifyInstance, deps: HttpDeps): void {
         throw err;
       }
     }
-    const name = attachment.name.replace(/["\\\r\n]/g, '_');
     reply
       .header('content-length', String(file.size))
-      .header('content-disposition', `attachment; filename="${name}"`)
+      .header('content-disposition', attachmentDisposition(attachment.name))
       .type(attachment.type || 'application/octet-stream');
     if (request.method === 'HEAD') {
       // Fastify would put Content-Length: 0 on an empty reply; a HEAD must announce the file's size.

@@ -18,17 +18,18 @@ export interface SubscribeRequest {
 }
 
 /**
- * Splits and checks the topic list of a subscribe path. Bad names give 404, as in ntfy: the
- * path simply does not exist.
+ * Splits and checks the topic list of a subscribe path. More than `maxTopics` names give 400
+ * 40080; bad names give 404, as in ntfy: the path simply does not exist.
  */
-export function parseTopicList(list: string): string[] {
+export function parseTopicList(list: string, maxTopics: number): string[] {
   const topics = list.split(',');
+  if (topics.length > maxTopics) throw new HeraldError('tooManyTopicsInRequest');
   if (topics.length === 0 || !topics.every(isValidTopicName)) throw new HeraldError('notFound');
   return topics;
 }
 
-export function parseSubscribeRequest(source: ParamSource, topicList: string, nowMs: number): SubscribeRequest {
-  const topics = parseTopicList(topicList);
+export function parseSubscribeRequest(source: ParamSource, topicList: string, nowMs: number, maxTopics: number): SubscribeRequest {
+  const topics = parseTopicList(topicList, maxTopics);
   const poll = parseBoolean(param(source, ...A.poll), false);
   const since = parseSince(param(source, ...A.since), nowMs, poll);
   const scheduled = parseBoolean(param(source, ...A.scheduled), false);

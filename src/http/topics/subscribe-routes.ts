@@ -17,10 +17,10 @@ const CONTENT_TYPES: Record<Exclude<StreamFormat, 'ws'>, string> = {
 /** Parses the request, then takes the visitor's subscription slot and marks the topics as used. */
 export async function admitSubscriber(request: FastifyRequest, deps: HttpDeps, topicList: string): Promise<SubscribeRequest> {
   const now = deps.clock.now();
-  const sub = parseSubscribeRequest(request, topicList, now);
+  const sub = parseSubscribeRequest(request, topicList, now, deps.config.subscriptionTopicLimit);
   for (const t of sub.topics) deps.topics.assertAllowed(t);
   await requireAccess(deps.auth, request, sub.topics, 'read');
-  deps.topicRegistry.touch(sub.topics, now);
+  deps.topicRegistry.touch(sub.topics, now, request.visitor);
   return sub;
 }
 
@@ -63,7 +63,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
   });
 
   app.get('/:topics/auth', { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics' } }, async (request, reply) => {
-    await requireAccess(deps.auth, request, parseTopicList((request.params as { topics: string }).topics), 'read');
+    await requireAccess(deps.auth, request, parseTopicList((request.params as { topics: string }).topics, deps.config.subscriptionTopicLimit), 'read');
     return reply.type('application/json').send('{"success":true}\n');
   });
 
