@@ -57,6 +57,15 @@ describe('publish', () => {
     assert.equal(r.body.content_type, 'text/markdown');
   });
 
+  test('headers sent as raw UTF-8 (as curl -H "Title: Grüße" does) keep their text', async () => {
+    // fetch() only takes Latin-1 header strings, so the UTF-8 bytes go over as their Latin-1 reading.
+    const raw = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+    const r = await publish(randomTopic(), { body: 'x', headers: { Title: raw('Grüße aus Köln 🎉'), Tags: raw('straße,日本') } });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.title, 'Grüße aus Köln 🎉');
+    assert.deepEqual(r.body.tags, ['straße', '日本']);
+  });
+
   test('Content-Type text/markdown turns markdown on', async () => {
     const r = await publish(randomTopic(), { body: '# x', headers: { 'Content-Type': 'text/markdown' } });
     assert.equal(r.body.content_type, 'text/markdown');

@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { decodeRfc2047 } from '../../util/rfc2047.js';
+import { headerText } from '../../util/header-text.js';
 
 /**
  * Looks a parameter up the way ntfy does: each alias as a header first (case-insensitive),
- * then as a lowercase query parameter. Values are trimmed and RFC 2047 words decoded.
+ * then as a lowercase query parameter. Values are trimmed; header values are read as UTF-8
+ * where their bytes allow it, and RFC 2047 words decoded.
  */
 export interface ParamSource {
   headers: IncomingHttpHeaders;
@@ -18,7 +19,7 @@ export function param(request: ParamSource, ...aliases: readonly string[]): stri
     if (text !== undefined && text !== '') {
       // RFC 9218's `Priority: u=3, i` is an HTTP priority hint, not a message priority.
       if (alias === 'Priority' && /^u=\d/.test(text.trim())) continue;
-      return decodeRfc2047(text.trim());
+      return headerText(text.trim());
     }
   }
   const query = request.query as Record<string, string | string[] | undefined>;
@@ -73,7 +74,7 @@ export function params<T extends AliasTable>(request: ParamSource, table: T): Pa
     const rank = found.get(hit.key);
     if (rank !== undefined && rank <= hit.rank) continue;
     found.set(hit.key, hit.rank);
-    out[hit.key as keyof T] = decodeRfc2047(text.trim());
+    out[hit.key as keyof T] = headerText(text.trim());
   }
   const query = request.query as Record<string, string | string[] | undefined> | undefined;
   if (query) {
