@@ -209,6 +209,12 @@ export const ConfigSchema = Type.Object(
      */
     webPushEndpointAllowlist: list([], 'extra push-service hosts allowed as Web Push endpoints'),
     /**
+     * Extra CA certificate (PEM file) trusted for Web Push endpoints, e.g. a self-hosted push
+     * service (UnifiedPush distributor, relay) behind a private CA. The well-known roots stay trusted.
+     * @defaultValue `''`
+     */
+    webPushCaFile: text('', 'PEM file of an extra CA trusted for Web Push endpoints'),
+    /**
      * Hosts, IPs or CIDRs outbound requests may reach even though they are private or loopback
      * (an internal relay, a test mock). Everything else private is refused at connect time.
      * @defaultValue `[]`
@@ -583,6 +589,12 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `[]`
      */
     webhookSecrets: list([], 'whsec_ secrets that sign webhook-channel requests; empty disables the channel'),
+    /**
+     * Extra CA certificate (PEM file) trusted for webhook endpoints, e.g. internal receivers behind
+     * a private CA. The well-known roots stay trusted.
+     * @defaultValue `''`
+     */
+    webhookCaFile: text('', 'PEM file of an extra CA trusted for webhook endpoints'),
     /**
      * With `strategy: fallback`, how long a sent push or SMS may go unconfirmed (no delivery
      * receipt) before the next channel is tried.
