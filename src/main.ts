@@ -282,6 +282,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (config.auditRetention > 0) await db.audit.pruneBefore(clock.now() - config.auditRetention);
       if (config.pushRetention > 0) await pushStore.prune(clock.now() - config.pushRetention);
       if (config.pushRetention > 0) await notifyStore.prune(clock.now() - config.pushRetention);
+      if (config.deviceInvalidRetention > 0) {
+        const pruned = await db.devices.pruneInvalid(clock.now() - config.deviceInvalidRetention);
+        if (pruned > 0) logger.info({ pruned }, 'devices with a dead token removed');
+      }
       visitors.prune(VISITOR_IDLE_MS);
       topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
     }, 'manager'),

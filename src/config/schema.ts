@@ -274,6 +274,12 @@ export const ConfigSchema = Type.Object(
      */
     pushRetention: duration(7 * DAY, 'how long pushes and delivery records are kept'),
     /**
+     * How long a device stays in the registry after a provider called its token dead (it is never
+     * sent to meanwhile, and a new registration of the token revives it). 0 keeps such devices.
+     * @defaultValue `30d`
+     */
+    deviceInvalidRetention: duration(30 * DAY, 'how long devices with a dead token are kept before removal; 0 keeps them'),
+    /**
      * Secrets that sign subscriber tokens and one-click links (32+ characters each). The first
      * signs, all verify, so a secret is rotated by putting a new one first. Empty: a secret is
      * generated on first start and kept in `database-file`.
