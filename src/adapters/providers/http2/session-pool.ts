@@ -104,7 +104,8 @@ export class Http2SessionPool {
   #lastConnectError: Error | undefined = undefined;
   #closed = false;
   #closing: Promise<void> | undefined = undefined;
-  readonly #watched = new Map<AbortSignal, { requests: Set<PendingRequest>; onAbort: () => void }>();
+  /** Signals with a listener already; weak, so a finished job's signal is not kept. */
+  readonly #watched = new WeakSet<AbortSignal>();
 
   constructor(options: Http2PoolOptions) {
     installFastAsyncResourceBind();
@@ -148,7 +149,7 @@ export class Http2SessionPool {
       request.resolve = resolve;
       request.reject = reject;
     });
-    if (signal) this.#watch(signal, request);
+    if (signal) this.#watch(signal);
     if (this.#emptySlots > 0) this.#fillSlots();
     const session = this.#queue.length === 0 ? this.#pick() : undefined;
     if (session) this.#start(request, session);
@@ -305,41 +306,19 @@ export class Http2SessionPool {
 
   /**
    * One listener per signal, whatever the number of requests it covers (a send job hands one signal
-   * to hundreds of requests, and an AbortSignal warns past ten listeners). The requests are dropped
-   * from the watch list as they settle, and the listener with the last of them.
+   * to hundreds of requests, and an AbortSignal warns past ten listeners), and nothing per request:
+   * aborts are rare, so the queue is searched when one happens instead.
    */
-  #watch(signal: AbortSignal, request: PendingRequest): void {
-    let watched = this.#watched.get(signal);
-    if (!watched) {
-      const requests = new Set<PendingRequest>();
-      const onAbort = (): void => {
-        this.#watched.delete(signal);
-        const error = this.#aborted();
-        // Only requests still waiting: a started one has reached the peer, and its answer is the truth.
-        for (const r of requests) if (!r.stream && !r.settled) this.#fail(r, error);
-      };
-      watched = { requests, onAbort };
-      this.#watched.set(signal, watched);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    watched.requests.add(request);
-    const entry = watched;
-    const forget = (): void => {
-      entry.requests.delete(request);
-      if (entry.requests.size === 0 && this.#watched.get(signal) === entry) {
-        this.#watched.delete(signal);
-        signal.removeEventListener('abort', entry.onAbort);
-      }
-    };
-    const { resolve, reject } = request;
-    request.resolve = (response) => {
-      forget();
-      resolve(response);
-    };
-    request.reject = (error) => {
-      forget();
-      reject(error);
-    };
+  #watch(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener('abort', () => {
+      const error = this.#aborted();
+      // Only requests still waiting: a started one has reached the peer, and its answer is the truth.
+      this.#queue.forEach((r) => {
+        if (r.signal === signal) this.#fail(r, error);
+      });
+    }, { once: true });
   }
 
   #aborted(): Http2RequestError {
