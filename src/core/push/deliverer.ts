@@ -142,10 +142,11 @@ export class Deliverer {
   /** Maps one provider outcome onto the delivery state machine. */
   #result(base: Pick<DeliveryResult, 'pushSeq' | 'target' | 'provider' | 'app'>, c: ClaimedDelivery, outcome: Outcome, now: number, push: PushRecord, state: PartitionState, stop: StopCause | undefined): DeliveryResult {
     const { policy } = this.#d;
+    // A send stopped before it reached anyone is no attempt, and its 'aborted' is no error to keep.
+    const unsent = stop !== undefined && outcome.kind === 'retry' && outcome.status === undefined;
     const status = 'status' in outcome && outcome.status !== undefined ? { status: outcome.status } : {};
-    const error = 'reason' in outcome && outcome.reason !== undefined ? { error: outcome.reason } : {};
-    // A stopped send that never reached anyone is not an attempt; a provider's answer always is.
-    const attempt = stop && outcome.kind === 'retry' && outcome.status === undefined ? {} : { attempt: outcome.kind };
+    const error = !unsent && 'reason' in outcome && outcome.reason !== undefined ? { error: outcome.reason } : {};
+    const attempt = unsent ? {} : { attempt: outcome.kind };
     switch (outcome.kind) {
       case 'ok':
         return { ...base, state: 'sent', ...attempt, ...(outcome.providerId ? { providerId: outcome.providerId } : {}) };
@@ -162,7 +163,7 @@ export class Deliverer {
         // Cancelled or expired meanwhile: there is no next attempt.
         if (stop === 'cancelled') return { ...base, state: 'cancelled', ...attempt, ...status, ...error };
         if (stop === 'expired' || (push.expiresAt !== null && push.expiresAt <= now)) return { ...base, state: 'expired', ...attempt, ...status, error: expiredError(error.error) };
-        // Shutdown cut it short: back to the queue, due at once, and not held against the delivery.
+        // Shutdown cut it short: back to the queue, due at once, and never the reason a delivery dies.
         if (stop === 'stopping') return { ...base, state: 'retrying', nextAt: now, ...attempt, ...status, error: `server stopped before an answer${error.error ? ` (${error.error})` : ''}` };
         if (c.attempts >= policy.maxAttempts) return { ...base, state: 'dead', ...attempt, ...status, error: error.error ?? `${outcome.kind} after ${c.attempts} attempts` };
         const nextAt = retryAt(c.attempts, now, outcome.afterMs, policy.backoff);
