@@ -13,11 +13,12 @@ export interface DeliveryThreadData {
   options: PartitionWorkerOptions;
 }
 
-export type ToDeliveryThread = { op: 'wake' } | { op: 'forget'; seq: number } | { op: 'stop' };
+export type ToDeliveryThread = { op: 'wake' } | { op: 'forget'; seq: number } | { op: 'stop'; timeoutMs?: number };
 
 export type FromDeliveryThread =
   | { op: 'ready' }
   | { op: 'recorded'; summary: OutcomeSummary }
   | { op: 'inflight'; n: number }
   | { op: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fields: Record<string, unknown>; msg: string }
-  | { op: 'stopped' };
+  /** `sendsStopped`: sends cut short by the stop's timeout, their deliveries handed back to the queue. */
+  | { op: 'stopped'; sendsStopped: number };

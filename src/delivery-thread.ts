@@ -52,12 +52,12 @@ port.on('message', (message: ToDeliveryThread) => {
     case 'stop':
       void (async () => {
         clearInterval(load);
-        await worker.stop();
+        const sendsStopped = await worker.stop(message.timeoutMs === undefined ? {} : { timeoutMs: message.timeoutMs });
         await sender.close();
         await queue.close();
         await store.close();
         await db.close();
-        post({ op: 'stopped' });
+        post({ op: 'stopped', sendsStopped });
         port.close();
       })();
       return;

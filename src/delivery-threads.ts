@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { SenderSpec } from './adapters/providers/sender-factory.js';
-import type { DeliveryRunners } from './core/push/push-pipeline.js';
+import type { DeliveryRunners, PipelineStopOptions } from './core/push/push-pipeline.js';
 import { partitionOf } from './core/push/jobs.js';
 import type { PartitionWorkerOptions } from './core/push/partition-worker.js';
 import type { PushEvents } from './core/push/push-events.js';
@@ -55,19 +55,32 @@ export class DeliveryThreads implements DeliveryRunners {
     return new Map([...this.#threads].map(([p, t]) => [p, t.inFlight]));
   }
 
-  /** Each thread finishes the jobs in its hands, acks them and closes its connections. */
-  async stop(): Promise<void> {
+  /**
+   * Each thread finishes the jobs in its hands, acks them and closes its connections; with
+   * `timeoutMs`, sends still in flight then are stopped and handed back to the queue. A thread not
+   * done `handBackMs` later is terminated: its reserved jobs come back after their visibility timeout.
+   */
+  async stop(options: PipelineStopOptions = {}): Promise<number> {
     this.#stopping = true;
-    await Promise.all([...this.#threads.values()].map((t) => new Promise<void>((resolve) => {
+    const limitMs = options.timeoutMs === undefined ? 30_000 : options.timeoutMs + (options.handBackMs ?? 1000);
+    const stopped = await Promise.all([...this.#threads.values()].map((t) => new Promise<number>((resolve) => {
       const worker = t.worker;
-      if (!worker) return resolve();
-      const force = setTimeout(() => void worker.terminate(), 30_000);
+      if (!worker) return resolve(0);
+      let sendsStopped = 0;
+      const force = setTimeout(() => {
+        this.#logger.warn({ partition: t.data.partition }, 'delivery thread did not stop in time; terminating it');
+        void worker.terminate();
+      }, limitMs);
+      worker.on('message', (m: FromDeliveryThread) => {
+        if (m.op === 'stopped') sendsStopped = m.sendsStopped;
+      });
       worker.once('exit', () => {
         clearTimeout(force);
-        resolve();
+        resolve(sendsStopped);
       });
-      worker.postMessage({ op: 'stop' } satisfies ToDeliveryThread);
+      worker.postMessage({ op: 'stop', ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) } satisfies ToDeliveryThread);
     })));
+    return stopped.reduce((a, b) => a + b, 0);
   }
 
   #post(thread: Thread | undefined, message: ToDeliveryThread): void {

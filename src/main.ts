@@ -283,6 +283,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (config.auditRetention > 0) await db.audit.pruneBefore(clock.now() - config.auditRetention);
       if (config.pushRetention > 0) await pushStore.prune(clock.now() - config.pushRetention);
       if (config.pushRetention > 0) await notifyStore.prune(clock.now() - config.pushRetention);
+      if (config.deviceInvalidRetention > 0) {
+        const pruned = await db.devices.pruneInvalid(clock.now() - config.deviceInvalidRetention);
+        if (pruned > 0) logger.info({ pruned }, 'devices with a dead token removed');
+      }
       visitors.prune(VISITOR_IDLE_MS);
     }, 'manager'),
   ];
@@ -304,14 +308,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      // shutdown-timeout bounds the whole stop, in real time, whatever clients and providers do.
+      // Most of it is grace for the work in flight; what is still waiting on a provider then is
+      // stopped and handed back to the queue (due at once, so the next start sends it first), and
+      // the rest of the budget is for that hand-back and for closing the files.
+      const started = Date.now();
+      const budgetMs = config.shutdownTimeout;
+      const handBackMs = Math.min(budgetMs / 4, 1000);
+      const graceMs = budgetMs - handBackMs;
       for (const loop of loops) clearInterval(loop);
-      const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeout);
+      let graceOver = false;
+      const force = setTimeout(() => {
+        graceOver = true;
+        app.server.closeAllConnections();
+        httpsApp?.server.closeAllConnections();
+        // Channel sends still waiting end as retries, which the notify queue keeps.
+        for (const c of Object.values(channelSenders)) void c.close();
+      }, graceMs);
       force.unref();
-      await Promise.all([app.close(), httpsApp?.close()]);
+      const drained = await within(budgetMs - (Date.now() - started), Promise.all([
+        pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), app.close(), httpsApp?.close(),
+      ]));
       clearTimeout(force);
-      // Jobs in hand finish (and ack) before the queue closes; anything not acked comes back after a restart.
-      await Promise.all([pipeline.stop(), notify.stop()]);
-      await Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close())]);
+      if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
+      const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close())]));
+      if (!closed.settled) logger.warn({}, 'shutdown: provider connections did not close in time');
       await queue.close();
       await notifyQueue.close();
       await pushStore.close();
@@ -320,7 +341,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await cache.close();
       await authStore?.close();
       await db.close();
-      logger.info({}, 'herald stopped');
+      const sendsStopped = drained.value?.[0] ?? 0;
+      logger.info({
+        elapsedMs: Date.now() - started, shutdownTimeoutMs: budgetMs, graceful: !graceOver && drained.settled,
+        pushSendsHandedBack: sendsStopped,
+      }, 'herald stopped');
     })());
 
   function every(ms: number, work: () => Promise<unknown>, name: string): NodeJS.Timeout {
@@ -337,6 +362,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   return httpsUrl ? { app, url, httpsUrl, topics, stop } : { app, url, topics, stop };
+}
+
+/** Waits for `promise` at most `ms`; `settled` says whether it ended in time. A rejection in time is thrown. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<{ settled: boolean; value?: T }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ settled: false }>((resolve) => {
+    timer = setTimeout(() => resolve({ settled: false }), Math.max(0, ms));
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise.then((value) => ({ settled: true, value })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function listenOn(app: FastifyInstance, listen: string, scheme: 'http' | 'https'): Promise<string> {

@@ -52,7 +52,12 @@ export async function notifySenders(config: Config, logger: Logger): Promise<{ e
   if (config.webhookSecrets.length > 0) {
     out.webhook = createWebhookSender({
       secrets: config.webhookSecrets,
-      guard: { allowHttp: config.outboundAllowHttp, allowedHosts: config.outboundAllowedHosts },
+      guard: {
+        allowHttp: config.outboundAllowHttp,
+        allowedHosts: config.outboundAllowedHosts,
+        ...(config.webhookCaFile ? { ca: await read(config.webhookCaFile, 'webhook-ca-file') } : {}),
+      },
+      logger,
     });
   }
   return out;

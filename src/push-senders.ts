@@ -78,6 +78,7 @@ export async function senderSpecs(config: Config): Promise<SenderSpec[]> {
         allowHttp: config.outboundAllowHttp,
         allowedHosts: [...config.outboundAllowedHosts],
         endpointAllowlist: webPushAllowlist(config),
+        ...(config.webPushCaFile ? { ca: await read(config.webPushCaFile, 'web-push-ca-file') } : {}),
       },
     } });
   }

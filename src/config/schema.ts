@@ -209,6 +209,12 @@ export const ConfigSchema = Type.Object(
      */
     webPushEndpointAllowlist: list([], 'extra push-service hosts allowed as Web Push endpoints'),
     /**
+     * Extra CA certificate (PEM file) trusted for Web Push endpoints, e.g. a self-hosted push
+     * service (UnifiedPush distributor, relay) behind a private CA. The well-known roots stay trusted.
+     * @defaultValue `''`
+     */
+    webPushCaFile: text('', 'PEM file of an extra CA trusted for Web Push endpoints'),
+    /**
      * Hosts, IPs or CIDRs outbound requests may reach even though they are private or loopback
      * (an internal relay, a test mock). Everything else private is refused at connect time.
      * @defaultValue `[]`
@@ -267,6 +273,12 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `7d`
      */
     pushRetention: duration(7 * DAY, 'how long pushes and delivery records are kept'),
+    /**
+     * How long a device stays in the registry after a provider called its token dead (it is never
+     * sent to meanwhile, and a new registration of the token revives it). 0 keeps such devices.
+     * @defaultValue `30d`
+     */
+    deviceInvalidRetention: duration(30 * DAY, 'how long devices with a dead token are kept before removal; 0 keeps them'),
     /**
      * Secrets that sign subscriber tokens and one-click links (32+ characters each). The first
      * signs, all verify, so a secret is rotated by putting a new one first. Empty: a secret is
@@ -597,6 +609,12 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `[]`
      */
     webhookSecrets: list([], 'whsec_ secrets that sign webhook-channel requests; empty disables the channel'),
+    /**
+     * Extra CA certificate (PEM file) trusted for webhook endpoints, e.g. internal receivers behind
+     * a private CA. The well-known roots stay trusted.
+     * @defaultValue `''`
+     */
+    webhookCaFile: text('', 'PEM file of an extra CA trusted for webhook endpoints'),
     /**
      * With `strategy: fallback`, how long a sent push or SMS may go unconfirmed (no delivery
      * receipt) before the next channel is tried.

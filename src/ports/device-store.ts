@@ -168,6 +168,13 @@ export interface DeviceStore {
   markInvalid(id: string, reason: string, now: number, options?: { unlessSeenAfter?: number }): Promise<boolean>;
 
   /**
+   * Deletes devices that are still `invalid` and last changed (were marked, or edited) before
+   * `before`, with their own topics; returns how many. Works in small batches, so a large backlog
+   * never holds the database for long.
+   */
+  pruneInvalid(before: number): Promise<number>;
+
+  /**
    * Whether any device could be reached through this topic (its own topics or its user's), so
    * topic-face messages only become pushes where someone is listening.
    */

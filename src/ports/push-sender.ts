@@ -47,6 +47,9 @@ export interface PushContent {
   expiresAt?: number;
 }
 
+/** The reason of the `retry` outcome of a target whose send was stopped by the abort signal before it went out. */
+export const SEND_ABORTED = 'aborted';
+
 /** Where one delivery goes: a provider token, or a Web Push endpoint with its keys. */
 export interface PushTarget {
   token: string;
@@ -84,8 +87,14 @@ export interface PushSender {
    * never rejects for a provider or network failure: a refused connection, a timeout or a 5xx is
    * a `retry` outcome for the targets it touched. Targets beyond the connection's concurrent-stream
    * limit wait inside the sender rather than failing.
+   *
+   * Once `signal` aborts (the push was cancelled or expired, or the server is stopping), no further
+   * request of this call is handed to the provider: every target still waiting (for a connection,
+   * a free stream or its turn) resolves at once as `{ kind: 'retry', reason: 'aborted' }`. Requests
+   * already written are left to finish, since their outcome is the truth about what was sent;
+   * `close()` is what cuts those.
    */
-  send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]>;
+  send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]>;
 
   /** Closes connections; sends still in flight resolve with `retry` outcomes. Idempotent. */
   close(): Promise<void>;

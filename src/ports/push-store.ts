@@ -1,6 +1,7 @@
 import type { Provider } from './device-store.js';
 import type { Lane } from './queue.js';
 import type { PushContent } from './push-sender.js';
+import type { OutcomeKind } from './provider.js';
 
 /**
  * Where a delivery stands. `queued → sending → sent | retrying → … | failed | invalid_token | dead`,
@@ -124,8 +125,13 @@ export interface DeliveryResult {
   providerId?: string;
   /** For `retrying`. */
   nextAt?: number;
-  /** For `sent`: ms from when the push became due to the provider's acceptance. */
+  /** For `sent`: ms from when the push became due to the provider's acceptance (left out for dead-letter replays). */
   latencyMs?: number;
+  /**
+   * What the provider (or the way to it) answered this attempt; absent when no request was made:
+   * the delivery ended before a send (expired, cancelled) or the send was stopped before it went out.
+   */
+  attempt?: OutcomeKind;
   /**
    * For `invalid_token` on a registered device: mark it invalid, unless it registered again after
    * `unlessSeenAfter` (the provider's own time of death for the token, APNs 410).
@@ -165,9 +171,15 @@ export interface PushStatsQuery {
 }
 
 export interface PushStats {
-  /** Outcomes recorded in the window, by provider and state. */
+  /**
+   * Deliveries that ended in the window, each once, by provider and the state it ended in (`sent`,
+   * `failed`, `invalid_token`, `expired`, `cancelled`, `dead`). A dead delivery replayed from the
+   * dead letters leaves `dead` and counts where its replay ends.
+   */
   byProvider: Partial<Record<Provider, Partial<Record<DeliveryState, number>>>>;
-  /** Send latency (due → accepted by the provider) percentiles in ms, over `sent` outcomes; null when none. */
+  /** Every attempt made in the window, by provider and what the provider answered. */
+  attempts: Partial<Record<Provider, Partial<Record<OutcomeKind, number>>>>;
+  /** Send latency (due → accepted by the provider) percentiles in ms, over `sent` outcomes of first sends (not replays); null when none. */
   latency: { p50: number; p95: number; p99: number; count: number } | null;
 }
 
@@ -202,10 +214,18 @@ export interface PushStore {
    * attempt of the same job), or — with `includeDead` — `dead` (a replay). Others are skipped.
    */
   claim(pushSeq: number, targets: readonly string[], claim: string, now: number, includeDead: boolean): Promise<ClaimedDelivery[]>;
-  /** Records attempt results, their stats and device invalidations in one transaction. */
+  /**
+   * Records attempt results and their stats in one transaction. A result for a delivery that was
+   * cancelled while its attempt was in flight keeps it `cancelled`, unless the provider had it
+   * already (`sent`, `failed`, `invalid_token`): then that is what happened, and it is recorded.
+   */
   record(results: readonly DeliveryResult[], now: number): Promise<void>;
 
-  /** Cancels deliveries not yet sent (`queued`, `retrying`) and marks the push cancelled; returns how many. */
+  /**
+   * Marks the push cancelled and cancels every delivery not yet finished: `queued` and `retrying`
+   * ones, and `sending` ones (in flight: their attempt is being stopped, and whatever it ends in,
+   * no retry follows). Returns how many were cancelled.
+   */
   cancel(pushSeq: number, now: number): Promise<number>;
   counts(pushSeq: number): Promise<PushCounts>;
   deliveries(query: DeliveryListQuery): Promise<DeliveryRecord[]>;

@@ -29,6 +29,10 @@ export interface PushRig {
   vapidPublicKey: string;
   /** A key with just these scopes. */
   key(scopes: ApiScope[], categories?: string[]): Promise<string>;
+  /** Stops the APNs mock: its port refuses connections until apnsUp(). */
+  apnsDown(): Promise<void>;
+  /** Starts a fresh APNs mock on the same port, with the same key, bundle id and certificate; `apns` is then that one. */
+  apnsUp(): Promise<ApnsMock>;
   call(method: string, path: string, body?: unknown, auth?: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }>;
   close(): Promise<void>;
 }
@@ -38,7 +42,9 @@ export async function startPushRig(flags: Record<string, string> = {}, options: 
   const dir = mkdtempSync(join(tmpdir(), 'herald-push-'));
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(join(dir, 'AuthKey.p8'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const apns = await startApnsMock({ token: { publicKey, keyId: APNS_KEY_ID, teamId: APNS_TEAM_ID }, bundleId: BUNDLE_ID });
+  const apnsOptions = { token: { publicKey, keyId: APNS_KEY_ID, teamId: APNS_TEAM_ID }, bundleId: BUNDLE_ID };
+  let apns: ApnsMock | undefined = await startApnsMock(apnsOptions);
+  const apnsPort = apns.port;
   const fcm = await startFcmMock({ delayMs: options.fcmDelayMs ?? 0 });
   const hms = await startHmsMock();
   const webpush = await startWebPushMock();
@@ -73,8 +79,20 @@ export async function startPushRig(flags: Record<string, string> = {}, options: 
   };
   const admin = await makeKey(['admin']);
   return {
-    server, apns, fcm, hms, webpush, admin, vapidPublicKey: vapid.publicKey,
+    server, fcm, hms, webpush, admin, vapidPublicKey: vapid.publicKey,
+    get apns() {
+      if (!apns) throw new Error('the APNs mock is down');
+      return apns;
+    },
     key: makeKey,
+    async apnsDown() {
+      await apns?.close();
+      apns = undefined;
+    },
+    async apnsUp() {
+      apns = await startApnsMock({ ...apnsOptions, port: apnsPort });
+      return apns;
+    },
     async call(method, path, body, auth = admin, headers = {}) {
       const res = await fetch(`${server.url}${path}`, {
         method,
@@ -86,7 +104,7 @@ export async function startPushRig(flags: Record<string, string> = {}, options: 
     },
     async close() {
       await server.close();
-      await Promise.all([apns.close(), fcm.close(), hms.close(), webpush.close()]);
+      await Promise.all([apns?.close(), fcm.close(), hms.close(), webpush.close()]);
     },
   };
 }

@@ -86,7 +86,7 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     await registerMany(r, 1200, { topics: ['news'] });
     const before = r.apns.total() + r.fcm.total();
     const sent = await r.push.send(request({ to: { topics: ['news'] } }), 'test');
-    assert.equal(sent.state, 'queued');
+    assert.equal(sent.state, 'routing');
     await eventually('the broadcast to finish', async () => (await r.push.view(sent.id)).state === 'done');
     const view = await r.push.view(sent.id);
     assert.equal(view.targets, 1200);

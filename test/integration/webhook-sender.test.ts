@@ -168,9 +168,9 @@ describe('webhook sender and the SSRF guard', () => {
     assert.deepEqual(await overTls.send(message('/tls', { url: `${tlsReceiver.url}/tls` })), { kind: 'ok' });
     assert.equal(tlsReceiver.verified.length, 1);
 
-    // Without the CA the certificate is not trusted: a TLS failure, retried like any network error.
+    // Without the CA the certificate is not trusted: a TLS failure, retried, and named.
     const untrusted = sender({ guard: { allowedHosts: ['127.0.0.1'] } });
-    assert.deepEqual(await untrusted.send(message('/tls', { url: `${tlsReceiver.url}/tls` })), { kind: 'retry', reason: 'network' });
+    assert.deepEqual(await untrusted.send(message('/tls', { url: `${tlsReceiver.url}/tls` })), { kind: 'retry', reason: 'tls: self-signed certificate' });
   });
 
   test('non-http schemes and malformed URLs are rejected', async () => {

@@ -198,7 +198,7 @@ describe('Web Push sender against the push-service mock', () => {
       assert.equal(JSON.parse(tlsMock.messages[0]!.plaintext.toString()).title, 'Backup done');
       assert.equal(tlsMock.messages[0]!.vapid.aud, tlsMock.url);
       const untrusting = sender({}, { allowHttp: false });
-      assert.deepEqual((await untrusting.send(untrusting.encode(content()), [target(sub)])).map((o) => [o.kind, (o as { reason?: string }).reason]), [['retry', 'network']]);
+      assert.deepEqual((await untrusting.send(untrusting.encode(content()), [target(sub)])).map((o) => [o.kind, (o as { reason?: string }).reason]), [['retry', 'tls: self-signed certificate']]);
     } finally {
       await tlsMock.close();
     }

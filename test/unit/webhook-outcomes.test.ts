@@ -75,6 +75,7 @@ const failures: Record<OutboundFailureReason, Outcome> = {
   timeout: { kind: 'retry', reason: 'timeout' },
   network: { kind: 'retry', reason: 'network' },
   too_large: { kind: 'retry', reason: 'too_large' },
+  tls: { kind: 'retry', reason: 'tls' },
 };
 
 for (const [reason, rule] of Object.entries(WEBHOOK_FAILURE_OUTCOMES) as [OutboundFailureReason, (typeof WEBHOOK_FAILURE_OUTCOMES)[OutboundFailureReason]][]) {

@@ -5,6 +5,7 @@ import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { addressInList, isForbiddenAddress, isIpLiteral } from '../../util/ip-ranges.js';
 import { OutboundRequestError } from './outbound-error.js';
+import { isTlsError, tlsFailure } from './tls-errors.js';
 
 export interface GuardedFetchOptions {
   /** Permit plain `http:` URLs. Off by default: user-supplied targets must use TLS. */
@@ -216,7 +217,9 @@ export function createPooledGuardedFetch(options: GuardedFetchOptions = {}): Poo
         reject(
           err instanceof OutboundRequestError
             ? err
-            : new OutboundRequestError('network', `request to ${host} failed: ${(err as Error).message}`, { host, cause: err }),
+            : isTlsError(err)
+              ? new OutboundRequestError('tls', tlsFailure(err), { host, cause: err })
+              : new OutboundRequestError('network', `request to ${host} failed: ${(err as Error).message}`, { host, cause: err }),
         );
       };
       const tooLarge = (size: string): void =>

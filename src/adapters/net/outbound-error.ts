@@ -5,9 +5,11 @@
  * - `dns`: the host name could not be resolved.
  * - `timeout`: the whole exchange took longer than the configured limit.
  * - `too_large`: the response body exceeded the configured cap.
- * - `network`: anything else on the way (refused, reset, TLS failure).
+ * - `tls`: the TLS handshake failed (an untrusted or expired certificate, a wrong name); the
+ *   message names it, e.g. `tls: unable to verify the first certificate`.
+ * - `network`: anything else on the way (refused, reset).
  */
-export type OutboundFailureReason = 'scheme' | 'forbidden_address' | 'dns' | 'timeout' | 'too_large' | 'network';
+export type OutboundFailureReason = 'scheme' | 'forbidden_address' | 'dns' | 'timeout' | 'too_large' | 'tls' | 'network';
 
 /**
  * The one error the guarded fetch throws. Providers branch on `reason` (with `instanceof`, never

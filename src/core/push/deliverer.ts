@@ -2,12 +2,13 @@ import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Outcome } from '../../ports/provider.js';
-import type { EncodedPush, PushSender } from '../../ports/push-sender.js';
+import { SEND_ABORTED, type EncodedPush, type PushSender } from '../../ports/push-sender.js';
 import type { ClaimedDelivery, DeliveryResult, PushRecord, PushStore } from '../../ports/push-store.js';
 import type { Queue, ReservedJob } from '../../ports/queue.js';
 import { isHeraldError } from '../../errors/index.js';
 import { retryAt, type BackoffOptions } from '../retry/backoff.js';
 import { CircuitBreaker } from '../retry/circuit-breaker.js';
+import { stopCause, type InFlightSends, type StopCause } from './in-flight-sends.js';
 import { sendKeyPrefix, type PushJob, type SendJob } from './jobs.js';
 import { summarize, type PushEvents } from './push-events.js';
 
@@ -41,6 +42,8 @@ export interface DelivererDeps {
   push(seq: number): Promise<PushRecord | undefined>;
   /** A push encoded for one sender, cached per (push, sender). */
   encoded(push: PushRecord, sender: PushSender): EncodedPush;
+  /** The attempts in flight, so a cancel or a shutdown can stop them. */
+  sends: InFlightSends;
   wake(partition: string): void;
 }
 
@@ -67,13 +70,25 @@ export class Deliverer {
       await d.queue.ack(job);
       return;
     }
+    // Registered before the claim: a cancel from here on reaches this attempt.
+    const control = d.sends.begin(push.seq);
+    try {
+      await this.#attempt(job, payload, push, sender, state, control);
+    } finally {
+      d.sends.end(push.seq, control);
+    }
+  }
+
+  async #attempt(job: ReservedJob<PushJob>, payload: SendJob, push: PushRecord, sender: PushSender | undefined, state: PartitionState, control: AbortController): Promise<void> {
+    const d = this.#d;
+    const signal = control.signal;
     const claimed = await d.store.claim(push.seq, payload.targets, job.id, d.clock.now(), payload.replay === true);
     if (claimed.length === 0) {
       await d.queue.ack(job);
       return;
     }
     const now = d.clock.now();
-    const early = earlyEnd(push, sender, now);
+    const early = earlyEnd(push, sender, now, signal);
     if (early) {
       await this.#finish(job, claimed.map((c) => ({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, ...early })), [], now);
       return;
@@ -89,20 +104,31 @@ export class Deliverer {
       return;
     }
 
-    const outcomes = await sender!.send(encoded, claimed.map((c) => ({ token: c.token, keys: c.p256dh && c.auth ? { p256dh: c.p256dh, auth: c.auth } : null })));
+    const targets = claimed.map((c) => ({ token: c.token, keys: c.p256dh && c.auth ? { p256dh: c.p256dh, auth: c.auth } : null }));
+    // A push must not go out after its expiry, however long the provider keeps the request waiting.
+    const expiry = push.expiresAt === null ? undefined : setTimeout(() => signal.aborted || control.abort('expired' satisfies StopCause), Math.max(0, push.expiresAt - now));
+    expiry?.unref();
+    let outcomes: Outcome[];
+    try {
+      outcomes = signal.aborted ? targets.map(() => ({ kind: 'retry', reason: SEND_ABORTED })) : await sender!.send(encoded, targets, signal);
+    } finally {
+      clearTimeout(expiry);
+    }
     const done = d.clock.now();
-    this.#judge(state, outcomes, done);
+    const stop = stopCause(signal);
+    if (!stop) this.#judge(state, outcomes, done);
     const dueAt = push.sendAt ?? push.createdAt;
     const results: DeliveryResult[] = [];
     const retries: { result: DeliveryResult; at: number }[] = [];
     const invalid: { deviceId: string; reason: string; since?: number }[] = [];
-    const latencyMs = Math.max(0, done - dueAt);
+    // A replay's latency would be the time it spent in the dead letters, not the provider's.
+    const latencyMs = payload.replay ? undefined : Math.max(0, done - dueAt);
     claimed.forEach((c, i) => {
       const outcome = outcomes[i] ?? { kind: 'retry', reason: 'the sender returned no outcome' };
       // The common case is built directly: a broadcast makes a million of these.
       const result: DeliveryResult = outcome.kind === 'ok'
-        ? { pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'sent', latencyMs, ...(outcome.providerId ? { providerId: outcome.providerId } : {}) }
-        : this.#result({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app }, c, outcome, done, dueAt, state);
+        ? { pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'sent', attempt: 'ok', ...(latencyMs !== undefined ? { latencyMs } : {}), ...(outcome.providerId ? { providerId: outcome.providerId } : {}) }
+        : this.#result({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app }, c, outcome, done, push, state, stop);
       if (result.state === 'retrying') retries.push({ result, at: result.nextAt! });
       if (result.state === 'invalid_token' && c.deviceId) {
         invalid.push({ deviceId: c.deviceId, reason: result.error ?? 'invalid token', ...(outcome.kind === 'invalid_token' && outcome.since !== undefined ? { since: outcome.since } : {}) });
@@ -114,25 +140,35 @@ export class Deliverer {
   }
 
   /** Maps one provider outcome onto the delivery state machine. */
-  #result(base: Pick<DeliveryResult, 'pushSeq' | 'target' | 'provider' | 'app'>, c: ClaimedDelivery, outcome: Outcome, now: number, dueAt: number, state: PartitionState): DeliveryResult {
+  #result(base: Pick<DeliveryResult, 'pushSeq' | 'target' | 'provider' | 'app'>, c: ClaimedDelivery, outcome: Outcome, now: number, push: PushRecord, state: PartitionState, stop: StopCause | undefined): DeliveryResult {
     const { policy } = this.#d;
+    // A send stopped before it reached anyone is no attempt, and its 'aborted' is no error to keep.
+    const unsent = stop !== undefined && outcome.kind === 'retry' && outcome.status === undefined;
     const status = 'status' in outcome && outcome.status !== undefined ? { status: outcome.status } : {};
-    const error = 'reason' in outcome && outcome.reason !== undefined ? { error: outcome.reason } : {};
+    const error = !unsent && 'reason' in outcome && outcome.reason !== undefined ? { error: outcome.reason } : {};
+    const attempt = unsent ? {} : { attempt: outcome.kind };
     switch (outcome.kind) {
       case 'ok':
-        return { ...base, state: 'sent', latencyMs: Math.max(0, now - dueAt), ...(outcome.providerId ? { providerId: outcome.providerId } : {}) };
+        return { ...base, state: 'sent', ...attempt, ...(outcome.providerId ? { providerId: outcome.providerId } : {}) };
       case 'invalid_token':
-        return { ...base, state: 'invalid_token', ...status, ...error };
+        return { ...base, state: 'invalid_token', ...attempt, ...status, ...error };
       case 'rejected':
-        return { ...base, state: 'failed', ...status, ...error };
+        return { ...base, state: 'failed', ...attempt, ...status, ...error };
       case 'throttled':
       case 'retry': {
         if (outcome.kind === 'throttled' && outcome.target === 'credential') {
           // The whole credential is over its limit: every job of the partition waits, not just this one.
           state.pausedUntil = Math.max(state.pausedUntil, now + (outcome.afterMs ?? policy.backoff.baseMs));
         }
-        if (c.attempts >= policy.maxAttempts) return { ...base, state: 'dead', ...status, error: error.error ?? `${outcome.kind} after ${c.attempts} attempts` };
-        return { ...base, state: 'retrying', nextAt: retryAt(c.attempts, now, outcome.afterMs, policy.backoff), ...status, ...error };
+        // Cancelled or expired meanwhile: there is no next attempt.
+        if (stop === 'cancelled') return { ...base, state: 'cancelled', ...attempt, ...status, ...error };
+        if (stop === 'expired' || (push.expiresAt !== null && push.expiresAt <= now)) return { ...base, state: 'expired', ...attempt, ...status, error: expiredError(error.error) };
+        // Shutdown cut it short: back to the queue, due at once, and never the reason a delivery dies.
+        if (stop === 'stopping') return { ...base, state: 'retrying', nextAt: now, ...attempt, ...status, error: `server stopped before an answer${error.error ? ` (${error.error})` : ''}` };
+        if (c.attempts >= policy.maxAttempts) return { ...base, state: 'dead', ...attempt, ...status, error: error.error ?? `${outcome.kind} after ${c.attempts} attempts` };
+        const nextAt = retryAt(c.attempts, now, outcome.afterMs, policy.backoff);
+        if (push.expiresAt !== null && nextAt >= push.expiresAt) return { ...base, state: 'expired', ...attempt, ...status, error: expiredError(error.error) };
+        return { ...base, state: 'retrying', nextAt, ...attempt, ...status, ...error };
       }
     }
   }
@@ -148,11 +184,13 @@ export class Deliverer {
     const at = Math.max(...retries.map((r) => r.at));
     for (const r of retries) r.result.nextAt = at;
     const targets = retries.map((r) => r.result.target);
+    const replay = (job.payload as SendJob).replay;
     await this.#d.queue.enqueue([{
       partition: job.partition,
       lane: job.lane,
       runAt: at,
-      payload: { kind: 'send', seq: push.seq, targets },
+      // A replay's retries stay marked as one: their latency is not the provider's either.
+      payload: { kind: 'send', seq: push.seq, targets, ...(replay ? { replay } : {}) },
       // Keyed by the job that failed: if it crashes after this and runs again, no second retry job appears.
       dedupKey: `${sendKeyPrefix(push.seq)}${job.partition}:${targets[0]}:r${job.id}`,
     }]);
@@ -170,9 +208,13 @@ export class Deliverer {
 }
 
 /** Deliveries that end without a send: the push was withdrawn, has expired, or its app is gone. */
-function earlyEnd(push: PushRecord, sender: PushSender | undefined, now: number): Pick<DeliveryResult, 'state' | 'error'> | undefined {
-  if (push.phase === 'cancelled') return { state: 'cancelled' };
-  if (push.expiresAt !== null && push.expiresAt <= now) return { state: 'expired', error: 'expires_at passed before the push could be sent' };
+function earlyEnd(push: PushRecord, sender: PushSender | undefined, now: number, signal: AbortSignal): Pick<DeliveryResult, 'state' | 'error'> | undefined {
+  if (push.phase === 'cancelled' || stopCause(signal) === 'cancelled') return { state: 'cancelled' };
+  if (push.expiresAt !== null && push.expiresAt <= now) return { state: 'expired', error: expiredError(undefined) };
   if (!sender) return { state: 'failed', error: 'the app of this delivery is not configured' };
   return undefined;
+}
+
+function expiredError(lastError: string | undefined): string {
+  return `expires_at passed before the push could be sent${lastError ? ` (last attempt: ${lastError})` : ''}`;
 }

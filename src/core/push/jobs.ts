@@ -11,7 +11,7 @@ export interface SendJob {
   kind: 'send';
   seq: number;
   targets: string[];
-  /** A dead-letter replay: the job may claim deliveries that are still `dead`. */
+  /** A dead-letter replay (or a retry of one): the job may claim deliveries that are still `dead`. */
   replay?: true;
 }
 

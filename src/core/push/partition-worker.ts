@@ -5,6 +5,7 @@ import type { EncodedPush, PushSender } from '../../ports/push-sender.js';
 import type { PushRecord, PushStore } from '../../ports/push-store.js';
 import type { Queue } from '../../ports/queue.js';
 import { Deliverer, PartitionState, type DeliveryPolicy } from './deliverer.js';
+import { InFlightSends } from './in-flight-sends.js';
 import { CHUNK_SIZE, type PushJob, type SendJob } from './jobs.js';
 import type { PushEvents } from './push-events.js';
 import { QueueLoop } from './queue-loop.js';
@@ -44,6 +45,7 @@ export class PartitionWorker {
   readonly #loop: QueueLoop<PushJob>;
   readonly #pushes = new Map<number, PushRecord>();
   readonly #encodings = new Map<number, EncodedPush>();
+  readonly #sends = new InFlightSends();
 
   constructor(deps: PartitionWorkerDeps) {
     this.#d = deps;
@@ -58,6 +60,7 @@ export class PartitionWorker {
       policy: deps.options.policy,
       push: (seq) => this.#push(seq),
       encoded: (push, sender) => this.#encoded(push, sender),
+      sends: this.#sends,
       wake: () => this.wake(),
     });
     const { options } = deps;
@@ -95,14 +98,31 @@ export class PartitionWorker {
     this.#loop.wake();
   }
 
-  /** The push changed (cancelled): read it again on its next job. */
+  /** The push changed (cancelled): read it again on its next job, and stop its sends in flight. */
   forget(seq: number): void {
     this.#pushes.delete(seq);
     this.#encodings.delete(seq);
+    this.#sends.cancel(seq);
   }
 
-  async stop(): Promise<void> {
-    await this.#loop.stop();
+  /**
+   * Stops taking jobs and waits for the ones in hand. With `timeoutMs`, sends still in flight when
+   * it runs out are stopped and the sender closed, so a provider that never answers cannot hold
+   * the shutdown: their deliveries are handed back to the queue, due at once. Resolves with the
+   * number of sends so stopped.
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<number> {
+    let stopped = 0;
+    const deadline = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      stopped = this.#sends.stopAll();
+      void this.#d.sender?.close();
+    }, options.timeoutMs);
+    try {
+      await this.#loop.stop();
+    } finally {
+      clearTimeout(deadline);
+    }
+    return stopped;
   }
 
   async #push(seq: number): Promise<PushRecord | undefined> {

@@ -31,10 +31,15 @@ export interface DeliveryRunners {
   partitions(): string[];
   start(): Promise<void>;
   wake(partition: string): void;
-  /** A push changed (cancelled): drop cached copies of it. */
+  /** A push changed (cancelled): drop cached copies of it and stop its sends in flight. */
   forget(seq: number): void;
   inFlight(): Map<string, number>;
-  stop(): Promise<void>;
+  /**
+   * As {@link PushPipeline.stop}; resolves with the sends stopped at the deadline. A runner that
+   * has still not handed its work back `handBackMs` after the deadline is ended anyway (its
+   * reserved jobs come back after their visibility timeout).
+   */
+  stop(options?: PipelineStopOptions): Promise<number>;
 }
 
 export interface PipelineDeps {
@@ -47,6 +52,13 @@ export interface PipelineDeps {
   events: PushEvents;
   options: PipelineOptions;
   runners?: DeliveryRunners;
+}
+
+export interface PipelineStopOptions {
+  /** How long sends in flight may take before they are stopped; unbounded when absent. */
+  timeoutMs?: number;
+  /** After that, how long a stopped send may take to hand its deliveries back to the queue. */
+  handBackMs?: number;
 }
 
 /** The last sample of the queue: per-partition counts and the lag of the oldest due job. */
@@ -130,10 +142,21 @@ export class PushPipeline {
     this.#sampler.unref();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops taking work and waits for the jobs in hand, which ack or retry as usual. With
+   * `timeoutMs`, sends still waiting on a provider when it runs out are stopped and their
+   * deliveries handed back to the queue (due at once, so a restart sends them first). Resolves
+   * with the number of sends so stopped.
+   */
+  async stop(options: PipelineStopOptions = {}): Promise<number> {
     this.#stopping = true;
     clearInterval(this.#sampler);
-    await Promise.all([this.#routeLoop.stop(), ...[...this.#workers.values()].map((w) => w.stop()), this.#d.runners?.stop()]);
+    const [, runners, ...workers] = await Promise.all([
+      this.#routeLoop.stop(),
+      this.#d.runners?.stop(options) ?? 0,
+      ...[...this.#workers.values()].map((w) => w.stop(options)),
+    ]);
+    return workers.reduce((a, b) => a + b, runners);
   }
 
   /** Work was enqueued for these partitions. */
@@ -145,7 +168,7 @@ export class PushPipeline {
     }
   }
 
-  /** A push changed (cancelled): workers read it again. */
+  /** A push changed (cancelled): workers read it again, and stop its sends in flight. */
   forget(seq: number): void {
     for (const w of this.#workers.values()) w.forget(seq);
     this.#d.runners?.forget(seq);

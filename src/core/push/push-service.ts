@@ -54,7 +54,12 @@ export interface PushServiceDeps {
 
 export interface SendResult {
   id: string;
-  state: 'queued' | 'scheduled';
+  /**
+   * `queued`: every delivery exists and waits for its provider (`targets` is exact); `routing`:
+   * the audience is resolved after the answer (`targets` is 0 and grows, see GET); `scheduled`:
+   * routing waits for `send_at`.
+   */
+  state: 'queued' | 'routing' | 'scheduled';
   targets: number;
   /** False when the id was sent before (inside the window) and this call changed nothing. */
   created: boolean;
@@ -121,7 +126,8 @@ export class PushService {
     const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
     if (!inline) {
       await this.#enqueueRoute(push, sendAt ?? now);
-      return { id, state: sendAt !== null ? 'scheduled' : 'queued', targets: 0, created: true };
+      // Its route job is enqueued and woken: the audience is being resolved, and targets grows.
+      return { id, state: sendAt !== null ? 'scheduled' : 'routing', targets: 0, created: true };
     }
     // Routed here, before the 202, so `targets` is exact. No route job is needed as a safety net:
     // a process that dies mid-route leaves the push unrouted, and start-up routes every such push.
@@ -324,7 +330,8 @@ function cumulative(raw: Partial<Record<DeliveryState, number>>): Record<Deliver
 
 function stateOf(push: PushRecord, raw: Partial<Record<DeliveryState, number>>, now: number): PushState {
   if (push.phase === 'cancelled') return 'cancelled';
-  if (push.phase === 'accepted') return push.sendAt !== null && push.sendAt > now ? 'scheduled' : 'queued';
+  // Accepted and due: its route job is waiting for a router, so routing is what happens next.
+  if (push.phase === 'accepted') return push.sendAt !== null && push.sendAt > now ? 'scheduled' : 'routing';
   if (push.phase === 'routing') return 'routing';
   return (raw.queued ?? 0) + (raw.sending ?? 0) + (raw.retrying ?? 0) > 0 ? 'sending' : 'done';
 }

@@ -48,6 +48,9 @@ export function deliveryJson(r: DeliveryRecord & { id: string }): Record<string,
   return {
     id: r.id,
     device: r.deviceId ?? undefined,
+    // A raw token (`to.tokens`) is the caller's own, and the only way it can tell which of its
+    // tokens a delivery was for; registered devices are named by their id instead.
+    token: r.deviceId === null && r.token !== '' ? (r.p256dh !== null && r.auth !== null ? { endpoint: r.token, keys: { p256dh: r.p256dh, auth: r.auth } } : r.token) : undefined,
     provider: r.provider,
     app: r.app,
     state: r.state,

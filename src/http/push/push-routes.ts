@@ -33,7 +33,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const since = q.since !== undefined ? parseInstant(q.since, 'since') : until - DAY_MS;
     if (since > until) throw new HeraldError('badRequest', { detail: 'since must not be after until' });
     const stats = await push.stats({ since, until, ...(q.app ? { app: q.app } : {}) });
-    return sendJson(reply, { since: iso(since), until: iso(until), ...(q.app ? { app: q.app } : {}), by_provider: stats.byProvider, latency_ms: stats.latency });
+    return sendJson(reply, { since: iso(since), until: iso(until), ...(q.app ? { app: q.app } : {}), by_provider: stats.byProvider, attempts: stats.attempts, latency_ms: stats.latency });
   });
 
   app.get('/v1/push/:id', { schema: { params: PushParams }, config: { scope: 'push:read' } }, async (request, reply) =>

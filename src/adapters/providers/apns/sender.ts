@@ -100,10 +100,10 @@ class ApnsSender implements PushSender {
     return new ApnsEncodedPush(request.payload, request.headers, request.pushType, content.priority === 'high');
   }
 
-  send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]> {
+  send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {
     if (!(push instanceof ApnsEncodedPush)) return Promise.reject(new TypeError('apns: send() takes a push encoded by an APNs sender'));
     const sends = new Array<Promise<Outcome>>(targets.length);
-    for (let i = 0; i < targets.length; i++) sends[i] = this.#sendOne(push, targets[i]!.token);
+    for (let i = 0; i < targets.length; i++) sends[i] = this.#sendOne(push, targets[i]!.token, signal);
     return Promise.all(sends);
   }
 
@@ -111,11 +111,11 @@ class ApnsSender implements PushSender {
     return this.#pool.close();
   }
 
-  #sendOne(push: ApnsEncodedPush, token: string): Promise<Outcome> {
+  #sendOne(push: ApnsEncodedPush, token: string, signal: AbortSignal | undefined): Promise<Outcome> {
     if (!HEX_TOKEN.test(token)) return Promise.resolve({ ...BAD_DEVICE_TOKEN });
     const headers: OutgoingHttpHeaders = { ':method': 'POST', ':path': this.#pathPrefix + token, ...push.headers, 'apns-id': randomUUID() };
     if (this.#token) headers.authorization = this.#token.authorization();
-    return this.#pool.request(headers, push.payload, push.urgent).then(this.#toOutcome, transportOutcome);
+    return this.#pool.request(headers, push.payload, push.urgent, signal).then(this.#toOutcome, transportOutcome);
   }
 
   readonly #toOutcome = (response: Http2Response): Outcome => {

@@ -70,7 +70,7 @@ class FcmSender implements PushSender {
     return encodeFcmPush(content);
   }
 
-  async send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]> {
+  async send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {
     if (!(push instanceof FcmEncodedPush)) {
       return targets.map((): Outcome => ({ kind: 'rejected', reason: `not an FCM push (encoded for ${push.provider})` }));
     }
@@ -79,20 +79,20 @@ class FcmSender implements PushSender {
     // One token and one header set for the whole batch: node copies the headers per stream.
     const headers = await this.#headers();
     if (!headers) return targets.map((): Outcome => ({ kind: 'retry', reason: 'oauth token unavailable' }));
-    return Promise.all(targets.map((target) => this.#sendOne(push, target.token, headers)));
+    return Promise.all(targets.map((target) => this.#sendOne(push, target.token, headers, signal)));
   }
 
   close(): Promise<void> {
     return (this.#closing ??= this.#pool.close());
   }
 
-  async #sendOne(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders): Promise<Outcome> {
-    const first = await this.#attempt(push, token, headers, true);
+  async #sendOne(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders, signal: AbortSignal | undefined): Promise<Outcome> {
+    const first = await this.#attempt(push, token, headers, true, signal);
     if (first !== 'refreshed') return first;
     // FCM refused the access token (expired early or revoked): one more try with a fresh one.
     const fresh = await this.#headers();
     if (!fresh) return { kind: 'retry', reason: 'oauth token unavailable' };
-    const second = await this.#attempt(push, token, fresh, false);
+    const second = await this.#attempt(push, token, fresh, false, signal);
     return second === 'refreshed' ? { kind: 'retry', status: 401, reason: 'UNAUTHENTICATED' } : second;
   }
 
@@ -108,11 +108,11 @@ class FcmSender implements PushSender {
     return { ':method': 'POST', ':path': this.#path, authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
   }
 
-  #attempt(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders, mayRefresh: boolean): Promise<Attempt> {
+  #attempt(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders, mayRefresh: boolean, signal: AbortSignal | undefined): Promise<Attempt> {
     let response: Promise<Http2Response>;
     try {
       // The ttl is the time left now, when the request is handed to the connection.
-      response = this.#pool.request(headers, push.body(token, this.#clock.now()), push.urgent);
+      response = this.#pool.request(headers, push.body(token, this.#clock.now()), push.urgent, signal);
     } catch (err) {
       return Promise.resolve(transportOutcome(err, this.#logger));
     }

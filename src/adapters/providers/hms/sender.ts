@@ -1,7 +1,7 @@
 import type { Clock } from '../../../ports/clock.js';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
-import type { EncodedPush, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
+import { SEND_ABORTED, type EncodedPush, type PushContent, type PushSender, type PushTarget } from '../../../ports/push-sender.js';
 import { createHmsAccessToken } from './access-token.js';
 import { HmsHttpsClient, HmsTransportError, type HmsHttpAnswer } from './https-client.js';
 import { hmsCode, hmsIllegalTokens, hmsOutcome } from './outcomes.js';
@@ -58,7 +58,7 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
   let closed = false;
 
   /** Sends one request (≤ 1000 tokens), renewing the token once if Huawei refuses it. */
-  async function sendBatch(push: HmsEncodedPush, tokens: string[]): Promise<Outcome[]> {
+  async function sendBatch(push: HmsEncodedPush, tokens: string[], signal: AbortSignal | undefined): Promise<Outcome[]> {
     let renewed = false;
     for (;;) {
       let bearer: string;
@@ -70,6 +70,8 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
         logger.warn({ app: options.app, err }, 'hms: no access token');
         return tokens.map(() => ({ kind: 'retry', reason: 'oauth_token_unavailable' }));
       }
+      // The token may have taken a while: a send stopped meanwhile is not started.
+      if (signal?.aborted) return tokens.map(() => ({ kind: 'retry', reason: SEND_ABORTED }));
       let answer: HmsHttpAnswer;
       try {
         answer = await client.postJson(sendUrl, { authorization: `Bearer ${bearer}` }, push.requestBody(tokens, clock.now()));
@@ -96,13 +98,13 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
       return encodeHmsMessage(content, { ...(options.badgeClass !== undefined ? { badgeClass: options.badgeClass } : {}) });
     },
 
-    async send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]> {
+    async send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {
       if (!(push instanceof HmsEncodedPush)) return targets.map(() => ({ kind: 'rejected', reason: 'not_an_hms_push' }));
       if (closed) return targets.map(() => ({ kind: 'retry', reason: 'closed' }));
       if (targets.length === 0) return [];
       const batches: Promise<Outcome[]>[] = [];
       for (let i = 0; i < targets.length; i += HMS_MAX_TOKENS_PER_REQUEST) {
-        batches.push(sendBatch(push, targets.slice(i, i + HMS_MAX_TOKENS_PER_REQUEST).map((t) => t.token)));
+        batches.push(sendBatch(push, targets.slice(i, i + HMS_MAX_TOKENS_PER_REQUEST).map((t) => t.token), signal));
       }
       return (await Promise.all(batches)).flat();
     },

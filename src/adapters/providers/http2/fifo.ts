@@ -35,6 +35,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Visits every item, front to back, without removing any. */
+  forEach(visit: (item: T) => void): void {
+    for (let i = 0; i < this.#length; i++) visit(this.#items[(this.#head + i) & (this.#items.length - 1)]!);
+  }
+
   peek(): T | undefined {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }

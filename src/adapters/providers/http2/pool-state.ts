@@ -29,11 +29,14 @@ export class PendingRequest {
   prev: PendingRequest | undefined = undefined;
   next: PendingRequest | undefined = undefined;
   linked = false;
+  /** Aborting it fails the request if it has not been handed to a session yet. */
+  readonly signal: AbortSignal | undefined;
 
-  constructor(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, now: number) {
+  constructor(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, now: number, signal?: AbortSignal) {
     this.headers = headers;
     this.body = body;
     this.createdAt = now;
+    this.signal = signal;
   }
 }
 

@@ -16,8 +16,8 @@ export class PriorityPools {
     this.#urgent = new Http2SessionPool({ ...options, name: `${options.name}:urgent`, connections: 1 });
   }
 
-  request(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, urgent: boolean): Promise<Http2Response> {
-    return (urgent ? this.#urgent : this.#bulk).request(headers, body);
+  request(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, urgent: boolean, signal?: AbortSignal): Promise<Http2Response> {
+    return (urgent ? this.#urgent : this.#bulk).request(headers, body, signal);
   }
 
   async close(): Promise<void> {

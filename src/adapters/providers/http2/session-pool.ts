@@ -104,6 +104,8 @@ export class Http2SessionPool {
   #lastConnectError: Error | undefined = undefined;
   #closed = false;
   #closing: Promise<void> | undefined = undefined;
+  /** Signals with a listener already; weak, so a finished job's signal is not kept. */
+  readonly #watched = new WeakSet<AbortSignal>();
 
   constructor(options: Http2PoolOptions) {
     installFastAsyncResourceBind();
@@ -135,14 +137,19 @@ export class Http2SessionPool {
     this.#emptySlots = connections;
   }
 
-  /** Sends one request. Waits in a FIFO when every session is at its peer's concurrent-stream limit. Streams the peer refused (GOAWAY with last-stream-id below them, REFUSED_STREAM) are re-dispatched transparently on another/new session, never surfaced. Rejects with Http2RequestError for transport failures only; any HTTP status resolves. */
-  request(headers: OutgoingHttpHeaders, body?: Buffer | string): Promise<Http2Response> {
+  /**
+   * Sends one request. Waits in a FIFO when every session is at its peer's concurrent-stream limit. Streams the peer refused (GOAWAY with last-stream-id below them, REFUSED_STREAM) are re-dispatched transparently on another/new session, never surfaced. Rejects with Http2RequestError for transport failures only; any HTTP status resolves.
+   * Once `signal` aborts, the request is no longer handed to a session: while it waits it rejects at once with kind `aborted`; once started it runs to its end.
+   */
+  request(headers: OutgoingHttpHeaders, body?: Buffer | string, signal?: AbortSignal): Promise<Http2Response> {
     if (this.#closed) return Promise.reject(new Http2RequestError('closed', `${this.#name}: pool is closed`));
-    const request = new PendingRequest(headers, body, Date.now());
+    if (signal?.aborted) return Promise.reject(this.#aborted());
+    const request = new PendingRequest(headers, body, Date.now(), signal);
     const promise = new Promise<Http2Response>((resolve, reject) => {
       request.resolve = resolve;
       request.reject = reject;
     });
+    if (signal) this.#watch(signal);
     if (this.#emptySlots > 0) this.#fillSlots();
     const session = this.#queue.length === 0 ? this.#pick() : undefined;
     if (session) this.#start(request, session);
@@ -205,6 +212,12 @@ export class Http2SessionPool {
   }
 
   #start(request: PendingRequest, s: PooledSession): void {
+    // Aborted while it waited in the queue: it is failed already, or is failed now, never sent.
+    if (request.settled) return;
+    if (request.signal?.aborted) {
+      this.#fail(request, this.#aborted());
+      return;
+    }
     let stream: ClientHttp2Stream;
     try {
       stream = s.session.request(request.headers, request.body === undefined ? END_STREAM : OPEN_STREAM);
@@ -289,6 +302,29 @@ export class Http2SessionPool {
     request.reject(error);
   }
 
+  // ---- abort signals ----------------------------------------------------------------------
+
+  /**
+   * One listener per signal, whatever the number of requests it covers (a send job hands one signal
+   * to hundreds of requests, and an AbortSignal warns past ten listeners), and nothing per request:
+   * aborts are rare, so the queue is searched when one happens instead.
+   */
+  #watch(signal: AbortSignal): void {
+    if (this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener('abort', () => {
+      const error = this.#aborted();
+      // Only requests still waiting: a started one has reached the peer, and its answer is the truth.
+      this.#queue.forEach((r) => {
+        if (r.signal === signal) this.#fail(r, error);
+      });
+    }, { once: true });
+  }
+
+  #aborted(): Http2RequestError {
+    return new Http2RequestError('aborted', `${this.#name}: the send was stopped before the request went out`);
+  }
+
   // ---- in-flight list and timeouts ------------------------------------------------------
 
   #link(request: PendingRequest): void {
@@ -331,6 +367,8 @@ export class Http2SessionPool {
       this.#fail(request, new Http2RequestError('timeout', `${this.#name}: no complete response within ${this.#timeoutMs} ms`));
       if (stream && !stream.closed) stream.close(NGHTTP2_CANCEL);
     }
+    // Requests aborted while they waited are settled already; they only leave the queue here or on dispatch.
+    while (this.#queue.length > 0 && this.#queue.peek()!.settled) this.#queue.shift();
     // Queued requests wait without limit while sessions are up but busy (that is backpressure),
     // but only a bounded time while no session can be opened at all.
     if (this.#queue.length > 0 && !this.#anyReady()) {

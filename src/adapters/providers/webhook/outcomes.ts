@@ -51,7 +51,11 @@ export const WEBHOOK_FAILURE_OUTCOMES: Readonly<Record<OutboundFailureReason, We
   },
   dns: { outcome: 'retry', note: 'The name did not resolve: often a passing DNS failure; a name that stays unknown runs out of retries.' },
   timeout: { outcome: 'retry', note: 'No full answer within the time limit: the receiver is slow or down; at-least-once means sending again.' },
-  network: { outcome: 'retry', note: 'Refused, reset or TLS failure on the way: transient as far as we can tell.' },
+  tls: {
+    outcome: 'retry',
+    note: 'The TLS handshake failed (certificate not trusted, expired, wrong name): named in the error so the operator can fix the endpoint or webhook-ca-file; retried meanwhile, and replayable from the dead letters once fixed.',
+  },
+  network: { outcome: 'retry', note: 'Refused or reset on the way: transient as far as we can tell.' },
   too_large: {
     outcome: 'retry',
     note: 'The answer body was over the cap, so the status was not read to the end: we cannot tell it was accepted; retry (the id stays the same, so the receiver can drop a duplicate).',
@@ -82,8 +86,13 @@ export function webhookOutcome(answer: { status: number; retryAfter?: string | u
   }
 }
 
-/** The outcome when no answer came back; `reason` is the guarded fetch's failure reason. */
-export function webhookFailureOutcome(reason: OutboundFailureReason): Outcome {
+/**
+ * The outcome when no answer came back; `reason` is the guarded fetch's failure reason. A TLS
+ * failure carries its `detail` (`tls: unable to verify the first certificate`), since "tls" alone
+ * does not say what to fix.
+ */
+export function webhookFailureOutcome(reason: OutboundFailureReason, detail?: string): Outcome {
   const rule = WEBHOOK_FAILURE_OUTCOMES[reason];
-  return rule.outcome === 'rejected' ? { kind: 'rejected', reason } : { kind: 'retry', reason };
+  const named = reason === 'tls' && detail ? detail : reason;
+  return rule.outcome === 'rejected' ? { kind: 'rejected', reason: named } : { kind: 'retry', reason: named };
 }

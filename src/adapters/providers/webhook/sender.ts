@@ -2,6 +2,8 @@ import type { Outcome } from '../../../ports/provider.js';
 import type { WebhookMessage, WebhookSender } from '../../../ports/notify-channels.js';
 import { createPooledGuardedFetch, type GuardedResponse } from '../../net/guarded-fetch.js';
 import { isOutboundRequestError } from '../../net/outbound-error.js';
+import { DestinationWarnings, destinationOf } from '../../net/destination-warnings.js';
+import { silentLogger, type Logger } from '../../../ports/logger.js';
 import { webhookFailureOutcome, webhookOutcome } from './outcomes.js';
 import { createWebhookSigner, isWebhookId } from './signature.js';
 
@@ -29,6 +31,8 @@ export interface WebhookSenderOptions {
   userAgent?: string;
   /** Open connections per endpoint origin. Default 16. */
   maxSocketsPerOrigin?: number;
+  /** Where the first failure to reach an endpoint is reported (once per origin until it works again). */
+  logger?: Logger;
 }
 
 /**
@@ -49,6 +53,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     userAgent: options.userAgent ?? DEFAULT_WEBHOOK_USER_AGENT,
     keepAlive: { maxSocketsPerOrigin: options.maxSocketsPerOrigin ?? 16 },
   });
+  const warnings = new DestinationWarnings(options.logger ?? silentLogger);
   let closed = false;
 
   return {
@@ -71,8 +76,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         });
       } catch (err) {
         if (closed) return { kind: 'retry', reason: 'closed' };
-        return isOutboundRequestError(err) ? webhookFailureOutcome(err.reason) : { kind: 'retry', reason: 'network' };
+        if (!isOutboundRequestError(err)) return { kind: 'retry', reason: 'network' };
+        warnings.failed(destinationOf(message.url), { reason: err.reason, err: err.message }, 'webhook: endpoint unreachable');
+        return webhookFailureOutcome(err.reason, err.message);
       }
+      warnings.succeeded(destinationOf(message.url));
       return webhookOutcome({ status: answer.status, retryAfter: answer.headers['retry-after'] });
     },
 

@@ -1,9 +1,10 @@
 import { createPooledGuardedFetch, type GuardedResponse } from '../../net/guarded-fetch.js';
 import { OutboundRequestError } from '../../net/outbound-error.js';
+import { DestinationWarnings } from '../../net/destination-warnings.js';
 import type { Clock } from '../../../ports/clock.js';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
-import type { EncodedPush, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
+import { SEND_ABORTED, type EncodedPush, type PushContent, type PushSender, type PushTarget } from '../../../ports/push-sender.js';
 import { encryptPayload } from './encryption.js';
 import { endpointMatcher } from './endpoint-allowlist.js';
 import { WebPushError } from './errors.js';
@@ -42,8 +43,12 @@ export interface WebPushSenderOptions {
   logger?: Logger;
 }
 
-/** Transport failures a later attempt may get past; the rest are about the endpoint itself. */
-const TRANSIENT = new Set(['timeout', 'network', 'dns', 'too_large']);
+/**
+ * Transport failures a later attempt may get past; the rest are about the endpoint itself. A TLS
+ * failure is retried too: it is usually a CA the operator has yet to configure (web-push-ca-file),
+ * and its deliveries then wait in the dead letters for a replay instead of failing for good.
+ */
+const TRANSIENT = new Set(['timeout', 'network', 'dns', 'too_large', 'tls']);
 
 /**
  * A VAPID key pair sending RFC 8030 pushes: each target's payload encrypted for its subscription
@@ -66,6 +71,7 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
     keepAlive: { maxSocketsPerOrigin: options.maxSocketsPerOrigin ?? 32 },
     ...(options.outbound.ca !== undefined ? { ca: options.outbound.ca } : {}),
   });
+  const warnings = new DestinationWarnings(logger);
   let closed = false;
 
   async function sendOne(push: WebPushEncodedPush, target: PushTarget, ttlSeconds: number): Promise<Outcome> {
@@ -96,12 +102,16 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
       res = await pool.fetch(target.token, { method: 'POST', headers, body });
     } catch (err) {
       if (err instanceof OutboundRequestError) {
-        if (TRANSIENT.has(err.reason)) return { kind: 'retry', reason: err.reason };
+        if (closed) return { kind: 'retry', reason: 'closed' };
+        warnings.failed(endpoint.origin, { app: options.app, reason: err.reason, err: err.message }, 'webpush: push service unreachable');
+        // A TLS failure is named (its message says what is wrong with the certificate); the others say enough by their reason.
+        if (TRANSIENT.has(err.reason)) return { kind: 'retry', reason: err.reason === 'tls' ? err.message : err.reason };
         return { kind: 'rejected', reason: `${err.reason}: ${err.message}` };
       }
       logger.error({ app: options.app, err }, 'webpush: unexpected send failure');
       return { kind: 'retry', reason: 'internal' };
     }
+    warnings.succeeded(endpoint.origin);
     // Redirects are never followed: a harmless first hop could point at an internal one.
     if (res.status >= 300 && res.status < 400) return { kind: 'rejected', status: res.status, reason: 'redirect_not_followed' };
     const outcome = webPushOutcome(res.status, res.headers['retry-after'], clock.now());
@@ -117,7 +127,7 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
       return encodeWebPush(content);
     },
 
-    async send(push: EncodedPush, targets: readonly PushTarget[]): Promise<Outcome[]> {
+    async send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {
       if (!(push instanceof WebPushEncodedPush)) return targets.map(() => ({ kind: 'rejected', reason: 'not_a_webpush_push' }));
       const ttlSeconds = webPushTtlSeconds(push, clock.now(), defaultTtl);
       const outcomes = new Array<Outcome>(targets.length);
@@ -125,7 +135,8 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
       const worker = async (): Promise<void> => {
         while (next < targets.length) {
           const i = next++;
-          outcomes[i] = await sendOne(push, targets[i]!, ttlSeconds);
+          // Checked per request: a send stopped (cancelled, expired, shutting down) starts nothing more.
+          outcomes[i] = signal?.aborted ? { kind: 'retry', reason: SEND_ABORTED } : await sendOne(push, targets[i]!, ttlSeconds);
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));

@@ -4,6 +4,9 @@ import type { AudienceMember, AudienceSource, DeviceRecord, DeviceRegistration, 
 import { randomId } from '../../../util/ids.js';
 import type { DevicesTable, HeraldDatabase } from './schema.js';
 
+/** Devices deleted per transaction when pruning dead tokens. */
+const PRUNE_BATCH = 500;
+
 /** The most devices one `list` page holds, whatever limit the caller asks for. */
 export const DEVICE_LIST_MAX_LIMIT = 1000;
 
@@ -140,6 +143,22 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>, sqlite: Data
       if (options.unlessSeenAfter !== undefined) update = update.where('last_seen_at', '<=', options.unlessSeenAfter);
       const result = await update.executeTakeFirst();
       return result.numUpdatedRows > 0n;
+    },
+
+    async pruneInvalid(before) {
+      let pruned = 0;
+      for (;;) {
+        const batch = await db.transaction().execute(async (trx) => {
+          const ids = (await trx.selectFrom('devices').select('id')
+            .where('state', '=', 'invalid').where('updated_at', '<', before).limit(PRUNE_BATCH).execute()).map((r) => r.id);
+          if (ids.length === 0) return 0;
+          await trx.deleteFrom('device_topics').where('device_id', 'in', ids).execute();
+          await trx.deleteFrom('devices').where('id', 'in', ids).execute();
+          return ids.length;
+        });
+        pruned += batch;
+        if (batch < PRUNE_BATCH) return pruned;
+      }
     },
 
     async hasTopic(topic) {

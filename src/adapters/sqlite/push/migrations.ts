@@ -80,6 +80,18 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`DROP INDEX deliveries_state`.execute(db);
     },
   },
+  '0004_push_attempts': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // push_stats now counts each delivery once, in the final state it reached; what every single
+      // attempt ended in is counted here, by the provider's outcome (ok, retry, throttled, ...).
+      await sql`CREATE TABLE push_attempts (
+        minute INTEGER NOT NULL, app TEXT NOT NULL, provider TEXT NOT NULL, outcome TEXT NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (minute, app, provider, outcome)
+      ) WITHOUT ROWID`.execute(db);
+      // Rows written before counted attempts: a retry is not where a delivery ended.
+      await sql`DELETE FROM push_stats WHERE state = 'retrying'`.execute(db);
+    },
+  },
 };
 
 export const pushMigrations: MigrationProvider = {

@@ -13,8 +13,10 @@ import type {
   PushCounts,
   PushPhase,
   PushRecord,
+  PushStats,
   PushStore,
 } from '../../../ports/push-store.js';
+import type { OutcomeKind } from '../../../ports/provider.js';
 import { bucketOf, percentiles } from '../../../util/log-buckets.js';
 import { GroupCommit } from '../group-commit.js';
 import { NO_WRITE_LOCK, type WriteLock } from '../write-lock.js';
@@ -138,15 +140,29 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       `UPDATE deliveries SET state = :state, claim = NULL, next_at = :nextAt, last_status = :status, last_error = :error,
          provider_id = coalesce(:pid, provider_id), updated_at = :now, sent_at = CASE WHEN :state = 'sent' THEN :now ELSE sent_at END
        WHERE push_seq = :seq AND target = :target AND state = 'sending'`),
+    // A delivery cancelled while its attempt was in flight (state 'cancelled', claim still set): the
+    // attempt's result only replaces 'cancelled' when the provider had the push already.
+    recordCancelled: sqlite.prepare<{ seq: number; target: string; state: string; status: number | null; error: string | null; pid: string | null; now: number }>(
+      `UPDATE deliveries SET state = :state, claim = NULL, last_status = coalesce(:status, last_status), last_error = coalesce(:error, last_error),
+         provider_id = coalesce(:pid, provider_id), updated_at = :now, sent_at = CASE WHEN :state = 'sent' THEN :now ELSE sent_at END
+       WHERE push_seq = :seq AND target = :target AND state = 'cancelled' AND claim IS NOT NULL`),
     addStat: sqlite.prepare<[number, string, string, string, number]>(
       `INSERT INTO push_stats (minute, app, provider, state, count) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET count = count + excluded.count`),
+    dropStat: sqlite.prepare<[number, string, string, string]>(
+      'UPDATE push_stats SET count = count - 1 WHERE minute = ? AND app = ? AND provider = ? AND state = ? AND count > 0'),
+    addAttempt: sqlite.prepare<[number, string, string, string, number]>(
+      `INSERT INTO push_attempts (minute, app, provider, outcome, count) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET count = count + excluded.count`),
     addLatency: sqlite.prepare<[number, string, string, number, number]>(
       `INSERT INTO push_latency (minute, app, provider, bucket, count) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET count = count + excluded.count`),
     cancelPush: sqlite.prepare<[number]>("UPDATE pushes SET phase = 'cancelled' WHERE seq = ?"),
-    cancelDeliveries: sqlite.prepare<[number, number, string], { provider: string }>(
-      "UPDATE deliveries SET state = 'cancelled', claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND state = ? RETURNING provider"),
+    cancelDeliveries: sqlite.prepare<[number, number, string], { provider: string; app: string }>(
+      "UPDATE deliveries SET state = 'cancelled', claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND state = ? RETURNING provider, app"),
+    // In flight: the claim stays, so the attempt's result can still be told apart (see recordCancelled).
+    cancelSending: sqlite.prepare<[number, number], { provider: string }>(
+      "UPDATE deliveries SET state = 'cancelled', next_at = NULL, updated_at = ? WHERE push_seq = ? AND state = 'sending' RETURNING provider"),
     counts: sqlite.prepare<[number], { provider: Provider; state: DeliveryState; n: number }>(
       'SELECT provider, state, n FROM push_counts WHERE push_seq = ? AND n <> 0'),
     list: sqlite.prepare<{ seq: number; after: string; limit: number }, DeliveryRow>(
@@ -164,11 +180,14 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     deadOldest: sqlite.prepare<{ provider: string | null; app: string | null; limit: number }, DeliveryRow>(
       `SELECT * FROM deliveries WHERE state = 'dead' AND (:provider IS NULL OR provider = :provider) AND (:app IS NULL OR app = :app)
        ORDER BY updated_at, push_seq, target LIMIT :limit`),
-    revive: sqlite.prepare<[number, number, string], { provider: string }>(
-      "UPDATE deliveries SET state = 'queued', attempts = 0, claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ? AND state = 'dead' RETURNING provider"),
+    revive: sqlite.prepare<[number, number, string]>(
+      "UPDATE deliveries SET state = 'queued', attempts = 0, claim = NULL, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ? AND state = 'dead'"),
     stats: sqlite.prepare<{ from: number; to: number; app: string | null }, { provider: Provider; state: DeliveryState; n: number }>(
       `SELECT provider, state, sum(count) AS n FROM push_stats WHERE minute >= :from AND minute <= :to AND (:app IS NULL OR app = :app)
        GROUP BY provider, state`),
+    attempts: sqlite.prepare<{ from: number; to: number; app: string | null }, { provider: Provider; outcome: OutcomeKind; n: number }>(
+      `SELECT provider, outcome, sum(count) AS n FROM push_attempts WHERE minute >= :from AND minute <= :to AND (:app IS NULL OR app = :app)
+       GROUP BY provider, outcome`),
     latency: sqlite.prepare<{ from: number; to: number; app: string | null }, { bucket: number; n: number }>(
       `SELECT bucket, sum(count) AS n FROM push_latency WHERE minute >= :from AND minute <= :to AND (:app IS NULL OR app = :app)
        GROUP BY bucket`),
@@ -185,6 +204,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     deleteCounts: sqlite.prepare<[number]>('DELETE FROM push_counts WHERE push_seq = ?'),
     pruneStats: sqlite.prepare<[number]>('DELETE FROM push_stats WHERE minute < ?'),
     pruneLatency: sqlite.prepare<[number]>('DELETE FROM push_latency WHERE minute < ?'),
+    pruneAttempts: sqlite.prepare<[number]>('DELETE FROM push_attempts WHERE minute < ?'),
   };
 
   /** Count changes gathered over one transaction, applied at its end as one upsert per key. */
@@ -243,27 +263,37 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
 
   const record = (results: readonly DeliveryResult[], now: number): void => {
     const counts = new Map<string, number>();
+    const attempts = new Map<string, number>();
     const latency = new Map<string, number>();
     const deltas = new Deltas();
     const minute = Math.floor(now / MINUTE);
+    const tally = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
     for (const r of results) {
-      const changed = q.record.run({
-        seq: r.pushSeq, target: r.target, state: r.state, nextAt: r.nextAt ?? null, status: r.status ?? null,
-        error: r.error ?? null, pid: r.providerId ?? null, now,
-      }).changes;
-      if (changed === 0) continue;
-      deltas.move(r.pushSeq, r.provider, 'sending', r.state);
-      const key = `${r.app}\0${r.provider}\0${r.state}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      if (r.state === 'sent' && r.latencyMs !== undefined) {
-        const lkey = `${r.app}\0${r.provider}\0${bucketOf(Math.max(0, r.latencyMs))}`;
-        latency.set(lkey, (latency.get(lkey) ?? 0) + 1);
+      const row = {
+        seq: r.pushSeq, target: r.target, status: r.status ?? null, error: r.error ?? null, pid: r.providerId ?? null, now,
+      };
+      let state: string = r.state;
+      if (q.record.run({ ...row, state, nextAt: r.nextAt ?? null }).changes > 0) {
+        deltas.move(r.pushSeq, r.provider, 'sending', state);
+      } else {
+        // Cancelled in flight: only an answer that says the provider has it overrides the cancel.
+        state = PROVIDER_FINAL.has(r.state) ? r.state : 'cancelled';
+        if (q.recordCancelled.run({ ...row, state }).changes === 0) continue;
+        if (state !== 'cancelled') deltas.move(r.pushSeq, r.provider, 'cancelled', state);
       }
+      if (r.attempt !== undefined) tally(attempts, `${r.app}\0${r.provider}\0${r.attempt}`);
+      // A retry is not where a delivery ends; it is counted once it ends.
+      if (state !== 'retrying') tally(counts, `${r.app}\0${r.provider}\0${state}`);
+      if (state === 'sent' && r.latencyMs !== undefined) tally(latency, `${r.app}\0${r.provider}\0${bucketOf(Math.max(0, r.latencyMs))}`);
     }
     deltas.apply();
     for (const [key, n] of counts) {
       const [app, provider, state] = key.split('\0') as [string, string, string];
       q.addStat.run(minute, app, provider, state, n);
+    }
+    for (const [key, n] of attempts) {
+      const [app, provider, outcome] = key.split('\0') as [string, string, string];
+      q.addAttempt.run(minute, app, provider, outcome, n);
     }
     for (const [key, n] of latency) {
       const [app, provider, bucket] = key.split('\0') as [string, string, string];
@@ -295,14 +325,26 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
   const cancel = sqlite.transaction((seq: number, now: number): number => {
     q.cancelPush.run(seq);
     const deltas = new Deltas();
+    const ended = new Map<string, number>();
     let n = 0;
     for (const state of ['queued', 'retrying']) {
-      for (const { provider } of q.cancelDeliveries.all(now, seq, state)) {
+      for (const { provider, app } of q.cancelDeliveries.all(now, seq, state)) {
         deltas.move(seq, provider, state, 'cancelled');
+        ended.set(`${app}\0${provider}`, (ended.get(`${app}\0${provider}`) ?? 0) + 1);
         n++;
       }
     }
+    // In-flight ones end when their attempt is recorded, and are counted in the stats then.
+    for (const { provider } of q.cancelSending.all(now, seq)) {
+      deltas.move(seq, provider, 'sending', 'cancelled');
+      n++;
+    }
     deltas.apply();
+    const minute = Math.floor(now / MINUTE);
+    for (const [key, count] of ended) {
+      const [app, provider] = key.split('\0') as [string, string];
+      q.addStat.run(minute, app, provider, 'cancelled', count);
+    }
     return n;
   });
 
@@ -323,9 +365,12 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     let n = 0;
     const deltas = new Deltas();
     for (const k of keys) {
-      const row = q.revive.get(now, k.pushSeq, k.target);
+      const row = q.deadOne.get(k.pushSeq, k.target);
       if (!row) continue;
+      q.revive.run(now, k.pushSeq, k.target);
       deltas.move(k.pushSeq, row.provider, 'dead', 'queued');
+      // It did not end dead after all: the stats count it where its replay ends instead.
+      q.dropStat.run(Math.floor(row.updated_at / MINUTE), row.app, row.provider, 'dead');
       n++;
     }
     deltas.apply();
@@ -421,11 +466,13 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     async stats(query) {
       const params = { from: Math.floor(query.since / MINUTE), to: Math.floor(query.until / MINUTE), app: query.app ?? null };
       const byProvider: PushCounts['byProvider'] = {};
-      for (const { provider, state, n } of q.stats.all(params)) (byProvider[provider] ??= {})[state] = n;
+      for (const { provider, state, n } of q.stats.all(params)) if (n > 0) (byProvider[provider] ??= {})[state] = n;
+      const attempts: PushStats['attempts'] = {};
+      for (const { provider, outcome, n } of q.attempts.all(params)) (attempts[provider] ??= {})[outcome] = n;
       const histogram = new Map(q.latency.all(params).map((r) => [r.bucket, r.n] as const));
       const p = percentiles(histogram, [0.5, 0.95, 0.99]);
       const count = [...histogram.values()].reduce((a, b) => a + b, 0);
-      return { byProvider, latency: p ? { p50: p[0]!, p95: p[1]!, p99: p[2]!, count } : null };
+      return { byProvider, attempts, latency: p ? { p50: p[0]!, p95: p[1]!, p99: p[2]!, count } : null };
     },
     async unrouted() {
       return q.unrouted.all().map(pushFromRow);
@@ -461,6 +508,7 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
       lock.run(() => {
         q.pruneStats.run(minute);
         q.pruneLatency.run(minute);
+        q.pruneAttempts.run(minute);
       });
       return pushes;
     },
@@ -496,6 +544,9 @@ interface ClaimRow {
   auth: string | null;
   attempts: number;
 }
+
+/** Results that mean the provider has the push: they stand even when the delivery was cancelled meanwhile. */
+const PROVIDER_FINAL = new Set<string>(['sent', 'failed', 'invalid_token']);
 
 /** Thrown inside the transaction to roll a page back when another router moved the cursor. */
 const CURSOR_MOVED = new Error('routing cursor moved');
