@@ -114,6 +114,8 @@ export class FcmMock {
   readonly #sessions = new Set<ServerHttp2Session>();
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #held: (() => void)[] = [];
+  #holding = false;
   #seq = 0;
 
   private constructor(server: ReturnType<typeof createSecureServer>, url: string, options: FcmMockOptions, sa: TestServiceAccount) {
@@ -179,7 +181,20 @@ export class FcmMock {
     Object.assign(this.counters, FcmMock.#zero(), { inFlight });
   }
 
+  /**
+   * Keeps every answer back until the returned function is called (not FCM's: a test's way to
+   * make the provider hang exactly as long as it needs, however slow the machine).
+   */
+  hold(): () => void {
+    this.#holding = true;
+    return () => {
+      this.#holding = false;
+      for (const answer of this.#held.splice(0)) answer();
+    };
+  }
+
   async close(): Promise<void> {
+    this.#held.length = 0;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -254,6 +269,7 @@ export class FcmMock {
   }
 
   #later(reply: Reply, answer: () => void): void {
+    if (this.#holding) return void this.#held.push(() => this.#later(reply, answer));
     const delay = reply.delayMs ?? 0;
     if (delay <= 0) return answer();
     const timer = setTimeout(() => {
