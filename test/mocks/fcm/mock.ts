@@ -83,6 +83,8 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=UTF-8' } as co
 interface Reply extends ErrorReply {
   delayMs?: number;
   reset?: boolean;
+  /** An answer to a send (as opposed to the token endpoint's): what `hold` keeps back. */
+  send?: boolean;
 }
 
 /**
@@ -182,8 +184,9 @@ export class FcmMock {
   }
 
   /**
-   * Keeps every answer back until the returned function is called (not FCM's: a test's way to
-   * make the provider hang exactly as long as it needs, however slow the machine).
+   * Keeps every answer to a send back until the returned function is called (not FCM's: a test's
+   * way to make the provider hang exactly as long as it needs, however slow the machine). The
+   * token endpoint keeps answering.
    */
   hold(): () => void {
     this.#holding = true;
@@ -269,7 +272,7 @@ export class FcmMock {
   }
 
   #later(reply: Reply, answer: () => void): void {
-    if (this.#holding) return void this.#held.push(() => this.#later(reply, answer));
+    if (this.#holding && reply.send) return void this.#held.push(() => this.#later(reply, answer));
     const delay = reply.delayMs ?? 0;
     if (delay <= 0) return answer();
     const timer = setTimeout(() => {
@@ -286,7 +289,7 @@ export class FcmMock {
     const m = SEND_PATH.exec(path);
     if (!m) return notFound();
     if (method !== 'POST') return googleError(405, 'METHOD_NOT_ALLOWED', `Method ${method} not allowed.`);
-    const reply = this.#send(decodeURIComponent(m[1]!), headers, raw);
+    const reply: Reply = { ...this.#send(decodeURIComponent(m[1]!), headers, raw), send: true };
     const c = this.counters;
     c.sends++;
     if (reply.status === 200) c.sendsOk++;
