@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { restartablePort, spawnHerald, untilHealthy } from '../helpers/herald-process.js';
 import { randomTopic, startTestServer } from '../helpers/server.js';
 import { nextEvents, openStream } from '../helpers/streams.js';
+import { OffsetClock } from '../helpers/manual-clock.js';
 import { eventually } from '../helpers/wait.js';
 
 describe('lifecycle', () => {
@@ -15,8 +16,7 @@ describe('lifecycle', () => {
     const flags = { 'delayed-sender-interval': '500ms' };
     // Due in an hour of the servers' clock, which jumps two hours once the restarted server has
     // a live subscriber: the first server cannot have sent it however slow the machine.
-    let skewMs = 0;
-    const clock = { now: () => Date.now() + skewMs };
+    const clock = new OffsetClock();
     const first = await startTestServer(flags, dir, { clock });
     const topic = randomTopic();
     const res = await fetch(`${first.url}/${topic}`, { method: 'POST', body: 'from the past', headers: { Delay: '1h' } });
@@ -26,7 +26,7 @@ describe('lifecycle', () => {
     try {
       const s = await openStream(`${second.url}/${topic}/json`);
       await nextEvents(s);
-      skewMs = 2 * 3600_000;
+      clock.advance(2 * 3600_000);
       const [msg] = await nextEvents(s);
       assert.equal(msg!.id, scheduled.id);
       assert.equal(msg!.message, 'from the past');

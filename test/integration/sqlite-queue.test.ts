@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createSqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.js';
 import { describeQueueConformance, type TestPayload } from '../helpers/queue-conformance.js';
 import type { Clock } from '../../src/ports/clock.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { ManualClock, OffsetClock } from '../helpers/manual-clock.js';
 
 const CRASH_WORKER = join(dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'queue-crash-worker.js');
 
@@ -82,8 +82,8 @@ describe('sqlite queue', () => {
     const visibilityMs = 60_000;
     const partition = 'app1:apns';
     // The worker runs on real time; this side's clock can jump past its reservations.
-    let skewMs = 0;
-    const { dir, file, queue } = await tempQueue<{ device: number }>({ clock: { now: () => Date.now() + skewMs } });
+    const clock = new OffsetClock();
+    const { dir, file, queue } = await tempQueue<{ device: number }>({ clock });
     const sentLog = join(dir, 'sent.log');
     try {
       // Enqueued the way a broadcast would be: in batches, so memory stays flat however large it is.
@@ -110,7 +110,7 @@ describe('sqlite queue', () => {
       const stats = await queue.stats();
       assert.ok(stats[0].reserved > 0, 'the kill left reservations behind');
       // Until the visibility timeout passes, the dead worker's jobs stay hidden: move past it.
-      skewMs = visibilityMs + 1;
+      clock.advance(visibilityMs + 1);
 
       const sentByParent: number[] = [];
       for (;;) {
