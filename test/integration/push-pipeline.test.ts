@@ -237,7 +237,9 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     r.apns.script(token, { kind: 'retry', status: 503, afterMs: 2 * 3600_000 });
     const sent = await r.push.send(request({ to: { devices: [id!] }, expiresAt: r.clock.now() + 3600_000 }), 'test');
     await eventually('the first attempt', () => r.apns.sends.get(token) === 1);
-    // The retry falls due after the expiry.
+    // Only once the retry is booked (nothing due or held) may the clock move: its time is reckoned
+    // from the clock. It then falls due after the expiry.
+    await eventually('the retry booked', () => r.idle());
     r.clock.advance(3 * 3600_000);
     await eventually('expired', async () => (await r.push.view(sent.id)).counts.expired === 1);
     assert.equal(r.apns.sends.get(token), 1, 'no second attempt after expiry');
