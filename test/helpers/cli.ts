@@ -38,6 +38,13 @@ export async function herald(args: string[], options: CliOptions = {}): Promise<
   return { code, stdout: run.stdout, stderr: run.stderr };
 }
 
+const running = new Set<RunningCli>();
+
+/** Stops every command a test left running (call from `afterEach`), so a failed test leaves no subscriber behind. */
+export async function stopRunningClis(): Promise<void> {
+  await Promise.all([...running].map((cli) => cli.stop()));
+}
+
 /** A command that keeps running (subscribe): its output so far, and a way to stop it. */
 export class RunningCli {
   stdout = '';
@@ -63,7 +70,11 @@ export class RunningCli {
       env: cliEnv(options.env),
       signals: this.#signals,
     };
-    this.exited = runCli(args, io).then((code) => (this.#code = code));
+    running.add(this);
+    this.exited = runCli(args, io).then((code) => {
+      running.delete(this);
+      return (this.#code = code);
+    });
   }
 
   /** The output as JSON lines. */

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { herald, RunningCli } from '../helpers/cli.js';
+import { herald, RunningCli, stopRunningClis } from '../helpers/cli.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { nextEvents, openStream } from '../helpers/streams.js';
 
@@ -23,6 +23,8 @@ interface Message {
   content_type?: string;
   attachment?: { name: string; type?: string; size?: number; url: string };
 }
+
+afterEach(stopRunningClis);
 
 /** Runs the CLI to completion with extra environment and optional standard input. */
 function cli(args: string[], env: Record<string, string> = {}, input?: string) {
