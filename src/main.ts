@@ -22,7 +22,6 @@ import { createMetrics } from './http/admin/metrics.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
-import { silentLogger } from './ports/logger.js';
 import { randomBytes } from 'node:crypto';
 import { createSqliteQueue } from './adapters/sqlite/queue/sqlite-queue.js';
 import { sharedWriteLock } from './adapters/sqlite/write-lock.js';
@@ -125,26 +124,6 @@ export function visitorLimits(config: Config): VisitorLimits {
 
 /** How often the account database is checked for changes made by other processes (the CLI). */
 const AUTH_POLL_MS = 1000;
-
-/**
- * Opens the account database of `auth-file` (undefined when it is unset): used by the server
- * and by the `user`, `access` and `token` commands, which work on the same file.
- */
-export async function openAuth(config: Config, clock: Clock = systemClock): Promise<{ auth: AuthService; close(): Promise<void> } | undefined> {
-  if (!config.authFile) return undefined;
-  const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
-  const store = await createSqliteAuthStore({ file: config.authFile });
-  const audit = new AuditTrail(db.audit, clock, silentLogger);
-  const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit });
-  return { auth, close: async () => { await store.close(); await db.close(); } };
-}
-
-/** Opens the API keys of Herald's database, for the `key` command. */
-export async function openKeys(config: Config, clock: Clock = systemClock): Promise<{ keys: ApiKeyService; close(): Promise<void> }> {
-  const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
-  const keys = new ApiKeyService(db.keys, clock, new AuditTrail(db.audit, clock, silentLogger));
-  return { keys, close: () => db.close() };
-}
 
 /** Splits `[host]:port` (ntfy's listen-http) into what `listen` takes. An empty host means all interfaces. */
 export function listenAddress(listen: string): { host: string; port: number } {
@@ -395,5 +374,5 @@ async function tlsOptions(config: Config): Promise<TlsOptions | undefined> {
   return { cert, key };
 }
 
-/** A new VAPID key pair for `herald webpush keys` (the CLI reaches adapters only through here). */
-export { generateVapidKeys } from './adapters/providers/webpush/vapid.js';
+/** The stores of the offline CLI commands, also used by tests and benchmarks that seed them. */
+export { generateVapidKeys, openAuth, openKeys } from './composition/cli-stores.js';

@@ -1,58 +1,6 @@
-interface Command {
-  run(args: string[]): Promise<number>;
-  help: string;
-}
+import { processIo } from './io.js';
+import { runCli } from './run.js';
 
-// Commands load on demand: publish and subscribe are HTTP clients and should not pay for
-// loading the server (Fastify, SQLite) at every call.
-const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
-  serve: { load: async () => { const m = await import('./commands/serve.js'); return { run: m.runServe, help: m.SERVE_HELP }; }, summary: 'run the server' },
-  publish: { load: async () => { const m = await import('./commands/publish.js'); return { run: m.runPublish, help: m.PUBLISH_HELP }; }, summary: 'send a message to a topic' },
-  subscribe: { load: async () => { const m = await import('./commands/subscribe.js'); return { run: m.runSubscribe, help: m.SUBSCRIBE_HELP }; }, summary: 'print (or act on) messages of topics' },
-  key: { load: async () => { const m = await import('./commands/key.js'); return { run: m.runKey, help: m.KEY_HELP }; }, summary: 'create, list, revoke and rotate API keys' },
-  device: { load: async () => { const m = await import('./commands/device.js'); return { run: m.runDevice, help: m.DEVICE_HELP }; }, summary: 'list, show and remove registered push devices' },
-  push: { load: async () => { const m = await import('./commands/push.js'); return { run: m.runPush, help: m.PUSH_HELP }; }, summary: 'send a push and follow it; show or cancel one' },
-  webpush: { load: async () => { const m = await import('./commands/webpush.js'); return { run: m.runWebpush, help: m.WEBPUSH_HELP }; }, summary: 'print a new VAPID key pair for Web Push' },
-  user: { load: async () => { const m = await import('./commands/user.js'); return { run: m.runUser, help: m.USER_HELP }; }, summary: 'add, remove and change users' },
-  access: { load: async () => { const m = await import('./commands/access.js'); return { run: m.runAccess, help: m.ACCESS_HELP }; }, summary: 'grant, list and reset topic access' },
-  token: { load: async () => { const m = await import('./commands/token.js'); return { run: m.runToken, help: m.TOKEN_HELP }; }, summary: 'create, list and remove access tokens' },
-};
-
-const USAGE = `herald - self-hosted notification server
-
-Usage: herald <command> [options]
-
-Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)}${c.summary}`).join('\n')}
-
-Run 'herald <command> --help' for a command's options.
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
-    return name ? 0 : 1;
-  }
-  const entry = COMMANDS[name === 'pub' || name === 'send' ? 'publish' : name === 'sub' ? 'subscribe' : name];
-  if (!entry) {
-    process.stderr.write(`herald: unknown command '${name}'\n\n${USAGE}`);
-    return 2;
-  }
-  const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(command.help);
-    return 0;
-  }
-  return command.run(rest);
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`herald: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+// The binary: the command line, the process's streams, its exit status. Everything else is in
+// runCli, which tests call directly.
+process.exitCode = await runCli(process.argv.slice(2), processIo());

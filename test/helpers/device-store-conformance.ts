@@ -225,18 +225,18 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       assert.equal(rest.next, undefined);
     });
 
-    it('registers 5,000 devices quickly and pages through them in pages of 500, each seen once', async () => {
+    // How fast registrations go is bench/'s business; here only what paging returns counts. Each
+    // registration is its own synced commit, so the count is kept to what several pages need.
+    const DEVICES = 1200;
+    const PAGE = 100;
+    it(`registers ${DEVICES.toLocaleString('en-US')} devices and pages through them in pages of ${PAGE}, each seen once`, async () => {
       await devices.setUserTopics('fans', ['match']);
-      const started = performance.now();
-      for (let i = 0; i < 5000; i++) {
+      for (let i = 0; i < DEVICES; i++) {
         const own = i % 3 === 0 ? ['match'] : [];
         await devices.register(registration({ user: i % 2 === 0 ? 'fans' : `u${i}`, topics: own }), i);
       }
-      const elapsed = performance.now() - started;
-      // Each registration is its own synced commit (about 0.3-0.7 ms on an SSD); the bound leaves room for a busy machine.
-      assert.ok(elapsed < 20_000, `5,000 registrations took ${Math.round(elapsed)} ms`);
-      // Reached by own topic, by user topic, or both (i % 6 === 0): 2,500 + 1,667 - 834.
-      const expectedCount = 5000 / 2 + Math.ceil(5000 / 3) - Math.ceil(5000 / 6);
+      // Reached by own topic, by user topic, or both (i % 6 === 0): 600 + 400 - 200.
+      const expectedCount = DEVICES / 2 + Math.ceil(DEVICES / 3) - Math.ceil(DEVICES / 6);
       await devices.markInvalid((await devices.list({ user: 'fans', limit: 1 })).devices[0]!.id, 'gone', 1);
 
       const seen = new Set<string>();
@@ -244,17 +244,17 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       for (const source of [{ kind: 'topic', topic: 'match' }, { kind: 'topicUsers', topic: 'match' }] as const) {
         let after: string | undefined;
         for (;;) {
-          const page = await devices.pageAudience(source, { limit: 500, ...(after !== undefined && { after }) });
+          const page = await devices.pageAudience(source, { limit: PAGE, ...(after !== undefined && { after }) });
           const inPage = new Set(page.members.map((m) => m.id));
           assert.equal(inPage.size, page.members.length, 'no device twice in a page');
           for (const id of inPage) seen.add(id);
           pages++;
           if (!page.next) break;
-          assert.equal(page.members.length, 500);
+          assert.equal(page.members.length, PAGE);
           after = page.next;
         }
       }
-      assert.ok(pages >= Math.ceil(seen.size / 500));
+      assert.ok(pages >= Math.ceil(seen.size / PAGE));
       assert.equal(seen.size, expectedCount - 1);
     });
   });

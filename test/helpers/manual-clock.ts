@@ -10,3 +10,17 @@ export class ManualClock implements Clock {
     this.time += ms;
   }
 }
+
+/**
+ * Real time shifted by `offsetMs`: timers and polling loops run as usual, and a test jumps ahead
+ * (past a schedule, a retry, an expiry, quiet hours) with `advance` instead of sleeping.
+ */
+export class OffsetClock implements Clock {
+  constructor(public offsetMs = 0) {}
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}

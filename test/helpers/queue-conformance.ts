@@ -298,13 +298,11 @@ export function describeQueueConformance(name: string, makeQueue: (clock: Clock)
       await assert.rejects(queue.reserve({ partition: P, limit: 1, visibilityMs: 0 }), RangeError);
     });
 
-    it('enqueues 10,000 jobs in one call quickly, and chunked reserves see each exactly once', async () => {
+    // One call, one batch; throughput is bench/'s business, not asserted here.
+    it('enqueues 10,000 jobs in one call, and chunked reserves see each exactly once', async () => {
       const lanes = ['high', 'normal', 'bulk'] as const;
       const jobs = Array.from({ length: 10_000 }, (_, i) => job(i, { lane: lanes[i % 3], dedupKey: `b:${i}` }));
-      const started = performance.now();
       const { ids, duplicates } = await queue.enqueue(jobs);
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 1000, `enqueue of 10,000 took ${elapsed.toFixed(0)} ms`);
       assert.equal(new Set(ids).size, 10_000);
       assert.deepEqual(duplicates, []);
       const seen = new Map<number, number>();

@@ -1,10 +1,11 @@
 import { request } from 'node:http';
+import { DEFAULT_DEADLINE_MS } from './wait.js';
 
 /** A live HTTP stream read line by line (for /json, /sse and /raw). */
 export interface LineStream {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** Resolves with the next n lines (waiting for them), rejects after timeoutMs. */
+  /** Resolves with the next n lines (waiting for them), rejects when the stream ends first or after timeoutMs (generous by default). */
   next(n?: number, timeoutMs?: number): Promise<string[]>;
   close(): void;
 }
@@ -29,7 +30,7 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
       resolve({
         status: res.statusCode ?? 0,
         headers: res.headers,
-        async next(n = 1, timeoutMs = 5000) {
+        async next(n = 1, timeoutMs = DEFAULT_DEADLINE_MS) {
           const deadline = Date.now() + timeoutMs;
           while (lines.length < n) {
             if (res.readableEnded) throw new Error(`stream ended with ${lines.length} of ${n} lines: ${JSON.stringify(lines)}`);
@@ -56,6 +57,6 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
 }
 
 /** Reads /json stream lines as parsed objects. */
-export async function nextEvents(stream: LineStream, n = 1, timeoutMs = 5000): Promise<Record<string, unknown>[]> {
+export async function nextEvents(stream: LineStream, n = 1, timeoutMs = DEFAULT_DEADLINE_MS): Promise<Record<string, unknown>[]> {
   return (await stream.next(n, timeoutMs)).map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -5,7 +5,7 @@
  */
 
 /** Generous by default: CI runs on a loaded 2-core machine. */
-const DEFAULT_DEADLINE_MS = 30_000;
+export const DEFAULT_DEADLINE_MS = 30_000;
 
 /** Resolves once `check` returns true; throws naming `what` if the deadline passes first. */
 export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = DEFAULT_DEADLINE_MS, pollMs = 10): Promise<void> {

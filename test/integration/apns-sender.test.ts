@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { createApnsSender, type ApnsSenderOptions } from '../../src/adapters/providers/apns/sender.js';
+import { systemClock } from '../../src/ports/clock.js';
 import type { Outcome } from '../../src/ports/provider.js';
 import type { PushContent, PushSender, PushTarget } from '../../src/ports/push-sender.js';
 import { apnsClientCertificate } from '../mocks/apns/client-certificate.js';
 import { startApnsMock, type ApnsMock, type ApnsMockOptions } from '../mocks/apns/mock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { eventually } from '../helpers/wait.js';
 
 const KEY_ID = 'ABC1234567';
 const TEAM_ID = 'TEAM123456';
@@ -31,7 +34,7 @@ function tokenSender(mock: ApnsMock, options: Partial<ApnsSenderOptions> = {}): 
     bundleId: BUNDLE,
     auth: { kind: 'token', keyPem: KEY_PEM, keyId: KEY_ID, teamId: TEAM_ID },
     ca: mock.ca,
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     ...options,
   });
 }
@@ -132,22 +135,22 @@ describe('APNs sender: requests', () => {
   test('the JWT is reused across requests and renewed after ExpiredProviderToken', async () => {
     // The mock's clock runs 40 minutes ahead of Herald's: the token is fine at first, and 25
     // minutes later (still inside Herald's reuse window) APNs sees it as over an hour old.
-    let now = Date.now() - 30 * 60_000;
-    const mock = await tokenMock({ now: () => now + 40 * 60_000 });
-    const sender = tokenSender(mock, { clock: { now: () => now } });
+    const clock = new ManualClock(Date.now() - 30 * 60_000);
+    const mock = await tokenMock({ now: () => clock.now() + 40 * 60_000 });
+    const sender = tokenSender(mock, { clock });
     try {
       const push = sender.encode(CONTENT);
       assertAllOk(await sender.send(push, targets(1, 3)), 3);
       assertAllOk(await sender.send(push, targets(4, 2)), 2);
       const first = mock.requests.map((r) => r.headers.authorization);
       assert.equal(new Set(first).size, 1, 'one JWT for every request');
-      now += 25 * 60_000;
+      clock.advance(25 * 60_000);
       assert.deepEqual(await sender.send(push, targets(6, 1)), [{ kind: 'retry', status: 403, reason: 'ExpiredProviderToken' }]);
       assertAllOk(await sender.send(push, targets(7, 2)), 2);
       const renewed = mock.requests.slice(-2).map((r) => String(r.headers.authorization));
       assert.equal(renewed[0], renewed[1]);
       assert.notEqual(renewed[0], first[0], 'a new JWT after the expiry');
-      assert.equal(decodeJwt(renewed[0]!).claims.iat, Math.floor(now / 1000));
+      assert.equal(decodeJwt(renewed[0]!).claims.iat, Math.floor(clock.now() / 1000));
     } finally {
       await sender.close();
       await mock.close();
@@ -263,7 +266,8 @@ describe('APNs sender: connection behaviour', () => {
       assert.equal(mock.connectionsOpened, 2);
     }));
 
-  test('APNs going away and coming back on the same port: bounded wait, backoff, then sends succeed', async () => {
+  // The timeout turns an unbounded wait into a failure; how long the bounded one takes is not asserted.
+  test('APNs going away and coming back on the same port: bounded wait, backoff, then sends succeed', { timeout: 120_000 }, async () => {
     const first = await tokenMock();
     const port = first.port;
     const sender = tokenSender(first, { requestTimeoutMs: 1000 });
@@ -283,19 +287,17 @@ describe('APNs sender: connection behaviour', () => {
       await new Promise<void>((resolve) => dropper!.listen(port, '127.0.0.1', resolve));
       const started = Date.now();
       assert.deepEqual(await sender.send(push, targets(2, 1)), [{ kind: 'retry', reason: 'connect' }]);
+      // Lower bounds only: it kept trying for the request's time, and did not give up at the first drop.
       const waited = Date.now() - started;
-      assert.ok(waited >= 900 && waited < 3000, `failed after ${waited} ms`);
+      assert.ok(waited >= 900, `failed after ${waited} ms`);
       assert.ok(attempts >= 2 && attempts <= 20, `${attempts} connection attempts in ~1 s: reconnects back off`);
       await new Promise<void>((resolve) => dropper!.close(() => resolve()));
       dropper = undefined;
 
       // Back on the same port: the next reconnect, once its backoff is over, finds it.
       second = await tokenMock({ port });
-      const back = Date.now();
       let outcome: Outcome | undefined;
-      do [outcome] = await sender.send(push, targets(3, 1));
-      while (outcome?.kind !== 'ok' && Date.now() - back < 8000);
-      assert.equal(outcome?.kind, 'ok', `recovered after ${Date.now() - back} ms`);
+      await eventually('a send to succeed once APNs is back', async () => ([outcome] = await sender.send(push, targets(3, 1)), outcome?.kind === 'ok'));
       assertAllOk(await sender.send(push, targets(4, 5)), 5);
       assert.equal(second.connectionsOpened, 1);
     } finally {
@@ -307,13 +309,12 @@ describe('APNs sender: connection behaviour', () => {
 
   test('no answer within the request timeout is a retry; the connection keeps serving', () =>
     withSender({}, { requestTimeoutMs: 300 }, async (mock, sender) => {
+      // The mock would answer 200 after 5 s: a timeout outcome shows the sender gave up first.
       mock.answer(deviceToken(1), { status: 200, delayMs: 5000 });
       const push = sender.encode(CONTENT);
-      const started = Date.now();
       const outcomes = await sender.send(push, targets(1, 2));
       assert.deepEqual(outcomes[0], { kind: 'retry', reason: 'timeout' });
       assert.equal(outcomes[1]?.kind, 'ok');
-      assert.ok(Date.now() - started < 2000);
       assertAllOk(await sender.send(push, targets(3, 1)), 1);
       assert.equal(mock.connectionsOpened, 1);
     }));

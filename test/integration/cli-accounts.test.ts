@@ -1,40 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/index.js';
 import { ERROR_CODES } from '../../src/errors/codes.js';
 import { openAuth } from '../../src/main.js';
+import { herald, type CliRun } from '../helpers/cli.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
 
-// The CLI compiled next to this test, so a build into any outDir tests its own CLI.
-const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
-const TIMEOUT = 120_000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI to completion. The developer's HERALD_* settings are kept out of the child. */
-function herald(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Run> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...inherited, ...options.env },
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
-  if (options.input !== undefined) child.stdin!.end(options.input);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+/** `herald user`, `herald access` and `herald token`, run in-process on real account databases. */
+type Run = CliRun;
 
 /** The CLI pointed at one auth file; asserts success unless `expect` says otherwise. */
 function accountsCli(file: string) {
@@ -86,7 +63,7 @@ async function publishStatus(server: TestServer, topic: string, authorization?: 
 }
 
 /** The server re-reads the file on its own schedule (about a second), so wait for the outcome. */
-test('user add, list, duplicate, change-role, change-pass and del', { timeout: TIMEOUT }, async () => {
+test('user add, list, duplicate, change-role, change-pass and del', async () => {
   await inTempDir(async (file) => {
     const cli = accountsCli(file);
     const added = await cli(['user', 'add', 'phil'], 0, { password: 'first-pass' });
@@ -123,7 +100,7 @@ test('user add, list, duplicate, change-role, change-pass and del', { timeout: T
   });
 });
 
-test('access grant, list and reset, including everyone', { timeout: TIMEOUT }, async () => {
+test('access grant, list and reset, including everyone', async () => {
   await inTempDir(async (file) => {
     const cli = accountsCli(file);
     await cli(['user', 'add', 'phil'], 0, { password: 'pw' });
@@ -163,7 +140,7 @@ test('access grant, list and reset, including everyone', { timeout: TIMEOUT }, a
   });
 });
 
-test('a missing auth-file is a usage error', { timeout: TIMEOUT }, async () => {
+test('a missing auth-file is a usage error', async () => {
   for (const args of [['user', 'list'], ['access'], ['token', 'list']]) {
     const run = await herald(args);
     assert.equal(run.code, 2, run.stderr);
@@ -176,7 +153,7 @@ test('a missing auth-file is a usage error', { timeout: TIMEOUT }, async () => {
   });
 });
 
-test('token add, list and remove; the token works on a running server until removed', { timeout: TIMEOUT }, async () => {
+test('token add, list and remove; the token works on a running server until removed', async () => {
   await withServer({ 'auth-file': 'auth.db', 'auth-default-access': 'deny-all' }, async (server) => {
     const cli = accountsCli(server.config.authFile);
     await cli(['user', 'add', 'phil'], 0, { password: 'pw' });
@@ -209,7 +186,7 @@ test('token add, list and remove; the token works on a running server until remo
   });
 });
 
-test('end to end: a grant made with the CLI opens a topic on a running server', { timeout: TIMEOUT }, async () => {
+test('end to end: a grant made with the CLI opens a topic on a running server', async () => {
   await withServer({ 'auth-file': 'auth.db', 'auth-default-access': 'deny-all' }, async (server) => {
     const cli = accountsCli(server.config.authFile);
     await cli(['user', 'add', 'phil'], 0, { password: 'pw' });

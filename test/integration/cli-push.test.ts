@@ -1,14 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { herald as runHerald } from '../helpers/cli.js';
 import { startPushRig, type PushRig } from '../helpers/push-rig.js';
 import { randomTopic } from '../helpers/server.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
 
 let rig: PushRig;
 let key: string;
@@ -18,16 +15,10 @@ before(async () => {
 });
 after(() => rig.close());
 
-/** Runs the CLI as a user would, asynchronously, since the server under test lives in this process. */
-function herald(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HERALD_SERVER: rig.server.url, HERALD_KEY: key, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+/** Runs the CLI in-process against the rig's server with its admin key. */
+async function herald(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  const run = await runHerald(args, { env: { HERALD_SERVER: rig.server.url, HERALD_KEY: key, ...env } });
+  return { status: run.code, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('herald device and herald push', () => {

@@ -10,12 +10,13 @@ import { encodeFcmPush } from '../../src/adapters/providers/fcm/encoded-push.js'
 import { startFcmMock, type FcmMock } from '../mocks/fcm/mock.js';
 import { testServiceAccount } from '../mocks/fcm/service-account.js';
 import { freePort } from '../helpers/ports.js';
+import { OffsetClock } from '../helpers/manual-clock.js';
+import { eventually } from '../helpers/wait.js';
 
 let mock: FcmMock;
 const senders: PushSender[] = [];
 /** Moves the clock the sender and the mock share, for expiry tests without sleeping. */
-let offset = 0;
-const clock = { now: () => Date.now() + offset };
+const clock = new OffsetClock();
 
 before(async () => {
   mock = await startFcmMock({ maxConcurrentStreams: 20, clock });
@@ -26,7 +27,7 @@ after(async () => {
 });
 beforeEach(() => {
   mock.reset();
-  offset = 0;
+  clock.offsetMs = 0;
 });
 
 function sender(over: Partial<FcmSenderOptions> = {}, on: FcmMock = mock): PushSender {
@@ -109,12 +110,12 @@ test('a token close to expiry is renewed before use (clock-driven), with no 401'
   const s = sender();
   const encoded = s.encode(push());
   assert.equal((await s.send(encoded, targets('a')))[0]!.kind, 'ok');
-  offset = 56 * 60_000;
+  clock.offsetMs = 56 * 60_000;
   assert.equal((await s.send(encoded, targets('b')))[0]!.kind, 'ok');
   assert.equal(mock.counters.tokensIssued, 2);
   assert.equal(mock.counters.unauthorized, 0);
   // Past the mock's own expiry of the first token, the renewed one still works.
-  offset = 62 * 60_000;
+  clock.offsetMs = 62 * 60_000;
   assert.equal((await s.send(encoded, targets('c')))[0]!.kind, 'ok');
   assert.equal(mock.counters.unauthorized, 0);
 });
@@ -165,17 +166,21 @@ test('requests FCM itself refuses: a field value it does not know, another proje
 });
 
 test('many concurrent sends share one HTTP/2 session, within the peer stream limit', async () => {
-  mock.delayMs = 20;
+  // Answers wait until many streams are open at once, however slowly the machine opens them.
+  const release = mock.hold();
   try {
     const s = sender();
-    const outcomes = await s.send(s.encode(push()), targets(...tokens(400)));
+    const sending = s.send(s.encode(push()), targets(...tokens(400)));
+    await eventually('many streams open at once', () => mock.counters.inFlight >= 10);
+    release();
+    const outcomes = await sending;
     assert.ok(outcomes.every((o) => o.kind === 'ok'));
     assert.equal(mock.counters.sessions, 1);
     assert.equal(mock.counters.sends, 400);
     assert.ok(mock.counters.maxInFlight <= 20, `at most the announced 20 streams at once, saw ${mock.counters.maxInFlight}`);
     assert.ok(mock.counters.maxInFlight >= 10, `streams are multiplexed, saw ${mock.counters.maxInFlight}`);
   } finally {
-    mock.delayMs = 0;
+    release();
   }
 });
 
@@ -211,26 +216,26 @@ test('ttl is computed from expiresAt when each request goes out (injected clock)
   const s = sender();
   // Half a second of slack so the few real milliseconds this test takes do not change whole seconds.
   const encoded = s.encode(push({ expiresAt: clock.now() + 600_500 }));
-  offset = 120_000;
+  clock.offsetMs = 120_000;
   await s.send(encoded, targets('a'));
-  offset = 301_000;
+  clock.offsetMs = 301_000;
   await s.send(encoded, targets('b'));
   const ttls = mock.requests.map((r) => [(r.message!.android as { ttl: string }).ttl, ((r.message!.webpush as { headers: Record<string, string> }).headers).TTL]);
   assert.deepEqual(ttls, [['480s', '480'], ['299s', '299']]);
 });
 
 test('close: in-flight sends resolve as retry, later sends too, and close is idempotent', async () => {
-  mock.delayMs = 5_000;
+  const release = mock.hold();
   try {
     const s = sender();
     const pending = s.send(s.encode(push()), targets('x', 'y'));
-    while (mock.counters.inFlight < 2) await new Promise((r) => setTimeout(r, 10));
+    await eventually('both sends at the mock', () => mock.counters.inFlight >= 2);
     await Promise.all([s.close(), s.close()]);
     const outcomes = await pending;
     assert.ok(outcomes.every((o) => o.kind === 'retry'), JSON.stringify(outcomes));
     assert.deepEqual(await s.send(s.encode(push()), targets('z')), [{ kind: 'retry', reason: 'sender closed' }]);
   } finally {
-    mock.delayMs = 0;
+    release();
   }
 });
 

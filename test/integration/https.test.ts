@@ -7,6 +7,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 let server: TestServer;
 let ca: Buffer;
@@ -76,10 +77,9 @@ describe('HTTPS listener', () => {
     const frames: string[] = [];
     ws.on('message', (d) => frames.push(d.toString()));
     await new Promise((r) => ws.once('open', r));
-    const deadline = Date.now() + 5000;
-    while ((lines.length < 1 || frames.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await eventually('both open events', () => lines.length >= 1 && frames.length >= 1);
     await fetch(`${server.url}/${topic}`, { method: 'POST', body: 'live over tls' });
-    while ((lines.length < 2 || frames.length < 2) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await eventually('the message on both', () => lines.length >= 2 && frames.length >= 2);
     assert.equal(JSON.parse(lines[1]!).message, 'live over tls');
     assert.equal(JSON.parse(frames[1]!).message, 'live over tls');
     ws.close();

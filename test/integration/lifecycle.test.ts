@@ -1,30 +1,33 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { restartablePort, spawnHerald, untilHealthy } from '../helpers/herald-process.js';
 import { randomTopic, startTestServer } from '../helpers/server.js';
 import { nextEvents, openStream } from '../helpers/streams.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
+import { OffsetClock } from '../helpers/manual-clock.js';
+import { eventually } from '../helpers/wait.js';
 
 describe('lifecycle', () => {
   test('a scheduled message survives a restart and is delivered when due', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-restart-'));
-    const flags = { 'message-delay-min': '1s', 'delayed-sender-interval': '500ms' };
-    const first = await startTestServer(flags, dir);
+    const flags = { 'delayed-sender-interval': '500ms' };
+    // Due in an hour of the servers' clock, which jumps two hours once the restarted server has
+    // a live subscriber: the first server cannot have sent it however slow the machine.
+    const clock = new OffsetClock();
+    const first = await startTestServer(flags, dir, { clock });
     const topic = randomTopic();
-    const res = await fetch(`${first.url}/${topic}`, { method: 'POST', body: 'from the past', headers: { Delay: '3s' } });
+    const res = await fetch(`${first.url}/${topic}`, { method: 'POST', body: 'from the past', headers: { Delay: '1h' } });
     const scheduled = (await res.json()) as { id: string; time: number };
     await first.stop();
-    const second = await startTestServer(flags, dir);
+    const second = await startTestServer(flags, dir, { clock });
     try {
       const s = await openStream(`${second.url}/${topic}/json`);
       await nextEvents(s);
-      const [msg] = await nextEvents(s, 1, 10_000);
+      clock.advance(2 * 3600_000);
+      const [msg] = await nextEvents(s);
       assert.equal(msg!.id, scheduled.id);
       assert.equal(msg!.message, 'from the past');
       assert.equal(msg!.time, scheduled.time);
@@ -46,12 +49,10 @@ describe('lifecycle', () => {
       stalled.pause();
       const healthy = await openStream(`${server.url}/${topic}/json`);
       await nextEvents(healthy);
-      await new Promise((r) => setTimeout(r, 100));
+      const metric = async (pattern: RegExp) => Number(pattern.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
+      const droppedCount = () => metric(/herald_subscribers_dropped_total\{reason="[^"]+"\} (\d+)/);
+      await eventually('both subscriptions registered', async () => (await metric(/^herald_subscribers\{transport="json"\} (\d+)/m)) === 2);
       const body = 'x'.repeat(4000);
-      const droppedCount = async () => {
-        const metrics = await (await fetch(`${server.url}/metrics`)).text();
-        return Number(/herald_subscribers_dropped_total\{reason="[^"]+"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-      };
       // Publish until the stalled reader has been dropped: how much the kernel buffers for it
       // first depends on the machine, so the count is not fixed (capped to keep the test bounded).
       let sent = 0;
@@ -66,7 +67,7 @@ describe('lifecycle', () => {
       assert.ok(dropped >= 1, `the stalled subscriber was dropped after ${sent} messages`);
       let received = 0;
       while (received < sent) {
-        const [e] = await nextEvents(healthy, 1, 10_000);
+        const [e] = await nextEvents(healthy);
         if (e!.event === 'message') received++;
       }
       assert.equal(received, sent, 'the healthy subscriber got every message');
@@ -79,20 +80,13 @@ describe('lifecycle', () => {
 
   test('SIGTERM ends streams, flushes, exits 0; accepted messages are there after restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-sigterm-'));
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const args = [CLI, 'serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'h.db'), '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', join(dir, 'a'), '--log-level', 'warn', '--visitor-request-limit-exempt-hosts', '127.0.0.1'];
+    const port = await restartablePort();
+    const args = ['serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'h.db'), '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', join(dir, 'a'), '--log-level', 'warn', '--visitor-request-limit-exempt-hosts', '127.0.0.1'];
     const url = `http://127.0.0.1:${port}`;
     const startChild = async () => {
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          if ((await fetch(`${url}/v1/health`)).ok) return child;
-        } catch {
-          if (Date.now() > deadline) throw new Error('server did not start');
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      const child = spawnHerald(args);
+      await untilHealthy(url, child);
+      return child;
     };
     try {
       const child = await startChild();
@@ -102,18 +96,15 @@ describe('lifecycle', () => {
       const ids = await Promise.all(
         Array.from({ length: 200 }, async (_, i) => ((await (await fetch(`${url}/${topic}`, { method: 'POST', body: `m${i}` })).json()) as { id: string }).id),
       );
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      assert.equal(await child.stop('SIGTERM'), 0, child.stderr());
       // The stream was ended by the server: reading further ends instead of hanging.
       await assert.rejects(async () => {
-        for (;;) await stream.next(1, 5000);
+        for (;;) await stream.next(1);
       }, /stream ended/);
       const again = await startChild();
       const polled = (await (await fetch(`${url}/${topic}/json?poll=1`)).text()).trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
       assert.deepEqual(new Set(polled), new Set(ids));
-      again.kill('SIGTERM');
-      await new Promise((r) => again.once('exit', r));
+      await again.stop('SIGTERM');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config/index.js';
 import { CLI_CONTEXT } from '../../src/core/audit/audit-trail.js';
 import { openKeys } from '../../src/main.js';
@@ -13,9 +11,8 @@ import { startApnsMock } from '../mocks/apns/mock.js';
 import { testCertificate } from '../mocks/tls.js';
 import { seedDevices } from '../helpers/seed-devices.js';
 import { APNS_KEY_ID, APNS_TEAM_ID, BUNDLE_ID } from '../helpers/push-rig.js';
-import { freePort } from '../helpers/ports.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
+import { restartablePort, spawnHerald, untilHealthy, type HeraldProcess } from '../helpers/herald-process.js';
+import { eventuallyValue } from '../helpers/wait.js';
 const DEVICES = 50_000;
 
 test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then a restart: every device gets at least one send`, { timeout: 240_000 }, async (t) => {
@@ -24,30 +21,22 @@ test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then
   writeFileSync(join(dir, 'AuthKey.p8'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(join(dir, 'ca.pem'), testCertificate().cert);
   const apns = await startApnsMock({ token: { publicKey, keyId: APNS_KEY_ID, teamId: APNS_TEAM_ID }, bundleId: BUNDLE_ID });
-  let child: ChildProcess | undefined;
+  let child: HeraldProcess | undefined;
   try {
     const devices = await seedDevices(join(dir, 'herald.db'), { count: DEVICES, topic: 'crash' });
     const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': join(dir, 'herald.db') } }).config);
     const key = (await keys.keys.create(CLI_CONTEXT, { name: 'crash', scopes: ['push:send', 'push:read'] })).secret;
     await keys.close();
 
-    // Below Linux's ephemeral range (32768+), so no client socket of another test can hold it.
-    const port = await freePort({ from: 20000 + Math.floor(Math.random() * 12000) });
+    const port = await restartablePort();
     const url = `http://127.0.0.1:${port}`;
-    const args = [CLI, 'serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
+    const args = ['serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
       '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', '', '--log-level', 'warn', '--push-visibility-timeout', '5s',
       '--apns', JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.url, 'key-file': join(dir, 'AuthKey.p8'), 'key-id': APNS_KEY_ID, 'team-id': APNS_TEAM_ID, 'ca-file': join(dir, 'ca.pem') }])];
-    const start = async (): Promise<ChildProcess> => {
-      const c = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        try {
-          if ((await fetch(`${url}/v1/health`)).ok) return c;
-        } catch {
-          if (Date.now() > deadline) throw new Error('server did not start');
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+    const start = async (): Promise<HeraldProcess> => {
+      const c = spawnHerald(args);
+      await untilHealthy(url, c);
+      return c;
     };
     const auth = { Authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 
@@ -56,20 +45,19 @@ test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then
     assert.equal(res.status, 202);
     // Kill it mid-broadcast: some sent, most not.
     await apns.whenRequests(Math.floor(DEVICES / 5));
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await child.stop('SIGKILL');
     const beforeRestart = apns.requestCount;
     assert.ok(beforeRestart < DEVICES, `killed part-way (${beforeRestart} sends)`);
 
     child = await start();
-    const deadline = Date.now() + 180_000;
-    let view: { state: string; targets: number; counts: Record<string, number> };
-    for (;;) {
-      view = await (await fetch(`${url}/v1/push/crash-broadcast`, { headers: auth })).json() as typeof view;
-      if (view.state === 'done') break;
-      if (Date.now() > deadline) throw new Error(`not done after restart: ${JSON.stringify(view)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    let last: unknown;
+    const view = await eventuallyValue('the broadcast done after the restart', async () => {
+      const v = (await (await fetch(`${url}/v1/push/crash-broadcast`, { headers: auth })).json()) as { state: string; targets: number; counts: Record<string, number> };
+      last = v;
+      return v.state === 'done' ? v : undefined;
+    }, 180_000, 250).catch((err: Error) => {
+      throw new Error(`${err.message}; last view ${JSON.stringify(last)}`);
+    });
     assert.equal(view.targets, DEVICES);
     assert.equal(view.counts.sent, DEVICES);
     const perToken = new Map<string, number>();
@@ -81,13 +69,9 @@ test(`SIGKILL during a ${DEVICES.toLocaleString('en-US')}-device broadcast, then
     // A repeat is only possible for what was in flight at the kill: bounded by the in-flight window.
     assert.ok(twice <= 2000, `${twice} duplicates is more than one in-flight window`);
   } finally {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((r) => child!.once('exit', r));
-    }
+    await child?.stop('SIGKILL');
     await apns.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-/** `from`, or the next port after it that nothing listens on. */

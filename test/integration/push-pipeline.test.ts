@@ -13,8 +13,8 @@ import { PushService, type PushRequest } from '../../src/core/push/push-service.
 import { SenderRegistry } from '../../src/core/push/senders.js';
 import { noPushEvents } from '../../src/core/push/push-events.js';
 import { HeraldError } from '../../src/errors/index.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger } from '../../src/ports/logger.js';
+import { OffsetClock } from '../helpers/manual-clock.js';
 import { ScriptedSender } from '../helpers/scripted-sender.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -27,28 +27,36 @@ interface Rig {
   fcm: ScriptedSender;
   pipeline: PushPipeline;
   push: PushService;
+  /** Every part's clock: real time, moved ahead where a test would otherwise wait for a schedule, a retry or an expiry. */
+  clock: OffsetClock;
+  /** True when no job is due or held: nothing more is sent until the clock moves. */
+  idle(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 async function rig(options: { maxAttempts?: number; lagLimitMs?: number; dir?: string } = {}): Promise<Rig> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'herald-pipeline-'));
+  const clock = new OffsetClock();
   const db = await openHeraldDatabase({ file: join(dir, 'herald.db') });
-  const queue = await createSqliteQueue<PushJob>({ file: join(dir, 'queue.db') });
+  const queue = await createSqliteQueue<PushJob>({ file: join(dir, 'queue.db'), clock });
   const store = await createSqlitePushStore({ file: join(dir, 'queue.db') });
   const apns = new ScriptedSender('apns');
   const fcm = new ScriptedSender('fcm');
   const senders = new SenderRegistry([apns, fcm]);
   const pipeline = new PushPipeline({
-    store, devices: db.devices, queue, senders, clock: systemClock, logger: silentLogger, events: noPushEvents,
+    store, devices: db.devices, queue, senders, clock, logger: silentLogger, events: noPushEvents,
     options: { policy: { maxAttempts: options.maxAttempts ?? 4, backoff: { baseMs: 20, maxMs: 100 } }, concurrency: 250, routers: 2, visibilityMs: 60_000, idlePollMs: 20, sampleMs: 100 },
   });
   const push = new PushService({
-    store, devices: db.devices, queue, senders, pipeline, clock: systemClock, logger: silentLogger,
+    store, devices: db.devices, queue, senders, pipeline, clock, logger: silentLogger,
     options: { idempotencyMs: 24 * 3600_000, lagLimitMs: options.lagLimitMs ?? 0, maxScheduleMs: 30 * 86_400_000 },
   });
   await pipeline.start();
   return {
-    dir, db, queue, store, apns, fcm, pipeline, push,
+    dir, db, queue, store, apns, fcm, pipeline, push, clock,
+    async idle() {
+      return (await queue.stats()).every((p) => p.ready === 0 && p.reserved === 0);
+    },
     async close() {
       await pipeline.stop();
       await queue.close();
@@ -64,7 +72,7 @@ async function registerMany(r: Rig, n: number, fields: { topics?: string[]; user
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const provider = fields.provider ?? (i % 2 === 0 ? 'apns' : 'fcm');
-    const { device } = await r.db.devices.register({ app: 'default', provider, platform: 'x', token: hex(), ...(fields.topics ? { topics: fields.topics } : {}), ...(fields.user ? { user: fields.user } : {}) }, Date.now());
+    const { device } = await r.db.devices.register({ app: 'default', provider, platform: 'x', token: hex(), ...(fields.topics ? { topics: fields.topics } : {}), ...(fields.user ? { user: fields.user } : {}) }, r.clock.now());
     ids.push(device.id);
   }
   return ids;
@@ -116,7 +124,8 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     assert.deepEqual({ ...again, created: true }, first);
     assert.equal(again.created, false);
     await eventually('sent', async () => (await r.push.view('order-42-shipped')).counts.sent === 1);
-    await new Promise((res) => setTimeout(res, 100));
+    // With no job due or held, a second send could only come from a job the repeat had queued.
+    await eventually('nothing left to send', () => r.idle());
     assert.equal(r.fcm.sends.get(token), 1);
   });
 
@@ -170,10 +179,11 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     const badToken = (await r.db.devices.byId(bad!))!.token;
     r.apns.script(slowToken, { kind: 'throttled', target: 'device', status: 429, reason: 'TooManyRequests', afterMs: 150 });
     r.apns.script(badToken, { kind: 'rejected', status: 400, reason: 'BadTopic' });
-    const started = Date.now();
+    const started = r.clock.now();
     const sent = await r.push.send(request({ to: { devices: [slow!, bad!] } }), 'test');
     await eventually('done', async () => (await r.push.view(sent.id)).state === 'done');
-    assert.ok(Date.now() - started >= 150, 'Retry-After honoured');
+    // A lower bound, so a slow machine cannot break it: the retry did not come before Retry-After.
+    assert.ok(r.clock.now() - started >= 150, 'Retry-After honoured');
     const { deliveries } = await r.push.deliveries(sent.id, { limit: 10 });
     assert.equal(deliveries.find((d) => d.deviceId === slow)?.state, 'sent');
     const failed = deliveries.find((d) => d.deviceId === bad);
@@ -185,42 +195,52 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
   it('schedules with send_at, and cancelling a scheduled push sends nothing', async () => {
     const [id] = await registerMany(r, 1, { provider: 'fcm' });
     const token = (await r.db.devices.byId(id!))!.token;
-    const later = await r.push.send(request({ to: { devices: [id!] }, sendAt: Date.now() + 300 }), 'test');
+    const later = await r.push.send(request({ to: { devices: [id!] }, sendAt: r.clock.now() + 3600_000 }), 'test');
     assert.equal(later.state, 'scheduled');
     assert.equal((await r.push.view(later.id)).state, 'scheduled');
-    await eventually('sent at its time', async () => (await r.push.view(later.id)).counts.sent === 1);
-    assert.equal(r.fcm.sends.get(token), 1);
-
-    const cancelled = await r.push.send(request({ to: { devices: [id!] }, sendAt: Date.now() + 400 }), 'test');
+    const cancelled = await r.push.send(request({ to: { devices: [id!] }, sendAt: r.clock.now() + 3600_000 }), 'test');
     await r.push.cancel(cancelled.id);
-    await new Promise((res) => setTimeout(res, 700));
+    assert.equal(r.fcm.sends.get(token), undefined, 'nothing before its time');
+
+    r.clock.advance(2 * 3600_000);
+    await eventually('sent at its time', async () => (await r.push.view(later.id)).counts.sent === 1);
+    // Both fell due together; once nothing is due or held, the cancelled one would have gone out.
+    await eventually('nothing left to send', () => r.idle());
     assert.equal((await r.push.view(cancelled.id)).state, 'cancelled');
     assert.equal(r.fcm.sends.get(token), 1, 'the cancelled push never went out');
   });
 
   it('cancelling mid-flight cancels what was not sent yet', async () => {
     await registerMany(r, 600, { topics: ['cancel-me'], provider: 'apns' });
-    r.apns.delayMs = 100;
+    // The first chunk hangs at the provider until the cancel is in; the rest waits its turn.
+    const release = r.apns.hold();
     try {
       const batchesBefore = r.apns.batches.length;
       const sent = await r.push.send(request({ to: { topics: ['cancel-me'] } }), 'test');
       await eventually('first chunk out', () => r.apns.batches.length > batchesBefore);
       const n = await r.push.cancel(sent.id);
+      release();
       await eventually('settled', async () => (await r.push.view(sent.id)).counts.sending === 0);
       const view = await r.push.view(sent.id);
       assert.equal(view.state, 'cancelled');
       assert.ok(n > 0, 'some deliveries were still waiting');
+      assert.ok(view.counts.sent > 0, 'what was in flight went out');
       assert.equal(view.counts.sent + view.counts.cancelled, view.targets);
     } finally {
-      r.apns.delayMs = 0;
+      release();
     }
   });
 
   it('drops deliveries whose expires_at passed before they could be sent', async () => {
     const [id] = await registerMany(r, 1, { provider: 'apns' });
     const token = (await r.db.devices.byId(id!))!.token;
-    r.apns.script(token, { kind: 'retry', status: 503, afterMs: 400 });
-    const sent = await r.push.send(request({ to: { devices: [id!] }, expiresAt: Date.now() + 200 }), 'test');
+    r.apns.script(token, { kind: 'retry', status: 503, afterMs: 2 * 3600_000 });
+    const sent = await r.push.send(request({ to: { devices: [id!] }, expiresAt: r.clock.now() + 3600_000 }), 'test');
+    await eventually('the first attempt', () => r.apns.sends.get(token) === 1);
+    // Only once the retry is booked (nothing due or held) may the clock move: its time is reckoned
+    // from the clock. It then falls due after the expiry.
+    await eventually('the retry booked', () => r.idle());
+    r.clock.advance(3 * 3600_000);
     await eventually('expired', async () => (await r.push.view(sent.id)).counts.expired === 1);
     assert.equal(r.apns.sends.get(token), 1, 'no second attempt after expiry');
   });
@@ -235,15 +255,15 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
     }
     await assert.rejects(r.push.send(request({ to: {} }), 'test'), { code: 40063 });
     await assert.rejects(r.push.send(request({ to: { tokens: [{ provider: 'hms', token: 'x' }] } }), 'test'), { code: 40064 });
-    await assert.rejects(r.push.send(request({ to: { topics: ['x'] }, expiresAt: Date.now() - 1 }), 'test'), { code: 40063 });
+    await assert.rejects(r.push.send(request({ to: { topics: ['x'] }, expiresAt: r.clock.now() - 1 }), 'test'), { code: 40063 });
   });
 
   it('retention prunes pushes with their deliveries, counts and stats; newer pushes stay', async () => {
     const [id] = await registerMany(r, 1, { provider: 'apns' });
     const old = await r.push.send(request({ id: 'old-push', to: { devices: [id!] } }), 'test');
     await eventually('sent', async () => (await r.push.view(old.id)).counts.sent === 1);
-    const cutoff = Date.now() + 1;
-    await new Promise((res) => setTimeout(res, 5));
+    const cutoff = r.clock.now() + 1;
+    r.clock.advance(5);
     const fresh = await r.push.send(request({ id: 'fresh-push', to: { devices: [id!] } }), 'test');
     const pruned = await r.store.prune(cutoff);
     assert.ok(pruned >= 1);
@@ -254,16 +274,17 @@ describe('push pipeline (scripted providers, real SQLite queue and ledger)', () 
   it('a slow provider does not hold back another', async () => {
     const [a] = await registerMany(r, 1, { provider: 'apns' });
     const [f] = await registerMany(r, 1, { provider: 'fcm' });
-    r.fcm.delayMs = 2000;
+    const fcmToken = (await r.db.devices.byId(f!))!.token;
+    // FCM hangs until the end of the test: APNs must get through all the same.
+    const release = r.fcm.hold();
     try {
       const slow = await r.push.send(request({ to: { devices: [f!] } }), 'test');
-      const t0 = Date.now();
+      await eventually('the FCM send hanging', () => r.fcm.batches.some((b) => b.includes(fcmToken)));
       const fast = await r.push.send(request({ to: { devices: [a!] } }), 'test');
-      await eventually('apns sent', async () => (await r.push.view(fast.id)).counts.sent === 1);
-      assert.ok(Date.now() - t0 < 1000, `apns took ${Date.now() - t0} ms while fcm was stuck`);
+      await eventually('apns sent while fcm is stuck', async () => (await r.push.view(fast.id)).counts.sent === 1);
       assert.equal((await r.push.view(slow.id)).counts.sent, 0);
     } finally {
-      r.fcm.delayMs = 0;
+      release();
     }
   });
 });
@@ -274,11 +295,13 @@ describe('push pipeline restart', () => {
     const dir = first.dir;
     try {
       await registerMany(first, 800, { topics: ['restart'], provider: 'apns' });
-      first.apns.delayMs = 50;
+      const release = first.apns.hold();
       const sent = await first.push.send(request({ to: { topics: ['restart'] } }), 'test');
-      await eventually('some sent', async () => (await first.push.view(sent.id)).counts.sent > 0);
+      await eventually('a chunk in hand', () => first.apns.batches.length > 0);
       // Stop reserving, close everything: what was in hand finishes, the rest stays queued.
-      await first.close();
+      const closing = first.close();
+      release();
+      await closing;
       const sentBefore = first.apns.total();
       assert.ok(sentBefore < 800, 'stopped part-way');
       const second = await rig({ dir });

@@ -1,44 +1,24 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { herald } from '../helpers/cli.js';
+import { killHeraldProcesses, restartablePort, spawnHerald, untilHealthy } from '../helpers/herald-process.js';
 import { randomTopic, startTestServer } from '../helpers/server.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
-const children: ChildProcess[] = [];
-after(() => children.forEach((c) => c.kill('SIGKILL')));
+after(killHeraldProcesses);
 
-function serve(args: string[], env: Record<string, string> = {}): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { child, stderr: () => stderr };
+/** `herald serve ARGS` as a process; its log goes to stdout or stderr depending on the format, so both are kept together. */
+function serve(args: string[], env: Record<string, string> = {}) {
+  const p = spawnHerald(['serve', ...args], { env });
+  return { process: p, output: () => p.stdout() + p.stderr() };
 }
-
-async function waitHealthy(url: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/v1/health`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const port = () => 20000 + Math.floor(Math.random() * 12000);
 
 describe('herald serve with an ntfy server.yml', () => {
   test('starts on an existing ntfy config, applies its keys and warns about the ones it does not use', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-yml-'));
-    const p = port();
+    const p = await restartablePort();
     writeFileSync(join(dir, 'server.yml'), [
       `base-url: "http://ntfy.example.com"`,
       `listen-http: "127.0.0.1:${p}"`,
@@ -54,49 +34,46 @@ describe('herald serve with an ntfy server.yml', () => {
       `web-push-file: "/var/cache/ntfy/webpush.db"`,
       '',
     ].join('\n'));
-    const { child, stderr } = serve(['--config', join(dir, 'server.yml'), '--log-format', 'text']);
+    const { process: child, output } = serve(['--config', join(dir, 'server.yml'), '--log-format', 'text']);
     try {
       const url = `http://127.0.0.1:${p}`;
-      await waitHealthy(url);
+      await untilHealthy(url, child);
       const msg = (await (await fetch(`${url}/${randomTopic()}`, { method: 'PUT', body: 'x'.repeat(5000) })).json()) as { time: number; expires: number; attachment: { url: string } };
       assert.equal(msg.expires - msg.time, 24 * 3600, 'cache-duration from the file');
       assert.match(msg.attachment.url, /^http:\/\/ntfy\.example\.com\/file\//, 'base-url from the file');
-      assert.match(stderr(), /enable-login/);
-      assert.match(stderr(), /web-push-file/);
+      assert.match(output(), /enable-login/);
+      assert.match(output(), /web-push-file/);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await child.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('environment beats the file and flags beat the environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-env-'));
-    const p1 = port();
+    const p1 = await restartablePort();
     writeFileSync(join(dir, 'server.yml'), `listen-http: "127.0.0.1:1"\ncache-file: "${join(dir, 'c.db')}"\ndatabase-file: "${join(dir, 'h.db')}"\nqueue-file: "${join(dir, 'q.db')}"\nattachment-cache-dir: ""\n`);
-    const { child } = serve(['-c', join(dir, 'server.yml'), '--cache-duration=1h'], { HERALD_LISTEN_HTTP: `127.0.0.1:${p1}`, HERALD_CACHE_DURATION: '2h' });
+    const { process: child } = serve(['-c', join(dir, 'server.yml'), '--cache-duration=1h'], { HERALD_LISTEN_HTTP: `127.0.0.1:${p1}`, HERALD_CACHE_DURATION: '2h' });
     try {
-      await waitHealthy(`http://127.0.0.1:${p1}`);
+      await untilHealthy(`http://127.0.0.1:${p1}`, child);
       const msg = (await (await fetch(`http://127.0.0.1:${p1}/${randomTopic()}`, { method: 'POST', body: 'x' })).json()) as { time: number; expires: number };
       assert.equal(msg.expires - msg.time, 3600);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await child.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   test('every invalid setting is reported at once and the exit code is 2', async () => {
-    const { child, stderr } = serve(['--database-file', ':memory:', '--cache-duration', '12 parsecs', '--visitor-request-limit-burst', '-3', '--log-level', 'loud']);
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    assert.equal(code, 2);
-    for (const key of ['cache-duration', 'visitor-request-limit-burst', 'log-level']) assert.match(stderr(), new RegExp(key));
+    const run = await herald(['serve', '--database-file', ':memory:', '--cache-duration', '12 parsecs', '--visitor-request-limit-burst', '-3', '--log-level', 'loud']);
+    assert.equal(run.code, 2);
+    for (const key of ['cache-duration', 'visitor-request-limit-burst', 'log-level']) assert.match(run.stderr, new RegExp(key));
   });
 
   test('serve --help lists the configuration keys', async () => {
-    const { child, stderr } = serve(['--help']);
-    assert.equal(await new Promise<number | null>((r) => child.once('exit', (c) => r(c))), 0);
-    for (const key of ['--listen-http', '--cache-file', '--attachment-cache-dir', '--keepalive-interval']) assert.ok(stderr().includes(key), key);
+    const run = await herald(['serve', '--help']);
+    assert.equal(run.code, 0);
+    for (const key of ['--listen-http', '--cache-file', '--attachment-cache-dir', '--keepalive-interval']) assert.ok(run.stdout.includes(key), key);
   });
 });
 

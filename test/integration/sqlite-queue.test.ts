@@ -4,16 +4,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createSqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.js';
 import { describeQueueConformance, type TestPayload } from '../helpers/queue-conformance.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { ManualClock, OffsetClock } from '../helpers/manual-clock.js';
 
 const CRASH_WORKER = join(dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'queue-crash-worker.js');
 
 /** A fresh file in a directory that does not exist yet, removed when the queue closes. */
-async function tempQueue<P>(options: { clock?: ManualClock; dir?: string } = {}) {
+async function tempQueue<P>(options: { clock?: Clock; dir?: string } = {}) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'herald-queue-'));
   const file = join(dir, 'data', 'queue.db');
   const queue = await createSqliteQueue<P>({ file, clock: options.clock });
@@ -78,9 +78,12 @@ describe('sqlite queue', () => {
 
   it('loses no device when a worker is SIGKILLed mid-broadcast of 50,000', async () => {
     const devices = 50_000;
-    const visibilityMs = 1500;
+    // Long enough that a slow machine never sees the live worker's own reservations lapse.
+    const visibilityMs = 60_000;
     const partition = 'app1:apns';
-    const { dir, file, queue } = await tempQueue<{ device: number }>();
+    // The worker runs on real time; this side's clock can jump past its reservations.
+    const clock = new OffsetClock();
+    const { dir, file, queue } = await tempQueue<{ device: number }>({ clock });
     const sentLog = join(dir, 'sent.log');
     try {
       // Enqueued the way a broadcast would be: in batches, so memory stays flat however large it is.
@@ -106,8 +109,8 @@ describe('sqlite queue', () => {
 
       const stats = await queue.stats();
       assert.ok(stats[0].reserved > 0, 'the kill left reservations behind');
-      // Until the visibility timeout passes, the dead worker's jobs stay hidden.
-      await sleep(visibilityMs + 100);
+      // Until the visibility timeout passes, the dead worker's jobs stay hidden: move past it.
+      clock.advance(visibilityMs + 1);
 
       const sentByParent: number[] = [];
       for (;;) {

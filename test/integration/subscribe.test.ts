@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { nextEvents, openStream } from '../helpers/streams.js';
+import { eventually } from '../helpers/wait.js';
 
 let server: TestServer;
 before(async () => {
@@ -30,7 +31,7 @@ describe('subscribe', () => {
     const [msg] = await nextEvents(s);
     assert.equal(msg!.id, sent.id);
     assert.equal(msg!.message, 'hello');
-    const [keepalive] = await nextEvents(s, 1, 3000);
+    const [keepalive] = await nextEvents(s);
     assert.equal(keepalive!.event, 'keepalive');
     assert.equal(keepalive!.topic, topic);
     s.close();
@@ -48,7 +49,7 @@ describe('subscribe', () => {
     const msg = await s.next(2);
     assert.match(msg[0]!, /^data: \{.*"message":"sse body"\}$/);
     assert.equal(msg[1], '');
-    const ka = await s.next(3, 3000);
+    const ka = await s.next(3);
     assert.equal(ka[0], 'event: keepalive');
     s.close();
   });
@@ -139,19 +140,13 @@ describe('subscribe', () => {
       frames.push(data.toString());
     });
     await new Promise((r) => ws.once('open', r));
-    const waitFor = async (n: number) => {
-      const deadline = Date.now() + 5000;
-      while (frames.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    };
-    await waitFor(1);
+    await eventually('the open frame', () => frames.length >= 1);
     assert.equal(JSON.parse(frames[0]!).event, 'open');
     const sent = await publish(topic, 'over ws');
-    await waitFor(2);
+    await eventually('the message frame', () => frames.length >= 2);
     assert.ok(frames[1]!.endsWith('}\n'));
     assert.equal(JSON.parse(frames[1]!).id, sent.id);
-    const deadline = Date.now() + 3000;
-    while (!pinged && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(pinged, 'expected a ping control frame');
+    await eventually('a ping control frame', () => pinged);
     assert.ok(frames.every((f) => JSON.parse(f).event !== 'keepalive'));
     ws.close();
   });

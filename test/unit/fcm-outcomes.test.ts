@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Outcome, OutcomeRule } from '../../src/ports/provider.js';
+import type { OutcomeRule } from '../../src/ports/provider.js';
 import {
   FCM_OUTCOMES,
   fcmOutcome,
@@ -8,6 +8,7 @@ import {
   fcmRule,
   type FcmResponse,
 } from '../../src/adapters/providers/fcm/outcomes.js';
+import { testOutcomeTable, type TableExample } from '../helpers/outcome-table.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const rowName = (r: OutcomeRule): string => `${r.status ?? '*'} ${r.reason ?? '*'}`;
@@ -24,63 +25,43 @@ const quotaFailure = (subject: string, description: string): unknown => ({
   violations: [{ subject, description }],
 });
 
-interface Example {
-  row: string;
-  response: FcmResponse;
-  expect: Outcome;
-}
+type Example = TableExample<FcmResponse>;
 
 const examples: Example[] = [
-  { row: '200 *', response: { status: 200, body: { name: 'projects/p/messages/0:1700000000%abc' } }, expect: { kind: 'ok', providerId: 'projects/p/messages/0:1700000000%abc' } },
-  { row: '200 *', response: { status: 200 }, expect: { kind: 'ok' } },
+  { row: '200 *', answer: { status: 200, body: { name: 'projects/p/messages/0:1700000000%abc' } }, expect: { kind: 'ok', providerId: 'projects/p/messages/0:1700000000%abc' } },
+  { row: '200 *', answer: { status: 200 }, expect: { kind: 'ok' } },
 
-  { row: '* UNREGISTERED', response: { status: 404, body: fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED') }, expect: { kind: 'invalid_token', status: 404, reason: 'UNREGISTERED' } },
+  { row: '* UNREGISTERED', answer: { status: 404, body: fcmError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED') }, expect: { kind: 'invalid_token', status: 404, reason: 'UNREGISTERED' } },
   // The code decides even when the HTTP status is not the documented one.
-  { row: '* UNREGISTERED', response: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'gone', 'UNREGISTERED') }, expect: { kind: 'invalid_token', status: 400, reason: 'UNREGISTERED' } },
+  { row: '* UNREGISTERED', answer: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'gone', 'UNREGISTERED') }, expect: { kind: 'invalid_token', status: 400, reason: 'UNREGISTERED' } },
 
-  { row: '* INVALID_ARGUMENT/token', response: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT') }, expect: { kind: 'invalid_token', status: 400, reason: 'INVALID_ARGUMENT' } },
-  { row: '* INVALID_ARGUMENT/token', response: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token') }, expect: { kind: 'invalid_token', status: 400, reason: 'INVALID_ARGUMENT' } },
-  { row: '* INVALID_ARGUMENT', response: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', "Invalid value at 'message.android.ttl'", 'INVALID_ARGUMENT') }, expect: { kind: 'rejected', status: 400, reason: 'INVALID_ARGUMENT' } },
-  { row: '* INVALID_ARGUMENT', response: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.') }, expect: { kind: 'rejected', status: 400, reason: 'INVALID_ARGUMENT' } },
+  { row: '* INVALID_ARGUMENT/token', answer: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT') }, expect: { kind: 'invalid_token', status: 400, reason: 'INVALID_ARGUMENT' } },
+  { row: '* INVALID_ARGUMENT/token', answer: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'The registration token is not a valid FCM registration token') }, expect: { kind: 'invalid_token', status: 400, reason: 'INVALID_ARGUMENT' } },
+  { row: '* INVALID_ARGUMENT', answer: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', "Invalid value at 'message.android.ttl'", 'INVALID_ARGUMENT') }, expect: { kind: 'rejected', status: 400, reason: 'INVALID_ARGUMENT' } },
+  { row: '* INVALID_ARGUMENT', answer: { status: 400, body: fcmError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.') }, expect: { kind: 'rejected', status: 400, reason: 'INVALID_ARGUMENT' } },
 
-  { row: '* SENDER_ID_MISMATCH', response: { status: 403, body: fcmError(403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH') }, expect: { kind: 'rejected', status: 403, reason: 'SENDER_ID_MISMATCH' } },
+  { row: '* SENDER_ID_MISMATCH', answer: { status: 403, body: fcmError(403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH') }, expect: { kind: 'rejected', status: 403, reason: 'SENDER_ID_MISMATCH' } },
 
-  { row: '* QUOTA_EXCEEDED/device', response: { status: 429, retryAfter: '10', body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'QUOTA_EXCEEDED', [quotaFailure('', 'Device message rate exceeded.')]) }, expect: { kind: 'throttled', target: 'device', status: 429, reason: 'QUOTA_EXCEEDED', afterMs: 10_000 } },
-  { row: '* QUOTA_EXCEEDED', response: { status: 429, body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'QUOTA_EXCEEDED', [quotaFailure('project_number:123', 'Message rate exceeded.')]) }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'QUOTA_EXCEEDED' } },
-  { row: '* QUOTA_EXCEEDED', response: { status: 429, body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'QUOTA_EXCEEDED') }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'QUOTA_EXCEEDED' } },
-  { row: '* RESOURCE_EXHAUSTED', response: { status: 429, retryAfter: '60', body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for quota metric') }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'RESOURCE_EXHAUSTED', afterMs: 60_000 } },
+  { row: '* QUOTA_EXCEEDED/device', answer: { status: 429, retryAfter: '10', body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'QUOTA_EXCEEDED', [quotaFailure('', 'Device message rate exceeded.')]) }, expect: { kind: 'throttled', target: 'device', status: 429, reason: 'QUOTA_EXCEEDED', afterMs: 10_000 } },
+  { row: '* QUOTA_EXCEEDED', answer: { status: 429, body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'QUOTA_EXCEEDED', [quotaFailure('project_number:123', 'Message rate exceeded.')]) }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'QUOTA_EXCEEDED' } },
+  { row: '* QUOTA_EXCEEDED', answer: { status: 429, body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.', 'QUOTA_EXCEEDED') }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'QUOTA_EXCEEDED' } },
+  { row: '* RESOURCE_EXHAUSTED', answer: { status: 429, retryAfter: '60', body: fcmError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for quota metric') }, expect: { kind: 'throttled', target: 'credential', status: 429, reason: 'RESOURCE_EXHAUSTED', afterMs: 60_000 } },
 
-  { row: '* UNAVAILABLE', response: { status: 503, retryAfter: '3', body: fcmError(503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE') }, expect: { kind: 'retry', status: 503, reason: 'UNAVAILABLE', afterMs: 3_000 } },
-  { row: '* UNAVAILABLE', response: { status: 503, body: fcmError(503, 'UNAVAILABLE', 'The service is currently unavailable.') }, expect: { kind: 'retry', status: 503, reason: 'UNAVAILABLE' } },
-  { row: '* INTERNAL', response: { status: 500, body: fcmError(500, 'INTERNAL', 'Internal error encountered.', 'INTERNAL') }, expect: { kind: 'retry', status: 500, reason: 'INTERNAL' } },
+  { row: '* UNAVAILABLE', answer: { status: 503, retryAfter: '3', body: fcmError(503, 'UNAVAILABLE', 'The service is currently unavailable.', 'UNAVAILABLE') }, expect: { kind: 'retry', status: 503, reason: 'UNAVAILABLE', afterMs: 3_000 } },
+  { row: '* UNAVAILABLE', answer: { status: 503, body: fcmError(503, 'UNAVAILABLE', 'The service is currently unavailable.') }, expect: { kind: 'retry', status: 503, reason: 'UNAVAILABLE' } },
+  { row: '* INTERNAL', answer: { status: 500, body: fcmError(500, 'INTERNAL', 'Internal error encountered.', 'INTERNAL') }, expect: { kind: 'retry', status: 500, reason: 'INTERNAL' } },
 
-  { row: '* THIRD_PARTY_AUTH_ERROR', response: { status: 401, body: fcmError(401, 'UNAUTHENTICATED', 'Auth error from APNS or Web Push Service', 'THIRD_PARTY_AUTH_ERROR') }, expect: { kind: 'rejected', status: 401, reason: 'THIRD_PARTY_AUTH_ERROR' } },
-  { row: '* UNAUTHENTICATED', response: { status: 401, body: fcmError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.') }, expect: { kind: 'retry', status: 401, reason: 'UNAUTHENTICATED' } },
+  { row: '* THIRD_PARTY_AUTH_ERROR', answer: { status: 401, body: fcmError(401, 'UNAUTHENTICATED', 'Auth error from APNS or Web Push Service', 'THIRD_PARTY_AUTH_ERROR') }, expect: { kind: 'rejected', status: 401, reason: 'THIRD_PARTY_AUTH_ERROR' } },
+  { row: '* UNAUTHENTICATED', answer: { status: 401, body: fcmError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.') }, expect: { kind: 'retry', status: 401, reason: 'UNAUTHENTICATED' } },
 ];
 
-for (const rule of FCM_OUTCOMES) {
-  const name = rowName(rule);
-  test(`FCM row ${name} → ${rule.outcome}${rule.target ? `(${rule.target})` : ''}`, () => {
-    const mine = examples.filter((e) => e.row === name);
-    assert.ok(mine.length > 0, `no example exercises row ${name}`);
-    for (const e of mine) {
-      assert.equal(fcmRule(e.response), rule, `${JSON.stringify(e.response)} should match row ${name}`);
-      const outcome = fcmOutcome(e.response, NOW);
-      assert.deepEqual(outcome, e.expect);
-      assert.equal(outcome.kind, rule.outcome);
-      if (outcome.kind === 'throttled') assert.equal(outcome.target, rule.target);
-    }
-  });
-}
-
-test('FCM table: rows are unique, explained, and every example names a real row', () => {
-  const names = FCM_OUTCOMES.map(rowName);
-  assert.equal(new Set(names).size, names.length);
-  for (const rule of FCM_OUTCOMES) {
-    assert.ok(rule.note.length > 20, `row ${rowName(rule)} needs a note`);
-    assert.equal(rule.outcome === 'throttled', rule.target !== undefined, `target only on throttled rows (${rowName(rule)})`);
-  }
-  for (const e of examples) assert.ok(names.includes(e.row), `example names unknown row ${e.row}`);
+testOutcomeTable({
+  provider: 'FCM',
+  rows: FCM_OUTCOMES,
+  rowName,
+  examples,
+  ruleFor: fcmRule,
+  outcome: (r) => fcmOutcome(r, NOW),
 });
 
 test('FCM: the FcmError code wins over error.status, which is only the fallback', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Outcome, OutcomeRule } from '../../src/ports/provider.js';
+import type { OutcomeRule } from '../../src/ports/provider.js';
 import {
   HMS_OUTCOMES,
   hmsCode,
@@ -9,55 +9,36 @@ import {
   hmsRule,
   type HmsResponse,
 } from '../../src/adapters/providers/hms/outcomes.js';
+import { testOutcomeTable, type TableExample } from '../helpers/outcome-table.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const rowName = (r: OutcomeRule): string => `${r.status ?? '*'} ${r.reason ?? '*'}`;
 const body = (code: string | number, msg: unknown, requestId = '17000000000001234'): unknown => ({ code, msg, requestId });
 
-interface Example {
-  row: string;
-  response: HmsResponse;
-  expect: Outcome;
-}
+type Example = TableExample<HmsResponse>;
 
 const examples: Example[] = [
-  { row: '* 80000000', response: { status: 200, body: body('80000000', 'Success') }, expect: { kind: 'ok', providerId: '17000000000001234' } },
-  { row: '* 80000000', response: { status: 200, body: { code: 80000000, msg: 'Success' } }, expect: { kind: 'ok' } },
-  { row: '* 80100000', response: { status: 200, body: body('80100000', '{"success":1,"failure":1,"illegal_tokens":["tok-b"]}') }, expect: { kind: 'ok', providerId: '17000000000001234' } },
-  { row: '* 80100003', response: { status: 400, body: body('80100003', 'Illegal payload') }, expect: { kind: 'rejected', status: 400, reason: '80100003' } },
-  { row: '* 80100016', response: { status: 400, body: body('80100016', 'The message contains sensitive information') }, expect: { kind: 'rejected', status: 400, reason: '80100016' } },
-  { row: '* 80200001', response: { status: 401, body: body('80200001', 'Oauth authentication error') }, expect: { kind: 'rejected', status: 401, reason: '80200001' } },
-  { row: '* 80200003', response: { status: 401, body: body('80200003', 'Oauth Token expired') }, expect: { kind: 'retry', status: 401, reason: '80200003' } },
-  { row: '* 80200003', response: { status: 200, body: body(80200003, 'Oauth Token expired') }, expect: { kind: 'retry', status: 200, reason: '80200003' } },
-  { row: '* 80300007', response: { status: 400, body: body('80300007', 'All the tokens are invalid') }, expect: { kind: 'invalid_token', status: 400, reason: '80300007' } },
-  { row: '* 80300010', response: { status: 400, body: body('80300010', 'The number of tokens exceeds the upper limit') }, expect: { kind: 'rejected', status: 400, reason: '80300010' } },
-  { row: '503 *', response: { status: 503, retryAfter: '20' }, expect: { kind: 'throttled', target: 'credential', status: 503, afterMs: 20_000 } },
-  { row: '503 *', response: { status: 503, body: 'Service Unavailable' }, expect: { kind: 'throttled', target: 'credential', status: 503 } },
+  { row: '* 80000000', answer: { status: 200, body: body('80000000', 'Success') }, expect: { kind: 'ok', providerId: '17000000000001234' } },
+  { row: '* 80000000', answer: { status: 200, body: { code: 80000000, msg: 'Success' } }, expect: { kind: 'ok' } },
+  { row: '* 80100000', answer: { status: 200, body: body('80100000', '{"success":1,"failure":1,"illegal_tokens":["tok-b"]}') }, expect: { kind: 'ok', providerId: '17000000000001234' } },
+  { row: '* 80100003', answer: { status: 400, body: body('80100003', 'Illegal payload') }, expect: { kind: 'rejected', status: 400, reason: '80100003' } },
+  { row: '* 80100016', answer: { status: 400, body: body('80100016', 'The message contains sensitive information') }, expect: { kind: 'rejected', status: 400, reason: '80100016' } },
+  { row: '* 80200001', answer: { status: 401, body: body('80200001', 'Oauth authentication error') }, expect: { kind: 'rejected', status: 401, reason: '80200001' } },
+  { row: '* 80200003', answer: { status: 401, body: body('80200003', 'Oauth Token expired') }, expect: { kind: 'retry', status: 401, reason: '80200003' } },
+  { row: '* 80200003', answer: { status: 200, body: body(80200003, 'Oauth Token expired') }, expect: { kind: 'retry', status: 200, reason: '80200003' } },
+  { row: '* 80300007', answer: { status: 400, body: body('80300007', 'All the tokens are invalid') }, expect: { kind: 'invalid_token', status: 400, reason: '80300007' } },
+  { row: '* 80300010', answer: { status: 400, body: body('80300010', 'The number of tokens exceeds the upper limit') }, expect: { kind: 'rejected', status: 400, reason: '80300010' } },
+  { row: '503 *', answer: { status: 503, retryAfter: '20' }, expect: { kind: 'throttled', target: 'credential', status: 503, afterMs: 20_000 } },
+  { row: '503 *', answer: { status: 503, body: 'Service Unavailable' }, expect: { kind: 'throttled', target: 'credential', status: 503 } },
 ];
 
-for (const rule of HMS_OUTCOMES) {
-  const name = rowName(rule);
-  test(`HMS row ${name} → ${rule.outcome}${rule.target ? `(${rule.target})` : ''}`, () => {
-    const mine = examples.filter((e) => e.row === name);
-    assert.ok(mine.length > 0, `no example exercises row ${name}`);
-    for (const e of mine) {
-      assert.equal(hmsRule(e.response), rule, `${JSON.stringify(e.response)} should match row ${name}`);
-      const outcome = hmsOutcome(e.response, NOW);
-      assert.deepEqual(outcome, e.expect);
-      assert.equal(outcome.kind, rule.outcome);
-      if (outcome.kind === 'throttled') assert.equal(outcome.target, rule.target);
-    }
-  });
-}
-
-test('HMS table: rows are unique, explained, and every example names a real row', () => {
-  const names = HMS_OUTCOMES.map(rowName);
-  assert.equal(new Set(names).size, names.length);
-  for (const rule of HMS_OUTCOMES) {
-    assert.ok(rule.note.length > 20, `row ${rowName(rule)} needs a note`);
-    assert.equal(rule.outcome === 'throttled', rule.target !== undefined, `target only on throttled rows (${rowName(rule)})`);
-  }
-  for (const e of examples) assert.ok(names.includes(e.row), `example names unknown row ${e.row}`);
+testOutcomeTable({
+  provider: 'HMS',
+  rows: HMS_OUTCOMES,
+  rowName,
+  examples,
+  ruleFor: hmsRule,
+  outcome: (r) => hmsOutcome(r, NOW),
 });
 
 test('HMS unknown answers fall back on the HTTP class', () => {

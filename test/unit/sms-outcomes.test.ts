@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Outcome, OutcomeRule } from '../../src/ports/provider.js';
+import type { OutcomeRule } from '../../src/ports/provider.js';
 import {
   TWILIO_OUTCOMES,
   twilioCode,
@@ -9,6 +9,7 @@ import {
   twilioTransportOutcome,
   type TwilioResponse,
 } from '../../src/adapters/providers/sms/outcomes.js';
+import { testOutcomeTable, type TableExample } from '../helpers/outcome-table.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const rowName = (r: OutcomeRule): string => `${r.status ?? '*'} ${r.reason ?? '*'}`;
@@ -20,63 +21,43 @@ const error = (code: number, status = 400, message = 'error'): unknown => ({
 });
 const created = { sid: 'SM0123456789abcdef0123456789abcdef', status: 'queued', num_segments: '1' };
 
-interface Example {
-  row: string;
-  response: TwilioResponse;
-  expect: Outcome;
-}
+type Example = TableExample<TwilioResponse>;
 
 const examples: Example[] = [
-  { row: '201 *', response: { status: 201, body: created }, expect: { kind: 'ok', providerId: created.sid } },
-  { row: '201 *', response: { status: 201, body: 'not json' }, expect: { kind: 'ok' } },
-  { row: '200 *', response: { status: 200, body: created }, expect: { kind: 'ok', providerId: created.sid } },
-  { row: '* 21211', response: { status: 400, body: error(21211, 400, "The 'To' number +1555 is not a valid phone number.") }, expect: { kind: 'invalid_token', status: 400, reason: '21211' } },
-  { row: '* 21614', response: { status: 400, body: error(21614) }, expect: { kind: 'invalid_token', status: 400, reason: '21614' } },
-  { row: '* 21610', response: { status: 400, body: error(21610, 400, 'Attempt to send to unsubscribed recipient') }, expect: { kind: 'invalid_token', status: 400, reason: '21610' } },
-  { row: '* 21612', response: { status: 400, body: error(21612) }, expect: { kind: 'rejected', status: 400, reason: '21612' } },
-  { row: '* 21408', response: { status: 400, body: error(21408) }, expect: { kind: 'rejected', status: 400, reason: '21408' } },
-  { row: '* 21606', response: { status: 400, body: error(21606) }, expect: { kind: 'rejected', status: 400, reason: '21606' } },
-  { row: '* 21659', response: { status: 400, body: error(21659) }, expect: { kind: 'rejected', status: 400, reason: '21659' } },
-  { row: '* 21608', response: { status: 400, body: error(21608) }, expect: { kind: 'rejected', status: 400, reason: '21608' } },
-  { row: '* 21602', response: { status: 400, body: error(21602) }, expect: { kind: 'rejected', status: 400, reason: '21602' } },
-  { row: '* 21617', response: { status: 400, body: error(21617) }, expect: { kind: 'rejected', status: 400, reason: '21617' } },
-  { row: '* 20003', response: { status: 401, body: error(20003, 401, 'Authenticate') }, expect: { kind: 'rejected', status: 401, reason: '20003' } },
+  { row: '201 *', answer: { status: 201, body: created }, expect: { kind: 'ok', providerId: created.sid } },
+  { row: '201 *', answer: { status: 201, body: 'not json' }, expect: { kind: 'ok' } },
+  { row: '200 *', answer: { status: 200, body: created }, expect: { kind: 'ok', providerId: created.sid } },
+  { row: '* 21211', answer: { status: 400, body: error(21211, 400, "The 'To' number +1555 is not a valid phone number.") }, expect: { kind: 'invalid_token', status: 400, reason: '21211' } },
+  { row: '* 21614', answer: { status: 400, body: error(21614) }, expect: { kind: 'invalid_token', status: 400, reason: '21614' } },
+  { row: '* 21610', answer: { status: 400, body: error(21610, 400, 'Attempt to send to unsubscribed recipient') }, expect: { kind: 'invalid_token', status: 400, reason: '21610' } },
+  { row: '* 21612', answer: { status: 400, body: error(21612) }, expect: { kind: 'rejected', status: 400, reason: '21612' } },
+  { row: '* 21408', answer: { status: 400, body: error(21408) }, expect: { kind: 'rejected', status: 400, reason: '21408' } },
+  { row: '* 21606', answer: { status: 400, body: error(21606) }, expect: { kind: 'rejected', status: 400, reason: '21606' } },
+  { row: '* 21659', answer: { status: 400, body: error(21659) }, expect: { kind: 'rejected', status: 400, reason: '21659' } },
+  { row: '* 21608', answer: { status: 400, body: error(21608) }, expect: { kind: 'rejected', status: 400, reason: '21608' } },
+  { row: '* 21602', answer: { status: 400, body: error(21602) }, expect: { kind: 'rejected', status: 400, reason: '21602' } },
+  { row: '* 21617', answer: { status: 400, body: error(21617) }, expect: { kind: 'rejected', status: 400, reason: '21617' } },
+  { row: '* 20003', answer: { status: 401, body: error(20003, 401, 'Authenticate') }, expect: { kind: 'rejected', status: 401, reason: '20003' } },
   {
     row: '* 20429',
-    response: { status: 429, body: error(20429, 429, 'Too Many Requests'), retryAfter: '7' },
+    answer: { status: 429, body: error(20429, 429, 'Too Many Requests'), retryAfter: '7' },
     expect: { kind: 'throttled', target: 'credential', status: 429, reason: '20429', afterMs: 7_000 },
   },
-  { row: '429 *', response: { status: 429 }, expect: { kind: 'throttled', target: 'credential', status: 429 } },
-  { row: '429 *', response: { status: 429, retryAfter: 'Thu, 15 Jan 2026 12:01:00 GMT' }, expect: { kind: 'throttled', target: 'credential', status: 429, afterMs: 60_000 } },
-  { row: '500 *', response: { status: 500, body: error(20500, 500, 'Internal Server Error') }, expect: { kind: 'retry', status: 500, reason: '20500' } },
-  { row: '502 *', response: { status: 502, body: '<html>Bad Gateway</html>' }, expect: { kind: 'retry', status: 502 } },
-  { row: '503 *', response: { status: 503, retryAfter: '30' }, expect: { kind: 'retry', status: 503, afterMs: 30_000 } },
-  { row: '504 *', response: { status: 504 }, expect: { kind: 'retry', status: 504 } },
+  { row: '429 *', answer: { status: 429 }, expect: { kind: 'throttled', target: 'credential', status: 429 } },
+  { row: '429 *', answer: { status: 429, retryAfter: 'Thu, 15 Jan 2026 12:01:00 GMT' }, expect: { kind: 'throttled', target: 'credential', status: 429, afterMs: 60_000 } },
+  { row: '500 *', answer: { status: 500, body: error(20500, 500, 'Internal Server Error') }, expect: { kind: 'retry', status: 500, reason: '20500' } },
+  { row: '502 *', answer: { status: 502, body: '<html>Bad Gateway</html>' }, expect: { kind: 'retry', status: 502 } },
+  { row: '503 *', answer: { status: 503, retryAfter: '30' }, expect: { kind: 'retry', status: 503, afterMs: 30_000 } },
+  { row: '504 *', answer: { status: 504 }, expect: { kind: 'retry', status: 504 } },
 ];
 
-for (const rule of TWILIO_OUTCOMES) {
-  const name = rowName(rule);
-  test(`Twilio row ${name} → ${rule.outcome}${rule.target ? `(${rule.target})` : ''}`, () => {
-    const mine = examples.filter((e) => e.row === name);
-    assert.ok(mine.length > 0, `no example exercises row ${name}`);
-    for (const e of mine) {
-      assert.equal(twilioRule(e.response), rule, `${JSON.stringify(e.response)} should match row ${name}`);
-      const outcome = twilioOutcome(e.response, NOW);
-      assert.deepEqual(outcome, e.expect);
-      assert.equal(outcome.kind, rule.outcome);
-      if (outcome.kind === 'throttled') assert.equal(outcome.target, rule.target);
-    }
-  });
-}
-
-test('Twilio table: rows are unique, explained, and every example names a real row', () => {
-  const names = TWILIO_OUTCOMES.map(rowName);
-  assert.equal(new Set(names).size, names.length);
-  for (const rule of TWILIO_OUTCOMES) {
-    assert.ok(rule.note.length > 20, `row ${rowName(rule)} needs a note`);
-    assert.equal(rule.outcome === 'throttled', rule.target !== undefined, `target only on throttled rows (${rowName(rule)})`);
-  }
-  for (const e of examples) assert.ok(names.includes(e.row), `example names unknown row ${e.row}`);
+testOutcomeTable({
+  provider: 'Twilio',
+  rows: TWILIO_OUTCOMES,
+  rowName,
+  examples,
+  ruleFor: twilioRule,
+  outcome: (r) => twilioOutcome(r, NOW),
 });
 
 test('Twilio: a network failure, a timeout and a closed sender are retried', () => {

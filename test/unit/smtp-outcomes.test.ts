@@ -12,6 +12,7 @@ import {
   type SmtpInfoLike,
   type SmtpOutcomeRule,
 } from '../../src/adapters/providers/smtp/outcomes.js';
+import { testOutcomeTable, type TableExample } from '../helpers/outcome-table.js';
 
 const rowName = (r: SmtpOutcomeRule): string =>
   r.enhanced !== undefined ? `enhanced ${r.enhanced}` : r.error !== undefined ? `error ${r.error}` : `reply ${r.reply}${r.text ? ' ~text' : ''}`;
@@ -20,11 +21,7 @@ const rowName = (r: SmtpOutcomeRule): string =>
 const replied = (response: string, code = 'EENVELOPE'): SmtpErrorLike => ({ code, response, responseCode: Number(response.slice(0, 3)) });
 const HOUR = 3_600_000;
 
-interface Example {
-  row: string;
-  answer: SmtpErrorLike | SmtpInfoLike;
-  expect: Outcome;
-}
+type Example = TableExample<SmtpErrorLike | SmtpInfoLike>;
 
 const examples: Example[] = [
   { row: 'reply 2xx', answer: { accepted: ['ann@example.org'], rejected: [], response: '250 2.0.0 Ok: queued as 4C1F2', messageId: '<d-1@herald.test>' }, expect: { kind: 'ok', providerId: '<d-1@herald.test>' } },
@@ -107,33 +104,19 @@ function ruleFor(answer: SmtpErrorLike | SmtpInfoLike): SmtpOutcomeRule | undefi
   return reply ? smtpReplyRule(reply) : smtpErrorRule(answer);
 }
 
-for (const rule of SMTP_OUTCOMES) {
-  const name = rowName(rule);
-  test(`SMTP row ${name} → ${rule.outcome}`, () => {
-    const mine = examples.filter((e) => e.row === name);
-    assert.ok(mine.length > 0, `no example exercises row ${name}`);
-    for (const e of mine) {
-      assert.equal(ruleFor(e.answer), rule, `${JSON.stringify(e.answer)} should match row ${name}`);
-      const outcome = smtpOutcome(e.answer);
-      assert.deepEqual(outcome, e.expect);
-      assert.equal(outcome.kind, rule.outcome);
-      if (outcome.kind === 'throttled') assert.equal(outcome.target, rule.target);
-    }
-  });
-}
-
-test('SMTP table: rows are unique, keyed once, explained, and every example names a real row', () => {
-  const names = SMTP_OUTCOMES.map(rowName);
-  assert.equal(new Set(names).size, names.length);
-  for (const rule of SMTP_OUTCOMES) {
+testOutcomeTable({
+  provider: 'SMTP',
+  rows: SMTP_OUTCOMES,
+  rowName,
+  examples,
+  ruleFor,
+  outcome: smtpOutcome,
+  checkRow(rule, name) {
     const keys = [rule.enhanced, rule.reply, rule.error].filter((k) => k !== undefined);
-    assert.equal(keys.length, 1, `row ${rowName(rule)} has exactly one key`);
-    assert.ok(rule.text === undefined || rule.reply !== undefined, `text narrows reply rows only (${rowName(rule)})`);
-    assert.ok(rule.note.length > 20, `row ${rowName(rule)} needs a note`);
-    assert.equal(rule.outcome === 'throttled', rule.target !== undefined, `target only on throttled rows (${rowName(rule)})`);
-    assert.ok(rule.afterMs === undefined || rule.outcome === 'retry', `afterMs only on retry rows (${rowName(rule)})`);
-  }
-  for (const e of examples) assert.ok(names.includes(e.row), `example names unknown row ${e.row}`);
+    assert.equal(keys.length, 1, `row ${name} has exactly one key`);
+    assert.ok(rule.text === undefined || rule.reply !== undefined, `text narrows reply rows only (${name})`);
+    assert.ok(rule.afterMs === undefined || rule.outcome === 'retry', `afterMs only on retry rows (${name})`);
+  },
 });
 
 test('the mailbox-full decision: 5.2.2 and 552 retry later, never kill the address', () => {

@@ -12,11 +12,12 @@ import {
   type WebhookStatusRule,
 } from '../../src/adapters/providers/webhook/outcomes.js';
 import { createWebhookSigner, parseWebhookSecret, signWebhook } from '../../src/adapters/providers/webhook/signature.js';
+import { testOutcomeTable, type TableExample } from '../helpers/outcome-table.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 const rowName = (r: WebhookStatusRule): string => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`);
 
-const examples: { row: string; answer: { status: number; retryAfter?: string }; expect: Outcome }[] = [
+const examples: TableExample<{ status: number; retryAfter?: string }>[] = [
   { row: '200-299', answer: { status: 200 }, expect: { kind: 'ok' } },
   { row: '200-299', answer: { status: 204 }, expect: { kind: 'ok' } },
   { row: '200-299', answer: { status: 299, retryAfter: '5' }, expect: { kind: 'ok' } },
@@ -35,30 +36,17 @@ const examples: { row: string; answer: { status: number; retryAfter?: string }; 
   { row: '300-399', answer: { status: 307 }, expect: { kind: 'rejected', status: 307 } },
 ];
 
-for (const rule of WEBHOOK_STATUS_OUTCOMES) {
-  const name = rowName(rule);
-  test(`webhook row ${name} → ${rule.outcome}${rule.target ? `(${rule.target})` : ''}`, () => {
-    const mine = examples.filter((e) => e.row === name);
-    assert.ok(mine.length > 0, `no example exercises row ${name}`);
-    for (const e of mine) {
-      assert.equal(webhookStatusRule(e.answer.status), rule, `status ${e.answer.status} should match row ${name}`);
-      const outcome = webhookOutcome(e.answer, NOW);
-      assert.deepEqual(outcome, e.expect);
-      assert.equal(outcome.kind, rule.outcome);
-      if (outcome.kind === 'throttled') assert.equal(outcome.target, rule.target);
-    }
-  });
-}
+testOutcomeTable({
+  provider: 'webhook',
+  table: 'status table',
+  rows: WEBHOOK_STATUS_OUTCOMES,
+  rowName,
+  examples,
+  ruleFor: (answer) => webhookStatusRule(answer.status),
+  outcome: (answer) => webhookOutcome(answer, NOW),
+});
 
-test('webhook status table: rows unique and explained, single statuses ahead of their class', () => {
-  const names = WEBHOOK_STATUS_OUTCOMES.map(rowName);
-  assert.equal(new Set(names).size, names.length);
-  for (const rule of WEBHOOK_STATUS_OUTCOMES) {
-    assert.ok(rule.note.length > 20, `row ${rowName(rule)} needs a note`);
-    assert.equal(rule.outcome === 'throttled', rule.target !== undefined);
-  }
-  for (const e of examples) assert.ok(names.includes(e.row), `example names unknown row ${e.row}`);
-  // Every status 200–599 lands on some row.
+test('webhook status table: every status 200–599 lands on some row', () => {
   for (let s = 200; s <= 599; s++) assert.ok(webhookStatusRule(s), `status ${s}`);
 });
 
@@ -78,13 +66,15 @@ const failures: Record<OutboundFailureReason, Outcome> = {
   tls: { kind: 'retry', reason: 'tls' },
 };
 
-for (const [reason, rule] of Object.entries(WEBHOOK_FAILURE_OUTCOMES) as [OutboundFailureReason, (typeof WEBHOOK_FAILURE_OUTCOMES)[OutboundFailureReason]][]) {
-  test(`webhook guard/transport failure ${reason} → ${rule.outcome}`, () => {
-    assert.ok(rule.note.length > 20);
-    assert.deepEqual(webhookFailureOutcome(reason), failures[reason]);
-    assert.equal(webhookFailureOutcome(reason).kind, rule.outcome);
-  });
-}
+testOutcomeTable({
+  provider: 'webhook',
+  table: 'guard/transport failure table',
+  rows: Object.values(WEBHOOK_FAILURE_OUTCOMES),
+  rowName: (rule) => (Object.keys(WEBHOOK_FAILURE_OUTCOMES) as OutboundFailureReason[]).find((reason) => WEBHOOK_FAILURE_OUTCOMES[reason] === rule)!,
+  examples: (Object.entries(failures) as [OutboundFailureReason, Outcome][]).map(([reason, expect]) => ({ row: reason, answer: reason, expect })),
+  ruleFor: (reason) => WEBHOOK_FAILURE_OUTCOMES[reason],
+  outcome: webhookFailureOutcome,
+});
 
 // The Standard Webhooks specification's published example (also the test vector of its reference libraries).
 const SPEC = {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WEB_PUSH_OUTCOMES, parseRetryAfter, webPushOutcome } from '../../src/adapters/providers/webpush/outcomes.js';
 import { pushHeaders } from '../../src/adapters/providers/webpush/headers.js';
 import { WebPushError } from '../../src/adapters/providers/webpush/errors.js';
+import { testOutcomeTable } from '../helpers/outcome-table.js';
 
 const NOW = Date.UTC(2026, 10, 23, 9, 0, 0);
 
@@ -24,17 +25,18 @@ const ROWS: Array<[number, ReturnType<typeof webPushOutcome>]> = [
   [504, { kind: 'retry', status: 504, reason: 'http_504', afterMs: 30_000 }],
 ];
 
-for (const [status, expected] of ROWS) {
-  test(`Web Push ${status} → ${expected.kind}`, () => {
-    assert.deepEqual(webPushOutcome(status, '30', NOW), expected);
-    const rule = WEB_PUSH_OUTCOMES.find((r) => r.status === status);
-    assert.equal(rule?.outcome, expected.kind);
-  });
-}
+testOutcomeTable({
+  provider: 'Web Push',
+  rows: WEB_PUSH_OUTCOMES,
+  rowName: (rule) => String(rule.status),
+  examples: ROWS.map(([status, expect]) => ({ row: String(status), answer: status, expect })),
+  ruleFor: (status) => WEB_PUSH_OUTCOMES.find((r) => r.status === status),
+  outcome: (status) => webPushOutcome(status, '30', NOW),
+  minNote: 1,
+});
 
-test('every table row has a test above', () => {
+test('every table row has a test above, in the table\'s order', () => {
   assert.deepEqual(WEB_PUSH_OUTCOMES.map((r) => r.status), ROWS.map(([s]) => s));
-  for (const rule of WEB_PUSH_OUTCOMES) assert.ok(rule.note.length > 0);
 });
 
 test('statuses outside the table fall back by class', () => {

@@ -8,7 +8,7 @@ export interface ApiTarget {
 }
 
 /** `--server` / `$HERALD_SERVER` and `--key` / `$HERALD_KEY`. */
-export function apiTarget(values: { server?: string | undefined; key?: string | undefined }, env: NodeJS.ProcessEnv = process.env): ApiTarget {
+export function apiTarget(values: { server?: string | undefined; key?: string | undefined }, env: NodeJS.ProcessEnv): ApiTarget {
   const server = (values.server || env.HERALD_SERVER || DEFAULT_SERVER).replace(/\/+$/, '');
   try {
     const url = new URL(server);

@@ -1,19 +1,23 @@
+import type { Writable } from 'node:stream';
+
 /**
  * A one-line progress bar on stderr for work that takes a while (uploads, large pushes). Drawn
  * only on a terminal, and redrawn only when the shown figure changes, so piping output stays clean.
  */
 export class ProgressBar {
+  readonly #out: Writable;
   readonly #label: string;
   readonly #format: (n: number) => string;
   readonly #enabled: boolean;
   #total: number;
   #drawn = '';
 
-  constructor(label: string, total: number, options: { format?: (n: number) => string; enabled?: boolean } = {}) {
+  constructor(out: Writable & { isTTY?: boolean }, label: string, total: number, options: { format?: (n: number) => string; enabled?: boolean } = {}) {
+    this.#out = out;
     this.#label = label;
     this.#total = total;
     this.#format = options.format ?? String;
-    this.#enabled = options.enabled ?? process.stderr.isTTY === true;
+    this.#enabled = options.enabled ?? out.isTTY === true;
   }
 
   /** The total may only become known as work goes on (a broadcast's audience). */
@@ -29,10 +33,10 @@ export class ProgressBar {
     const line = `${this.#label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}% ${this.#format(done)}/${this.#format(this.#total)}${suffix ? ` ${suffix}` : ''}`;
     if (line === this.#drawn) return;
     this.#drawn = line;
-    process.stderr.write(`\r${line}`);
+    this.#out.write(`\r${line}`);
   }
 
   finish(): void {
-    if (this.#enabled && this.#drawn) process.stderr.write('\n');
+    if (this.#enabled && this.#drawn) this.#out.write('\n');
   }
 }

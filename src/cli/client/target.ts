@@ -15,7 +15,7 @@ export class UsageError extends Error {}
  * argument may also be a full URL such as `http://host:8080/mytopic`, which names the server too
  * (as ntfy's CLI allows); a scheme-less `host/topic` gets https, or http for local hosts.
  */
-export function resolveTarget(arg: string, server: string | undefined, env: NodeJS.ProcessEnv = process.env, multiple = false): Target {
+export function resolveTarget(arg: string, server: string | undefined, env: NodeJS.ProcessEnv, multiple = false): Target {
   let base = server || env.HERALD_SERVER || DEFAULT_SERVER;
   let list = arg;
   if (arg.includes('/')) {

@@ -2,6 +2,7 @@ import type { AuthService, UserSummary } from '../../core/auth/auth-service.js';
 import { EVERYONE } from '../../core/auth/names.js';
 import { parsePermission } from '../../core/auth/permissions.js';
 import { HeraldError } from '../../errors/index.js';
+import type { CliIo } from '../io.js';
 import { accessPhrase, CliFailure, formatUser, guarded, requireUser, splitArgs, UsageError, userArg, withAccounts } from './account-db.js';
 
 export const ACCESS_HELP = `Usage: herald access [USERNAME [TOPIC PERMISSION]]
@@ -33,31 +34,32 @@ Examples:
 `;
 
 /** `herald access`: list, grant and reset ACL entries. */
-export async function runAccess(args: string[]): Promise<number> {
-  return guarded('access', async () => {
+export async function runAccess(args: string[], io: CliIo): Promise<number> {
+  const out = io.stdout;
+  return guarded(io, 'access', async () => {
     const { positionals, own, configArgs } = splitArgs(args, [{ long: 'reset', short: 'r', value: false }]);
     const [rawUser, topic, permissionArg] = positionals;
     const name = rawUser === undefined ? undefined : userArg(rawUser);
     if (own.reset) {
       if (positionals.length > 2) throw new UsageError('usage: herald access --reset [USERNAME [TOPIC]]');
-      return withAccounts(configArgs, (auth) => reset(auth, name, topic));
+      return withAccounts(configArgs, io.env, (auth) => reset(out, auth, name, topic));
     }
     if (positionals.length === 2 || positionals.length > 3) throw new UsageError('usage: herald access [USERNAME [TOPIC PERMISSION]]');
     if (permissionArg !== undefined) {
       // Before opening the database, so a typo costs nothing.
       const permission = parsePermission(permissionArg);
-      return withAccounts(configArgs, async (auth) => {
+      return withAccounts(configArgs, io.env, async (auth) => {
         const user = await summaryOf(auth, name!);
         if (user.role === 'admin') throw new CliFailure(`user ${user.username} is an admin and may access every topic; access entries would have no effect`);
         await auth.grant(user.username, topic!, permission);
         const verb = permission === 'deny-all' ? 'revoked all access to' : `granted ${accessPhrase(permission)}`;
-        process.stdout.write(`${verb} topic ${topic} for user ${user.username}\n\n`);
-        process.stdout.write(formatUser(await summaryOf(auth, user.username), auth.defaultAccess));
+        out.write(`${verb} topic ${topic} for user ${user.username}\n\n`);
+        out.write(formatUser(await summaryOf(auth, user.username), auth.defaultAccess));
       });
     }
-    return withAccounts(configArgs, async (auth) => {
+    return withAccounts(configArgs, io.env, async (auth) => {
       const users = name === undefined ? await auth.listUsers() : [await summaryOf(auth, name)];
-      process.stdout.write(users.map((u) => formatUser(u, auth.defaultAccess)).join(''));
+      out.write(users.map((u) => formatUser(u, auth.defaultAccess)).join(''));
     });
   });
 }
@@ -70,7 +72,7 @@ async function summaryOf(auth: AuthService, name: string): Promise<UserSummary> 
 }
 
 /** Removes entries and says which ones went, since nothing asks for confirmation. */
-async function reset(auth: AuthService, name: string | undefined, topic: string | undefined): Promise<void> {
+async function reset(out: NodeJS.WritableStream, auth: AuthService, name: string | undefined, topic: string | undefined): Promise<void> {
   const users = name === undefined ? await auth.listUsers() : [await summaryOf(auth, name)];
   let removed = 0;
   for (const user of users) {
@@ -78,10 +80,10 @@ async function reset(auth: AuthService, name: string | undefined, topic: string 
     if (gone.length === 0) continue;
     await auth.resetAccess(user.username, topic);
     removed += gone.length;
-    process.stdout.write(`reset access for user ${user.username}: ${gone.map((g) => `${g.topic} (${g.permission})`).join(', ')}\n`);
+    out.write(`reset access for user ${user.username}: ${gone.map((g) => `${g.topic} (${g.permission})`).join(', ')}\n`);
   }
   if (removed === 0) {
     const what = name === undefined ? 'no access entries' : topic === undefined ? `user ${name} has no access entries` : `user ${name} has no entry for topic ${topic}`;
-    process.stdout.write(`${what}; nothing to reset\n`);
+    out.write(`${what}; nothing to reset\n`);
   }
 }

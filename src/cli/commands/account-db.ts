@@ -3,8 +3,9 @@ import type { AuthService, UserSummary } from '../../core/auth/auth-service.js';
 import { EVERYONE } from '../../core/auth/names.js';
 import type { Permission } from '../../core/auth/permissions.js';
 import { HeraldError, isHeraldError } from '../../errors/index.js';
-import { openAuth } from '../../main.js';
-import { parseServeFlags } from './serve.js';
+import { openAuth } from '../../composition/cli-stores.js';
+import { parseServeFlags } from '../config-flags.js';
+import type { CliIo } from '../io.js';
 
 /**
  * Shared plumbing of `herald user`, `herald access` and `herald token`, which (as in ntfy) edit the
@@ -97,8 +98,8 @@ class ConfigProblem extends Error {}
  * Loads the config exactly as `herald serve` would, opens the account database and runs `work`
  * on it, closing the database however `work` ends.
  */
-export async function withAccounts(configArgs: readonly string[], work: (auth: AuthService, config: Config) => Promise<void>): Promise<void> {
-  const config = loadCliConfig(configArgs);
+export async function withAccounts(configArgs: readonly string[], env: NodeJS.ProcessEnv, work: (auth: AuthService, config: Config) => Promise<void>): Promise<void> {
+  const config = loadCliConfig(configArgs, env);
   const accounts = await openAuth(config);
   if (!accounts) throw new ConfigProblem('auth-file is not set; pass --auth-file PATH or set it in the config');
   try {
@@ -109,31 +110,30 @@ export async function withAccounts(configArgs: readonly string[], work: (auth: A
 }
 
 /** The config exactly as `herald serve` would load it; trouble is a ConfigProblem (exit 2). */
-export function loadCliConfig(configArgs: readonly string[]): Config {
+export function loadCliConfig(configArgs: readonly string[], env: NodeJS.ProcessEnv): Config {
   try {
     const parsed = parseServeFlags([...configArgs]);
-    return loadConfig({ file: parsed.config ?? process.env.HERALD_CONFIG, env: process.env, flags: parsed.flags }).config;
+    return loadConfig({ file: parsed.config ?? env.HERALD_CONFIG, env, flags: parsed.flags }).config;
   } catch (err) {
     throw new ConfigProblem((err as Error).message);
   }
 }
 
 /** Runs a command and maps what it throws to a message and an exit status. */
-export async function guarded(command: string, body: () => Promise<void>): Promise<number> {
+export async function guarded(io: CliIo, command: string, body: () => Promise<void>): Promise<number> {
+  const fail = (message: string, code: number): number => {
+    io.stderr.write(`herald ${command}: ${message}\n`);
+    return code;
+  };
   try {
     await body();
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) return fail(command, `${err.message}\nRun 'herald ${command} --help' for usage.`, 2);
-    if (err instanceof ConfigProblem) return fail(command, err.message, 2);
-    if (err instanceof CliFailure || isHeraldError(err)) return fail(command, err.message, 1);
+    if (err instanceof UsageError) return fail(`${err.message}\nRun 'herald ${command} --help' for usage.`, 2);
+    if (err instanceof ConfigProblem) return fail(err.message, 2);
+    if (err instanceof CliFailure || isHeraldError(err)) return fail(err.message, 1);
     throw err;
   }
-}
-
-function fail(command: string, message: string, code: number): number {
-  process.stderr.write(`herald ${command}: ${message}\n`);
-  return code;
 }
 
 const ACCESS_PHRASE: Record<Permission, string> = {

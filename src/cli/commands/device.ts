@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ApiError, apiTarget, callApi } from '../client/api.js';
 import { describe } from '../client/http.js';
 import { DEFAULT_SERVER, UsageError } from '../client/target.js';
+import type { CliIo } from '../io.js';
 
 export const DEVICE_HELP = `Usage: herald device list [filters]
        herald device show ID
@@ -36,7 +37,7 @@ interface DeviceJson {
   last_seen_at: string;
 }
 
-export async function runDevice(args: string[]): Promise<number> {
+export async function runDevice(args: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -47,7 +48,7 @@ export async function runDevice(args: string[]): Promise<number> {
         key: { type: 'string', short: 'k' }, server: { type: 'string', short: 's' },
       },
     });
-    const target = apiTarget(values);
+    const target = apiTarget(values, io.env);
     const [action, id] = positionals;
     switch (action) {
       case 'list': {
@@ -57,13 +58,13 @@ export async function runDevice(args: string[]): Promise<number> {
         for (const f of ['user', 'topic', 'provider', 'platform', 'app', 'state'] as const) if (values[f]) query.set(f, values[f]);
         let cursor: string | undefined;
         let shown = 0;
-        if (!values.json) process.stdout.write(`${'ID'.padEnd(21)} ${'PROVIDER'.padEnd(8)} ${'APP'.padEnd(10)} ${'PLATFORM'.padEnd(8)} ${'STATE'.padEnd(7)} ${'USER'.padEnd(16)} TOPICS\n`);
+        if (!values.json) io.stdout.write(`${'ID'.padEnd(21)} ${'PROVIDER'.padEnd(8)} ${'APP'.padEnd(10)} ${'PLATFORM'.padEnd(8)} ${'STATE'.padEnd(7)} ${'USER'.padEnd(16)} TOPICS\n`);
         do {
           query.set('limit', String(Math.min(1000, limit - shown)));
           if (cursor) query.set('cursor', cursor);
           const page = await callApi<{ devices: DeviceJson[]; next_cursor?: string }>(target, 'GET', `/v1/devices?${query}`);
           for (const d of page.devices) {
-            process.stdout.write(values.json ? `${JSON.stringify(d)}\n`
+            io.stdout.write(values.json ? `${JSON.stringify(d)}\n`
               : `${d.id.padEnd(21)} ${d.provider.padEnd(8)} ${d.app.padEnd(10)} ${d.platform.padEnd(8)} ${d.state.padEnd(7)} ${(d.user ?? '-').padEnd(16)} ${d.topics.join(',') || '-'}\n`);
           }
           shown += page.devices.length;
@@ -73,23 +74,23 @@ export async function runDevice(args: string[]): Promise<number> {
       }
       case 'show':
         if (!id) throw new UsageError('device show needs a device id');
-        process.stdout.write(`${JSON.stringify(await callApi(target, 'GET', `/v1/devices/${encodeURIComponent(id)}`), null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(await callApi(target, 'GET', `/v1/devices/${encodeURIComponent(id)}`), null, 2)}\n`);
         return 0;
       case 'rm':
       case 'remove':
         if (!id) throw new UsageError('device rm needs a device id');
         await callApi(target, 'DELETE', `/v1/devices/${encodeURIComponent(id)}`);
-        process.stdout.write(`removed ${id}\n`);
+        io.stdout.write(`removed ${id}\n`);
         return 0;
       default:
         throw new UsageError(action ? `unknown device command '${action}'` : 'say list, show or rm');
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`herald device: ${(err as Error).message}\n\n${DEVICE_HELP}`);
+      io.stderr.write(`herald device: ${(err as Error).message}\n\n${DEVICE_HELP}`);
       return 2;
     }
-    process.stderr.write(`herald device: ${err instanceof ApiError ? err.message : describe(err)}\n`);
+    io.stderr.write(`herald device: ${err instanceof ApiError ? err.message : describe(err)}\n`);
     return 1;
   }
 }

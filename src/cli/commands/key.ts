@@ -3,7 +3,8 @@ import { parseScopes } from '../../core/keys/scopes.js';
 import { API_SCOPES } from '../../core/keys/scopes.js';
 import type { ApiKeyRecord } from '../../ports/api-key-store.js';
 import { parseHumanDuration } from '../../util/durations.js';
-import { openKeys } from '../../main.js';
+import { openKeys } from '../../composition/cli-stores.js';
+import type { CliIo } from '../io.js';
 import { expectOperands, guarded, loadCliConfig, splitArgs, UsageError } from './account-db.js';
 
 export const KEY_HELP = `Usage: herald key <subcommand> [options]
@@ -51,8 +52,8 @@ function describe(k: ApiKeyRecord): string {
 }
 
 /** `herald key`: create, list, revoke and rotate API keys. */
-export async function runKey(args: string[]): Promise<number> {
-  return guarded('key', async () => {
+export async function runKey(args: string[], io: CliIo): Promise<number> {
+  return guarded(io, 'key', async () => {
     const { positionals, own, configArgs } = splitArgs(args, [
       { long: 'name', short: 'n', value: true },
       { long: 'scopes', short: 's', value: true },
@@ -61,7 +62,7 @@ export async function runKey(args: string[]): Promise<number> {
       { long: 'overlap', value: true },
     ]);
     const [sub, ...operands] = positionals;
-    const config = loadCliConfig(configArgs);
+    const config = loadCliConfig(configArgs, io.env);
     const { keys, close } = await openKeys(config);
     try {
       switch (sub) {
@@ -72,28 +73,28 @@ export async function runKey(args: string[]): Promise<number> {
           const expiresMs = duration(own.expires, 'expires');
           const categories = typeof own.categories === 'string' ? own.categories.split(',').map((c) => c.trim()).filter(Boolean) : [];
           const created = await keys.create(CLI_CONTEXT, { name: own.name, scopes: parseScopes(own.scopes), categories, ...(expiresMs !== undefined ? { expiresMs } : {}) });
-          process.stdout.write(`${created.secret}\n`);
-          process.stderr.write(`key ${created.key.id} created (${created.key.scopes.join(',')}), expires ${date(created.key.expires)}; it is shown only now\n`);
+          io.stdout.write(`${created.secret}\n`);
+          io.stderr.write(`key ${created.key.id} created (${created.key.scopes.join(',')}), expires ${date(created.key.expires)}; it is shown only now\n`);
           return;
         }
         case 'list': {
           expectOperands(operands, 0, 0, 'herald key list');
           const all = await keys.list();
-          process.stdout.write(all.length === 0 ? 'no API keys\n' : `${all.map(describe).join('\n')}\n`);
+          io.stdout.write(all.length === 0 ? 'no API keys\n' : `${all.map(describe).join('\n')}\n`);
           return;
         }
         case 'revoke': {
           expectOperands(operands, 1, 1, 'herald key revoke KEY_ID');
           await keys.revoke(CLI_CONTEXT, operands[0]!);
-          process.stdout.write(`key ${operands[0]} revoked\n`);
+          io.stdout.write(`key ${operands[0]} revoked\n`);
           return;
         }
         case 'rotate': {
           expectOperands(operands, 1, 1, 'herald key rotate KEY_ID [--overlap DURATION]');
           const overlap = duration(own.overlap, 'overlap') ?? 24 * 3600_000;
           const next = await keys.rotate(CLI_CONTEXT, operands[0]!, overlap);
-          process.stdout.write(`${next.secret}\n`);
-          process.stderr.write(`key ${next.key.id} replaces ${operands[0]}, which stays valid for ${Math.round(overlap / 3600_000)}h\n`);
+          io.stdout.write(`${next.secret}\n`);
+          io.stderr.write(`key ${next.key.id} replaces ${operands[0]}, which stays valid for ${Math.round(overlap / 3600_000)}h\n`);
           return;
         }
         default:

@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConnectionError, errorText, readText, request } from '../client/http.js';
 import { DEFAULT_SERVER, resolveTarget, UsageError } from '../client/target.js';
 import { ProgressBar } from '../client/progress.js';
+import type { CliIo } from '../io.js';
 
 export const PUBLISH_HELP = `Usage: herald publish [options] TOPIC [MESSAGE...]
        (aliases: pub, send)
@@ -66,29 +67,29 @@ const PROGRESS_THRESHOLD = 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 /** `herald publish`: one POST to <server>/<topic>, parameters as headers. */
-export async function runPublish(args: string[]): Promise<number> {
+export async function runPublish(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
+    return usage(io, err instanceof Error ? err.message : String(err));
   }
   const { values: v, positionals } = parsed;
   if (v.help) {
-    process.stdout.write(PUBLISH_HELP);
+    io.stdout.write(PUBLISH_HELP);
     return 0;
   }
   const [topicArg, ...words] = positionals;
-  if (!topicArg) return usage('missing TOPIC');
+  if (!topicArg) return usage(io, 'missing TOPIC');
   let target;
   try {
-    target = resolveTarget(topicArg, v.server);
+    target = resolveTarget(topicArg, v.server, io.env);
   } catch (err) {
-    if (err instanceof UsageError) return usage(err.message);
+    if (err instanceof UsageError) return usage(io, err.message);
     throw err;
   }
   const delays = [v.delay, v.at, v.in].filter((d) => d !== undefined);
-  if (delays.length > 1) return usage('give only one of --delay, --at and --in');
+  if (delays.length > 1) return usage(io, 'give only one of --delay, --at and --in');
   const tags = [...(v.tags ?? []), ...(v.tag ?? [])].join(',');
   const message = words.length > 0 ? words.join(' ') : v.message;
 
@@ -114,7 +115,7 @@ export async function runPublish(args: string[]): Promise<number> {
     try {
       size = statSync(v.file).size;
     } catch (err) {
-      process.stderr.write(`herald publish: cannot read ${v.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+      io.stderr.write(`herald publish: cannot read ${v.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
       return 1;
     }
     // The body is the file, so any text has to travel in a header instead.
@@ -122,10 +123,10 @@ export async function runPublish(args: string[]): Promise<number> {
     const name = v.filename ?? basename(v.file);
     headers['X-Filename'] = name;
     headers['Content-Length'] = size;
-    body = withProgress(createReadStream(v.file, { highWaterMark: CHUNK }), size, name);
+    body = withProgress(io, createReadStream(v.file, { highWaterMark: CHUNK }), size, name);
   } else {
-    const bytes = message !== undefined ? Buffer.from(message) : process.stdin.isTTY ? Buffer.alloc(0) : await readStdin();
-    body = bytes.length > PROGRESS_THRESHOLD && process.stderr.isTTY ? withProgress(chunked(bytes), bytes.length, v.filename ?? 'stdin') : bytes;
+    const bytes = message !== undefined ? Buffer.from(message) : io.stdin.isTTY ? Buffer.alloc(0) : await readAll(io.stdin);
+    body = bytes.length > PROGRESS_THRESHOLD && io.stderr.isTTY ? withProgress(io, chunked(bytes), bytes.length, v.filename ?? 'stdin') : bytes;
     if (!Buffer.isBuffer(body)) headers['Content-Length'] = bytes.length;
   }
 
@@ -138,27 +139,27 @@ export async function runPublish(args: string[]): Promise<number> {
     text = await readText(response);
   } catch (err) {
     if (err instanceof ConnectionError) {
-      process.stderr.write(`herald publish: ${err.message}\n`);
+      io.stderr.write(`herald publish: ${err.message}\n`);
       return 1;
     }
     throw err;
   }
   if (status < 200 || status > 299) {
-    process.stderr.write(`herald publish: ${errorText(status, text)}\n`);
+    io.stderr.write(`herald publish: ${errorText(status, text)}\n`);
     return 1;
   }
-  if (!v.quiet) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  if (!v.quiet) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return 0;
 }
 
-function usage(problem: string): number {
-  process.stderr.write(`herald publish: ${problem}\nRun 'herald publish --help' for usage.\n`);
+function usage(io: CliIo, problem: string): number {
+  io.stderr.write(`herald publish: ${problem}\nRun 'herald publish --help' for usage.\n`);
   return 2;
 }
 
-async function readStdin(): Promise<Buffer> {
+async function readAll(input: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks);
 }
 
@@ -169,9 +170,9 @@ function chunked(bytes: Buffer): Readable {
 }
 
 /** Draws a progress bar on stderr as the stream is read, when the upload is big enough to wait for. */
-function withProgress(stream: Readable, total: number, label: string): Readable {
-  if (total <= PROGRESS_THRESHOLD || !process.stderr.isTTY) return stream;
-  const bar = new ProgressBar(label, total, { format: (n) => `${(n / PROGRESS_THRESHOLD).toFixed(1)} MiB` });
+function withProgress(io: CliIo, stream: Readable, total: number, label: string): Readable {
+  if (total <= PROGRESS_THRESHOLD || !io.stderr.isTTY) return stream;
+  const bar = new ProgressBar(io.stderr, label, total, { format: (n) => `${(n / PROGRESS_THRESHOLD).toFixed(1)} MiB` });
   let sent = 0;
   stream.on('data', (chunk: Buffer) => {
     sent += chunk.length;

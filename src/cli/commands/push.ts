@@ -6,6 +6,7 @@ import { ApiError, apiTarget, callApi, type ApiTarget } from '../client/api.js';
 import { describe } from '../client/http.js';
 import { ProgressBar } from '../client/progress.js';
 import { DEFAULT_SERVER, UsageError } from '../client/target.js';
+import type { CliIo } from '../io.js';
 
 export const PUSH_HELP = `Usage: herald push send [options] TARGETS...
        herald push status ID
@@ -59,7 +60,7 @@ interface PushView {
   counts: Record<string, number>;
 }
 
-export async function runPush(args: string[]): Promise<number> {
+export async function runPush(args: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -76,17 +77,17 @@ export async function runPush(args: string[]): Promise<number> {
         key: { type: 'string', short: 'k' }, server: { type: 'string', short: 's' },
       },
     });
-    const target = apiTarget(values);
+    const target = apiTarget(values, io.env);
     const [action, id] = positionals;
     if (action === 'status') {
       if (!id) throw new UsageError('push status needs a push id');
-      process.stdout.write(`${JSON.stringify(await callApi(target, 'GET', `/v1/push/${encodeURIComponent(id)}`), null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(await callApi(target, 'GET', `/v1/push/${encodeURIComponent(id)}`), null, 2)}\n`);
       return 0;
     }
     if (action === 'cancel') {
       if (!id) throw new UsageError('push cancel needs a push id');
       const { cancelled } = await callApi<{ cancelled: number }>(target, 'DELETE', `/v1/push/${encodeURIComponent(id)}`);
-      process.stdout.write(`cancelled ${cancelled} deliveries of ${id}\n`);
+      io.stdout.write(`cancelled ${cancelled} deliveries of ${id}\n`);
       return 0;
     }
     if (action !== 'send') throw new UsageError(action ? `unknown push command '${action}'` : 'say send, status or cancel');
@@ -116,8 +117,8 @@ export async function runPush(args: string[]): Promise<number> {
       tokenChunks.forEach((chunk, n) => batches.push({ ...base, id: `${rootId}-${n + 1}`, to: n === 0 ? { ...to, tokens: chunk } : { tokens: chunk } }));
     }
 
-    const wait = values['no-wait'] ? false : values.wait ?? process.stderr.isTTY === true;
-    const bar = new ProgressBar('accepting', batches.length, { enabled: !values.quiet && process.stderr.isTTY === true });
+    const wait = values['no-wait'] ? false : values.wait ?? io.stderr.isTTY === true;
+    const bar = new ProgressBar(io.stderr, 'accepting', batches.length, { enabled: !values.quiet && io.stderr.isTTY === true });
     const accepted: { id: string; state: string; targets: number }[] = [];
     for (const body of batches) {
       accepted.push(await callApi(target, 'POST', '/v1/push', body));
@@ -125,30 +126,30 @@ export async function runPush(args: string[]): Promise<number> {
     }
     bar.finish();
     if (!wait) {
-      if (!values.quiet) for (const a of accepted) process.stdout.write(`${JSON.stringify(a)}\n`);
+      if (!values.quiet) for (const a of accepted) io.stdout.write(`${JSON.stringify(a)}\n`);
       return 0;
     }
-    const views = await follow(target, accepted.map((a) => a.id), parseTimeout(values.timeout), !values.quiet);
+    const views = await follow(io, target, accepted.map((a) => a.id), parseTimeout(values.timeout), !values.quiet);
     if (!values.quiet) {
       const sum: Record<string, number> = {};
       for (const v of views) for (const [k, n] of Object.entries(v.counts)) sum[k] = (sum[k] ?? 0) + n;
       const targets = views.reduce((n, v) => n + v.targets, 0);
-      process.stdout.write(`${accepted.length === 1 ? accepted[0]!.id : `${accepted.length} pushes (${rootId}-*)`}: ${targets} targets, ${FINAL.filter((k) => sum[k]).map((k) => `${sum[k]} ${k}`).join(', ') || 'nothing sent yet'}\n`);
+      io.stdout.write(`${accepted.length === 1 ? accepted[0]!.id : `${accepted.length} pushes (${rootId}-*)`}: ${targets} targets, ${FINAL.filter((k) => sum[k]).map((k) => `${sum[k]} ${k}`).join(', ') || 'nothing sent yet'}\n`);
     }
     return 0;
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`herald push: ${(err as Error).message}\n\n${PUSH_HELP}`);
+      io.stderr.write(`herald push: ${(err as Error).message}\n\n${PUSH_HELP}`);
       return 2;
     }
-    process.stderr.write(`herald push: ${err instanceof ApiError ? err.message : describe(err)}\n`);
+    io.stderr.write(`herald push: ${err instanceof ApiError ? err.message : describe(err)}\n`);
     return 1;
   }
 }
 
 /** Polls the pushes until every delivery has an outcome (or the timeout), drawing the progress. */
-async function follow(target: ApiTarget, ids: string[], timeoutMs: number, show: boolean): Promise<PushView[]> {
-  const bar = new ProgressBar('delivering', 0, { enabled: show && process.stderr.isTTY === true });
+async function follow(io: CliIo, target: ApiTarget, ids: string[], timeoutMs: number, show: boolean): Promise<PushView[]> {
+  const bar = new ProgressBar(io.stderr, 'delivering', 0, { enabled: show && io.stderr.isTTY === true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const views = await Promise.all(ids.map((id) => callApi<PushView>(target, 'GET', `/v1/push/${encodeURIComponent(id)}`)));

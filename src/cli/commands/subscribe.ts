@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConnectionError, describe, errorText, readText, request } from '../client/http.js';
 import { DEFAULT_SERVER, resolveTarget, UsageError } from '../client/target.js';
+import type { CliIo } from '../io.js';
 
 export const SUBSCRIBE_HELP = `Usage: herald subscribe [options] TOPIC[,TOPIC...] [COMMAND...]
        (alias: sub)
@@ -66,27 +67,27 @@ interface Event {
 }
 
 /** `herald subscribe`: a /json stream that survives disconnects, or one poll with --poll. */
-export async function runSubscribe(args: string[]): Promise<number> {
+export async function runSubscribe(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
+    return usage(io, err instanceof Error ? err.message : String(err));
   }
   const { values: v, positionals } = parsed;
   if (v.help) {
-    process.stdout.write(SUBSCRIBE_HELP);
+    io.stdout.write(SUBSCRIBE_HELP);
     return 0;
   }
   const [topicArg, ...commandWords] = positionals;
-  if (!topicArg) return usage('missing TOPIC');
-  if (v.exec !== undefined && commandWords.length > 0) return usage('give the command either with --exec or after the topics, not both');
+  if (!topicArg) return usage(io, 'missing TOPIC');
+  if (v.exec !== undefined && commandWords.length > 0) return usage(io, 'give the command either with --exec or after the topics, not both');
   const command = v.exec ?? (commandWords.length > 0 ? commandWords.join(' ') : undefined);
   let target;
   try {
-    target = resolveTarget(topicArg, v.server, process.env, true);
+    target = resolveTarget(topicArg, v.server, io.env, true);
   } catch (err) {
-    if (err instanceof UsageError) return usage(err.message);
+    if (err instanceof UsageError) return usage(io, err.message);
     throw err;
   }
 
@@ -105,11 +106,11 @@ export async function runSubscribe(args: string[]): Promise<number> {
     stopping = true;
     controller.abort();
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  io.signals.on('SIGINT', stop);
+  io.signals.on('SIGTERM', stop);
   // A reader that went away (`| head -1`) is a reason to stop, not to crash.
   const onStdoutError = () => stop();
-  process.stdout.on('error', onStdoutError);
+  io.stdout.on('error', onStdoutError);
 
   let lastId: string | undefined;
   let openTime: number | undefined;
@@ -119,14 +120,14 @@ export async function runSubscribe(args: string[]): Promise<number> {
     try {
       event = JSON.parse(line) as Event;
     } catch {
-      process.stderr.write(`herald subscribe: ignoring a line that is not JSON: ${line.slice(0, 80)}\n`);
+      io.stderr.write(`herald subscribe: ignoring a line that is not JSON: ${line.slice(0, 80)}\n`);
       return;
     }
     if (event.event === 'open' && openTime === undefined) openTime = event.time;
     if (event.event !== 'message') return;
     if (typeof event.id === 'string') lastId = event.id;
-    if (command === undefined) process.stdout.write(`${line}\n`);
-    else commands = commands.then(() => (stopping ? undefined : runCommand(command, event, line)));
+    if (command === undefined) io.stdout.write(`${line}\n`);
+    else commands = commands.then(() => (stopping ? undefined : runCommand(io, command, event, line)));
   };
   // Where to resume: after the last message seen. Before any, a subscriber that asked for only
   // new messages resumes at the time of its first `open`, so a message published while it is
@@ -154,13 +155,13 @@ export async function runSubscribe(args: string[]): Promise<number> {
             attempt = 0;
           });
           if (v.poll && !stopping && !response.complete) {
-            process.stderr.write(`herald subscribe: ${problem}\n`);
+            io.stderr.write(`herald subscribe: ${problem}\n`);
             return 1;
           }
         } else {
           problem = errorText(status, await readText(response));
           if (v.poll || (!connected && status >= 400 && status < 500 && !TRANSIENT_STATUS.has(status))) {
-            process.stderr.write(`herald subscribe: ${problem}\n`);
+            io.stderr.write(`herald subscribe: ${problem}\n`);
             return 1;
           }
         }
@@ -168,7 +169,7 @@ export async function runSubscribe(args: string[]): Promise<number> {
         if (stopping) break;
         if (!(err instanceof ConnectionError)) throw err;
         if (v.poll) {
-          process.stderr.write(`herald subscribe: ${err.message}\n`);
+          io.stderr.write(`herald subscribe: ${err.message}\n`);
           return 1;
         }
         problem = describe(err.cause);
@@ -177,7 +178,7 @@ export async function runSubscribe(args: string[]): Promise<number> {
       const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt) * (0.8 + 0.4 * Math.random());
       attempt = Math.min(attempt + 1, 16);
       const next = resumeSince();
-      process.stderr.write(`herald subscribe: ${problem}; reconnecting in ${(delay / 1000).toFixed(1)}s${next ? ` (since=${next})` : ''}\n`);
+      io.stderr.write(`herald subscribe: ${problem}; reconnecting in ${(delay / 1000).toFixed(1)}s${next ? ` (since=${next})` : ''}\n`);
       try {
         await sleep(delay, undefined, { signal: controller.signal });
       } catch {
@@ -186,15 +187,15 @@ export async function runSubscribe(args: string[]): Promise<number> {
     }
     await commands;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.stdout.off('error', onStdoutError);
+    io.signals.off('SIGINT', stop);
+    io.signals.off('SIGTERM', stop);
+    io.stdout.off('error', onStdoutError);
   }
   return 0;
 }
 
-function usage(problem: string): number {
-  process.stderr.write(`herald subscribe: ${problem}\nRun 'herald subscribe --help' for usage.\n`);
+function usage(io: CliIo, problem: string): number {
+  io.stderr.write(`herald subscribe: ${problem}\nRun 'herald subscribe --help' for usage.\n`);
   return 2;
 }
 
@@ -237,7 +238,7 @@ function consume(response: IncomingMessage, onLine: (line: string) => void, onOp
 }
 
 /** Runs one command through the shell with the message in its environment, and waits for it. */
-function runCommand(command: string, event: Event, raw: string): Promise<void> {
+function runCommand(io: CliIo, command: string, event: Event, raw: string): Promise<void> {
   const fields: Record<string, [string, string[]]> = {
     ID: [event.id ?? '', ['id']],
     TOPIC: [event.topic ?? '', ['topic']],
@@ -248,20 +249,24 @@ function runCommand(command: string, event: Event, raw: string): Promise<void> {
     TAGS: [(event.tags ?? []).join(','), ['tags', 'tag', 'ta']],
     RAW: [raw, ['raw']],
   };
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...io.env };
   for (const [name, [value, aliases]] of Object.entries(fields)) {
     // The environment cannot carry NUL bytes; spawn would throw on them.
     const clean = value.replaceAll('\0', '');
     for (const key of [`HERALD_${name}`, `NTFY_${name}`, ...aliases]) env[key] = clean;
   }
   return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, env, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', (err) => {
-      process.stderr.write(`herald subscribe: cannot run command: ${err.message}\n`);
+    // The command writes straight to our own terminal or file when there is one, else through us.
+    const [out, err] = [io.stdout, io.stderr].map((s) => (typeof (s as { fd?: unknown }).fd === 'number' ? (s as unknown as { fd: number }).fd : 'pipe' as const));
+    const child = spawn(command, { shell: true, env, stdio: ['ignore', out!, err!] });
+    child.stdout?.pipe(io.stdout, { end: false });
+    child.stderr?.pipe(io.stderr, { end: false });
+    child.on('error', (error) => {
+      io.stderr.write(`herald subscribe: cannot run command: ${error.message}\n`);
       resolve();
     });
-    child.on('exit', (code, signal) => {
-      if (code !== 0) process.stderr.write(`herald subscribe: command ${signal ? `killed by ${signal}` : `exited with code ${code}`} (message ${event.id})\n`);
+    child.on('close', (code, signal) => {
+      if (code !== 0) io.stderr.write(`herald subscribe: command ${signal ? `killed by ${signal}` : `exited with code ${code}`} (message ${event.id})\n`);
       resolve();
     });
   });

@@ -2,6 +2,7 @@ import type { AuthService } from '../../core/auth/auth-service.js';
 import { EVERYONE } from '../../core/auth/names.js';
 import type { TokenRecord } from '../../ports/auth-store.js';
 import { parseHumanDuration } from '../../util/durations.js';
+import type { CliIo } from '../io.js';
 import { expectOperands, guarded, requireUser, splitArgs, UsageError, withAccounts } from './account-db.js';
 
 export const TOKEN_HELP = `Usage: herald token <subcommand> [options]
@@ -27,8 +28,9 @@ Examples:
 `;
 
 /** `herald token`: add, list and remove access tokens. */
-export async function runToken(args: string[]): Promise<number> {
-  return guarded('token', async () => {
+export async function runToken(args: string[], io: CliIo): Promise<number> {
+  const out = io.stdout;
+  return guarded(io, 'token', async () => {
     const { positionals, own, configArgs } = splitArgs(args, [
       { long: 'label', short: 'l', value: true },
       { long: 'expires', short: 'e', value: true },
@@ -40,32 +42,32 @@ export async function runToken(args: string[]): Promise<number> {
         expectOperands(operands, 1, 1, 'herald token add [--label L] [--expires DURATION|never] USERNAME');
         const name = operands[0]!;
         const lifetimeMs = parseExpiry(own.expires === undefined ? 'never' : String(own.expires));
-        return withAccounts(configArgs, async (auth) => {
+        return withAccounts(configArgs, io.env, async (auth) => {
           await requireUser(auth, name);
           const expiresSec = lifetimeMs === 0 ? 0 : Math.floor((Date.now() + lifetimeMs) / 1000);
           const options = own.label === undefined ? { expiresSec } : { expiresSec, label: String(own.label) };
           const token = await auth.createTokenFor(name, options);
           const until = token.expires === 0 ? 'never expires' : `expires ${formatTime(token.expires)}`;
-          process.stdout.write(`token ${token.token} created for user ${name}, ${until}\n`);
+          out.write(`token ${token.token} created for user ${name}, ${until}\n`);
         });
       }
       case 'list': {
         expectOperands(operands, 0, 1, 'herald token list [USERNAME]');
-        return withAccounts(configArgs, async (auth) => {
+        return withAccounts(configArgs, io.env, async (auth) => {
           const names = operands[0] !== undefined ? [operands[0]] : (await auth.listUsers()).map((u) => u.username).filter((n) => n !== EVERYONE);
           const sections: string[] = [];
           for (const name of names) sections.push(await listTokens(auth, name));
-          process.stdout.write(names.length === 0 ? 'no users\n' : sections.join(''));
+          out.write(names.length === 0 ? 'no users\n' : sections.join(''));
         });
       }
       case 'remove':
       case 'del': {
         expectOperands(operands, 2, 2, `herald token ${sub} USERNAME TOKEN`);
         const [name, token] = operands as [string, string];
-        return withAccounts(configArgs, async (auth) => {
+        return withAccounts(configArgs, io.env, async (auth) => {
           await requireUser(auth, name);
           await auth.removeTokenOf(name, token);
-          process.stdout.write(`token ${token} removed for user ${name}\n`);
+          out.write(`token ${token} removed for user ${name}\n`);
         });
       }
       case undefined:

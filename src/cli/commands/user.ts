@@ -1,6 +1,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { HeraldError } from '../../errors/index.js';
+import type { CliIo } from '../io.js';
 import { CliFailure, expectOperands, formatUser, guarded, requireUser, splitArgs, UsageError, withAccounts } from './account-db.js';
 
 export const USER_HELP = `Usage: herald user <subcommand> [options]
@@ -30,8 +31,9 @@ Examples:
 `;
 
 /** `herald user`: add, del/remove, change-pass, change-role and list. */
-export async function runUser(args: string[]): Promise<number> {
-  return guarded('user', async () => {
+export async function runUser(args: string[], io: CliIo): Promise<number> {
+  const out = (line: string): void => void io.stdout.write(`${line}\n`);
+  return guarded(io, 'user', async () => {
     const { positionals, own, configArgs } = splitArgs(args, [{ long: 'role', short: 'r', value: true }]);
     const [sub, ...operands] = positionals;
     if (own.role !== undefined && sub !== 'add') throw new UsageError('--role only applies to add');
@@ -41,10 +43,10 @@ export async function runUser(args: string[]): Promise<number> {
         const role = parseRole(own.role === undefined ? 'user' : String(own.role));
         const name = operands[0]!;
         if (name === 'everyone') throw new CliFailure("the name 'everyone' stands for anonymous users and cannot be an account");
-        return withAccounts(configArgs, async (auth) => {
+        return withAccounts(configArgs, io.env, async (auth) => {
           // Checked first so nobody types a password twice only to learn the name is taken.
           if (await auth.userExists(name)) throw new HeraldError('userExists', { detail: name });
-          await auth.addUser(name, await readPassword(), role);
+          await auth.addUser(name, await readPassword(io), role);
           out(`user ${name} added with role ${role}`);
         });
       }
@@ -52,7 +54,7 @@ export async function runUser(args: string[]): Promise<number> {
       case 'remove': {
         expectOperands(operands, 1, 1, `herald user ${sub} USERNAME`);
         const name = operands[0]!;
-        return withAccounts(configArgs, async (auth) => {
+        return withAccounts(configArgs, io.env, async (auth) => {
           await requireUser(auth, name);
           await auth.removeUser(name);
           out(`user ${name} removed`);
@@ -61,9 +63,9 @@ export async function runUser(args: string[]): Promise<number> {
       case 'change-pass': {
         expectOperands(operands, 1, 1, 'herald user change-pass USERNAME');
         const name = operands[0]!;
-        return withAccounts(configArgs, async (auth) => {
+        return withAccounts(configArgs, io.env, async (auth) => {
           await requireUser(auth, name);
-          await auth.changePassword(name, await readPassword());
+          await auth.changePassword(name, await readPassword(io));
           out(`changed password for user ${name}`);
         });
       }
@@ -71,7 +73,7 @@ export async function runUser(args: string[]): Promise<number> {
         expectOperands(operands, 2, 2, 'herald user change-role USERNAME admin|user');
         const name = operands[0]!;
         const role = parseRole(operands[1]!);
-        return withAccounts(configArgs, async (auth) => {
+        return withAccounts(configArgs, io.env, async (auth) => {
           await requireUser(auth, name);
           await auth.changeRole(name, role);
           out(`changed role for user ${name} to ${role}`);
@@ -79,8 +81,8 @@ export async function runUser(args: string[]): Promise<number> {
       }
       case 'list': {
         expectOperands(operands, 0, 0, 'herald user list');
-        return withAccounts(configArgs, async (auth) => {
-          process.stdout.write((await auth.listUsers()).map((u) => formatUser(u, auth.defaultAccess)).join(''));
+        return withAccounts(configArgs, io.env, async (auth) => {
+          io.stdout.write((await auth.listUsers()).map((u) => formatUser(u, auth.defaultAccess)).join(''));
         });
       }
       case undefined:
@@ -91,25 +93,21 @@ export async function runUser(args: string[]): Promise<number> {
   });
 }
 
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
 function parseRole(s: string): 'admin' | 'user' {
   if (s === 'admin' || s === 'user') return s;
   throw new UsageError(`role must be admin or user, not '${s}'`);
 }
 
 /** $HERALD_PASSWORD, else a hidden prompt (twice) at a terminal, else one line of piped input. */
-async function readPassword(): Promise<string> {
-  const fromEnv = process.env.HERALD_PASSWORD;
+async function readPassword(io: CliIo): Promise<string> {
+  const fromEnv = io.env.HERALD_PASSWORD;
   let password: string;
   if (fromEnv !== undefined) password = fromEnv;
-  else if (process.stdin.isTTY) {
-    password = await promptHidden('password: ');
-    if ((await promptHidden('confirm: ')) !== password) throw new CliFailure("passwords don't match");
+  else if (io.stdin.isTTY) {
+    password = await promptHidden(io, 'password: ');
+    if ((await promptHidden(io, 'confirm: ')) !== password) throw new CliFailure("passwords don't match");
   } else {
-    const rl = createInterface({ input: process.stdin, terminal: false });
+    const rl = createInterface({ input: io.stdin, terminal: false });
     try {
       const line = await nextLine(rl);
       if (line === undefined) throw new CliFailure('no password on standard input (set HERALD_PASSWORD or pipe one line)');
@@ -122,16 +120,16 @@ async function readPassword(): Promise<string> {
   return password;
 }
 
-async function promptHidden(prompt: string): Promise<string> {
-  process.stderr.write(prompt);
+async function promptHidden(io: CliIo, prompt: string): Promise<string> {
+  io.stderr.write(prompt);
   // readline echoes typed characters to its output; giving it a sink that drops them hides the
   // password while keeping line editing (backspace) working.
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const rl = createInterface({ input: process.stdin, output: sink, terminal: true });
+  const rl = createInterface({ input: io.stdin, output: sink, terminal: true });
   rl.on('SIGINT', () => rl.close());
   try {
     const line = await nextLine(rl);
-    process.stderr.write('\n');
+    io.stderr.write('\n');
     if (line === undefined) throw new CliFailure('cancelled');
     return line;
   } finally {

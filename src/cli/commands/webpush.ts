@@ -1,4 +1,5 @@
-import { generateVapidKeys } from '../../main.js';
+import { generateVapidKeys } from '../../composition/cli-stores.js';
+import type { CliIo } from '../io.js';
 
 export const WEBPUSH_HELP = `Usage: herald webpush keys
 
@@ -7,12 +8,12 @@ The private key is a secret: keep it out of version control.
 `;
 
 /** `herald webpush keys`. */
-export async function runWebpush(args: string[]): Promise<number> {
+export async function runWebpush(args: string[], io: CliIo): Promise<number> {
   if (args.length !== 1 || args[0] !== 'keys') {
-    process.stderr.write(`herald webpush: expected 'keys'\n\n${WEBPUSH_HELP}`);
+    io.stderr.write(`herald webpush: expected 'keys'\n\n${WEBPUSH_HELP}`);
     return 2;
   }
   const keys = generateVapidKeys();
-  process.stdout.write(`web-push-public-key: ${keys.publicKey}\nweb-push-private-key: ${keys.privateKey}\n`);
+  io.stdout.write(`web-push-public-key: ${keys.publicKey}\nweb-push-private-key: ${keys.privateKey}\n`);
   return 0;
 }

@@ -83,6 +83,8 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=UTF-8' } as co
 interface Reply extends ErrorReply {
   delayMs?: number;
   reset?: boolean;
+  /** An answer to a send (as opposed to the token endpoint's): what `hold` keeps back. */
+  send?: boolean;
 }
 
 /**
@@ -114,6 +116,8 @@ export class FcmMock {
   readonly #sessions = new Set<ServerHttp2Session>();
   readonly #sockets = new Set<Socket>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #held: (() => void)[] = [];
+  #holding = false;
   #seq = 0;
 
   private constructor(server: ReturnType<typeof createSecureServer>, url: string, options: FcmMockOptions, sa: TestServiceAccount) {
@@ -179,7 +183,21 @@ export class FcmMock {
     Object.assign(this.counters, FcmMock.#zero(), { inFlight });
   }
 
+  /**
+   * Keeps every answer to a send back until the returned function is called (not FCM's: a test's
+   * way to make the provider hang exactly as long as it needs, however slow the machine). The
+   * token endpoint keeps answering.
+   */
+  hold(): () => void {
+    this.#holding = true;
+    return () => {
+      this.#holding = false;
+      for (const answer of this.#held.splice(0)) answer();
+    };
+  }
+
   async close(): Promise<void> {
+    this.#held.length = 0;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -254,6 +272,7 @@ export class FcmMock {
   }
 
   #later(reply: Reply, answer: () => void): void {
+    if (this.#holding && reply.send) return void this.#held.push(() => this.#later(reply, answer));
     const delay = reply.delayMs ?? 0;
     if (delay <= 0) return answer();
     const timer = setTimeout(() => {
@@ -270,7 +289,7 @@ export class FcmMock {
     const m = SEND_PATH.exec(path);
     if (!m) return notFound();
     if (method !== 'POST') return googleError(405, 'METHOD_NOT_ALLOWED', `Method ${method} not allowed.`);
-    const reply = this.#send(decodeURIComponent(m[1]!), headers, raw);
+    const reply: Reply = { ...this.#send(decodeURIComponent(m[1]!), headers, raw), send: true };
     const c = this.counters;
     c.sends++;
     if (reply.status === 200) c.sendsOk++;

@@ -59,8 +59,6 @@ export interface SmtpSink {
   maxConcurrentConnections(): number;
   /** Connections opened in total. */
   totalConnections(): number;
-  /** Resolves once `n` messages were accepted; rejects after `timeoutMs`. */
-  waitFor(n: number, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,7 +68,6 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const cert = useTls ? testCertificate() : undefined;
   const messages: SunkMessage[] = [];
   const authAttempts: AuthAttempt[] = [];
-  const waiters: { n: number; resolve: () => void }[] = [];
   let accepted = 0;
   let open = 0;
   let maxOpen = 0;
@@ -134,9 +131,6 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
             user: typeof session.user === 'string' ? session.user : undefined,
           });
         }
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (accepted >= waiters[i]!.n) waiters.splice(i, 1)[0]!.resolve();
-        }
         callback(null, `2.0.0 Ok: queued as ${accepted}`);
       });
     },
@@ -165,24 +159,6 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     connections: () => open,
     maxConcurrentConnections: () => maxOpen,
     totalConnections: () => total,
-    waitFor(n, timeoutMs) {
-      if (accepted >= n) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const waiter = {
-          n,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        };
-        const timer = setTimeout(() => {
-          const i = waiters.indexOf(waiter);
-          if (i >= 0) waiters.splice(i, 1);
-          reject(new Error(`smtp sink: ${accepted} of ${n} messages after ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.push(waiter);
-      });
-    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
