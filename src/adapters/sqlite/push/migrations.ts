@@ -80,6 +80,12 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`DROP INDEX deliveries_state`.execute(db);
     },
   },
+  '0004_push_category': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Keys limited to categories may only see and cancel pushes in them, so the category is kept.
+      await sql`ALTER TABLE pushes ADD COLUMN category TEXT`.execute(db);
+    },
+  },
 };
 
 export const pushMigrations: MigrationProvider = {
