@@ -12,7 +12,7 @@ import { AuthService } from './core/auth/auth-service.js';
 import { AuditTrail } from './core/audit/audit-trail.js';
 import { ApiKeyService } from './core/keys/api-key-service.js';
 import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.js';
-import { closeRevokedSubscriptions } from './core/auth/stream-guard.js';
+import { closeRevokedSubscriptions, GuardedStreams } from './core/auth/stream-guard.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
 import type { PublishOptions } from './core/publish/publish-options.js';
@@ -221,7 +221,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   metrics.watchQueue(pipeline);
   await pipeline.start();
 
+  const guardedStreams = new GuardedStreams();
+  const closeRevokedStreams = () => guardedStreams.closeRevoked().then(
+    (n) => n > 0 && logger.info({ closed: n }, 'inbox streams closed: their key or user lost access'),
+    (err: unknown) => logger.error({ err }, 'inbox stream access re-check failed'),
+  );
   const revoke = () => {
+    void closeRevokedStreams();
     if (!auth) return;
     closeRevokedSubscriptions(hub, auth).then(
       (n) => n > 0 && logger.info({ closed: n }, 'subscriptions closed after an access change'),
@@ -256,7 +262,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   topics.onEmail((message, address, sender) => notifyEngine.mail({ id: message.id, to: address, ...topicEmail(message, sender, config.baseUrl) }));
 
   const deps = {
-    config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,
+    config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke, guardedStreams,
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
     notifyDirectory, notify, notifyInbox,
     smsCallbacks: config.twilioAccount ? {
@@ -285,6 +291,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       visitors.prune(VISITOR_IDLE_MS);
       topicRegistry.prune(clock.now(), TOPIC_IDLE_MS, (t) => hub.subscriberCount(t) > 0);
     }, 'manager'),
+    // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
+    every(AUTH_POLL_MS, closeRevokedStreams, 'inbox stream guard'),
   ];
   if (auth) {
     // Changes made by another process (the CLI on the same auth-file) apply to open streams too.

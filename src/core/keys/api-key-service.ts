@@ -58,6 +58,13 @@ export class ApiKeyService {
     return key;
   }
 
+  /** The key while it may still be used (not revoked, not expired), for re-checking open streams. */
+  async active(id: string): Promise<ApiKeyRecord | undefined> {
+    const key = await this.#store.byId(id);
+    const nowSec = this.#nowSec();
+    return key && key.revoked === 0 && (key.expires === 0 || key.expires > nowSec) ? key : undefined;
+  }
+
   list(): Promise<ApiKeyRecord[]> {
     return this.#store.list();
   }

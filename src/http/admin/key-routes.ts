@@ -62,12 +62,15 @@ export function registerKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
 
   app.delete('/v1/keys/:id', { schema: { params: KeyParams }, config: scope }, async (request, reply) => {
     await keys.revoke(auditContext(request), (request.params as { id: string }).id);
+    deps.onAccessChange();
     return sendJson(reply, { success: true });
   });
 
   app.post('/v1/keys/:id/rotate', { schema: { params: KeyParams }, config: scope }, async (request, reply) => {
     const body = jsonBody(request, KeyRotateBody);
     const created = await keys.rotate(auditContext(request), (request.params as { id: string }).id, duration(body.overlap, 'overlap') ?? DEFAULT_OVERLAP_MS, issuerOf(request));
+    // With no overlap the old key ends now; otherwise the stream guard's timer ends its streams later.
+    deps.onAccessChange();
     return sendJson(reply, { ...keyJson(created.key), key: created.secret });
   });
 }
