@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
@@ -19,6 +20,7 @@ import type { PublishOptions } from './core/publish/publish-options.js';
 import { TopicRegistry } from './core/topics/topic-registry.js';
 import { TopicService } from './core/topics/topic-service.js';
 import { createMetrics } from './http/admin/metrics.js';
+import { createMetricsServer } from './http/admin/metrics-listener.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -61,6 +63,8 @@ export interface RunningServer {
   url: string;
   /** Base URL of the HTTPS listener, when one is configured. */
   httpsUrl?: string;
+  /** Base URL of the `metrics-listen-http` listener, when one is configured. */
+  metricsUrl?: string;
   topics: TopicService;
   /** Stops accepting, ends streams, flushes the cache. Idempotent. */
   stop(): Promise<void>;
@@ -279,6 +283,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // The HTTPS listener is a second app over the same core: one hub, one cache, one set of visitors.
   const httpsApp = tls ? buildApp(deps, tls) : undefined;
   const httpsUrl = httpsApp ? await listenOn(httpsApp, config.listenHttps, 'https') : undefined;
+  const metricsServer = config.metricsListenHttp !== '' ? createMetricsServer(metrics.registry) : undefined;
+  const metricsUrl = metricsServer ? await listenMetrics(metricsServer, config.metricsListenHttp) : undefined;
 
   const loops = [
     every(config.delayedSenderInterval, () => topics.deliverDue(), 'delayed sender'),
@@ -307,7 +313,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   // Messages that fell due while the server was down go out at once, not a tick later.
   await topics.deliverDue();
-  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
+  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -315,7 +321,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       for (const loop of loops) clearInterval(loop);
       const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeout);
       force.unref();
-      await Promise.all([app.close(), httpsApp?.close()]);
+      await Promise.all([app.close(), httpsApp?.close(), metricsServer && closeServer(metricsServer)]);
       clearTimeout(force);
       // Jobs in hand finish (and ack) before the queue closes; anything not acked comes back after a restart.
       await Promise.all([pipeline.stop(), notify.stop()]);
@@ -344,13 +350,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return timer;
   }
 
-  return httpsUrl ? { app, url, httpsUrl, topics, stop } : { app, url, topics, stop };
+  return { app, url, ...(httpsUrl ? { httpsUrl } : {}), ...(metricsUrl ? { metricsUrl } : {}), topics, stop };
+}
+
+async function listenMetrics(server: Server, listen: string): Promise<string> {
+  const { host, port } = listenAddress(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return boundUrl(server, 'http', host, port);
+}
+
+function closeServer(server: Server): Promise<void> {
+  // A scraper's keep-alive connection must not hold shutdown up.
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 async function listenOn(app: FastifyInstance, listen: string, scheme: 'http' | 'https'): Promise<string> {
   const { host, port } = listenAddress(listen);
   await app.listen({ host, port });
-  const address = app.server.address();
+  return boundUrl(app.server, scheme, host, port);
+}
+
+/** The URL a listening server is reached at (port 0 resolved to the bound port). */
+function boundUrl(server: Server, scheme: 'http' | 'https', host: string, port: number): string {
+  const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   return `${scheme}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 }

@@ -8,7 +8,7 @@ const hex = () => randomBytes(32).toString('hex');
 const fcmToken = () => `fcm-${randomBytes(24).toString('base64url')}`;
 
 let rig: PushRig;
-before(async () => (rig = await startPushRig({ 'push-max-attempts': '3' })));
+before(async () => (rig = await startPushRig({ 'push-max-attempts': '3', 'enable-metrics': 'true' })));
 after(() => rig.close());
 
 async function register(body: Record<string, unknown>): Promise<{ id: string; token: unknown }> {
