@@ -252,7 +252,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const notifyEngine = new NotifyEngine({
     store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, clock, logger, events: metrics.notifyEvents,
-    pushView: (id) => push.view(id).catch(() => undefined),
+    pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
       fallbackTimeoutMs: config.notifyFallbackTimeout, concurrency: 200, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
