@@ -55,12 +55,16 @@ async function open(id: string, auth: string): Promise<LineStream> {
   return stream;
 }
 
-/** Resolves once the server has ended the stream (the next read fails with "stream ended"). */
+/** Resolves once the server has ended the stream; fails if it is still open (keepalives and all) after a generous deadline. */
 async function ended(stream: LineStream): Promise<void> {
+  const deadline = Date.now() + 30_000;
   for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) assert.fail('the stream is still open');
     try {
-      await stream.next(1, 30_000);
+      await stream.next(1, left);
     } catch (err) {
+      if (/timed out/.test((err as Error).message)) assert.fail('the stream is still open');
       assert.match((err as Error).message, /stream ended/);
       return;
     }
