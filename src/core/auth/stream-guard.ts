@@ -42,10 +42,6 @@ export class GuardedStreams {
     return () => this.#streams.delete(stream);
   }
 
-  get size(): number {
-    return this.#streams.size;
-  }
-
   /** Closes every stream whose credential no longer allows it; returns how many. */
   async closeRevoked(): Promise<number> {
     let closed = 0;
