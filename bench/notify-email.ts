@@ -239,6 +239,7 @@ export async function main(args: string[]): Promise<number> {
         'smtp-sender-tls': 'none',
         'smtp-sender-pool': String(o.pool),
         'api-key-request-limit-burst': '1000000',
+        'enable-metrics': 'true',
       },
     });
     const key = await createKey(join(dir, 'herald.db'), ['notify:send', 'notify:read', 'templates:write', 'templates:read', 'subscribers:read']);

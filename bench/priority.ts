@@ -36,6 +36,7 @@ export async function main(args: string[]): Promise<number> {
         apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem') }]),
         fcm: JSON.stringify([{ 'service-account-file': join(dir, 'service-account.json'), 'base-url': fcm.info.url, 'ca-file': join(dir, 'fcm-ca.pem') }]),
         'api-key-request-limit-burst': '1000000',
+        'enable-metrics': 'true',
       },
     });
     const vip = await api<{ id: string }>(herald.url, key, 'POST', '/v1/devices', { provider: 'apns', token: randomBytes(32).toString('hex'), user: 'vip' });

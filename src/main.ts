@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
@@ -12,13 +13,14 @@ import { AuthService } from './core/auth/auth-service.js';
 import { AuditTrail } from './core/audit/audit-trail.js';
 import { ApiKeyService } from './core/keys/api-key-service.js';
 import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.js';
-import { closeRevokedSubscriptions } from './core/auth/stream-guard.js';
+import { closeRevokedSubscriptions, GuardedStreams } from './core/auth/stream-guard.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
 import type { PublishOptions } from './core/publish/publish-options.js';
 import { TopicRegistry } from './core/topics/topic-registry.js';
 import { TopicService } from './core/topics/topic-service.js';
 import { createMetrics } from './http/admin/metrics.js';
+import { createMetricsServer } from './http/admin/metrics-listener.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -59,6 +61,8 @@ export interface RunningServer {
   url: string;
   /** Base URL of the HTTPS listener, when one is configured. */
   httpsUrl?: string;
+  /** Base URL of the `metrics-listen-http` listener, when one is configured. */
+  metricsUrl?: string;
   topics: TopicService;
   /** Stops accepting, ends streams, flushes the cache. Idempotent. */
   stop(): Promise<void>;
@@ -201,7 +205,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   metrics.watchQueue(pipeline);
   await pipeline.start();
 
+  const guardedStreams = new GuardedStreams();
+  const closeRevokedStreams = () => guardedStreams.closeRevoked().then(
+    (n) => n > 0 && logger.info({ closed: n }, 'inbox streams closed: their key or user lost access'),
+    (err: unknown) => logger.error({ err }, 'inbox stream access re-check failed'),
+  );
   const revoke = () => {
+    void closeRevokedStreams();
     if (!auth) return;
     closeRevokedSubscriptions(hub, auth).then(
       (n) => n > 0 && logger.info({ closed: n }, 'subscriptions closed after an access change'),
@@ -222,7 +232,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const notifyEngine = new NotifyEngine({
     store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, clock, logger, events: metrics.notifyEvents,
-    pushView: (id) => push.view(id).catch(() => undefined),
+    pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
       fallbackTimeoutMs: config.notifyFallbackTimeout, concurrency: 200, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
@@ -236,7 +246,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   topics.onEmail((message, address, sender) => notifyEngine.mail({ id: message.id, to: address, ...topicEmail(message, sender, config.baseUrl) }));
 
   const deps = {
-    config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke,
+    config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke, guardedStreams,
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
     notifyDirectory, notify, notifyInbox,
     smsCallbacks: config.twilioAccount ? {
@@ -253,6 +263,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // The HTTPS listener is a second app over the same core: one hub, one cache, one set of visitors.
   const httpsApp = tls ? buildApp(deps, tls) : undefined;
   const httpsUrl = httpsApp ? await listenOn(httpsApp, config.listenHttps, 'https') : undefined;
+  const metricsServer = config.metricsListenHttp !== '' ? createMetricsServer(metrics.registry) : undefined;
+  const metricsUrl = metricsServer ? await listenMetrics(metricsServer, config.metricsListenHttp) : undefined;
 
   const loops = [
     every(config.delayedSenderInterval, () => topics.deliverDue(), 'delayed sender'),
@@ -268,6 +280,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       }
       visitors.prune(VISITOR_IDLE_MS);
     }, 'manager'),
+    // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
+    every(AUTH_POLL_MS, closeRevokedStreams, 'inbox stream guard'),
   ];
   if (auth) {
     // Changes made by another process (the CLI on the same auth-file) apply to open streams too.
@@ -282,7 +296,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   // Messages that fell due while the server was down go out at once, not a tick later.
   await topics.deliverDue();
-  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
+  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -306,7 +320,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       }, graceMs);
       force.unref();
       const drained = await within(budgetMs - (Date.now() - started), Promise.all([
-        pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), app.close(), httpsApp?.close(),
+        pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), app.close(), httpsApp?.close(), metricsServer && closeServer(metricsServer),
       ]));
       clearTimeout(force);
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
@@ -340,7 +354,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return timer;
   }
 
-  return httpsUrl ? { app, url, httpsUrl, topics, stop } : { app, url, topics, stop };
+  return { app, url, ...(httpsUrl ? { httpsUrl } : {}), ...(metricsUrl ? { metricsUrl } : {}), topics, stop };
+}
+
+async function listenMetrics(server: Server, listen: string): Promise<string> {
+  const { host, port } = listenAddress(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return boundUrl(server, 'http', host, port);
+}
+
+function closeServer(server: Server): Promise<void> {
+  // A scraper's keep-alive connection must not hold shutdown up.
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /** Waits for `promise` at most `ms`; `settled` says whether it ended in time. A rejection in time is thrown. */
@@ -360,7 +392,12 @@ async function within<T>(ms: number, promise: Promise<T>): Promise<{ settled: bo
 async function listenOn(app: FastifyInstance, listen: string, scheme: 'http' | 'https'): Promise<string> {
   const { host, port } = listenAddress(listen);
   await app.listen({ host, port });
-  const address = app.server.address();
+  return boundUrl(app.server, scheme, host, port);
+}
+
+/** The URL a listening server is reached at (port 0 resolved to the bound port). */
+function boundUrl(server: Server, scheme: 'http' | 'https', host: string, port: number): string {
+  const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   return `${scheme}://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 }

@@ -482,10 +482,17 @@ export const ConfigSchema = Type.Object(
      */
     proxyTrustedHosts: list([], 'proxy addresses skipped in the forwarded header'),
     /**
-     * Serve Prometheus metrics at `/metrics`. Unlike ntfy, on by default.
-     * @defaultValue true
+     * Serve Prometheus metrics at `/metrics` on the main listener. Off by default, as in ntfy:
+     * the metrics name routes, apps and queue partitions, which is not for the public.
+     * @defaultValue false
      */
-    enableMetrics: flag(true, 'serve Prometheus metrics at /metrics'),
+    enableMetrics: flag(false, 'serve Prometheus metrics at /metrics'),
+    /**
+     * A separate listener, as `[host]:port` (e.g. `127.0.0.1:9090`), that serves only `/metrics`.
+     * Setting it turns metrics on, and they are then served there only, not on the main listener.
+     * @defaultValue `''`
+     */
+    metricsListenHttp: text('', 'listen address ([host]:port) of a listener that serves only /metrics; empty: none'),
     /**
      * Path the web app is served under, e.g. `/` or `/app`; `disable` turns it off. ntfy's old
      * spellings are read too: `app` means `/`, `home` means `/app`, and an empty value means `disable`.

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AuthService } from '../core/auth/auth-service.js';
+import type { GuardedStreams } from '../core/auth/stream-guard.js';
 import type { ApiKeyService } from '../core/keys/api-key-service.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { Hub } from '../core/hub/hub.js';
@@ -38,8 +39,10 @@ export interface HttpDeps {
   keys: ApiKeyService;
   /** The append-only audit log, read by `GET /v1/audit`. */
   audit: AuditLog;
-  /** Re-checks open streams after an access change (closes those that lost read access). */
+  /** Re-checks open streams after an access change, a key revocation or rotation included (closes those that lost read access). */
   onAccessChange: () => void;
+  /** Open streams outside the hub (the inbox) whose credential may be revoked; re-checked on access changes. */
+  guardedStreams: GuardedStreams;
   /** Writes audit entries for send-API calls and other changes. */
   auditTrail: AuditTrail;
   devices: DeviceService;

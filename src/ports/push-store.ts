@@ -59,6 +59,8 @@ export interface PushRecord {
   targets: number;
   /** Who sent it (`key:<id>`, a user name, or `topic:<name>` for topic-face messages). */
   actor: string;
+  /** The notification category the sender gave, which keys limited to categories are checked against. */
+  category: string | null;
 }
 
 export interface NewPush {
@@ -70,6 +72,13 @@ export interface NewPush {
   audience: PushAudience;
   lane: Lane;
   actor: string;
+  category?: string;
+}
+
+/** Narrows {@link PushStore.byId} to one sender's pushes, or to pushes in some categories. */
+export interface PushIdScope {
+  actor?: string;
+  categories?: readonly string[];
 }
 
 /** One delivery the router creates. Target keys sort in routing order: raw tokens (`tok_…`) after devices (`dev_…`). */
@@ -190,10 +199,16 @@ export interface PushStats {
  */
 export interface PushStore {
   create(push: NewPush): Promise<PushRecord>;
-  /** The newest push with this id. */
-  byId(id: string): Promise<PushRecord | undefined>;
-  /** The newest push with this id created at or after `since` (the idempotency window). */
-  recent(id: string, since: number): Promise<PushRecord | undefined>;
+  /**
+   * The newest push with this id; with `scope.actor` only that sender's, with `scope.categories`
+   * only one in those categories (a push without a category is in none).
+   */
+  byId(id: string, scope?: PushIdScope): Promise<PushRecord | undefined>;
+  /**
+   * The newest push with this id from this sender created at or after `since` (the idempotency
+   * window). Ids are the senders' own: two senders never see each other's.
+   */
+  recent(id: string, actor: string, since: number): Promise<PushRecord | undefined>;
   bySeq(seq: number): Promise<PushRecord | undefined>;
 
   /**

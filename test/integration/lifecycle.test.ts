@@ -40,7 +40,7 @@ describe('lifecycle', () => {
   });
 
   test('a subscriber that stops reading is dropped without slowing the others', async () => {
-    const server = await startTestServer({ 'subscriber-buffer-limit': '64k', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1' });
+    const server = await startTestServer({ 'subscriber-buffer-limit': '64k', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1', 'enable-metrics': 'true' });
     try {
       const topic = randomTopic();
       // A client that sends the request and then never reads a byte.

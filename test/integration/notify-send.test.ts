@@ -40,6 +40,7 @@ before(async () => {
     'webhook-secrets': WEBHOOK_SECRET,
     'notify-fallback-timeout': '1500ms',
     'notify-max-attempts': '3',
+    'enable-metrics': 'true',
   }, { clock });
   await rig.call('PUT', '/v1/categories/orders', { channels: ['push', 'email', 'sms', 'webhook', 'inapp'] });
   await rig.call('PUT', '/v1/categories/security', { channels: ['push', 'sms', 'email'], critical: true });

@@ -4,7 +4,7 @@ import { randomTopic, startTestServer, type TestServer } from '../helpers/server
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ 'base-url': 'http://herald.test' });
+  server = await startTestServer({ 'base-url': 'http://herald.test', 'enable-metrics': 'true' });
 });
 after(() => server.close());
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
 
 let rig: PushRig;
-before(async () => (rig = await startPushRig({ 'queue-lag-limit': '300ms', 'push-concurrency': '1', 'subscriber-request-limit-burst': '3', 'subscriber-request-limit-replenish': '1m' })));
+before(async () => (rig = await startPushRig({ 'queue-lag-limit': '300ms', 'push-concurrency': '1', 'subscriber-request-limit-burst': '3', 'subscriber-request-limit-replenish': '1m', 'enable-metrics': 'true' })));
 after(() => rig.close());
 
 const fcmDevice = async (user?: string) => (await rig.call('POST', '/v1/devices', { provider: 'fcm', token: `fcm-${randomBytes(16).toString('hex')}`, ...(user ? { user } : {}) })).json as { id: string };

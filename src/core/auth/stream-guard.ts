@@ -17,3 +17,40 @@ export async function closeRevokedSubscriptions(hub: Hub, auth: AuthService): Pr
   }
   return closed;
 }
+
+/** A live stream outside the hub, opened with a credential that can be revoked or can expire. */
+export interface GuardedStream {
+  /** True while the credential that opened the stream still allows it. */
+  stillAllowed(): Promise<boolean>;
+  /** Ends the stream from the server side. */
+  close(): void;
+}
+
+/**
+ * The streams that are not topic subscriptions (the notify inbox), re-checked by the same access
+ * change signal as the hub's ({@link closeRevokedSubscriptions}). They are also re-checked on a
+ * timer, since keys and tokens expire (a rotated-out key at the end of its overlap) and the CLI
+ * revokes keys from another process. Streams whose credential cannot be revoked (subscriber
+ * tokens) are not registered, so the timer's work stays with the few opened by keys and users.
+ */
+export class GuardedStreams {
+  readonly #streams = new Set<GuardedStream>();
+
+  /** Registers a stream; the returned function unregisters it (call it when the stream ends). */
+  add(stream: GuardedStream): () => void {
+    this.#streams.add(stream);
+    return () => this.#streams.delete(stream);
+  }
+
+  /** Closes every stream whose credential no longer allows it; returns how many. */
+  async closeRevoked(): Promise<number> {
+    let closed = 0;
+    for (const stream of [...this.#streams]) {
+      if (!this.#streams.has(stream) || (await stream.stillAllowed())) continue;
+      this.#streams.delete(stream);
+      stream.close();
+      closed++;
+    }
+    return closed;
+  }
+}

@@ -4,6 +4,7 @@ import type { Clock } from '../../ports/clock.js';
 import { secretHash, secretsEqual } from '../../util/constant-time.js';
 import { randomId } from '../../util/ids.js';
 import type { AuditContext, AuditTrail } from '../audit/audit-trail.js';
+import { assertGrantable, type KeyIssuer } from './grants.js';
 import type { ApiScope } from './scopes.js';
 
 export const API_KEY_PREFIX = 'hk_';
@@ -34,9 +35,11 @@ export class ApiKeyService {
     return token.startsWith(API_KEY_PREFIX);
   }
 
-  async create(ctx: AuditContext, options: { name: string; scopes: ApiScope[]; categories?: string[]; expiresMs?: number }): Promise<NewApiKey> {
+  /** `issuer` is the API key asking, when one does: it may only grant what it holds (403 otherwise). */
+  async create(ctx: AuditContext, options: { name: string; scopes: ApiScope[]; categories?: string[]; expiresMs?: number }, issuer?: KeyIssuer): Promise<NewApiKey> {
     const name = options.name.trim();
     if (!name || name.length > 100) throw new HeraldError('badRequest', { detail: 'a key needs a name of 1 to 100 characters' });
+    assertGrantable(issuer, options.scopes, options.categories ?? []);
     const created = await this.#issue(name, options.scopes, options.categories ?? [], options.expiresMs);
     await this.#audit.record(ctx, 'key.create', created.key.id, { name, scopes: created.key.scopes, categories: created.key.categories, expires: created.key.expires });
     return created;
@@ -55,6 +58,13 @@ export class ApiKeyService {
     return key;
   }
 
+  /** The key while it may still be used (not revoked, not expired), for re-checking open streams. */
+  async active(id: string): Promise<ApiKeyRecord | undefined> {
+    const key = await this.#store.byId(id);
+    const nowSec = this.#nowSec();
+    return key && key.revoked === 0 && (key.expires === 0 || key.expires > nowSec) ? key : undefined;
+  }
+
   list(): Promise<ApiKeyRecord[]> {
     return this.#store.list();
   }
@@ -68,11 +78,13 @@ export class ApiKeyService {
 
   /**
    * Issues a successor with the same name, scopes and categories; the old key keeps working for
-   * `overlapMs` so that services can switch over without downtime.
+   * `overlapMs` so that services can switch over without downtime. An `issuer` key may only
+   * rotate keys it could have created: the successor's secret is handed to the caller.
    */
-  async rotate(ctx: AuditContext, id: string, overlapMs: number): Promise<NewApiKey> {
+  async rotate(ctx: AuditContext, id: string, overlapMs: number, issuer?: KeyIssuer): Promise<NewApiKey> {
     const old = await this.#existing(id);
     if (old.revoked > 0) throw new HeraldError('badRequest', { detail: 'a revoked key cannot be rotated' });
+    assertGrantable(issuer, old.scopes, old.categories);
     const remaining = old.expires > 0 ? old.expires * 1000 - this.#clock.now() : undefined;
     const next = await this.#issue(old.name, old.scopes as ApiScope[], old.categories, remaining);
     const overlapEnd = Math.floor((this.#clock.now() + overlapMs) / 1000);

@@ -185,6 +185,7 @@ export class ChannelDispatch {
         },
         overrides: {},
         priority: pushPriority(c.notification.priority),
+        category: c.notification.category,
         ...(c.notification.expiresAt !== undefined ? { expiresAt: c.notification.expiresAt } : {}),
       }, c.notification.actor);
       if (result.targets === 0) return { kind: 'unavailable', reason: 'the subscriber has no active device' };

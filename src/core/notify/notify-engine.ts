@@ -42,8 +42,8 @@ export interface NotifyEngineDeps {
   devices: DeviceStore;
   queue: Queue<NotifyJob>;
   dispatch: ChannelDispatch;
-  /** Push delivery states, for confirming a push sent with strategy fallback. */
-  pushView(id: string): Promise<{ targets: number; counts: Record<string, number> } | undefined>;
+  /** Push delivery states of the push `actor` (the notification's sender) sent as `id`, for confirming a fallback. */
+  pushView(id: string, actor: string): Promise<{ targets: number; counts: Record<string, number> } | undefined>;
   clock: Clock;
   logger: Logger;
   events?: NotifyEvents;
@@ -487,7 +487,7 @@ export class NotifyEngine {
     if (!n || !row || row.state !== 'awaiting') return;
     const now = d.clock.now();
     if (p.channel === 'push' && row.providerId) {
-      const view = await d.pushView(row.providerId);
+      const view = await d.pushView(row.providerId, n.actor);
       const c = view?.counts ?? {};
       const ended = (c.failed ?? 0) + (c.invalid_token ?? 0) + (c.expired ?? 0) + (c.dead ?? 0) + (c.cancelled ?? 0);
       if ((c.delivered ?? 0) > 0) return this.#confirmed(n, row, now, 'delivered: the device confirmed it');

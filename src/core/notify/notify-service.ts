@@ -139,9 +139,10 @@ export class NotifyService {
     };
   }
 
-  async view(id: string, page: { cursor?: string; limit: number }): Promise<NotificationView> {
+  /** `categories`: the caller's key is limited to these; other notifications are not found for it. */
+  async view(id: string, page: { cursor?: string; limit: number }, categories?: readonly string[]): Promise<NotificationView> {
     const d = this.#d;
-    const n = await this.#find(id);
+    const n = await this.#find(id, categories);
     const [counts, recipients] = await Promise.all([d.store.recipientCounts(n.seq), d.store.listRecipients(n.seq, page.cursor, page.limit + 1)]);
     const shown = recipients.slice(0, page.limit);
     const channels = await d.store.channelsOf(n.seq, shown.map((r) => r.subscriberId));
@@ -157,9 +158,9 @@ export class NotifyService {
   }
 
   /** Stops what has not gone out: routing, scheduled and deferred recipients, queued channel sends. */
-  async cancel(id: string): Promise<{ canceled: number }> {
+  async cancel(id: string, categories?: readonly string[]): Promise<{ canceled: number }> {
     const d = this.#d;
-    const n = await this.#find(id);
+    const n = await this.#find(id, categories);
     if (n.phase === 'canceled') return { canceled: 0 };
     await d.store.setPhase(n.seq, 'canceled');
     d.engine.forget(n.seq);
@@ -230,9 +231,10 @@ export class NotifyService {
     };
   }
 
-  async #find(id: string): Promise<NotificationRecord> {
+  /** Outside the caller's categories a notification is answered as not found, so its existence does not leak. */
+  async #find(id: string, categories?: readonly string[]): Promise<NotificationRecord> {
     const n = await this.#d.store.getNotification(id);
-    if (!n) throw new HeraldError('notificationNotFound');
+    if (!n || (categories && !categories.includes(n.category))) throw new HeraldError('notificationNotFound');
     return n;
   }
 }

@@ -29,6 +29,17 @@ export interface PushRequest {
   /** Unix ms. */
   sendAt?: number;
   expiresAt?: number;
+  /** The notification category, if the sender gave one (checked against its key's categories by the route). */
+  category?: string;
+}
+
+/**
+ * Who asks about a push by id. Ids are the senders' own, so a sender's own push of that id comes
+ * first; otherwise the newest push of that id in `categories` (every push when undefined).
+ */
+export interface PushViewer {
+  actor: string;
+  categories?: readonly string[];
 }
 
 export interface PushServiceOptions {
@@ -55,13 +66,14 @@ export interface PushServiceDeps {
 export interface SendResult {
   id: string;
   /**
-   * `queued`: every delivery exists and waits for its provider (`targets` is exact); `routing`:
-   * the audience is resolved after the answer (`targets` is 0 and grows, see GET); `scheduled`:
-   * routing waits for `send_at`.
+   * For a new push: `queued` when every delivery exists and waits for its provider (`targets` is
+   * exact); `routing` when the audience is resolved after the answer (`targets` is 0 and grows,
+   * see GET); `scheduled` when routing waits for `send_at`. For a repeated id: where the first
+   * push stands now.
    */
-  state: 'queued' | 'routing' | 'scheduled';
+  state: PushState;
   targets: number;
-  /** False when the id was sent before (inside the window) and this call changed nothing. */
+  /** False when this sender sent the id before (inside the window) and this call changed nothing. */
   created: boolean;
 }
 
@@ -97,11 +109,14 @@ export class PushService {
     const d = this.#d;
     const now = d.clock.now();
     const id = request.id ?? `psh_${randomId(16)}`;
-    const earlier = await d.store.recent(id, now - d.options.idempotencyMs);
+    // Scoped to the sender, as notify's idempotency keys are: another sender's push of the same id
+    // must not turn this one into a no-op.
+    const earlier = await d.store.recent(id, actor, now - d.options.idempotencyMs);
     if (earlier) {
       // A crash between storing and enqueuing left it unrouted; the client's retry finishes the job.
       if (earlier.phase === 'accepted' || earlier.phase === 'routing') await this.#enqueueRoute(earlier, earlier.sendAt ?? now);
-      return { id, state: earlier.sendAt !== null && earlier.sendAt > now ? 'scheduled' : 'queued', targets: earlier.targets, created: false };
+      const counts = await d.store.counts(earlier.seq);
+      return { id, state: stateOf(earlier, counts.total, now), targets: earlier.targets, created: false };
     }
 
     const audience = this.#audience(request);
@@ -122,7 +137,7 @@ export class PushService {
 
     const lane = laneOf(request.priority, audience);
     this.#shed(lane);
-    const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor });
+    const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor, ...(request.category !== undefined ? { category: request.category } : {}) });
     const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
     if (!inline) {
       await this.#enqueueRoute(push, sendAt ?? now);
@@ -150,8 +165,8 @@ export class PushService {
     await this.#enqueueRoute(push, now);
   }
 
-  async view(id: string): Promise<PushView> {
-    const push = await this.#find(id);
+  async view(id: string, viewer?: PushViewer): Promise<PushView> {
+    const push = await this.#find(id, viewer);
     const counts = await this.#d.store.counts(push.seq);
     const now = this.#d.clock.now();
     const total = cumulative(counts.total);
@@ -163,8 +178,8 @@ export class PushService {
     };
   }
 
-  async deliveries(id: string, query: { state?: DeliveryState; cursor?: string; limit: number }): Promise<{ deliveries: (DeliveryRecord & { id: string })[]; nextCursor?: string }> {
-    const push = await this.#find(id);
+  async deliveries(id: string, query: { state?: DeliveryState; cursor?: string; limit: number }, viewer?: PushViewer): Promise<{ deliveries: (DeliveryRecord & { id: string })[]; nextCursor?: string }> {
+    const push = await this.#find(id, viewer);
     const after = query.cursor === undefined ? undefined : parseDeliveryId(query.cursor);
     if (query.cursor !== undefined && (!after || after.pushSeq !== push.seq)) throw new HeraldError('badRequest', { detail: 'cursor is not from this push' });
     const rows = await this.#d.store.deliveries({ pushSeq: push.seq, ...(query.state ? { state: query.state } : {}), ...(after ? { after: after.target } : {}), limit: query.limit + 1 });
@@ -173,9 +188,9 @@ export class PushService {
   }
 
   /** Cancels everything not yet sent: scheduled routing, queued and retrying deliveries. */
-  async cancel(id: string): Promise<number> {
+  async cancel(id: string, viewer?: PushViewer): Promise<number> {
     const d = this.#d;
-    const push = await this.#find(id);
+    const push = await this.#find(id, viewer);
     const now = d.clock.now();
     const cancelled = await d.store.cancel(push.seq, now);
     d.pipeline.forget(push.seq);
@@ -185,9 +200,9 @@ export class PushService {
     return cancelled;
   }
 
-  async reportStatus(id: string, deviceId: string, status: 'delivered' | 'interacted', user?: string): Promise<void> {
+  async reportStatus(id: string, deviceId: string, status: 'delivered' | 'interacted', user?: string, viewer?: PushViewer): Promise<void> {
     const d = this.#d;
-    const push = await this.#find(id);
+    const push = await this.#find(id, viewer);
     if (user !== undefined) {
       const device = await d.devices.byId(deviceId);
       if (!device || device.user !== user) throw new HeraldError('forbidden', { detail: 'the device does not belong to this subscriber' });
@@ -295,8 +310,13 @@ export class PushService {
     this.#d.pipeline.wake([ROUTE_PARTITION]);
   }
 
-  async #find(id: string): Promise<PushRecord> {
-    const push = await this.#d.store.byId(id);
+  /** A push outside the viewer's categories is answered as not found, so its existence does not leak. */
+  async #find(id: string, viewer?: PushViewer): Promise<PushRecord> {
+    const { store } = this.#d;
+    const categories = viewer?.categories ? { categories: viewer.categories } : {};
+    const push = viewer
+      ? (await store.byId(id, { actor: viewer.actor, ...categories })) ?? (await store.byId(id, categories))
+      : await store.byId(id);
     if (!push) throw new HeraldError('pushNotFound');
     return push;
   }

@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiKeyRecord } from '../../ports/api-key-store.js';
+import type { KeyIssuer } from '../../core/keys/grants.js';
 import { parseScopes } from '../../core/keys/scopes.js';
 import { parseHumanDuration } from '../../util/durations.js';
 import { HeraldError } from '../../errors/index.js';
@@ -34,6 +35,12 @@ function duration(text: string | undefined, what: string): number | undefined {
   return ms;
 }
 
+/** The key asking, when an API key asks; admin users issue keys without limits. */
+function issuerOf(request: FastifyRequest): KeyIssuer | undefined {
+  const p = request.principal;
+  return p.role !== 'admin' && p.apiKey ? { scopes: p.apiKey.scopes, categories: p.apiKey.categories } : undefined;
+}
+
 /** `/v1/keys`: create, list, revoke and rotate API keys (admins and keys with `keys:write`). */
 export function registerKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { keys } = deps;
@@ -49,18 +56,21 @@ export function registerKeyRoutes(app: FastifyInstance, deps: HttpDeps): void {
       scopes: parseScopes(body.scopes.join(',')),
       ...(body.categories ? { categories: body.categories } : {}),
       ...(expiresMs !== undefined ? { expiresMs } : {}),
-    });
+    }, issuerOf(request));
     return sendJson(reply, { ...keyJson(created.key), key: created.secret });
   });
 
   app.delete('/v1/keys/:id', { schema: { params: KeyParams }, config: scope }, async (request, reply) => {
     await keys.revoke(auditContext(request), (request.params as { id: string }).id);
+    deps.onAccessChange();
     return sendJson(reply, { success: true });
   });
 
   app.post('/v1/keys/:id/rotate', { schema: { params: KeyParams }, config: scope }, async (request, reply) => {
     const body = jsonBody(request, KeyRotateBody);
-    const created = await keys.rotate(auditContext(request), (request.params as { id: string }).id, duration(body.overlap, 'overlap') ?? DEFAULT_OVERLAP_MS);
+    const created = await keys.rotate(auditContext(request), (request.params as { id: string }).id, duration(body.overlap, 'overlap') ?? DEFAULT_OVERLAP_MS, issuerOf(request));
+    // With no overlap the old key ends now; otherwise the stream guard's timer ends its streams later.
+    deps.onAccessChange();
     return sendJson(reply, { ...keyJson(created.key), key: created.secret });
   });
 }

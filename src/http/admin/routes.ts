@@ -12,7 +12,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void 
     return reply.type('application/json').send(`${JSON.stringify(stats)}\n`);
   });
 
-  if (deps.config.enableMetrics) {
+  // With a metrics listener of their own, the metrics are served there and not here (as in ntfy).
+  if (deps.config.enableMetrics && deps.config.metricsListenHttp === '') {
     app.get('/metrics', PUBLIC, async (_request, reply) => {
       const registry = deps.metrics.registry;
       return reply.type(registry.contentType).send(await registry.metrics());

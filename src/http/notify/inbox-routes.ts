@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { InboxEvent } from '../../core/notify/inbox.js';
+import { scopeAllows, type ApiScope } from '../../core/keys/scopes.js';
 import { HeraldError } from '../../errors/index.js';
 import type { InboxItem } from '../../ports/notify-store.js';
 import type { HttpDeps } from '../deps.js';
@@ -128,6 +129,7 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
       clearInterval(keepalive);
       unsubscribe();
       streams.delete(shutdown);
+      unguard?.();
       visitor.releaseSubscription();
     };
     const shutdown = (): void => {
@@ -135,6 +137,8 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
       res.end();
     };
     streams.add(shutdown);
+    const check = credentialCheck(request, deps, 'subscribers:read');
+    const unguard = check ? deps.guardedStreams.add({ stillAllowed: check, close: shutdown }) : undefined;
     res.on('close', end);
 
     inbox.unreadCount(id).then((unread) => {
@@ -188,6 +192,28 @@ function listQuery(query: unknown): ListQuery {
   const cursor = one('cursor') || undefined;
   if (cursor !== undefined && cursor.length > 128) throw new HeraldError('badRequest', { detail: 'cursor must be the next_cursor of a previous page' });
   return { unread: flag('unread'), archived: flag('archived'), cursor, limit };
+}
+
+/**
+ * How to tell later whether the credential that opened a stream still allows it: an API key must
+ * still be active with the scope, a user must still exist as an admin (with the token, if one was
+ * used, not deleted or expired). Undefined for subscriber tokens, which are HMACs of the
+ * subscriber id and hold as long as the server's secrets do.
+ */
+function credentialCheck(request: FastifyRequest, deps: HttpDeps, scope: ApiScope): (() => Promise<boolean>) | undefined {
+  const p = request.principal;
+  if (p.apiKey) {
+    const id = p.apiKey.id;
+    return async () => {
+      const key = await deps.keys.active(id);
+      return key !== undefined && scopeAllows(key.scopes, scope);
+    };
+  }
+  if (p.userId !== null) {
+    const auth = deps.auth;
+    return async () => (await auth?.refresh(p))?.role === 'admin';
+  }
+  return undefined;
 }
 
 function sseEvent(event: 'item' | 'unread', data: unknown): string {

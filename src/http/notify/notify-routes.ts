@@ -7,6 +7,7 @@ import type { HttpDeps } from '../deps.js';
 import { sendJson } from '../account/account-routes.js';
 import { jsonBody } from '../account/json-body.js';
 import { auditContext } from '../plugins/audit-context.js';
+import { viewerOf } from '../plugins/viewer.js';
 import { iso } from '../push/json.js';
 
 const Channel = Type.Union(['push', 'email', 'sms', 'webhook', 'inapp'].map((c) => Type.Literal(c)));
@@ -52,12 +53,12 @@ export function registerNotifyRoutes(app: FastifyInstance, deps: HttpDeps): void
   app.get('/v1/notify/:id', { schema: { params: IdParams, querystring: ViewQuery }, config: { scope: 'notify:read' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const q = request.query as { cursor?: string; limit?: number };
-    return sendJson(reply, viewJson(await notify.view(id, { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ?? 100 })));
+    return sendJson(reply, viewJson(await notify.view(id, { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ?? 100 }, viewerOf(request).categories)));
   });
 
   app.delete('/v1/notify/:id', { schema: { params: IdParams }, config: { scope: 'notify:send' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const result = await notify.cancel(id);
+    const result = await notify.cancel(id, viewerOf(request).categories);
     void deps.auditTrail.record(auditContext(request), 'notify.cancel', id, { recipients: result.canceled });
     return sendJson(reply, { id, state: 'canceled', canceled: result.canceled });
   });

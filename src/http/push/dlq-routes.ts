@@ -5,6 +5,7 @@ import type { HttpDeps } from '../deps.js';
 import { sendJson } from '../account/account-routes.js';
 import { jsonBody } from '../account/json-body.js';
 import { auditContext } from '../plugins/audit-context.js';
+import { requireAllCategories } from '../plugins/viewer.js';
 import { deliveryJson } from './json.js';
 import { DlqQuery, DlqReplayBody } from './schemas.js';
 
@@ -13,6 +14,7 @@ export function registerDlqRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { push } = deps;
 
   app.get('/v1/dlq', { schema: { querystring: DlqQuery }, config: { scope: 'dlq:read' } }, async (request, reply) => {
+    requireAllCategories(request);
     const q = request.query as { provider?: Provider; app?: string; limit?: number; cursor?: string };
     const page = await push.deadLetters({ ...q, limit: q.limit ?? 100 });
     return sendJson(reply, {
@@ -22,6 +24,7 @@ export function registerDlqRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   app.post('/v1/dlq/replay', { config: { scope: 'dlq:write' } }, async (request, reply) => {
+    requireAllCategories(request);
     const body = jsonBody(request, DlqReplayBody);
     if (body.ids && (body.provider || body.app)) throw new HeraldError('badRequest', { detail: 'give either ids, or a provider and/or app filter' });
     if (!body.ids && !body.provider && !body.app) throw new HeraldError('badRequest', { detail: 'give ids, or a provider and/or app filter' });

@@ -8,6 +8,7 @@ import type { HttpDeps } from '../deps.js';
 import { sendJson } from '../account/account-routes.js';
 import { jsonBody } from '../account/json-body.js';
 import { auditContext } from '../plugins/audit-context.js';
+import { requireAllCategories, viewerOf } from '../plugins/viewer.js';
 import { deliveryJson, iso, parseInstant, parseTime } from './json.js';
 import { DeliveriesQuery, PushBody, PushParams, PushStatusBody, StatsQuery, SubscriberTokenBody } from './schemas.js';
 
@@ -24,10 +25,12 @@ export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const result = await push.send(pushRequest(body), ctx.actor);
     // Not awaited: the push is already stored, and a failed audit write is logged, never a failed send.
     if (result.created) void deps.auditTrail.record(ctx, 'push.send', result.id, { state: result.state, targets: result.targets, ...(body.category ? { category: body.category } : {}) });
-    return sendJson(reply.code(202), { id: result.id, state: result.state, targets: result.targets });
+    // A repeated id (same sender, within 24 h) sends nothing: it says so, and where the first push stands.
+    return sendJson(reply.code(202), { id: result.id, state: result.state, targets: result.targets, ...(result.created ? {} : { duplicate: true }) });
   });
 
   app.get('/v1/push/stats', { schema: { querystring: StatsQuery }, config: { scope: 'stats:read' } }, async (request, reply) => {
+    requireAllCategories(request);
     const q = request.query as { since?: string; until?: string; app?: string };
     const until = q.until !== undefined ? parseInstant(q.until, 'until') : clock.now();
     const since = q.since !== undefined ? parseInstant(q.since, 'since') : until - DAY_MS;
@@ -37,17 +40,17 @@ export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   app.get('/v1/push/:id', { schema: { params: PushParams }, config: { scope: 'push:read' } }, async (request, reply) =>
-    sendJson(reply, viewJson(await push.view((request.params as { id: string }).id))));
+    sendJson(reply, viewJson(await push.view((request.params as { id: string }).id, viewerOf(request)))));
 
   app.get('/v1/push/:id/deliveries', { schema: { params: PushParams, querystring: DeliveriesQuery }, config: { scope: 'push:read' } }, async (request, reply) => {
     const q = request.query as { state?: DeliveryState; limit?: number; cursor?: string };
-    const page = await push.deliveries((request.params as { id: string }).id, { ...q, limit: q.limit ?? 100 });
+    const page = await push.deliveries((request.params as { id: string }).id, { ...q, limit: q.limit ?? 100 }, viewerOf(request));
     return sendJson(reply, { deliveries: page.deliveries.map(deliveryJson), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
   });
 
   app.delete('/v1/push/:id', { schema: { params: PushParams }, config: { scope: 'push:send' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const cancelled = await push.cancel(id);
+    const cancelled = await push.cancel(id, viewerOf(request));
     await deps.auditTrail.record(auditContext(request), 'push.cancel', id, { cancelled });
     return sendJson(reply, { cancelled });
   });
@@ -57,7 +60,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.post('/v1/push/:id/status', { schema: { params: PushParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const body = jsonBody(request, PushStatusBody);
     const user = subscriberOf(request, deps, 'push:send');
-    await push.reportStatus((request.params as { id: string }).id, body.device, body.status, user);
+    await push.reportStatus((request.params as { id: string }).id, body.device, body.status, user, user === undefined ? viewerOf(request) : undefined);
     return sendJson(reply, { success: true });
   });
 
@@ -101,6 +104,7 @@ function pushRequest(body: PushBody): PushRequest {
     ...(body.collapse_key !== undefined ? { collapseKey: body.collapse_key } : {}),
     ...(body.send_at !== undefined ? { sendAt: parseTime(body.send_at, 'send_at') } : {}),
     ...(body.expires_at !== undefined ? { expiresAt: parseTime(body.expires_at, 'expires_at') } : {}),
+    ...(body.category !== undefined ? { category: body.category } : {}),
   };
 }
 

@@ -92,6 +92,12 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`DELETE FROM push_stats WHERE state = 'retrying'`.execute(db);
     },
   },
+  '0005_push_category': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Keys limited to categories may only see and cancel pushes in them, so the category is kept.
+      await sql`ALTER TABLE pushes ADD COLUMN category TEXT`.execute(db);
+    },
+  },
 };
 
 export const pushMigrations: MigrationProvider = {

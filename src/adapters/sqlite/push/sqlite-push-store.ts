@@ -46,6 +46,7 @@ interface PushRow {
   enqueued_cursor: string | null;
   targets: number;
   actor: string;
+  category: string | null;
 }
 
 interface DeliveryRow {
@@ -106,12 +107,16 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
 
   const lock = options.writeLock ?? NO_WRITE_LOCK;
   const q = {
-    insertPush: sqlite.prepare<[string, number, number | null, number | null, string, string, number, string], PushRow>(
-      `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?) RETURNING *`),
+    insertPush: sqlite.prepare<[string, number, number | null, number | null, string, string, number, string, string | null], PushRow>(
+      `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor, category)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?) RETURNING *`),
     pushBySeq: sqlite.prepare<[number], PushRow>('SELECT * FROM pushes WHERE seq = ?'),
     pushById: sqlite.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ? ORDER BY created_at DESC, seq DESC LIMIT 1'),
-    pushRecent: sqlite.prepare<[string, number], PushRow>('SELECT * FROM pushes WHERE id = ? AND created_at >= ? ORDER BY created_at DESC, seq DESC LIMIT 1'),
+    pushByIdOf: sqlite.prepare<[string, string], PushRow>('SELECT * FROM pushes WHERE id = ? AND actor = ? ORDER BY created_at DESC, seq DESC LIMIT 1'),
+    pushByIdIn: sqlite.prepare<[string, string], PushRow>(
+      'SELECT * FROM pushes WHERE id = ? AND category IN (SELECT value FROM json_each(?)) ORDER BY created_at DESC, seq DESC LIMIT 1'),
+    pushRecent: sqlite.prepare<[string, string, number], PushRow>(
+      'SELECT * FROM pushes WHERE id = ? AND actor = ? AND created_at >= ? ORDER BY created_at DESC, seq DESC LIMIT 1'),
     unrouted: sqlite.prepare<[], PushRow>("SELECT * FROM pushes WHERE phase IN ('accepted', 'routing') ORDER BY seq"),
     advance: sqlite.prepare<{ seq: number; from: string | null; to: string | null; done: number; added: number }>(
       `UPDATE pushes SET routed_cursor = :to, targets = targets + :added,
@@ -388,15 +393,23 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
   let closed: Promise<void> | undefined;
   return {
     async create(push) {
-      const row = lock.run(() => q.insertPush.get(push.id, push.createdAt, push.sendAt, push.expiresAt, JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor));
+      const row = lock.run(() => q.insertPush.get(push.id, push.createdAt, push.sendAt, push.expiresAt, JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor, push.category ?? null));
       return pushFromRow(row!);
     },
-    async byId(id) {
-      const row = q.pushById.get(id);
+    async byId(id, scope) {
+      let row: PushRow | undefined;
+      if (scope?.actor !== undefined) {
+        row = q.pushByIdOf.get(id, scope.actor);
+        if (row && scope.categories && !scope.categories.includes(row.category ?? '')) row = undefined;
+      } else if (scope?.categories) {
+        row = q.pushByIdIn.get(id, JSON.stringify(scope.categories));
+      } else {
+        row = q.pushById.get(id);
+      }
       return row && pushFromRow(row);
     },
-    async recent(id, since) {
-      const row = q.pushRecent.get(id, since);
+    async recent(id, actor, since) {
+      const row = q.pushRecent.get(id, actor, since);
       return row && pushFromRow(row);
     },
     async bySeq(seq) {
@@ -570,6 +583,7 @@ function pushFromRow(row: PushRow): PushRecord {
     enqueuedCursor: row.enqueued_cursor,
     targets: row.targets,
     actor: row.actor,
+    category: row.category,
   };
 }
 
