@@ -13,7 +13,7 @@ import { AuthService } from './core/auth/auth-service.js';
 import { AuditTrail } from './core/audit/audit-trail.js';
 import { ApiKeyService } from './core/keys/api-key-service.js';
 import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.js';
-import { closeRevokedSubscriptions, GuardedStreams } from './core/auth/stream-guard.js';
+import { closeRevokedSubscriptions, GuardedStreams, TokenExpiryGuard } from './core/auth/stream-guard.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
 import type { PublishOptions } from './core/publish/publish-options.js';
@@ -224,8 +224,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   const notifyQueue = await createSqliteQueue<NotifyJob>({ file: queueFile, clock, writeLock: queueLock });
-  const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock, pushes: pushStore });
   const notifyInbox = new Inbox({ store: notifyStore, clock });
+  const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock, pushes: pushStore, inbox: notifyInbox });
   const channelSenders = await notifySenders(config, logger);
   const dispatch = new ChannelDispatch({
     transports: { ...channelSenders, push, inbox: notifyInbox }, store: notifyStore, tokens: subscriberTokens, baseUrl: config.baseUrl,
@@ -283,6 +283,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
     every(AUTH_POLL_MS, closeRevokedStreams, 'inbox stream guard'),
   ];
+  if (auth) {
+    const tokenExpiry = new TokenExpiryGuard();
+    loops.push(every(AUTH_POLL_MS, async () => {
+      const closed = await tokenExpiry.closeExpired(hub, auth, clock.now());
+      if (closed > 0) logger.info({ closed }, 'subscriptions closed: their token expired');
+    }, 'token expiry guard'));
+  }
   if (auth) {
     // Changes made by another process (the CLI on the same auth-file) apply to open streams too.
     let seen = await auth.changeCounter();

@@ -5,6 +5,7 @@ import { openAuth } from '../../src/main.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { startPushRig, type PushRig } from '../helpers/push-rig.js';
 import { openStream, type LineStream } from '../helpers/streams.js';
+import { randomTopic } from '../helpers/server.js';
 
 /**
  * An open inbox stream ends when the credential that opened it stops being valid: a revoked key,
@@ -16,7 +17,9 @@ const clock = new ManualClock(Date.now());
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:${user}-pass`).toString('base64')}`;
 
 before(async () => {
-  rig = await startPushRig({ 'auth-file': 'auth.db', 'api-key-request-limit-burst': '100000' }, { clock });
+  // The hourly housekeeping pass also drops expired tokens; here it never runs, so an expiry can
+  // only end a stream through the expiry guard itself.
+  rig = await startPushRig({ 'auth-file': 'auth.db', 'api-key-request-limit-burst': '100000', 'manager-interval': '1h' }, { clock });
   const accounts = (await openAuth(rig.server.config))!;
   try {
     for (const name of ['boss', 'ops', 'night']) await accounts.auth.addUser(name, `${name}-pass`, 'admin');
@@ -157,6 +160,63 @@ describe('inbox streams end with their credential', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+  it('erasing the subscriber ends its inbox streams', async () => {
+    const id = await subscriber();
+    const token = (await rig.call('POST', '/v1/subscriber-tokens', { subscriber: id })).json.token as string;
+    const stream = await open(id, `Bearer ${token}`);
+    try {
+      await stillDelivers(stream, id, 1);
+      assert.equal((await rig.call('DELETE', `/v1/subscribers/${id}`)).status, 200);
+      await ended(stream);
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+describe('topic streams end when the user token that opened them expires', () => {
+  it('an expired token ends its stream; a token extended in time keeps its own', async () => {
+    const token = async (expires: number) => {
+      const res = await fetch(`${rig.server.url}/v1/account/token`, { method: 'POST', headers: { Authorization: basic('night') }, body: JSON.stringify({ expires }) });
+      assert.equal(res.status, 200);
+      return (await res.json() as { token: string }).token;
+    };
+    const nowSec = () => Math.floor(clock.now() / 1000);
+    const [expiring, extended, sentinel] = [await token(nowSec() + 600), await token(nowSec() + 600), await token(nowSec() + 600)];
+    const topic = randomTopic();
+    const open = async (t: string) => {
+      const stream = await openStream(`${rig.server.url}/${topic}/json`, { Authorization: `Bearer ${t}` });
+      assert.equal(stream.status, 200);
+      assert.equal(JSON.parse((await stream.next())[0]!).event, 'open');
+      return stream;
+    };
+    const a = await open(expiring);
+    const b = await open(extended);
+    const last = await open(sentinel);
+    try {
+      const patch = await fetch(`${rig.server.url}/v1/account/token`, {
+        method: 'PATCH', headers: { Authorization: basic('night') }, body: JSON.stringify({ token: extended, expires: nowSec() + 7200 }),
+      });
+      assert.equal(patch.status, 200, await patch.text());
+      // A barrier, so that no access re-check of earlier writes can run after the clock moves:
+      // a deleted token is noticed by the auth watcher, which re-checks the streams in the order
+      // they opened; once the stream opened last has ended, the others were re-checked before.
+      const gone = await fetch(`${rig.server.url}/v1/account/token`, { method: 'DELETE', headers: { Authorization: basic('night'), 'X-Token': sentinel } });
+      assert.equal(gone.status, 200, await gone.text());
+      await ended(last);
+
+      clock.advance(600_000 + 1000);
+      await ended(a);
+      // The extended token's stream still receives.
+      assert.equal((await fetch(`${rig.server.url}/${topic}`, { method: 'POST', body: 'still here', headers: { Authorization: basic('night') } })).status, 200);
+      const [line] = await b.next();
+      assert.equal(JSON.parse(line!).message, 'still here');
+    } finally {
+      a.close();
+      b.close();
+      last.close();
     }
   });
 });

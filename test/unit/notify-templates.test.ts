@@ -336,11 +336,13 @@ describe('email text derived from html', () => {
     assert.equal(htmlToText(''), '');
   });
 
-  test('htmlToText is linear on hostile input', () => {
-    const started = performance.now();
-    htmlToText('<a '.repeat(50_000) + '<!--'.repeat(50_000) + '<p title="'.repeat(50_000) + '&#'.repeat(50_000));
-    htmlToText('<div style="display:none">'.repeat(20_000) + 'x');
-    assert.ok(performance.now() - started < 2000);
+  // No speed assertion (speed belongs in bench/): a quadratic scan of these 150-200 kB inputs runs
+  // for minutes, so it fails by the test's timeout, while a linear one returns at once.
+  test('htmlToText is linear on hostile input', { timeout: 60_000 }, () => {
+    const unclosed = htmlToText('<a '.repeat(50_000) + '<!--'.repeat(50_000) + '<p title="'.repeat(50_000) + '&#'.repeat(50_000));
+    assert.equal(typeof unclosed, 'string');
+    assert.ok(!unclosed.includes('<p title='), 'unclosed tags are not passed through as text');
+    assert.equal(htmlToText('<div style="display:none">'.repeat(20_000) + 'x').trim(), '', 'hidden content stays hidden');
   });
 });
 

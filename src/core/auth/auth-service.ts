@@ -82,6 +82,9 @@ export class AuthService {
     if (principal.token) {
       const token = await this.#o.store.tokenRecord(principal.token);
       if (!token || this.#expired(token)) return undefined;
+      // The token may have been extended or made permanent since the principal was built.
+      const { expiresAt: _old, ...rest } = principal;
+      return { ...rest, name: user.name, role: user.role, ...expiry(token) };
     }
     return { ...principal, name: user.name, role: user.role };
   }
@@ -267,7 +270,7 @@ export class AuthService {
       // Bookkeeping only: a failed write must not fail the request.
       this.#o.store.updateToken(token, { lastAccess: nowSec, lastOrigin: origin }).catch(() => {});
     }
-    return { userId: user.id, name: user.name, role: user.role, token };
+    return { userId: user.id, name: user.name, role: user.role, token, ...expiry(record) };
   }
 
   async #verifyPassword(name: string, password: string): Promise<UserRecord> {
@@ -326,4 +329,9 @@ const DUMMY_HASH = '$2a$10$CwTycUXWue0Thq9StjUM0uJ8.1P2GQjY6cN2/8C5vQj8FZbQ3yPq6
 
 function grantsOf(entries: readonly AccessRecord[], userId: string | null): { topic: string; permission: Permission }[] {
   return entries.filter((e) => e.userId === userId).map((e) => ({ topic: e.pattern, permission: permissionOf(e) }));
+}
+
+/** A token's expiry as a principal carries it (ms), or nothing for a token that never expires. */
+function expiry(token: TokenRecord): Pick<Principal, 'expiresAt'> {
+  return token.expires > 0 ? { expiresAt: token.expires * 1000 } : {};
 }

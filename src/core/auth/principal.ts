@@ -6,6 +6,8 @@ export interface Principal {
   role: 'admin' | 'user' | 'anonymous';
   /** The token the request authenticated with, if any (for DELETE /v1/account/token). */
   token?: string;
+  /** When that token expires (ms since the epoch); unset for tokens that never do. */
+  expiresAt?: number;
   /** Set when the caller presented an API key (`Bearer hk_…`): its id, scopes and categories. */
   apiKey?: { id: string; scopes: readonly string[]; categories: readonly string[] };
   /**

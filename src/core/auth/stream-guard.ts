@@ -1,4 +1,4 @@
-import type { Hub } from '../hub/hub.js';
+import type { Hub, LiveSubscriber } from '../hub/hub.js';
 import type { AuthService } from './auth-service.js';
 
 /**
@@ -16,6 +16,32 @@ export async function closeRevokedSubscriptions(hub: Hub, auth: AuthService): Pr
     closed++;
   }
   return closed;
+}
+
+/**
+ * Ends the live subscriptions opened with a user token that has expired since. Expiry changes
+ * nothing in the auth store, so no access-change signal announces it: a timer calls this. A
+ * token extended meanwhile keeps its stream, and is not looked up again before its new expiry.
+ */
+export class TokenExpiryGuard {
+  readonly #extended = new WeakMap<LiveSubscriber, number>();
+
+  async closeExpired(hub: Hub, auth: AuthService, now: number): Promise<number> {
+    let closed = 0;
+    for (const subscriber of hub.all()) {
+      const expiresAt = this.#extended.get(subscriber) ?? subscriber.principal?.expiresAt;
+      if (expiresAt === undefined || expiresAt > now) continue;
+      const principal = await auth.refresh(subscriber.principal!);
+      if (principal && (await auth.allowed(principal, subscriber.topics, 'read'))) {
+        this.#extended.set(subscriber, principal.expiresAt ?? Infinity);
+        continue;
+      }
+      hub.remove(subscriber);
+      subscriber.close();
+      closed++;
+    }
+    return closed;
+  }
 }
 
 /** A live stream outside the hub, opened with a credential that can be revoked or can expire. */

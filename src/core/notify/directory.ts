@@ -6,6 +6,7 @@ import { NOTIFY_CHANNELS, type CategoryRecord, type NotifyChannel, type NotifySt
 import type { TemplateEngine } from '../../ports/template-engine.js';
 import { parseHumanDuration } from '../../util/durations.js';
 import { isE164 } from '../../util/sms.js';
+import type { Inbox } from './inbox.js';
 import { DEFAULT_PREFERENCES, isTimeZone, parsePreferences, preferencesToJson } from './preferences/index.js';
 import { canonicalLocale, parseTemplate, renderTemplate, templateToJson, type RenderedTemplate, type TemplateDefinition } from './templates/index.js';
 
@@ -46,10 +47,12 @@ export class NotifyDirectory {
   readonly #clock: Clock;
   readonly #compiled = new Map<string, { updatedAt: number; def: TemplateDefinition }>();
   readonly #pushes: Pick<PushStore, 'eraseUser'> | undefined;
+  readonly #inbox: Pick<Inbox, 'end'> | undefined;
 
-  constructor(deps: { store: NotifyStore; devices: DeviceStore; engine: TemplateEngine; clock: Clock; pushes?: Pick<PushStore, 'eraseUser'> }) {
+  constructor(deps: { store: NotifyStore; devices: DeviceStore; engine: TemplateEngine; clock: Clock; pushes?: Pick<PushStore, 'eraseUser'>; inbox?: Pick<Inbox, 'end'> }) {
     this.#store = deps.store;
     this.#pushes = deps.pushes;
+    this.#inbox = deps.inbox;
     this.#devices = deps.devices;
     this.#engine = deps.engine;
     this.#clock = deps.clock;
@@ -98,10 +101,11 @@ export class NotifyDirectory {
     return s;
   }
 
-  /** Erases the subscriber, its devices, inbox, preferences and its rows in the delivery log. */
+  /** Erases the subscriber, its devices, inbox, preferences and its rows in the delivery log; ends its inbox streams. */
   async eraseSubscriber(id: string): Promise<void> {
     const devices = await this.#devicesOf(id);
     const existed = await this.#store.eraseSubscriber(id);
+    this.#inbox?.end(id);
     await this.#pushes?.eraseUser(id, devices.map((d) => d.id));
     for (const d of devices) await this.#devices.remove(d.id);
     await this.#devices.setUserTopics(id, []);

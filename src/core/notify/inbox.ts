@@ -5,7 +5,9 @@ import type { InboxItem, InboxQuery, NotifyStore } from '../../ports/notify-stor
 /** What a live inbox stream hears: a new item, or a change of the unread count. */
 export type InboxEvent =
   | { kind: 'item'; item: InboxItem; unread: number }
-  | { kind: 'unread'; unread: number };
+  | { kind: 'unread'; unread: number }
+  /** The subscriber was erased: the stream ends, there is nothing left to show. */
+  | { kind: 'gone' };
 
 export type InboxListener = (event: InboxEvent) => void;
 
@@ -97,6 +99,12 @@ export class Inbox {
       set.delete(listener);
       if (set.size === 0 && this.#listeners.get(subscriberId) === set) this.#listeners.delete(subscriberId);
     };
+  }
+
+  /** Tells the subscriber's open streams that the subscriber is gone, and drops their listeners. */
+  end(subscriberId: string): void {
+    this.#emit(subscriberId, { kind: 'gone' });
+    this.#listeners.delete(subscriberId);
   }
 
   /** Open streams, for metrics and tests. */

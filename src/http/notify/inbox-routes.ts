@@ -113,7 +113,8 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
     };
     const send = (event: InboxEvent): void => {
       if (event.kind === 'item') write(sseEvent('item', { item: itemJson(event.item), unread: event.unread }));
-      else write(sseEvent('unread', { unread: event.unread }));
+      else if (event.kind === 'unread') write(sseEvent('unread', { unread: event.unread }));
+      else shutdown();
     };
     const unsubscribe = inbox.subscribe(id, (event) => {
       if (held) held.push(event);
