@@ -70,7 +70,7 @@ export const ERROR_CODES = {
   forbidden: { code: 40301, http: 403, message: 'forbidden', link: 'https://ntfy.sh/docs/publish/#authentication' },
   linkInvalid: { code: 40303, http: 403, message: 'forbidden: the link is invalid' },
   scopeMissing: { code: 40302, http: 403, message: 'forbidden: the API key lacks the scope this route needs' },
-  keyGrantExceeded: { code: 40304, http: 403, message: 'forbidden: a key may only grant scopes and categories it holds itself' },
+  keyGrantExceeded: { code: 40304, http: 403, message: 'forbidden: a key may only grant scopes, categories and a lifetime it holds itself' },
   categoriesLimited: { code: 40305, http: 403, message: 'forbidden: this route spans every category, and the API key is limited to some' },
   notFound: { code: 40401, http: 404, message: 'page not found' },
   tokenNotFound: { code: 40402, http: 404, message: 'token not found' },

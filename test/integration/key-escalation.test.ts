@@ -23,10 +23,10 @@ async function call(method: string, path: string, auth: string, body?: unknown) 
 }
 
 /** A key made the way an operator would make the first one: with the CLI, on the server's database. */
-async function cliKey(scopes: ApiScope[], categories?: string[]): Promise<{ id: string; bearer: string }> {
+async function cliKey(scopes: ApiScope[], categories?: string[], expiresMs?: number): Promise<{ id: string; bearer: string }> {
   const keys = await openKeys(server.config);
   try {
-    const created = await keys.keys.create(CLI_CONTEXT, { name: `cli-${scopes.join('-')}`, scopes, ...(categories ? { categories } : {}) });
+    const created = await keys.keys.create(CLI_CONTEXT, { name: `cli-${scopes.join('-')}`, scopes, ...(categories ? { categories } : {}), ...(expiresMs ? { expiresMs } : {}) });
     return { id: created.key.id, bearer: `Bearer ${created.secret}` };
   } finally {
     await keys.close();
@@ -36,7 +36,7 @@ async function cliKey(scopes: ApiScope[], categories?: string[]): Promise<{ id: 
 function assertRefused(res: { status: number; json: any }, what: string): void {
   assert.equal(res.status, 403, `${what}: ${JSON.stringify(res.json)}`);
   assert.equal(res.json.code, 40304, what);
-  assert.match(res.json.error, /may only grant scopes and categories it holds itself/, what);
+  assert.match(res.json.error, /may only grant scopes, categories and a lifetime it holds itself/, what);
 }
 
 before(async () => {
@@ -88,6 +88,18 @@ describe('a key grants only what it holds', () => {
     const rotated = await call('POST', `/v1/keys/${statsKey.id}/rotate`, manager, { overlap: '1h' });
     assert.equal(rotated.status, 200, JSON.stringify(rotated.json));
     assert.deepEqual(rotated.json.scopes, ['stats:read']);
+  });
+
+  test('a key that expires grants only keys that expire no later, on create and rotate', async () => {
+    const temporary = (await cliKey(['keys:write', 'push:send'], undefined, 7 * 86_400_000)).bearer;
+    assertRefused(await call('POST', '/v1/keys', temporary, { name: 'forever', scopes: ['push:send'] }), 'a key that never expires');
+    assertRefused(await call('POST', '/v1/keys', temporary, { name: 'longer', scopes: ['push:send'], expires: '30d' }), 'a key that outlives it');
+    const shorter = await call('POST', '/v1/keys', temporary, { name: 'shorter', scopes: ['push:send'], expires: '1d' });
+    assert.equal(shorter.status, 200, JSON.stringify(shorter.json));
+    const permanent = await cliKey(['push:send']);
+    assertRefused(await call('POST', `/v1/keys/${permanent.id}/rotate`, temporary, { overlap: '0s' }), 'rotate a key that never expires');
+    const rotated = await call('POST', `/v1/keys/${shorter.json.id as string}/rotate`, temporary, { overlap: '0s' });
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.json));
   });
 
   test('admin keys still grant anything, on create and rotate', async () => {

@@ -9,7 +9,7 @@ export interface Principal {
   /** When that token expires (ms since the epoch); unset for tokens that never do. */
   expiresAt?: number;
   /** Set when the caller presented an API key (`Bearer hk_…`): its id, scopes and categories. */
-  apiKey?: { id: string; scopes: readonly string[]; categories: readonly string[] };
+  apiKey?: { id: string; scopes: readonly string[]; categories: readonly string[]; expiresAt?: number };
   /**
    * A subscriber token (`Bearer st_…`) presented for routes an app or browser calls on behalf of
    * one subscriber; unverified here, because only the route knows which subscriber it must be for.

@@ -39,7 +39,8 @@ export class ApiKeyService {
   async create(ctx: AuditContext, options: { name: string; scopes: ApiScope[]; categories?: string[]; expiresMs?: number }, issuer?: KeyIssuer): Promise<NewApiKey> {
     const name = options.name.trim();
     if (!name || name.length > 100) throw new HeraldError('badRequest', { detail: 'a key needs a name of 1 to 100 characters' });
-    assertGrantable(issuer, options.scopes, options.categories ?? []);
+    const expiresAt = options.expiresMs !== undefined && options.expiresMs > 0 ? this.#clock.now() + options.expiresMs : undefined;
+    assertGrantable(issuer, options.scopes, options.categories ?? [], expiresAt);
     const created = await this.#issue(name, options.scopes, options.categories ?? [], options.expiresMs);
     await this.#audit.record(ctx, 'key.create', created.key.id, { name, scopes: created.key.scopes, categories: created.key.categories, expires: created.key.expires });
     return created;
@@ -84,7 +85,7 @@ export class ApiKeyService {
   async rotate(ctx: AuditContext, id: string, overlapMs: number, issuer?: KeyIssuer): Promise<NewApiKey> {
     const old = await this.#existing(id);
     if (old.revoked > 0) throw new HeraldError('badRequest', { detail: 'a revoked key cannot be rotated' });
-    assertGrantable(issuer, old.scopes, old.categories);
+    assertGrantable(issuer, old.scopes, old.categories, old.expires > 0 ? old.expires * 1000 : undefined);
     const remaining = old.expires > 0 ? old.expires * 1000 - this.#clock.now() : undefined;
     const next = await this.#issue(old.name, old.scopes as ApiScope[], old.categories, remaining);
     const overlapEnd = Math.floor((this.#clock.now() + overlapMs) / 1000);

@@ -38,7 +38,7 @@ function duration(text: string | undefined, what: string): number | undefined {
 /** The key asking, when an API key asks; admin users issue keys without limits. */
 function issuerOf(request: FastifyRequest): KeyIssuer | undefined {
   const p = request.principal;
-  return p.role !== 'admin' && p.apiKey ? { scopes: p.apiKey.scopes, categories: p.apiKey.categories } : undefined;
+  return p.role !== 'admin' && p.apiKey ? { scopes: p.apiKey.scopes, categories: p.apiKey.categories, ...(p.apiKey.expiresAt !== undefined ? { expiresAt: p.apiKey.expiresAt } : {}) } : undefined;
 }
 
 /** `/v1/keys`: create, list, revoke and rotate API keys (admins and keys with `keys:write`). */

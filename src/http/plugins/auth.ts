@@ -51,7 +51,7 @@ export async function authenticateRequest(
     if (key !== undefined) {
       visitor.checkAuthFailures(now);
       const record = await authenticators.keys.authenticate(key);
-      return { userId: null, name: `key:${record.id}`, role: 'anonymous', apiKey: { id: record.id, scopes: record.scopes, categories: record.categories } };
+      return { userId: null, name: `key:${record.id}`, role: 'anonymous', apiKey: { id: record.id, scopes: record.scopes, categories: record.categories, ...(record.expires > 0 ? { expiresAt: record.expires * 1000 } : {}) } };
     }
     if (!authenticators.auth) return ANONYMOUS;
     visitor.checkAuthFailures(now);
