@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { SmtpSenderOptions } from './adapters/providers/smtp/sender.js';
+import type { SmtpSenderOptions } from '../adapters/providers/smtp/sender.js';
 import type { FromEmailThread, ToEmailThread } from './email-thread.js';
-import type { Logger } from './ports/logger.js';
-import type { EmailMessage, EmailSender } from './ports/notify-channels.js';
-import type { Outcome } from './ports/provider.js';
+import type { Logger } from '../ports/logger.js';
+import type { EmailMessage, EmailSender } from '../ports/notify-channels.js';
+import type { Outcome } from '../ports/provider.js';
 
 /**
  * Part of the composition root: an EmailSender whose SMTP pool lives in a worker thread

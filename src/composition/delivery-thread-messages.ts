@@ -1,6 +1,6 @@
-import type { SenderSpec } from './adapters/providers/sender-factory.js';
-import type { PartitionWorkerOptions } from './core/push/partition-worker.js';
-import type { OutcomeSummary } from './core/push/push-events.js';
+import type { SenderSpec } from '../adapters/providers/sender-factory.js';
+import type { PartitionWorkerOptions } from '../core/push/partition-worker.js';
+import type { OutcomeSummary } from '../core/push/push-events.js';
 
 /** What a delivery thread is started with. */
 export interface DeliveryThreadData {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Config } from './config/index.js';
-import type { ApnsAuth } from './adapters/providers/apns/sender.js';
-import { parseServiceAccount } from './adapters/providers/fcm/access-token.js';
-import type { SenderSpec } from './adapters/providers/sender-factory.js';
-import { DEFAULT_WEB_PUSH_ENDPOINTS, endpointMatcher } from './adapters/providers/webpush/endpoint-allowlist.js';
+import type { Config } from '../config/index.js';
+import type { ApnsAuth } from '../adapters/providers/apns/sender.js';
+import { parseServiceAccount } from '../adapters/providers/fcm/access-token.js';
+import type { SenderSpec } from '../adapters/providers/sender-factory.js';
+import { DEFAULT_WEB_PUSH_ENDPOINTS, endpointMatcher } from '../adapters/providers/webpush/endpoint-allowlist.js';
 
 const APNS_HOSTS = { production: 'https://api.push.apple.com', sandbox: 'https://api.sandbox.push.apple.com' } as const;
 

@@ -4,12 +4,12 @@
  * (its reserved jobs come back to the queue after their visibility timeout).
  */
 import { Worker } from 'node:worker_threads';
-import type { SenderSpec } from './adapters/providers/sender-factory.js';
-import type { DeliveryRunners, PipelineStopOptions } from './core/push/push-pipeline.js';
-import { partitionOf } from './core/push/jobs.js';
-import type { PartitionWorkerOptions } from './core/push/partition-worker.js';
-import type { PushEvents } from './core/push/push-events.js';
-import type { Logger } from './ports/logger.js';
+import type { SenderSpec } from '../adapters/providers/sender-factory.js';
+import type { DeliveryRunners, PipelineStopOptions } from '../core/push/push-pipeline.js';
+import { partitionOf } from '../core/push/jobs.js';
+import type { PartitionWorkerOptions } from '../core/push/partition-worker.js';
+import type { PushEvents } from '../core/push/push-events.js';
+import type { Logger } from '../ports/logger.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './delivery-thread-messages.js';
 
 const RESTART_DELAY_MS = 1000;

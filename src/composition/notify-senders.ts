@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { Config } from './config/index.js';
-import { createSmtpSender } from './adapters/providers/smtp/sender.js';
+import type { Config } from '../config/index.js';
+import { createSmtpSender } from '../adapters/providers/smtp/sender.js';
 import { threadedEmailSender } from './email-threads.js';
-import { createTwilioSender } from './adapters/providers/sms/sender.js';
-import { createWebhookSender } from './adapters/providers/webhook/sender.js';
-import type { EmailSender, SmsSender, WebhookSender } from './ports/notify-channels.js';
-import type { Logger } from './ports/logger.js';
+import { createTwilioSender } from '../adapters/providers/sms/sender.js';
+import { createWebhookSender } from '../adapters/providers/webhook/sender.js';
+import type { EmailSender, SmsSender, WebhookSender } from '../ports/notify-channels.js';
+import type { Logger } from '../ports/logger.js';
 
 /**
  * Part of the composition root (beside main.ts): the notify channels' senders, each built only

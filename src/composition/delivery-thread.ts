@@ -5,15 +5,15 @@
  * metrics), logs and its load to the main thread, which wakes it when jobs are enqueued.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.js';
-import { createSqlitePushStore } from './adapters/sqlite/push/sqlite-push-store.js';
-import { createSqliteQueue } from './adapters/sqlite/queue/sqlite-queue.js';
-import { createSender } from './adapters/providers/sender-factory.js';
-import { sharedWriteLock } from './adapters/sqlite/write-lock.js';
-import { PartitionWorker } from './core/push/partition-worker.js';
-import type { PushJob } from './core/push/jobs.js';
-import { systemClock } from './ports/clock.js';
-import type { Logger } from './ports/logger.js';
+import { openHeraldDatabase } from '../adapters/sqlite/herald-db/open-herald-db.js';
+import { createSqlitePushStore } from '../adapters/sqlite/push/sqlite-push-store.js';
+import { createSqliteQueue } from '../adapters/sqlite/queue/sqlite-queue.js';
+import { createSender } from '../adapters/providers/sender-factory.js';
+import { sharedWriteLock } from '../adapters/sqlite/write-lock.js';
+import { PartitionWorker } from '../core/push/partition-worker.js';
+import type { PushJob } from '../core/push/jobs.js';
+import { systemClock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
 import { threadLogger } from './thread-logger.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './delivery-thread-messages.js';
 

@@ -5,9 +5,9 @@
  * neither slows the other's replies.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSmtpSender, type SmtpSenderOptions } from './adapters/providers/smtp/sender.js';
-import type { EmailMessage } from './ports/notify-channels.js';
-import type { Outcome } from './ports/provider.js';
+import { createSmtpSender, type SmtpSenderOptions } from '../adapters/providers/smtp/sender.js';
+import type { EmailMessage } from '../ports/notify-channels.js';
+import type { Outcome } from '../ports/provider.js';
 import { threadLogger, type ThreadLogLine } from './thread-logger.js';
 
 export type ToEmailThread = { op: 'send'; id: number; message: EmailMessage } | { op: 'close' };

@@ -1,4 +1,4 @@
-import type { Logger } from './ports/logger.js';
+import type { Logger } from '../ports/logger.js';
 
 /** A log line posted from a worker thread to the main thread, which writes it with its own logger. */
 export interface ThreadLogLine {
