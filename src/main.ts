@@ -140,6 +140,11 @@ export function listenAddress(listen: string): { host: string; port: number } {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // Checked before anything is opened, so a bad TLS setup leaves nothing half-started.
   const tls = await tlsOptions(config);
+  // Scale-out mode is being built in stages (issue 12); until every store runs on it, refuse
+  // rather than quietly run one node on SQLite with the keys set.
+  for (const [key, value] of [['database-url', config.databaseUrl], ['redis-url', config.redisUrl]] as const) {
+    if (value !== '') throw new Error(`${key} is set, but this build of Herald runs on embedded SQLite only; unset ${key} to start`);
+  }
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
   const metrics = createMetrics();

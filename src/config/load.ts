@@ -57,7 +57,7 @@ interface Setting {
 type Outcome = { ok: true; value: unknown } | { ok: false; expected: string };
 
 /** Keys whose values are secrets. */
-const SECRET_KEYS: ReadonlySet<ConfigKeyName> = new Set(['subscriberTokenSecrets', 'webPushPrivateKey', 'smtpSenderPass', 'twilioAuthToken', 'webhookSecrets']);
+const SECRET_KEYS: ReadonlySet<ConfigKeyName> = new Set(['subscriberTokenSecrets', 'webPushPrivateKey', 'smtpSenderPass', 'twilioAuthToken', 'webhookSecrets', 'databaseUrl', 'redisUrl']);
 
 const ok = (value: unknown): Outcome => ({ ok: true, value });
 const fail = (expected: string): Outcome => ({ ok: false, expected });

@@ -156,6 +156,20 @@ export const ConfigSchema = Type.Object(
      */
     cacheFile: text('./data/cache.db', 'SQLite message cache file; empty keeps the cache in memory'),
     /**
+     * PostgreSQL connection URL (ntfy's key name), e.g. `postgres://herald:secret@db:5432/herald`.
+     * Set, it puts every store and the queue on PostgreSQL instead of the SQLite files, and any
+     * number of Herald processes may share it. Empty: embedded SQLite, one process.
+     * @defaultValue `''`
+     */
+    databaseUrl: Type.String({ default: '', pattern: '^$|^postgres(ql)?://', description: 'PostgreSQL URL (postgres://…); empty: embedded SQLite', [KIND_ANNOTATION]: 'string' }),
+    /**
+     * Redis URL, e.g. `redis://redis:6379/0` or `rediss://…` for TLS. Set, it carries what every
+     * node must hear (live messages, inbox events, closes, cancellations, queue wake-ups) and the
+     * shared rate-limit counters. Empty: all of that stays in this process.
+     * @defaultValue `''`
+     */
+    redisUrl: Type.String({ default: '', pattern: '^$|^rediss?://', description: 'Redis URL (redis:// or rediss://); empty: in-process bus and counters', [KIND_ANNOTATION]: 'string' }),
+    /**
      * Herald's own SQLite database: API keys, the audit log (and, later, devices and subscribers).
      * @defaultValue `'./data/herald.db'`
      */
