@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, sql } from 'kysely';
 import type { CacheQuery, MessageCache } from '../../ports/message-cache.js';
 import type { Message } from '../../ports/message.js';
 import { GroupCommit } from './group-commit.js';
 import { messageToRow, rowToMessage } from './message-row.js';
 import { cacheMigrations } from './migrations.js';
+import { openSqlite } from './open-sqlite.js';
 import type { CacheDatabase } from './schema.js';
 
 export interface SqliteMessageCacheOptions {
@@ -28,15 +26,13 @@ const INSERT_COLUMNS = [
 
 /** The embedded message cache: SQLite in WAL mode, writes grouped into one commit per batch. */
 export async function createSqliteMessageCache(options: SqliteMessageCacheOptions): Promise<MessageCache> {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-  const sqlite = new Database(options.file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-  sqlite.pragma('busy_timeout = 15000');
-  const db = new Kysely<CacheDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-
-  const { error } = await new Migrator({ db, provider: cacheMigrations }).migrateToLatest();
-  if (error) throw error;
+  const connection = await openSqlite<CacheDatabase>({
+    file: options.file,
+    synchronous: options.sync === 'full' ? 'FULL' : 'NORMAL',
+    // Kysely's default bookkeeping tables: the cache was the first store and never named its own.
+    migrations: { provider: cacheMigrations, migrationTableName: DEFAULT_MIGRATION_TABLE, migrationLockTableName: DEFAULT_MIGRATION_LOCK_TABLE },
+  });
+  const { db, sqlite } = connection;
 
   // The hot path skips the query builder: one prepared INSERT, run for each item inside one transaction.
   const insert = sqlite.prepare(
@@ -142,7 +138,7 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
     close(): Promise<void> {
       closed ??= (async () => {
         writer.flush();
-        await db.destroy();
+        await connection.close();
       })();
       return closed;
     },

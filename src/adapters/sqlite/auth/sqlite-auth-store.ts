@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { AuthStoreError, type AccessRecord, type AuthStore, type TokenRecord, type UserRecord } from '../../../ports/auth-store.js';
+import { openSqlite } from '../open-sqlite.js';
 import { AUTH_MIGRATION_LOCK_TABLE, AUTH_MIGRATION_TABLE, authMigrations } from './migrations.js';
 import type { AccessTable, AuthDatabase, TokensTable, UsersTable } from './schema.js';
 
@@ -17,30 +15,17 @@ export interface SqliteAuthStoreOptions {
  * other process's commits through `PRAGMA data_version`.
  */
 export async function createSqliteAuthStore(options: SqliteAuthStoreOptions): Promise<AuthStore> {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-  const sqlite = new Database(options.file);
-  const db = new Kysely<AuthDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-  try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('busy_timeout = 15000');
-    sqlite.pragma('foreign_keys = ON');
-    const { error } = await new Migrator({
-      db,
-      provider: authMigrations,
-      migrationTableName: AUTH_MIGRATION_TABLE,
-      migrationLockTableName: AUTH_MIGRATION_LOCK_TABLE,
-    }).migrateToLatest();
-    if (error) throw error;
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
+  const connection = await openSqlite<AuthDatabase>({
+    file: options.file,
+    synchronous: 'FULL',
+    foreignKeys: true,
+    migrations: { provider: authMigrations, migrationTableName: AUTH_MIGRATION_TABLE, migrationLockTableName: AUTH_MIGRATION_LOCK_TABLE },
+  });
+  const { db } = connection;
 
   // data_version only moves for other connections' commits, so local writes are counted here.
   let counter = 0;
   let seenDataVersion: number | undefined;
-  let closed: Promise<void> | undefined;
 
   async function written<T>(result: Promise<T>): Promise<T> {
     const value = await result;
@@ -186,8 +171,7 @@ export async function createSqliteAuthStore(options: SqliteAuthStoreOptions): Pr
     },
 
     close() {
-      closed ??= db.destroy();
-      return closed;
+      return connection.close();
     },
   };
 }

@@ -1,8 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { migrateLocked } from '../locked-migrate.js';
+import { openSqlite } from '../open-sqlite.js';
 import type { ApiKeyStore } from '../../../ports/api-key-store.js';
 import type { AuditLog } from '../../../ports/audit-log.js';
 import type { DeviceStore } from '../../../ports/device-store.js';
@@ -36,19 +32,12 @@ export interface HeraldDatabaseStores {
  * connection opened while the first still migrates would block the thread the first needs.
  */
 export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Promise<HeraldDatabaseStores> {
-  if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-  // The timeout is given at construction so that even switching to WAL waits for another process.
-  const sqlite = new Database(options.file, { timeout: 15000 });
-  const db = new Kysely<HeraldDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
-  try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('busy_timeout = 15000');
-    await migrateLocked(sqlite, db as Kysely<unknown>, { provider: heraldDbMigrations, migrationTableName: HERALD_DB_MIGRATION_TABLE, migrationLockTableName: HERALD_DB_MIGRATION_LOCK_TABLE });
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
+  const connection = await openSqlite<HeraldDatabase>({
+    file: options.file,
+    synchronous: 'FULL',
+    migrations: { provider: heraldDbMigrations, migrationTableName: HERALD_DB_MIGRATION_TABLE, migrationLockTableName: HERALD_DB_MIGRATION_LOCK_TABLE },
+  });
+  const { db, sqlite } = connection;
 
   let closed: Promise<void> | undefined;
   const audit = createSqliteAuditLog(db);
@@ -63,7 +52,7 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
       return row.value;
     },
     close() {
-      closed ??= audit.flush().then(() => db.destroy());
+      closed ??= audit.flush().then(() => connection.close());
       return closed;
     },
   };

@@ -1,8 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { migrateLocked } from '../locked-migrate.js';
+import { openSqlite } from '../open-sqlite.js';
 import { systemClock, type Clock } from '../../../ports/clock.js';
 import { LANES, type Queue } from '../../../ports/queue.js';
 import { prepareDeadLetters } from './dead-letters.js';
@@ -41,21 +37,15 @@ export type SqliteQueue<P> = Queue<P> & {
  */
 export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise<SqliteQueue<P>> {
   const clock = options.clock ?? systemClock;
-  mkdirSync(dirname(options.file), { recursive: true });
-  const sqlite = new Database(options.file, { timeout: 15000 });
   // Kysely only runs the migrations; the operations use prepared statements directly, which keeps
   // reserve and enqueue synchronous inside their transactions.
-  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) });
-  try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 15000');
-    sqlite.pragma('wal_autocheckpoint = 10000');
-    await migrateLocked(sqlite, kysely as Kysely<unknown>, { provider: queueMigrations, migrationTableName: QUEUE_MIGRATION_TABLE, migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE });
-  } catch (err) {
-    await kysely.destroy();
-    throw err;
-  }
+  const connection = await openSqlite<unknown>({
+    file: options.file,
+    synchronous: 'NORMAL',
+    pragmas: ['wal_autocheckpoint = 10000'],
+    migrations: { provider: queueMigrations, migrationTableName: QUEUE_MIGRATION_TABLE, migrationLockTableName: QUEUE_MIGRATION_LOCK_TABLE },
+  });
+  const { sqlite } = connection;
 
   const lock = options.writeLock ?? NO_WRITE_LOCK;
   const enqueue = prepareEnqueue(sqlite);
@@ -67,14 +57,7 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
   let closed: Promise<void> | undefined;
   return {
     async enqueue(jobs) {
-      return lock.run(() => {
-        sqlite.pragma('synchronous = FULL');
-        try {
-          return enqueue(jobs, clock.now());
-        } finally {
-          sqlite.pragma('synchronous = NORMAL');
-        }
-      });
+      return lock.run(() => connection.synced(() => enqueue(jobs, clock.now())));
     },
     async reserve(request) {
       if (typeof request.partition !== 'string' || request.partition === '') throw new RangeError('reserve: partition must be a non-empty string');
@@ -117,7 +100,7 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
     close() {
       closed ??= (async () => {
         settle.flush();
-        await kysely.destroy();
+        await connection.close();
       })();
       return closed;
     },
