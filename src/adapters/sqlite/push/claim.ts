@@ -1,0 +1,86 @@
+import type Database from 'better-sqlite3';
+import type { PushStore } from '../../../ports/push-store.js';
+import { GroupCommit } from '../group-commit.js';
+import type { WriteLock } from '../write-lock.js';
+import type { PushCountsTable } from './counts.js';
+import type { ClaimRow } from './schema.js';
+
+interface PendingClaim {
+  seq: number;
+  /** JSON array of the targets. */
+  targets: string;
+  count: number;
+  claimId: string;
+  now: number;
+  dead: boolean;
+  rows: ClaimRow[];
+}
+
+export interface Claims {
+  claim: PushStore['claim'];
+  /** Commits claims still waiting for their batch; called before closing. */
+  flush(): void;
+}
+
+/**
+ * Claiming a job's deliveries before sending: each claimable one moves to 'sending' under the
+ * job's claim id with one more attempt. A re-run of the same claim (a crash between claim and
+ * record) takes its own 'sending' rows back.
+ */
+export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts: PushCountsTable): Claims {
+  // The common case (a job's first run: every delivery still queued) is one statement.
+  const claimQueued = sqlite.prepare<{ seq: number; targets: string; claim: string; now: number }, Omit<ClaimRow, 'state'>>(
+    `UPDATE deliveries SET state = 'sending', claim = :claim, attempts = attempts + 1, next_at = NULL, updated_at = :now
+     WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets)) AND state = 'queued'
+     RETURNING target, device_id, provider, app, token, p256dh, auth, attempts`);
+  const claimable = sqlite.prepare<{ seq: number; targets: string; claim: string; now: number; dead: number }, ClaimRow>(
+    `SELECT target, device_id, provider, app, token, p256dh, auth, attempts, state FROM deliveries
+     WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets))
+       AND (state = 'queued' OR (state = 'retrying' AND next_at <= :now) OR (state = 'sending' AND claim = :claim) OR (:dead AND state = 'dead'))`);
+  const claimOne = sqlite.prepare<[string, number, number, string]>(
+    `UPDATE deliveries SET state = 'sending', claim = ?, attempts = attempts + 1, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ?`);
+
+  const claim = (c: PendingClaim): ClaimRow[] => {
+    const { seq, targets, claimId, now } = c;
+    const deltas = counts.deltas();
+    const rows: ClaimRow[] = claimQueued.all({ seq, targets, claim: claimId, now }).map((r) => ({ ...r, state: 'sending' as const }));
+    for (const r of rows) deltas.move(seq, r.provider, 'queued', 'sending');
+    // Retries, a re-run after a crash, replays: the other claimable states, row by row.
+    if (rows.length < c.count) {
+      for (const r of claimable.all({ seq, targets, claim: claimId, now, dead: c.dead ? 1 : 0 })) {
+        claimOne.run(claimId, now, seq, r.target);
+        if (r.state !== 'sending') deltas.move(seq, r.provider, r.state, 'sending');
+        r.attempts++;
+        rows.push(r);
+      }
+      rows.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+    }
+    deltas.apply();
+    return rows;
+  };
+
+  const claimBatch = sqlite.transaction((batch: PendingClaim[]) => {
+    for (const c of batch) c.rows = claim(c);
+  });
+  // The claims of the jobs in flight at one moment share a transaction: fewer commits, and the
+  // b-tree pages of neighbouring deliveries are written once instead of once per job. At most a
+  // few hundred rows per transaction: the write lock is shared with the API thread and every
+  // other delivery thread, and a long hold is latency for all of them.
+  const claims = new GroupCommit<PendingClaim>({
+    maxBatch: 2,
+    delayMs: 0,
+    write: (batch) => lock.run(() => claimBatch.immediate(batch)),
+  });
+
+  return {
+    async claim(seq, targets, claimId, now, includeDead) {
+      if (targets.length === 0) return [];
+      const pending: PendingClaim = { seq, targets: JSON.stringify(targets), count: targets.length, claimId, now, dead: includeDead, rows: [] };
+      await claims.add(pending);
+      return pending.rows.map((r) => ({ target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts }));
+    },
+    flush() {
+      claims.flush();
+    },
+  };
+}
