@@ -15,7 +15,10 @@ export interface OpenSqliteOptions {
    * NORMAL only at checkpoints (a commit may be lost on power cut, never corrupted).
    */
   synchronous: 'FULL' | 'NORMAL';
-  /** Enforce FOREIGN KEY constraints (SQLite leaves them off unless each connection asks). */
+  /**
+   * Enforce FOREIGN KEY constraints. better-sqlite3's build turns them on by default; a store whose
+   * schema relies on them (cascading deletes) asks anyway, so it does not depend on that build.
+   */
   foreignKeys?: boolean;
   /** Further `PRAGMA`s as `name = value`, applied after the common ones and before migrating. */
   pragmas?: readonly string[];
