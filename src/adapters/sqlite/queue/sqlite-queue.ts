@@ -1,4 +1,3 @@
-import { openSqlite } from '../open-sqlite.js';
 import { systemClock, type Clock } from '../../../ports/clock.js';
 import { LANES, type Queue } from '../../../ports/queue.js';
 import { prepareDeadLetters } from './dead-letters.js';
@@ -8,6 +7,7 @@ import { QUEUE_MIGRATION_LOCK_TABLE, QUEUE_MIGRATION_TABLE, queueMigrations } fr
 import { prepareReserve } from './reserve.js';
 import { laneNumber, positiveLimit } from './schema.js';
 import { prepareSettle } from './settle.js';
+import { openSqlite } from '../open-sqlite.js';
 import { NO_WRITE_LOCK, type WriteLock } from '../write-lock.js';
 
 export interface SqliteQueueOptions {
