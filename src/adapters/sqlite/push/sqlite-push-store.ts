@@ -254,7 +254,11 @@ export async function createSqlitePushStore(options: SqlitePushStoreOptions): Pr
     for (const r of rows) deltas.move(seq, r.provider, 'queued', 'sending');
     // Retries, a re-run after a crash, replays: the other claimable states, row by row.
     if (rows.length < count) {
+      // The statement above just put its rows under this claim, which the query below also accepts
+      // (for a re-run after a crash): skip them, or they would be claimed and sent twice.
+      const taken = new Set(rows.map((r) => r.target));
       for (const r of q.claimable.all({ seq, targets, claim: claimId, now, dead: dead ? 1 : 0 })) {
+        if (taken.has(r.target)) continue;
         q.claimOne.run(claimId, now, seq, r.target);
         if (r.state !== 'sending') deltas.move(seq, r.provider, r.state, 'sending');
         r.attempts++;
