@@ -234,8 +234,13 @@ export async function createSqliteNotifyStore(options: SqliteNotifyStoreOptions)
       const inbox = sqlite.prepare<[string]>('SELECT * FROM inbox WHERE subscriber_id = ? ORDER BY seq').all(id).map((r) => inboxOf(r as Row));
       const row = q.subscriber.get(id);
       const suppressions: SuppressedAddress[] = [];
+      // E-mail suppressions are kept lowercased (as erasure knows): look for both spellings.
+      const addresses = new Set<string>();
       for (const address of [row?.email, row?.phone, row?.webhook_url]) {
-        const s = typeof address === 'string' ? q.suppressed.get(address) : undefined;
+        if (typeof address === 'string') addresses.add(address).add(address.toLowerCase());
+      }
+      for (const address of addresses) {
+        const s = q.suppressed.get(address);
         if (s) suppressions.push(suppressionOf(s));
       }
       return { channels, recipients, inbox, suppressions };
