@@ -125,6 +125,13 @@ export function describeNotifyStoreConformance(name: string, makeDatabase: () =>
       assert.equal((await store.createNotification(newNotification(T0 + 30, { id: 'nt_7' }), 0)).created, true, 'no key, no deduplication');
     });
 
+    it('stores one notification when two requests with one idempotency key arrive at once', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.createNotification(newNotification(T0, { id: `nt_race_${i}`, idempotencyKey: 'same' }), 0)));
+      assert.equal(results.filter((r) => r.created).length, 1);
+      const winner = results.find((r) => r.created)!.record;
+      assert.ok(results.every((r) => r.record.seq === winner.seq), 'the others get the one stored');
+    });
+
     it('adds recipients page by page: existing rows are kept, the cursor moves, done ends routing', async () => {
       const n = await notification();
       const other = await notification({ id: 'nt_other' });
@@ -295,6 +302,14 @@ export function describeNotifyStoreConformance(name: string, makeDatabase: () =>
       const reopened = await store.addToDigest('u1', 'news', { a: 3 }, { carrierSeq: 11, flushAt: T0 + 5000 });
       assert.deepEqual([reopened.opened, reopened.digest.carrierSeq, reopened.digest.events], [true, 11, [{ a: 3 }]]);
       assert.deepEqual((await store.takeDigest('u1', 'orders', 9))?.events, [{ b: 1 }]);
+    });
+
+    it('opens one digest when events for it arrive at once, keeping every event', async () => {
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.addToDigest('u1', 'news', { i }, { carrierSeq: 100 + i, flushAt: T0 + i })));
+      const opened = results.filter((r) => r.opened);
+      assert.equal(opened.length, 1);
+      const taken = await store.takeDigest('u1', 'news', opened[0]!.digest.carrierSeq);
+      assert.deepEqual(taken?.events.map((e) => e.i).sort((a, b) => Number(a) - Number(b)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
 
     it('suppresses dead addresses by exact address; a later entry replaces the earlier', async () => {

@@ -210,6 +210,28 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.deepEqual((await pushes.counts(other.seq)).total, { queued: 1 }, 'another push with the same target is untouched');
     });
 
+    it('gives each target to one of two attempts claiming at once, and one of two routers advancing at once', async () => {
+      const targets = Array.from({ length: 40 }, (_, i) => `dev_${String(i).padStart(3, '0')}`);
+      const push = await routed(targets);
+      const [one, two] = await Promise.all([
+        pushes.claim(push.seq, targets, 'node-a', clock.now(), false),
+        pushes.claim(push.seq, [...targets].reverse(), 'node-b', clock.now(), false),
+      ]);
+      const all = [...one, ...two].map((c) => c.target).sort();
+      assert.deepEqual(all, targets, 'every target claimed, none twice');
+      assert.ok([...one, ...two].every((c) => c.attempts === 1));
+
+      const racing = await create();
+      const outcomes = await Promise.all([
+        pushes.addDeliveries(racing.seq, null, 'dev_b', [delivery('dev_a'), delivery('dev_b')], false, clock.now()),
+        pushes.addDeliveries(racing.seq, null, 'dev_d', [delivery('dev_c'), delivery('dev_d')], false, clock.now()),
+      ]);
+      assert.equal(outcomes.filter((o) => o === false).length, 1, 'exactly one router loses');
+      const winner = outcomes.find((o) => o !== false)!;
+      assert.deepEqual((await list(racing.seq)).map((d) => d.target), winner, 'only the winner\'s page was written');
+      assert.equal((await pushes.bySeq(racing.seq))?.targets, 2);
+    });
+
     it('claims a mix of queued, due and missing targets once each, attempts counted once', async () => {
       const push = await routed(['dev_a', 'dev_b', 'dev_c', 'dev_d']);
       await attempt(push.seq, [
