@@ -1,6 +1,11 @@
 import type { Message } from './message.js';
 
-/** Which cached messages a subscriber asks for (the parsed `since=` parameter). */
+/**
+ * Which cached messages a subscriber asks for (the parsed `since=` parameter). `all`: every one;
+ * `none`: none; `latest`: the last one added to each topic; `id`: those added after that message
+ * (in the order they were added, whatever their times; an unknown id gives all); `time`: those
+ * whose time (Unix seconds) is at or after it.
+ */
 export type Since =
   | { kind: 'all' }
   | { kind: 'none' }
@@ -25,28 +30,42 @@ export interface CacheQuery {
 export interface MessageCache {
   /**
    * Stores a message; resolves after the commit that includes it. A `scheduled` message is kept
-   * back from `messages()` until `markPublished` (or a query with `scheduled: true`).
+   * back from `messages()` until `markPublished` (or a query with `scheduled: true`). Only
+   * `message` events are cached (poll requests never are): a message reads back with event
+   * `message` and every other field as given, fields left unset staying unset (an empty string
+   * or list, or a zero, counts as unset).
    */
   add(message: Message, scheduled: boolean): Promise<void>;
-  /** Cached messages of the topics, oldest first, as selected by `since`. Only published ones unless `scheduled`. */
+  /**
+   * Cached messages of the topics, as selected by `since`, by time, ties in the order they were
+   * added. Only published ones unless `scheduled` (`latest` always looks at published ones).
+   */
   messages(query: CacheQuery): Promise<Message[]>;
   /** Scheduled messages whose time has come (time <= nowSeconds) and that were not yet published, oldest first. */
   dueMessages(nowSeconds: number): Promise<Message[]>;
-  /** Marks scheduled messages as published, so they are handed out once. */
+  /** Marks scheduled messages as published, so they are handed out once. Unknown and published ids are ignored. */
   markPublished(ids: readonly string[]): Promise<void>;
   /** One message by id (scheduled or not), for attachment downloads. */
   messageById(id: string): Promise<Message | undefined>;
-  /** Deletes messages whose `expires` is before nowSeconds; returns the ids of those that had uploaded attachments. */
+  /**
+   * Deletes messages (scheduled ones too) whose `expires` is before nowSeconds (strictly; without
+   * `expires` never); returns the ids of those whose uploaded attachment (one with a `size`) was
+   * not yet handed out by `expiredAttachmentIds`.
+   */
   pruneExpired(nowSeconds: number): Promise<string[]>;
-  /** Total bytes of uploaded attachments still referenced by a sender's unexpired messages. */
+  /** Total bytes of a sender's uploaded attachments (scheduled messages' too) whose expiry is at or after nowSeconds and that were not handed out for deletion. */
   attachmentBytesBySender(sender: string, nowSeconds: number): Promise<number>;
-  /** Ids of messages whose uploaded attachment expired before nowSeconds (files to delete). */
+  /**
+   * Ids of messages whose attachment expired before nowSeconds (strictly): the files to delete.
+   * Each is handed out once and no longer counts anywhere; the message keeps its attachment fields
+   * until it expires itself.
+   */
   expiredAttachmentIds(nowSeconds: number): Promise<string[]>;
   /** Ids of cached messages whose uploaded attachment is not deleted: the files that should exist. */
   attachmentIds(): Promise<string[]>;
   /** The number of messages ever published (persisted across restarts). */
   publishedCount(): Promise<number>;
-  /** Adds to the persisted published-message counter. */
+  /** Adds to the persisted published-message counter, atomically: additions made at once all count. */
   countPublished(n: number): Promise<void>;
   /** Flushes pending writes and closes storage. Idempotent. */
   close(): Promise<void>;

@@ -120,9 +120,11 @@ export interface InboxItem {
 }
 
 export interface InboxQuery {
+  /** Only items not read. */
   unread?: boolean;
+  /** Only archived items; without it, archived items are left out. */
   archived?: boolean;
-  /** Items created before the item with this id (newest first paging). */
+  /** Items added before the item with this id (newest first paging); an id that is not the subscriber's ends the list. */
   before?: string;
   limit: number;
 }
@@ -151,41 +153,83 @@ export interface NotifyWriteBatch {
   sends?: readonly { subscriberId: string; category: string; at: number }[];
 }
 
+/**
+ * Times are Unix ms given by the caller; the store never reads a clock. Ids and names compare
+ * exactly, and listings in name or id order use byte order (upper case before lower, `_` before
+ * letters), whatever the database's collation, so every node pages the same way.
+ */
 export interface NotifyStore {
+  /**
+   * Creates or replaces a profile: profile fields left out are removed, while the preferences and
+   * the creation time of an existing subscriber are kept. `created` says whether it is new.
+   */
   putSubscriber(record: SubscriberRecord): Promise<{ created: boolean }>;
   getSubscriber(id: string): Promise<SubscriberRecord | undefined>;
+  /** The subscribers of these ids that exist, by id. */
   getSubscribers(ids: readonly string[]): Promise<Map<string, SubscriberRecord>>;
+  /** Replaces the preference document and sets `updatedAt`; false when there is no such subscriber. */
   setPreferences(id: string, preferences: unknown, now: number): Promise<boolean>;
-  /** Erases the subscriber and every row that names it or holds its addresses. True when it existed. */
+  /**
+   * Erases the subscriber and every row that names it or holds its addresses: ledger rows, cap
+   * sends, inbox, digests, the suppressions of its addresses (an e-mail address also lowercased,
+   * as suppressions keep it), its id in notification audiences and route cursors. Rows about an
+   * id without a profile are erased too. True when the profile existed.
+   */
   eraseSubscriber(id: string): Promise<boolean>;
-  /** Every row held about the subscriber, for GDPR export. */
+  /**
+   * Every row held about the subscriber, for GDPR export: channel rows by notification then
+   * channel, recipient rows by notification, inbox items oldest first, and the suppressions of its
+   * addresses (an e-mail address also looked up lowercased).
+   */
   exportSubscriber(id: string): Promise<{ channels: ChannelDeliveryRecord[]; recipients: RecipientRecord[]; inbox: InboxItem[]; suppressions: SuppressedAddress[] }>;
 
+  /** Creates or replaces a category; an existing one keeps its `createdAt`. */
   putCategory(record: CategoryRecord): Promise<void>;
   getCategory(name: string): Promise<CategoryRecord | undefined>;
+  /** Every category, by name in byte order. */
   listCategories(): Promise<CategoryRecord[]>;
+  /** True when it existed. */
   deleteCategory(name: string): Promise<boolean>;
 
+  /** Creates or replaces a template; an existing one keeps its `createdAt`. */
   putTemplate(record: TemplateRecord): Promise<void>;
   getTemplate(name: string): Promise<TemplateRecord | undefined>;
+  /** Every template, by name in byte order. */
   listTemplates(): Promise<TemplateRecord[]>;
+  /** True when it existed. */
   deleteTemplate(name: string): Promise<boolean>;
 
-  /** Inserts a notification; with an idempotency key seen for the same actor since `since`, returns that one instead. */
+  /**
+   * Inserts a notification in phase `routing` with no recipients and a new seq (seqs grow and are
+   * never reused). With an idempotency key the same actor used at or after `idempotentSince`,
+   * returns the newest such notification instead and stores nothing. Check and insert are one
+   * step: requests with one key arriving at once, on any node, store one notification.
+   */
   createNotification(n: Omit<NotificationRecord, 'seq' | 'phase' | 'recipients' | 'routeCursor'>, idempotentSince: number): Promise<{ record: NotificationRecord; created: boolean }>;
   getNotification(id: string): Promise<NotificationRecord | undefined>;
   getNotificationBySeq(seq: number): Promise<NotificationRecord | undefined>;
-  /** Notifications still routing (after a restart). */
+  /** Notifications still routing (after a restart), in seq order. */
   unroutedNotifications(): Promise<NotificationRecord[]>;
-  /** Adds recipient rows (existing ones are kept) and moves the route cursor. */
+  /**
+   * Adds recipient rows (an existing row is kept as it is), sets the route cursor (undefined
+   * clears it) and counts the new rows into `recipients`; with `done` a routing notification
+   * becomes `routed` (a canceled one stays canceled). Returns how many rows were new.
+   */
   addRecipients(seq: number, recipients: readonly RecipientRecord[], cursor: string | undefined, done: boolean): Promise<number>;
   setPhase(seq: number, phase: NotificationRecord['phase']): Promise<void>;
   getRecipient(seq: number, subscriberId: string): Promise<RecipientRecord | undefined>;
+  /** Changes the fields in `patch` and sets `updatedAt`; fields left out are kept. No row, no change. */
   updateRecipient(seq: number, subscriberId: string, patch: RecipientPatch, now: number): Promise<void>;
+  /** Recipient rows of a notification by subscriber id in byte order, after `after`. */
   listRecipients(seq: number, after: string | undefined, limit: number): Promise<RecipientRecord[]>;
+  /** Recipient rows per state; states with none are left out. */
   recipientCounts(seq: number): Promise<Record<string, number>>;
 
-  /** Creates or updates the row of one channel delivery. */
+  /**
+   * Creates or updates the row of one channel delivery. An update replaces state, reason (left
+   * out: removed), attempts and `updatedAt`; it keeps `address`, `providerId` and `sentAt` when
+   * they are left out, and `createdAt` always.
+   */
   upsertChannel(record: ChannelDeliveryRecord): Promise<void>;
   /**
    * Channel rows, recipient changes and cap sends of one unit of work in one transaction: a job
@@ -193,29 +237,46 @@ export interface NotifyStore {
    */
   writeBatch(batch: NotifyWriteBatch, now: number): Promise<void>;
   getChannel(seq: number, subscriberId: string, channel: NotifyChannel): Promise<ChannelDeliveryRecord | undefined>;
+  /** Channel rows of a notification for these subscribers, by subscriber id in byte order, then in creation order. */
   channelsOf(seq: number, subscriberIds: readonly string[]): Promise<ChannelDeliveryRecord[]>;
+  /** The row a provider's id names, within one channel (an SMS SID is no e-mail Message-ID). */
   channelByProviderId(channel: NotifyChannel, providerId: string): Promise<ChannelDeliveryRecord | undefined>;
 
-  /** One entry per notification that reached a subscriber, for frequency caps. */
+  /** One entry per notification that reached a subscriber, for frequency caps. Every call adds one: it is not idempotent. */
   recordSend(subscriberId: string, category: string, at: number): Promise<void>;
+  /** The subscriber's sends at or after `since`, oldest first. */
   sendsSince(subscriberId: string, since: number): Promise<{ at: number; category: string }[]>;
 
+  /** Stores an inbox item; an item whose id exists already is ignored (the first one stays). */
   addInboxItem(item: InboxItem): Promise<void>;
+  /** The subscriber's items, newest first in the order they were added (not by `createdAt`). */
   listInbox(subscriberId: string, query: InboxQuery): Promise<InboxItem[]>;
+  /** The item, if it is this subscriber's. */
   getInboxItem(subscriberId: string, id: string): Promise<InboxItem | undefined>;
+  /** Sets the fields in `patch` (null clears one; left out: kept); returns the item, or undefined when it is not the subscriber's. */
   updateInboxItem(subscriberId: string, id: string, patch: { seenAt?: number | null; readAt?: number | null; archivedAt?: number | null }): Promise<InboxItem | undefined>;
+  /** Marks every unread, unarchived item read at `now` (and seen, unless it was seen before); returns how many. */
   readAllInbox(subscriberId: string, now: number): Promise<number>;
+  /** Items neither read nor archived. */
   unreadCount(subscriberId: string): Promise<number>;
 
-  /** Appends to the subscriber's open digest of the category, or opens one with `carrierSeq`. */
+  /**
+   * Appends to the subscriber's open digest of the category, which keeps its carrier and flush
+   * time, or opens one with `open`. Atomic: events arriving at once open one digest and all land in it.
+   */
   addToDigest(subscriberId: string, category: string, event: Record<string, unknown>, open: { carrierSeq: number; flushAt: number }): Promise<{ opened: boolean; digest: DigestRecord }>;
-  /** Removes and returns the digest carried by `carrierSeq`. */
+  /** Removes and returns the digest, if `carrierSeq` carries it; otherwise it stays and undefined is returned. */
   takeDigest(subscriberId: string, category: string, carrierSeq: number): Promise<DigestRecord | undefined>;
 
+  /** Records a dead address, replacing an earlier entry for it. Addresses compare exactly: callers lowercase e-mail addresses. */
   suppressAddress(entry: SuppressedAddress): Promise<void>;
   addressSuppressed(address: string): Promise<SuppressedAddress | undefined>;
 
-  /** Deletes ledger rows of notifications created before `before`. */
+  /**
+   * Deletes notifications created before `before` (strictly) with their recipient and channel rows,
+   * and cap sends older than `before`; returns how many notifications went. Subscribers, the
+   * inbox and digests are not the ledger's and stay.
+   */
   prune(before: number): Promise<number>;
   close(): Promise<void>;
 }

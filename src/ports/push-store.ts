@@ -143,7 +143,8 @@ export interface DeliveryResult {
   attempt?: OutcomeKind;
   /**
    * For `invalid_token` on a registered device: mark it invalid, unless it registered again after
-   * `unlessSeenAfter` (the provider's own time of death for the token, APNs 410).
+   * `unlessSeenAfter` (the provider's own time of death for the token, APNs 410). The ledger does
+   * not act on it: devices live in the DeviceStore, which the deliverer updates itself.
    */
   invalidate?: { deviceId: string; reason: string; unlessSeenAfter?: number };
 }
@@ -159,7 +160,7 @@ export interface DeliveryListQuery {
 export interface DeadDeliveryQuery {
   provider?: Provider;
   app?: string;
-  /** Opaque cursor of the previous page. */
+  /** Opaque cursor of the previous page (its `nextCursor`). */
   cursor?: string;
   limit: number;
 }
@@ -173,6 +174,10 @@ export interface PushCounts {
   byProvider: Partial<Record<Provider, Partial<Record<DeliveryState, number>>>>;
 }
 
+/**
+ * A stats window. Stats are kept per minute: `since` and `until` (Unix ms) each round down to
+ * their minute, and the window is those minutes and every minute between, whole.
+ */
 export interface PushStatsQuery {
   since: number;
   until: number;
@@ -198,10 +203,17 @@ export interface PushStats {
  * changes more than one row is atomic.
  */
 export interface PushStore {
+  /**
+   * Stores a push in phase `accepted`, with no deliveries, under a new seq. Seqs grow and are
+   * never handed out again, even after the push is pruned, so an old delivery id cannot name a
+   * new push.
+   */
   create(push: NewPush): Promise<PushRecord>;
   /**
-   * The newest push with this id; with `scope.actor` only that sender's, with `scope.categories`
-   * only one in those categories (a push without a category is in none).
+   * The newest push with this id (by creation time, then seq); with `scope.actor` only that
+   * sender's, with `scope.categories` only one in those categories (a push without a category is
+   * in none). With both, the sender's newest push with the id is the one the id names, and the
+   * categories only decide whether it may be seen: an older one in the categories is not returned.
    */
   byId(id: string, scope?: PushIdScope): Promise<PushRecord | undefined>;
   /**
@@ -209,60 +221,94 @@ export interface PushStore {
    * window). Ids are the senders' own: two senders never see each other's.
    */
   recent(id: string, actor: string, since: number): Promise<PushRecord | undefined>;
+  /** Undefined once pruned or erased. */
   bySeq(seq: number): Promise<PushRecord | undefined>;
 
   /**
    * Creates the deliveries of one routing page (existing ones are left alone) and moves the routed
    * cursor from `from` to `to`, only if it still is at `from`: two routers of one push cannot both
-   * advance it. `done` marks routing complete. Returns the targets that were new, or false when
-   * the cursor had moved (another router is ahead).
+   * advance it (`from` null: not routed yet). `done` marks routing complete. Returns the targets
+   * that were new, in the order of `rows` (an empty page is `[]`, not false), or false when the
+   * cursor had moved (another router is ahead) or routing is over (routed, cancelled); then nothing
+   * of the page is written.
    */
   addDeliveries(pushSeq: number, from: string | null, to: string, rows: readonly NewDelivery[], done: boolean, now: number): Promise<string[] | false>;
   /** Records that queue jobs exist for every delivery routed up to `cursor`. */
   setEnqueuedCursor(pushSeq: number, cursor: string | null): Promise<void>;
-  /** `queued` deliveries of a push in target order, after `after`: what a crash may have left without jobs. */
+  /** `queued` deliveries of a push in target byte order, after `after`: what a crash may have left without jobs. */
   queued(pushSeq: number, after: string | undefined, limit: number): Promise<DeliveryRecord[]>;
 
   /**
    * Hands these targets to one worker attempt: each becomes `sending` under `claim` with attempts
    * + 1, if it is `queued`, `retrying` and due, already `sending` under this same claim (a crashed
-   * attempt of the same job), or — with `includeDead` — `dead` (a replay). Others are skipped.
+   * attempt of the same job), or — with `includeDead` — `dead` (a replay). Others are skipped
+   * (unknown targets, finished or cancelled deliveries, retries not yet due). Each target comes
+   * back at most once, in no particular order, and attempts grow by exactly one. Claims made at
+   * once, from any node, never hand one delivery to two attempts.
    */
   claim(pushSeq: number, targets: readonly string[], claim: string, now: number, includeDead: boolean): Promise<ClaimedDelivery[]>;
   /**
    * Records attempt results and their stats in one transaction. A result for a delivery that was
    * cancelled while its attempt was in flight keeps it `cancelled`, unless the provider had it
    * already (`sent`, `failed`, `invalid_token`): then that is what happened, and it is recorded.
+   * A result for a delivery not in flight (never claimed, or its attempt already recorded) is
+   * ignored, so recording the same results twice changes nothing, stats included. A result without
+   * `providerId` keeps the one an earlier answer gave; `sentAt` is `now` for `sent`.
+   *
+   * Stats, in the minute of `now`: each delivery once where it ended (every state but
+   * `retrying`), each result that has `attempt` as one attempt, and `latencyMs` of `sent` ones.
    */
   record(results: readonly DeliveryResult[], now: number): Promise<void>;
 
   /**
    * Marks the push cancelled and cancels every delivery not yet finished: `queued` and `retrying`
    * ones, and `sending` ones (in flight: their attempt is being stopped, and whatever it ends in,
-   * no retry follows). Returns how many were cancelled.
+   * no retry follows). Returns how many were cancelled; a second cancel finds none. Queued and
+   * retrying ones count as `cancelled` in the stats at `now`; in-flight ones when their attempt is
+   * recorded, where it really ended.
    */
   cancel(pushSeq: number, now: number): Promise<number>;
+  /** Deliveries of a push per state, in total and by provider; states with none are left out. */
   counts(pushSeq: number): Promise<PushCounts>;
+  /** Deliveries of a push in byte order of target (`dev_…` before `tok_…`, upper case before lower), after `after`. */
   deliveries(query: DeliveryListQuery): Promise<DeliveryRecord[]>;
-  /** The app reports what the user saw or did: `sent` → `delivered` → `interacted`, never backwards. */
+  /**
+   * The app reports what the user saw or did: `sent` → `delivered` → `interacted` (or straight to
+   * `interacted`), never backwards. True when recorded, already recorded, or already further (a
+   * repeat or a late report is no error); false for an unknown delivery or one never sent.
+   */
   reportStatus(pushSeq: number, deviceId: string, status: 'delivered' | 'interacted', now: number): Promise<boolean>;
 
-  /** Dead deliveries, most recently dead first. */
+  /**
+   * Dead deliveries, most recently dead first (by `updatedAt`, ties by push seq then target, all
+   * descending), with the id of their push. `nextCursor` only when more follow.
+   */
   deadDeliveries(query: DeadDeliveryQuery): Promise<{ deliveries: DeadDelivery[]; nextCursor?: string }>;
-  /** These dead deliveries (others are skipped), or the oldest `limit` of a provider/app; for replay. */
+  /**
+   * For replay: these dead deliveries (others are skipped; in no particular order), or the oldest
+   * `limit` of a provider/app (by `updatedAt`, ties by push seq then target, all ascending).
+   */
   findDead(target: { keys: readonly { pushSeq: number; target: string }[] } | { provider?: Provider; app?: string; limit: number }): Promise<DeliveryRecord[]>;
-  /** Puts these dead deliveries back to `queued` with attempts reset; returns how many. */
+  /**
+   * Puts these dead deliveries back to `queued` with attempts reset; others are skipped, so a
+   * repeat revives none. Returns how many. They leave the `dead` count of the minute they died.
+   */
   revive(keys: readonly { pushSeq: number; target: string }[], now: number): Promise<number>;
 
   stats(query: PushStatsQuery): Promise<PushStats>;
-  /** Pushes whose routing has not finished (phase `accepted` or `routing`), for recovery at start. */
+  /** Pushes whose routing has not finished (phase `accepted` or `routing`), in seq order, for recovery at start. */
   unrouted(): Promise<PushRecord[]>;
-  /** Deletes pushes created before `before` with their deliveries, and stats older than it. */
+  /**
+   * Deletes pushes created before `before` with their deliveries and counts, except those still to
+   * be sent (`sendAt` at or after `before`), and the stats of minutes before `before`'s minute.
+   * Returns how many pushes went.
+   */
   prune(before: number): Promise<number>;
   /**
    * GDPR erasure of a user: pushes addressed to that user alone are deleted with their deliveries,
-   * the user is taken out of other audiences, and deliveries to the given devices lose their token
-   * and keys (the rows stay, so counts hold). Returns how many pushes were deleted. May scan.
+   * the user is taken out of other audiences (one that also names devices, topics or tokens keeps
+   * them), and deliveries to the given devices lose their token, keys and device id (the rows
+   * stay, so counts hold). Returns how many pushes were deleted; a repeat deletes none. May scan.
    */
   eraseUser(user: string, deviceIds: readonly string[]): Promise<number>;
 }

@@ -50,8 +50,13 @@ export function prepareErasure(ctx: NotifyContext): Pick<NotifyStore, 'eraseSubs
     async exportSubscriber(id) {
       const row = subscriber.get(id);
       const suppressions: SuppressedAddress[] = [];
+      // E-mail suppressions are kept lowercased (as erasure knows): look for both spellings.
+      const addresses = new Set<string>();
       for (const address of [row?.email, row?.phone, row?.webhook_url]) {
-        const s = typeof address === 'string' ? suppressed.get(address) : undefined;
+        if (typeof address === 'string') addresses.add(address).add(address.toLowerCase());
+      }
+      for (const address of addresses) {
+        const s = suppressed.get(address);
         if (s) suppressions.push(suppressionOf(s));
       }
       return {

@@ -47,7 +47,11 @@ export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts:
     for (const r of rows) deltas.move(seq, r.provider, 'queued', 'sending');
     // Retries, a re-run after a crash, replays: the other claimable states, row by row.
     if (rows.length < c.count) {
+      // The statement above just put its rows under this claim, which the query below also accepts
+      // (for a re-run after a crash): skip them, or they would be claimed and sent twice.
+      const taken = new Set(rows.map((r) => r.target));
       for (const r of claimable.all({ seq, targets, claim: claimId, now, dead: c.dead ? 1 : 0 })) {
+        if (taken.has(r.target)) continue;
         claimOne.run(claimId, now, seq, r.target);
         if (r.state !== 'sending') deltas.move(seq, r.provider, r.state, 'sending');
         r.attempts++;
