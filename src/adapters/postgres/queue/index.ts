@@ -25,13 +25,19 @@
  *   default, `unsafe_dedupe` keeps the key on permanently failed jobs, and `addJobs` reports no
  *   duplicates.
  * - Dead letters: graphile-worker keeps failed jobs in the jobs table with no reason, dead time,
- *   paged listing or replay; pg-boss copies them to another queue, without a dead-at order to
- *   page by, and its `retry` gives no way to keep a dead job dead while its key is live again.
+ *   paged listing or replay; pg-boss keeps them as `failed` rows until its retention deletes them
+ *   (a `deadLetter` queue gets copies under new ids), with no listing API, and its `retry(ids)`
+ *   has no rule for a dead job whose dedup key is live again.
  * - Partitions and batches: reserving a batch of one partition with strict lane order means one
  *   pg-boss queue per partition (created up front) and nothing like `partitions()` with next due
  *   times; graphile-worker reserves by task identifier and serialises named queues one job at a
  *   time, and its batch fetch is internal, behind a runner that calls handlers.
  * - Cancel by dedup-key prefix: neither has it (both cancel by id only).
+ * Scratch runs against this machine's PostgreSQL confirmed the first points: pg-boss handed out
+ * [1, 2] where the suite wants [2, 1] (2 was due earlier), accepted two jobs with one singletonKey
+ * on a standard queue, and let a stale holder complete a job another fetch held; graphile-worker
+ * replaced the waiting job's payload on a repeated jobKey (same id, no duplicate reported) and
+ * completed a job nobody had reserved.
  * Each gap would need its own tables or SQL beside the library's, bypassing its API, so the
  * adapter is Herald's own: about the size of those workarounds, and the SQLite adapter's twin.
  *
