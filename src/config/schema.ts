@@ -163,6 +163,28 @@ export const ConfigSchema = Type.Object(
      */
     databaseUrl: Type.String({ default: '', pattern: '^$|^postgres(ql)?://', description: 'PostgreSQL URL (postgres://…); empty: embedded SQLite', [KIND_ANNOTATION]: 'string' }),
     /**
+     * Most connections each Herald process opens to PostgreSQL (`database-url`). Every store and
+     * the queue share this one pool; size it so that processes × pool size stays under the
+     * server's `max_connections`.
+     * @defaultValue `10`
+     */
+    databasePoolSize: integer(10, 'most connections each process opens to database-url (one pool shared by every store)', { minimum: 1 }),
+    /**
+     * PostgreSQL cancels any one statement that runs longer than this (`statement_timeout`), so a
+     * stuck query frees its connection instead of starving the pool. 0: no limit. Migrations at
+     * start are exempt.
+     * @defaultValue `30s`
+     */
+    databaseStatementTimeout: duration(30 * SECOND, 'longest a single PostgreSQL statement may run before the server cancels it; 0: no limit'),
+    /**
+     * PEM file of the CA that signed the PostgreSQL server's certificate. Set, connections use TLS
+     * and verify the server against it (`sslmode=verify-full` unless the URL says otherwise).
+     * Without it, `sslmode` in `database-url` decides (`disable`, `require`, `verify-ca`,
+     * `verify-full`; the last two against the system's CAs).
+     * @defaultValue `''`
+     */
+    databaseCaFile: text('', 'CA certificate (PEM) to verify the PostgreSQL server; set, TLS is on (sslmode in database-url also works)'),
+    /**
      * Redis URL, e.g. `redis://redis:6379/0` or `rediss://…` for TLS. Set, it carries what every
      * node must hear (live messages, inbox events, closes, cancellations, queue wake-ups) and the
      * shared rate-limit counters. Empty: all of that stays in this process.
