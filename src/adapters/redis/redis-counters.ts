@@ -46,9 +46,10 @@ export interface RedisCountersOptions {
  * any number of nodes share each bucket, daily count and window exactly. Keys expire once they no
  * longer change an answer (a full bucket is deleted at once), so idle visitors cost no memory.
  *
- * While Redis is unreachable, buckets and daily counts are answered by a LocalCounters of this
- * process (the limits then hold per node, never not at all) and `healthy()` is false; the local
- * counts are dropped when Redis is back. Reservations reject instead (see the port).
+ * While Redis is unreachable (or failing), buckets and daily counts are answered by a LocalCounters
+ * of this process (the limits then hold per node, never not at all) and `healthy()` is false while
+ * disconnected; the local counts are dropped once Redis answers again. Reservations reject instead
+ * (see the port).
  *
  * Keys of one reservation should share a hash tag (`{subscriber}`) if Redis runs as a cluster, as
  * a script may only touch keys of one slot there.
@@ -70,10 +71,6 @@ export class RedisCounters implements Counters {
     client.defineCommand('heraldReserveWindow', { lua: RESERVE_WINDOW_LUA });
     client.defineCommand('heraldReleaseWindow', { lua: RELEASE_WINDOW_LUA });
     this.#scripts = client as unknown as CounterScripts;
-    client.on('ready', () => {
-      if (this.#fallback) this.#logger.info({}, 'shared counters back on redis');
-      this.#fallback = undefined;
-    });
   }
 
   async take(key: string, rule: BucketRule, now: number, n = 1): Promise<BucketTake> {
@@ -81,6 +78,7 @@ export class RedisCounters implements Counters {
     checkBucketArgs(rule, now, n);
     try {
       const [taken, remaining, waitMs, fullMs] = await this.#scripts.heraldTakeBucket(BUCKET + key, rule.burst, rule.refillMs, now, n, SLACK_MS);
+      if (this.#fallback) this.#recovered();
       return { taken: taken === 1, remaining, waitMs, fullMs };
     } catch (err) {
       return this.#degraded(err).take(key, rule, now, n);
@@ -93,6 +91,7 @@ export class RedisCounters implements Counters {
     const day = utcDay(now);
     try {
       const [added, value] = await this.#scripts.heraldAddDaily(`${DAY}${key}:${day}`, limit, n, Math.max(0, utcDayEnd(day) - now) + SLACK_MS);
+      if (this.#fallback) this.#recovered();
       return { added: added === 1, value };
     } catch (err) {
       return this.#degraded(err).addDaily(key, limit, now, n);
@@ -164,14 +163,24 @@ export class RedisCounters implements Counters {
     if (this.#closing) throw new Error('counters closed');
   }
 
-  /** A script error is a bug and is thrown; any other failure means Redis is out of reach. */
+  /**
+   * The counters to answer from after Redis failed a call: this process's own. Any failure counts,
+   * an error reply too (out of memory, a replica that turned read-only): a rate limit must never be
+   * what takes the service down. Every call tries Redis first, so the first success ends this.
+   */
   #degraded(err: unknown): LocalCounters {
-    if (isReplyError(err) || this.#closing) throw err;
+    if (this.#closing) throw err;
     if (!this.#fallback) {
-      this.#logger.warn({ error: (err as Error).message }, 'shared counters unreachable on redis; rate limits hold per node until it is back');
+      this.#logger.warn({ error: (err as Error).message }, 'shared counters failing on redis; rate limits hold per node until it answers again');
       this.#fallback = new LocalCounters();
     }
     return this.#fallback;
+  }
+
+  /** Redis answers again: what was counted locally meanwhile is dropped. */
+  #recovered(): void {
+    this.#logger.info({}, 'shared counters back on redis');
+    this.#fallback = undefined;
   }
 
   #unreachable(err: unknown): unknown {
