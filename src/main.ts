@@ -6,6 +6,7 @@ import pino, { type Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createBcryptPasswordHasher } from './adapters/crypto/bcrypt-password-hasher.js';
 import { createFileAttachmentStore } from './adapters/local/file-attachment-store.js';
+import { LocalCounters } from './adapters/local/local-counters.js';
 import { createSqliteAuthStore } from './adapters/sqlite/auth/sqlite-auth-store.js';
 import { createSqliteMessageCache } from './adapters/sqlite/sqlite-message-cache.js';
 import type { Config } from './config/index.js';
@@ -24,6 +25,7 @@ import { createMetricsServer } from './http/admin/metrics-listener.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import type { Counters } from './ports/counters.js';
 import { randomBytes } from 'node:crypto';
 import { createSqliteQueue } from './adapters/sqlite/queue/sqlite-queue.js';
 import { sharedWriteLock } from './adapters/sqlite/write-lock.js';
@@ -71,6 +73,11 @@ export interface RunningServer {
 export interface StartOptions {
   clock?: Clock;
   logger?: PinoLogger;
+  /**
+   * The counters behind rate limits, shared with other processes (createRedisCounters); the caller
+   * closes them after `stop`. Default: this process's own, in memory.
+   */
+  counters?: Counters;
 }
 
 export function createLogger(config: Config): PinoLogger {
@@ -158,7 +165,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const attachments = config.attachmentCacheDir ? await createFileAttachmentStore(join(config.attachmentCacheDir)) : undefined;
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
-  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts));
+  const counters = options.counters ?? new LocalCounters();
+  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
   // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
   await topics.removeOrphanAttachments();
@@ -261,7 +269,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       },
       verify: (url: string, form: Record<string, string>, signature: string | undefined) => verifyTwilioSignature(config.twilioAuthToken, url, form, signature),
     } : undefined,
-    subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish),
+    subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish, counters),
+    counters,
   };
   const app = buildApp(deps);
   const url = await listenOn(app, config.listenHttp, 'http');
@@ -346,6 +355,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await cache.close();
       await authStore?.close();
       await db.close();
+      if (!options.counters) await counters.close();
       const sendsStopped = drained.value?.[0] ?? 0;
       logger.info({
         elapsedMs: Date.now() - started, shutdownTimeoutMs: budgetMs, graceful: !graceOver && drained.settled,

@@ -6,6 +6,7 @@ import { registerAccountRoutes } from './account/account-routes.js';
 import { registerAdminRoutes } from './admin/routes.js';
 import { registerUsersRoutes } from './admin/users-routes.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerKeyRateLimit } from './plugins/key-rate-limit.js';
 import { registerScopes } from './plugins/scopes.js';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
@@ -78,10 +79,11 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     reply.header('access-control-allow-origin', origin);
     if (closing) throw new HeraldError('unavailable');
     request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
-    if (request.routeOptions.config?.rateLimited) request.visitor.takeRequest(clock.now());
+    if (request.routeOptions.config?.rateLimited) await request.visitor.takeRequest(clock.now());
   });
   registerAuth(app, { auth: deps.auth, keys: deps.keys }, clock);
-  registerScopes(app, clock, { burst: config.apiKeyRequestLimitBurst, refillMs: config.apiKeyRequestLimitReplenish });
+  registerKeyRateLimit(app, deps.counters, clock, { burst: config.apiKeyRequestLimitBurst, refillMs: config.apiKeyRequestLimitReplenish });
+  registerScopes(app);
   if (tls) {
     // HTTP/2 clients may stream a body with neither Content-Length nor Content-Type, which Fastify
     // would read as "no body". The stream itself says whether a body follows its headers.

@@ -10,6 +10,7 @@ import type { TopicRegistry } from '../core/topics/topic-registry.js';
 import type { TopicService } from '../core/topics/topic-service.js';
 import type { AttachmentStore } from '../ports/attachment-store.js';
 import type { Clock } from '../ports/clock.js';
+import type { Counters } from '../ports/counters.js';
 import type { HttpMetrics } from './admin/metrics.js';
 import type { AuditTrail } from '../core/audit/audit-trail.js';
 import type { DeviceService } from '../core/devices/device-service.js';
@@ -52,6 +53,8 @@ export interface HttpDeps {
   subscriberTokens: SubscriberTokens;
   /** Request buckets per subscriber, for the subscriber-token routes. */
   subscriberLimits: SubscriberLimits;
+  /** The rate-limit counters (API keys' buckets here; visitors' and subscribers' through their own objects). */
+  counters: Counters;
   /** Web Push on the topics face; undefined while no VAPID keys are configured. */
   webPush: { publicKey: string; endpointAllowed(endpoint: string): boolean } | undefined;
   /** Subscribers, categories and templates of the notify face. */

@@ -5,7 +5,6 @@ import Fastify from 'fastify';
 import { loadConfig } from '../../src/config/index.js';
 import { openAuth } from '../../src/main.js';
 import { registerScopes } from '../../src/http/plugins/scopes.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { ERROR_CODES } from '../../src/errors/codes.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
@@ -102,7 +101,7 @@ describe('API keys, scopes and the audit log', () => {
     assert.equal(scopes.get('GET /v1/audit'), 'audit:read');
     assert.equal(scopes.get('POST /v1/keys'), 'keys:write');
     const bare = Fastify();
-    registerScopes(bare, systemClock, { burst: 1, refillMs: 1000 });
+    registerScopes(bare);
     assert.throws(() => bare.get('/unprotected', async () => 'x'), /declares no scope/);
     await bare.close();
   });

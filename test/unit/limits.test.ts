@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DailyCounter } from '../../src/core/limits/daily-counter.js';
-import { TokenBucket } from '../../src/core/limits/token-bucket.js';
+import { DailyCounter } from '../../src/util/daily-counter.js';
+import { TokenBucket } from '../../src/util/token-bucket.js';
 import { Visitor, visitorAddress, type VisitorLimits } from '../../src/core/limits/visitor.js';
 import { TopicRegistry } from '../../src/core/topics/topic-registry.js';
+import { LocalCounters } from '../../src/adapters/local/local-counters.js';
 
 test('token bucket: burst, then one token per refill interval', () => {
   const b = new TokenBucket(3, 5000, 0);
@@ -44,39 +45,39 @@ const LIMITS: VisitorLimits = {
   subscriptions: 1, attachmentTotalBytes: 10, attachmentBandwidthPerDay: 10, authFailureBurst: 2, authFailureRefillMs: 60_000,
 };
 
-test('visitor limits raise the ntfy codes', () => {
-  const v = new Visitor('ip:1.2.3.4', LIMITS, 0, false);
-  v.takeRequest(0);
-  v.takeRequest(0);
-  assert.throws(() => v.takeRequest(0), { code: 42901 });
-  v.takeMessage(0);
-  assert.throws(() => v.takeMessage(0), { code: 42908 });
-  v.takeEmail(0);
-  assert.throws(() => v.takeEmail(0), { code: 42902 });
+test('visitor limits raise the ntfy codes', async () => {
+  const v = new Visitor('ip:1.2.3.4', LIMITS, 0, false, new LocalCounters());
+  await v.takeRequest(0);
+  await v.takeRequest(0);
+  await assert.rejects(v.takeRequest(0), { code: 42901 });
+  await v.takeMessage(0);
+  await assert.rejects(v.takeMessage(0), { code: 42908 });
+  await v.takeEmail(0);
+  await assert.rejects(v.takeEmail(0), { code: 42902 });
   v.openSubscription();
   assert.throws(() => v.openSubscription(), { code: 42903 });
   v.releaseSubscription();
   v.openSubscription();
-  v.takeBandwidth(0, 10);
-  assert.throws(() => v.takeBandwidth(0, 1), { code: 42905 });
-  v.checkAuthFailures(0);
-  v.recordAuthFailure(0);
-  v.recordAuthFailure(0);
-  assert.throws(() => v.checkAuthFailures(0), { code: 42909 });
-  v.checkAuthFailures(60_000);
+  await v.takeBandwidth(0, 10);
+  await assert.rejects(v.takeBandwidth(0, 1), { code: 42905 });
+  await v.checkAuthFailures(0);
+  await v.recordAuthFailure(0);
+  await v.recordAuthFailure(0);
+  await assert.rejects(v.checkAuthFailures(0), { code: 42909 });
+  await v.checkAuthFailures(60_000);
 });
 
-test('an exempt visitor is never limited', () => {
-  const v = new Visitor('ip:127.0.0.1', LIMITS, 0, true);
+test('an exempt visitor is never limited', async () => {
+  const v = new Visitor('ip:127.0.0.1', LIMITS, 0, true, new LocalCounters());
   for (let i = 0; i < 10; i++) {
-    v.takeRequest(0);
-    v.takeMessage(0);
+    await v.takeRequest(0);
+    await v.takeMessage(0);
     v.openSubscription();
   }
 });
 
 test('visitors holding subscriptions are not forgotten', () => {
-  const v = new Visitor('ip:1.1.1.1', LIMITS, 0, false);
+  const v = new Visitor('ip:1.1.1.1', LIMITS, 0, false, new LocalCounters());
   v.openSubscription();
   assert.equal(v.isStale(10_000_000, 1000), false);
   v.releaseSubscription();

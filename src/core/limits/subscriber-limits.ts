@@ -1,36 +1,23 @@
 import { HeraldError } from '../../errors/index.js';
-import { TokenBucket } from './token-bucket.js';
-
-/** Buckets kept before idle ones are dropped; a subscriber not seen for a while starts full again. */
-const MAX_BUCKETS = 100_000;
+import type { BucketRule, Counters } from '../../ports/counters.js';
 
 /**
  * A request bucket per subscriber, for the routes apps and browsers call with a subscriber token:
- * one user's app cannot flood the server, whichever addresses its requests come from.
+ * one user's app cannot flood the server, whichever addresses its requests come from (or, in
+ * scale-out mode, whichever nodes they reach: the buckets live in the shared counters).
  */
 export class SubscriberLimits {
-  readonly #burst: number;
-  readonly #refillMs: number;
-  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #rule: BucketRule;
+  readonly #counters: Counters;
 
-  constructor(burst: number, refillMs: number) {
-    this.#burst = burst;
-    this.#refillMs = refillMs;
+  constructor(burst: number, refillMs: number, counters: Counters) {
+    this.#rule = { burst, refillMs };
+    this.#counters = counters;
   }
 
   /** Spends one request of `subscriber`; 429 42901 with the wait when none is left. */
-  take(subscriber: string, nowMs: number): void {
-    let bucket = this.#buckets.get(subscriber);
-    if (!bucket) {
-      if (this.#buckets.size >= MAX_BUCKETS) this.#prune(nowMs);
-      this.#buckets.set(subscriber, (bucket = new TokenBucket(this.#burst, this.#refillMs, nowMs)));
-    }
-    if (!bucket.tryTake(nowMs)) throw new HeraldError('tooManyRequests', { details: { retryAfterMs: bucket.waitMs(nowMs) } });
-  }
-
-  /** Full buckets carry no state worth keeping. */
-  #prune(nowMs: number): void {
-    for (const [id, b] of this.#buckets) if (b.available(nowMs) >= this.#burst) this.#buckets.delete(id);
-    if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
+  async take(subscriber: string, nowMs: number): Promise<void> {
+    const result = await this.#counters.take(`sub:${subscriber}`, this.#rule, nowMs);
+    if (!result.taken) throw new HeraldError('tooManyRequests', { details: { retryAfterMs: result.waitMs } });
   }
 }

@@ -1,7 +1,6 @@
 import { HeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
-import { DailyCounter } from './daily-counter.js';
-import { TokenBucket } from './token-bucket.js';
+import type { BucketRule, Counters } from '../../ports/counters.js';
 
 export interface VisitorLimits {
   requestBurst: number;
@@ -17,80 +16,101 @@ export interface VisitorLimits {
   authFailureRefillMs: number;
 }
 
-const ACCOUNT_CREATION_BURST = 3;
-const ACCOUNT_CREATION_REFILL_MS = 86_400_000;
+/** Sign-ups: ntfy allows 3 in a burst, then one a day. */
+const ACCOUNT_CREATION: BucketRule = { burst: 3, refillMs: 86_400_000 };
 
 /**
  * Everything Herald counts about one caller (keyed by IP: /32 for IPv4, /64 for IPv6).
  * Limits follow ntfy's defaults and error codes.
+ *
+ * The buckets and daily counts live in the shared counters (one process's memory, or Redis in
+ * scale-out mode), so a visitor has one burst for the whole service however many nodes it reaches.
+ * Open subscriptions are counted here, per process: each is a connection this process holds and
+ * gives back when it closes, and a count kept elsewhere would never be given back by a node that
+ * died. The subscription limit therefore holds per node.
  */
 export class Visitor {
   readonly key: string;
   readonly exempt: boolean;
   lastSeenMs: number;
-  #requests: TokenBucket;
-  #emails: TokenBucket;
-  #messages: DailyCounter;
-  #bandwidth: DailyCounter;
   #subscriptions = 0;
-  #authFailures: TokenBucket;
-  #accountCreations: TokenBucket;
   readonly #limits: VisitorLimits;
+  readonly #counters: Counters;
+  readonly #requestRule: BucketRule;
+  readonly #emailRule: BucketRule;
+  readonly #authFailureRule: BucketRule;
+  // Counter names, built once per visitor rather than once per request.
+  readonly #requestKey: string;
+  readonly #emailKey: string;
+  readonly #messageKey: string;
+  readonly #bandwidthKey: string;
+  readonly #authFailureKey: string;
+  readonly #accountCreationKey: string;
 
-  constructor(key: string, limits: VisitorLimits, nowMs: number, exempt: boolean) {
+  constructor(key: string, limits: VisitorLimits, nowMs: number, exempt: boolean, counters: Counters) {
     this.key = key;
     this.exempt = exempt;
     this.lastSeenMs = nowMs;
     this.#limits = limits;
-    this.#requests = new TokenBucket(limits.requestBurst, limits.requestRefillMs, nowMs);
-    this.#emails = new TokenBucket(limits.emailBurst, limits.emailRefillMs, nowMs);
-    this.#messages = new DailyCounter(limits.messagesPerDay, nowMs);
-    this.#bandwidth = new DailyCounter(limits.attachmentBandwidthPerDay, nowMs);
-    this.#authFailures = new TokenBucket(limits.authFailureBurst, limits.authFailureRefillMs, nowMs);
-    this.#accountCreations = new TokenBucket(ACCOUNT_CREATION_BURST, ACCOUNT_CREATION_REFILL_MS, nowMs);
+    this.#counters = counters;
+    this.#requestRule = { burst: limits.requestBurst, refillMs: limits.requestRefillMs };
+    this.#emailRule = { burst: limits.emailBurst, refillMs: limits.emailRefillMs };
+    this.#authFailureRule = { burst: limits.authFailureBurst, refillMs: limits.authFailureRefillMs };
+    this.#requestKey = `req:${key}`;
+    this.#emailKey = `email:${key}`;
+    this.#messageKey = `msg:${key}`;
+    this.#bandwidthKey = `bw:${key}`;
+    this.#authFailureKey = `authfail:${key}`;
+    this.#accountCreationKey = `signup:${key}`;
   }
 
   /** Sign-ups: ntfy allows 3 in a burst, then one a day (429 42906). */
-  takeAccountCreation(nowMs: number): void {
+  async takeAccountCreation(nowMs: number): Promise<void> {
     if (this.exempt) return;
-    if (!this.#accountCreations.tryTake(nowMs)) throw new HeraldError('tooManyAccountCreations');
+    if (!(await this.#counters.take(this.#accountCreationKey, ACCOUNT_CREATION, nowMs)).taken) throw new HeraldError('tooManyAccountCreations');
   }
 
   /** What this visitor used today, for `GET /v1/account`. */
-  usage(nowMs: number): { messages: number; emails: number } {
-    return { messages: this.#messages.value(nowMs), emails: this.#limits.emailBurst - this.#emails.available(nowMs) };
+  async usage(nowMs: number): Promise<{ messages: number; emails: number }> {
+    const [messages, emails] = await Promise.all([
+      this.#counters.addDaily(this.#messageKey, this.#limits.messagesPerDay, nowMs, 0),
+      this.#counters.take(this.#emailKey, this.#emailRule, nowMs, 0),
+    ]);
+    return { messages: messages.value, emails: this.#limits.emailBurst - emails.remaining };
   }
 
   /** Credentialed requests are refused with 429 42909 once the visitor's failures ran out. */
-  checkAuthFailures(nowMs: number): void {
-    if (this.#authFailures.available(nowMs) < 1) throw new HeraldError('tooManyAuthFailures');
+  async checkAuthFailures(nowMs: number): Promise<void> {
+    if ((await this.#counters.take(this.#authFailureKey, this.#authFailureRule, nowMs, 0)).remaining < 1) throw new HeraldError('tooManyAuthFailures');
   }
 
   /** Spends one token for a failed credential check. */
-  recordAuthFailure(nowMs: number): void {
-    this.#authFailures.tryTake(nowMs);
+  async recordAuthFailure(nowMs: number): Promise<void> {
+    await this.#counters.take(this.#authFailureKey, this.#authFailureRule, nowMs);
   }
 
   get limits(): VisitorLimits {
     return this.#limits;
   }
 
-  /** One request from the request bucket, or 429 42901. */
-  takeRequest(nowMs: number): void {
+  /** One request from the request bucket, or 429 42901 with the wait as Retry-After. */
+  async takeRequest(nowMs: number): Promise<void> {
     this.lastSeenMs = nowMs;
     if (this.exempt) return;
-    if (!this.#requests.tryTake(nowMs)) throw new HeraldError('tooManyRequests', { details: { retryAfterMs: this.#requests.waitMs(nowMs) } });
+    const result = await this.#counters.take(this.#requestKey, this.#requestRule, nowMs);
+    if (!result.taken) throw new HeraldError('tooManyRequests', { details: { retryAfterMs: result.waitMs } });
   }
 
   /** One message from today's quota, or 429 42908. */
-  takeMessage(nowMs: number): void {
+  async takeMessage(nowMs: number): Promise<void> {
     if (this.exempt) return;
-    if (!this.#messages.tryAdd(nowMs)) throw new HeraldError('tooManyMessages');
+    if (!(await this.#counters.addDaily(this.#messageKey, this.#limits.messagesPerDay, nowMs)).added) throw new HeraldError('tooManyMessages');
   }
 
-  takeEmail(nowMs: number): void {
+  /** One e-mail from the e-mail bucket, or 429 42902. */
+  async takeEmail(nowMs: number): Promise<void> {
     if (this.exempt) return;
-    if (!this.#emails.tryTake(nowMs)) throw new HeraldError('tooManyEmails');
+    if (!(await this.#counters.take(this.#emailKey, this.#emailRule, nowMs)).taken) throw new HeraldError('tooManyEmails');
   }
 
   /** Opens one subscription slot, or 429 42903. Call `releaseSubscription` when it ends. */
@@ -108,13 +128,14 @@ export class Visitor {
   }
 
   /** Charges downloaded or uploaded attachment bytes to today's bandwidth, or 429 42905. */
-  takeBandwidth(nowMs: number, bytes: number): void {
-    if (this.exempt) return;
-    if (!this.#bandwidth.tryAdd(nowMs, bytes)) throw new HeraldError('attachmentBandwidthExceeded');
+  async takeBandwidth(nowMs: number, bytes: number): Promise<void> {
+    if (!(await this.tryTakeBandwidth(nowMs, bytes))) throw new HeraldError('attachmentBandwidthExceeded');
   }
 
-  bandwidthRemaining(nowMs: number): number {
-    return this.exempt ? Number.MAX_SAFE_INTEGER : this.#bandwidth.remaining(nowMs);
+  /** Charges attachment bytes to today's bandwidth if they fit; false (nothing charged) if not. */
+  async tryTakeBandwidth(nowMs: number, bytes: number): Promise<boolean> {
+    if (this.exempt) return true;
+    return (await this.#counters.addDaily(this.#bandwidthKey, this.#limits.attachmentBandwidthPerDay, nowMs, bytes)).added;
   }
 
   /** A visitor can be forgotten when it holds nothing open and has been idle for `idleMs`. */
@@ -123,18 +144,24 @@ export class Visitor {
   }
 }
 
-/** Finds or creates the visitor for an address; forgets idle ones on `prune`. */
+/**
+ * Finds or creates the visitor for an address; forgets idle ones on `prune`. Forgetting a visitor
+ * forgets only its open-subscription count (zero by then): its buckets and daily counts stay in
+ * the counters, which drop them once they are back to full or the day is over.
+ */
 export class VisitorRegistry {
   #visitors = new Map<string, Visitor>();
   #keyByIp = new Map<string, string>();
   readonly #limits: VisitorLimits;
   readonly #clock: Clock;
   readonly #isExempt: (ip: string) => boolean;
+  readonly #counters: Counters;
 
-  constructor(limits: VisitorLimits, clock: Clock, isExempt: (ip: string) => boolean) {
+  constructor(limits: VisitorLimits, clock: Clock, isExempt: (ip: string) => boolean, counters: Counters) {
     this.#limits = limits;
     this.#clock = clock;
     this.#isExempt = isExempt;
+    this.#counters = counters;
   }
 
   forIp(ip: string): Visitor {
@@ -147,7 +174,7 @@ export class VisitorRegistry {
     }
     let visitor = this.#visitors.get(key);
     if (!visitor) {
-      visitor = new Visitor(key, this.#limits, this.#clock.now(), this.#isExempt(ip));
+      visitor = new Visitor(key, this.#limits, this.#clock.now(), this.#isExempt(ip), this.#counters);
       this.#visitors.set(key, visitor);
     }
     return visitor;

@@ -94,8 +94,8 @@ export class TopicService {
     this.assertAllowed(input.topic);
     const built = buildMessage(input, d.options, now);
     d.topics.touch([input.topic], now, visitor);
-    visitor.takeMessage(now);
-    if (built.email) visitor.takeEmail(now);
+    await visitor.takeMessage(now);
+    if (built.email) await visitor.takeEmail(now);
     const store = async () => {
       if (built.upload) {
         await this.#storeUpload(built.message, built.upload, visitor, now);
@@ -243,11 +243,10 @@ export class TopicService {
       size > d.options.attachmentFileSizeLimit ||
       (!visitor.exempt && used + size > visitor.limits.attachmentTotalBytes) ||
       serverUsed + size > d.options.attachmentTotalSizeLimit ||
-      size > visitor.bandwidthRemaining(now)
+      !(await visitor.tryTakeBandwidth(now, size))
     ) {
       throw new HeraldError('attachmentTooLarge');
     }
-    visitor.takeBandwidth(now, size);
     await d.attachments.put(message.id, body);
   }
 }

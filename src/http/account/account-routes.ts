@@ -32,7 +32,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
   app.get('/v1/account', ACCOUNT, async (request, reply) => {
     const p = request.principal;
     const now = clock.now();
-    const usage = request.visitor.usage(now);
+    const usage = await request.visitor.usage(now);
     const limits = request.visitor.limits;
     const body: Record<string, unknown> = {
       username: p.name,
@@ -72,7 +72,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
 
   app.post('/v1/account', ACCOUNT, async (request, reply) => {
     if (!config.enableSignup) throw new HeraldError('signupDisabled');
-    request.visitor.takeAccountCreation(clock.now());
+    await request.visitor.takeAccountCreation(clock.now());
     const body = jsonBody(request, SignupBody);
     await auth.addUser(body.username, body.password, 'user', undefined, auditContext(request));
     return sendJson(reply, { success: true });

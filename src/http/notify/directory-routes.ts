@@ -66,12 +66,12 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: HttpDeps): v
   // Called by the subscriber's own browser or app with a subscriber token, or by a backend with a key.
   app.get('/v1/subscribers/:id/preferences', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    actingFor(request, deps, id, 'subscribers:read');
+    await actingFor(request, deps, id, 'subscribers:read');
     return sendJson(reply, await directory.getPreferences(id));
   });
   app.put('/v1/subscribers/:id/preferences', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    actingFor(request, deps, id, 'subscribers:write');
+    await actingFor(request, deps, id, 'subscribers:write');
     return sendJson(reply, await directory.setPreferences(id, jsonBody(request, AnyBody)));
   });
 
@@ -112,7 +112,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, deps: HttpDeps): v
  * Lets the call through for an admin, an API key with `scope`, or the subscriber token of the
  * subscriber named in the path (a token for someone else is refused like no token at all).
  */
-export function actingFor(request: FastifyRequest, deps: HttpDeps, subscriber: string, scope: ApiScope): void {
+export async function actingFor(request: FastifyRequest, deps: HttpDeps, subscriber: string, scope: ApiScope): Promise<void> {
   const p = request.principal;
   if (p.role === 'admin') return;
   if (p.apiKey) {
@@ -120,7 +120,7 @@ export function actingFor(request: FastifyRequest, deps: HttpDeps, subscriber: s
     return;
   }
   if (!p.subscriberToken || !deps.subscriberTokens.verify(subscriber, p.subscriberToken)) throw new HeraldError('unauthorized');
-  deps.subscriberLimits.take(subscriber, deps.clock.now());
+  await deps.subscriberLimits.take(subscriber, deps.clock.now());
 }
 
 function subscriberJson(s: SubscriberRecord): Record<string, unknown> {

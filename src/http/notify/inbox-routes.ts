@@ -37,7 +37,7 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
 
   app.get('/v1/subscribers/:id/inbox', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    actingFor(request, deps, id, 'subscribers:read');
+    await actingFor(request, deps, id, 'subscribers:read');
     const q = listQuery(request.query);
     await directory.getSubscriber(id);
     if (q.cursor !== undefined && !(await inbox.get(id, q.cursor))) {
@@ -56,21 +56,21 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
 
   app.post('/v1/subscribers/:id/inbox/read-all', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    actingFor(request, deps, id, 'subscribers:write');
+    await actingFor(request, deps, id, 'subscribers:write');
     await directory.getSubscriber(id);
     return sendJson(reply, { updated: await inbox.readAll(id), unread: await inbox.unreadCount(id) });
   });
 
   app.get('/v1/subscribers/:id/inbox/stream', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    actingFor(request, deps, id, 'subscribers:read');
+    await actingFor(request, deps, id, 'subscribers:read');
     await directory.getSubscriber(id);
     return streamInbox(request, reply, id);
   });
 
   app.patch('/v1/subscribers/:id/inbox/:item', { schema: { params: ItemParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const { id, item } = request.params as { id: string; item: string };
-    actingFor(request, deps, id, 'subscribers:write');
+    await actingFor(request, deps, id, 'subscribers:write');
     const patch = jsonBody(request, PatchBody);
     if (patch.read === undefined && patch.seen === undefined && patch.archived === undefined) {
       throw new HeraldError('badRequest', { detail: 'the body needs at least one of "read", "seen", "archived" (true or false)' });

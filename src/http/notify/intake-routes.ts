@@ -70,7 +70,7 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
   // No API key: the token in the path is the credential. GET never changes anything (mail
   // scanners and link previews fetch links); POST applies what the link says.
   app.get('/v1/preferences/:token', { config: { scope: 'public' } }, async (request, reply) => {
-    const { link, token } = linkOf(request);
+    const { link, token } = await linkOf(request);
     const prefs = await currentPreferences(link.subscriber);
     noStore(reply);
     if (wantsHtml(request.headers.accept)) return sendHtml(reply, await linkPage(link, prefs));
@@ -85,7 +85,7 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
   });
 
   app.post('/v1/preferences/:token', { config: { scope: 'public' } }, async (request, reply) => {
-    const { link } = linkOf(request);
+    const { link } = await linkOf(request);
     const body = readLinkBody(request, link);
     const before = await currentPreferences(link.subscriber);
     let after: PreferencesJson;
@@ -117,12 +117,12 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
   });
 
   /** Checks the link in the path (403 tampered or foreign, 410 expired) and spends the subscriber's request bucket. */
-  function linkOf(request: FastifyRequest): { link: PreferenceLink; token: string } {
+  async function linkOf(request: FastifyRequest): Promise<{ link: PreferenceLink; token: string }> {
     const { token } = request.params as { token: string };
     if (token.length > LINK_TOKEN_MAX) throw new HeraldError('linkInvalid');
     const now = clock.now();
     const link = readPreferenceLink(tokens, token, now);
-    deps.subscriberLimits.take(link.subscriber, now);
+    await deps.subscriberLimits.take(link.subscriber, now);
     return { link, token };
   }
 

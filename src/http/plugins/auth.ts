@@ -49,15 +49,15 @@ export async function authenticateRequest(
     if (credentials.kind === 'bearer' && credentials.token.startsWith('st_')) return { ...ANONYMOUS, subscriberToken: credentials.token };
     const key = apiKeyOf(credentials);
     if (key !== undefined) {
-      visitor.checkAuthFailures(now);
+      await visitor.checkAuthFailures(now);
       const record = await authenticators.keys.authenticate(key);
       return { userId: null, name: `key:${record.id}`, role: 'anonymous', apiKey: { id: record.id, scopes: record.scopes, categories: record.categories, ...(record.expires > 0 ? { expiresAt: record.expires * 1000 } : {}) } };
     }
     if (!authenticators.auth) return ANONYMOUS;
-    visitor.checkAuthFailures(now);
+    await visitor.checkAuthFailures(now);
     return await authenticators.auth.authenticate(credentials, origin);
   } catch (err) {
-    if (isHeraldError(err) && err.http === 401) visitor.recordAuthFailure(now);
+    if (isHeraldError(err) && err.http === 401) await visitor.recordAuthFailure(now);
     throw err;
   }
 }

@@ -59,7 +59,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
   // device's user (`Authorization: Bearer st_…` plus `X-Herald-Subscriber`).
   app.post('/v1/push/:id/status', { schema: { params: PushParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
     const body = jsonBody(request, PushStatusBody);
-    const user = subscriberOf(request, deps, 'push:send');
+    const user = await subscriberOf(request, deps, 'push:send');
     await push.reportStatus((request.params as { id: string }).id, body.device, body.status, user, user === undefined ? viewerOf(request) : undefined);
     return sendJson(reply, { success: true });
   });
@@ -74,7 +74,7 @@ export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
  * For routes an app calls for its own user: undefined when the caller is trusted with `scope`
  * (an admin or an API key), else the subscriber id its token was verified for.
  */
-export function subscriberOf(request: FastifyRequest, deps: HttpDeps, scope: 'push:send'): string | undefined {
+export async function subscriberOf(request: FastifyRequest, deps: HttpDeps, scope: 'push:send'): Promise<string | undefined> {
   const p = request.principal;
   if (p.role === 'admin') return undefined;
   if (p.apiKey) {
@@ -84,7 +84,7 @@ export function subscriberOf(request: FastifyRequest, deps: HttpDeps, scope: 'pu
   const header = request.headers['x-herald-subscriber'];
   const subscriber = typeof header === 'string' ? header : undefined;
   if (!p.subscriberToken || !subscriber || !deps.subscriberTokens.verify(subscriber, p.subscriberToken)) throw new HeraldError('unauthorized');
-  deps.subscriberLimits.take(subscriber, deps.clock.now());
+  await deps.subscriberLimits.take(subscriber, deps.clock.now());
   return subscriber;
 }
 

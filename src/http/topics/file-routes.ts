@@ -22,7 +22,7 @@ export function registerFileRoutes(app: FastifyInstance, deps: HttpDeps): void {
     } else {
       const uploader = message.sender ? visitors.byKey(message.sender) : undefined;
       try {
-        (uploader ?? request.visitor).takeBandwidth(clock.now(), file.size);
+        await (uploader ?? request.visitor).takeBandwidth(clock.now(), file.size);
       } catch (err) {
         file.stream.destroy();
         throw err;

@@ -56,7 +56,7 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
       if (!match || req.method !== 'GET' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new HeraldError('notFound');
       const now = deps.clock.now();
       const visitor = deps.visitors.forIp(clientIp(req, clientIpSettings(deps.config)));
-      visitor.takeRequest(now);
+      await visitor.takeRequest(now);
       checkHandshake(req);
       const source = { headers: req.headers, query: Object.fromEntries(url.searchParams) };
       const sub = parseSubscribeRequest(source, decodePath(match[1]!), now, deps.config.subscriptionTopicLimit);
