@@ -81,8 +81,11 @@ export class RedisBus implements Bus {
   #closing: Promise<void> | undefined;
   /** Whether the current outage was logged already (publishes that could not reach Redis). */
   #dropLogged = false;
-  /** Settles when the publishing connection drops: publishes waiting for Redis's answer stop waiting then. */
-  #lost = deferred();
+  /**
+   * Publishes waiting for Redis's answer. When the publishing connection drops they stop waiting:
+   * with re-sending off, ioredis never settles a command the connection lost.
+   */
+  readonly #waiting = new Set<() => void>();
   /** The first subscription (createRedisBus waits for it). */
   readonly subscribed: Promise<void>;
 
@@ -94,8 +97,7 @@ export class RedisBus implements Bus {
     this.#channel = `${options.prefix ?? DEFAULT_REDIS_PREFIX}bus`;
     this.#node = options.nodeId ?? randomBytes(12).toString('base64url');
     pub.on('close', () => {
-      this.#lost.resolve();
-      this.#lost = deferred();
+      for (const done of [...this.#waiting]) done();
     });
     pub.on('ready', () => (this.#dropLogged = false));
     sub.on('message', (channel: string, text: string) => {
@@ -111,16 +113,17 @@ export class RedisBus implements Bus {
     if (this.#closed) return;
     const text = JSON.stringify({ n: this.#node, c: channel, p: payload } satisfies WireMessage);
     this.#local.deliver(channel, payload);
-    // Captured before the command is sent, so a drop while it waits for Redis ends the wait: with
-    // re-sending off, ioredis never settles a command the connection lost.
-    const lost = this.#lost.promise;
-    try {
-      await Promise.race([this.#pub.publish(this.#channel, text), lost]);
-    } catch (err) {
-      if (this.#dropLogged || this.#closed) return;
-      this.#dropLogged = true;
-      this.#logger.warn({ channel, error: (err as Error).message }, 'bus: Redis unreachable; payloads reach this node only until it is back');
-    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.#waiting.delete(done);
+        resolve();
+      };
+      this.#waiting.add(done);
+      this.#pub.publish(this.#channel, text).then(done, (err: Error) => {
+        this.#dropped(channel, err);
+        done();
+      });
+    });
   }
 
   subscribe<C extends BusChannel>(channel: C, handler: BusHandler<C>): () => void {
@@ -138,6 +141,13 @@ export class RedisBus implements Bus {
       await this.#local.close();
       await Promise.all([closeConnection(this.#pub), closeConnection(this.#sub)]);
     })());
+  }
+
+  /** A payload that could not reach Redis: the other nodes miss it (logged once per outage). */
+  #dropped(channel: BusChannel, err: Error): void {
+    if (this.#dropLogged || this.#closed) return;
+    this.#dropLogged = true;
+    this.#logger.warn({ channel, error: err.message }, 'bus: Redis unreachable; payloads reach this node only until it is back');
   }
 
   async #subscribe(): Promise<void> {
@@ -176,10 +186,4 @@ async function closeConnection(client: Redis): Promise<void> {
     }
   }
   client.disconnect();
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }
