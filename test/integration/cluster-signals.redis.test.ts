@@ -176,12 +176,12 @@ describe('signals across two nodes on one bus', async () => {
     async close(): Promise<void> {}
   }
 
-  it('a push accepted on A is routed and sent at once by B, whose workers only poll hourly; a cancel on A stops its send on B', opts, async () => {
+  async function pushNodes(testName: string) {
     const dir = mkdtempSync(join(tmpdir(), 'herald-cluster-push-'));
     const db = await openHeraldDatabase({ file: join(dir, 'herald.db') });
     const queue = await createSqliteQueue<PushJob>({ file: join(dir, 'queue.db') });
     const store = await createSqlitePushStore({ file: join(dir, 'queue.db') });
-    const [busA, busB] = await twoBuses('cluster push');
+    const [busA, busB] = await twoBuses(testName);
     // Idle workers poll once an hour: only a wake-up can start the job within the test's deadline.
     const options = { policy: { maxAttempts: 4, backoff: { baseMs: 20, maxMs: 100 } }, concurrency: 10, routers: 2, visibilityMs: 60_000, idlePollMs: 3_600_000, sampleMs: 3_600_000 };
     const node = (bus: RedisBus) => {
@@ -194,13 +194,32 @@ describe('signals across two nodes on one bus', async () => {
       });
       return { sender, pipeline, push };
     };
-    // A takes requests but works no queue; B works the queue.
+    // A takes requests but works no queue; B works the queue once started.
     const a = node(busA);
     const b = node(busB);
+    return {
+      a, b, busA, busB,
+      async close() {
+        // Bounded: should a cancel not arrive, the silent provider would hold an unbounded stop.
+        await b.pipeline.stop({ timeoutMs: 1000 });
+        await Promise.all([busA.close(), busB.close()]);
+        await queue.close();
+        await store.close();
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  const sendFrom = (push: PushService, token: string) =>
+    push.send({ to: { tokens: [{ provider: 'apns', token }] }, notification: { title: 'Hi' }, overrides: {}, priority: 'normal' }, 'test');
+
+  it('a push accepted on A is routed and sent at once by B, whose workers only poll hourly; a cancel on A stops its send on B', opts, async () => {
+    const { a, b, close } = await pushNodes('cluster push');
     await b.pipeline.start();
     try {
       const token = randomBytes(32).toString('hex');
-      const sent = await a.push.send({ to: { tokens: [{ provider: 'apns', token }] }, notification: { title: 'Hi' }, overrides: {}, priority: 'normal' }, 'test');
+      const sent = await sendFrom(a.push, token);
       await eventually('B to route the push and start its send', () => b.sender.started.includes(token));
       assert.deepEqual(a.sender.started, []);
 
@@ -209,13 +228,23 @@ describe('signals across two nodes on one bus', async () => {
       const delivery = (await a.push.deliveries(sent.id, { limit: 1 })).deliveries[0]!;
       assert.equal(delivery.state, 'cancelled');
     } finally {
-      // Bounded: should the cancel not arrive, the silent provider would hold an unbounded stop.
-      await b.pipeline.stop({ timeoutMs: 1000 });
-      await Promise.all([busA.close(), busB.close()]);
-      await queue.close();
-      await store.close();
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
+      await close();
+    }
+  });
+
+  it("a wake from another node before this node's pipeline started leaves none of its partitions unworked", opts, async () => {
+    const { a, b, busA, busB, close } = await pushNodes('cluster early wake');
+    try {
+      const heardOnB: string[] = [];
+      busB.subscribe('queue.wake', ({ partitions }) => heardOnB.push(...partitions));
+      await busA.publish('queue.wake', { queue: 'push', partitions: ['default:apns'] });
+      await eventually('the wake on B, before its pipeline started', () => heardOnB.includes('default:apns'));
+      await b.pipeline.start();
+      const token = randomBytes(32).toString('hex');
+      await sendFrom(a.push, token);
+      await eventually("B's worker of that partition to send", () => b.sender.started.includes(token));
+    } finally {
+      await close();
     }
   });
 });

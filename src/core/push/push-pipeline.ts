@@ -207,6 +207,9 @@ export class PushPipeline {
   }
 
   #wakeHere(partitions: readonly string[]): void {
+    // Another node's wake can come before this node started: start reserves at once anyway, and a
+    // worker made now would not be started by it.
+    if (!this.#started) return;
     for (const p of partitions) {
       if (p === ROUTE_PARTITION) this.#routeLoop.wake();
       else if (this.#d.runners?.partitions().includes(p)) this.#d.runners.wake(p);
