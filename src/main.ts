@@ -14,7 +14,10 @@ import { AuthService } from './core/auth/auth-service.js';
 import { AuditTrail } from './core/audit/audit-trail.js';
 import { ApiKeyService } from './core/keys/api-key-service.js';
 import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.js';
-import { closeRevokedSubscriptions, GuardedStreams, TokenExpiryGuard } from './core/auth/stream-guard.js';
+import { GuardedStreams, TokenExpiryGuard } from './core/auth/stream-guard.js';
+import { AccessChanges } from './core/auth/access-changes.js';
+import { openBus } from './composition/bus.js';
+import type { Bus } from './ports/bus.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
 import type { PublishOptions } from './core/publish/publish-options.js';
@@ -78,6 +81,11 @@ export interface StartOptions {
    * closes them after `stop`. Default: this process's own, in memory.
    */
   counters?: Counters;
+  /**
+   * The bus to the other nodes, owned by the caller (who closes it after `stop`); by default the
+   * one `redis-url` asks for, which the server opens and closes itself.
+   */
+  bus?: Bus;
 }
 
 export function createLogger(config: Config): PinoLogger {
@@ -155,6 +163,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
   const metrics = createMetrics();
+  const bus = options.bus ?? (await openBus(config, logger));
   const cache = await createSqliteMessageCache({
     file: config.cacheFile || ':memory:',
     sync: config.cacheSync,
@@ -167,7 +176,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
   const counters = options.counters ?? new LocalCounters();
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
-  const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, topics: topicRegistry, clock, logger });
+  const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, bus, topics: topicRegistry, clock, logger });
   // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
   await topics.removeOrphanAttachments();
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
@@ -197,7 +206,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const threaded = config.pushDeliveryThreads && config.queueFile !== '' && config.databaseFile !== '' && options.clock === undefined;
   const runners = threaded ? new DeliveryThreads(specs, { queueFile: config.queueFile, databaseFile: config.databaseFile, queueLock: queueLock.buffer }, workerOptions, logger, metrics.pushEvents) : undefined;
   const pipeline = new PushPipeline({
-    store: pushStore, devices: db.devices, queue, senders, clock, logger, events: metrics.pushEvents,
+    store: pushStore, devices: db.devices, queue, senders, clock, logger, events: metrics.pushEvents, bus,
     options: { ...workerOptions, routers: 4, sampleMs: 500 },
     ...(runners ? { runners } : {}),
   });
@@ -219,25 +228,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   await pipeline.start();
 
   const guardedStreams = new GuardedStreams();
-  const closeRevokedStreams = () => guardedStreams.closeRevoked().then(
-    (n) => n > 0 && logger.info({ closed: n }, 'inbox streams closed: their key or user lost access'),
-    (err: unknown) => logger.error({ err }, 'inbox stream access re-check failed'),
-  );
-  const revoke = () => {
-    void closeRevokedStreams();
+  const accessChanges = new AccessChanges({ bus, hub, auth, guardedStreams, logger });
+  // Durable work that follows an access change, done once by the node that saw the change.
+  const narrowWebPush = () => {
     if (!auth) return;
-    closeRevokedSubscriptions(hub, auth).then(
-      (n) => n > 0 && logger.info({ closed: n }, 'subscriptions closed after an access change'),
-      (err: unknown) => logger.error({ err }, 'access re-check failed'),
-    );
     revokeWebPushTopics(db.devices, auth, () => clock.now()).then(
       (n) => n > 0 && logger.info({ changed: n }, 'web push subscriptions narrowed after an access change'),
       (err: unknown) => logger.error({ err }, 'web push access re-check failed'),
     );
   };
+  // An access change through this node's API: every node re-checks its open streams.
+  const revoke = () => {
+    void accessChanges.announce('account, token, key or access rule changed');
+    narrowWebPush();
+  };
 
   const notifyQueue = await createSqliteQueue<NotifyJob>({ file: queueFile, clock, writeLock: queueLock });
-  const notifyInbox = new Inbox({ store: notifyStore, clock });
+  const notifyInbox = new Inbox({ store: notifyStore, clock, bus });
   const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock, pushes: pushStore, inbox: notifyInbox });
   const channelSenders = await notifySenders(config, logger);
   const dispatch = new ChannelDispatch({
@@ -295,7 +302,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       visitors.prune(VISITOR_IDLE_MS);
     }, 'manager'),
     // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
-    every(AUTH_POLL_MS, closeRevokedStreams, 'inbox stream guard'),
+    every(AUTH_POLL_MS, () => accessChanges.closeRevokedStreams(), 'inbox stream guard'),
   ];
   if (auth) {
     const tokenExpiry = new TokenExpiryGuard();
@@ -306,13 +313,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   if (auth) {
     // Changes made by another process (the CLI on the same auth-file) apply to open streams too.
+    // Each node polls for itself and re-checks only its own streams (see AccessChanges).
     let seen = await auth.changeCounter();
     loops.push(every(AUTH_POLL_MS, async () => {
       const now = await auth.changeCounter();
       if (now === seen) return;
       seen = now;
-      auth.forgetVerified();
-      revoke();
+      accessChanges.recheck();
+      narrowWebPush();
     }, 'auth watcher'));
   }
   // Messages that fell due while the server was down go out at once, not a tick later.
@@ -356,6 +364,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await authStore?.close();
       await db.close();
       if (!options.counters) await counters.close();
+      // Last: until here, stopping work may still announce (a wake, an inbox event).
+      if (!options.bus) await bus.close();
       const sendsStopped = drained.value?.[0] ?? 0;
       logger.info({
         elapsedMs: Date.now() - started, shutdownTimeoutMs: budgetMs, graceful: !graceOver && drained.settled,

@@ -10,6 +10,7 @@ import { createSqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.
 import type { PushJob } from '../../src/core/push/jobs.js';
 import { noPushEvents } from '../../src/core/push/push-events.js';
 import { PushPipeline } from '../../src/core/push/push-pipeline.js';
+import { LocalBus } from '../../src/adapters/local/local-bus.js';
 import { PushService } from '../../src/core/push/push-service.js';
 import { SenderRegistry } from '../../src/core/push/senders.js';
 import { systemClock } from '../../src/ports/clock.js';
@@ -63,7 +64,7 @@ async function rig() {
   const sender = new SilentSender();
   const senders = new SenderRegistry([sender]);
   const pipeline = new PushPipeline({
-    store, devices: db.devices, queue, senders, clock: systemClock, logger: silentLogger, events: noPushEvents,
+    store, devices: db.devices, queue, senders, clock: systemClock, logger: silentLogger, events: noPushEvents, bus: new LocalBus(silentLogger),
     options: { policy: { maxAttempts: 4, backoff: { baseMs: 20, maxMs: 100 } }, concurrency: 250, routers: 2, visibilityMs: 60_000, idlePollMs: 20, sampleMs: 100 },
   });
   const push = new PushService({

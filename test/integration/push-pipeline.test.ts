@@ -9,6 +9,7 @@ import { createSqlitePushStore, type SqlitePushStore } from '../../src/adapters/
 import { createSqliteQueue, type SqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.js';
 import type { PushJob } from '../../src/core/push/jobs.js';
 import { PushPipeline } from '../../src/core/push/push-pipeline.js';
+import { LocalBus } from '../../src/adapters/local/local-bus.js';
 import { PushService, type PushRequest } from '../../src/core/push/push-service.js';
 import { SenderRegistry } from '../../src/core/push/senders.js';
 import { noPushEvents } from '../../src/core/push/push-events.js';
@@ -44,7 +45,7 @@ async function rig(options: { maxAttempts?: number; lagLimitMs?: number; dir?: s
   const fcm = new ScriptedSender('fcm');
   const senders = new SenderRegistry([apns, fcm]);
   const pipeline = new PushPipeline({
-    store, devices: db.devices, queue, senders, clock, logger: silentLogger, events: noPushEvents,
+    store, devices: db.devices, queue, senders, clock, logger: silentLogger, events: noPushEvents, bus: new LocalBus(silentLogger),
     options: { policy: { maxAttempts: options.maxAttempts ?? 4, backoff: { baseMs: 20, maxMs: 100 } }, concurrency: 250, routers: 2, visibilityMs: 60_000, idlePollMs: 20, sampleMs: 100 },
   });
   const push = new PushService({

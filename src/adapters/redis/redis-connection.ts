@@ -11,6 +11,12 @@ export interface RedisConnectionOptions {
   /** What the connection is for, in logs (`bus`, `bus-subscriber`, `counters`). */
   name: string;
   logger: Logger;
+  /**
+   * Client behaviour after a reconnect, for connections that must not repeat themselves: the bus
+   * turns off ioredis's re-sending of unanswered commands (a PUBLISH that reached Redis just
+   * before the cut would be delivered twice) and re-subscribes itself.
+   */
+  reconnect?: Pick<RedisOptions, 'autoResubscribe' | 'autoResendUnfulfilledCommands'>;
 }
 
 /** The URL without its password, for logs and errors. */
@@ -42,6 +48,7 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(secure ? { tls: options.ca ? { ca: options.ca } : {} } : {}),
+    ...options.reconnect,
   };
   const client = new RedisClient(options.url, settings);
   const where = redactedRedisUrl(options.url);

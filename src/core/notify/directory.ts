@@ -105,7 +105,7 @@ export class NotifyDirectory {
   async eraseSubscriber(id: string): Promise<void> {
     const devices = await this.#devicesOf(id);
     const existed = await this.#store.eraseSubscriber(id);
-    this.#inbox?.end(id);
+    await this.#inbox?.end(id);
     await this.#pushes?.eraseUser(id, devices.map((d) => d.id));
     for (const d of devices) await this.#devices.remove(d.id);
     await this.#devices.setUserTopics(id, []);

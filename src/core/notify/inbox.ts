@@ -1,13 +1,13 @@
 import { HeraldError } from '../../errors/index.js';
+import type { Bus, InboxBusEvent } from '../../ports/bus.js';
 import type { Clock } from '../../ports/clock.js';
 import type { InboxItem, InboxQuery, NotifyStore } from '../../ports/notify-store.js';
 
-/** What a live inbox stream hears: a new item, or a change of the unread count. */
-export type InboxEvent =
-  | { kind: 'item'; item: InboxItem; unread: number }
-  | { kind: 'unread'; unread: number }
-  /** The subscriber was erased: the stream ends, there is nothing left to show. */
-  | { kind: 'gone' };
+/**
+ * What a live inbox stream hears: a new item, or a change of the unread count, or `gone` (the
+ * subscriber was erased: the stream ends, there is nothing left to show).
+ */
+export type InboxEvent = InboxBusEvent;
 
 export type InboxListener = (event: InboxEvent) => void;
 
@@ -19,17 +19,24 @@ export interface InboxPatch {
 
 /**
  * The in-app channel's inbox: items are stored first and only then announced to the
- * subscriber's open streams (in this process), so a stream never shows an item a reload would
- * not find.
+ * subscriber's open streams, so a stream never shows an item a reload would not find.
+ *
+ * Announcements go on the bus (`inbox.event`): the subscriber's streams may be open on any node,
+ * and each node hands the event to the streams connected to it. The node that changes the inbox
+ * reads the unread count once for all of them. With several nodes no node knows whether a stream
+ * is open elsewhere, so every change is announced, watched or not.
  */
 export class Inbox {
   readonly #store: NotifyStore;
   readonly #clock: Clock;
+  readonly #bus: Bus;
   readonly #listeners = new Map<string, Set<InboxListener>>();
 
-  constructor(deps: { store: NotifyStore; clock: Clock }) {
+  constructor(deps: { store: NotifyStore; clock: Clock; bus: Bus }) {
     this.#store = deps.store;
     this.#clock = deps.clock;
+    this.#bus = deps.bus;
+    deps.bus.subscribe('inbox.event', ({ subscriberId, event }) => this.#emit(subscriberId, event));
   }
 
   /**
@@ -37,12 +44,11 @@ export class Inbox {
    * and is stored once; it is not announced again either.
    */
   async deliver(item: InboxItem): Promise<void> {
-    const watched = this.#listeners.has(item.subscriberId);
-    const repeat = watched && (await this.#store.getInboxItem(item.subscriberId, item.id)) !== undefined;
+    const repeat = (await this.#store.getInboxItem(item.subscriberId, item.id)) !== undefined;
     await this.#store.addInboxItem(item);
-    if (!watched || repeat || !this.#listeners.has(item.subscriberId)) return;
+    if (repeat) return;
     const unread = await this.#store.unreadCount(item.subscriberId);
-    this.#emit(item.subscriberId, { kind: 'item', item, unread });
+    await this.#announce(item.subscriberId, { kind: 'item', item, unread });
   }
 
   list(subscriberId: string, query: InboxQuery): Promise<InboxItem[]> {
@@ -101,10 +107,9 @@ export class Inbox {
     };
   }
 
-  /** Tells the subscriber's open streams that the subscriber is gone, and drops their listeners. */
-  end(subscriberId: string): void {
-    this.#emit(subscriberId, { kind: 'gone' });
-    this.#listeners.delete(subscriberId);
+  /** Tells the subscriber's open streams, on every node, that the subscriber is gone, and drops their listeners. */
+  end(subscriberId: string): Promise<void> {
+    return this.#announce(subscriberId, { kind: 'gone' });
   }
 
   /** Open streams, for metrics and tests. */
@@ -115,11 +120,18 @@ export class Inbox {
   }
 
   async #announceUnread(subscriberId: string): Promise<void> {
-    if (!this.#listeners.has(subscriberId)) return;
-    this.#emit(subscriberId, { kind: 'unread', unread: await this.#store.unreadCount(subscriberId) });
+    await this.#announce(subscriberId, { kind: 'unread', unread: await this.#store.unreadCount(subscriberId) });
   }
 
-  /** A listener that throws is dropped; the others still hear the event and the delivery stands. */
+  #announce(subscriberId: string, event: InboxEvent): Promise<void> {
+    return this.#bus.publish('inbox.event', { subscriberId, event });
+  }
+
+  /**
+   * An inbox event from any node, for this node's streams of the subscriber. A listener that throws
+   * is dropped; the others still hear the event and the delivery stands. After `gone` the
+   * subscriber's listeners are dropped.
+   */
   #emit(subscriberId: string, event: InboxEvent): void {
     const set = this.#listeners.get(subscriberId);
     if (!set) return;
@@ -128,8 +140,9 @@ export class Inbox {
         listener(event);
       } catch {
         set.delete(listener);
-        if (set.size === 0) this.#listeners.delete(subscriberId);
+        if (set.size === 0 && this.#listeners.get(subscriberId) === set) this.#listeners.delete(subscriberId);
       }
     }
+    if (event.kind === 'gone' && this.#listeners.get(subscriberId) === set) this.#listeners.delete(subscriberId);
   }
 }

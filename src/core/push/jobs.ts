@@ -18,6 +18,8 @@ export interface SendJob {
 export type PushJob = RouteJob | SendJob;
 
 export const ROUTE_PARTITION = 'route';
+/** The push gateway's queue, as named in `queue.wake` announcements on the bus. */
+export const PUSH_QUEUE = 'push';
 /** Targets per send job: big enough that queue work is a rounding error, small enough to bound a crash's repeats. */
 export const CHUNK_SIZE = 250;
 /** Devices per routing page: enough to amortize a transaction, little enough to keep each page short. */

@@ -1,10 +1,11 @@
+import type { Bus } from '../../ports/bus.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PushRecord, PushStore } from '../../ports/push-store.js';
 import type { PartitionStats, Queue } from '../../ports/queue.js';
 import type { DeliveryPolicy } from './deliverer.js';
-import { parsePartition, partitionOf, ROUTE_PARTITION, routeKey, type PushJob } from './jobs.js';
+import { parsePartition, partitionOf, PUSH_QUEUE, ROUTE_PARTITION, routeKey, type PushJob } from './jobs.js';
 import { PartitionWorker } from './partition-worker.js';
 import type { PushEvents } from './push-events.js';
 import { QueueLoop } from './queue-loop.js';
@@ -50,6 +51,8 @@ export interface PipelineDeps {
   clock: Clock;
   logger: Logger;
   events: PushEvents;
+  /** Carries wake-ups and cancellations to the pipelines of every node (this one included). */
+  bus: Bus;
   options: PipelineOptions;
   runners?: DeliveryRunners;
 }
@@ -74,6 +77,10 @@ export interface QueueSample {
  * partition for send jobs (here, or in a delivery thread), each with its own breaker and pause, so
  * a slow or failing provider only ever holds up itself. It also samples the queue for load
  * shedding, routing pace and metrics.
+ *
+ * Every node runs one, all on the same queue. {@link wake} and {@link forget} go through the bus,
+ * so work enqueued on one node is reserved at once by whichever node's worker is idle (not after
+ * an idle poll), and a cancel stops the push's sends in flight on every node.
  */
 export class PushPipeline {
   readonly #d: PipelineDeps;
@@ -85,9 +92,16 @@ export class PushPipeline {
   #started = false;
   #stopping = false;
   #enqueuedSinceSample = 0;
+  readonly #unsubscribe: (() => void)[];
 
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    this.#unsubscribe = [
+      deps.bus.subscribe('queue.wake', ({ queue, partitions }) => {
+        if (queue === PUSH_QUEUE) this.#wakeHere(partitions);
+      }),
+      deps.bus.subscribe('push.cancelled', ({ seq }) => this.#forgetHere(seq)),
+    ];
     this.router = new Router({
       store: deps.store, devices: deps.devices, queue: deps.queue, wake: (ps) => this.wake(ps),
       // The sample is up to sampleMs old: jobs enqueued since count too, or routing would run
@@ -156,22 +170,24 @@ export class PushPipeline {
       this.#d.runners?.stop(options) ?? 0,
       ...[...this.#workers.values()].map((w) => w.stop(options)),
     ]);
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
     return workers.reduce((a, b) => a + b, runners);
   }
 
-  /** Work was enqueued for these partitions. */
+  /**
+   * Work was enqueued for these partitions: the workers of every node that serve them reserve at
+   * once. This node's are woken before this returns.
+   */
   wake(partitions: Iterable<string>): void {
-    for (const p of partitions) {
-      if (p === ROUTE_PARTITION) this.#routeLoop.wake();
-      else if (this.#d.runners?.partitions().includes(p)) this.#d.runners.wake(p);
-      else this.#worker(p)?.wake();
-    }
+    void this.#d.bus.publish('queue.wake', { queue: PUSH_QUEUE, partitions: [...partitions] });
   }
 
-  /** A push changed (cancelled): workers read it again, and stop its sends in flight. */
-  forget(seq: number): void {
-    for (const w of this.#workers.values()) w.forget(seq);
-    this.#d.runners?.forget(seq);
+  /**
+   * A push changed (cancelled): the workers of every node read it again, and stop its sends in
+   * flight. This node's are told before this returns.
+   */
+  forget(seq: number): Promise<void> {
+    return this.#d.bus.publish('push.cancelled', { seq });
   }
 
   /** The push by seq (for replays, which need its lane). */
@@ -188,6 +204,22 @@ export class PushPipeline {
     const out = new Map(this.#d.runners?.inFlight() ?? []);
     for (const [p, w] of this.#workers) out.set(p, w.inFlight);
     return out;
+  }
+
+  #wakeHere(partitions: readonly string[]): void {
+    // Another node's wake can come before this node started: start reserves at once anyway, and a
+    // worker made now would not be started by it.
+    if (!this.#started) return;
+    for (const p of partitions) {
+      if (p === ROUTE_PARTITION) this.#routeLoop.wake();
+      else if (this.#d.runners?.partitions().includes(p)) this.#d.runners.wake(p);
+      else this.#worker(p)?.wake();
+    }
+  }
+
+  #forgetHere(seq: number): void {
+    for (const w of this.#workers.values()) w.forget(seq);
+    this.#d.runners?.forget(seq);
   }
 
   /** The in-process worker of a partition, made on first need; undefined for one a runner owns. */

@@ -193,7 +193,7 @@ export class PushService {
     const push = await this.#find(id, viewer);
     const now = d.clock.now();
     const cancelled = await d.store.cancel(push.seq, now);
-    d.pipeline.forget(push.seq);
+    await d.pipeline.forget(push.seq);
     // Waiting jobs would only find cancelled deliveries; removing them keeps the queue honest.
     await d.queue.cancel({ dedupKeyPrefix: sendKeyPrefix(push.seq) });
     await d.queue.cancel({ dedupKeyPrefix: routeKey(push.seq) });

@@ -1,5 +1,6 @@
 import { HeraldError } from '../../errors/index.js';
 import type { AttachmentStore } from '../../ports/attachment-store.js';
+import type { Bus } from '../../ports/bus.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CacheQuery, MessageCache } from '../../ports/message-cache.js';
@@ -17,6 +18,8 @@ export interface TopicServiceDeps {
   cache: MessageCache;
   attachments: AttachmentStore | undefined;
   hub: Hub;
+  /** Carries every message to the hub of every node (this one included) for its live subscribers. */
+  bus: Bus;
   topics: TopicRegistry;
   clock: Clock;
   logger: Logger;
@@ -34,6 +37,17 @@ const UNHELD_TOPIC_IDLE_MS = 60_000;
 /**
  * The topics face's domain: publishing (validate → store → fan out), cached reads, scheduled
  * delivery and expiry. It knows nothing of HTTP; the routes hand it parsed input.
+ *
+ * What runs where, when several nodes share the stores and the bus:
+ * - The node that accepts a publish (or whose timer finds a scheduled message due) does the
+ *   durable work, once for the cluster: it stores the upload and the cache row, counts the message
+ *   for `/v1/stats`, hands it to {@link onPublished} (the push to devices, Web Push included, is
+ *   queued there) and to {@link onEmail}.
+ * - Only live delivery fans out: the message goes on the bus (`topic.message`) and every node's
+ *   hub, this one's included, hands it to the json/sse/raw/ws subscribers connected to that node.
+ *   Those hold no state of their own: a subscriber that misses a message (its node was cut off)
+ *   finds it in the cache with `since=`.
+ * With the in-process bus the hub is reached synchronously from `publish`, as before the bus.
  */
 export class TopicService {
   readonly #d: TopicServiceDeps;
@@ -55,6 +69,7 @@ export class TopicService {
   constructor(deps: TopicServiceDeps) {
     this.#d = deps;
     this.#lastTickMs = deps.clock.now();
+    deps.bus.subscribe('topic.message', (message) => this.#deliverLive(message));
   }
 
   get options(): PublishOptions {
@@ -110,7 +125,7 @@ export class TopicService {
     // a time: parallel uploads would otherwise all pass the same check.
     await (built.upload ? this.#oneUploadAtATime(visitor.key, store) : store());
     if (!built.scheduled) {
-      this.#fanOut(built.message);
+      await this.#fanOut(built.message);
       await this.#published(built.message);
     }
     if (built.email && this.#onEmail) await this.#onEmail(built.message, built.email, visitor.key.replace(/^(ip|user):/, ""));
@@ -148,7 +163,11 @@ export class TopicService {
     return orphans.length;
   }
 
-  /** Hands scheduled messages whose time has come to live subscribers, once each. */
+  /**
+   * Hands scheduled messages whose time has come to live subscribers, once each. Every node's timer
+   * runs this: with a cache shared by several nodes, two of them may find the same due message, so
+   * "once each" then rests on the cache letting only one node claim it.
+   */
   async deliverDue(): Promise<number> {
     const d = this.#d;
     const due = await d.cache.dueMessages(Math.floor(d.clock.now() / 1000));
@@ -156,7 +175,7 @@ export class TopicService {
     // Mark first: a crash between the two loses a live delivery, never duplicates it; the
     // message stays in the cache for subscribers to fetch with since=.
     await d.cache.markPublished(due.map((m) => m.id));
-    for (const m of due) this.#fanOut(m);
+    for (const m of due) await this.#fanOut(m);
     for (const m of due) await this.#published(m);
     return due.length;
   }
@@ -206,9 +225,15 @@ export class TopicService {
     }
   }
 
-  #fanOut(message: Message): void {
+  /** Counts the message here, where it was accepted, and sends it to every node's live subscribers. */
+  async #fanOut(message: Message): Promise<void> {
     this.#publishedSinceTick++;
     this.#unsavedCount++;
+    await this.#d.bus.publish('topic.message', message);
+  }
+
+  /** A message published on any node, for this node's live subscribers. */
+  #deliverLive(message: Message): void {
     const delivered = this.#d.hub.publish(message);
     this.#d.events?.published?.(message.topic, delivered);
   }
