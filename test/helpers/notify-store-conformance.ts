@@ -225,6 +225,24 @@ export function describeNotifyStoreConformance(name: string, makeDatabase: () =>
       assert.deepEqual(await store.sendsSince('u1', 0), [{ at: T0 + 50, category: 'orders' }]);
     });
 
+    it('applies a batch that names one row twice as the two writes in turn', async () => {
+      const n = await notification();
+      await store.addRecipients(n.seq, [recipient(n.seq, 'u1', { reason: 'first' })], undefined, true);
+      clock.advance(10);
+      await store.writeBatch({
+        channels: [
+          channel(n.seq, 'u1', { state: 'sending', address: 'ann@example.com', providerId: 'msg-1', attempts: 1 }),
+          channel(n.seq, 'u1', { state: 'sent', attempts: 1, sentAt: clock.now(), createdAt: T0 + 10 }),
+        ],
+        recipients: [
+          { seq: n.seq, subscriberId: 'u1', patch: { state: 'sending', plan: ['sms'], reason: 'trying email' } },
+          { seq: n.seq, subscriberId: 'u1', patch: { state: 'sent' } },
+        ],
+      }, clock.now());
+      assert.deepEqual(await store.getChannel(n.seq, 'u1', 'email'), channel(n.seq, 'u1', { state: 'sent', address: 'ann@example.com', providerId: 'msg-1', attempts: 1, sentAt: T0 + 10 }));
+      assert.deepEqual(await store.getRecipient(n.seq, 'u1'), recipient(n.seq, 'u1', { state: 'sent', plan: ['sms'], reason: 'trying email', createdAt: T0 }));
+    });
+
     it('counts every recorded send for caps, oldest first, from the given time on', async () => {
       await store.recordSend('u1', 'orders', T0 + 20);
       await store.recordSend('u1', 'marketing', T0 + 10);
