@@ -85,12 +85,26 @@ describe('postgres auth store across processes', { skip }, () => {
         open.release();
       }
 
+      // A client whose search_path leads elsewhere (psql) and names the table by its schema counts too.
+      const psql = await cliDb.pool.connect();
+      let afterPsql: number;
+      try {
+        const { rows } = await psql.query<{ schema: string }>('SELECT current_schema() AS schema');
+        await psql.query('SET search_path TO public');
+        await psql.query(`DELETE FROM "${rows[0]!.schema}".access WHERE user_id IS NULL`);
+        afterPsql = await server.changeCounter();
+        assert.notEqual(afterPsql, afterCommit, 'a write through another search_path');
+      } finally {
+        await psql.query('RESET search_path');
+        psql.release();
+      }
+
       await assert.rejects(cli.addUser(user('pete')), (err) => err instanceof AuthStoreError && err.kind === 'duplicate');
-      assert.equal(await server.changeCounter(), afterCommit, 'a write that failed changed nothing');
+      assert.equal(await server.changeCounter(), afterPsql, 'a write that failed changed nothing');
 
       // Every kind of write moves it, from either process, the cascade of a user's removal included.
       const t = token(u.id);
-      let seen = afterCommit;
+      let seen = afterPsql;
       const moves = async (what: string, write: () => Promise<unknown>) => {
         await write();
         const now = await server.changeCounter();

@@ -34,8 +34,8 @@ const MIGRATIONS: Record<string, Migration> = {
       // tokens(user) lists in (created, seq) order and addToken keeps the newest by the same order:
       // both read this index in order. It also serves the cascade when a user is removed.
       await sql`CREATE INDEX tokens_user_created ON tokens (user_id, created, seq)`.execute(db);
-      // removeExpiredTokens looks for expires in (0, now): tokens that never expire are left out of the index.
-      await sql`CREATE INDEX tokens_expires ON tokens (expires) WHERE expires > 0`.execute(db);
+      // removeExpiredTokens looks for expires in (0, now): a range scan of this index.
+      await sql`CREATE INDEX tokens_expires ON tokens (expires)`.execute(db);
 
       // A nullable user_id keeps the foreign key (and its cascade) for real users while NULL stands
       // for everyone; a plain UNIQUE would let many NULL rows in, hence the index on the expression,
@@ -66,10 +66,10 @@ const MIGRATIONS: Record<string, Migration> = {
       // (an AFTER trigger would lock it last, behind row locks another writer may be waiting on), and
       // a transaction that reads after its first write, like addToken's prune, sees every write
       // committed before it. Account writes are a few per admin action, so one queue costs nothing.
-      // search_path is fixed at creation, so a client with another search_path (psql) bumps this
-      // schema's counter, not whatever auth_changes it would find.
+      // The function's search_path is this schema, so a client with another search_path (psql)
+      // bumps this schema's counter, not whatever auth_changes its own path would find.
       await sql`CREATE FUNCTION herald_auth_changed() RETURNS trigger LANGUAGE plpgsql
-        SET search_path FROM CURRENT AS $$
+        SET search_path = ${sql.id(await currentSchema(db))} AS $$
         BEGIN
           UPDATE auth_changes SET n = n + 1 WHERE id = 1;
           RETURN NULL;
@@ -81,6 +81,14 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
 };
+
+/** The schema the migration creates its tables in (the first of the connection's search_path). */
+async function currentSchema(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('no schema to migrate into: the search_path names none that exists');
+  return schema;
+}
 
 const provider: MigrationProvider = {
   async getMigrations() {

@@ -70,9 +70,8 @@ const AUDIT: Record<string, Migration> = {
       // said it is the retention prune (`herald.audit_prune`, set transaction-locally by
       // pruneBefore). SQLite refuses UPDATE the same way; it cannot tell a prune from another
       // DELETE, so there any DELETE stays allowed. A statement trigger runs once per statement,
-      // however many rows a prune removes. search_path is fixed so the function needs none.
-      await sql`CREATE FUNCTION herald_audit_append_only() RETURNS trigger LANGUAGE plpgsql
-        SET search_path FROM CURRENT AS $$
+      // however many rows a prune removes.
+      await sql`CREATE FUNCTION herald_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_OP = 'DELETE' AND current_setting('herald.audit_prune', true) = 'on' THEN
             RETURN NULL;
