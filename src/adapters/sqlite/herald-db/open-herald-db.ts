@@ -1,3 +1,6 @@
+import type { Kysely } from 'kysely';
+import { createServerSecrets } from '../../sql/herald-db/server-secrets.js';
+import type { ServerSecretsDatabase } from '../../sql/herald-db/schema.js';
 import { openSqlite } from '../open-sqlite.js';
 import type { ApiKeyStore } from '../../../ports/api-key-store.js';
 import type { AuditLog } from '../../../ports/audit-log.js';
@@ -45,12 +48,8 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
     keys: createSqliteApiKeyStore(db),
     audit,
     devices: createSqliteDeviceStore(db, sqlite),
-    async secret(name, generate) {
-      // INSERT OR IGNORE then read: two processes starting together agree on whichever won.
-      await db.insertInto('server_secrets').values({ name, value: generate(), created_at: Date.now() }).onConflict((oc) => oc.doNothing()).execute();
-      const row = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
-      return row.value;
-    },
+    // Kysely<DB> is invariant in DB, so the connection typed for the whole file is narrowed to the one table these queries use.
+    secret: createServerSecrets(db as unknown as Kysely<ServerSecretsDatabase>, Date.now),
     close() {
       closed ??= audit.flush().then(() => connection.close());
       return closed;

@@ -1,38 +1,10 @@
-import type { Generated } from 'kysely';
+import type { ApiKeysTable, AuditTable, ServerSecretsTable } from '../../sql/herald-db/schema.js';
 
-/** Kysely's view of Herald's own database (`database-file`); migrations.ts creates exactly these tables. */
-export interface ApiKeysTable {
-  id: string;
-  name: string;
-  /** sha256 of the secret, hex; UNIQUE, and that index is what `byHash` reads. */
-  secret_hash: string;
-  prefix: string;
-  /** JSON array of strings. */
-  scopes: string;
-  /** JSON array of strings; `[]` means any category. */
-  categories: string;
-  /** Unix seconds. */
-  created: number;
-  /** Unix seconds; 0 = never. */
-  expires: number;
-  /** Unix seconds; 0 = never used. */
-  last_used: number;
-  /** Unix seconds; 0 = active. */
-  revoked: number;
-}
-
-export interface AuditTable {
-  /** AUTOINCREMENT, so an id is never handed out twice, even after the newest rows were pruned. */
-  id: Generated<number>;
-  /** Unix milliseconds. */
-  time: number;
-  actor: string;
-  action: string;
-  target: string;
-  address: string;
-  /** JSON object. */
-  details: string;
-}
+/**
+ * Kysely's view of Herald's own database (`database-file`); migrations.ts creates exactly these
+ * tables. Those whose queries SQLite shares with PostgreSQL are declared in src/adapters/sql/herald-db/.
+ */
+export type { ApiKeysTable, AuditTable, ServerSecretsTable };
 
 /** The push registry; (app, provider, token) is UNIQUE. */
 export interface DevicesTable {
@@ -69,13 +41,6 @@ export interface DeviceTopicsTable {
 export interface UserTopicsTable {
   user: string;
   topic: string;
-}
-
-export interface ServerSecretsTable {
-  name: string;
-  value: string;
-  /** Unix milliseconds. */
-  created_at: number;
 }
 
 export interface HeraldDatabase {

@@ -1,94 +1,15 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { AuditEntry, AuditLog } from '../../../ports/audit-log.js';
-import type { AuditTable, HeraldDatabase } from './schema.js';
-
-/** How long appends gather before they are written together. */
-const AUDIT_BATCH_MS = 20;
-
-/** The most entries one `query` returns, whatever limit the caller asks for. */
-export const AUDIT_QUERY_MAX_LIMIT = 1000;
+import type { Kysely } from 'kysely';
+import { createAuditQueries, deleteAuditBefore, type BatchedAuditLog } from '../../sql/herald-db/audit-log.js';
+import type { AuditDatabase } from '../../sql/herald-db/schema.js';
+import type { HeraldDatabase } from './schema.js';
 
 /**
  * The audit log of Herald's database, on a connection that openHeraldDatabase owns and closes.
- * There is deliberately no update path, and a trigger refuses UPDATE from any other client.
+ * There is deliberately no update path, and a trigger refuses UPDATE from any other client; DELETE
+ * stays open to any client, since the file is the operator's (retention prunes by time).
  */
-export function createSqliteAuditLog(db: Kysely<HeraldDatabase>): AuditLog & { flush(): Promise<void> } {
-  // Entries appended within a few milliseconds share one insert and so one synced commit: every
-  // send-API call is audited, and a synced commit each would cost the send API an fsync per call.
-  let pending: { row: Omit<AuditTable, 'id'>; done: { resolve(): void; reject(err: unknown): void } }[] = [];
-  let scheduled = false;
-  let timer: NodeJS.Timeout | undefined;
-  const flush = async (): Promise<void> => {
-    clearTimeout(timer);
-    scheduled = false;
-    const batch = pending;
-    if (batch.length === 0) return;
-    pending = [];
-    try {
-      await db.insertInto('audit').values(batch.map((p) => p.row)).execute();
-      for (const p of batch) p.done.resolve();
-    } catch (err) {
-      for (const p of batch) p.done.reject(err);
-    }
-  };
-  return {
-    flush,
-    append(entry) {
-      return new Promise<void>((resolve, reject) => {
-        pending.push({
-          row: { time: entry.time, actor: entry.actor, action: entry.action, target: entry.target, address: entry.address, details: JSON.stringify(entry.details ?? {}) },
-          done: { resolve, reject },
-        });
-        if (!scheduled) {
-          scheduled = true;
-          timer = setTimeout(() => void flush(), AUDIT_BATCH_MS);
-        }
-      });
-    },
-
-    async query(query) {
-      const limit = clampLimit(query.limit);
-      if (limit === 0) return [];
-      let q = db.selectFrom('audit').selectAll();
-      if (query.since !== undefined) q = q.where('time', '>=', query.since);
-      if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
-      if (query.action !== undefined) q = q.where('action', '=', query.action);
-      // id breaks ties between entries of the same millisecond in append order.
-      const rows = await q.orderBy('time', 'desc').orderBy('id', 'desc').limit(limit).execute();
-      return rows.map(entryFromRow);
-    },
-
-    async pruneBefore(time) {
-      const result = await db.deleteFrom('audit').where('time', '<', time).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
-  };
-}
-
-/** SQLite reads a negative LIMIT as "no limit", so anything not a positive number becomes 0 here. */
-function clampLimit(limit: number): number {
-  const n = Math.trunc(limit);
-  return n > 0 ? Math.min(n, AUDIT_QUERY_MAX_LIMIT) : 0;
-}
-
-function entryFromRow(row: Selectable<AuditTable>): AuditEntry & { id: number } {
-  return {
-    id: row.id,
-    time: row.time,
-    actor: row.actor,
-    action: row.action,
-    target: row.target,
-    address: row.address,
-    details: detailsFromText(row.details),
-  };
-}
-
-/**
- * Only `append` writes here, and it writes an object; a row inserted by hand that holds another
- * JSON value is kept under `value` so one odd entry cannot break reading the whole log.
- */
-function detailsFromText(text: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(text);
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  return { value };
+export function createSqliteAuditLog(db: Kysely<HeraldDatabase>): BatchedAuditLog {
+  // Kysely<DB> is invariant in DB, so the connection typed for the whole file is narrowed to the one table these queries use.
+  const audit = db as unknown as Kysely<AuditDatabase>;
+  return createAuditQueries(audit, (time) => deleteAuditBefore(audit, time));
 }

@@ -1,0 +1,77 @@
+import type { RawBuilder, Selectable } from 'kysely';
+import type { AccessRecord, TokenRecord, UserRecord } from '../../../ports/auth-store.js';
+
+/**
+ * Kysely's view of the account database, the same tables on SQLite and PostgreSQL (each dialect's
+ * migrations.ts creates them). Integer columns are declared as numbers; PostgreSQL's bigint columns
+ * arrive as strings, so the mappers below convert every one with Number().
+ */
+export interface UsersTable {
+  id: string;
+  name: string;
+  password_hash: string;
+  role: 'admin' | 'user';
+  /** Unix seconds. */
+  created: number;
+}
+
+export interface TokensTable {
+  token: string;
+  user_id: string;
+  label: string;
+  last_access: number;
+  last_origin: string;
+  /** Unix seconds; 0 = never expires. */
+  expires: number;
+  /** Unix seconds, set by the store on insert; decides which tokens are pruned first. */
+  created: number;
+}
+
+export interface AccessTable {
+  /** NULL is the everyone entry; uniqueness with NULLs is kept by an index on the dialect's ifnull(user_id, ''). */
+  user_id: string | null;
+  pattern: string;
+  /** 0 or 1 in both dialects (SQLite has no booleans; PostgreSQL keeps the same smallint). */
+  read: number;
+  write: number;
+}
+
+/** A type alias, not an interface: Kysely's withTables() (PostgreSQL) needs the index signature it implies. */
+export type AuthDatabase = {
+  users: UsersTable;
+  tokens: TokensTable;
+  access: AccessTable;
+};
+
+/** What the account queries need from the dialect under them: the few spots where SQLite and PostgreSQL differ. */
+export interface AuthDialect {
+  /** Breaks ties between tokens created in the same second, in insertion order: SQLite's rowid, PostgreSQL's seq column. */
+  readonly tokenInsertionOrder: RawBuilder<unknown>;
+  /** The expression of the unique index on access entries, repeated as the upsert's conflict target. */
+  readonly accessKey: RawBuilder<unknown>;
+  /** Which constraint a driver error reports as broken, or undefined for any other error. */
+  constraintBroken(err: unknown): 'unique' | 'foreign_key' | undefined;
+  /** Unix milliseconds, for a token's creation time. */
+  now(): number;
+  /** Called after each write that succeeded (SQLite counts its own writes; PostgreSQL's triggers count every write). */
+  written?(): void;
+}
+
+export function userFromRow(row: Selectable<UsersTable>): UserRecord {
+  return { id: row.id, name: row.name, passwordHash: row.password_hash, role: row.role, created: Number(row.created) };
+}
+
+export function tokenFromRow(row: Selectable<TokensTable>): TokenRecord {
+  return {
+    token: row.token,
+    userId: row.user_id,
+    label: row.label,
+    lastAccess: Number(row.last_access),
+    lastOrigin: row.last_origin,
+    expires: Number(row.expires),
+  };
+}
+
+export function accessFromRow(row: Selectable<AccessTable>): AccessRecord {
+  return { userId: row.user_id, pattern: row.pattern, read: Number(row.read) === 1, write: Number(row.write) === 1 };
+}

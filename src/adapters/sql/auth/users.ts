@@ -1,0 +1,49 @@
+import type { Kysely } from 'kysely';
+import type { AuthStore } from '../../../ports/auth-store.js';
+import { translateConstraint, written } from './constraint-errors.js';
+import { userFromRow, type AuthDatabase, type AuthDialect } from './schema.js';
+
+/** The user accounts: lookups, creation (names are unique), removal with everything of theirs, password and role. */
+export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pick<AuthStore, 'userByName' | 'userById' | 'users' | 'addUser' | 'removeUser' | 'changePassword' | 'changeRole'> {
+  return {
+    async userByName(name) {
+      const row = await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+      return row && userFromRow(row);
+    },
+
+    async userById(id) {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && userFromRow(row);
+    },
+
+    async users() {
+      // Admins first, then by name: the order of ntfy's `user list`.
+      const rows = await db.selectFrom('users').selectAll().orderBy('role').orderBy('name').execute();
+      return rows.map(userFromRow);
+    },
+
+    async addUser(user) {
+      const insert = db.insertInto('users').values({
+        id: user.id,
+        name: user.name,
+        password_hash: user.passwordHash,
+        role: user.role,
+        created: user.created,
+      }).execute();
+      await written(dialect, translateConstraint(dialect, insert, `user ${user.name} already exists`));
+    },
+
+    async removeUser(id) {
+      // Tokens and access entries go with the row through ON DELETE CASCADE, in the same statement.
+      await written(dialect, db.deleteFrom('users').where('id', '=', id).execute());
+    },
+
+    async changePassword(id, passwordHash) {
+      await written(dialect, db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute());
+    },
+
+    async changeRole(id, role) {
+      await written(dialect, db.updateTable('users').set({ role }).where('id', '=', id).execute());
+    },
+  };
+}
