@@ -43,8 +43,13 @@ export interface MessageCache {
   messages(query: CacheQuery): Promise<Message[]>;
   /** Scheduled messages whose time has come (time <= nowSeconds) and that were not yet published, oldest first. */
   dueMessages(nowSeconds: number): Promise<Message[]>;
-  /** Marks scheduled messages as published, so they are handed out once. Unknown and published ids are ignored. */
-  markPublished(ids: readonly string[]): Promise<void>;
+  /**
+   * Marks scheduled messages as published, so they are handed out once, and returns the ids this
+   * call published. Unknown and already published ids are ignored and not returned: of several
+   * callers (or nodes sharing the cache) marking the same message at once, exactly one gets its id
+   * back, and only that one hands the message out.
+   */
+  markPublished(ids: readonly string[]): Promise<string[]>;
   /** One message by id (scheduled or not), for attachment downloads. */
   messageById(id: string): Promise<Message | undefined>;
   /**

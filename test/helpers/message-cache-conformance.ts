@@ -121,6 +121,35 @@ export function describeMessageCacheConformance(name: string, makeDatabase: () =
       assert.deepEqual(await ids(['S'], { kind: 'latest' }), [later.id]);
     });
 
+    it('keeps U+0000 and backslashes in a message\'s text exactly', async () => {
+      const odd: Message = {
+        id: 'NULLmsg00001', time: seconds(), event: 'message', topic: 'odd',
+        title: 'a\u0000b\\0', message: 'body \u0000 with \\ and \\\\0 and \u0000\u0000', tags: ['t\u0000g'], click: 'https://example.com/\u0000',
+        actions: [{ id: 'a1', action: 'view', label: 'L\u0000', clear: false, url: 'https://example.com' }],
+        attachment: { name: 'n\u0000.txt', type: 'text/plain', size: 3, expires: seconds() + 60, url: 'https://herald.example/file/NULLmsg00001.txt' },
+        content_type: 'text/plain', user: 'u_\\x',
+      };
+      const plain = await add(message('odd', { message: 'back\\slash \\0 only' }));
+      // Added together, so they may share a batch: the odd one must not fail its neighbour either.
+      await Promise.all([cache.add(odd, false), cache.add(message('odd'), false)]);
+      assert.deepEqual(await cache.messageById(odd.id), odd);
+      assert.deepEqual(await cache.messageById(plain.id), plain);
+      assert.equal((await ids(['odd'], { kind: 'all' })).length, 3);
+    });
+
+    it('markPublished returns the ids it published: of two callers marking the same message, one gets it', async () => {
+      const now = seconds();
+      const due: Message[] = [];
+      for (let i = 0; i < 30; i++) due.push(await add(message('race', { time: now - 30 + i }), true));
+      const all = due.map((m) => m.id);
+      assert.deepEqual(await cache.markPublished([due[0]!.id, 'unknownid123']), [due[0]!.id]);
+      assert.deepEqual(await cache.markPublished([due[0]!.id]), [], 'already published');
+      const [first, second] = await Promise.all([cache.markPublished(all), cache.markPublished([...all].reverse())]);
+      assert.deepEqual([...first, ...second].sort(), all.slice(1).sort(), 'every id once, between the two');
+      assert.deepEqual(await cache.dueMessages(now), []);
+      assert.deepEqual(await cache.markPublished(all), []);
+    });
+
     it('prunes messages whose expiry has passed, naming those whose uploaded files are still to delete', async () => {
       const t = 1_000_000;
       const upload = (size: number, expires: number) => ({ name: 'f.bin', type: 'application/octet-stream', size, expires, url: 'https://herald.example/file/x.bin' });

@@ -28,11 +28,17 @@ export async function migratePostgres(db: Kysely<unknown>, m: PostgresMigrations
     try {
       await sql`SELECT pg_advisory_lock(hashtextextended('herald:migrate:' || coalesce(current_schema(), ''), 0))`.execute(conn);
       try {
+        // Kysely looks for its bookkeeping tables in every schema of the database unless it is
+        // named: another installation's (or test's) tables in another schema would pass for ours.
+        const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(conn);
+        const schema = rows[0]?.schema;
+        if (!schema) throw new Error('no schema to migrate into: the search_path names no existing schema');
         const migrator = new Migrator({
           db: conn,
           provider: m.provider,
           migrationTableName: m.migrationTableName,
           migrationLockTableName: m.migrationLockTableName,
+          migrationTableSchema: schema,
         });
         const { error } = await migrator.migrateToLatest();
         if (error) throw error;

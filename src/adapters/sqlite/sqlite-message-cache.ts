@@ -1,11 +1,12 @@
-import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, sql } from 'kysely';
+import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE } from 'kysely';
 import type { CacheQuery, MessageCache } from '../../ports/message-cache.js';
 import type { Message } from '../../ports/message.js';
+import { messageToRow, rowToMessage } from '../sql/message-cache/message-row.js';
+import { prepareCacheQueries } from '../sql/message-cache/queries.js';
+import type { CacheDatabase } from '../sql/message-cache/schema.js';
 import { GroupCommit } from './group-commit.js';
-import { messageToRow, rowToMessage } from './message-row.js';
 import { cacheMigrations } from './migrations.js';
 import { openSqlite } from './open-sqlite.js';
-import type { CacheDatabase } from './schema.js';
 
 export interface SqliteMessageCacheOptions {
   /** File path, or ':memory:'. */
@@ -24,7 +25,10 @@ const INSERT_COLUMNS = [
   'attachment_deleted', 'content_type', 'encoding', 'sender', 'user', 'published',
 ] as const;
 
-/** The embedded message cache: SQLite in WAL mode, writes grouped into one commit per batch. */
+/**
+ * The embedded message cache: SQLite in WAL mode, writes grouped into one commit per batch. The
+ * reads are the dialect-neutral queries of adapters/sql/message-cache; the writes are here.
+ */
 export async function createSqliteMessageCache(options: SqliteMessageCacheOptions): Promise<MessageCache> {
   const connection = await openSqlite<CacheDatabase>({
     file: options.file,
@@ -33,6 +37,7 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
     migrations: { provider: cacheMigrations, migrationTableName: DEFAULT_MIGRATION_TABLE, migrationLockTableName: DEFAULT_MIGRATION_LOCK_TABLE },
   });
   const { db, sqlite } = connection;
+  const queries = prepareCacheQueries(db, rowToMessage);
 
   // The hot path skips the query builder: one prepared INSERT, run for each item inside one transaction.
   const insert = sqlite.prepare(
@@ -49,47 +54,34 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
   });
   let closed: Promise<void> | undefined;
 
+  // Reads first write what is pending (synchronously), so they see every add made before them.
   return {
     add(message: Message, scheduled: boolean) {
-      return writer.add(messageToRow(message, !scheduled) as Record<string, unknown>);
+      return writer.add(messageToRow(message, !scheduled));
     },
 
-    async messages(query: CacheQuery): Promise<Message[]> {
-      if (query.topics.length === 0 || query.since.kind === 'none') return [];
-      // Make sure the caller sees its own just-acknowledged writes.
+    messages(query: CacheQuery): Promise<Message[]> {
       writer.flush();
-      let q = db.selectFrom('messages').selectAll().where('topic', 'in', query.topics as string[]);
-      if (!query.scheduled) q = q.where('published', '=', 1);
-      const since = query.since;
-      if (since.kind === 'time') {
-        q = q.where('time', '>=', since.time);
-      } else if (since.kind === 'id') {
-        const row = await db.selectFrom('messages').select('seq').where('mid', '=', since.id).executeTakeFirst();
-        if (row) q = q.where('seq', '>', row.seq);
-      } else if (since.kind === 'latest') {
-        q = q.where('seq', 'in', db.selectFrom('messages').select((eb) => eb.fn.max('seq').as('seq'))
-          .where('topic', 'in', query.topics as string[]).where('published', '=', 1).groupBy('topic'));
-      }
-      const rows = await q.orderBy('time').orderBy('seq').execute();
-      return rows.map(rowToMessage);
+      return queries.messages(query);
     },
 
-    async dueMessages(nowSeconds: number): Promise<Message[]> {
+    dueMessages(nowSeconds: number): Promise<Message[]> {
       writer.flush();
-      const rows = await db.selectFrom('messages').selectAll()
-        .where('published', '=', 0).where('time', '<=', nowSeconds).orderBy('time').orderBy('seq').execute();
-      return rows.map(rowToMessage);
+      return queries.dueMessages(nowSeconds);
     },
 
-    async markPublished(ids: readonly string[]): Promise<void> {
-      if (ids.length === 0) return;
-      await db.updateTable('messages').set({ published: 1 }).where('mid', 'in', ids as string[]).execute();
+    async markPublished(ids: readonly string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      // Only rows still waiting: a caller learns which messages it published, and no id is
+      // published twice (the connection's writes are serialised by SQLite).
+      const rows = await db.updateTable('messages').set({ published: 1 })
+        .where('mid', 'in', ids as string[]).where('published', '=', 0).returning('mid').execute();
+      return rows.map((r) => r.mid);
     },
 
-    async messageById(id: string): Promise<Message | undefined> {
+    messageById(id: string): Promise<Message | undefined> {
       writer.flush();
-      const row = await db.selectFrom('messages').selectAll().where('mid', '=', id).executeTakeFirst();
-      return row ? rowToMessage(row) : undefined;
+      return queries.messageById(id);
     },
 
     async pruneExpired(nowSeconds: number): Promise<string[]> {
@@ -111,29 +103,18 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
       return ids;
     },
 
-    async attachmentIds(): Promise<string[]> {
+    attachmentIds(): Promise<string[]> {
       writer.flush();
-      const rows = await db.selectFrom('messages').select('mid').where('attachment_size', '>', 0).where('attachment_deleted', '=', 0).execute();
-      return rows.map((r) => r.mid);
+      return queries.attachmentIds();
     },
 
-    async attachmentBytesBySender(sender: string, nowSeconds: number): Promise<number> {
+    attachmentBytesBySender(sender: string, nowSeconds: number): Promise<number> {
       writer.flush();
-      const row = await db.selectFrom('messages')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('attachment_size'), sql<number>`0`).as('total'))
-        .where('sender', '=', sender).where('attachment_expires', '>=', nowSeconds)
-        .where('attachment_deleted', '=', 0).executeTakeFirst();
-      return Number(row?.total ?? 0);
+      return queries.attachmentBytesBySender(sender, nowSeconds);
     },
 
-    async publishedCount(): Promise<number> {
-      const row = await db.selectFrom('stats').select('value').where('key', '=', 'messages').executeTakeFirst();
-      return row?.value ?? 0;
-    },
-
-    async countPublished(n: number): Promise<void> {
-      await db.updateTable('stats').set((eb) => ({ value: eb('value', '+', n) })).where('key', '=', 'messages').execute();
-    },
+    publishedCount: () => queries.publishedCount(),
+    countPublished: (n: number) => queries.countPublished(n),
 
     close(): Promise<void> {
       closed ??= (async () => {

@@ -164,17 +164,18 @@ export class TopicService {
   }
 
   /**
-   * Hands scheduled messages whose time has come to live subscribers, once each. Every node's timer
-   * runs this: with a cache shared by several nodes, two of them may find the same due message, so
-   * "once each" then rests on the cache letting only one node claim it.
+   * Hands scheduled messages whose time has come to live subscribers, once each, and returns how
+   * many this call handed out. Every node's timer runs this on a shared cache: the cache lets one
+   * caller publish each due message, and only that caller fans it out.
    */
   async deliverDue(): Promise<number> {
     const d = this.#d;
-    const due = await d.cache.dueMessages(Math.floor(d.clock.now() / 1000));
-    if (due.length === 0) return 0;
+    const found = await d.cache.dueMessages(Math.floor(d.clock.now() / 1000));
+    if (found.length === 0) return 0;
     // Mark first: a crash between the two loses a live delivery, never duplicates it; the
     // message stays in the cache for subscribers to fetch with since=.
-    await d.cache.markPublished(due.map((m) => m.id));
+    const claimed = new Set(await d.cache.markPublished(found.map((m) => m.id)));
+    const due = found.filter((m) => claimed.has(m.id));
     for (const m of due) await this.#fanOut(m);
     for (const m of due) await this.#published(m);
     return due.length;

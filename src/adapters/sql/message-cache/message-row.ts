@@ -1,11 +1,17 @@
-import type { Selectable, Insertable } from 'kysely';
-import type { Message, MessageAction } from '../../ports/message.js';
-import type { MessagesTable } from './schema.js';
+import type { Insertable } from 'kysely';
+import type { Message, MessageAction } from '../../../ports/message.js';
+import type { MessageRow, MessagesTable } from './schema.js';
 
-export type MessageRow = Selectable<MessagesTable>;
+/** A cache row as written: every column but `seq`, numbers as numbers. */
+export type NewMessageRow = Required<Insertable<MessagesTable>> & {
+  time: number;
+  expires: number;
+  attachment_size: number;
+  attachment_expires: number;
+};
 
 /** Flattens a message into the cache row; empty strings and zeros stand for "unset". */
-export function messageToRow(m: Message, published: boolean): Insertable<MessagesTable> {
+export function messageToRow(m: Message, published: boolean): NewMessageRow {
   const a = m.attachment;
   return {
     mid: m.id,
@@ -33,9 +39,11 @@ export function messageToRow(m: Message, published: boolean): Insertable<Message
   };
 }
 
+/** The message a row holds; integer columns may arrive as strings (PostgreSQL bigint). */
 export function rowToMessage(r: MessageRow): Message {
-  const m: Message = { id: r.mid, time: r.time, event: 'message', topic: r.topic };
-  if (r.expires) m.expires = r.expires;
+  const m: Message = { id: r.mid, time: Number(r.time), event: 'message', topic: r.topic };
+  const expires = Number(r.expires);
+  if (expires) m.expires = expires;
   if (r.message) m.message = r.message;
   if (r.title) m.title = r.title;
   if (r.priority) m.priority = r.priority;
@@ -46,8 +54,10 @@ export function rowToMessage(r: MessageRow): Message {
   if (r.attachment_url) {
     m.attachment = { name: r.attachment_name, url: r.attachment_url };
     if (r.attachment_type) m.attachment.type = r.attachment_type;
-    if (r.attachment_size) m.attachment.size = r.attachment_size;
-    if (r.attachment_expires) m.attachment.expires = r.attachment_expires;
+    const size = Number(r.attachment_size);
+    if (size) m.attachment.size = size;
+    const attachmentExpires = Number(r.attachment_expires);
+    if (attachmentExpires) m.attachment.expires = attachmentExpires;
   }
   if (r.content_type) m.content_type = r.content_type;
   if (r.encoding) m.encoding = r.encoding;

@@ -1,0 +1,95 @@
+interface Pending<T> {
+  item: T;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The SQLite GroupCommit's twin for an asynchronous database: concurrent callers' items are
+ * written together, and each caller's promise settles after the write that holds its item
+ * committed (or failed). A batch goes once its first item has waited `delayMs` (0: to the next
+ * event-loop turn) or once it is full, but never while the previous batch is still being written:
+ * one write in flight per process, so a process's messages commit in the order they were added,
+ * and items that arrive during a write join the next batch, which grows with the load.
+ */
+export class AsyncGroupCommit<T> {
+  #pending: Pending<T>[] = [];
+  #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  #writing: Promise<void> | undefined;
+  #closed = false;
+  readonly #write: (items: T[]) => Promise<void>;
+  readonly #maxBatch: number;
+  readonly #delayMs: number;
+  readonly #onBatch: ((size: number) => void) | undefined;
+
+  constructor(options: { write: (items: T[]) => Promise<void>; maxBatch: number; delayMs: number; onBatch?: (size: number) => void }) {
+    this.#write = options.write;
+    this.#maxBatch = Math.max(1, options.maxBatch);
+    this.#delayMs = options.delayMs;
+    this.#onBatch = options.onBatch;
+  }
+
+  add(item: T): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the message cache is closed'));
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ item, resolve, reject });
+      if (this.#pending.length >= this.#maxBatch) this.#kick();
+      else this.#schedule();
+    });
+  }
+
+  /** Writes everything pending and waits for it; the writes' errors go to their callers, not here. */
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#writing) {
+      this.#clearTimer();
+      this.#kick();
+      await this.#writing;
+    }
+  }
+
+  /** Writes what is pending, then refuses new items. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  /** Starts the next batch unless one is being written (its end starts the next). */
+  #kick(): void {
+    if (this.#writing || this.#pending.length === 0) return;
+    this.#clearTimer();
+    const batch = this.#pending.splice(0, this.#maxBatch);
+    this.#writing = this.#run(batch);
+  }
+
+  async #run(batch: Pending<T>[]): Promise<void> {
+    try {
+      // Through a resolved promise, so even a write that throws at once settles after #writing is set.
+      await Promise.resolve().then(() => this.#write(batch.map((p) => p.item)));
+      this.#onBatch?.(batch.length);
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.#writing = undefined;
+      // Items left over from a full batch go at once; those that arrived during the write go when
+      // their timer fires, or at once if it already has.
+      if (this.#pending.length >= this.#maxBatch || (this.#pending.length > 0 && !this.#timer)) this.#kick();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    const fire = () => {
+      this.#timer = undefined;
+      this.#kick();
+    };
+    this.#timer = this.#delayMs > 0 ? setTimeout(fire, this.#delayMs) : setImmediate(fire);
+  }
+
+  #clearTimer(): void {
+    if (!this.#timer) return;
+    if (this.#delayMs > 0) clearTimeout(this.#timer as NodeJS.Timeout);
+    else clearImmediate(this.#timer as NodeJS.Immediate);
+    this.#timer = undefined;
+  }
+}
