@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createFcmAccessToken } from '../src/adapters/providers/fcm/access-token.js';
 import { seedDevices } from '../test/helpers/seed-devices.js';
 import { makeTmpDir, profileFlags } from './lib/proc.js';
-import { api, apnsKeys, BUNDLE_ID, createKey, KEY_ID, peakRssKiB, requireH2load, runH2load, startMock, TEAM_ID, waitDone, type MockChild } from './lib/push.js';
+import { broadcastAppFlags, BUNDLE_ID, createKey, peakRssKiB, requireH2load, runH2load, startBroadcastMocks, timeBroadcast, type MockChild } from './lib/push.js';
 import { startHerald, type ServerChild } from './lib/servers.js';
 import { bar, fmt, int, parseOptions } from './lib/stats.js';
 
@@ -21,14 +21,9 @@ export async function main(args: string[]): Promise<number> {
   let herald: ServerChild | undefined;
   try {
     const { dir } = tmp;
-    const keys = apnsKeys(dir);
-    const apns = await startMock('apns', ['--port', '0', '--key-id', KEY_ID, '--team-id', TEAM_ID, '--public-key-file', keys.publicKeyFile, '--bundle-id', BUNDLE_ID, '--record', '0', '--max-streams', String(o.streams)], dir);
-    const fcm = await startMock('fcm', ['--port', '0', '--record', '0', '--max-streams', String(o.streams)], dir);
+    const m = await startBroadcastMocks(dir, o.streams);
+    const { apns, fcm, keys } = m;
     mocks.push(apns, fcm);
-    // Each mock process makes its own certificate.
-    writeFileSync(join(dir, 'apns-ca.pem'), apns.info.ca!);
-    writeFileSync(join(dir, 'fcm-ca.pem'), fcm.info.ca!);
-    writeFileSync(join(dir, 'service-account.json'), JSON.stringify(fcm.info.serviceAccount));
 
     let t = Date.now();
     const devices = await seedDevices(join(dir, 'herald.db'), { count: o.devices, topic: 'everyone', fcmShare: o['fcm-share'] });
@@ -54,25 +49,8 @@ export async function main(args: string[]): Promise<number> {
     const baselineS = (Date.now() - t) / 1000;
     console.log(`baseline h2load: ${fmt(baselineS, 1)} s for ${int(devices.length)} requests (APNs ${apnsBase ? `${int(apnsBase.reqPerSec)} req/s, ${int(apnsBase.succeeded)} ok` : '-'}; FCM ${fcmBase ? `${int(fcmBase.reqPerSec)} req/s, ${int(fcmBase.succeeded)} ok` : '-'})`);
 
-    herald = await startHerald({
-      dir,
-      nodeFlags: profileFlags(o.profile === 1, 'broadcast'),
-      flags: {
-        'log-level': 'warn',
-        apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem'), connections: o.connections }]),
-        fcm: JSON.stringify([{ 'service-account-file': join(dir, 'service-account.json'), 'base-url': fcm.info.url, 'ca-file': join(dir, 'fcm-ca.pem'), connections: o.connections }]),
-      },
-    });
-    const started = Date.now();
-    const sent = await api<{ id: string }>(herald.url, key, 'POST', '/v1/push', { id: 'broadcast-bench', to: { topics: ['everyone'] }, notification: { title: 'Broadcast', body: 'To everyone' } });
-    if (sent.status !== 202) throw new Error(`push refused: ${sent.status} ${JSON.stringify(sent.json)}`);
-    let lastLog = 0;
-    const { view, doneAt } = await waitDone(herald.url, key, 'broadcast-bench', 30 * 60_000, (v) => {
-      if (Date.now() - lastLog < 10_000) return;
-      lastLog = Date.now();
-      console.log(`  ${fmt((Date.now() - started) / 1000, 0)} s: ${v.state}, ${int(v.targets)} routed, ${int(v.counts.sent ?? 0)} sent`);
-    }, mocks);
-    const elapsedS = (doneAt - started) / 1000;
+    herald = await startHerald({ dir, nodeFlags: profileFlags(o.profile === 1, 'broadcast'), flags: { 'log-level': 'warn', ...broadcastAppFlags(m, o.connections) } });
+    const { view, elapsedS } = await timeBroadcast(herald.url, key, 'broadcast-bench', 'everyone', mocks);
     const peakMiB = peakRssKiB(herald.pid) / 1024;
     console.log(`herald: ${int(view.targets)} targets, ${int(view.counts.sent ?? 0)} sent, ${int(view.counts.failed ?? 0)} failed, ${int(view.counts.dead ?? 0)} dead in ${fmt(elapsedS, 1)} s (${int(view.targets / elapsedS)} deliveries/s); peak RSS ${fmt(peakMiB, 0)} MiB`);
     console.log(`ratio herald/h2load time = ${fmt(elapsedS / baselineS)}`);

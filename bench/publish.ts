@@ -9,45 +9,17 @@
  * load generator was not the limit. Then checks that every acknowledged publish is in Herald's
  * cache, through the API (poll=1) and in the SQLite file after a graceful stop.
  */
-import Database from 'better-sqlite3';
-import { get } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { CORES, CpuWatch, pctOfCore } from './lib/cpu.js';
-import { HarnessError, makeTmpDir, profileFlags } from './lib/proc.js';
+import { CORES } from './lib/cpu.js';
+import { makeTmpDir, profileFlags } from './lib/proc.js';
 import { printProfile, profileDir } from './lib/profile.js';
+import { acked, BODY, measure, pollCount, runSlice as run, serverUsPerReq, shellQuote, sqliteCount, TOPIC, type Measured, type Slice } from './lib/publish-slices.js';
 import { startBare, startHerald, type ServerChild } from './lib/servers.js';
 import { bar, fmt, int, parseOptions, table } from './lib/stats.js';
-import { mergeWrk, requireWrk, runWrk, wrkArgs, type WrkMerged, type WrkOptions, type WrkResult } from './lib/wrk.js';
+import { requireWrk, wrkArgs, type WrkOptions } from './lib/wrk.js';
 
-const TOPIC = 'bench';
-const BODY = 'bench message';
 const BAR = 0.5;
-
-/** One slice: wrk's figures and the CPU each side used meanwhile. */
-interface Slice {
-  wrk: WrkResult;
-  wallMs: number;
-  serverMs: number;
-  /** Share of all cores busy over the slice, whoever used them. */
-  machineBusy: number;
-}
-
-interface Measured {
-  name: string;
-  /** Acknowledged publishes during warm-up: they must be cached too. */
-  warmupAcked: number;
-  merged: WrkMerged;
-  /** Answers below 400. Both servers answer a publish 200 or an error status > 399. */
-  acked: number;
-  reqPerSec: number;
-  wallMs: number;
-  serverPct: number;
-  wrkPct: number;
-  /** The highest share of one core wrk used in any single slice. */
-  wrkMaxPct: number;
-  machinePct: number;
-}
 
 export async function main(args: string[]): Promise<number> {
   const opts = parseOptions(args, { duration: 10, warmup: 2, slices: 5, connections: 64, threads: 1, profile: 0 });
@@ -138,63 +110,5 @@ export async function main(args: string[]): Promise<number> {
     throw err;
   } finally {
     if (!keep) tmp.remove();
-  }
-}
-
-/** Server CPU time (all its threads) per completed request, in µs. */
-const serverUsPerReq = (m: Measured) => ((m.serverPct / 100) * m.wallMs * 1000) / m.merged.requests;
-
-/** Answers below 400: wrk counts only statuses > 399 (summary.errors.status), see bench/wrk/post.lua. */
-const acked = (r: { requests: number; status4xx5xx: number }) => r.requests - r.status4xx5xx;
-
-async function run(server: ServerChild, options: WrkOptions, logFile: string): Promise<Slice> {
-  const cpu = new CpuWatch({ server: server.pid });
-  const wrk = await runWrk(options, logFile);
-  const used = cpu.read();
-  if (acked(wrk) === 0) throw new HarnessError(`${server.name}: no 2xx answer (${wrk.requests} answers, ${wrk.status4xx5xx} with status > 399, ${wrk.socketErrors} socket errors)`);
-  return { wrk, wallMs: used.wallMs, serverMs: used.cpuMs.server!, machineBusy: used.machineBusy };
-}
-
-function measure(name: string, warmupAcked: number, slices: Slice[]): Measured {
-  const merged = mergeWrk(slices.map((s) => s.wrk));
-  const wallMs = slices.reduce((n, s) => n + s.wallMs, 0);
-  return {
-    name,
-    warmupAcked,
-    merged,
-    acked: acked(merged),
-    reqPerSec: merged.requests / merged.seconds,
-    wallMs,
-    serverPct: pctOfCore(slices.reduce((n, s) => n + s.serverMs, 0), wallMs),
-    wrkPct: pctOfCore(merged.cpuSeconds * 1000, wallMs),
-    wrkMaxPct: Math.max(...slices.map((s) => pctOfCore(s.wrk.cpuSeconds * 1000, s.wallMs))),
-    machinePct: (100 * slices.reduce((n, s) => n + s.machineBusy * s.wallMs, 0)) / wallMs,
-  };
-}
-
-const shellQuote = (arg: string) => (/^[-\w./:=@]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-
-/** Counts NDJSON lines by streaming: the answer can be tens of thousands of messages. */
-function pollCount(baseUrl: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = get(`${baseUrl}/${TOPIC}/json?poll=1`, { agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new HarnessError(`poll answered ${res.statusCode}`));
-      let lines = 0;
-      res.on('data', (chunk: Buffer) => {
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-      });
-      res.on('end', () => resolve(lines));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
-
-function sqliteCount(file: string): number {
-  const db = new Database(file, { fileMustExist: true });
-  try {
-    return (db.prepare('select count(*) as n from messages where topic = ?').get(TOPIC) as { n: number }).n;
-  } finally {
-    db.close();
   }
 }

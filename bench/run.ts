@@ -3,6 +3,8 @@
  * Exit status: 0 when the benchmark ran (whether or not Herald met its bar), 1 when the harness
  * itself failed, 2 on bad usage. Bars are printed as PASS/FAIL lines.
  */
+import { UsageError } from './lib/stats.js';
+
 const BENCHMARKS = {
   publish: () => import('./publish.js'),
   fanout: () => import('./fanout.js'),
@@ -13,6 +15,9 @@ const BENCHMARKS = {
   priority: () => import('./priority.js'),
   preferences: () => import('./preferences.js'),
   'notify-email': () => import('./notify-email.js'),
+  'publish-pg': () => import('./publish-pg.js'),
+  'cluster-fanout': () => import('./cluster-fanout.js'),
+  'broadcast-pg': () => import('./broadcast-pg.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -33,7 +38,15 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
   preferences [--count 200000] [--rounds 5]
            preference + quiet-hours decisions/s on one core vs Intl formatToParts calls
   notify-email [--subscribers 100000] [--pool 5] [--batch 1000] [--clients 4] [--inflight 300] [--profile 0|1]
-           one template to every subscriber by e-mail (preferences, SMTP pool, local sink) vs nodemailer alone`;
+           one template to every subscriber by e-mail (preferences, SMTP pool, local sink) vs nodemailer alone
+  publish-pg [--duration 10] [--warmup 2] [--slices 5] [--connections 64] [--threads 1] [--pool-size 10] [--profile 0|1]
+           durable publish req/s with database-url (PostgreSQL) vs SQLite, wrk, alternating slices; cache completeness
+  cluster-fanout [--subscribers 10000] [--messages 100] [--baseline-redis 0|1] [--pg 0|1] [--profile 0|1]
+           fan-out latency with subscribers on 2 Herald processes sharing Redis vs all on one process
+  broadcast-pg [--devices 1000000] [--fcm-share 0.5] [--connections 2] [--streams 500] [--pool-size 10] [--profile 0|1]
+           one push to every device of a topic with database-url (PostgreSQL) vs SQLite: time to all outcomes, peak RSS
+  (publish-pg, cluster-fanout --pg 1 and broadcast-pg use HERALD_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test,
+   a schema of their own per run; cluster-fanout uses HERALD_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0, a prefix of its own)`;
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(name in BENCHMARKS)) {
@@ -45,6 +58,10 @@ try {
   const bench = await BENCHMARKS[name as keyof typeof BENCHMARKS]();
   process.exitCode = await bench.main(args);
 } catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
   console.error(`harness failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exitCode = 1;
 }

@@ -47,9 +47,14 @@ export class SubscriberPool {
     return this.#children.map((c) => c.pid!);
   }
 
-  static async start(baseUrl: string, topic: string, messages: number): Promise<SubscriberPool> {
+  /**
+   * `baseUrl` is one server for every client process, or a list taken in turn (process n gets
+   * `baseUrl[n % length]`), to spread the subscribers over several servers in equal shares.
+   */
+  static async start(baseUrl: string | readonly string[], topic: string, messages: number): Promise<SubscriberPool> {
     const script = join(BENCH_DIST, 'clients', 'subscriber.js');
-    const children = Array.from({ length: CLIENT_PROCESSES }, () => spawnNode(script, [baseUrl, topic, String(messages)], { ipc: true }));
+    const urls = typeof baseUrl === 'string' ? [baseUrl] : baseUrl;
+    const children = Array.from({ length: CLIENT_PROCESSES }, (_, n) => spawnNode(script, [urls[n % urls.length]!, topic, String(messages)], { ipc: true }));
     const pool = new SubscriberPool(children);
     await pool.#gather((r) => r.type === 'started', 15_000);
     return pool;
@@ -126,7 +131,7 @@ export class SubscriberPool {
     for (const f of this.#onFailure) f(err);
   }
 
-  /** Waits for one matching report from each process. */
+  /** Waits for one matching report from each process; the answer is in process order. */
   #gather(match: (r: ClientReport) => boolean, timeoutMs: number): Promise<ClientReport[]> {
     return new Promise((resolve, reject) => {
       const reports = new Map<number, ClientReport>();
@@ -135,7 +140,7 @@ export class SubscriberPool {
         this.#listeners.delete(listener);
         this.#onFailure = this.#onFailure.filter((f) => f !== finish);
         if (err) reject(err);
-        else resolve([...reports.values()]);
+        else resolve([...reports].sort(([a], [b]) => a - b).map(([, r]) => r));
       };
       const listener = (from: number, r: ClientReport) => {
         if (!match(r)) return;

@@ -64,8 +64,13 @@ export function apnsKeys(dir: string): { keyFile: string; publicKeyFile: string;
 }
 
 /** An API key straight from Herald's database (as `herald key create` does). */
-export async function createKey(databaseFile: string, scopes: ApiScope[]): Promise<string> {
-  const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': databaseFile } }).config);
+export function createKey(databaseFile: string, scopes: ApiScope[]): Promise<string> {
+  return createKeyWith({ 'database-file': databaseFile }, scopes);
+}
+
+/** An API key in the database these config flags name (`database-url` for PostgreSQL), as `herald key create` does. */
+export async function createKeyWith(flags: Record<string, string>, scopes: ApiScope[]): Promise<string> {
+  const keys = await openKeys(loadConfig({ env: {}, flags }).config);
   try {
     return (await keys.keys.create(CLI_CONTEXT, { name: 'bench', scopes })).secret;
   } finally {
@@ -141,3 +146,57 @@ export async function waitDone(url: string, key: string, id: string, timeoutMs: 
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** The APNs and FCM mocks of a broadcast, each its own process, and what Herald needs to reach them. */
+export interface BroadcastMocks {
+  apns: MockChild;
+  fcm: MockChild;
+  keys: ReturnType<typeof apnsKeys>;
+  /** The mocks' certificates and the FCM service account, written into `dir`. */
+  files: { apnsCa: string; fcmCa: string; serviceAccount: string };
+}
+
+export async function startBroadcastMocks(dir: string, streams: number): Promise<BroadcastMocks> {
+  const keys = apnsKeys(dir);
+  const apns = await startMock('apns', ['--port', '0', '--key-id', KEY_ID, '--team-id', TEAM_ID, '--public-key-file', keys.publicKeyFile, '--bundle-id', BUNDLE_ID, '--record', '0', '--max-streams', String(streams)], dir);
+  let fcm: MockChild;
+  try {
+    fcm = await startMock('fcm', ['--port', '0', '--record', '0', '--max-streams', String(streams)], dir);
+  } catch (err) {
+    await apns.stop();
+    throw err;
+  }
+  // Each mock process makes its own certificate.
+  const files = { apnsCa: join(dir, 'apns-ca.pem'), fcmCa: join(dir, 'fcm-ca.pem'), serviceAccount: join(dir, 'service-account.json') };
+  writeFileSync(files.apnsCa, apns.info.ca!);
+  writeFileSync(files.fcmCa, fcm.info.ca!);
+  writeFileSync(files.serviceAccount, JSON.stringify(fcm.info.serviceAccount));
+  return { apns, fcm, keys, files };
+}
+
+/** Herald's `apns` and `fcm` flags: one app per mock, `connections` HTTP/2 connections each. */
+export function broadcastAppFlags(mocks: BroadcastMocks, connections: number): Record<string, string> {
+  return {
+    apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': mocks.apns.info.url, 'key-file': mocks.keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': mocks.files.apnsCa, connections }]),
+    fcm: JSON.stringify([{ 'service-account-file': mocks.files.serviceAccount, 'base-url': mocks.fcm.info.url, 'ca-file': mocks.files.fcmCa, connections }]),
+  };
+}
+
+/**
+ * One push to every device of `topic`, from POST /v1/push until every delivery has an outcome,
+ * with progress every 10 s. Answers the final view and the seconds it took.
+ */
+export async function timeBroadcast(url: string, key: string, id: string, topic: string, mocks: readonly MockChild[], label = ''): Promise<{ view: PushView; elapsedS: number }> {
+  const started = Date.now();
+  const sent = await api<{ id: string }>(url, key, 'POST', '/v1/push', { id, to: { topics: [topic] }, notification: { title: 'Broadcast', body: 'To everyone' } });
+  if (sent.status !== 202) throw new HarnessError(`push refused: ${sent.status} ${JSON.stringify(sent.json)}`);
+  let lastLog = 0;
+  const { view, doneAt } = await waitDone(url, key, id, 30 * 60_000, (v) => {
+    if (Date.now() - lastLog < 10_000) return;
+    lastLog = Date.now();
+    console.log(`  ${label}${fmtSeconds(Date.now() - started)} s: ${v.state}, ${v.targets.toLocaleString('en-US')} routed, ${(v.counts.sent ?? 0).toLocaleString('en-US')} sent`);
+  }, mocks);
+  return { view, elapsedS: (doneAt - started) / 1000 };
+}
+
+const fmtSeconds = (ms: number) => (ms / 1000).toFixed(0);

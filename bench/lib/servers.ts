@@ -20,6 +20,8 @@ export interface HeraldOptions {
   nodeFlags?: string[];
   /** Extra or overriding config flags, kebab-case without dashes. */
   flags?: Record<string, string>;
+  /** Names the process in the output and its log file (`<name>.log`); default `herald`. */
+  name?: string;
 }
 
 /** Herald as an operator would run it (bin/herald.js serve), with the durable cache on. */
@@ -40,7 +42,7 @@ export async function startHerald(options: HeraldOptions): Promise<ServerChild> 
     ...options.flags,
   };
   const args = ['serve', ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
-  return launch('herald', join(ROOT, 'bin', 'herald.js'), args, port, options.dir, options.nodeFlags);
+  return launch(options.name ?? 'herald', join(ROOT, 'bin', 'herald.js'), args, port, options.dir, options.nodeFlags);
 }
 
 /** The baseline: bench/servers/bare.ts, the least code that serves the same traffic. */

@@ -36,14 +36,17 @@ export function bar(label: string, pass: boolean, detail: string): boolean {
   return pass;
 }
 
-/** `--name value` options after the benchmark name, with defaults; unknown names are an error. */
+/** Bad options on the command line: the dispatcher prints the usage and exits with status 2. */
+export class UsageError extends Error {}
+
+/** `--name value` options after the benchmark name, with defaults; unknown names are a UsageError. */
 export function parseOptions<T extends Record<string, number>>(args: string[], defaults: T): T {
   const out: Record<string, number> = { ...defaults };
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i]!.replace(/^--/, '');
     const value = Number(args[i + 1]);
     if (!(key in defaults) || !Number.isFinite(value)) {
-      throw new Error(`bad option ${args[i]} ${args[i + 1] ?? ''}; known: ${Object.keys(defaults).map((k) => `--${k} N`).join(' ')}`);
+      throw new UsageError(`bad option ${args[i]} ${args[i + 1] ?? ''}; known: ${Object.keys(defaults).map((k) => `--${k} N`).join(' ')}`);
     }
     out[key] = value;
   }

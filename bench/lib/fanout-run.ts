@@ -1,0 +1,160 @@
+/**
+ * One fan-out measurement, shared by `fanout` (one server) and `cluster-fanout` (subscribers on
+ * several Herald processes, published to one): N/2 SSE + N/2 WebSocket subscribers over the
+ * client processes, then messages that carry their publish time, each receipt recording
+ * receive − publish.
+ *
+ * Pacing: message i+1 goes out 20 ms after every subscriber has message i (or after a 10 s
+ * timeout). A fixed open-loop 20 ms cadence would overload a 2-core box where the servers and
+ * 20,000 client sockets share the cores, and the figure would measure queue build-up instead
+ * of the time to fan one message out.
+ */
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { CLIENT_PROCESSES, SubscriberPool } from './clients.js';
+import { CORES, CpuWatch, pctOfCore } from './cpu.js';
+import { HarnessError, sleep } from './proc.js';
+import type { ServerChild } from './servers.js';
+import { fmt, int, mergeSorted, percentile, table } from './stats.js';
+
+export const TOPIC = 'fanout';
+const GAP_MS = 20;
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
+export interface FanoutResult {
+  name: string;
+  subscribers: number;
+  openFailed: number;
+  expected: number;
+  received: number;
+  dropped: number;
+  publishErrors: number;
+  timeouts: number;
+  p50: number;
+  p99: number;
+  max: number;
+  seconds: number;
+  /** % of one core used by the subscriber client processes together, and by the server(s) together, during the messages. */
+  clientsPct: number;
+  serverPct: number;
+}
+
+export interface FanoutTarget {
+  /** Names the run in the output. */
+  name: string;
+  /** Where the messages are published. */
+  publishTo: ServerChild;
+  /** Where the subscribers connect, the client processes taken in turn (publishTo may be one of them). */
+  subscribeTo: readonly ServerChild[];
+}
+
+export const GAP_NOTE = `next message ${GAP_MS} ms after the previous one is fully delivered`;
+
+export async function runFanout(target: FanoutTarget, perKind: number, messages: number): Promise<FanoutResult> {
+  const { name, publishTo, subscribeTo } = target;
+  const started = performance.now();
+  const pool = await SubscriberPool.start(subscribeTo.map((s) => s.url), TOPIC, messages);
+  try {
+    // SSE first, then WebSocket: both kinds in flight at once would only add handshake noise.
+    const sseOpen = await pool.open('sse', perKind);
+    const wsOpen = await pool.open('ws', perKind);
+    const subscribers = perKind * 2 * CLIENT_PROCESSES;
+    const openFailed = sseOpen.failed + wsOpen.failed;
+    const openError = sseOpen.lastError || wsOpen.lastError;
+    console.log(`${name}: ${int(sseOpen.ok)} SSE + ${int(wsOpen.ok)} WS subscribers open in ${fmt((performance.now() - started) / 1000, 1)} s${openFailed ? ` (${openFailed} failed: ${openError})` : ''}`);
+    if (sseOpen.ok + wsOpen.ok === 0) throw new HarnessError(`${name}: no subscriber could connect (${openError})`);
+    await sleep(1000);
+
+    // The load side is not free here: 20,000 client sockets parse every message on the same
+    // cores as the server. What each side used during the messages is printed with the result.
+    const clientPids = Object.fromEntries(pool.pids.map((pid, n) => [`client${n}`, pid]));
+    const serverPids = Object.fromEntries(subscribeTo.concat(subscribeTo.includes(publishTo) ? [] : [publishTo]).map((s, n) => [`server${n}`, s.pid]));
+    const cpu = new CpuWatch({ ...serverPids, ...clientPids });
+    const harness0 = process.cpuUsage();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let publishErrors = 0;
+    let timeouts = 0;
+    for (let i = 0; i < messages; i++) {
+      const status = await publish(publishTo.url, agent, `t=${(performance.timeOrigin + performance.now()).toFixed(3)} i=${i}`);
+      if (status !== 200) publishErrors++;
+      else if (!(await pool.waitDelivered(i, DELIVERY_TIMEOUT_MS))) timeouts++;
+      await sleep(GAP_MS);
+    }
+    agent.destroy();
+    const used = cpu.read();
+    const harnessMs = (() => {
+      const d = process.cpuUsage(harness0);
+      return (d.user + d.system) / 1000;
+    })();
+    const clientShares = Object.keys(clientPids).map((k) => pctOfCore(used.cpuMs[k]!, used.wallMs));
+    const clientsTotal = clientShares.reduce((a, b) => a + b, 0);
+    const serverShares = Object.keys(serverPids).map((k) => pctOfCore(used.cpuMs[k]!, used.wallMs));
+    const serverTotal = serverShares.reduce((a, b) => a + b, 0);
+    const serversText = serverShares.length === 1 ? `server ${fmt(serverTotal, 0)}` : `servers ${fmt(serverTotal, 0)} (${serverShares.map((s) => fmt(s, 0)).join(' + ')})`;
+    console.log(`${name}: CPU during the ${messages} messages (${fmt(used.wallMs / 1000, 1)} s), % of one core (${CORES} cores): ` +
+      `${serversText}, ${clientShares.length} subscriber clients ${fmt(clientsTotal, 0)} ` +
+      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(harnessMs, used.wallMs), 0)}; machine ${fmt(used.machineBusy * 100, 0)} % busy`);
+    // Stragglers of a timed-out message still count as received if they arrive now.
+    if (timeouts) await sleep(2000);
+    const collected = await pool.collect();
+    const all = mergeSorted([...collected.sse, ...collected.ws]);
+    const sse = mergeSorted(collected.sse);
+    const ws = mergeSorted(collected.ws);
+    const result: FanoutResult = {
+      name,
+      subscribers,
+      openFailed,
+      expected: subscribers * messages,
+      received: all.length,
+      dropped: collected.dropped,
+      publishErrors,
+      timeouts,
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+      max: all.length ? all[all.length - 1]! : NaN,
+      seconds: (performance.now() - started) / 1000,
+      clientsPct: clientsTotal,
+      serverPct: serverTotal,
+    };
+    console.log(`${name}: ${int(result.received)} / ${int(result.expected)} receipts, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms, max ${fmt(result.max)} ms` +
+      ` (SSE p50 ${fmt(percentile(sse, 50))} p99 ${fmt(percentile(sse, 99))}; WS p50 ${fmt(percentile(ws, 50))} p99 ${fmt(percentile(ws, 99))})`);
+    if (subscribeTo.length > 1) {
+      // Client process n subscribed on subscribeTo[n % length] (SubscriberPool.start), and collect() answers in process order.
+      for (const [k, server] of subscribeTo.entries()) {
+        const mine = (n: number) => n % subscribeTo.length === k;
+        const here = mergeSorted([...collected.sse.filter((_, n) => mine(n)), ...collected.ws.filter((_, n) => mine(n))]);
+        console.log(`${name}:   subscribers on ${server.name}${server === publishTo ? ' (the publishing node)' : ''}: ${int(here.length)} receipts, ` +
+          `p50 ${fmt(percentile(here, 50))} ms, p99 ${fmt(percentile(here, 99))} ms, max ${fmt(here.length ? here[here.length - 1]! : NaN)} ms`);
+      }
+    }
+    return result;
+  } finally {
+    await pool.exit();
+  }
+}
+
+/** The results table and the lines on anything that went wrong in a run. */
+export function printFanoutResults(results: FanoutResult[]): void {
+  console.log('');
+  console.log(table([
+    ['run', 'subscribers', 'received', 'expected', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'run s', 'server CPU %', 'clients CPU %'],
+    ...results.map((r) => [r.name, int(r.subscribers), int(r.received), int(r.expected), int(Math.max(0, r.expected - r.received)), fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.seconds, 1),
+      fmt(r.serverPct, 0), fmt(r.clientsPct, 0)]),
+  ]));
+  for (const r of results) {
+    if (r.openFailed || r.dropped || r.publishErrors || r.timeouts) {
+      console.log(`${r.name}: ${r.openFailed} subscriptions failed to open, ${r.dropped} dropped mid-run, ${r.publishErrors} publish errors, ${r.timeouts} messages not fully delivered within ${DELIVERY_TIMEOUT_MS} ms`);
+    }
+  }
+}
+
+function publish(baseUrl: string, agent: Agent, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${baseUrl}/${TOPIC}`, { method: 'POST', agent, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (err) => reject(new HarnessError(`publish failed: ${err.message}`)));
+    req.end(body);
+  });
+}
