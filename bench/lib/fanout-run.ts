@@ -50,69 +50,130 @@ export interface FanoutTarget {
 
 export const GAP_NOTE = `next message ${GAP_MS} ms after the previous one is fully delivered`;
 
+/** One run's messages, all at once (`fanout`), or in blocks that alternate with another run's (`cluster-fanout`). */
 export async function runFanout(target: FanoutTarget, perKind: number, messages: number): Promise<FanoutResult> {
-  const { name, publishTo, subscribeTo } = target;
-  const started = performance.now();
-  const pool = await SubscriberPool.start(subscribeTo.map((s) => s.url), TOPIC, messages);
+  const session = await FanoutSession.open(target, perKind, messages);
   try {
-    // SSE first, then WebSocket: both kinds in flight at once would only add handshake noise.
-    const sseOpen = await pool.open('sse', perKind);
-    const wsOpen = await pool.open('ws', perKind);
-    const subscribers = perKind * 2 * CLIENT_PROCESSES;
-    const openFailed = sseOpen.failed + wsOpen.failed;
-    const openError = sseOpen.lastError || wsOpen.lastError;
-    console.log(`${name}: ${int(sseOpen.ok)} SSE + ${int(wsOpen.ok)} WS subscribers open in ${fmt((performance.now() - started) / 1000, 1)} s${openFailed ? ` (${openFailed} failed: ${openError})` : ''}`);
-    if (sseOpen.ok + wsOpen.ok === 0) throw new HarnessError(`${name}: no subscriber could connect (${openError})`);
-    await sleep(1000);
+    await session.send(messages);
+    return await session.finish();
+  } finally {
+    await session.close();
+  }
+}
 
+/**
+ * Open subscribers on one target, messages sent in as many blocks as the caller likes, then the
+ * receipts. Between blocks the subscribers sit idle, which costs neither side anything, so two
+ * sessions can take turns on a shared box and share its background drift, as publish's slices do.
+ */
+export class FanoutSession {
+  readonly #target: FanoutTarget;
+  readonly #pool: SubscriberPool;
+  readonly #messages: number;
+  readonly #started: number;
+  readonly #subscribers: number;
+  readonly #openFailed: number;
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  readonly #pids: Record<string, number>;
+  readonly #clientKeys: string[];
+  readonly #serverKeys: string[];
+  /** CPU ms per watched process over the blocks, their wall time, and the machine's busy ms (all cores). */
+  readonly #cpuMs: Record<string, number> = {};
+  #wallMs = 0;
+  #machineBusyMs = 0;
+  #harnessMs = 0;
+  #next = 0;
+  #publishErrors = 0;
+  #timeouts = 0;
+
+  private constructor(target: FanoutTarget, pool: SubscriberPool, messages: number, started: number, subscribers: number, openFailed: number) {
+    this.#target = target;
+    this.#pool = pool;
+    this.#messages = messages;
+    this.#started = started;
+    this.#subscribers = subscribers;
+    this.#openFailed = openFailed;
+    const { publishTo, subscribeTo } = target;
     // The load side is not free here: 20,000 client sockets parse every message on the same
     // cores as the server. What each side used during the messages is printed with the result.
-    const clientPids = Object.fromEntries(pool.pids.map((pid, n) => [`client${n}`, pid]));
-    const serverPids = Object.fromEntries(subscribeTo.concat(subscribeTo.includes(publishTo) ? [] : [publishTo]).map((s, n) => [`server${n}`, s.pid]));
-    const cpu = new CpuWatch({ ...serverPids, ...clientPids });
+    const clients = Object.fromEntries(pool.pids.map((pid, n) => [`client${n}`, pid]));
+    const servers = Object.fromEntries(subscribeTo.concat(subscribeTo.includes(publishTo) ? [] : [publishTo]).map((srv, n) => [`server${n}`, srv.pid]));
+    this.#pids = { ...servers, ...clients };
+    this.#clientKeys = Object.keys(clients);
+    this.#serverKeys = Object.keys(servers);
+  }
+
+  static async open(target: FanoutTarget, perKind: number, messages: number): Promise<FanoutSession> {
+    const { name, subscribeTo } = target;
+    const started = performance.now();
+    const pool = await SubscriberPool.start(subscribeTo.map((srv) => srv.url), TOPIC, messages);
+    try {
+      // SSE first, then WebSocket: both kinds in flight at once would only add handshake noise.
+      const sseOpen = await pool.open('sse', perKind);
+      const wsOpen = await pool.open('ws', perKind);
+      const openFailed = sseOpen.failed + wsOpen.failed;
+      const openError = sseOpen.lastError || wsOpen.lastError;
+      console.log(`${name}: ${int(sseOpen.ok)} SSE + ${int(wsOpen.ok)} WS subscribers open in ${fmt((performance.now() - started) / 1000, 1)} s${openFailed ? ` (${openFailed} failed: ${openError})` : ''}`);
+      if (sseOpen.ok + wsOpen.ok === 0) throw new HarnessError(`${name}: no subscriber could connect (${openError})`);
+      await sleep(1000);
+      return new FanoutSession(target, pool, messages, started, perKind * 2 * CLIENT_PROCESSES, openFailed);
+    } catch (err) {
+      await pool.exit();
+      throw err;
+    }
+  }
+
+  /** Publishes the next `count` messages (at most up to the total), each once the previous one has reached everyone. */
+  async send(count: number): Promise<void> {
+    const cpu = new CpuWatch(this.#pids);
     const harness0 = process.cpuUsage();
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    let publishErrors = 0;
-    let timeouts = 0;
-    for (let i = 0; i < messages; i++) {
-      const status = await publish(publishTo.url, agent, `t=${(performance.timeOrigin + performance.now()).toFixed(3)} i=${i}`);
-      if (status !== 200) publishErrors++;
-      else if (!(await pool.waitDelivered(i, DELIVERY_TIMEOUT_MS))) timeouts++;
+    const end = Math.min(this.#messages, this.#next + count);
+    for (; this.#next < end; this.#next++) {
+      const i = this.#next;
+      const status = await publish(this.#target.publishTo.url, this.#agent, `t=${(performance.timeOrigin + performance.now()).toFixed(3)} i=${i}`);
+      if (status !== 200) this.#publishErrors++;
+      else if (!(await this.#pool.waitDelivered(i, DELIVERY_TIMEOUT_MS))) this.#timeouts++;
       await sleep(GAP_MS);
     }
-    agent.destroy();
     const used = cpu.read();
-    const harnessMs = (() => {
-      const d = process.cpuUsage(harness0);
-      return (d.user + d.system) / 1000;
-    })();
-    const clientShares = Object.keys(clientPids).map((k) => pctOfCore(used.cpuMs[k]!, used.wallMs));
+    const harness = process.cpuUsage(harness0);
+    this.#harnessMs += (harness.user + harness.system) / 1000;
+    for (const [k, ms] of Object.entries(used.cpuMs)) this.#cpuMs[k] = (this.#cpuMs[k] ?? 0) + ms;
+    this.#wallMs += used.wallMs;
+    this.#machineBusyMs += used.machineBusy * used.wallMs;
+  }
+
+  /** Prints the CPU shares over the blocks, collects every receipt, and answers the result. */
+  async finish(): Promise<FanoutResult> {
+    const { name, publishTo, subscribeTo } = this.#target;
+    const wall = this.#wallMs;
+    const clientShares = this.#clientKeys.map((k) => pctOfCore(this.#cpuMs[k] ?? 0, wall));
     const clientsTotal = clientShares.reduce((a, b) => a + b, 0);
-    const serverShares = Object.keys(serverPids).map((k) => pctOfCore(used.cpuMs[k]!, used.wallMs));
+    const serverShares = this.#serverKeys.map((k) => pctOfCore(this.#cpuMs[k] ?? 0, wall));
     const serverTotal = serverShares.reduce((a, b) => a + b, 0);
-    const serversText = serverShares.length === 1 ? `server ${fmt(serverTotal, 0)}` : `servers ${fmt(serverTotal, 0)} (${serverShares.map((s) => fmt(s, 0)).join(' + ')})`;
-    console.log(`${name}: CPU during the ${messages} messages (${fmt(used.wallMs / 1000, 1)} s), % of one core (${CORES} cores): ` +
+    const serversText = serverShares.length === 1 ? `server ${fmt(serverTotal, 0)}` : `servers ${fmt(serverTotal, 0)} (${serverShares.map((v) => fmt(v, 0)).join(' + ')})`;
+    console.log(`${name}: CPU during the ${this.#next} messages (${fmt(wall / 1000, 1)} s), % of one core (${CORES} cores): ` +
       `${serversText}, ${clientShares.length} subscriber clients ${fmt(clientsTotal, 0)} ` +
-      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(harnessMs, used.wallMs), 0)}; machine ${fmt(used.machineBusy * 100, 0)} % busy`);
+      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(this.#harnessMs, wall), 0)}; machine ${fmt((100 * this.#machineBusyMs) / Math.max(1, wall), 0)} % busy`);
     // Stragglers of a timed-out message still count as received if they arrive now.
-    if (timeouts) await sleep(2000);
-    const collected = await pool.collect();
+    if (this.#timeouts) await sleep(2000);
+    const collected = await this.#pool.collect();
     const all = mergeSorted([...collected.sse, ...collected.ws]);
     const sse = mergeSorted(collected.sse);
     const ws = mergeSorted(collected.ws);
     const result: FanoutResult = {
       name,
-      subscribers,
-      openFailed,
-      expected: subscribers * messages,
+      subscribers: this.#subscribers,
+      openFailed: this.#openFailed,
+      expected: this.#subscribers * this.#next,
       received: all.length,
       dropped: collected.dropped,
-      publishErrors,
-      timeouts,
+      publishErrors: this.#publishErrors,
+      timeouts: this.#timeouts,
       p50: percentile(all, 50),
       p99: percentile(all, 99),
       max: all.length ? all[all.length - 1]! : NaN,
-      seconds: (performance.now() - started) / 1000,
+      seconds: (performance.now() - this.#started) / 1000,
       clientsPct: clientsTotal,
       serverPct: serverTotal,
     };
@@ -128,8 +189,12 @@ export async function runFanout(target: FanoutTarget, perKind: number, messages:
       }
     }
     return result;
-  } finally {
-    await pool.exit();
+  }
+
+  /** Closes the subscriber clients (after finish, or on a failure). */
+  async close(): Promise<void> {
+    this.#agent.destroy();
+    await this.#pool.exit();
   }
 }
 
