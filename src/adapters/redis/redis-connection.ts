@@ -8,6 +8,12 @@ export interface RedisConnectionOptions {
   keyPrefix?: string;
   /** PEM of the CA that signed the server's certificate, for `rediss://` with a private CA. */
   ca?: string;
+  /**
+   * Longest wait for any one reply, in ms (default {@link DEFAULT_COMMAND_TIMEOUT_MS}). A Redis
+   * that accepts connections but stops answering (a stalled server, a half-open link) then fails
+   * calls like one that is down, instead of holding every request that touches it.
+   */
+  commandTimeoutMs?: number;
   /** What the connection is for, in logs (`bus`, `bus-subscriber`, `counters`). */
   name: string;
   logger: Logger;
@@ -18,6 +24,8 @@ export interface RedisConnectionOptions {
    */
   reconnect?: Pick<RedisOptions, 'autoResubscribe' | 'autoResendUnfulfilledCommands'>;
 }
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 
 /** The URL without its password, for logs and errors. */
 export function redactedRedisUrl(url: string): string {
@@ -45,6 +53,7 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
     connectionName: `herald-${options.name}`,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(secure ? { tls: options.ca ? { ca: options.ca } : {} } : {}),
