@@ -62,7 +62,12 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
   const client = new RedisClient(options.url, settings);
   const where = redactedRedisUrl(options.url);
   let down = false;
+  // ioredis rejects connect() with a bare "Connection is closed" after a failed TLS handshake or
+  // AUTH; the reason itself comes as an error event, so the start-up error quotes that.
+  let starting = true;
+  let reason: Error | undefined;
   client.on('error', (err: Error) => {
+    if (starting) reason ??= err;
     if (down) return;
     down = true;
     options.logger.warn({ redis: where, connection: options.name, error: err.message }, 'redis connection lost; retrying');
@@ -75,7 +80,9 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new Error(`cannot connect to Redis at ${where}: ${(err as Error).message}`);
+    throw new Error(`cannot connect to Redis at ${where}: ${(reason ?? (err as Error)).message}`);
+  } finally {
+    starting = false;
   }
   return client;
 }
