@@ -1,4 +1,4 @@
-import { openPostgres, type PostgresDatabase } from '../adapters/postgres/open-postgres.js';
+import type { PostgresDatabase } from '../adapters/postgres/open-postgres.js';
 import { createPostgresAuthStore } from '../adapters/postgres/auth/index.js';
 import { openPostgresHeraldStores } from '../adapters/postgres/herald-db/index.js';
 import { createPostgresMessageCache } from '../adapters/postgres/message-cache/index.js';
@@ -25,6 +25,7 @@ import type { NotifyStore } from '../ports/notify-store.js';
 import type { PushStore } from '../ports/push-store.js';
 import type { Queue } from '../ports/queue.js';
 import { OpenedResources } from './opened-resources.js';
+import { assertOneAccountHome, openConfiguredPostgres } from './postgres-database.js';
 
 /**
  * Every store of the server, on one backend: the SQLite files of this process (the default), or
@@ -84,9 +85,7 @@ export function openStores(config: Config, options: OpenStoresOptions): Promise<
   if (config.databaseUrl === '') return OpenedResources.attempt(options.logger, (opened) => openSqliteStores(config, options, opened));
   // ntfy's rule: with database-url, accounts live in the database like everything else. A second
   // home for them would split the accounts between nodes without anyone noticing.
-  if (config.authFile !== '') {
-    throw new Error('auth-file and database-url are both set: with database-url, accounts, tokens and access rules live in PostgreSQL; unset auth-file (herald migrate --to copies an existing one)');
-  }
+  assertOneAccountHome(config);
   return OpenedResources.attempt(options.logger, (opened) => openPostgresStores(config, options, opened));
 }
 
@@ -136,13 +135,7 @@ async function openSqliteStores(config: Config, options: OpenStoresOptions, open
 async function openPostgresStores(config: Config, options: OpenStoresOptions, opened: OpenedResources): Promise<Stores> {
   const { clock, logger } = options;
   const openPushStores = postgresPushStores();
-  const database: PostgresDatabase = opened.keep('postgres pool', await openPostgres({
-    url: config.databaseUrl,
-    poolSize: config.databasePoolSize,
-    statementTimeoutMs: config.databaseStatementTimeout,
-    ...(config.databaseCaFile ? { caFile: config.databaseCaFile } : {}),
-    logger,
-  }), (d) => d.close());
+  const database = opened.keep('postgres pool', await openConfiguredPostgres(config, logger), (d) => d.close());
   // Every store runs its migrations under the same advisory lock, one after the other.
   const cache = opened.keep('message cache', await createPostgresMessageCache({
     database,
