@@ -271,6 +271,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish, counters),
     counters,
     health,
+    isOutage: stores.isOutage,
   };
   const app = opened.keep('http listener', buildApp(deps), (a) => a.close());
   const url = await listenOn(app, config.listenHttp, 'http');

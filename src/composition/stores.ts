@@ -1,4 +1,5 @@
 import type { PostgresDatabase } from '../adapters/postgres/open-postgres.js';
+import { isPostgresOutage } from '../adapters/postgres/outage-errors.js';
 import { createPostgresAuthStore } from '../adapters/postgres/auth/index.js';
 import { openPostgresHeraldStores } from '../adapters/postgres/herald-db/index.js';
 import { createPostgresMessageCache } from '../adapters/postgres/message-cache/index.js';
@@ -62,6 +63,8 @@ export interface Stores {
    * process and has no outage of its own.
    */
   ping: ((timeoutMs: number) => Promise<boolean>) | undefined;
+  /** Whether an error means the database is out of reach (a broken or refused connection), not that a request was wrong. */
+  isOutage(error: unknown): boolean;
   /** Where the data is, for the start-up log line (a PostgreSQL URL without its password). */
   readonly where: string;
   /** Flushes what is pending and closes every store, then the connections; idempotent. */
@@ -116,6 +119,8 @@ async function openSqliteStores(config: Config, options: OpenStoresOptions, open
     pushQueue, notifyQueue, pushes, notify,
     threadFiles: onDisk ? { queueFile: config.queueFile, databaseFile: config.databaseFile, queueLock: queueLock.buffer } : undefined,
     ping: undefined,
+    // A SQLite file in this process has no outage of its own: its errors are bugs (or a full disk).
+    isOutage: () => false,
     where: config.cacheFile || ':memory:',
     close() {
       closed ??= (async () => {
@@ -156,6 +161,7 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
     pushQueue, notifyQueue, pushes, notify,
     threadFiles: undefined,
     ping: (timeoutMs) => database.ping(timeoutMs),
+    isOutage: isPostgresOutage,
     where: database.where,
     close() {
       closed ??= (async () => {

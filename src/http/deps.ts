@@ -68,6 +68,8 @@ export interface HttpDeps {
   smsCallbacks: SmsCallbacks | undefined;
   /** The state of the database and Redis, for `/v1/health`. */
   health: HealthCheck;
+  /** Whether an error means the database is out of reach (answered 503 with Retry-After, not 500). */
+  isOutage: (error: unknown) => boolean;
 }
 
 export interface SmsCallbacks {
