@@ -40,16 +40,8 @@ export async function migratePostgres(db: Kysely<unknown>, m: PostgresMigrations
           migrationLockTableName: m.migrationLockTableName,
           migrationTableSchema: schema,
         });
-        // Kysely looks its bookkeeping tables up by introspecting every table of every schema, and
-        // PostgreSQL resolves those names one by one: a schema or table that another client drops
-        // meanwhile (another installation, a test tearing down) fails the lookup with 3F000 or
-        // 42P01 although nothing of ours is wrong. Such a failure happens before any migration
-        // runs (each runs in its own transaction anyway), so trying again is safe.
-        for (let attempt = 1; ; attempt++) {
-          const { error } = await migrator.migrateToLatest();
-          if (!error) break;
-          if (attempt >= INTROSPECTION_ATTEMPTS || !droppedMeanwhile(error, schema)) throw error;
-        }
+        const { error } = await migrator.migrateToLatest();
+        if (error) throw error;
       } finally {
         await sql`SELECT pg_advisory_unlock(hashtextextended('herald:migrate:' || coalesce(current_schema(), ''), 0))`.execute(conn);
       }
@@ -58,13 +50,4 @@ export async function migratePostgres(db: Kysely<unknown>, m: PostgresMigrations
       await sql`RESET statement_timeout`.execute(conn);
     }
   });
-}
-
-const INTROSPECTION_ATTEMPTS = 5;
-
-/** A lookup error about a schema or table that is not ours, as a concurrent DROP elsewhere causes. */
-function droppedMeanwhile(error: unknown, schema: string): boolean {
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (code !== '3F000' && code !== '42P01') return false;
-  return typeof message !== 'string' || !message.includes(`"${schema}"`);
 }
