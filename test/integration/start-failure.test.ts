@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killHeraldProcesses, runHeraldProcess } from '../helpers/herald-process.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/ports.js';
 import { namespaceFor, REDIS_URL, serviceSkip } from '../helpers/services.js';
@@ -72,6 +73,29 @@ describe('a start that fails after Redis and the stores opened', async () => {
     } finally {
       // Not close(): the directory is the suite's, removed after it.
       await second?.stop();
+    }
+  });
+});
+
+describe('herald serve whose start fails', async () => {
+  const skipped = await serviceSkip('redis');
+  const opts = skipped ? { skip: skipped } : {};
+  after(() => killHeraldProcesses());
+
+  it('exits with status 1 and the reason: nothing it opened keeps the process alive', opts, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-start-failure-'));
+    const port = await freePort();
+    const blocker = await listenOn(port);
+    try {
+      const run = await runHeraldProcess(['serve',
+        '--listen-http', `127.0.0.1:${port}`, '--redis-url', REDIS_URL, '--redis-prefix', `${namespaceFor('serve start failure')}:`,
+        '--cache-file', join(dir, 'cache.db'), '--database-file', join(dir, 'herald.db'), '--queue-file', join(dir, 'queue.db'),
+        '--attachment-cache-dir', join(dir, 'attachments'), '--log-level', 'error']);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /EADDRINUSE/);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
