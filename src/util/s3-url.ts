@@ -73,6 +73,7 @@ export function parseS3Url(text: string): S3UrlResult {
       return fail(`only the parameters region and path-style, not '${name}'`);
     }
   }
+  if (!pathStyle && /^[\d.]+$|^\[/.test(url.hostname)) return fail('path-style=true with an IP address for a host');
   if (!pathStyle && bucket.includes('.') && scheme === 'https') {
     // BUCKET.HOST with a dot in the bucket does not match the server's wildcard certificate.
     return fail('path-style=true for a bucket name with dots over HTTPS');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileAttachmentStore } from '../../src/adapters/local/file-attachment-store.js';
@@ -113,5 +114,29 @@ test('S3: once the server is gone, every operation fails as attachmentStoreUnava
     }
   } finally {
     await store.close();
+  }
+});
+
+test('S3: virtual-hosted style puts the bucket in the host name and not in the path', async () => {
+  const s3 = await startTestS3();
+  const port = new URL(s3.origin).port;
+  // s3rver reads the bucket from a Host of the form <bucket>.s3.amazonaws.com; every name resolves to it here.
+  const lookup = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(null, '127.0.0.1', 4);
+  }) as unknown as LookupFunction;
+  const store = await createS3AttachmentStore({ location: { ...s3.location('vh'), endpoint: `http://s3.amazonaws.com:${port}`, pathStyle: false }, client: { lookup } });
+  try {
+    await store.put('hhhhhhhhhhh1', Buffer.from('virtual'));
+    assert.deepEqual(await s3.keys(), ['vh/hhhhhhhhhhh1']);
+    assert.deepEqual(await store.ids(), ['hhhhhhhhhhh1']);
+    const file = await store.open('hhhhhhhhhhh1');
+    assert.equal(file?.size, 7);
+    file?.stream.destroy();
+    await store.remove(['hhhhhhhhhhh1']);
+    assert.deepEqual(await s3.keys(), []);
+  } finally {
+    await store.close();
+    await s3.close();
   }
 });

@@ -38,6 +38,7 @@ describe('attachment-s3-url', () => {
     ['an unknown parameter', 's3://k:s@host/bucket?tls=no', /only the parameters region and path-style, not 'tls'/],
     ['a bad path-style', 's3://k:s@host/bucket?path-style=yes', /path-style=true or path-style=false/],
     ['a bad region', 's3://k:s@host/bucket?region=EU%20West', /region/],
+    ['virtual-hosted style on an IP address', 's3+http://k:s@10.0.0.5:9000/bucket?path-style=false', /path-style=true with an IP address/],
     ['a dotted bucket in virtual-hosted style over HTTPS', 's3://k:s@host/my.bucket?path-style=false', /path-style=true/],
   ];
   for (const [what, url, expected] of refused) {

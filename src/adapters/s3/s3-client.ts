@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { S3Location } from '../../util/s3-url.js';
@@ -37,6 +38,8 @@ export interface S3ClientOptions {
   retryDelayMs?: number;
   /** Keys per list page, at most 1000 (S3's limit and default). */
   listPageSize?: number;
+  /** Resolves host names; the system's resolver by default. */
+  lookup?: LookupFunction;
 }
 
 /** An answer from S3 that is not a success: its status and, when the body said, S3's error code. */
@@ -74,7 +77,9 @@ export function createS3Client(options: S3ClientOptions): S3Client {
   const transport = secure ? https : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: 32 });
   const host = location.pathStyle ? endpoint.host : `${location.bucket}.${endpoint.host}`;
-  const hostname = location.pathStyle ? endpoint.hostname : `${location.bucket}.${endpoint.hostname}`;
+  // node:http takes an IPv6 address without the brackets a URL puts around it.
+  const bareHost = endpoint.hostname.replace(/^\[|\]$/g, '');
+  const hostname = location.pathStyle ? bareHost : `${location.bucket}.${bareHost}`;
   const port = endpoint.port === '' ? undefined : Number(endpoint.port);
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   const retries = options.retries ?? 2;
@@ -94,15 +99,17 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     new Promise((resolve, reject) => {
       const path = pathOf(call.key);
       const body = call.body ?? new Uint8Array(0);
+      // S3 checks the body against this hash, so a transfer corrupted on the way is refused.
+      const payloadHash = call.body ? sha256Hex(body) : EMPTY_PAYLOAD_HASH;
       const signed = signRequest(
-        { method: call.method, host, path, query: call.query ?? [], headers: { ...call.headers, 'x-amz-content-sha256': call.body ? sha256Hex(body) : EMPTY_PAYLOAD_HASH }, payloadHash: call.body ? sha256Hex(body) : EMPTY_PAYLOAD_HASH },
+        { method: call.method, host, path, query: call.query ?? [], headers: { ...call.headers, 'x-amz-content-sha256': payloadHash }, payloadHash },
         credentials,
         scope,
         new Date(),
       );
       const search = (call.query ?? []).map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`).join('&');
       const req = transport.request({
-        agent, protocol: endpoint.protocol, hostname, port, method: call.method, path: search ? `${path}?${search}` : path,
+        agent, protocol: endpoint.protocol, hostname, port, method: call.method, ...(options.lookup ? { lookup: options.lookup } : {}), path: search ? `${path}?${search}` : path,
         headers: { ...signed.headers, host, ...(call.method === 'PUT' ? { 'content-length': String(body.length) } : {}) },
       });
       req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`S3 ${call.operation}: no progress for ${idleTimeoutMs} ms`)));
@@ -142,9 +149,15 @@ export function createS3Client(options: S3ClientOptions): S3Client {
         res.resume();
         return undefined;
       }
+      const size = Number(res.headers['content-length']);
+      if (!Number.isSafeInteger(size) || size < 0) {
+        // The size goes out as the download's Content-Length before the first byte: it must be known.
+        res.destroy();
+        throw new S3ResponseError('GetObject', res.statusCode ?? 0, undefined, 'no Content-Length in the answer');
+      }
       // The body is streamed to a downloader at its own pace; a slow reader must not time S3 out.
       res.socket.setTimeout(0);
-      return { body: res, size: Number(res.headers['content-length'] ?? 0) };
+      return { body: res, size };
     },
     async deleteObject(key) {
       const res = await request({ operation: 'DeleteObject', method: 'DELETE', key });
