@@ -25,7 +25,8 @@ export interface S3AttachmentStoreOptions {
  *
  * An upload reaches the store as one buffer (the HTTP layer reads the body, at most
  * `attachment-file-size-limit`, before the quota checks) and goes up in one signed PUT: S3 makes
- * the object visible only once it is complete. Downloads stream from S3 to the client.
+ * the object visible only once it is complete. Downloads stream from S3 to the client; a HEAD
+ * opens the object like a GET and drops that connection once the size is known.
  *
  * The server-wide total (`attachment-total-size-limit`) counts every node's files: the bucket is
  * listed at start and again when the count is older than `totalRefreshMs`; this node's own

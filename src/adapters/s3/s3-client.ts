@@ -24,7 +24,7 @@ export interface S3Client {
   deleteObject(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`, page by page. */
   listObjects(prefix: string): AsyncGenerator<ListedObject>;
-  /** Closes idle keep-alive connections. */
+  /** Closes its connections, idle or not (a download still streaming ends). */
   close(): void;
 }
 

@@ -75,8 +75,9 @@ export class TopicService {
   /** The tail of each visitor's queue of uploads in progress. */
   readonly #uploadQueues = new Map<string, Promise<void>>();
   #onPublished: ((message: Message) => Promise<void>) | undefined;
-  #lastOrphanSweepMs = -Infinity;
   #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
+  /** When {@link removeOrphanAttachments} last ran (clock ms), for the periodic sweep of a shared store. */
+  #lastOrphanSweepMs = -Infinity;
 
   constructor(deps: TopicServiceDeps) {
     this.#d = deps;
