@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createBcryptPasswordHasher } from './adapters/crypto/bcrypt-password-hasher.js';
-import { createFileAttachmentStore } from './adapters/local/file-attachment-store.js';
 import type { Config } from './config/index.js';
 import { AuthService } from './core/auth/auth-service.js';
 import { AuditTrail } from './core/audit/audit-trail.js';
@@ -18,6 +16,7 @@ import { healthCheck } from './composition/health.js';
 import { OpenedResources } from './composition/opened-resources.js';
 import { redisSettings } from './composition/redis-settings.js';
 import { openStores } from './composition/stores.js';
+import { openAttachmentStore } from './composition/attachments.js';
 import type { Bus } from './ports/bus.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
@@ -108,7 +107,7 @@ export function publishOptions(config: Config): PublishOptions {
   return {
     baseUrl: config.baseUrl,
     cacheDurationMs: config.cacheDuration,
-    attachmentsEnabled: config.attachmentCacheDir !== '',
+    attachmentsEnabled: config.attachmentCacheDir !== '' || config.attachmentS3Url !== '',
     attachmentFileSizeLimit: config.attachmentFileSizeLimit,
     attachmentTotalSizeLimit: config.attachmentTotalSizeLimit,
     attachmentExpiryMs: config.attachmentExpiryDuration,
@@ -170,7 +169,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     // Redis is reported when this node uses it: from redis-url, or through a bus or counters it was handed.
     redis: redis || options.bus || options.counters ? () => bus.healthy() && counters.healthy() : undefined,
   });
-  const attachments = config.attachmentCacheDir ? await createFileAttachmentStore(join(config.attachmentCacheDir)) : undefined;
+  const { store: attachments, where: attachmentsAt } = await openAttachmentStore(config, clock);
+  if (attachments) opened.keep('attachments', attachments, (a) => a.close());
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
@@ -323,7 +323,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   await topics.deliverDue();
   logger.info({
     listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}),
-    stores: stores.backend, data: stores.where, bus: redis ? 'redis' : options.bus ? 'given' : 'in-process', attachments: config.attachmentCacheDir || 'off',
+    stores: stores.backend, data: stores.where, bus: redis ? 'redis' : options.bus ? 'given' : 'in-process', attachments: attachmentsAt,
   }, 'herald listening');
 
   let stopping: Promise<void> | undefined;
@@ -357,6 +357,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       // The counters topics keep go into the cache, so they are written before the stores close.
       await topics.flushCounters();
       await stores.close();
+      await attachments?.close();
       if (!options.counters) await counters.close();
       // Last: until here, stopping work may still announce (a wake, an inbox event).
       if (!options.bus) await bus.close();

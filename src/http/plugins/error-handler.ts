@@ -69,7 +69,7 @@ const STORAGE_RETRY_AFTER_MS = 5000;
 export function registerErrorHandler(app: FastifyInstance, isOutage: (error: unknown) => boolean = () => false): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = isHeraldError(error) ? error : fromFastify(error, request)
-      ?? (isOutage(error) ? new HeraldError('storageUnavailable', { cause: error, details: { retryAfterMs: STORAGE_RETRY_AFTER_MS } }) : undefined);
+      ?? (isOutage(error) ? new HeraldError('databaseUnavailable', { cause: error, details: { retryAfterMs: STORAGE_RETRY_AFTER_MS } }) : undefined);
     if (reply.raw.headersSent) {
       // The status line and a Content-Length (or a stream) are already out: a second answer would
       // corrupt the connection, so it is cut instead and the client sees a truncated response.
