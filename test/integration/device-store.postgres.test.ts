@@ -108,11 +108,13 @@ describe('postgres device store across processes', { skip }, () => {
         const squatter = (await a!.devices.register(registration({ token: target, topics: ['old'] }), 1)).device;
         const rotating = await Promise.all(Array.from({ length: 6 }, (_, i) => b!.devices.register(registration({ topics: [`r${i}`] }), 2)));
         // Each client names its device and asks for the same new token; plain registrations of
-        // that token from another client run in between.
+        // that token, and the first holder registering again, run in between.
         const calls = await Promise.all([
           ...rotating.map((r, i) => stores[i % 3]!.devices.register(registration({ id: r.device.id, token: target }), 10 + i)),
           a!.devices.register(registration({ token: target }), 20),
           b!.devices.register(registration({ token: target }), 21),
+          // The first holder's own app starting again, naming its device and its unchanged token.
+          b!.devices.register(registration({ id: squatter.id, token: target }), 22),
         ]);
         const holders = await tokenHolders(a!, target);
         assert.equal(holders.length, 1, `round ${round}: one device holds the token`);

@@ -42,9 +42,12 @@ async function registerOnce(
   trx: Transaction<DevicesDatabase>, dialect: DevicesDialect, input: DeviceRegistration, now: number,
 ): Promise<{ device: DeviceRecord; created: boolean }> {
   if (input.id !== undefined) {
-    const named = await trx.selectFrom('devices').select('id').where('id', '=', input.id)
+    const named = await trx.selectFrom('devices').select(['id', 'app', 'provider', 'token']).where('id', '=', input.id)
       .$if(dialect.rowLocks, (q) => q.forUpdate()).executeTakeFirst();
-    if (named) return { device: await rotate(trx, dialect, named.id, input, now), created: false };
+    if (named) {
+      const rotation = named.token !== input.token || named.app !== input.app || named.provider !== input.provider;
+      return { device: await reregister(trx, dialect, named.id, rotation, input, now), created: false };
+    }
     // An id that names no device is ignored: the client's stored id is stale.
   }
 
@@ -65,17 +68,23 @@ async function registerOnce(
   return { device: (await selectDevice(trx, dialect, row.id))!, created: false };
 }
 
-/** Re-registration of the device the client named, with whatever token it holds now. */
-async function rotate(trx: Transaction<DevicesDatabase>, dialect: DevicesDialect, id: string, input: DeviceRegistration, now: number): Promise<DeviceRecord> {
-  // Rotations onto one token queue, so that many at once do not keep failing each other: each
-  // one sees the token where the previous one left it.
-  await dialect.serialize(trx, `token:${input.app}:${input.provider}:${input.token}`);
-  // A rotation that lands on a token another device holds: the client that sent the id owns the
-  // token now, so the stale twin goes rather than the device the client knows about.
-  const twin = await trx.selectFrom('devices').select('id')
-    .where('app', '=', input.app).where('provider', '=', input.provider).where('token', '=', input.token).where('id', '!=', id)
-    .executeTakeFirst();
-  if (twin) await deleteDevice(trx, twin.id);
+/** Re-registration of the device the client named (held by this transaction), with whatever token it holds now. */
+async function reregister(
+  trx: Transaction<DevicesDatabase>, dialect: DevicesDialect, id: string, rotation: boolean, input: DeviceRegistration, now: number,
+): Promise<DeviceRecord> {
+  if (rotation) {
+    // Rotations onto one token queue, so that many at once do not keep failing each other: each
+    // one sees the token where the previous one left it. Only rotations: the common re-registration
+    // with an unchanged token can meet no other holder, and taking no lock it cannot close a cycle
+    // with a rotation that waits for its device.
+    await dialect.serialize(trx, `token:${input.app}:${input.provider}:${input.token}`);
+    // A rotation that lands on a token another device holds: the client that sent the id owns the
+    // token now, so the stale twin goes rather than the device the client knows about.
+    const twin = await trx.selectFrom('devices').select('id')
+      .where('app', '=', input.app).where('provider', '=', input.provider).where('token', '=', input.token).where('id', '!=', id)
+      .executeTakeFirst();
+    if (twin) await deleteDevice(trx, twin.id);
+  }
   await trx.updateTable('devices')
     .set({ app: input.app, provider: input.provider, token: input.token, ...renewal(input, now) })
     .where('id', '=', id)
