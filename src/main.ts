@@ -250,7 +250,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     transports: { ...channelSenders, push, inbox: notifyInbox }, store: notifyStore, tokens: subscriberTokens, baseUrl: config.baseUrl,
   });
   const notifyEngine = new NotifyEngine({
-    store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, clock, logger, events: metrics.notifyEvents,
+    store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, bus, counters, clock, logger, events: metrics.notifyEvents,
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
