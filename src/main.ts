@@ -242,7 +242,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     transports: { ...channelSenders, push, inbox: notifyInbox }, store: notifyStore, tokens: subscriberTokens, baseUrl: config.baseUrl,
   });
   const notifyEngine = new NotifyEngine({
-    store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, clock, logger, events: metrics.notifyEvents,
+    store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger, events: metrics.notifyEvents,
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },

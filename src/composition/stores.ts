@@ -139,7 +139,7 @@ async function openSqliteStores(config: Config, options: OpenStoresOptions, open
 
 async function openPostgresStores(config: Config, options: OpenStoresOptions, opened: OpenedResources): Promise<Stores> {
   const { clock, logger } = options;
-  const openPushStores = postgresPushStores();
+  const openPushStore = postgresPushStore();
   const database = opened.keep('postgres pool', await openConfiguredPostgres(config, logger), (d) => d.close());
   // Every store runs its migrations under the same advisory lock, one after the other.
   const cache = opened.keep('message cache', await createPostgresMessageCache({
@@ -153,11 +153,11 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
   const pushQueue = opened.keep('push queue', await createPostgresQueue<PushJob>({ database, clock }), (q) => q.close());
   const notifyQueue = opened.keep('notify queue', await createPostgresQueue<NotifyJob>({ database, clock }), (q) => q.close());
   const notify = opened.keep('notify store', await createPostgresNotifyStore({ database }), (s) => s.close());
-  const { devices, pushes } = await openPushStores(database, opened);
+  const pushes = await openPushStore(database, opened);
   let closed: Promise<void> | undefined;
   return {
     backend: 'postgres',
-    cache, auth, keys: herald.keys, audit: herald.audit, secret: herald.secret, devices,
+    cache, auth, keys: herald.keys, audit: herald.audit, secret: herald.secret, devices: herald.devices,
     pushQueue, notifyQueue, pushes, notify,
     threadFiles: undefined,
     ping: (timeoutMs) => database.ping(timeoutMs),
@@ -181,10 +181,10 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
 }
 
 /**
- * The device registry and the push ledger on PostgreSQL. Their adapters are being written (issue
- * 12); until they are here, database-url is refused before anything is opened, rather than one
- * node running half its stores on SQLite.
+ * The push ledger on PostgreSQL. Its adapter is being written (issue 12); until it is here,
+ * database-url is refused before anything is opened, rather than one node running half its stores
+ * on SQLite.
  */
-function postgresPushStores(): (database: PostgresDatabase, opened: OpenedResources) => Promise<{ devices: DeviceStore; pushes: PushStore & { close(): Promise<void> } }> {
-  throw new Error('database-url is set, but this build of Herald has no PostgreSQL device registry and push ledger yet; unset database-url to start');
+function postgresPushStore(): (database: PostgresDatabase, opened: OpenedResources) => Promise<PushStore & { close(): Promise<void> }> {
+  throw new Error('database-url is set, but this build of Herald has no PostgreSQL push ledger yet; unset database-url to start');
 }

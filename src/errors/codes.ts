@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   tooManyTopicsInRequest: { code: 40080, http: 400, message: 'invalid request: too many topics in one request', link: LIMITS_DOCS },
   contentTypeInvalid: { code: 40081, http: 400, message: 'invalid request: Content-Type header invalid' },
   contentLengthMismatch: { code: 40082, http: 400, message: 'invalid request: body length does not match Content-Length' },
+  nulInText: { code: 40083, http: 400, message: 'invalid request: text must not contain U+0000 (NUL)' },
   headersTooLarge: { code: 43101, http: 431, message: 'request header fields too large' },
   unauthorized: { code: 40101, http: 401, message: 'unauthorized', link: 'https://ntfy.sh/docs/publish/#authentication' },
   forbidden: { code: 40301, http: 403, message: 'forbidden', link: 'https://ntfy.sh/docs/publish/#authentication' },
