@@ -1,5 +1,6 @@
 import type { ClaimedDelivery, PushStore } from '../../../ports/push-store.js';
 import type { Provider } from '../../../ports/device-store.js';
+import type { CommitMode } from './commit-mode.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
 import { validSeq } from './pushes.js';
@@ -19,8 +20,8 @@ import { time } from './schema.js';
  * A re-run of the same claim (the job's worker died between claim and record, and the queue handed
  * the job out again) takes its own 'sending' rows back with one more attempt.
  */
-const CLAIM_SQL = `
-  WITH picked AS (
+const claimSql = (commit: CommitMode): string => `
+  WITH ${commit.cte} picked AS (
     SELECT target, state AS was FROM deliveries
     WHERE push_seq = $1 AND target = ANY($2::text[])
       AND (state = 'queued' OR (state = 'retrying' AND next_at <= $4) OR (state = 'sending' AND claim = $3) OR ($5::boolean AND state = 'dead'))
@@ -33,7 +34,8 @@ const CLAIM_SQL = `
     RETURNING d.target, d.device_id, d.provider, d.app, d.token, d.p256dh, d.auth, d.attempts, p.was
   ), ${countsCte('counted', `SELECT $1::bigint AS push_seq, provider, was AS state, -1 AS n FROM claimed
       UNION ALL SELECT $1::bigint, provider, 'sending', 1 FROM claimed`)}
-  SELECT target, device_id, provider, app, token, p256dh, auth, attempts, (SELECT count(*) FROM counted) AS counted FROM claimed`;
+  SELECT target, device_id, provider, app, token, p256dh, auth, attempts, (SELECT count(*) FROM counted) AS counted, ${commit.column} AS commit_mode
+  FROM claimed`;
 
 interface ClaimRow {
   target: string;
@@ -48,10 +50,11 @@ interface ClaimRow {
 
 /** Claiming a job's deliveries before sending: each claimable one moves to 'sending' under the job's claim id with one more attempt. */
 export function prepareClaim(sql: PushSql): Pick<PushStore, 'claim'> {
+  const statement = { name: `claim${sql.commit.suffix}`, text: claimSql(sql.commit) };
   return {
     async claim(seq, targets, claimId, now, includeDead) {
       if (targets.length === 0 || !validSeq(seq)) return [];
-      const { rows } = await sql.query<ClaimRow>('claim', CLAIM_SQL, [seq, targets, claimId, time(now), includeDead]);
+      const { rows } = await sql.query<ClaimRow>(statement.name, statement.text, [seq, targets, claimId, time(now), includeDead]);
       return rows.map((r): ClaimedDelivery => ({
         target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts,
       }));

@@ -1,10 +1,13 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { CommitMode } from './commit-mode.js';
 
 /** A connection to run statements on: the pool (each statement its own transaction) or one client inside a transaction. */
 type Runner = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
 /** What every push ledger operation gets: named statements on the shared pool, and transactions for the few that need more than one. */
 export interface PushSql {
+  /** How the hot-path statements commit; see commit-mode.ts. */
+  readonly commit: CommitMode;
   /**
    * Runs one named statement: prepared once per connection, then sent as a bind. A name stands for
    * one SQL text, so operations with variants name each variant. Inside `transaction`, pass the
@@ -15,8 +18,9 @@ export interface PushSql {
   transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T>;
 }
 
-export function pushSql(pool: Pool): PushSql {
+export function pushSql(pool: Pool, commit: CommitMode): PushSql {
   return {
+    commit,
     async query<R extends QueryResultRow>(name: string, text: string, values: unknown[], on?: PoolClient) {
       const runner: Runner = on ?? pool;
       const result = await runner.query<R>({ name: `herald_push_${name}`, text, values });

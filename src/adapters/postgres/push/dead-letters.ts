@@ -6,20 +6,22 @@ import { DELIVERY_COLUMNS, deliveryFromRow, MINUTE, time, type DeliveryRow } fro
 
 const D_COLUMNS = DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ');
 
-// Newest first along deliveries_dead, backwards from the cursor; the filters read along.
+// Newest first along push_dead's time index, backwards from the cursor; the filters read along.
+// push_dead holds exactly the dead deliveries (see migrations.ts), so each row found is one.
 const PAGE_SQL = `
-  SELECT ${D_COLUMNS}, p.id AS push_id FROM deliveries d JOIN pushes p ON p.seq = d.push_seq
-  WHERE d.state = 'dead' AND ($1::text IS NULL OR d.provider = $1) AND ($2::text IS NULL OR d.app = $2)
-    AND (d.updated_at, d.push_seq, d.target) < ($3::bigint, $4::bigint, $5::text)
-  ORDER BY d.updated_at DESC, d.push_seq DESC, d.target DESC
+  SELECT ${D_COLUMNS}, p.id AS push_id
+  FROM push_dead x JOIN deliveries d ON d.push_seq = x.push_seq AND d.target = x.target JOIN pushes p ON p.seq = x.push_seq
+  WHERE ($1::text IS NULL OR x.provider = $1) AND ($2::text IS NULL OR x.app = $2)
+    AND (x.updated_at, x.push_seq, x.target) < ($3::bigint, $4::bigint, $5::text)
+  ORDER BY x.updated_at DESC, x.push_seq DESC, x.target DESC
   LIMIT $6`;
 const NAMED_SQL = `
   SELECT ${D_COLUMNS} FROM deliveries d JOIN unnest($1::bigint[], $2::text[]) AS k(push_seq, target) ON k.push_seq = d.push_seq AND k.target = d.target
   WHERE d.push_seq = ANY($1::bigint[]) AND d.target = ANY($2::text[]) AND d.state = 'dead'`;
 const OLDEST_SQL = `
-  SELECT ${DELIVERY_COLUMNS} FROM deliveries
-  WHERE state = 'dead' AND ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR app = $2)
-  ORDER BY updated_at, push_seq, target
+  SELECT ${D_COLUMNS} FROM push_dead x JOIN deliveries d ON d.push_seq = x.push_seq AND d.target = x.target
+  WHERE ($1::text IS NULL OR x.provider = $1) AND ($2::text IS NULL OR x.app = $2)
+  ORDER BY x.updated_at, x.push_seq, x.target
   LIMIT $3`;
 
 /**

@@ -2,6 +2,7 @@ import type { PushStore } from '../../../ports/push-store.js';
 import type { PostgresDatabase } from '../open-postgres.js';
 import { prepareCancel } from './cancel.js';
 import { prepareClaim } from './claim.js';
+import { commitMode } from './commit-mode.js';
 import { pushSql } from './context.js';
 import { prepareDeadLetters } from './dead-letters.js';
 import { prepareInspect } from './inspect.js';
@@ -16,6 +17,12 @@ import { queryStats } from './stats.js';
 export interface PostgresPushStoreOptions {
   /** The shared database handle (see openPostgres); the ledger uses its pool and does not close it. */
   database: PostgresDatabase;
+  /**
+   * Make every commit wait for the WAL flush, as the server's setting says. Off by default: the
+   * hot-path writes (routing pages, claims, records) commit without waiting, which is safe while
+   * the queue lives on the same PostgreSQL server (see commit-mode.ts). Turn it on when it does not.
+   */
+  waitForFlush?: boolean;
 }
 
 export type PostgresPushStore = PushStore & {
@@ -31,7 +38,7 @@ export type PostgresPushStore = PushStore & {
 export async function createPostgresPushStore(options: PostgresPushStoreOptions): Promise<PostgresPushStore> {
   const { database } = options;
   await database.migrate(PUSH_MIGRATIONS);
-  const sql = pushSql(database.pool);
+  const sql = pushSql(database.pool, commitMode(options.waitForFlush ?? false));
 
   return {
     ...preparePushes(sql),

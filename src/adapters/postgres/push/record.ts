@@ -1,5 +1,6 @@
 import type { DeliveryResult, PushStore } from '../../../ports/push-store.js';
 import { bucketOf } from '../../../util/log-buckets.js';
+import type { CommitMode } from './commit-mode.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
 import { validSeq } from './pushes.js';
@@ -20,8 +21,8 @@ import { minuteOf, pgText, time } from './schema.js';
  * Provider/app for counts and stats come from the delivery row, so push_counts stays exactly in
  * step with the rows whatever a caller passes.
  */
-const RECORD_SQL = `
-  WITH input AS (
+const recordSql = (commit: CommitMode): string => `
+  WITH ${commit.cte} input AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::text[], $8::text[], $9::integer[])
       AS t(push_seq, target, state, next_at, status, error, provider_id, attempt, bucket)
   ), locked AS (
@@ -52,10 +53,11 @@ const RECORD_SQL = `
   ${minuteCte('attempted', 'push_attempts', `SELECT $11::bigint, app, provider, attempt, 1 FROM updated WHERE attempt IS NOT NULL`)},
   ${minuteCte('timed', 'push_latency', `SELECT $11::bigint, app, provider, bucket, 1 FROM updated WHERE state = 'sent' AND bucket IS NOT NULL`)}
   SELECT (SELECT count(*) FROM counted) AS counted, (SELECT count(*) FROM ended) AS ended,
-    (SELECT count(*) FROM attempted) AS attempted, (SELECT count(*) FROM timed) AS timed`;
+    (SELECT count(*) FROM attempted) AS attempted, (SELECT count(*) FROM timed) AS timed, ${commit.column} AS commit_mode`;
 
 /** Recording the outcome of each claimed delivery's attempt, with the counts and stats it moves. */
 export function prepareRecord(sql: PushSql): Pick<PushStore, 'record'> {
+  const statement = { name: `record${sql.commit.suffix}`, text: recordSql(sql.commit) };
   return {
     async record(results, now) {
       // One result per delivery: a second one for the same delivery would find it no longer in flight.
@@ -67,7 +69,7 @@ export function prepareRecord(sql: PushSql): Pick<PushStore, 'record'> {
       }
       if (byKey.size === 0) return;
       const list = [...byKey.values()];
-      await sql.query('record', RECORD_SQL, [
+      await sql.query(statement.name, statement.text, [
         list.map((r) => r.pushSeq), list.map((r) => r.target), list.map((r) => r.state),
         list.map((r) => (r.nextAt === undefined ? null : time(r.nextAt))), list.map((r) => r.status ?? null),
         list.map((r) => pgText(r.error ?? null)), list.map((r) => pgText(r.providerId ?? null)), list.map((r) => r.attempt ?? null),

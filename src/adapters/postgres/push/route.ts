@@ -1,4 +1,5 @@
 import type { NewDelivery, PushStore } from '../../../ports/push-store.js';
+import type { CommitMode } from './commit-mode.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
 import { validSeq } from './pushes.js';
@@ -13,8 +14,8 @@ import { DELIVERY_COLUMNS, deliveryFromRow, pgText, time, type DeliveryRow } fro
  * cursor, target count and phase move by what was really inserted. The push row is locked before
  * any delivery, as cancel locks it, so the two queue up rather than deadlock.
  */
-const ADD_SQL = `
-  WITH gate AS (
+const addSql = (commit: CommitMode): string => `
+  WITH ${commit.cte} gate AS (
     SELECT seq FROM pushes
     WHERE seq = $1 AND routed_cursor IS NOT DISTINCT FROM $2::text AND phase IN ('accepted', 'routing')
     FOR UPDATE
@@ -33,9 +34,11 @@ const ADD_SQL = `
     WHERE seq = (SELECT seq FROM gate)
     RETURNING seq
   )
-  SELECT (SELECT count(*) FROM counted) AS counted, (SELECT count(*) FROM moved)::integer AS moved, ARRAY(SELECT target FROM inserted) AS added`;
+  SELECT (SELECT count(*) FROM counted) AS counted, (SELECT count(*) FROM moved)::integer AS moved, ARRAY(SELECT target FROM inserted) AS added,
+    ${commit.column} AS commit_mode`;
 
-const SET_ENQUEUED_SQL = 'UPDATE pushes SET enqueued_cursor = $2 WHERE seq = $1';
+const setEnqueuedSql = (commit: CommitMode): string => `WITH ${commit.cte} moved AS (UPDATE pushes SET enqueued_cursor = $2 WHERE seq = $1 RETURNING 1)
+  SELECT (SELECT count(*) FROM moved) AS updated, ${commit.column} AS commit_mode`;
 const QUEUED_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE push_seq = $1 AND state = 'queued' AND target > $2 ORDER BY target LIMIT $3`;
 
 /**
@@ -43,6 +46,9 @@ const QUEUED_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE push_seq = 
  * and the rows still queued are read back page by page to become queue jobs.
  */
 export function prepareRoute(sql: PushSql): Pick<PushStore, 'addDeliveries' | 'setEnqueuedCursor' | 'queued'> {
+  const { commit } = sql;
+  const add = { name: `add_deliveries${commit.suffix}`, text: addSql(commit) };
+  const setEnqueued = { name: `set_enqueued${commit.suffix}`, text: setEnqueuedSql(commit) };
   return {
     async addDeliveries(seq, from, to, rows, done, now) {
       if (!validSeq(seq)) return false;
@@ -50,7 +56,7 @@ export function prepareRoute(sql: PushSql): Pick<PushStore, 'addDeliveries' | 's
       const page = new Map<string, NewDelivery>();
       for (const r of rows) if (!page.has(r.target)) page.set(r.target, r);
       const list = [...page.values()];
-      const { rows: [result] } = await sql.query<{ moved: number; added: string[] }>('add_deliveries', ADD_SQL, [
+      const { rows: [result] } = await sql.query<{ moved: number; added: string[] }>(add.name, add.text, [
         seq, from, to, done, time(now),
         list.map((r) => r.target), list.map((r) => r.deviceId), list.map((r) => r.provider), list.map((r) => r.app),
         list.map((r) => pgText(r.token)), list.map((r) => pgText(r.p256dh)), list.map((r) => pgText(r.auth)),
@@ -61,7 +67,7 @@ export function prepareRoute(sql: PushSql): Pick<PushStore, 'addDeliveries' | 's
       return list.filter((r) => added.has(r.target)).map((r) => r.target);
     },
     async setEnqueuedCursor(seq, cursor) {
-      if (validSeq(seq)) await sql.query('set_enqueued', SET_ENQUEUED_SQL, [seq, cursor]);
+      if (validSeq(seq)) await sql.query(setEnqueued.name, setEnqueued.text, [seq, cursor]);
     },
     async queued(seq, after, limit) {
       if (!validSeq(seq)) return [];
