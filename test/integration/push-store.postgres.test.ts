@@ -243,6 +243,24 @@ describe('postgres push ledger across processes', { skip }, () => {
     });
   });
 
+  it('cancels a push with more deliveries than the statement timeout lets one statement change', async () => {
+    const schema = await freshPostgresSchema('push-store big cancel');
+    const router = await ledgerOn(schema.url);
+    // A node whose statements may run 100 ms: far less than cancelling 50,000 deliveries takes.
+    const db = await openPostgres({ url: schema.url, poolSize: 2, statementTimeoutMs: 100 });
+    try {
+      const impatient = await createPostgresPushStore({ database: db });
+      const { seq } = await routed(router.pushes, 'big', 50_000);
+      await assert.rejects(db.pool.query('SELECT pg_sleep(1)'), /statement timeout/, 'the timeout is in force on this node');
+      assert.equal(await impatient.cancel(seq, T0 + 1), 50_000);
+      assert.deepEqual((await router.pushes.counts(seq)).total, { cancelled: 50_000 });
+    } finally {
+      await db.close();
+      await router.close();
+      await schema.drop();
+    }
+  });
+
   it('five processes opening an empty schema at once migrate it once, and all of them work', async () => {
     const schema = await freshPostgresSchema('push-store migrate once');
     const opened = await Promise.all(Array.from({ length: 5 }, () => ledgerOn(schema.url)));

@@ -41,6 +41,9 @@ export function prepareCancel(sql: PushSql): Pick<PushStore, 'cancel'> {
     async cancel(seq, now) {
       if (!validSeq(seq)) return 0;
       return sql.transaction(async (client) => {
+        // A broadcast of a million devices is a million rows to cancel at once: more than the
+        // statement timeout meant for stuck queries allows, and failing would cancel none.
+        await client.query('SET LOCAL statement_timeout = 0');
         await sql.query('cancel_push', CANCEL_PUSH_SQL, [seq], client);
         const { rows: [row] } = await sql.query<{ n: number }>('cancel_deliveries', CANCEL_DELIVERIES_SQL, [seq, time(now), minuteOf(now)], client);
         return row!.n;

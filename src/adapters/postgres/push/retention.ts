@@ -84,6 +84,9 @@ export function prepareRetention(sql: PushSql): Pick<PushStore, 'prune' | 'erase
     async eraseUser(user, deviceIds) {
       const devices = deviceIds.filter((id) => !id.includes('\u0000'));
       return sql.transaction(async (client) => {
+        // It reads every push and every delivery (see FORGET_TOKENS_SQL): on a large ledger more
+        // than the statement timeout meant for stuck queries allows, and failing would erase nothing.
+        await client.query('SET LOCAL statement_timeout = 0');
         const { rows } = await sql.query<{ seq: string; audience: string }>('erase_naming', NAMING_SQL, [JSON.stringify(user)], client);
         const alone: number[] = [];
         const seqs: number[] = [];
