@@ -37,6 +37,13 @@
  *   delivery is left; nodes pruning at once share the work and each push is counted by the one
  *   node that deleted its row. eraseUser: one transaction, locking the pushes naming the user first.
  *
+ * Cost per delivery. A delivery row is inserted once and updated twice (claim, record); those
+ * updates change no indexed column and find room on half-filled pages, so they are HOT updates
+ * (no index entries, half the WAL). That is why the dead-letter listing reads `push_dead`, kept by
+ * triggers, instead of a partial index on `state` as on SQLite (migrations.ts). The hot-path
+ * statements commit without waiting for the WAL flush, which is safe while the queue's own
+ * synchronous commits on the same server follow them (commit-mode.ts; `waitForFlush` turns it off).
+ *
  * Times are the caller's unix ms (bigint columns); no statement reads the server's now().
  * Closing the store releases nothing: the pool belongs to whoever opened the database.
  */

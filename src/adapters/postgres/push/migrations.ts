@@ -3,7 +3,8 @@ import type { PostgresMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the push ledger on PostgreSQL. Same tables and columns as the SQLite
- * ledger, with native types: times are the caller's unix ms (bigint), never the server's now();
+ * ledger (so a copy goes table by table), plus `push_dead`, which triggers fill from `deliveries`
+ * by themselves, a copy included. Native types: times are the caller's unix ms (bigint), never the server's now();
  * ids, targets and cursors compare byte-wise (COLLATE "C"), the order the port promises for
  * listings and the order SQLite uses. content and audience are JSON text, not jsonb: text gives
  * back exactly what JSON.stringify wrote, and the ledger never queries inside them.
