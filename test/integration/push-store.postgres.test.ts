@@ -261,6 +261,30 @@ describe('postgres push ledger across processes', { skip }, () => {
     }
   });
 
+  it('lists dead deliveries copied in with plain INSERTs (as a copy from SQLite writes them), and forgets them when they leave', async () => {
+    const schema = await freshPostgresSchema('push-store copied dead');
+    const node = await ledgerOn(schema.url);
+    try {
+      const { pool } = node.db;
+      await pool.query(`INSERT INTO pushes (seq, id, created_at, content, audience, lane, phase, targets, actor)
+        VALUES (7, 'copied', ${T0}, '{}', '{}', 1, 'routed', 2, 'key:k1')`);
+      await pool.query(`INSERT INTO deliveries (push_seq, target, device_id, provider, app, token, state, attempts, created_at, updated_at)
+        VALUES (7, 'dev_a', 'dev_a', 'apns', 'shop', 't', 'dead', 5, ${T0}, ${T0 + 5}), (7, 'dev_b', 'dev_b', 'fcm', 'shop', 't', 'sent', 1, ${T0}, ${T0 + 6})`);
+      const listed = await node.pushes.deadDeliveries({ limit: 10 });
+      assert.deepEqual(listed.deliveries.map((d) => [d.pushId, d.target, d.updatedAt]), [['copied', 'dev_a', T0 + 5]]);
+      assert.deepEqual((await node.pushes.findDead({ provider: 'apns', limit: 10 })).map((d) => d.target), ['dev_a']);
+      await pool.query("UPDATE deliveries SET state = 'queued' WHERE target = 'dev_a'");
+      assert.deepEqual((await node.pushes.deadDeliveries({ limit: 10 })).deliveries, []);
+      await pool.query("UPDATE deliveries SET state = 'dead', updated_at = $1 WHERE target = 'dev_b'", [T0 + 9]);
+      assert.deepEqual((await node.pushes.findDead({ limit: 10 })).map((d) => [d.target, d.provider]), [['dev_b', 'fcm']]);
+      await pool.query('DELETE FROM deliveries');
+      assert.deepEqual(await pool.query('SELECT * FROM push_dead').then((r) => r.rows), []);
+    } finally {
+      await node.close();
+      await schema.drop();
+    }
+  });
+
   it('five processes opening an empty schema at once migrate it once, and all of them work', async () => {
     const schema = await freshPostgresSchema('push-store migrate once');
     const opened = await Promise.all(Array.from({ length: 5 }, () => ledgerOn(schema.url)));
