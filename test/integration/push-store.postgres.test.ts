@@ -312,6 +312,14 @@ describe('postgres push ledger across processes', { skip }, () => {
       assert.equal(await store!.recent('nul', 'key:\u0000', 0), undefined);
       assert.equal(await store!.reportStatus(push.seq, 'dev_\u0000', 'delivered', T0), false);
       await assert.rejects(store!.create(newPush('a\u0000b')), RangeError);
+      // Filters and names from requests that hold one find nothing instead of failing the statement.
+      assert.deepEqual(await store!.deadDeliveries({ app: 'sh\u0000p', limit: 10 }), { deliveries: [] });
+      assert.deepEqual(await store!.findDead({ app: 'sh\u0000p', limit: 10 }), []);
+      assert.deepEqual(await store!.findDead({ keys: [{ pushSeq: push.seq, target: 'tok_\u0000' }] }), []);
+      assert.deepEqual(await store!.stats({ since: T0, until: T0, app: 'sh\u0000p' }), { byProvider: {}, attempts: {}, latency: null });
+      assert.deepEqual(await store!.claim(push.seq, ['tok_\u0000'], 'job-2', T0, true), []);
+      await store!.record([result(push.seq, 'tok_\u0000', 'sent')], T0);
+      assert.deepEqual(await store!.deliveries({ pushSeq: push.seq, after: 'tok_\u0000', limit: 10 }), []);
     });
   });
 });

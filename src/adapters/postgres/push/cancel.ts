@@ -1,9 +1,8 @@
 import type { PushStore } from '../../../ports/push-store.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
-import { validSeq } from './pushes.js';
 import { minuteCte } from './stats.js';
-import { minuteOf, time } from './schema.js';
+import { minuteOf, time, validSeq } from './schema.js';
 
 const CANCEL_PUSH_SQL = "UPDATE pushes SET phase = 'cancelled' WHERE seq = $1";
 

@@ -3,8 +3,7 @@ import type { Provider } from '../../../ports/device-store.js';
 import type { CommitMode } from './commit-mode.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
-import { validSeq } from './pushes.js';
-import { time } from './schema.js';
+import { time, validSeq } from './schema.js';
 
 /**
  * Claiming a job's deliveries is ONE statement, so it is atomic without a transaction around it.
@@ -53,8 +52,10 @@ export function prepareClaim(sql: PushSql): Pick<PushStore, 'claim'> {
   const statement = { name: `claim${sql.commit.suffix}`, text: claimSql(sql.commit) };
   return {
     async claim(seq, targets, claimId, now, includeDead) {
-      if (targets.length === 0 || !validSeq(seq)) return [];
-      const { rows } = await sql.query<ClaimRow>(statement.name, statement.text, [seq, targets, claimId, time(now), includeDead]);
+      if (targets.length === 0 || !validSeq(seq) || claimId.includes('\u0000')) return [];
+      // A target with a U+0000 names no delivery (none can be stored), and would fail the statement.
+      const named = targets.filter((t) => !t.includes('\u0000'));
+      const { rows } = await sql.query<ClaimRow>(statement.name, statement.text, [seq, named, claimId, time(now), includeDead]);
       return rows.map((r): ClaimedDelivery => ({
         target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts,
       }));

@@ -1,8 +1,7 @@
 import type { DeadDelivery, PushStore } from '../../../ports/push-store.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
-import { validSeq } from './pushes.js';
-import { DELIVERY_COLUMNS, deliveryFromRow, MINUTE, time, type DeliveryRow } from './schema.js';
+import { DELIVERY_COLUMNS, deliveryFromRow, hasNul, MINUTE, time, validSeq, type DeliveryRow } from './schema.js';
 
 const D_COLUMNS = DELIVERY_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ');
 
@@ -77,6 +76,8 @@ function usableKeys(keys: readonly { pushSeq: number; target: string }[]): { seq
 export function prepareDeadLetters(sql: PushSql): Pick<PushStore, 'deadDeliveries' | 'findDead' | 'revive'> {
   return {
     async deadDeliveries(query) {
+      // No delivery's provider or app holds a U+0000, and PostgreSQL would refuse the statement.
+      if (hasNul(query.provider ?? '', query.app ?? '')) return { deliveries: [] };
       const cursor = parseDeadCursor(query.cursor);
       const { rows } = await sql.query<DeliveryRow & { push_id: string }>('dead_page', PAGE_SQL, [
         query.provider ?? null, query.app ?? null, cursor.at, cursor.seq, cursor.target, query.limit + 1,
@@ -93,6 +94,7 @@ export function prepareDeadLetters(sql: PushSql): Pick<PushStore, 'deadDeliverie
         const { rows } = await sql.query<DeliveryRow>('dead_named', NAMED_SQL, [seqs, targets]);
         return rows.map(deliveryFromRow);
       }
+      if (hasNul(target.provider ?? '', target.app ?? '')) return [];
       const { rows } = await sql.query<DeliveryRow>('dead_oldest', OLDEST_SQL, [target.provider ?? null, target.app ?? null, target.limit]);
       return rows.map(deliveryFromRow);
     },

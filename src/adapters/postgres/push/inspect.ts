@@ -1,8 +1,7 @@
 import type { PushStore } from '../../../ports/push-store.js';
 import type { PushSql } from './context.js';
 import { readCounts } from './counts.js';
-import { validSeq } from './pushes.js';
-import { DELIVERY_COLUMNS, deliveryFromRow, type DeliveryRow } from './schema.js';
+import { DELIVERY_COLUMNS, deliveryFromRow, validSeq, type DeliveryRow } from './schema.js';
 
 // The primary key walked in target order from the cursor; the state filter reads along (listings page anyway).
 const LIST_SQL = `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE push_seq = $1 AND target > $2 ORDER BY target LIMIT $3`;

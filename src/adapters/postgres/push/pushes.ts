@@ -1,6 +1,6 @@
 import type { PushStore } from '../../../ports/push-store.js';
 import type { PushSql } from './context.js';
-import { hasNul, laneIndex, pushFromRow, time, type PushRow } from './schema.js';
+import { hasNul, laneIndex, pushFromRow, time, validSeq, type PushRow } from './schema.js';
 
 const INSERT_SQL = `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor, category)
   VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9) RETURNING *`;
@@ -11,11 +11,6 @@ const BY_ID_OF_SQL = 'SELECT * FROM pushes WHERE id = $1 AND actor = $2 ORDER BY
 const BY_ID_IN_SQL = 'SELECT * FROM pushes WHERE id = $1 AND category = ANY($2::text[]) ORDER BY created_at DESC, seq DESC LIMIT 1';
 const RECENT_SQL = 'SELECT * FROM pushes WHERE id = $1 AND actor = $2 AND created_at >= $3 ORDER BY created_at DESC, seq DESC LIMIT 1';
 const UNROUTED_SQL = "SELECT * FROM pushes WHERE phase IN ('accepted', 'routing') ORDER BY seq";
-
-/** Seqs are bigint: anything that is not a safe positive integer names no push (and must not fail the statement's cast). */
-export function validSeq(seq: number): boolean {
-  return Number.isSafeInteger(seq) && seq > 0;
-}
 
 /** The push rows themselves: accepting a push, and finding it again by id, scope or seq. */
 export function preparePushes(sql: PushSql): Pick<PushStore, 'create' | 'byId' | 'recent' | 'bySeq' | 'unrouted'> {

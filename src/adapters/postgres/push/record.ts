@@ -3,9 +3,8 @@ import { bucketOf } from '../../../util/log-buckets.js';
 import type { CommitMode } from './commit-mode.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
-import { validSeq } from './pushes.js';
 import { minuteCte } from './stats.js';
-import { minuteOf, pgText, time } from './schema.js';
+import { minuteOf, pgText, time, validSeq } from './schema.js';
 
 /**
  * Recording a batch of attempt results is ONE statement: the results travel as arrays, and the
@@ -63,7 +62,8 @@ export function prepareRecord(sql: PushSql): Pick<PushStore, 'record'> {
       // One result per delivery: a second one for the same delivery would find it no longer in flight.
       const byKey = new Map<string, DeliveryResult>();
       for (const r of results) {
-        if (!validSeq(r.pushSeq)) continue;
+        // Such a result names no delivery: the seq is no bigint, or the target holds what no stored one can.
+        if (!validSeq(r.pushSeq) || r.target.includes('\u0000')) continue;
         const key = `${r.pushSeq}\u0000${r.target}`;
         if (!byKey.has(key)) byKey.set(key, r);
       }

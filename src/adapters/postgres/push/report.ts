@@ -1,8 +1,7 @@
 import type { DeliveryState, PushStore } from '../../../ports/push-store.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
-import { validSeq } from './pushes.js';
-import { time } from './schema.js';
+import { time, validSeq } from './schema.js';
 
 /**
  * One statement: the delivery is locked and read as it is now (`current`), moved forward only from

@@ -2,8 +2,7 @@ import type { NewDelivery, PushStore } from '../../../ports/push-store.js';
 import type { CommitMode } from './commit-mode.js';
 import type { PushSql } from './context.js';
 import { countsCte } from './counts.js';
-import { validSeq } from './pushes.js';
-import { DELIVERY_COLUMNS, deliveryFromRow, pgText, time, type DeliveryRow } from './schema.js';
+import { DELIVERY_COLUMNS, deliveryFromRow, pgText, time, validSeq, type DeliveryRow } from './schema.js';
 
 /**
  * One routing page as ONE statement. `gate` locks the push row only if the routed cursor is still

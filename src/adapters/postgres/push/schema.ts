@@ -80,6 +80,11 @@ export function pgText<T extends string | null>(value: T): T {
   return (value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
 }
 
+/** Seqs are bigint: anything that is not a safe positive integer names no push (and must not fail the statement's cast). */
+export function validSeq(seq: number): boolean {
+  return Number.isSafeInteger(seq) && seq > 0;
+}
+
 /** Whether any of these has a U+0000, which no text column can hold. */
 export function hasNul(...values: string[]): boolean {
   return values.some((v) => v.includes('\u0000'));

@@ -3,7 +3,7 @@ import type { OutcomeKind } from '../../../ports/provider.js';
 import type { DeliveryState, PushCounts, PushStats, PushStatsQuery } from '../../../ports/push-store.js';
 import { percentiles } from '../../../util/log-buckets.js';
 import type { PushSql } from './context.js';
-import { minuteOf } from './schema.js';
+import { hasNul, minuteOf } from './schema.js';
 
 /** The per-minute tables and the column that, with (minute, app, provider), keys each. */
 const TABLES = {
@@ -46,6 +46,8 @@ const PRUNE_SQL = {
 } as const;
 
 export async function queryStats(sql: PushSql, query: PushStatsQuery): Promise<PushStats> {
+  // No app is named with a U+0000, and PostgreSQL would refuse the statement.
+  if (query.app !== undefined && hasNul(query.app)) return { byProvider: {}, attempts: {}, latency: null };
   const params = [minuteOf(query.since), minuteOf(query.until), query.app ?? null];
   const [states, attempts, latency] = await Promise.all([
     sql.query<{ provider: Provider; state: DeliveryState; n: string }>('stats_states', STATES_SQL, params),
