@@ -38,7 +38,7 @@
  *   node that deleted its row. eraseUser: one transaction, locking the pushes naming the user first.
  *
  * Cost per delivery. A delivery row is inserted once and updated twice (claim, record); those
- * updates change no indexed column and find room on half-filled pages, so they are HOT updates
+ * updates change no indexed column and find room on pages filled to a third, so they are HOT updates
  * (no index entries, half the WAL). That is why the dead-letter listing reads `push_dead`, kept by
  * triggers, instead of a partial index on `state` as on SQLite (migrations.ts). The hot-path
  * statements commit without waiting for the WAL flush, which is safe while the queue's own

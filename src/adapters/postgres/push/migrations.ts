@@ -44,9 +44,12 @@ const MIGRATIONS: Record<string, Migration> = {
       // seconds (claim, record), and an update that changes no indexed column and finds room on
       // its page is a HOT update, which writes no index entry and leaves a dead version that the
       // next visitor of the page prunes. The columns those updates change (state, claim, attempts,
-      // times, outcome) are therefore in no index, and pages are filled half on insert, room for
-      // a claim's new versions; by the time the record comes the claim's old versions are dead
-      // and pruned. That is about half the WAL and no index bloat, for a table twice as large.
+      // times, outcome) are therefore in no index, and inserts fill a page to a third: room for
+      // both updates' new versions of every row even when pruning cannot keep up (it may only
+      // remove versions no open transaction of the database can still see). Measured on 100,000
+      // deliveries, claimed and recorded by four workers while other tests used the server: every
+      // update HOT at 35 %, about 60 % of them at 50 %. That is about half the WAL and no index
+      // bloat, for a table about three times as large as packed.
       await sql`CREATE TABLE deliveries (
         push_seq bigint NOT NULL,
         target text COLLATE "C" NOT NULL,
@@ -67,7 +70,7 @@ const MIGRATIONS: Record<string, Migration> = {
         updated_at bigint NOT NULL,
         sent_at bigint,
         PRIMARY KEY (push_seq, target)
-      ) WITH (fillfactor = 50)`.execute(db);
+      ) WITH (fillfactor = 35)`.execute(db);
       // Vacuum after 1% of the rows changed (plus 10,000) rather than the default 20%, so the dead
       // versions of the last broadcast are gone before the next one writes the same pages.
       await sql`ALTER TABLE deliveries SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 10000, autovacuum_analyze_scale_factor = 0.02)`.execute(db);
