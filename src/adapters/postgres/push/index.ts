@@ -1,7 +1,8 @@
 /**
  * The PushStore port (the push delivery ledger) on PostgreSQL: the same tables as the SQLite
- * ledger (pushes, deliveries, push_counts, push_stats, push_attempts, push_latency) in the schema
- * of the connection's search_path, with the same operation files (see docs/storage.md). Everything
+ * ledger (pushes, deliveries, push_counts, push_stats, push_attempts, push_latency), plus
+ * push_dead (below), in the schema of the connection's search_path, with the same operation files
+ * (see docs/storage.md). Everything
  * is parameterised SQL on the shared pool, one named statement per operation; whatever a broadcast
  * does per delivery (a routing page, a job's claim, a job's results) is one statement for the
  * whole batch, fed by arrays (one bind per column), so a million-device push costs a few thousand
@@ -30,9 +31,10 @@
  * - reportStatus and revive: one statement each, locking the rows they move and re-reading them, so
  *   repeats and concurrent calls move a delivery once.
  * - counts and stats: kept in `push_counts` and the per-minute tables by the same statement that
- *   moves the deliveries, as summed upserts. Every statement locks in one order (the push row,
- *   deliveries by key, push_counts, push_stats, push_attempts, push_latency, each by key), so
- *   writers that meet on a row wait for each other and never deadlock.
+ *   moves the deliveries, as summed upserts. Every statement locks in one order (push rows by
+ *   seq, deliveries by (push, target), push_counts, push_stats, push_attempts, push_latency, each
+ *   by key, and last push_dead, whose triggers fire at the end of the statement), so writers that
+ *   meet on a row wait for each other and never deadlock.
  * - prune: slices of deliveries with SKIP LOCKED, then the push row with its counts once no
  *   delivery is left; nodes pruning at once share the work and each push is counted by the one
  *   node that deleted its row. eraseUser: one transaction, locking the pushes naming the user first.
