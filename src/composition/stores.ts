@@ -1,9 +1,9 @@
-import type { PostgresDatabase } from '../adapters/postgres/open-postgres.js';
 import { isPostgresOutage } from '../adapters/postgres/outage-errors.js';
 import { createPostgresAuthStore } from '../adapters/postgres/auth/index.js';
 import { openPostgresHeraldStores } from '../adapters/postgres/herald-db/index.js';
 import { createPostgresMessageCache } from '../adapters/postgres/message-cache/index.js';
 import { createPostgresNotifyStore } from '../adapters/postgres/notify/index.js';
+import { createPostgresPushStore } from '../adapters/postgres/push/index.js';
 import { createPostgresQueue } from '../adapters/postgres/queue/index.js';
 import { createSqliteAuthStore } from '../adapters/sqlite/auth/sqlite-auth-store.js';
 import { openHeraldDatabase } from '../adapters/sqlite/herald-db/open-herald-db.js';
@@ -139,7 +139,6 @@ async function openSqliteStores(config: Config, options: OpenStoresOptions, open
 
 async function openPostgresStores(config: Config, options: OpenStoresOptions, opened: OpenedResources): Promise<Stores> {
   const { clock, logger } = options;
-  const openPushStore = postgresPushStore();
   const database = opened.keep('postgres pool', await openConfiguredPostgres(config, logger), (d) => d.close());
   // Every store runs its migrations under the same advisory lock, one after the other.
   const cache = opened.keep('message cache', await createPostgresMessageCache({
@@ -153,7 +152,7 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
   const pushQueue = opened.keep('push queue', await createPostgresQueue<PushJob>({ database, clock }), (q) => q.close());
   const notifyQueue = opened.keep('notify queue', await createPostgresQueue<NotifyJob>({ database, clock }), (q) => q.close());
   const notify = opened.keep('notify store', await createPostgresNotifyStore({ database }), (s) => s.close());
-  const pushes = await openPushStore(database, opened);
+  const pushes = opened.keep('push ledger', await createPostgresPushStore({ database }), (s) => s.close());
   let closed: Promise<void> | undefined;
   return {
     backend: 'postgres',
@@ -178,13 +177,4 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
       return closed;
     },
   };
-}
-
-/**
- * The push ledger on PostgreSQL. Its adapter is being written (issue 12); until it is here,
- * database-url is refused before anything is opened, rather than one node running half its stores
- * on SQLite.
- */
-function postgresPushStore(): (database: PostgresDatabase, opened: OpenedResources) => Promise<PushStore & { close(): Promise<void> }> {
-  throw new Error('database-url is set, but this build of Herald has no PostgreSQL push ledger yet; unset database-url to start');
 }
