@@ -64,8 +64,10 @@ describe('two nodes on one PostgreSQL schema and one Redis', async () => {
       'push-retry-base': '50ms',
       'push-retry-max': '500ms',
     };
-    a = await startTestServer(flags);
-    b = await startTestServer(flags);
+    // Started together on the empty schema: they migrate once between them (advisory lock) and both come up.
+    const started = await Promise.allSettled([startTestServer(flags), startTestServer(flags)]);
+    for (const s of started) if (s.status === 'fulfilled') (a ? (b = s.value) : (a = s.value));
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     // Keys are made as an operator would, with the CLI's store on the same database.
     const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-url': db.url } }).config);
     try {
