@@ -1,4 +1,4 @@
-import type { HealthCheck, HealthReport } from '../http/admin/health.js';
+import type { HealthCheck, HealthReport } from '../ports/health.js';
 
 /** How long the database may take to answer a health check before it counts as unreachable. */
 export const DATABASE_PING_TIMEOUT_MS = 2000;

@@ -12,7 +12,7 @@ import type { AttachmentStore } from '../ports/attachment-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Counters } from '../ports/counters.js';
 import type { HttpMetrics } from './admin/metrics.js';
-import type { HealthCheck } from './admin/health.js';
+import type { HealthCheck } from '../ports/health.js';
 import type { AuditTrail } from '../core/audit/audit-trail.js';
 import type { DeviceService } from '../core/devices/device-service.js';
 import type { SubscriberTokens } from '../core/keys/subscriber-tokens.js';
