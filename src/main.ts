@@ -71,8 +71,9 @@ export interface StartOptions {
   clock?: Clock;
   logger?: PinoLogger;
   /**
-   * The counters behind rate limits, shared with other processes (createRedisCounters); the caller
-   * closes them after `stop`. Default: this process's own, in memory.
+   * The counters behind rate limits, owned by the caller (who closes them after `stop`); by
+   * default the ones `redis-url` asks for (shared on Redis, else this process's own in memory),
+   * which the server opens and closes itself.
    */
   counters?: Counters;
   /**
