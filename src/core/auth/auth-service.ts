@@ -41,6 +41,14 @@ export class AuthService {
   readonly #o: AuthServiceOptions;
   /** sha256(user, password) → verified user id and until when; cleared on every account change. */
   #verified = new Map<string, { userId: string; until: number }>();
+  /**
+   * ACL entries per user id (null: everyone's), as the store answered them; cleared with the
+   * password checks on every account change, here or announced by another node or the CLI. Every
+   * anonymous publish and subscribe is authorized, and on PostgreSQL a read of the entries is a
+   * round trip per request: the publish profile had a third of the server's busy time in writing
+   * those queries to the socket. The promise is kept, so a burst of requests reads once.
+   */
+  #access = new Map<string | null, Promise<AccessRecord[]>>();
 
   constructor(options: AuthServiceOptions) {
     this.#o = options;
@@ -250,9 +258,12 @@ export class AuthService {
     return this.#o.store.changeCounter();
   }
 
-  /** Drops remembered password checks, e.g. after another process changed the database. */
+  /**
+   * Drops remembered password checks and ACL entries, e.g. after another process changed the
+   * database. A read already under way when this is called is not remembered afterwards.
+   */
   forgetVerified(): void {
-    this.#verified.clear();
+    this.#changed();
   }
 
   // --- internals ---
@@ -291,8 +302,21 @@ export class AuthService {
   }
 
   async #entriesFor(userId: string | null): Promise<AccessRecord[]> {
-    const everyone = await this.#o.store.access(null);
-    return userId === null ? everyone : [...(await this.#o.store.access(userId)), ...everyone];
+    const everyone = await this.#accessOf(null);
+    return userId === null ? everyone : [...(await this.#accessOf(userId)), ...everyone];
+  }
+
+  #accessOf(userId: string | null): Promise<AccessRecord[]> {
+    const remembered = this.#access.get(userId);
+    if (remembered) return remembered;
+    if (this.#access.size > 10_000) this.#access.clear();
+    const read = this.#o.store.access(userId);
+    this.#access.set(userId, read);
+    // A failed read is not remembered: the next request asks the store again.
+    read.catch(() => {
+      if (this.#access.get(userId) === read) this.#access.delete(userId);
+    });
+    return read;
   }
 
   async #user(name: string): Promise<UserRecord> {
@@ -317,6 +341,7 @@ export class AuthService {
 
   #changed(): void {
     this.#verified.clear();
+    this.#access.clear();
   }
 
   async #record(ctx: AuditContext, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
