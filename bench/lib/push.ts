@@ -9,6 +9,7 @@ import type { ApiScope } from '../../src/core/keys/scopes.js';
 import { openKeys } from '../../src/main.js';
 import { ApnsProviderToken } from '../../src/adapters/providers/apns/provider-token.js';
 import { BENCH_DIST, HarnessError, spawnNode, stopChild, tail } from './proc.js';
+import { fmt, int } from './stats.js';
 
 export const KEY_ID = 'ABC1234567';
 export const TEAM_ID = 'TEAM123456';
@@ -194,9 +195,7 @@ export async function timeBroadcast(url: string, key: string, id: string, topic:
   const { view, doneAt } = await waitDone(url, key, id, 30 * 60_000, (v) => {
     if (Date.now() - lastLog < 10_000) return;
     lastLog = Date.now();
-    console.log(`  ${label}${fmtSeconds(Date.now() - started)} s: ${v.state}, ${v.targets.toLocaleString('en-US')} routed, ${(v.counts.sent ?? 0).toLocaleString('en-US')} sent`);
+    console.log(`  ${label}${fmt((Date.now() - started) / 1000, 0)} s: ${v.state}, ${int(v.targets)} routed, ${int(v.counts.sent ?? 0)} sent`);
   }, mocks);
   return { view, elapsedS: (doneAt - started) / 1000 };
 }
-
-const fmtSeconds = (ms: number) => (ms / 1000).toFixed(0);
