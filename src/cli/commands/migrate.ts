@@ -87,6 +87,8 @@ class CopyProgress {
   #plan = new Map<string, TablePlan>();
   #done = 0;
   #table = '';
+  /** Table names are padded to one width: a shorter one redrawn over a longer would leave its tail. */
+  #width = 0;
 
   constructor(io: CliIo) {
     this.#io = io;
@@ -95,6 +97,7 @@ class CopyProgress {
 
   plan(plan: readonly TablePlan[]): void {
     this.#plan = new Map(plan.map((p) => [p.table, p]));
+    this.#width = Math.max(0, ...plan.map((p) => p.table.length));
     this.#bar.setTotal(plan.reduce((n, p) => n + p.remaining, 0));
     this.#bar.update(0);
   }
@@ -105,7 +108,7 @@ class CopyProgress {
       if (this.#io.stderr.isTTY !== true) this.#io.stderr.write(`copying ${table} (${this.#plan.get(table)?.remaining ?? '?'} rows)\n`);
     }
     this.#done += rows;
-    this.#bar.update(this.#done, table);
+    this.#bar.update(this.#done, table.padEnd(this.#width));
   }
 
   finish(): void {
