@@ -130,6 +130,6 @@ function summary(report: MigrateReport, seconds: number): string {
   const remaining = report.tables.reduce((n, t) => n + t.remaining, 0);
   if (report.dryRun) lines.push(`${remaining} rows to copy.`);
   else if (report.interrupted) lines.push(`Interrupted after ${copied} rows (${seconds.toFixed(1)} s): run the same command again to copy the remaining ${remaining - copied}.`);
-  else lines.push(`${copied} rows copied in ${seconds.toFixed(1)} s; the identity sequences now start past the copied ids. Start Herald with database-url set to this database.`);
+  else lines.push(`${copied} rows copied in ${seconds.toFixed(1)} s; the identity sequences now start past the copied ids. Now set database-url to this database (and unset auth-file: the accounts live there too) and start Herald.`);
   return `${lines.join('\n')}\n`;
 }
