@@ -1,11 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createBcryptPasswordHasher } from './adapters/crypto/bcrypt-password-hasher.js';
-import { createFileAttachmentStore } from './adapters/local/file-attachment-store.js';
 import { LocalCounters } from './adapters/local/local-counters.js';
 import { createSqliteAuthStore } from './adapters/sqlite/auth/sqlite-auth-store.js';
 import { createSqliteMessageCache } from './adapters/sqlite/sqlite-message-cache.js';
@@ -17,6 +15,7 @@ import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.j
 import { GuardedStreams, TokenExpiryGuard } from './core/auth/stream-guard.js';
 import { AccessChanges } from './core/auth/access-changes.js';
 import { openBus } from './composition/bus.js';
+import { openAttachmentStore } from './composition/attachments.js';
 import type { Bus } from './ports/bus.js';
 import { Hub } from './core/hub/hub.js';
 import { VisitorRegistry, type VisitorLimits } from './core/limits/visitor.js';
@@ -113,7 +112,7 @@ export function publishOptions(config: Config): PublishOptions {
   return {
     baseUrl: config.baseUrl,
     cacheDurationMs: config.cacheDuration,
-    attachmentsEnabled: config.attachmentCacheDir !== '',
+    attachmentsEnabled: config.attachmentCacheDir !== '' || config.attachmentS3Url !== '',
     attachmentFileSizeLimit: config.attachmentFileSizeLimit,
     attachmentTotalSizeLimit: config.attachmentTotalSizeLimit,
     attachmentExpiryMs: config.attachmentExpiryDuration,
@@ -171,7 +170,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     batchDelayMs: config.cacheBatchTimeout,
     onBatch: (size) => metrics.cacheBatchSize.observe(size),
   });
-  const attachments = config.attachmentCacheDir ? await createFileAttachmentStore(join(config.attachmentCacheDir)) : undefined;
+  const { store: attachments, where: attachmentsAt } = await openAttachmentStore(config, clock);
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
   const counters = options.counters ?? new LocalCounters();
@@ -251,7 +250,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     transports: { ...channelSenders, push, inbox: notifyInbox }, store: notifyStore, tokens: subscriberTokens, baseUrl: config.baseUrl,
   });
   const notifyEngine = new NotifyEngine({
-    store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, clock, logger, events: metrics.notifyEvents,
+    store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, bus, counters, clock, logger, events: metrics.notifyEvents,
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
@@ -325,7 +324,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   // Messages that fell due while the server was down go out at once, not a tick later.
   await topics.deliverDue();
-  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: config.attachmentCacheDir || 'off' }, 'herald listening');
+  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: attachmentsAt }, 'herald listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -361,6 +360,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await notifyStore.close();
       await topics.flushCounters();
       await cache.close();
+      await attachments?.close();
       await authStore?.close();
       await db.close();
       if (!options.counters) await counters.close();

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { parseHumanDuration, parseSize } from '../util/durations.js';
+import { parseS3Url } from '../util/s3-url.js';
 import { ConfigError, type ConfigSource, type ConfigViolation } from './config-error.js';
 import { deepFreeze } from './deep-freeze.js';
 import {
@@ -57,7 +58,7 @@ interface Setting {
 type Outcome = { ok: true; value: unknown } | { ok: false; expected: string };
 
 /** Keys whose values are secrets. */
-const SECRET_KEYS: ReadonlySet<ConfigKeyName> = new Set(['subscriberTokenSecrets', 'webPushPrivateKey', 'smtpSenderPass', 'twilioAuthToken', 'webhookSecrets', 'databaseUrl', 'redisUrl']);
+const SECRET_KEYS: ReadonlySet<ConfigKeyName> = new Set(['subscriberTokenSecrets', 'webPushPrivateKey', 'smtpSenderPass', 'twilioAuthToken', 'webhookSecrets', 'databaseUrl', 'redisUrl', 'attachmentS3Url']);
 
 const ok = (value: unknown): Outcome => ({ ok: true, value });
 const fail = (expected: string): Outcome => ({ ok: false, expected });
@@ -88,6 +89,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     // Secrets, and provider entries that hold them, are named in a problem but never echoed.
     else problems.push({ ...origin, ...(key.kind === 'objects' || SECRET_KEYS.has(key.name) ? {} : { value: raw }), expected: outcome.expected });
   }
+  chooseAttachmentStore(draft, settings, problems);
   // ntfy adds configured names to its built-in ones: the routes behind them exist regardless.
   draft.disallowedTopics = [...new Set([...DEFAULT_CONFIG.disallowedTopics, ...(draft.disallowedTopics as string[])])];
 
@@ -176,6 +178,20 @@ function readFlags(flags: Record<string, string | boolean | undefined>, warnings
     settings.push({ key, raw, origin: { source: 'flag', name: `--${name}` } });
   }
   return settings;
+}
+
+/**
+ * Attachments live in one place: `attachment-s3-url`, when set, replaces the directory, so the
+ * directory's default is cleared; a directory the operator named as well is a problem.
+ */
+function chooseAttachmentStore(draft: Record<ConfigKeyName, unknown>, settings: readonly Setting[], problems: ConfigViolation[]): void {
+  if (draft.attachmentS3Url === '') return;
+  const named = settings.filter((s) => s.key.name === 'attachmentCacheDir').at(-1);
+  if (named && draft.attachmentCacheDir !== '') {
+    problems.push({ ...named.origin, value: named.raw, expected: 'no attachment directory while attachment-s3-url is set: attachments are kept in one place, so unset one of the two (or set attachment-cache-dir to "")' });
+    return;
+  }
+  draft.attachmentCacheDir = '';
 }
 
 /** Raw value → stored value, or what was expected instead. */
@@ -320,6 +336,12 @@ const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
     return contact.includes('@') ? ok(`mailto:${contact}`) : fail('an e-mail address, a mailto: URL or an https: URL');
   },
   cacheBatchSize: (value) => ok(value === 0 ? 1 : value),
+  attachmentS3Url: (value) => {
+    const text = (value as string).trim();
+    if (text === '') return ok('');
+    const parsed = parseS3Url(text);
+    return parsed.ok ? ok(text) : fail(parsed.expected);
+  },
 };
 
 const LISTEN_ADDRESS = /^(?:\[[0-9A-Za-z:.%]+\]|[0-9A-Za-z.-]*):(\d{1,5})$/;

@@ -372,6 +372,15 @@ export const ConfigSchema = Type.Object(
      */
     attachmentCacheDir: text('./data/attachments', 'attachment directory; empty disables attachments'),
     /**
+     * S3-compatible bucket for attachments, shared by every Herald node:
+     * `s3://ACCESS_KEY_ID:SECRET@HOST[:PORT]/BUCKET[/PREFIX][?region=us-east-1&path-style=true]`
+     * (`s3+http://` for plain HTTP; credentials percent-encoded). Set, it is used instead of
+     * `attachment-cache-dir`, whose default then steps aside (setting both is an error). The
+     * attachment limits apply the same. Empty: attachments stay in `attachment-cache-dir`.
+     * @defaultValue `''`
+     */
+    attachmentS3Url: text('', 'S3 bucket for attachments, shared by all nodes (s3://KEY_ID:SECRET@host/bucket[/prefix][?region=…]); replaces attachment-cache-dir'),
+    /**
      * Most bytes all stored attachments may take together. Bytes.
      * @defaultValue 5G
      */

@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   tooManyTopicsInRequest: { code: 40080, http: 400, message: 'invalid request: too many topics in one request', link: LIMITS_DOCS },
   contentTypeInvalid: { code: 40081, http: 400, message: 'invalid request: Content-Type header invalid' },
   contentLengthMismatch: { code: 40082, http: 400, message: 'invalid request: body length does not match Content-Length' },
+  nulInText: { code: 40083, http: 400, message: 'invalid request: text must not contain U+0000 (NUL)' },
   headersTooLarge: { code: 43101, http: 431, message: 'request header fields too large' },
   unauthorized: { code: 40101, http: 401, message: 'unauthorized', link: 'https://ntfy.sh/docs/publish/#authentication' },
   forbidden: { code: 40301, http: 403, message: 'forbidden', link: 'https://ntfy.sh/docs/publish/#authentication' },
@@ -102,6 +103,7 @@ export const ERROR_CODES = {
   baseUrlMissing: { code: 50003, http: 500, message: 'internal server error: base-url must be be configured for this feature', link: 'https://ntfy.sh/docs/config/' },
   unavailable: { code: 50301, http: 503, message: 'service unavailable: the server is shutting down' },
   overloaded: { code: 50302, http: 503, message: 'service unavailable: the delivery queue is lagging, retry later or send with high priority' },
+  attachmentStoreUnavailable: { code: 50303, http: 503, message: 'service unavailable: the attachment store cannot be reached, retry later' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

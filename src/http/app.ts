@@ -21,6 +21,7 @@ import { registerWebPushRoutes } from './push/webpush-routes.js';
 import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
+import { registerNulGuard } from './plugins/nul-guard.js';
 import './plugins/route-config.js';
 import { registerFileRoutes } from './topics/file-routes.js';
 import { registerMatrixRoutes } from './topics/matrix-routes.js';
@@ -81,6 +82,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
     if (request.routeOptions.config?.rateLimited) await request.visitor.takeRequest(clock.now());
   });
+  registerNulGuard(app);
   registerAuth(app, { auth: deps.auth, keys: deps.keys }, clock);
   registerKeyRateLimit(app, deps.counters, clock, { burst: config.apiKeyRequestLimitBurst, refillMs: config.apiKeyRequestLimitReplenish });
   registerScopes(app);

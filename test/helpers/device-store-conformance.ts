@@ -50,6 +50,12 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
         locale: 'de-CH', timezone: 'Europe/Zurich',
       });
       const { device } = await devices.register(input, 5);
+      // Topics sort by code point everywhere: U+FB00 before the emoji (JavaScript's own sort,
+      // by UTF-16 unit, would put the emoji first), whichever call answers.
+      const mixed = await devices.register(registration({ topics: ['🚨', 'ﬀ', 'z', 'Z'] }), 6);
+      assert.deepEqual(mixed.device.topics, ['Z', 'z', 'ﬀ', '🚨']);
+      assert.deepEqual(await devices.byId(mixed.device.id), mixed.device);
+      assert.deepEqual((await devices.register(registration({ token: mixed.device.token, topics: ['🚨', 'ﬀ'] }), 7)).device.topics, ['ﬀ', '🚨']);
       await db.first().close();
       const reopened = await db.open();
       assert.deepEqual(await reopened.devices.byId(device.id), device);
@@ -156,6 +162,46 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       await devices.setUserTopics('bob', []);
       assert.deepEqual(await reachTopic('chess'), []);
       assert.deepEqual(await devices.userTopics('ann'), ['news', 'sports'], 'another user is untouched');
+    });
+
+    it('pages the users bound to a topic in byte order, after a cursor', async () => {
+      for (const user of ['zed', 'ann', 'émile', 'Bob', 'carl']) await devices.setUserTopics(user, ['news', `${user}-only`]);
+      await devices.setUserTopics('dora', ['sports']);
+      // Byte order (code points): uppercase before lowercase, é after z.
+      assert.deepEqual(await devices.topicUsers('news', { limit: 10 }), ['Bob', 'ann', 'carl', 'zed', 'émile']);
+      assert.deepEqual(await devices.topicUsers('news', { limit: 2 }), ['Bob', 'ann']);
+      assert.deepEqual(await devices.topicUsers('news', { after: 'ann', limit: 2 }), ['carl', 'zed']);
+      assert.deepEqual(await devices.topicUsers('news', { after: 'zed', limit: 2 }), ['émile']);
+      assert.deepEqual(await devices.topicUsers('news', { after: 'émile', limit: 2 }), []);
+      assert.deepEqual(await devices.topicUsers('news', { limit: 0 }), []);
+      assert.deepEqual(await devices.topicUsers('nobody', { limit: 10 }), []);
+      await devices.setUserTopics('ann', []);
+      assert.deepEqual(await devices.topicUsers('news', { limit: 10 }), ['Bob', 'carl', 'zed', 'émile']);
+      assert.deepEqual(await devices.userTopics('ann'), []);
+    });
+
+    it('prunes devices still invalid and last changed before a time, with their topics', async () => {
+      const register = async (topic: string, now: number) => (await devices.register(registration({ topics: [topic] }), now)).device;
+      const old = [await register('old-1', 1), await register('old-2', 1)];
+      const markedLate = await register('marked-late', 1);
+      const editedLate = await register('edited-late', 1);
+      const revived = await register('revived', 1);
+      const active = await register('active', 1);
+      for (const d of old) await devices.markInvalid(d.id, 'Unregistered', 10);
+      await devices.markInvalid(markedLate.id, 'Unregistered', 30);
+      await devices.markInvalid(editedLate.id, 'Unregistered', 10);
+      await devices.update(editedLate.id, { locale: 'de' }, 30);
+      await devices.markInvalid(revived.id, 'Unregistered', 10);
+      await devices.register(registration({ token: revived.token }), 15);
+
+      assert.equal(await devices.pruneInvalid(20), 2);
+      for (const d of old) assert.equal(await devices.byId(d.id), undefined);
+      assert.equal(await devices.hasTopic('old-1'), false, 'the topics went with their devices');
+      assert.equal(await devices.hasTopic('old-2'), false);
+      for (const d of [markedLate, editedLate, revived, active]) assert.ok(await devices.byId(d.id), `${d.topics[0]} kept`);
+      assert.equal(await devices.pruneInvalid(20), 0, 'nothing left to prune');
+      assert.equal(await devices.pruneInvalid(31), 2, 'the late ones in their turn');
+      assert.deepEqual(ids((await devices.list({ limit: 10 })).devices), sorted([revived.id, active.id]));
     });
 
     it('lists by every filter, ordered by id, paging with an opaque cursor', async () => {

@@ -156,3 +156,11 @@ test('a non-empty header wins over the auth query', () => {
   // and the query is then not decoded at all.
   assert.equal(parseCredentials('vapid t=x', 'not base64!'), undefined);
 });
+
+test('a user name or token holding U+0000 is unreadable (401), a password holding one is passed on to be checked', () => {
+  assert.throws(() => parseCredentials(basic('ph\u0000il:pass'), undefined), UNAUTHORIZED);
+  assert.throws(() => parseCredentials(undefined, b64url(`Basic ${b64('ph\u0000il:pass')}`)), UNAUTHORIZED);
+  assert.throws(() => parseCredentials(undefined, b64url(`Bearer tk_abc\u0000def`)), UNAUTHORIZED);
+  assert.throws(() => parseCredentials(basic(`:tk_abc\u0000def`), undefined), UNAUTHORIZED);
+  assert.deepEqual(parseCredentials(basic('phil:pa\u0000ss'), undefined), { kind: 'basic', username: 'phil', password: 'pa\u0000ss' });
+});

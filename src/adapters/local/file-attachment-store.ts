@@ -10,14 +10,14 @@ export async function createFileAttachmentStore(dir: string): Promise<Attachment
   await mkdir(dir, { recursive: true });
   // Sizes are summed once at start, then kept up to date, so limit checks cost no disk scan.
   let total = 0;
-  const sizes = new Map<string, number>();
+  const files = new Map<string, { size: number; writtenMs: number }>();
   for (const name of await readdir(dir)) {
     // A write cut short by a crash leaves its temp file; it was never an attachment.
     if (name.endsWith('.tmp') && ID.test(name.slice(0, -4))) await rm(join(dir, name), { force: true });
     if (!ID.test(name)) continue;
-    const size = (await stat(join(dir, name))).size;
-    sizes.set(name, size);
-    total += size;
+    const info = await stat(join(dir, name));
+    files.set(name, { size: info.size, writtenMs: info.mtimeMs });
+    total += info.size;
   }
   const pathOf = (id: string): string => {
     if (!ID.test(id)) throw new Error(`invalid attachment id ${JSON.stringify(id)}`);
@@ -25,13 +25,14 @@ export async function createFileAttachmentStore(dir: string): Promise<Attachment
   };
 
   return {
+    shared: false,
     async put(id, body) {
       const path = pathOf(id);
       const tmp = `${path}.tmp`;
       await writeFile(tmp, body);
       await rename(tmp, path);
-      total += body.length - (sizes.get(id) ?? 0);
-      sizes.set(id, body.length);
+      total += body.length - (files.get(id)?.size ?? 0);
+      files.set(id, { size: body.length, writtenMs: (await stat(path)).mtimeMs });
     },
     async open(id) {
       if (!ID.test(id)) return undefined;
@@ -46,15 +47,17 @@ export async function createFileAttachmentStore(dir: string): Promise<Attachment
       for (const id of ids) {
         if (!ID.test(id)) continue;
         await rm(pathOf(id), { force: true });
-        total -= sizes.get(id) ?? 0;
-        sizes.delete(id);
+        total -= files.get(id)?.size ?? 0;
+        files.delete(id);
       }
     },
-    async ids() {
-      return [...sizes.keys()];
+    async ids(options = {}) {
+      const before = options.storedBefore;
+      return [...files].filter(([, f]) => before === undefined || f.writtenMs < before).map(([id]) => id);
     },
     async totalSize() {
       return total;
     },
+    async close() {},
   };
 }

@@ -64,6 +64,9 @@ function parseBasic(payload: string): Credentials {
   if (colon < 0) throw new HeraldError('unauthorized', { detail: 'basic credentials have no colon' });
   const username = text.slice(0, colon);
   const password = text.slice(colon + 1);
+  // No user name or token holds U+0000 (the API refuses it in both), and PostgreSQL could not even
+  // look one up: an honest 401, as for bytes that are not UTF-8. A password is only hashed.
+  if (username.includes('\u0000')) throw new HeraldError('unauthorized', { detail: 'the user name contains U+0000' });
   // Clients that only know Basic (many webhooks, curl -u :tk_…) send a token this way.
   if (username === '') return bearer(password);
   return { kind: 'basic', username, password };
@@ -72,6 +75,7 @@ function parseBasic(payload: string): Credentials {
 function bearer(raw: string): Credentials {
   const token = raw.trim();
   if (!token) throw new HeraldError('unauthorized', { detail: 'empty token' });
+  if (token.includes('\u0000')) throw new HeraldError('unauthorized', { detail: 'the token contains U+0000' });
   return { kind: 'bearer', token };
 }
 

@@ -1,5 +1,5 @@
-import type { NotifyChannel, NotifyPriority } from '../../ports/notify-store.js';
-import type { Lane } from '../../ports/queue.js';
+import type { NotificationRecord, NotifyChannel, NotifyPriority } from '../../ports/notify-store.js';
+import type { Lane, NewJob } from '../../ports/queue.js';
 import { NOTIFY_PARTITION_PREFIX } from '../push/push-pipeline.js';
 
 /**
@@ -60,6 +60,9 @@ export interface NotifyMailJob {
 
 export type NotifyJob = NotifyRouteJob | NotifyPlanJob | NotifyChannelJob | NotifyConfirmJob | NotifyMailJob;
 
+/** The notify face's queue, as named in `queue.wake` announcements on the bus. */
+export const NOTIFY_QUEUE = 'notify';
+
 export const NOTIFY_ROUTE_PARTITION = `${NOTIFY_PARTITION_PREFIX}route`;
 export const NOTIFY_PLAN_PARTITION = `${NOTIFY_PARTITION_PREFIX}plan`;
 
@@ -83,4 +86,56 @@ export function notifyLane(priority: NotifyPriority, toTopic: boolean): Lane {
 /** Dedup/cancel keys, `notify:<seq>:…`; the trailing separator keeps seq 1 from matching 12. */
 export function notifyKeyPrefix(seq: number): string {
   return `notify:${seq}:`;
+}
+
+/** Sends `channel` of the notification to `subscribers`; keyed by the first subscriber and the attempt, so a repeat is a duplicate. */
+export function channelJob(n: NotificationRecord, channel: NotifyChannel, subscribers: string[], runAt: number, attempt: number, digest?: DigestPayload): NewJob<NotifyJob> {
+  return {
+    partition: channelPartition(channel), lane: notifyLane(n.priority, 'topic' in n.to), runAt,
+    dedupKey: `${notifyKeyPrefix(n.seq)}${channel}:${subscribers[0]}:${attempt}`,
+    payload: { kind: 'channel', seq: n.seq, channel, subscribers, ...(digest ? { digest } : {}) },
+  };
+}
+
+/** Looks at a fallback push or SMS again at `runAt`; gives up on it after `deadline`. */
+export function confirmJob(n: NotificationRecord, channel: NotifyChannel, subscriber: string, deadline: number, runAt: number, digest?: DigestPayload): NewJob<NotifyJob> {
+  return {
+    partition: NOTIFY_PLAN_PARTITION, lane: notifyLane(n.priority, 'topic' in n.to), runAt,
+    dedupKey: `${notifyKeyPrefix(n.seq)}confirm:${channel}:${subscriber}:${runAt}`,
+    payload: { kind: 'confirm', seq: n.seq, channel, subscriber, deadline, ...(digest ? { digest } : {}) },
+  };
+}
+
+/** Plans one recipient again at `at`, for `reason`. */
+export function planJob(n: NotificationRecord, subscriber: string, reason: NotifyPlanJob['reason'], at: number): NewJob<NotifyJob> {
+  return {
+    partition: NOTIFY_PLAN_PARTITION, lane: notifyLane(n.priority, 'topic' in n.to), runAt: at,
+    dedupKey: `${notifyKeyPrefix(n.seq)}plan:${reason}:${subscriber}`,
+    payload: { kind: 'plan', seq: n.seq, subscriber, reason },
+  };
+}
+
+/**
+ * The single-recipient channel jobs of one routing page merged into chunks of up to
+ * {@link NOTIFY_CHUNK} per channel. Digests and jobs due more than a second ahead stay single: they
+ * are not sent with the page.
+ */
+export function groupChannelJobs(n: NotificationRecord, jobs: readonly NewJob<NotifyJob>[], now: number): NewJob<NotifyJob>[] {
+  const out: NewJob<NotifyJob>[] = [];
+  const open = new Map<string, NotifyChannelJob>();
+  for (const job of jobs) {
+    const p = job.payload;
+    if (p.kind !== 'channel' || p.digest || (job.runAt ?? 0) > now + 1000) {
+      out.push(job);
+      continue;
+    }
+    let chunk = open.get(p.channel);
+    if (!chunk || chunk.subscribers.length >= NOTIFY_CHUNK) {
+      chunk = { kind: 'channel', seq: n.seq, channel: p.channel, subscribers: [] };
+      open.set(p.channel, chunk);
+      out.push({ ...job, payload: chunk, dedupKey: `${notifyKeyPrefix(n.seq)}${p.channel}:${p.subscribers[0]}:0` });
+    }
+    chunk.subscribers.push(...p.subscribers);
+  }
+  return out;
 }

@@ -163,7 +163,8 @@ export class NotifyService {
     const n = await this.#find(id, categories);
     if (n.phase === 'canceled') return { canceled: 0 };
     await d.store.setPhase(n.seq, 'canceled');
-    d.engine.forget(n.seq);
+    // Every node drops its copy of the notification, so none sends from the one it had.
+    await d.engine.forget(n.seq);
     const removed = await d.queue.cancel({ dedupKeyPrefix: notifyKeyPrefix(n.seq) });
     // Rows that no job will ever work again end as cancelled, so the status tells the truth.
     const now = d.clock.now();

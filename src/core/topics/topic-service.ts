@@ -33,6 +33,15 @@ const RATE_WINDOW = 10;
  * holds no state, and remembering it would only count against the topic limits.
  */
 const UNHELD_TOPIC_IDLE_MS = 60_000;
+/**
+ * In a store other nodes share, a file no message here refers to may be another node's: an upload
+ * whose cache row is still being written, or a `Cache: no` upload that node remembers. Once older
+ * than the attachment expiry it has expired whoever wrote it. The margin is for clocks that
+ * disagree: S3 refuses requests signed more than 15 minutes off its own clock.
+ */
+const SHARED_ORPHAN_MARGIN_MS = 15 * 60_000;
+/** How often a shared store is swept for orphans: a node that died leaves its uncached uploads there. */
+const SHARED_ORPHAN_SWEEP_MS = 3600_000;
 
 /**
  * The topics face's domain: publishing (validate → store → fan out), cached reads, scheduled
@@ -58,13 +67,17 @@ export class TopicService {
   /**
    * Messages with an upload that were not cached (`Cache: no`, or the cache is off): no cache row
    * remembers their file, so the service does, for the uploader's quota, downloads and expiry.
-   * After a restart their files are orphans, removed by {@link removeOrphanAttachments}.
+   * After a restart their files are orphans, removed by {@link removeOrphanAttachments}. With a
+   * shared store this holds the other nodes' uncached uploads too, as they arrive on the bus, so
+   * any node serves their downloads.
    */
   readonly #uncachedUploads = new Map<string, Message>();
   /** The tail of each visitor's queue of uploads in progress. */
   readonly #uploadQueues = new Map<string, Promise<void>>();
   #onPublished: ((message: Message) => Promise<void>) | undefined;
   #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
+  /** When {@link removeOrphanAttachments} last ran (clock ms), for the periodic sweep of a shared store. */
+  #lastOrphanSweepMs = -Infinity;
 
   constructor(deps: TopicServiceDeps) {
     this.#d = deps;
@@ -149,13 +162,17 @@ export class TopicService {
   /**
    * Deletes stored attachment files that no cached message refers to: uploads of uncached
    * messages from before a restart, and files whose deletion was cut short. Run at start, before
-   * anything is published.
+   * anything is published. In a shared store only files older than any attachment can live count,
+   * and {@link manage} repeats the sweep now and then.
    */
   async removeOrphanAttachments(): Promise<number> {
     const d = this.#d;
     if (!d.attachments) return 0;
+    const now = d.clock.now();
+    this.#lastOrphanSweepMs = now;
+    const stored = await d.attachments.ids(d.attachments.shared ? { storedBefore: now - d.options.attachmentExpiryMs - SHARED_ORPHAN_MARGIN_MS } : {});
     const referenced = new Set([...(await d.cache.attachmentIds()), ...this.#uncachedUploads.keys()]);
-    const orphans = (await d.attachments.ids()).filter((id) => !referenced.has(id));
+    const orphans = stored.filter((id) => !referenced.has(id));
     if (orphans.length > 0) {
       await d.attachments.remove(orphans);
       d.logger.info({ attachments: orphans.length }, 'attachment files without a cached message deleted');
@@ -192,7 +209,13 @@ export class TopicService {
     const expiredUncached = [...this.#uncachedUploads.values()].filter((m) => (m.attachment?.expires ?? 0) < nowSec).map((m) => m.id);
     for (const id of expiredUncached) this.#uncachedUploads.delete(id);
     const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles, ...expiredUncached])];
-    if (d.attachments && toDelete.length > 0) await d.attachments.remove(toDelete);
+    if (d.attachments && toDelete.length > 0) {
+      // Files whose deletion failed are no message's any more: the orphan sweep finds them again.
+      await d.attachments.remove(toDelete).catch((err: unknown) => d.logger.error({ err, attachments: toDelete.length }, 'expired attachments not deleted'));
+    }
+    if (d.attachments?.shared && now - this.#lastOrphanSweepMs >= SHARED_ORPHAN_SWEEP_MS) {
+      await this.removeOrphanAttachments().catch((err: unknown) => d.logger.error({ err }, 'attachment orphan sweep failed'));
+    }
     await this.flushCounters();
     this.#rateSamples.push({ count: this.#publishedSinceTick, ms: Math.max(1, now - this.#lastTickMs) });
     if (this.#rateSamples.length > RATE_WINDOW) this.#rateSamples.shift();
@@ -237,6 +260,22 @@ export class TopicService {
   #deliverLive(message: Message): void {
     const delivered = this.#d.hub.publish(message);
     this.#d.events?.published?.(message.topic, delivered);
+    if (this.#d.attachments?.shared && message.attachment?.size !== undefined && !this.#uncachedUploads.has(message.id)) {
+      void this.#rememberIfUncached(message);
+    }
+  }
+
+  /**
+   * Another node's upload, seen on the bus: when no cache row holds it (`Cache: no`, or that node's
+   * cache is its own), remember it as that node does, so downloads of it work here and it counts
+   * against its sender's quota. Cached ones were written before they went on the bus.
+   */
+  async #rememberIfUncached(message: Message): Promise<void> {
+    try {
+      if (!(await this.#d.cache.messageById(message.id))) this.#uncachedUploads.set(message.id, message);
+    } catch (err) {
+      this.#d.logger.error({ err, id: message.id }, 'could not look up an uploaded attachment from another node');
+    }
   }
 
   async #oneUploadAtATime(key: string, work: () => Promise<void>): Promise<void> {

@@ -12,6 +12,7 @@ import { NOTIFY_CHANNELS, type NotifyChannel } from '../../ports/notify-store.js
 import { parseHumanDuration } from '../../util/durations.js';
 import { sendJson } from '../account/account-routes.js';
 import { jsonBody } from '../account/json-body.js';
+import { refuseNul } from '../plugins/nul-guard.js';
 import type { HttpDeps } from '../deps.js';
 import { iso } from '../push/json.js';
 
@@ -196,6 +197,7 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
     if (mediaType(request) !== 'application/x-www-form-urlencoded') throw new HeraldError('badRequest', { detail: 'a status callback is an application/x-www-form-urlencoded body' });
     const form = parseForm(rawBody(request));
     if (!form) throw new HeraldError('badRequest', { detail: 'the status callback form is empty or repeats a field' });
+    refuseNul(form, 'body');
     const signature = request.headers['x-twilio-signature'];
     if (!callbacks.verify(callbackUrl(request), form, typeof signature === 'string' ? signature : undefined)) {
       throw new HeraldError('forbidden', { detail: 'X-Twilio-Signature does not match this request (check twilio-auth-token and base-url)' });

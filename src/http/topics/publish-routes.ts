@@ -59,10 +59,10 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
     publish(request, reply, publishInputFrom(request, topicOf(request), bodyOf(request), request.visitor.key));
 
   for (const method of ['PUT', 'POST'] as const) {
-    app.route({ method, url: '/:topic', bodyLimit: publishBodyLimit, schema: { params: TopicParams }, config: { rateLimited: true, scope: 'topics' }, handler: byPath });
+    app.route({ method, url: '/:topic', bodyLimit: publishBodyLimit, schema: { params: TopicParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true }, handler: byPath });
   }
   for (const verb of ['publish', 'send', 'trigger']) {
-    app.get(`/:topic/${verb}`, { schema: { params: TopicParams }, config: { rateLimited: true, scope: 'topics' } }, byPath);
+    app.get(`/:topic/${verb}`, { schema: { params: TopicParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true } }, byPath);
   }
 
   const byJson = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -102,6 +102,6 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
     return publish(request, reply, input);
   };
   for (const method of ['PUT', 'POST'] as const) {
-    app.route({ method, url: '/', bodyLimit: JSON_PUBLISH_LIMIT, config: { rateLimited: true, jsonPublish: true, scope: 'topics' }, handler: byJson });
+    app.route({ method, url: '/', bodyLimit: JSON_PUBLISH_LIMIT, config: { rateLimited: true, jsonPublish: true, scope: 'topics', topicMessageParams: true }, handler: byJson });
   }
 }

@@ -34,7 +34,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
   })) as Record<'json' | 'sse' | 'raw', () => void>;
 
   for (const format of ['json', 'sse', 'raw'] as const) {
-    app.get(`/:topics/${format}`, { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics' } }, async (request, reply) => {
+    app.get(`/:topics/${format}`, { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true } }, async (request, reply) => {
       const sub = await admitSubscriber(request, deps, (request.params as { topics: string }).topics);
       const visitor = request.visitor;
       visitor.openSubscription();
@@ -57,7 +57,7 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
     });
   }
 
-  app.get('/:topics/ws', { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics' } }, async () => {
+  app.get('/:topics/ws', { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true } }, async () => {
     // Real WebSocket handshakes never get here: the server's upgrade listener takes them.
     throw new HeraldError('notWebSocket');
   });

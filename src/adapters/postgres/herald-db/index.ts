@@ -1,9 +1,10 @@
 /**
- * The PostgreSQL counterparts of the stores of SQLite's `database-file`, devices aside: API keys
- * (`api_keys`), the audit log (`audit`) and the server's secrets (`server_secrets`), each with its
- * own numbered migrations, run under the advisory lock of migrate.ts. Their queries are SQLite's
- * own (src/adapters/sql/herald-db/): a few statements per admin action or API call, written once
- * with Kysely (docs/storage.md).
+ * The PostgreSQL counterparts of the stores of SQLite's `database-file`: API keys (`api_keys`),
+ * the audit log (`audit`) and the server's secrets (`server_secrets`), each with its own numbered
+ * migrations, run under the advisory lock of migrate.ts. Their queries are SQLite's own
+ * (src/adapters/sql/herald-db/): a few statements per admin action or API call, written once with
+ * Kysely (docs/storage.md). openPostgresHeraldStores also opens the device registry, whose store
+ * lives in ../devices/.
  *
  * The audit log is append-only for every client of the database: a statement trigger refuses
  * UPDATE and TRUNCATE, and DELETE except in a transaction that set `herald.audit_prune` (which

@@ -1,7 +1,9 @@
 import type { ApiKeyStore } from '../../../ports/api-key-store.js';
 import type { AuditLog } from '../../../ports/audit-log.js';
 import type { Clock } from '../../../ports/clock.js';
+import type { DeviceStore } from '../../../ports/device-store.js';
 import type { ServerSecret } from '../../sql/herald-db/server-secrets.js';
+import { createPostgresDeviceStore } from '../devices/index.js';
 import type { PostgresDatabase } from '../open-postgres.js';
 import { createPostgresApiKeyStore } from './postgres-api-key-store.js';
 import { createPostgresAuditLog } from './postgres-audit-log.js';
@@ -14,27 +16,30 @@ export interface OpenPostgresHeraldStoresOptions {
   clock?: Clock;
 }
 
-/** PostgreSQL's counterpart of openHeraldDatabase's stores, the devices aside (their store is opened on its own). */
+/** PostgreSQL's counterpart of openHeraldDatabase's stores. */
 export interface PostgresHeraldStores {
   keys: ApiKeyStore;
   audit: AuditLog;
+  devices: DeviceStore;
   /** The secret stored under `name`, created with `generate` on first use (and kept from then on); every node gets the same. */
   secret: ServerSecret;
   /** Writes the audit entries still gathering; idempotent. The database stays open: its owner closes it. */
   close(): Promise<void>;
 }
 
-/** Migrates and opens the API keys, the audit log and the server's secrets on one PostgreSQL database. */
+/** Migrates and opens the API keys, the audit log, the device registry and the server's secrets on one PostgreSQL database. */
 export async function openPostgresHeraldStores(options: OpenPostgresHeraldStoresOptions): Promise<PostgresHeraldStores> {
   const { database, clock } = options;
   // One after the other: each migrates under the same advisory lock anyway.
   const keys = await createPostgresApiKeyStore({ database });
   const audit = await createPostgresAuditLog({ database });
+  const devices = await createPostgresDeviceStore({ database });
   const secret = await createPostgresServerSecrets({ database, ...(clock ? { clock } : {}) });
   let closed: Promise<void> | undefined;
   return {
     keys,
     audit,
+    devices,
     secret,
     close() {
       closed ??= audit.flush();

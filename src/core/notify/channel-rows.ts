@@ -1,0 +1,34 @@
+import type { ChannelDeliveryRecord, ChannelState, NotifyStore } from '../../ports/notify-store.js';
+import type { NotifyEvents } from './notify-events.js';
+
+/** Channel states after which nothing more happens to a delivery. */
+export const FINAL_CHANNEL: ReadonlySet<ChannelState> = new Set(['sent', 'delivered', 'failed', 'suppressed', 'unavailable', 'timeout', 'expired', 'canceled']);
+
+/** "email: bounced; sms: no phone", for a recipient's reason. */
+export function summarize(rows: readonly ChannelDeliveryRecord[]): string {
+  return rows.map((r) => `${r.channel}: ${r.reason ?? r.state}`).join('; ');
+}
+
+/**
+ * Writes channel delivery rows and reports each state reached to the metrics, once per write:
+ * one row at a time ({@link record}), or after a batch the caller wrote itself ({@link reached}).
+ */
+export class ChannelRows {
+  readonly #store: Pick<NotifyStore, 'upsertChannel'>;
+  readonly #events: NotifyEvents | undefined;
+
+  constructor(store: Pick<NotifyStore, 'upsertChannel'>, events: NotifyEvents | undefined) {
+    this.#store = store;
+    this.#events = events;
+  }
+
+  async record(row: ChannelDeliveryRecord): Promise<void> {
+    await this.#store.upsertChannel(row);
+    this.#events?.channel(row.channel, row.state);
+  }
+
+  /** Rows just written in a batch. */
+  reached(rows: Iterable<ChannelDeliveryRecord>): void {
+    for (const row of rows) this.#events?.channel(row.channel, row.state);
+  }
+}
