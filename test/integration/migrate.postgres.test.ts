@@ -138,7 +138,7 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
       database = await openPostgres({ url: schema.url, poolSize: 4 });
       const counts = await assertSameInstallation(database.pool, files);
       // The fixture reached every table it meant to; an empty table would compare equal trivially.
-      for (const table of ['messages', 'users', 'tokens', 'access', 'api_keys', 'audit', 'server_secrets', 'queue_jobs', 'queue_dead',
+      for (const table of ['messages', 'users', 'tokens', 'access', 'api_keys', 'audit', 'server_secrets', 'devices', 'device_topics', 'user_topics', 'queue_jobs', 'queue_dead',
         'subscribers', 'categories', 'templates', 'notifications', 'notify_recipients', 'notify_channels', 'notify_sends', 'inbox', 'digests', 'suppressed_addresses']) {
         assert.ok((counts[table] ?? 0) > 0, `the fixture has rows in ${table}`);
       }
@@ -276,6 +276,15 @@ async function assertHeraldStoresAlike(files: SourceFiles, database: PostgresDat
     const fresh = () => `generated-${Math.random()}`;
     const { rows } = await database.pool.query<{ name: string }>('SELECT name FROM server_secrets');
     for (const { name } of rows) assert.equal(await pg.secret(name, fresh), await sqlite.secret(name, fresh));
+    // The push registry: listings, one device, topics both ways, and a broadcast's audience.
+    const list = { limit: 100 };
+    assert.deepEqual(await pg.devices.list(list), await sqlite.devices.list(list));
+    assert.equal((await pg.devices.list(list)).devices.length, 2);
+    assert.deepEqual(await pg.devices.list({ ...list, topic: 'alerts' }), await sqlite.devices.list({ ...list, topic: 'alerts' }));
+    assert.deepEqual(await pg.devices.userTopics('user-1'), ['alerts']);
+    for (const source of [{ kind: 'topic', topic: 'news' }, { kind: 'topicUsers', topic: 'alerts' }, { kind: 'users', users: ['user-1', 'user-2'] }] as const) {
+      assert.deepEqual(await pg.devices.pageAudience(source, { limit: 10 }), await sqlite.devices.pageAudience(source, { limit: 10 }), source.kind);
+    }
   } finally {
     await pg.close();
     await sqlite.close();

@@ -1,5 +1,6 @@
 import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE } from 'kysely';
 import { AUTH_MIGRATIONS } from '../postgres/auth/migrations.js';
+import { DEVICE_MIGRATIONS } from '../postgres/devices/migrations.js';
 import { API_KEY_MIGRATIONS, AUDIT_MIGRATIONS, SERVER_SECRET_MIGRATIONS } from '../postgres/herald-db/migrations.js';
 import { CACHE_MIGRATIONS } from '../postgres/message-cache/migrations.js';
 import type { PostgresMigrations } from '../postgres/migrate.js';
@@ -40,6 +41,7 @@ export const TARGET_MIGRATIONS: readonly PostgresMigrations[] = [
   API_KEY_MIGRATIONS,
   AUDIT_MIGRATIONS,
   SERVER_SECRET_MIGRATIONS,
+  DEVICE_MIGRATIONS,
   QUEUE_MIGRATIONS,
   NOTIFY_MIGRATIONS,
 ];

@@ -13,7 +13,7 @@
  * - booleans are 0/1 integers on SQLite and `boolean` on PostgreSQL (categories.critical); the other
  *   0/1 flags are smallint on both.
  * - JSON documents are `text` on SQLite; on PostgreSQL some are `json` (API key scopes, audit
- *   details) and digest events are a `text[]` of one JSON text per event instead of one JSON array.
+ *   details, device meta) and digest events are a `text[]` of one JSON text per event instead of one JSON array.
  * - integer columns are bigint on PostgreSQL, read from SQLite as exact 64-bit integers.
  *
  * Tables are listed parents first, so foreign keys hold after every batch.
@@ -124,6 +124,16 @@ export const TABLES: readonly TableMap[] = [
     columns: [...bigint('id', 'time'), ...text('actor', 'action', 'target', 'address'), { name: 'details', kind: 'json' }],
   },
   { table: 'server_secrets', source: 'database', order: 'rowid', columns: [...text('name', 'value'), ...bigint('created_at')] },
+  // database-file: the push registry.
+  {
+    table: 'devices', source: 'database', order: 'rowid',
+    columns: [
+      ...text('id', 'app', 'provider', 'platform', 'token', 'p256dh', 'auth', 'user', 'locale', 'timezone'), { name: 'meta', kind: 'json' },
+      ...text('state', 'invalid_reason'), ...bigint('created_at', 'updated_at', 'last_seen_at'),
+    ],
+  },
+  { table: 'device_topics', source: 'database', order: ['device_id', 'topic'], columns: text('device_id', 'topic') },
+  { table: 'user_topics', source: 'database', order: ['user', 'topic'], columns: text('user', 'topic') },
 
   // queue-file: pending work of the push and notify queues (one table, partitioned) and dead letters.
   {
