@@ -255,6 +255,29 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.deepEqual((await pushes.counts(push.seq)).total, { sending: 3, sent: 1 });
     });
 
+    it('takes a target named twice once, in claims and in results, and records results of several pushes in one call', async () => {
+      const p1 = await routed(['dev_a', 'dev_b']);
+      const p2 = await routed(['dev_a']);
+      const claimed = await pushes.claim(p1.seq, ['dev_a', 'dev_b', 'dev_a'], 'job-1', clock.now(), false);
+      assert.deepEqual(byTarget(claimed).map((c) => [c.target, c.attempts]), [['dev_a', 1], ['dev_b', 1]], 'each target once, one attempt');
+      assert.deepEqual((await pushes.claim(p2.seq, ['dev_a', 'dev_a'], 'job-2', clock.now(), false)).map((c) => [c.target, c.attempts]), [['dev_a', 1]]);
+      clock.advance(10);
+      // The first result for a delivery is its attempt's; a second one in the same call finds it no longer in flight.
+      await pushes.record([
+        result(p1.seq, 'dev_a', 'sent', { attempt: 'ok' }),
+        result(p2.seq, 'dev_a', 'failed', { attempt: 'rejected', status: 400 }),
+        result(p1.seq, 'dev_a', 'retrying', { attempt: 'retry', nextAt: clock.now() + 1000 }),
+        result(p1.seq, 'dev_b', 'invalid_token', { attempt: 'invalid_token' }),
+      ], clock.now());
+      assert.deepEqual((await list(p1.seq)).map((d) => [d.target, d.state, d.nextAt]), [['dev_a', 'sent', null], ['dev_b', 'invalid_token', null]]);
+      assert.deepEqual(pick(await one(p2.seq, 'dev_a'), ['state', 'lastStatus', 'updatedAt']), { state: 'failed', lastStatus: 400, updatedAt: clock.now() });
+      assert.deepEqual((await pushes.counts(p1.seq)).total, { sent: 1, invalid_token: 1 });
+      assert.deepEqual((await pushes.counts(p2.seq)).total, { failed: 1 });
+      const stats = await pushes.stats({ since: T0, until: T0 });
+      assert.deepEqual(stats.byProvider, { apns: { sent: 1, failed: 1, invalid_token: 1 } });
+      assert.deepEqual(stats.attempts, { apns: { ok: 1, rejected: 1, invalid_token: 1 } });
+    });
+
     it('records what each attempt ended in; a result for a delivery no longer in flight is ignored', async () => {
       const push = await routed(['dev_a', 'dev_b', 'dev_c', 'dev_d', 'dev_e', 'dev_f']);
       await pushes.claim(push.seq, ['dev_a', 'dev_b', 'dev_c', 'dev_d', 'dev_e'], 'job-1', clock.now(), false);
@@ -407,6 +430,27 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.deepEqual((await pushes.stats({ since: T0, until: T0 })).byProvider, { apns: { dead: 1, sent: 1 } });
       const claimed = await pushes.claim(push.seq, ['dev_a'], 'replay-1', clock.now(), true);
       assert.deepEqual(claimed.map((c) => c.attempts), [1]);
+    });
+
+    it('lists a delivery dead again after its replay once, at its new time, and one claimed from the dead letters no more', async () => {
+      const push = await routed(['dev_a', 'dev_b', 'dev_c']);
+      await attempt(push.seq, [result(push.seq, 'dev_a', 'dead'), result(push.seq, 'dev_b', 'dead'), result(push.seq, 'dev_c', 'dead')]);
+      clock.advance(1000);
+      assert.equal(await pushes.revive([{ pushSeq: push.seq, target: 'dev_a' }], clock.now()), 1);
+      clock.advance(1000);
+      await attempt(push.seq, [result(push.seq, 'dev_a', 'dead', { error: 'again' })], 'replay-1');
+      const listed = (await pushes.deadDeliveries({ limit: 10 })).deliveries;
+      assert.deepEqual(listed.map((d) => [d.target, d.updatedAt, d.attempts]), [['dev_a', T0 + 2000, 1], ['dev_c', T0, 1], ['dev_b', T0, 1]]);
+      assert.deepEqual((await pushes.findDead({ limit: 10 })).map((d) => d.target), ['dev_b', 'dev_c', 'dev_a']);
+
+      // A replay job that ran before its deliveries were revived takes them straight from the dead letters.
+      const claimed = await pushes.claim(push.seq, ['dev_b'], 'replay-2', clock.now(), true);
+      assert.deepEqual(claimed.map((c) => c.target), ['dev_b']);
+      assert.deepEqual((await pushes.deadDeliveries({ limit: 10 })).deliveries.map((d) => d.target), ['dev_a', 'dev_c']);
+      assert.deepEqual((await pushes.findDead({ keys: [{ pushSeq: push.seq, target: 'dev_b' }] })), []);
+      await pushes.record([result(push.seq, 'dev_b', 'sent')], clock.now());
+      assert.deepEqual((await pushes.findDead({ provider: 'apns', limit: 10 })).map((d) => d.target), ['dev_c', 'dev_a']);
+      assert.deepEqual((await pushes.counts(push.seq)).total, { dead: 2, sent: 1 });
     });
 
     it('counts outcomes, attempts and latency per whole minute, filtered by app', async () => {

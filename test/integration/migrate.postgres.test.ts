@@ -6,11 +6,13 @@ import { createPostgresAuthStore } from '../../src/adapters/postgres/auth/index.
 import { openPostgresHeraldStores } from '../../src/adapters/postgres/herald-db/open-postgres-herald-stores.js';
 import { createPostgresMessageCache } from '../../src/adapters/postgres/message-cache/index.js';
 import { createPostgresNotifyStore } from '../../src/adapters/postgres/notify/postgres-notify-store.js';
+import { createPostgresPushStore } from '../../src/adapters/postgres/push/postgres-push-store.js';
 import { openPostgres, type PostgresDatabase } from '../../src/adapters/postgres/open-postgres.js';
 import { createPostgresQueue } from '../../src/adapters/postgres/queue/postgres-queue.js';
 import { createSqliteAuthStore } from '../../src/adapters/sqlite/auth/sqlite-auth-store.js';
 import { openHeraldDatabase } from '../../src/adapters/sqlite/herald-db/open-herald-db.js';
 import { createSqliteNotifyStore } from '../../src/adapters/sqlite/notify/sqlite-notify-store.js';
+import { createSqlitePushStore } from '../../src/adapters/sqlite/push/sqlite-push-store.js';
 import { createSqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.js';
 import { createSqliteMessageCache } from '../../src/adapters/sqlite/sqlite-message-cache.js';
 import { TABLES } from '../../src/adapters/migrate/tables.js';
@@ -52,7 +54,7 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
   let token = '';
 
   before(async () => {
-    rig = await startPushRig({ 'auth-file': 'auth.db' });
+    rig = await startPushRig({ 'auth-file': 'auth.db', 'push-max-attempts': '2' });
     const dir = rig.server.dir;
     files = { cache: join(dir, 'cache.db'), auth: join(dir, 'auth.db'), database: join(dir, 'herald.db'), queue: join(dir, 'queue.db') };
     const cli = (args: string[], env: Record<string, string> = {}) => herald([...args, ...fileFlags(files)], { env });
@@ -89,6 +91,11 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
     const now = await rig.call('POST', '/v1/push', { to: { devices: [fcmDevice.json.id] }, notification: { title: 'Now', body: 'sent before the move' } });
     assert.equal(now.status, 202, JSON.stringify(now.json));
     await eventually('the push sent', async () => (await rig.call('GET', `/v1/push/${now.json.id}`)).json.counts.sent === 1);
+    // A raw token FCM keeps refusing: its delivery ends dead, a dead letter to copy.
+    rig.fcm.script('fcm-unreachable', { error: 'UNAVAILABLE' }, { error: 'UNAVAILABLE' });
+    const dead = await rig.call('POST', '/v1/push', { to: { tokens: [{ provider: 'fcm', app: 'default', token: 'fcm-unreachable' }] }, notification: { title: 'Dead', body: 'never arrives' } });
+    assert.equal(dead.status, 202, JSON.stringify(dead.json));
+    await eventually('the delivery dead-lettered', async () => (await rig.call('GET', `/v1/push/${dead.json.id}`)).json.counts.dead === 1);
     const later = await rig.call('POST', '/v1/push', { to: { users: ['user-1'] }, notification: { title: 'Later', body: 'after the move' }, send_at: new Date(Date.now() + 3600_000).toISOString() });
     assert.equal(later.status, 202, JSON.stringify(later.json));
 
@@ -138,7 +145,7 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
       database = await openPostgres({ url: schema.url, poolSize: 4 });
       const counts = await assertSameInstallation(database.pool, files);
       // The fixture reached every table it meant to; an empty table would compare equal trivially.
-      for (const table of ['messages', 'users', 'tokens', 'access', 'api_keys', 'audit', 'server_secrets', 'devices', 'device_topics', 'user_topics', 'queue_jobs', 'queue_dead',
+      for (const table of ['messages', 'users', 'tokens', 'access', 'api_keys', 'audit', 'server_secrets', 'devices', 'device_topics', 'user_topics', 'pushes', 'deliveries', 'push_counts', 'push_stats', 'push_attempts', 'push_latency', 'queue_jobs', 'queue_dead',
         'subscribers', 'categories', 'templates', 'notifications', 'notify_recipients', 'notify_channels', 'notify_sends', 'inbox', 'digests', 'suppressed_addresses']) {
         assert.ok((counts[table] ?? 0) > 0, `the fixture has rows in ${table}`);
       }
@@ -149,6 +156,7 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
       await assertAccountsWork(files, database);
       await assertHeraldStoresAlike(files, database);
       await assertQueueAndNotifyAlike(files, database);
+      await assertPushLedgerAlike(files, database);
       await assertNewRowsGetNewIds(database);
     } finally {
       await database?.close();
@@ -327,6 +335,31 @@ async function assertQueueAndNotifyAlike(files: SourceFiles, database: PostgresD
     await sqliteNotify.close();
     await pgQueue.close();
     await sqliteQueue.close();
+  }
+}
+
+/** Every push, its counts, deliveries, dead letters and statistics read the same on both ledgers. */
+async function assertPushLedgerAlike(files: SourceFiles, database: PostgresDatabase): Promise<void> {
+  const sqlite = await createSqlitePushStore({ file: files.queue });
+  const pg = await createPostgresPushStore({ database });
+  try {
+    const { rows } = await database.pool.query<{ seq: string }>('SELECT seq FROM pushes ORDER BY seq');
+    assert.equal(rows.length, 3);
+    for (const { seq } of rows) {
+      const pushSeq = Number(seq);
+      assert.deepEqual(await pg.bySeq(pushSeq), await sqlite.bySeq(pushSeq));
+      assert.deepEqual(await pg.counts(pushSeq), await sqlite.counts(pushSeq));
+      assert.deepEqual(await pg.deliveries({ pushSeq, limit: 100 }), await sqlite.deliveries({ pushSeq, limit: 100 }));
+    }
+    const deadLetters = await pg.deadDeliveries({ limit: 10 });
+    assert.equal(deadLetters.deliveries.length, 1, 'the dead letter is listed (push_dead filled by its triggers)');
+    assert.deepEqual(deadLetters, await sqlite.deadDeliveries({ limit: 10 }));
+    const window = { since: 0, until: Date.now() + 3600_000 };
+    assert.deepEqual(await pg.stats(window), await sqlite.stats(window));
+    assert.deepEqual(await pg.unrouted(), await sqlite.unrouted());
+  } finally {
+    await pg.close();
+    await sqlite.close();
   }
 }
 

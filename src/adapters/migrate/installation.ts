@@ -5,6 +5,7 @@ import { API_KEY_MIGRATIONS, AUDIT_MIGRATIONS, SERVER_SECRET_MIGRATIONS } from '
 import { CACHE_MIGRATIONS } from '../postgres/message-cache/migrations.js';
 import type { PostgresMigrations } from '../postgres/migrate.js';
 import { NOTIFY_MIGRATIONS } from '../postgres/notify/migrations.js';
+import { PUSH_MIGRATIONS } from '../postgres/push/migrations.js';
 import { QUEUE_MIGRATIONS } from '../postgres/queue/migrations.js';
 import { AUTH_MIGRATION_LOCK_TABLE, AUTH_MIGRATION_TABLE, authMigrations } from '../sqlite/auth/migrations.js';
 import { HERALD_DB_MIGRATION_LOCK_TABLE, HERALD_DB_MIGRATION_TABLE, heraldDbMigrations } from '../sqlite/herald-db/migrations.js';
@@ -43,5 +44,6 @@ export const TARGET_MIGRATIONS: readonly PostgresMigrations[] = [
   SERVER_SECRET_MIGRATIONS,
   DEVICE_MIGRATIONS,
   QUEUE_MIGRATIONS,
+  PUSH_MIGRATIONS,
   NOTIFY_MIGRATIONS,
 ];

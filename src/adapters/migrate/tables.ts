@@ -152,6 +152,27 @@ export const TABLES: readonly TableMap[] = [
     ],
   },
 
+  // queue-file: the push ledger. PostgreSQL's push_dead (the dead-letter listing) is not copied:
+  // triggers on deliveries fill it as the rows arrive (TARGET_ONLY below).
+  {
+    table: 'pushes', source: 'queue', order: 'rowid', identity: { column: 'seq', autoincrement: true },
+    columns: [
+      ...bigint('seq'), ...text('id'), ...bigint('created_at', 'send_at', 'expires_at'), ...text('content', 'audience'), ...smallint('lane'),
+      ...text('phase', 'routed_cursor', 'enqueued_cursor'), ...integer('targets'), ...text('actor', 'category'),
+    ],
+  },
+  {
+    table: 'deliveries', source: 'queue', order: ['push_seq', 'target'],
+    columns: [
+      ...bigint('push_seq'), ...text('target', 'device_id', 'provider', 'app', 'token', 'p256dh', 'auth', 'state'), ...integer('attempts'),
+      ...text('claim'), ...bigint('next_at'), ...integer('last_status'), ...text('last_error', 'provider_id'), ...bigint('created_at', 'updated_at', 'sent_at'),
+    ],
+  },
+  { table: 'push_counts', source: 'queue', order: ['push_seq', 'provider', 'state'], columns: [...bigint('push_seq'), ...text('provider', 'state'), ...integer('n')] },
+  { table: 'push_stats', source: 'queue', order: ['minute', 'app', 'provider', 'state'], columns: [...bigint('minute'), ...text('app', 'provider', 'state'), ...integer('count')] },
+  { table: 'push_attempts', source: 'queue', order: ['minute', 'app', 'provider', 'outcome'], columns: [...bigint('minute'), ...text('app', 'provider', 'outcome'), ...integer('count')] },
+  { table: 'push_latency', source: 'queue', order: ['minute', 'app', 'provider', 'bucket'], columns: [...bigint('minute'), ...text('app', 'provider'), ...integer('bucket', 'count')] },
+
   // queue-file: the notify store (directory, notifications and their ledger, inbox, digests).
   {
     table: 'subscribers', source: 'queue', order: 'rowid',
@@ -196,6 +217,12 @@ export const TABLES: readonly TableMap[] = [
   },
   { table: 'suppressed_addresses', source: 'queue', order: ['address'], columns: [...text('address', 'kind', 'reason'), ...bigint('at')] },
 ];
+
+/**
+ * PostgreSQL tables with no SQLite counterpart, kept by the target's own triggers as the copied
+ * rows arrive: the account tables' change counter, and the push ledger's dead-letter listing.
+ */
+export const TARGET_ONLY: readonly string[] = ['auth_changes', 'push_dead'];
 
 /** The SQLite column a mapped column is read from (undefined for derived ones). */
 export function sourceColumn(column: ColumnMap): string | undefined {

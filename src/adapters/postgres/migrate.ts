@@ -40,8 +40,15 @@ export async function migratePostgres(db: Kysely<unknown>, m: PostgresMigrations
           migrationLockTableName: m.migrationLockTableName,
           migrationTableSchema: schema,
         });
-        const { error } = await migrator.migrateToLatest();
-        if (error) throw error;
+        // Kysely finds its bookkeeping tables by listing the tables of every schema, resolving each
+        // schema by name; a schema that another client drops meanwhile (tests dropping theirs
+        // beside us) fails that listing with 3F000. Nothing was applied then, and the lock is still
+        // ours: run it again. Only while our own schema is there: a missing one of ours is an error.
+        for (let attempt = 1; ; attempt++) {
+          const { error } = await migrator.migrateToLatest();
+          if (!error) break;
+          if (attempt >= 5 || (error as { code?: unknown }).code !== '3F000' || String((error as Error).message).includes(`"${schema}"`)) throw error;
+        }
       } finally {
         await sql`SELECT pg_advisory_unlock(hashtextextended('herald:migrate:' || coalesce(current_schema(), ''), 0))`.execute(conn);
       }
