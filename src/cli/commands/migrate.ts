@@ -7,9 +7,10 @@ export const MIGRATE_HELP = `Usage: herald migrate --to postgres://USER:PASSWORD
 
 Copies an embedded (SQLite) installation into PostgreSQL, for scale-out mode (database-url):
 messages of the topics (attachment metadata; the files stay in attachment-cache-dir), users,
-tokens and access rules, API keys, the audit log, the server's secrets, the notify store
-(subscribers, categories, templates, preferences, notifications, inbox, digests, suppressions)
-and pending queue work. The SQLite files are those of the same config 'herald serve' reads
+tokens and access rules, API keys, the audit log, the server's secrets, push devices and their
+topics, the push ledger (pushes, deliveries, statistics), the notify store (subscribers,
+categories, templates, preferences, notifications, inbox, digests, suppressions) and pending
+queue work. The SQLite files are those of the same config 'herald serve' reads
 (cache-file, auth-file, database-file, queue-file). Stop Herald first.
 
 The target schema (the URL's search_path, e.g. ?options=-c%20search_path%3Dherald) is brought up
