@@ -4,17 +4,18 @@ import { Writable } from 'node:stream';
 import pino, { type Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createBcryptPasswordHasher } from './adapters/crypto/bcrypt-password-hasher.js';
-import { LocalCounters } from './adapters/local/local-counters.js';
-import { createSqliteAuthStore } from './adapters/sqlite/auth/sqlite-auth-store.js';
-import { createSqliteMessageCache } from './adapters/sqlite/sqlite-message-cache.js';
 import type { Config } from './config/index.js';
 import { AuthService } from './core/auth/auth-service.js';
 import { AuditTrail } from './core/audit/audit-trail.js';
 import { ApiKeyService } from './core/keys/api-key-service.js';
-import { openHeraldDatabase } from './adapters/sqlite/herald-db/open-herald-db.js';
 import { GuardedStreams, TokenExpiryGuard } from './core/auth/stream-guard.js';
 import { AccessChanges } from './core/auth/access-changes.js';
 import { openBus } from './composition/bus.js';
+import { openCounters } from './composition/counters.js';
+import { healthCheck } from './composition/health.js';
+import { OpenedResources } from './composition/opened-resources.js';
+import { redisSettings } from './composition/redis-settings.js';
+import { openStores } from './composition/stores.js';
 import { openAttachmentStore } from './composition/attachments.js';
 import type { Bus } from './ports/bus.js';
 import { Hub } from './core/hub/hub.js';
@@ -29,29 +30,23 @@ import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Counters } from './ports/counters.js';
 import { randomBytes } from 'node:crypto';
-import { createSqliteQueue } from './adapters/sqlite/queue/sqlite-queue.js';
-import { sharedWriteLock } from './adapters/sqlite/write-lock.js';
-import { createSqlitePushStore } from './adapters/sqlite/push/sqlite-push-store.js';
 import { senderSpecs, webPushEndpointAllowed } from './composition/push-senders.js';
 import { createSender } from './adapters/providers/sender-factory.js';
 import { DeliveryThreads } from './composition/delivery-threads.js';
 import { DeviceService } from './core/devices/device-service.js';
 import { SubscriberTokens } from './core/keys/subscriber-tokens.js';
 import { SubscriberLimits } from './core/limits/subscriber-limits.js';
-import type { PushJob } from './core/push/jobs.js';
 import { PushPipeline } from './core/push/push-pipeline.js';
 import { PushService } from './core/push/push-service.js';
 import { SenderRegistry } from './core/push/senders.js';
 import { topicMessagePush } from './core/push/topic-push.js';
 import { revokeWebPushTopics } from './core/push/webpush-access.js';
-import { createSqliteNotifyStore } from './adapters/sqlite/notify/sqlite-notify-store.js';
 import { createLiquidEngine } from './adapters/templates/liquid-engine.js';
 import { NotifyDirectory } from './core/notify/directory.js';
 import { Inbox } from './core/notify/inbox.js';
 import { NotifyService } from './core/notify/notify-service.js';
 import { NotifyEngine } from './core/notify/notify-engine.js';
 import { ChannelDispatch } from './core/notify/channel-dispatch.js';
-import type { NotifyJob } from './core/notify/notify-jobs.js';
 import { notifySenders } from './composition/notify-senders.js';
 import { topicEmail } from './core/topics/topic-email.js';
 import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers/sms/status-callback.js';
@@ -76,8 +71,9 @@ export interface StartOptions {
   clock?: Clock;
   logger?: PinoLogger;
   /**
-   * The counters behind rate limits, shared with other processes (createRedisCounters); the caller
-   * closes them after `stop`. Default: this process's own, in memory.
+   * The counters behind rate limits, owned by the caller (who closes them after `stop`); by
+   * default the ones `redis-url` asks for (shared on Redis, else this process's own in memory),
+   * which the server opens and closes itself.
    */
   counters?: Counters;
   /**
@@ -154,68 +150,64 @@ export function listenAddress(listen: string): { host: string; port: number } {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // Checked before anything is opened, so a bad TLS setup leaves nothing half-started.
   const tls = await tlsOptions(config);
-  // Scale-out mode is being built in stages (issue 12); until every store runs on it, refuse
-  // rather than quietly run one node on SQLite with the keys set.
-  for (const [key, value] of [['database-url', config.databaseUrl], ['redis-url', config.redisUrl]] as const) {
-    if (value !== '') throw new Error(`${key} is set, but this build of Herald runs on embedded SQLite only; unset ${key} to start`);
-  }
-  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
+  // A start that fails half-way (Redis or PostgreSQL unreachable, a migration that fails, a port
+  // in use) closes what it opened, newest first, so the process may simply try again.
+  return OpenedResources.attempt(logger, (opened) => compose(config, options, { tls, logger, opened }));
+}
+
+async function compose(config: Config, options: StartOptions, started: { tls: TlsOptions | undefined; logger: PinoLogger; opened: OpenedResources }): Promise<RunningServer> {
+  const { tls, logger, opened } = started;
+  const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
-  const bus = options.bus ?? (await openBus(config, logger));
-  const cache = await createSqliteMessageCache({
-    file: config.cacheFile || ':memory:',
-    sync: config.cacheSync,
-    maxBatch: config.cacheBatchSize,
-    batchDelayMs: config.cacheBatchTimeout,
-    onBatch: (size) => metrics.cacheBatchSize.observe(size),
+  const redis = await redisSettings(config);
+  const bus = options.bus ?? opened.keep('bus', await openBus(redis, logger), (b) => b.close());
+  const counters = options.counters ?? opened.keep('counters', await openCounters(redis, logger), (c) => c.close());
+  const stores = opened.keep('stores', await openStores(config, { clock, logger, onCacheBatch: (size) => metrics.cacheBatchSize.observe(size) }), (s) => s.close());
+  const { cache, pushes: pushStore, notify: notifyStore, devices: deviceStore, pushQueue: queue, notifyQueue } = stores;
+  const health = healthCheck({
+    ping: stores.ping,
+    // Redis is reported when this node uses it: from redis-url, or through a bus or counters it was handed.
+    redis: redis || options.bus || options.counters ? () => bus.healthy() && counters.healthy() : undefined,
   });
   const { store: attachments, where: attachmentsAt } = await openAttachmentStore(config, clock);
+  if (attachments) opened.keep('attachments', attachments, (a) => a.close());
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
-  const counters = options.counters ?? new LocalCounters();
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, bus, topics: topicRegistry, clock, logger });
   // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
   await topics.removeOrphanAttachments();
-  const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
-  const auditTrail = new AuditTrail(db.audit, clock, logger);
-  const keys = new ApiKeyService(db.keys, clock, auditTrail);
-  const authStore = config.authFile ? await createSqliteAuthStore({ file: config.authFile }) : undefined;
-  const auth = authStore
-    ? new AuthService({ store: authStore, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
+  const auditTrail = new AuditTrail(stores.audit, clock, logger);
+  const keys = new ApiKeyService(stores.keys, clock, auditTrail);
+  const auth = stores.auth
+    ? new AuthService({ store: stores.auth, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
     : undefined;
-  // The push gateway: ledger and queue share the queue file, each on its own connection.
-  const queueFile = config.queueFile || ':memory:';
-  // Every connection to the queue file, in every thread, takes this lock before writing.
-  const queueLock = sharedWriteLock();
-  const queue = await createSqliteQueue<PushJob>({ file: queueFile, clock, writeLock: queueLock });
-  const pushStore = await createSqlitePushStore({ file: queueFile, writeLock: queueLock });
-  const notifyStore = await createSqliteNotifyStore({ file: queueFile, writeLock: queueLock });
   const specs = await senderSpecs(config);
   // On this thread the senders only encode (to refuse an impossible push at once) unless
   // deliveries run here too; senders connect on first send, so unused ones hold no connection.
-  const senders = new SenderRegistry(specs.map((spec) => createSender(spec, clock, logger)));
+  const senders = opened.keep('push senders', new SenderRegistry(specs.map((spec) => createSender(spec, clock, logger))), (s) => s.close());
   const tokenRules = { webPushEndpoint: (endpoint: string) => webPushEndpointAllowed(config, endpoint) };
   const workerOptions = {
     policy: { maxAttempts: config.pushMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax } },
     concurrency: config.pushConcurrency, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
   };
-  // Threads share the database files, so they need files (not :memory:) and the system clock.
-  const threaded = config.pushDeliveryThreads && config.queueFile !== '' && config.databaseFile !== '' && options.clock === undefined;
-  const runners = threaded ? new DeliveryThreads(specs, { queueFile: config.queueFile, databaseFile: config.databaseFile, queueLock: queueLock.buffer }, workerOptions, logger, metrics.pushEvents) : undefined;
+  // Threads open the stores' files themselves, so they need files (not :memory:, not PostgreSQL,
+  // where this thread's workers share the queue with every node's) and the system clock.
+  const threadFiles = config.pushDeliveryThreads && options.clock === undefined ? stores.threadFiles : undefined;
+  const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, logger, metrics.pushEvents) : undefined;
   const pipeline = new PushPipeline({
-    store: pushStore, devices: db.devices, queue, senders, clock, logger, events: metrics.pushEvents, bus,
+    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: metrics.pushEvents, bus,
     options: { ...workerOptions, routers: 4, sampleMs: 500 },
     ...(runners ? { runners } : {}),
   });
   const push = new PushService({
-    store: pushStore, devices: db.devices, queue, senders, pipeline, clock, logger,
+    store: pushStore, devices: deviceStore, queue, senders, pipeline, clock, logger,
     options: { idempotencyMs: 24 * 3600_000, lagLimitMs: config.queueLagLimit, maxScheduleMs: 30 * 24 * 3600_000, tokenRules },
   });
-  const devices = new DeviceService(db.devices, clock, (provider, app) => senders.get(provider, app) !== undefined, tokenRules);
+  const devices = new DeviceService(deviceStore, clock, (provider, app) => senders.get(provider, app) !== undefined, tokenRules);
   const subscriberTokens = new SubscriberTokens(
-    config.subscriberTokenSecrets.length > 0 ? config.subscriberTokenSecrets : [await db.secret('subscriber-tokens', () => randomBytes(32).toString('base64url'))],
+    config.subscriberTokenSecrets.length > 0 ? config.subscriberTokenSecrets : [await stores.secret('subscriber-tokens', () => randomBytes(32).toString('base64url'))],
   );
   const webPushSender = senders.get('webpush', 'default');
   const webPush = webPushSender ? { publicKey: config.webPushPublicKey, endpointAllowed: tokenRules.webPushEndpoint } : undefined;
@@ -224,6 +216,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return out ? push.sendToTopic(message.topic, message.id, out, `topic:${message.topic}`) : Promise.resolve();
   });
   metrics.watchQueue(pipeline);
+  opened.keep('push pipeline', pipeline, (p) => p.stop({ timeoutMs: 0 }));
   await pipeline.start();
 
   const guardedStreams = new GuardedStreams();
@@ -231,7 +224,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Durable work that follows an access change, done once by the node that saw the change.
   const narrowWebPush = () => {
     if (!auth) return;
-    revokeWebPushTopics(db.devices, auth, () => clock.now()).then(
+    revokeWebPushTopics(deviceStore, auth, () => clock.now()).then(
       (n) => n > 0 && logger.info({ changed: n }, 'web push subscriptions narrowed after an access change'),
       (err: unknown) => logger.error({ err }, 'web push access re-check failed'),
     );
@@ -242,15 +235,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     narrowWebPush();
   };
 
-  const notifyQueue = await createSqliteQueue<NotifyJob>({ file: queueFile, clock, writeLock: queueLock });
   const notifyInbox = new Inbox({ store: notifyStore, clock, bus });
-  const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: db.devices, engine: createLiquidEngine(), clock, pushes: pushStore, inbox: notifyInbox });
+  const notifyDirectory = new NotifyDirectory({ store: notifyStore, devices: deviceStore, engine: createLiquidEngine(), clock, pushes: pushStore, inbox: notifyInbox });
   const channelSenders = await notifySenders(config, logger);
+  for (const [name, sender] of Object.entries(channelSenders)) opened.keep(`${name} sender`, sender, (s) => s.close());
   const dispatch = new ChannelDispatch({
     transports: { ...channelSenders, push, inbox: notifyInbox }, store: notifyStore, tokens: subscriberTokens, baseUrl: config.baseUrl,
   });
   const notifyEngine = new NotifyEngine({
-    store: notifyStore, directory: notifyDirectory, devices: db.devices, queue: notifyQueue, dispatch, bus, counters, clock, logger, events: metrics.notifyEvents,
+    store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger, events: metrics.notifyEvents,
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
@@ -261,11 +254,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store: notifyStore, directory: notifyDirectory, queue: notifyQueue, engine: notifyEngine, dispatch, clock, logger,
     options: { idempotencyMs: 24 * 3600_000, maxScheduleMs: 30 * 24 * 3600_000 },
   });
+  opened.keep('notify engine', notify, (n) => n.stop());
   await notify.start();
   topics.onEmail((message, address, sender) => notifyEngine.mail({ id: message.id, to: address, ...topicEmail(message, sender, config.baseUrl) }));
 
   const deps = {
-    config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: db.audit, onAccessChange: revoke, guardedStreams,
+    config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: stores.audit, onAccessChange: revoke, guardedStreams,
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
     notifyDirectory, notify, notifyInbox,
     smsCallbacks: config.twilioAccount ? {
@@ -277,32 +271,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     } : undefined,
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish, counters),
     counters,
+    health,
+    isOutage: stores.isOutage,
   };
-  const app = buildApp(deps);
+  const app = opened.keep('http listener', buildApp(deps), (a) => a.close());
   const url = await listenOn(app, config.listenHttp, 'http');
   // The HTTPS listener is a second app over the same core: one hub, one cache, one set of visitors.
-  const httpsApp = tls ? buildApp(deps, tls) : undefined;
+  const httpsApp = tls ? opened.keep('https listener', buildApp(deps, tls), (a) => a.close()) : undefined;
   const httpsUrl = httpsApp ? await listenOn(httpsApp, config.listenHttps, 'https') : undefined;
-  const metricsServer = config.metricsListenHttp !== '' ? createMetricsServer(metrics.registry) : undefined;
+  const metricsServer = config.metricsListenHttp !== '' ? opened.keep('metrics listener', createMetricsServer(metrics.registry), closeServer) : undefined;
   const metricsUrl = metricsServer ? await listenMetrics(metricsServer, config.metricsListenHttp) : undefined;
 
-  const loops = [
+  const loops: NodeJS.Timeout[] = [];
+  opened.keep('timers', loops, (timers) => timers.forEach((t) => clearInterval(t)));
+  loops.push(
     every(config.delayedSenderInterval, () => topics.deliverDue(), 'delayed sender'),
     every(config.managerInterval, async () => {
       await topics.manage();
       await auth?.prune();
-      if (config.auditRetention > 0) await db.audit.pruneBefore(clock.now() - config.auditRetention);
+      if (config.auditRetention > 0) await stores.audit.pruneBefore(clock.now() - config.auditRetention);
       if (config.pushRetention > 0) await pushStore.prune(clock.now() - config.pushRetention);
       if (config.pushRetention > 0) await notifyStore.prune(clock.now() - config.pushRetention);
       if (config.deviceInvalidRetention > 0) {
-        const pruned = await db.devices.pruneInvalid(clock.now() - config.deviceInvalidRetention);
+        const pruned = await deviceStore.pruneInvalid(clock.now() - config.deviceInvalidRetention);
         if (pruned > 0) logger.info({ pruned }, 'devices with a dead token removed');
       }
       visitors.prune(VISITOR_IDLE_MS);
     }, 'manager'),
     // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
     every(AUTH_POLL_MS, () => accessChanges.closeRevokedStreams(), 'inbox stream guard'),
-  ];
+  );
   if (auth) {
     const tokenExpiry = new TokenExpiryGuard();
     loops.push(every(AUTH_POLL_MS, async () => {
@@ -311,7 +309,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }, 'token expiry guard'));
   }
   if (auth) {
-    // Changes made by another process (the CLI on the same auth-file) apply to open streams too.
+    // Changes made by another process (the CLI, another node) apply to open streams too.
     // Each node polls for itself and re-checks only its own streams (see AccessChanges).
     let seen = await auth.changeCounter();
     loops.push(every(AUTH_POLL_MS, async () => {
@@ -324,7 +322,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   // Messages that fell due while the server was down go out at once, not a tick later.
   await topics.deliverDue();
-  logger.info({ listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}), cacheFile: config.cacheFile || ':memory:', attachments: attachmentsAt }, 'herald listening');
+  logger.info({
+    listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}),
+    stores: stores.backend, data: stores.where, bus: redis ? 'redis' : options.bus ? 'given' : 'in-process', attachments: attachmentsAt,
+  }, 'herald listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -354,15 +355,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
       const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close())]));
       if (!closed.settled) logger.warn({}, 'shutdown: provider connections did not close in time');
-      await queue.close();
-      await notifyQueue.close();
-      await pushStore.close();
-      await notifyStore.close();
+      // The counters topics keep go into the cache, so they are written before the stores close.
       await topics.flushCounters();
-      await cache.close();
+      await stores.close();
       await attachments?.close();
-      await authStore?.close();
-      await db.close();
       if (!options.counters) await counters.close();
       // Last: until here, stopping work may still announce (a wake, an inbox event).
       if (!options.bus) await bus.close();

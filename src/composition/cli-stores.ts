@@ -7,6 +7,10 @@ import { AuthService } from '../core/auth/auth-service.js';
 import { ApiKeyService } from '../core/keys/api-key-service.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
+import { createPostgresAuthStore } from '../adapters/postgres/auth/index.js';
+import { openPostgresHeraldStores } from '../adapters/postgres/herald-db/index.js';
+import type { PostgresDatabase } from '../adapters/postgres/open-postgres.js';
+import { assertOneAccountHome, openConfiguredPostgres } from './postgres-database.js';
 
 /**
  * The stores the offline CLI commands (`user`, `access`, `token`, `key`, `webpush keys`) work on,
@@ -15,10 +19,21 @@ import { silentLogger } from '../ports/logger.js';
  */
 
 /**
- * Opens the account database of `auth-file` (undefined when it is unset): used by the server
- * and by the `user`, `access` and `token` commands, which work on the same file.
+ * Opens the account database for the `user`, `access` and `token` commands: the PostgreSQL
+ * database of `database-url` when it is set (the one every node serves from), else the file of
+ * `auth-file`; undefined when neither is set (access control off).
  */
 export async function openAuth(config: Config, clock: Clock = systemClock): Promise<{ auth: AuthService; close(): Promise<void> } | undefined> {
+  if (config.databaseUrl) {
+    assertOneAccountHome(config);
+    return onPostgres(config, async (database) => {
+      const store = await createPostgresAuthStore({ database, clock });
+      const herald = await openPostgresHeraldStores({ database, clock });
+      const audit = new AuditTrail(herald.audit, clock, silentLogger);
+      const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit });
+      return { auth, close: async () => { await store.close(); await herald.close(); } };
+    });
+  }
   if (!config.authFile) return undefined;
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const store = await createSqliteAuthStore({ file: config.authFile });
@@ -27,11 +42,29 @@ export async function openAuth(config: Config, clock: Clock = systemClock): Prom
   return { auth, close: async () => { await store.close(); await db.close(); } };
 }
 
-/** Opens the API keys of Herald's database, for the `key` command. */
+/** Opens the API keys of Herald's database (`database-url`, else `database-file`), for the `key` command. */
 export async function openKeys(config: Config, clock: Clock = systemClock): Promise<{ keys: ApiKeyService; close(): Promise<void> }> {
+  if (config.databaseUrl) {
+    return onPostgres(config, async (database) => {
+      const herald = await openPostgresHeraldStores({ database, clock });
+      return { keys: new ApiKeyService(herald.keys, clock, new AuditTrail(herald.audit, clock, silentLogger)), close: () => herald.close() };
+    });
+  }
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const keys = new ApiKeyService(db.keys, clock, new AuditTrail(db.audit, clock, silentLogger));
   return { keys, close: () => db.close() };
+}
+
+/** Opens the pool, then the stores `open` builds on it; closing them closes the pool too, and so does a failure. */
+async function onPostgres<T extends { close(): Promise<void> }>(config: Config, open: (database: PostgresDatabase) => Promise<T>): Promise<T> {
+  const database = await openConfiguredPostgres(config, silentLogger);
+  try {
+    const stores = await open(database);
+    return { ...stores, close: async () => { await stores.close(); await database.close(); } };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
 }
 
 /** A new VAPID key pair for `herald webpush keys`. */

@@ -192,6 +192,26 @@ export const ConfigSchema = Type.Object(
      */
     redisUrl: Type.String({ default: '', pattern: '^$|^rediss?://', description: 'Redis URL (redis:// or rediss://); empty: in-process bus and counters', [KIND_ANNOTATION]: 'string' }),
     /**
+     * Starts the name of every Redis key and pub/sub channel Herald uses. Every node of one
+     * installation must use the same prefix (or they neither hear nor count each other); different
+     * installations sharing one Redis use different ones.
+     * @defaultValue `'herald:'`
+     */
+    redisPrefix: text('herald:', 'prefix of every Redis key and channel; the same on every node, different per installation sharing a Redis', { minLength: 1 }),
+    /**
+     * PEM file of the CA that signed the Redis server's certificate, for a `rediss://` URL served
+     * with a private CA. Without it a `rediss://` server is verified against the system's CAs.
+     * @defaultValue `''`
+     */
+    redisCaFile: text('', 'CA certificate (PEM) to verify the Redis server of a rediss:// URL'),
+    /**
+     * How long Herald waits for any one Redis reply. A Redis that accepts connections but stops
+     * answering is then an outage (shared limits fall back to per-node counting, readiness turns
+     * 503) instead of requests that hang.
+     * @defaultValue `2s`
+     */
+    redisCommandTimeout: duration(2 * SECOND, 'longest wait for a Redis reply before Redis counts as unreachable', { positive: true }),
+    /**
      * Herald's own SQLite database: API keys, the audit log (and, later, devices and subscribers).
      * @defaultValue `'./data/herald.db'`
      */

@@ -104,6 +104,7 @@ export const ERROR_CODES = {
   unavailable: { code: 50301, http: 503, message: 'service unavailable: the server is shutting down' },
   overloaded: { code: 50302, http: 503, message: 'service unavailable: the delivery queue is lagging, retry later or send with high priority' },
   attachmentStoreUnavailable: { code: 50303, http: 503, message: 'service unavailable: the attachment store cannot be reached, retry later' },
+  databaseUnavailable: { code: 50304, http: 503, message: 'service unavailable: the database is out of reach, retry later' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

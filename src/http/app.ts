@@ -70,7 +70,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   // Topic publishes take any body as bytes; how it is read is decided per route.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  registerErrorHandler(app);
+  registerErrorHandler(app, deps.isOutage);
 
   const ipSettings = clientIpSettings(config);
   const origin = config.accessControlAllowOrigin;

@@ -12,6 +12,7 @@ import type { AttachmentStore } from '../ports/attachment-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Counters } from '../ports/counters.js';
 import type { HttpMetrics } from './admin/metrics.js';
+import type { HealthCheck } from '../ports/health.js';
 import type { AuditTrail } from '../core/audit/audit-trail.js';
 import type { DeviceService } from '../core/devices/device-service.js';
 import type { SubscriberTokens } from '../core/keys/subscriber-tokens.js';
@@ -65,6 +66,10 @@ export interface HttpDeps {
   notifyInbox: Inbox;
   /** Reads and verifies Twilio status callbacks; undefined while the SMS channel is not configured. */
   smsCallbacks: SmsCallbacks | undefined;
+  /** The state of the database and Redis, for `/v1/health`. */
+  health: HealthCheck;
+  /** Whether an error means the database is out of reach (answered 503 with Retry-After, not 500). */
+  isOutage: (error: unknown) => boolean;
 }
 
 export interface SmsCallbacks {

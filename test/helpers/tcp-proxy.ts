@@ -13,6 +13,11 @@ export interface TcpProxy {
   via(url: string): string;
   /** Drops every connection and refuses new ones until {@link restore}. */
   cut(): void;
+  /**
+   * Keeps every connection open but lets nothing through, either way, until {@link restore}: a
+   * service that hangs instead of going away. What was sent meanwhile arrives, in order, after.
+   */
+  stall(): void;
   restore(): void;
   /** Connections open through the proxy right now. */
   readonly connections: number;
@@ -22,6 +27,17 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let cut = false;
+  let stalled = false;
+  const flow = ([client, upstream]: [Socket, Socket]) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  const hold = ([client, upstream]: [Socket, Socket]) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
   const server = createServer((client) => {
     if (cut) {
       client.destroy();
@@ -37,8 +53,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (stalled) hold(pair);
+    else flow(pair);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -65,8 +81,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       cut = true;
       dropAll();
     },
+    stall() {
+      if (stalled) return;
+      stalled = true;
+      for (const pair of pairs) hold(pair);
+    },
     restore() {
       cut = false;
+      if (!stalled) return;
+      stalled = false;
+      for (const pair of pairs) flow(pair);
     },
     get connections() {
       return pairs.size;

@@ -25,6 +25,11 @@ export interface PostgresDatabase {
    * migrate once; see {@link migratePostgres}.
    */
   migrate(migrations: PostgresMigrations): Promise<void>;
+  /**
+   * Whether the server answers a trivial statement on the pool within `timeoutMs`: false on any
+   * error or when the answer is late (a statement still waiting then finishes on its own).
+   */
+  ping(timeoutMs: number): Promise<boolean>;
   /** Closes the pool after the statements in flight; idempotent. */
   close(): Promise<void>;
 }
@@ -67,10 +72,24 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
     kysely,
     where,
     migrate: (migrations) => migratePostgres(kysely, migrations),
+    ping: (timeoutMs) => ping(pool, timeoutMs),
     close() {
       // Kysely's destroy ends the pool it was given.
       closed ??= kysely.destroy();
       return closed;
     },
   };
+}
+
+async function ping(pool: Pool, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([pool.query('SELECT 1').then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

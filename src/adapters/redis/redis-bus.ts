@@ -15,6 +15,8 @@ export interface RedisBusOptions {
   prefix?: string;
   /** PEM of the CA that signed the server's certificate, for `rediss://` with a private CA. */
   ca?: string;
+  /** Longest wait for a Redis reply, in ms; see RedisConnectionOptions. */
+  commandTimeoutMs?: number;
   logger: Logger;
   /** This node's name on the wire, to recognise its own messages; random by default (one per process). */
   nodeId?: string;
@@ -36,7 +38,11 @@ export const DEFAULT_REDIS_PREFIX = 'herald:';
  */
 export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus> {
   // No keyPrefix on the connections: Redis does not prefix pub/sub channels, the bus does.
-  const common = { url: options.url, logger: options.logger, ...(options.ca ? { ca: options.ca } : {}) };
+  const common = {
+    url: options.url, logger: options.logger,
+    ...(options.ca ? { ca: options.ca } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+  };
   const pub = await openRedis({ ...common, name: 'bus', reconnect: { autoResendUnfulfilledCommands: false } });
   let sub: Redis;
   try {

@@ -8,6 +8,12 @@ export interface RedisConnectionOptions {
   keyPrefix?: string;
   /** PEM of the CA that signed the server's certificate, for `rediss://` with a private CA. */
   ca?: string;
+  /**
+   * Longest wait for any one reply, in ms (default {@link DEFAULT_COMMAND_TIMEOUT_MS}). A Redis
+   * that accepts connections but stops answering (a stalled server, a half-open link) then fails
+   * calls like one that is down, instead of holding every request that touches it.
+   */
+  commandTimeoutMs?: number;
   /** What the connection is for, in logs (`bus`, `bus-subscriber`, `counters`). */
   name: string;
   logger: Logger;
@@ -18,6 +24,8 @@ export interface RedisConnectionOptions {
    */
   reconnect?: Pick<RedisOptions, 'autoResubscribe' | 'autoResendUnfulfilledCommands'>;
 }
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
 
 /** The URL without its password, for logs and errors. */
 export function redactedRedisUrl(url: string): string {
@@ -45,6 +53,7 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
     connectionName: `herald-${options.name}`,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(secure ? { tls: options.ca ? { ca: options.ca } : {} } : {}),
@@ -53,7 +62,12 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
   const client = new RedisClient(options.url, settings);
   const where = redactedRedisUrl(options.url);
   let down = false;
+  // ioredis rejects connect() with a bare "Connection is closed" after a failed TLS handshake or
+  // AUTH; the reason itself comes as an error event, so the start-up error quotes that.
+  let starting = true;
+  let reason: Error | undefined;
   client.on('error', (err: Error) => {
+    if (starting) reason ??= err;
     if (down) return;
     down = true;
     options.logger.warn({ redis: where, connection: options.name, error: err.message }, 'redis connection lost; retrying');
@@ -66,7 +80,9 @@ export async function openRedis(options: RedisConnectionOptions): Promise<Redis>
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new Error(`cannot connect to Redis at ${where}: ${(err as Error).message}`);
+    throw new Error(`cannot connect to Redis at ${where}: ${(reason ?? (err as Error)).message}`);
+  } finally {
+    starting = false;
   }
   return client;
 }

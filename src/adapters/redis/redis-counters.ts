@@ -38,6 +38,8 @@ export interface RedisCountersOptions {
   keyPrefix?: string;
   /** PEM of the CA that signed the server's certificate, for `rediss://` with a private CA. */
   ca?: string;
+  /** Longest wait for a Redis reply, in ms; see RedisConnectionOptions. */
+  commandTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -197,6 +199,10 @@ function isReplyError(err: unknown): boolean {
 /** Opens a connection of its own (`herald-counters`) and the counters on it. */
 export async function createRedisCounters(options: RedisCountersOptions): Promise<RedisCounters> {
   const prefix = options.keyPrefix ?? 'herald:';
-  const client = await openRedis({ url: options.url, keyPrefix: prefix, name: 'counters', logger: options.logger, ...(options.ca !== undefined ? { ca: options.ca } : {}) });
+  const client = await openRedis({
+    url: options.url, keyPrefix: prefix, name: 'counters', logger: options.logger,
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+  });
   return new RedisCounters(client, prefix, options.logger);
 }

@@ -6,8 +6,8 @@ import { CliFailure, expectOperands, formatUser, guarded, requireUser, splitArgs
 
 export const USER_HELP = `Usage: herald user <subcommand> [options]
 
-Manages the accounts in the account database (auth-file). A running server picks up changes
-within a second.
+Manages the accounts in the account database (auth-file; with database-url, PostgreSQL). A
+running server picks up changes within a second.
 
 Subcommands:
   add [--role admin|user] USERNAME    add a user (role: user unless given)

@@ -5,7 +5,12 @@ const PUBLIC = { config: { scope: 'public' as const } };
 
 /** `/v1/health`, `/v1/stats` and `/metrics`. None of them spends the request bucket. */
 export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/v1/health', PUBLIC, async (_request, reply) => reply.type('application/json').send('{"healthy":true}\n'));
+  // Readiness: 503 while the database or Redis is out of reach, so a load balancer sends the
+  // traffic to nodes that can serve it; the node itself keeps running and recovers on its own.
+  app.get('/v1/health', PUBLIC, async (_request, reply) => {
+    const report = await deps.health();
+    return reply.code(report.healthy ? 200 : 503).type('application/json').send(`${JSON.stringify(report)}\n`);
+  });
 
   app.get('/v1/stats', PUBLIC, async (_request, reply) => {
     const stats = await deps.topics.stats();

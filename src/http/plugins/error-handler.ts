@@ -58,10 +58,18 @@ export function sendError(reply: FastifyReply, error: HeraldError): FastifyReply
   return reply.code(error.http).type('application/json').send(`${JSON.stringify(error.toJSON())}\n`);
 }
 
-/** The only place errors become HTTP answers. Anything not known is a logged 500, a bug to fix. */
-export function registerErrorHandler(app: FastifyInstance): void {
+/** How long a client is asked to wait before retrying while the database is out of reach. */
+const STORAGE_RETRY_AFTER_MS = 5000;
+
+/**
+ * The only place errors become HTTP answers. An error `isOutage` recognises (the database out of
+ * reach) is a 503 with Retry-After: the request was fine and may succeed on another node or in a
+ * moment. Anything else not known is a logged 500, a bug to fix.
+ */
+export function registerErrorHandler(app: FastifyInstance, isOutage: (error: unknown) => boolean = () => false): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = isHeraldError(error) ? error : fromFastify(error, request);
+    const known = isHeraldError(error) ? error : fromFastify(error, request)
+      ?? (isOutage(error) ? new HeraldError('databaseUnavailable', { cause: error, details: { retryAfterMs: STORAGE_RETRY_AFTER_MS } }) : undefined);
     if (reply.raw.headersSent) {
       // The status line and a Content-Length (or a stream) are already out: a second answer would
       // corrupt the connection, so it is cut instead and the client sees a truncated response.
