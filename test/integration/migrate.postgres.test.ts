@@ -23,6 +23,7 @@ import type { Message } from '../../src/ports/message.js';
 import { herald } from '../helpers/cli.js';
 import { assertSameInstallation, type SourceFiles } from '../helpers/migrate-compare.js';
 import { startPushRig, type PushRig } from '../helpers/push-rig.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { freshPostgresSchema, serviceSkip } from '../helpers/services.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -52,6 +53,8 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
   const topic = 'migrated';
   const published: Message[] = [];
   let token = '';
+  /** What the SQLite server handed out, to be used against a server on the copy. */
+  const issued = { pushes: [] as string[], notification: '', subscriberToken: '' };
 
   before(async () => {
     rig = await startPushRig({ 'auth-file': 'auth.db', 'push-max-attempts': '2' });
@@ -98,6 +101,7 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
     await eventually('the delivery dead-lettered', async () => (await rig.call('GET', `/v1/push/${dead.json.id}`)).json.counts.dead === 1);
     const later = await rig.call('POST', '/v1/push', { to: { users: ['user-1'] }, notification: { title: 'Later', body: 'after the move' }, send_at: new Date(Date.now() + 3600_000).toISOString() });
     assert.equal(later.status, 202, JSON.stringify(later.json));
+    issued.pushes.push(now.json.id, dead.json.id, later.json.id);
 
     // Notify: a category, a template, subscribers with preferences, an inbox item, one scheduled.
     assert.equal((await rig.call('PUT', '/v1/categories/news', { description: 'News', channels: ['inapp'], critical: true })).status, 200);
@@ -109,6 +113,10 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
     const sent = await rig.call('POST', '/v1/notify', { template: 'hello', to: { subscribers: ['sub-1'] }, data: { name: 'Ada' }, idempotency_key: 'k-1' });
     assert.equal(sent.status, 202, JSON.stringify(sent.json));
     await eventually('the inbox item', async () => ((await rig.call('GET', '/v1/subscribers/sub-1/inbox')).json.items ?? []).length === 1);
+    issued.notification = sent.json.id;
+    const subscriberToken = await rig.call('POST', '/v1/subscriber-tokens', { subscriber: 'sub-1' });
+    assert.equal(subscriberToken.status, 200, JSON.stringify(subscriberToken.json));
+    issued.subscriberToken = subscriberToken.json.token;
     const scheduled = await rig.call('POST', '/v1/notify', { template: 'hello', to: { subscribers: ['sub-2'] }, data: { name: 'Bo' }, send_at: new Date(Date.now() + 3600_000).toISOString() });
     assert.equal(scheduled.status, 202, JSON.stringify(scheduled.json));
     await rig.server.stop();
@@ -160,6 +168,60 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
       await assertNewRowsGetNewIds(database);
     } finally {
       await database?.close();
+      await schema.drop();
+    }
+  });
+
+  it('a Herald server started on the copy serves the installation: accounts, messages, keys, pushes, notify, secrets', async () => {
+    const schema = await freshPostgresSchema('migrate then serve');
+    let server: TestServer | undefined;
+    try {
+      await migrate(files, schema.url);
+      server = await startTestServer({ 'database-url': schema.url, 'auth-default-access': 'deny-all', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1' });
+      const get = async (path: string, authorization: string) => {
+        const res = await fetch(`${server!.url}${path}`, { headers: { authorization } });
+        const text = await res.text();
+        return { status: res.status, text, json: () => JSON.parse(text) as any };
+      };
+      const basic = `Basic ${Buffer.from(`phil:${PASSWORD}`).toString('base64')}`;
+
+      // The accounts: phil's password and token, his ACL (database-url turns access control on).
+      assert.equal((await get('/v1/account', basic)).json().username, 'phil');
+      const poll = await get(`/${topic}/json?poll=1&since=all`, `Bearer ${token}`);
+      assert.equal(poll.status, 200, poll.text);
+      const messages = poll.text.trim().split('\n').map((line) => JSON.parse(line) as Message);
+      assert.deepEqual(messages.map((m) => m.id), [published[0]!.id, published[1]!.id, published[3]!.id], 'the published messages, not the scheduled one');
+      assert.equal(messages[2]!.message, 'nul\u0000inside \\0 and a backslash');
+      assert.deepEqual(messages[1]!.tags, ['warning', 'skull']);
+      const since = await get(`/${topic}/json?poll=1&since=${published[1]!.id}`, `Bearer ${token}`);
+      assert.deepEqual(since.text.trim().split('\n').map((line) => (JSON.parse(line) as Message).id), [published[3]!.id]);
+      assert.equal((await get('/elsewhere/json?poll=1', `Bearer ${token}`)).status, 403, 'phil may use migrated* only');
+      assert.equal((await get('/public/json?poll=1', '')).status, 200, 'everyone may read public');
+      assert.equal((await fetch(`${server.url}/public`, { method: 'POST', body: 'x' })).status, 403, 'but not write it');
+
+      // A new message goes after every copied one.
+      const res = await fetch(`${server.url}/${topic}`, { method: 'POST', body: 'after the move', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200);
+      const fresh = (await res.json()) as Message;
+      const after = await get(`/${topic}/json?poll=1&since=${published[3]!.id}`, `Bearer ${token}`);
+      assert.deepEqual(after.text.trim().split('\n').map((line) => (JSON.parse(line) as Message).id), [fresh.id]);
+
+      // The API key the SQLite server issued, its devices and pushes.
+      const devices = await get('/v1/devices', rig.admin);
+      assert.equal(devices.status, 200, devices.text);
+      assert.equal(devices.json().devices.length, 2);
+      const [sentPush, deadPush, laterPush] = await Promise.all(issued.pushes.map((id) => get(`/v1/push/${id}`, rig.admin)));
+      assert.equal(sentPush!.json().counts.sent, 1);
+      assert.equal(deadPush!.json().counts.dead, 1);
+      assert.equal(laterPush!.json().state, 'scheduled');
+      // Notify: the notification, and the inbox through the subscriber token (an HMAC with the
+      // server secret the SQLite server generated: it was copied, not made anew).
+      assert.equal((await get(`/v1/notify/${issued.notification}`, rig.admin)).status, 200);
+      const inbox = await get('/v1/subscribers/sub-1/inbox', `Bearer ${issued.subscriberToken}`);
+      assert.equal(inbox.status, 200, inbox.text);
+      assert.equal(inbox.json().items.length, 1);
+    } finally {
+      await server?.close();
       await schema.drop();
     }
   });
