@@ -355,18 +355,30 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
       const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close())]));
       if (!closed.settled) logger.warn({}, 'shutdown: provider connections did not close in time');
+      // Each of these runs even when one before it failed (the database gone, say): a pool or a
+      // Redis connection left open would keep the process alive after SIGTERM. The first failure
+      // is thrown once everything is closed.
+      const failed: { step: string; err: unknown }[] = [];
+      const step = async (name: string, close: () => Promise<unknown> | undefined) => {
+        try {
+          await close();
+        } catch (err) {
+          failed.push({ step: name, err });
+        }
+      };
       // The counters topics keep go into the cache, so they are written before the stores close.
-      await topics.flushCounters();
-      await stores.close();
-      await attachments?.close();
-      if (!options.counters) await counters.close();
+      await step('saving the publish counter', () => topics.flushCounters());
+      await step('closing the stores', () => stores.close());
+      await step('closing the attachment store', () => attachments?.close());
+      if (!options.counters) await step('closing the rate-limit counters', () => counters.close());
       // Last: until here, stopping work may still announce (a wake, an inbox event).
-      if (!options.bus) await bus.close();
+      if (!options.bus) await step('closing the bus', () => bus.close());
       const sendsStopped = drained.value?.[0] ?? 0;
       logger.info({
-        elapsedMs: Date.now() - started, shutdownTimeoutMs: budgetMs, graceful: !graceOver && drained.settled,
+        elapsedMs: Date.now() - started, shutdownTimeoutMs: budgetMs, graceful: !graceOver && drained.settled && failed.length === 0,
         pushSendsHandedBack: sendsStopped,
       }, 'herald stopped');
+      if (failed.length > 0) throw new Error(`shutdown: ${failed.map((f) => f.step).join(', ')} failed`, { cause: failed[0]!.err });
     })());
 
   function every(ms: number, work: () => Promise<unknown>, name: string): NodeJS.Timeout {
