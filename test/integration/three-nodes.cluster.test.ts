@@ -123,9 +123,10 @@ describe('three Herald processes on one PostgreSQL schema and one Redis', { ...(
       const args = ['serve', ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
       return { name, url: `http://127.0.0.1:${port}`, apns, fcm, args };
     }));
-    // All three at once on the empty schema: test e reads what their migrations left.
+    // All three at once on the empty schema: test e reads what their migrations left. On a busy
+    // machine three processes loading and migrating together take a while.
     nodes = planned.map(({ args, ...node }) => ({ ...node, process: spawnHerald(args) }));
-    await Promise.all(nodes.map((n) => untilHealthy(n.url, n.process)));
+    await Promise.all(nodes.map((n) => untilHealthy(n.url, n.process, 120_000)));
     [A, B, C] = nodes as [Node, Node, Node];
 
     db = await openPostgres({ url: schema.url, poolSize: 2 });
