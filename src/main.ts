@@ -29,6 +29,7 @@ import { createMetricsServer } from './http/admin/metrics-listener.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import { FailureLog } from './util/failure-log.js';
 import type { Counters } from './ports/counters.js';
 import { randomBytes } from 'node:crypto';
 import { senderSpecs, webPushEndpointAllowed } from './composition/push-senders.js';
@@ -377,11 +378,14 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
 
   function every(ms: number, work: () => Promise<unknown>, name: string): NodeJS.Timeout {
     let running = false;
+    // A loop that fails on every tick (the database is away) logs the first failure and then a
+    // line every half minute, not one a tick.
+    const failures = new FailureLog(logger, `${name} failed`);
     const timer = setInterval(() => {
       if (running) return;
       running = true;
       work()
-        .catch((err: unknown) => logger.error({ err }, `${name} failed`))
+        .then(() => failures.succeeded(), (err: unknown) => failures.failed(err))
         .finally(() => (running = false));
     }, ms);
     timer.unref();
