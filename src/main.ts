@@ -11,6 +11,7 @@ import { ApiKeyService } from './core/keys/api-key-service.js';
 import { GuardedStreams, TokenExpiryGuard } from './core/auth/stream-guard.js';
 import { AccessChanges } from './core/auth/access-changes.js';
 import { openBus } from './composition/bus.js';
+import { closeInOrder } from './composition/close-in-order.js';
 import { openCounters } from './composition/counters.js';
 import { healthCheck } from './composition/health.js';
 import { OpenedResources } from './composition/opened-resources.js';
@@ -28,6 +29,7 @@ import { createMetricsServer } from './http/admin/metrics-listener.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import { FailureLog } from './util/failure-log.js';
 import type { Counters } from './ports/counters.js';
 import { randomBytes } from 'node:crypto';
 import { senderSpecs, webPushEndpointAllowed } from './composition/push-senders.js';
@@ -355,27 +357,35 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
       const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close())]));
       if (!closed.settled) logger.warn({}, 'shutdown: provider connections did not close in time');
-      // The counters topics keep go into the cache, so they are written before the stores close.
-      await topics.flushCounters();
-      await stores.close();
-      await attachments?.close();
-      if (!options.counters) await counters.close();
-      // Last: until here, stopping work may still announce (a wake, an inbox event).
-      if (!options.bus) await bus.close();
+      // Each step runs even when one before it failed (the database gone, say); see closeInOrder.
+      let closeFailure: unknown;
+      await closeInOrder('shutdown', [
+        // The counters topics keep go into the cache, so they are written before the stores close.
+        ['saving the publish counter', () => topics.flushCounters()],
+        ['closing the stores', () => stores.close()],
+        ['closing the attachment store', () => attachments?.close()],
+        ['closing the rate-limit counters', () => (options.counters ? undefined : counters.close())],
+        // Last: until here, stopping work may still announce (a wake, an inbox event).
+        ['closing the bus', () => (options.bus ? undefined : bus.close())],
+      ]).catch((err: unknown) => (closeFailure = err));
       const sendsStopped = drained.value?.[0] ?? 0;
       logger.info({
-        elapsedMs: Date.now() - started, shutdownTimeoutMs: budgetMs, graceful: !graceOver && drained.settled,
+        elapsedMs: Date.now() - started, shutdownTimeoutMs: budgetMs, graceful: !graceOver && drained.settled && closeFailure === undefined,
         pushSendsHandedBack: sendsStopped,
       }, 'herald stopped');
+      if (closeFailure !== undefined) throw closeFailure;
     })());
 
   function every(ms: number, work: () => Promise<unknown>, name: string): NodeJS.Timeout {
     let running = false;
+    // A loop that fails on every tick (the database is away) logs the first failure and then a
+    // line every half minute, not one a tick.
+    const failures = new FailureLog(logger, `${name} failed`);
     const timer = setInterval(() => {
       if (running) return;
       running = true;
       work()
-        .catch((err: unknown) => logger.error({ err }, `${name} failed`))
+        .then(() => failures.succeeded(), (err: unknown) => failures.failed(err))
         .finally(() => (running = false));
     }, ms);
     timer.unref();

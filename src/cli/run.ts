@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   user: { load: async () => { const m = await import('./commands/user.js'); return { run: m.runUser, help: m.USER_HELP }; }, summary: 'add, remove and change users' },
   access: { load: async () => { const m = await import('./commands/access.js'); return { run: m.runAccess, help: m.ACCESS_HELP }; }, summary: 'grant, list and reset topic access' },
   token: { load: async () => { const m = await import('./commands/token.js'); return { run: m.runToken, help: m.TOKEN_HELP }; }, summary: 'create, list and remove access tokens' },
+  migrate: { load: async () => { const m = await import('./commands/migrate.js'); return { run: m.runMigrate, help: m.MIGRATE_HELP }; }, summary: 'copy this SQLite installation into PostgreSQL' },
 };
 
 const USAGE = `herald - self-hosted notification server

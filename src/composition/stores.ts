@@ -25,6 +25,7 @@ import type { MessageCache } from '../ports/message-cache.js';
 import type { NotifyStore } from '../ports/notify-store.js';
 import type { PushStore } from '../ports/push-store.js';
 import type { Queue } from '../ports/queue.js';
+import { closeInOrder } from './close-in-order.js';
 import { OpenedResources } from './opened-resources.js';
 import { assertOneAccountHome, openConfiguredPostgres } from './postgres-database.js';
 
@@ -123,15 +124,15 @@ async function openSqliteStores(config: Config, options: OpenStoresOptions, open
     isOutage: () => false,
     where: config.cacheFile || ':memory:',
     close() {
-      closed ??= (async () => {
-        await pushQueue.close();
-        await notifyQueue.close();
-        await pushes.close();
-        await notify.close();
-        await cache.close();
-        await auth?.close();
-        await db.close();
-      })();
+      closed ??= closeInOrder('closing the stores', [
+        ['push queue', () => pushQueue.close()],
+        ['notify queue', () => notifyQueue.close()],
+        ['push ledger', () => pushes.close()],
+        ['notify store', () => notify.close()],
+        ['message cache', () => cache.close()],
+        ['auth database', () => auth?.close()],
+        ['herald database', () => db.close()],
+      ]);
       return closed;
     },
   };
@@ -163,17 +164,18 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
     isOutage: isPostgresOutage,
     where: database.where,
     close() {
-      closed ??= (async () => {
-        // The stores first (pending acks, audit entries and messages still gathering go out), the pool last.
-        await pushQueue.close();
-        await notifyQueue.close();
-        await pushes.close();
-        await notify.close();
-        await cache.close();
-        await auth.close();
-        await herald.close();
-        await database.close();
-      })();
+      // The stores first (pending acks, audit entries and messages still gathering go out), the
+      // pool last, and the pool even when a store failed to flush (the database gone).
+      closed ??= closeInOrder('closing the stores', [
+        ['push queue', () => pushQueue.close()],
+        ['notify queue', () => notifyQueue.close()],
+        ['push ledger', () => pushes.close()],
+        ['notify store', () => notify.close()],
+        ['message cache', () => cache.close()],
+        ['auth store', () => auth.close()],
+        ['herald stores', () => herald.close()],
+        ['postgres pool', () => database.close()],
+      ]);
       return closed;
     },
   };

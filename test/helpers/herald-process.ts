@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
-import { eventually } from './wait.js';
+import { DEFAULT_DEADLINE_MS, eventually } from './wait.js';
 
 /** The CLI entry compiled next to the tests, so a build into any outDir tests its own binary. */
 export const HERALD_BIN = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
@@ -66,16 +66,24 @@ export async function killHeraldProcesses(): Promise<void> {
   await Promise.all(left.map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('close', resolve)))));
 }
 
-/** Resolves once `url`/v1/health answers; fails at once if the process ends first. */
-export async function untilHealthy(url: string, p: HeraldProcess): Promise<void> {
+/**
+ * Resolves once `url`/v1/health answers 200; fails at once if the process ends first, and after
+ * `timeoutMs` with the last answer and what the process wrote to stderr.
+ */
+export async function untilHealthy(url: string, p: HeraldProcess, timeoutMs = DEFAULT_DEADLINE_MS): Promise<void> {
+  let last = 'no answer';
   await eventually(`${url} to come up`, async () => {
     if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`herald exited (${p.child.exitCode ?? p.child.signalCode}) before it was healthy: ${p.stderr()}`);
     try {
-      return (await fetch(`${url}/v1/health`)).ok;
+      const res = await fetch(`${url}/v1/health`);
+      last = `${res.status} ${await res.text()}`;
+      return res.ok;
     } catch {
       return false;
     }
-  }, undefined, 50);
+  }, timeoutMs, 50).catch((err: Error) => {
+    throw new Error(`${err.message}; last answer: ${last}; stderr: ${p.stderr().slice(-2000)}`);
+  });
 }
 
 /**

@@ -88,6 +88,8 @@ describe('a node that loses Redis', async () => {
       // Without a command timeout this request would wait on the rate-limit counters for ever.
       await publish(a, topic, 'while Redis hangs');
       assert.deepEqual(await cached(a, topic), ['while Redis hangs']);
+      // The connection still looks up, but the node counts on its own now: not ready.
+      assert.deepEqual(await health(a), { status: 503, body: { healthy: false, redis: 'unreachable' } });
     } finally {
       proxy.restore();
     }
@@ -100,6 +102,7 @@ describe('a node that loses Redis', async () => {
         const [event] = await nextEvents(onB, 1, 2000).catch(() => [undefined]);
         return event?.event === 'message';
       });
+      await eventually('readiness to be 200 again', async () => (await health(a)).status === 200);
     } finally {
       onB.close();
     }

@@ -58,6 +58,16 @@ export async function openPostgres(options: OpenPostgresOptions): Promise<Postgr
   pool.on('error', (err: Error) => {
     logger.warn({ database: where, error: err.message }, 'idle PostgreSQL connection failed; the pool opens a new one when needed');
   });
+  // A connection that breaks while checked out (Kysely holds one per query or transaction, the
+  // stores hold one per transaction) is an 'error' event on the client too, besides failing the
+  // statement in flight; the pool listens only while the client is idle, so without this listener
+  // a network cut at the wrong moment would crash the process. The statement's caller gets the
+  // error, and the pool drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (err: Error) => {
+      logger.debug({ database: where, error: err.message }, 'PostgreSQL connection in use failed');
+    });
+  });
   try {
     await pool.query('SELECT 1');
   } catch (err) {

@@ -63,6 +63,7 @@ export class RedisCounters implements Counters {
   readonly #logger: Logger;
   #fallback: LocalCounters | undefined;
   #closing: Promise<void> | undefined;
+  #probe: Promise<unknown> | undefined;
 
   constructor(client: Redis, prefix: string, logger: Logger) {
     this.#client = client;
@@ -131,7 +132,16 @@ export class RedisCounters implements Counters {
   }
 
   healthy(): boolean {
-    return this.#closing === undefined && this.#client.status === 'ready';
+    // A connection that stays up but whose commands time out (a hung Redis) has put this node on
+    // its own counts: that is not healthy either, until a command succeeds again.
+    if (this.#closing !== undefined || this.#client.status !== 'ready') return false;
+    if (this.#fallback === undefined) return true;
+    // No request may come to prove Redis answers again, so the probe itself asks it.
+    this.#probe ??= this.#client.ping().then(
+      () => this.#fallback && this.#recovered(),
+      () => undefined,
+    ).finally(() => (this.#probe = undefined));
+    return false;
   }
 
   close(): Promise<void> {

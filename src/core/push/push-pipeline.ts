@@ -2,6 +2,7 @@ import type { Bus } from '../../ports/bus.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
+import { FailureLog } from '../../util/failure-log.js';
 import type { PushRecord, PushStore } from '../../ports/push-store.js';
 import type { PartitionStats, Queue } from '../../ports/queue.js';
 import type { DeliveryPolicy } from './deliverer.js';
@@ -94,8 +95,11 @@ export class PushPipeline {
   #enqueuedSinceSample = 0;
   readonly #unsubscribe: (() => void)[];
 
+  readonly #sampleFailures: FailureLog;
+
   constructor(deps: PipelineDeps) {
     this.#d = deps;
+    this.#sampleFailures = new FailureLog(deps.logger, 'queue sample failed');
     this.#unsubscribe = [
       deps.bus.subscribe('queue.wake', ({ queue, partitions }) => {
         if (queue === PUSH_QUEUE) this.#wakeHere(partitions);
@@ -241,7 +245,7 @@ export class PushPipeline {
   }
 
   async #takeSample(): Promise<void> {
-    const { queue, clock, logger } = this.#d;
+    const { queue, clock } = this.#d;
     try {
       const now = clock.now();
       const enqueuedBefore = this.#enqueuedSinceSample;
@@ -255,8 +259,9 @@ export class PushPipeline {
       }
       this.#sample = { at: now, partitions, lagMs: oldest === Infinity ? 0 : Math.max(0, now - oldest) };
       this.#enqueuedSinceSample -= enqueuedBefore;
+      this.#sampleFailures.succeeded();
     } catch (err) {
-      logger.error({ err }, 'queue sample failed');
+      this.#sampleFailures.failed(err);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import { FailureLog } from '../../util/failure-log.js';
 import type { Queue, ReservedJob } from '../../ports/queue.js';
 import { backoffDelay } from '../retry/backoff.js';
 
@@ -45,8 +46,11 @@ export class QueueLoop<P> {
   #woken = false;
   #done: Promise<void> | undefined;
 
+  readonly #reserveFailures: FailureLog;
+
   constructor(options: QueueLoopOptions<P>) {
     this.#o = options;
+    this.#reserveFailures = new FailureLog(options.logger, 'queue reserve failed');
   }
 
   get partition(): string {
@@ -108,9 +112,10 @@ export class QueueLoop<P> {
         const limit = Math.max(1, Math.min(100, Math.ceil((room > 0 ? room : highRoom) / o.typicalWeight)));
         jobs = await o.queue.reserve({ partition: o.partition, limit, visibilityMs: o.visibilityMs, ...(room > 0 ? {} : { lanes: ['high'] as const }) });
         failures = 0;
+        this.#reserveFailures.succeeded({ partition: o.partition });
       } catch (err) {
         failures++;
-        o.logger.error({ err, partition: o.partition }, 'queue reserve failed');
+        this.#reserveFailures.failed(err, { partition: o.partition });
         await this.#sleep(backoffDelay(failures, { baseMs: 100, maxMs: 10_000 }) + 10);
         continue;
       }

@@ -32,6 +32,15 @@ export function storedRow(message: Message, published: boolean): StoredMessageRo
   for (const column of IDENTIFIERS) {
     if (row[column].includes('\u0000')) throw new RangeError(`message ${message.id}: ${column} cannot contain U+0000`);
   }
+  return escapeFreeText(row);
+}
+
+/**
+ * Sets `nul_escaped` and escapes the free-text columns of a row that has U+0000 in one of them;
+ * leaves any other row as it is. Also used by `herald migrate`, which copies SQLite's rows as
+ * they are stored (flags included) rather than through a Message.
+ */
+export function escapeFreeText<T extends Record<(typeof FREE_TEXT)[number], string> & { nul_escaped: boolean }>(row: T): T {
   if (FREE_TEXT.some((column) => row[column].includes('\u0000'))) {
     row.nul_escaped = true;
     for (const column of FREE_TEXT) row[column] = row[column].replace(/[\\\u0000]/g, (c) => (c === '\\' ? '\\\\' : '\\0'));
