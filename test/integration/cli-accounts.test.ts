@@ -62,6 +62,9 @@ async function publishStatus(server: TestServer, topic: string, authorization?: 
   return res.status;
 }
 
+/** How often a test asks a running server whether it has seen a change made by the CLI. */
+const ACCESS_POLL_MS = 100;
+
 /** The server re-reads the file on its own schedule (about a second), so wait for the outcome. */
 test('user add, list, duplicate, change-role, change-pass and del', async () => {
   await inTempDir(async (file) => {
@@ -195,13 +198,16 @@ test('end to end: a grant made with the CLI opens a topic on a running server', 
     assert.equal(await publishStatus(server, topic, phil), 403);
 
     await cli(['access', 'phil', topic, 'write-only']);
-    await eventually('publish allowed after the grant', async () => (await publishStatus(server, topic, phil)) === 200);
+    // The server remembers ACL entries until its change poll (about a second) sees the CLI's
+    // write; polling every 10 ms for that long would spend the visitor's 60-request burst, and
+    // the next call would be 429, not the answer asked about.
+    await eventually('publish allowed after the grant', async () => (await publishStatus(server, topic, phil)) === 200, undefined, ACCESS_POLL_MS);
     assert.equal(await publishStatus(server, topic), 403, 'anonymous callers are still denied');
 
     await cli(['access', '--reset', 'phil', topic]);
-    await eventually('publish denied after the reset', async () => (await publishStatus(server, topic, phil)) === 403);
+    await eventually('publish denied after the reset', async () => (await publishStatus(server, topic, phil)) === 403, undefined, ACCESS_POLL_MS);
 
     await cli(['user', 'change-pass', 'phil'], 0, { input: 'changed\n' });
-    await eventually('old password refused by the server', async () => (await publishStatus(server, topic, phil)) === 401);
+    await eventually('old password refused by the server', async () => (await publishStatus(server, topic, phil)) === 401, undefined, ACCESS_POLL_MS);
   });
 });
