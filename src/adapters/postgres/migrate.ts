@@ -30,9 +30,7 @@ export async function migratePostgres(db: Kysely<unknown>, m: PostgresMigrations
       try {
         // Kysely looks for its bookkeeping tables in every schema of the database unless it is
         // named: another installation's (or test's) tables in another schema would pass for ours.
-        const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(conn);
-        const schema = rows[0]?.schema;
-        if (!schema) throw new Error('no schema to migrate into: the search_path names no existing schema');
+        const schema = await currentSchema(conn);
         const migrator = new Migrator({
           db: conn,
           provider: m.provider,
@@ -57,4 +55,12 @@ export async function migratePostgres(db: Kysely<unknown>, m: PostgresMigrations
       await sql`RESET statement_timeout`.execute(conn);
     }
   });
+}
+
+/** The schema the migration creates its tables in (the first of the connection's search_path). */
+export async function currentSchema(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('no schema to migrate into: the search_path names none that exists');
+  return schema;
 }

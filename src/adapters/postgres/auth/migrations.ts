@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { PostgresMigrations } from '../migrate.js';
+import { currentSchema, type PostgresMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the account tables on PostgreSQL, applied in name order at open (under
@@ -81,14 +81,6 @@ const MIGRATIONS: Record<string, Migration> = {
     },
   },
 };
-
-/** The schema the migration creates its tables in (the first of the connection's search_path). */
-async function currentSchema(db: Kysely<unknown>): Promise<string> {
-  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
-  const schema = rows[0]?.schema;
-  if (!schema) throw new Error('no schema to migrate into: the search_path names none that exists');
-  return schema;
-}
 
 const provider: MigrationProvider = {
   async getMigrations() {
