@@ -1,4 +1,5 @@
-import { LANES, type DeadJob, type Lane, type ReservedJob } from '../../../ports/queue.js';
+import type { DeadJob, ReservedJob } from '../../../ports/queue.js';
+import { laneName } from '../../sql/queue/lanes.js';
 
 /**
  * A row of `queue_jobs` or `queue_dead` as node-postgres returns it: bigint columns arrive as
@@ -31,17 +32,7 @@ export interface DeadRow {
   dead_at: string;
 }
 
-const LANE_NUMBERS: Record<Lane, number> = { high: 0, normal: 1, bulk: 2 };
-
-export function laneNumber(lane: Lane): number | undefined {
-  return Object.hasOwn(LANE_NUMBERS, lane) ? LANE_NUMBERS[lane] : undefined;
-}
-
-export function laneName(lane: number): Lane {
-  const name = LANES[lane];
-  if (name === undefined) throw new Error(`queue row with unknown lane ${lane}`);
-  return name;
-}
+export { laneName, laneNumber } from '../../sql/queue/lanes.js';
 
 const MAX_BIGINT = 9223372036854775807n;
 

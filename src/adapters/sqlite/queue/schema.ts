@@ -1,5 +1,3 @@
-import { LANES, type Lane } from '../../../ports/queue.js';
-
 /**
  * A live job (waiting or reserved) in `queue_jobs`. Acked jobs are deleted; dead ones move to
  * `queue_dead`, which keeps the job's id so a replay brings it back under the same id.
@@ -41,17 +39,7 @@ export interface DeadRow {
   dead_at: number;
 }
 
-const LANE_NUMBERS: Record<Lane, number> = { high: 0, normal: 1, bulk: 2 };
-
-export function laneNumber(lane: Lane): number | undefined {
-  return Object.hasOwn(LANE_NUMBERS, lane) ? LANE_NUMBERS[lane] : undefined;
-}
-
-export function laneName(lane: number): Lane {
-  const name = LANES[lane];
-  if (name === undefined) throw new Error(`queue row with unknown lane ${lane}`);
-  return name;
-}
+export { laneName, laneNumber } from '../../sql/queue/lanes.js';
 
 /**
  * Job ids are strings in the port so that other backends can use their own; here they are rowids.
