@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /** One store's versioned migrations and the tables that record which ones ran. */
 export interface PostgresMigrations {
@@ -63,4 +63,16 @@ export async function currentSchema(db: Kysely<unknown>): Promise<string> {
   const schema = rows[0]?.schema;
   if (!schema) throw new Error('no schema to migrate into: the search_path names none that exists');
   return schema;
+}
+
+/**
+ * One store's migrations, recorded in bookkeeping tables of its own (`<name>_migration`,
+ * `<name>_migration_lock`) so that every store may share one schema with the others.
+ */
+export function storeMigrations(name: string, migrations: Record<string, Migration>): PostgresMigrations {
+  return {
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    migrationTableName: `${name}_migration`,
+    migrationLockTableName: `${name}_migration_lock`,
+  };
 }

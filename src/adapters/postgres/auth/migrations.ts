@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { currentSchema, type PostgresMigrations } from '../migrate.js';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { currentSchema, storeMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the account tables on PostgreSQL, applied in name order at open (under
@@ -82,15 +82,5 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
-  },
-};
-
 /** The account tables' migrations, with their own bookkeeping tables so they may share a schema with other stores. */
-export const AUTH_MIGRATIONS: PostgresMigrations = {
-  provider,
-  migrationTableName: 'herald_auth_migration',
-  migrationLockTableName: 'herald_auth_migration_lock',
-};
+export const AUTH_MIGRATIONS = storeMigrations('herald_auth', MIGRATIONS);

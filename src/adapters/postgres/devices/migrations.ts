@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { PostgresMigrations } from '../migrate.js';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { storeMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the push registry on PostgreSQL: the tables and columns of SQLite's
@@ -58,15 +58,5 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
-  },
-};
-
 /** The registry's migrations with their own bookkeeping tables, beside the other stores' in one schema. */
-export const DEVICE_MIGRATIONS: PostgresMigrations = {
-  provider,
-  migrationTableName: 'herald_device_migration',
-  migrationLockTableName: 'herald_device_migration_lock',
-};
+export const DEVICE_MIGRATIONS = storeMigrations('herald_device', MIGRATIONS);

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { PostgresMigrations } from '../migrate.js';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { storeMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the API keys, the audit log and the server's secrets on PostgreSQL: the
@@ -8,14 +8,6 @@ import type { PostgresMigrations } from '../migrate.js';
  * columns as SQLite's (src/adapters/sql/herald-db/ holds the shared queries); times are unix
  * seconds (keys) or milliseconds (audit, secrets) from Herald's clock, as bigint.
  */
-
-function provider(migrations: Record<string, Migration>): MigrationProvider {
-  return {
-    async getMigrations() {
-      return migrations;
-    },
-  };
-}
 
 const API_KEYS: Record<string, Migration> = {
   '0001_api_keys': {
@@ -99,20 +91,8 @@ const SERVER_SECRETS: Record<string, Migration> = {
   },
 };
 
-export const API_KEY_MIGRATIONS: PostgresMigrations = {
-  provider: provider(API_KEYS),
-  migrationTableName: 'herald_api_key_migration',
-  migrationLockTableName: 'herald_api_key_migration_lock',
-};
+export const API_KEY_MIGRATIONS = storeMigrations('herald_api_key', API_KEYS);
 
-export const AUDIT_MIGRATIONS: PostgresMigrations = {
-  provider: provider(AUDIT),
-  migrationTableName: 'herald_audit_migration',
-  migrationLockTableName: 'herald_audit_migration_lock',
-};
+export const AUDIT_MIGRATIONS = storeMigrations('herald_audit', AUDIT);
 
-export const SERVER_SECRET_MIGRATIONS: PostgresMigrations = {
-  provider: provider(SERVER_SECRETS),
-  migrationTableName: 'herald_server_secret_migration',
-  migrationLockTableName: 'herald_server_secret_migration_lock',
-};
+export const SERVER_SECRET_MIGRATIONS = storeMigrations('herald_server_secret', SERVER_SECRETS);

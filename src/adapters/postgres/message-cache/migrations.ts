@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { PostgresMigrations } from '../migrate.js';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { storeMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the message cache on PostgreSQL, applied in name order at start (under
@@ -63,15 +63,5 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
-  },
-};
-
 /** The cache's migrations with their own bookkeeping tables, so it may share a schema with other stores. */
-export const CACHE_MIGRATIONS: PostgresMigrations = {
-  provider,
-  migrationTableName: 'herald_cache_migration',
-  migrationLockTableName: 'herald_cache_migration_lock',
-};
+export const CACHE_MIGRATIONS = storeMigrations('herald_cache', MIGRATIONS);

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { PostgresMigrations } from '../migrate.js';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { storeMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the notify store on PostgreSQL. Same tables and columns as the SQLite
@@ -105,15 +105,5 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
-  },
-};
-
 /** The notify store's migrations with their own bookkeeping tables, beside the other stores' in one schema. */
-export const NOTIFY_MIGRATIONS: PostgresMigrations = {
-  provider,
-  migrationTableName: 'herald_notify_migration',
-  migrationLockTableName: 'herald_notify_migration_lock',
-};
+export const NOTIFY_MIGRATIONS = storeMigrations('herald_notify', MIGRATIONS);

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { currentSchema, type PostgresMigrations } from '../migrate.js';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { currentSchema, storeMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the push ledger on PostgreSQL. Same tables and columns as the SQLite
@@ -131,15 +131,5 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
-  },
-};
-
 /** The push ledger's migrations with their own bookkeeping tables (the SQLite ledger's names), beside the other stores' in one schema. */
-export const PUSH_MIGRATIONS: PostgresMigrations = {
-  provider,
-  migrationTableName: 'herald_push_migration',
-  migrationLockTableName: 'herald_push_migration_lock',
-};
+export const PUSH_MIGRATIONS = storeMigrations('herald_push', MIGRATIONS);

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import type { PostgresMigrations } from '../migrate.js';
+import { sql, type Kysely, type Migration } from 'kysely';
+import { storeMigrations } from '../migrate.js';
 
 /**
  * Versioned migrations of the queue tables on PostgreSQL, applied in name order at open. Times are
@@ -66,15 +66,5 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
-  },
-};
-
 /** The queue's migrations with their own bookkeeping tables, so it may share a schema with other stores. */
-export const QUEUE_MIGRATIONS: PostgresMigrations = {
-  provider,
-  migrationTableName: 'herald_queue_migration',
-  migrationLockTableName: 'herald_queue_migration_lock',
-};
+export const QUEUE_MIGRATIONS = storeMigrations('herald_queue', MIGRATIONS);
