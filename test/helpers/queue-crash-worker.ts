@@ -2,7 +2,7 @@
  * A worker for the crash test in test/integration/sqlite-queue.test.ts, run as its own process so
  * the test can SIGKILL it. It reserves batches, appends each job's id to a "sent" log before
  * acking (as a real send would happen before its ack), and prints `halfway` once it has sent
- * `halfway` jobs, so the parent kills it while batches are in flight.
+ * `halfway` jobs and then holds the rest of that batch, so the parent kills it with jobs reserved.
  *
  * Usage: node queue-crash-worker.js <queue file> <sent log> <partition> <visibilityMs> <halfway>
  */
@@ -24,7 +24,14 @@ for (;;) {
     // leave an acked job unrecorded.
     writeSync(log, `${job.payload.device}\n`);
     acks.push(queue.ack(job));
-    if (++sent === Number(halfway)) process.stdout.write('halfway\n');
+    if (++sent === Number(halfway)) {
+      process.stdout.write('halfway\n');
+      // Hold the rest of this batch reserved until the kill: a worker that ran on could, on a slow
+      // machine, be caught between acking one batch and reserving the next, holding nothing.
+      await Promise.all(acks);
+      setInterval(() => {}, 1 << 30);
+      await new Promise(() => {});
+    }
     // Pause now and then, as sends take time: acks commit while later jobs of the batch are still
     // unsent, and the run lasts long enough that the parent's kill lands in the middle of it.
     if (sent % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
