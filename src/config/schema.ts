@@ -705,6 +705,45 @@ export const ConfigSchema = Type.Object(
      */
     upstreamBaseUrl: text('', 'upstream server for iOS poll requests, e.g. https://ntfy.sh'),
     /**
+     * Access token sent as `Authorization: Bearer` with poll requests to `upstream-base-url`
+     * (for an upstream server that requires login).
+     * @defaultValue `''`
+     */
+    upstreamAccessToken: text('', 'token for upstream-base-url, sent as a Bearer header'),
+    /**
+     * Address the built-in SMTP server listens on for publishing by e-mail, e.g. `:25`.
+     * Empty disables it. Needs `smtp-server-domain`.
+     * @defaultValue `''`
+     */
+    smtpServerListen: text('', 'listen address of the SMTP server for publishing by e-mail, e.g. :25'),
+    /**
+     * Domain the SMTP server accepts mail for: `mytopic@<domain>` publishes to `mytopic`.
+     * @defaultValue `''`
+     */
+    smtpServerDomain: text('', 'domain the SMTP server accepts mail for'),
+    /**
+     * Prefix of accepted addresses, e.g. `ntfy-`: `ntfy-mytopic@<domain>` publishes to `mytopic`,
+     * and other addresses are refused.
+     * @defaultValue `''`
+     */
+    smtpServerAddrPrefix: text('', 'prefix of accepted addresses, e.g. ntfy-'),
+    /**
+     * Twilio Verify service SID used to verify phone numbers before calls (`/v1/account/phone`).
+     * Empty disables phone verification, and so calls.
+     * @defaultValue `''`
+     */
+    twilioVerifyService: text('', 'Twilio Verify service SID for phone number verification'),
+    /**
+     * @defaultValue `'https://verify.twilio.com'`
+     */
+    twilioVerifyBaseUrl: text('https://verify.twilio.com', 'base URL of the Twilio-compatible Verify API'),
+    /**
+     * TwiML spoken on `X-Call`, with `{{.Topic}}`, `{{.Message}}` and `{{.Sender}}` filled in.
+     * Empty uses the built-in text.
+     * @defaultValue `''`
+     */
+    twilioCallFormat: text('', 'TwiML template for phone calls; empty uses the built-in one'),
+    /**
      * SQLite file with users, tokens and access rules. Empty turns access control off: everyone
      * may read and write every topic.
      * @defaultValue `''`
@@ -720,6 +759,42 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `false`
      */
     enableSignup: flag(false, 'allow sign-up through POST /v1/account'),
+    /**
+     * Shows the login page in the web app (`config.js`); the account API itself works either way.
+     * @defaultValue `false`
+     */
+    enableLogin: flag(false, 'show login in the web app'),
+    /**
+     * Lets users with a tier reserve topics (`POST /v1/account/reservation`).
+     * @defaultValue `false`
+     */
+    enableReservations: flag(false, 'allow users with a tier to reserve topics'),
+    /**
+     * Makes the web app ask for a login before anything else.
+     * @defaultValue `false`
+     */
+    requireLogin: flag(false, 'web app requires login before use'),
+    /**
+     * Users created or updated at start, ntfy's `name:bcrypt-hash:role` (role `user` or `admin`).
+     * Users defined here cannot be changed or deleted through the API or the CLI.
+     * @defaultValue `[]`
+     */
+    authUsers: list([], 'users applied at start: name:bcrypt-hash:role'),
+    /**
+     * Access rules applied at start, ntfy's `name:topic-pattern:permission` (`*` for everyone).
+     * @defaultValue `[]`
+     */
+    authAccess: list([], 'access rules applied at start: name:topic-pattern:permission'),
+    /**
+     * Access tokens applied at start, ntfy's `name:tk_token[:label]`.
+     * @defaultValue `[]`
+     */
+    authTokens: list([], 'tokens applied at start: name:token[:label]'),
+    /**
+     * bcrypt cost of new password hashes.
+     * @defaultValue `10`
+     */
+    authBcryptCost: integer(10, 'bcrypt cost of new password hashes', { minimum: 4 }),
     authDefaultAccess: oneOf(
       [Type.Literal('read-write'), Type.Literal('read-only'), Type.Literal('write-only'), Type.Literal('deny-all')],
       'access for topics no rule matches',
