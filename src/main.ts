@@ -130,6 +130,7 @@ export function visitorLimits(config: Config): VisitorLimits {
     messagesPerDay: config.visitorMessageDailyLimit > 0 ? config.visitorMessageDailyLimit : Math.floor(86_400_000 / config.visitorRequestLimitReplenish),
     emailBurst: config.visitorEmailLimitBurst,
     emailRefillMs: config.visitorEmailLimitReplenish,
+    callsPerDay: 0,
     subscriptions: config.visitorSubscriptionLimit,
     attachmentTotalBytes: config.visitorAttachmentTotalSizeLimit,
     attachmentBandwidthPerDay: config.visitorAttachmentDailyBandwidthLimit,

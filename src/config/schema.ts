@@ -465,7 +465,7 @@ export const ConfigSchema = Type.Object(
     subscriptionTopicLimit: integer(100, 'most topics one subscribe request may name', { minimum: 1 }),
     /**
      * Most topics one visitor may bring into being that the server still remembers; one more
-     * gives 429 42910, so that no single visitor can use up `global-topic-limit`. A topic is
+     * gives 429 42920, so that no single visitor can use up `global-topic-limit`. A topic is
      * forgotten (and no longer counted) shortly after it has no subscriber and no cached message.
      * Exempt hosts are not counted.
      * @defaultValue 1000

@@ -87,11 +87,11 @@ describe('topic limits', () => {
     try {
       const results = [];
       for (let i = 0; i < 4; i++) results.push(await poll(server, topicList(i * 100, 100), ATTACKER));
-      assert.deepEqual(results, [{ status: 200 }, { status: 200 }, { status: 429, code: 42910 }, { status: 429, code: 42910 }]);
+      assert.deepEqual(results, [{ status: 200 }, { status: 200 }, { status: 429, code: 42920 }, { status: 429, code: 42920 }]);
       assert.deepEqual(await poll(server, topicList(0, 100), ATTACKER), { status: 200 }, 'topics that exist cost nothing');
       const publish = await fetch(`${server.url}/${shortTopic(5000)}`, { method: 'POST', body: 'x', headers: { 'X-Forwarded-For': ATTACKER } });
       assert.equal(publish.status, 429, 'publishing to a new topic counts too');
-      assert.equal(((await publish.json()) as { code: number }).code, 42910);
+      assert.equal(((await publish.json()) as { code: number }).code, 42920);
       assert.deepEqual(await poll(server, topicList(1000, 100), BYSTANDER), { status: 200 });
     } finally {
       await server.close();
@@ -105,12 +105,12 @@ describe('topic limits', () => {
       const cached = await fetch(`${server.url}/kept-by-its-message`, { method: 'POST', body: 'hello', headers: { 'X-Forwarded-For': ATTACKER } });
       assert.equal(cached.status, 200);
       assert.deepEqual(await poll(server, topicList(0, 99), ATTACKER), { status: 200 });
-      assert.deepEqual(await poll(server, topicList(100, 1), ATTACKER), { status: 429, code: 42910 });
+      assert.deepEqual(await poll(server, topicList(100, 1), ATTACKER), { status: 429, code: 42920 });
       // The polled topics hold nothing, so the next manager pass a minute later forgets them.
       clock.advance(61_000);
       await server.topics.manage();
       assert.deepEqual(await poll(server, topicList(100, 99), ATTACKER), { status: 200 });
-      assert.deepEqual(await poll(server, topicList(300, 1), ATTACKER), { status: 429, code: 42910 }, 'the cached message still holds its topic');
+      assert.deepEqual(await poll(server, topicList(300, 1), ATTACKER), { status: 429, code: 42920 }, 'the cached message still holds its topic');
       // A bystander fills the server: the global limit still counts every remembered topic.
       assert.deepEqual(await poll(server, topicList(1000, 50), BYSTANDER), { status: 200 });
       assert.deepEqual(await poll(server, topicList(2000, 1), BYSTANDER), { status: 429, code: 42904 });
@@ -132,7 +132,7 @@ describe('topic limits', () => {
       clock.advance(24 * 3600_000);
       await server.topics.manage();
       assert.equal((await poll(server, 'other-one', '')).status, 200);
-      assert.deepEqual(await poll(server, 'other-two', ''), { status: 429, code: 42910 }, 'the streamed topic still counts');
+      assert.deepEqual(await poll(server, 'other-two', ''), { status: 429, code: 42920 }, 'the streamed topic still counts');
       await reader.cancel();
     } finally {
       await server.close();

@@ -41,7 +41,7 @@ test('visitor key: whole IPv4 address, IPv6 /64 prefix, mapped IPv4 unwrapped', 
 });
 
 const LIMITS: VisitorLimits = {
-  requestBurst: 2, requestRefillMs: 1000, messagesPerDay: 1, emailBurst: 1, emailRefillMs: 1000,
+  requestBurst: 2, requestRefillMs: 1000, messagesPerDay: 1, emailBurst: 1, emailRefillMs: 1000, callsPerDay: 1,
   subscriptions: 1, attachmentTotalBytes: 10, attachmentBandwidthPerDay: 10, authFailureBurst: 2, authFailureRefillMs: 60_000,
 };
 

@@ -9,7 +9,7 @@ const none = () => false;
 test('a visitor may bring at most its own limit of topics into being, and creates none of a refused batch', () => {
   const r = new TopicRegistry({ global: 100, perVisitor: 3 });
   r.touch(['a', 'b'], 0, alice);
-  assert.throws(() => r.touch(['c', 'd'], 0, alice), { code: 42910 });
+  assert.throws(() => r.touch(['c', 'd'], 0, alice), { code: 42920 });
   assert.equal(r.size, 2);
   r.touch(['c'], 0, alice);
   assert.equal(r.createdBy(alice.key), 3);

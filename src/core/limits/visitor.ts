@@ -9,6 +9,8 @@ export interface VisitorLimits {
   messagesPerDay: number;
   emailBurst: number;
   emailRefillMs: number;
+  /** Phone calls (`X-Call`) a visitor may place per UTC day; 0 without a tier, as in ntfy. */
+  callsPerDay: number;
   subscriptions: number;
   attachmentTotalBytes: number;
   attachmentBandwidthPerDay: number;
@@ -43,6 +45,7 @@ export class Visitor {
   readonly #requestKey: string;
   readonly #emailKey: string;
   readonly #messageKey: string;
+  readonly #callKey: string;
   readonly #bandwidthKey: string;
   readonly #authFailureKey: string;
   readonly #accountCreationKey: string;
@@ -59,6 +62,7 @@ export class Visitor {
     this.#requestKey = `req:${key}`;
     this.#emailKey = `email:${key}`;
     this.#messageKey = `msg:${key}`;
+    this.#callKey = `call:${key}`;
     this.#bandwidthKey = `bw:${key}`;
     this.#authFailureKey = `authfail:${key}`;
     this.#accountCreationKey = `signup:${key}`;
@@ -71,12 +75,13 @@ export class Visitor {
   }
 
   /** What this visitor used today, for `GET /v1/account`. */
-  async usage(nowMs: number): Promise<{ messages: number; emails: number }> {
-    const [messages, emails] = await Promise.all([
+  async usage(nowMs: number): Promise<{ messages: number; emails: number; calls: number }> {
+    const [messages, emails, calls] = await Promise.all([
       this.#counters.addDaily(this.#messageKey, this.#limits.messagesPerDay, nowMs, 0),
       this.#counters.take(this.#emailKey, this.#emailRule, nowMs, 0),
+      this.#counters.addDaily(this.#callKey, this.#limits.callsPerDay, nowMs, 0),
     ]);
-    return { messages: messages.value, emails: this.#limits.emailBurst - emails.remaining };
+    return { messages: messages.value, emails: this.#limits.emailBurst - emails.remaining, calls: calls.value };
   }
 
   /** Credentialed requests are refused with 429 42909 once the visitor's failures ran out. */
@@ -111,6 +116,11 @@ export class Visitor {
   async takeEmail(nowMs: number): Promise<void> {
     if (this.exempt) return;
     if (!(await this.#counters.take(this.#emailKey, this.#emailRule, nowMs)).taken) throw new HeraldError('tooManyEmails');
+  }
+
+  /** One phone call from today's quota, or 429 42910. Exempt hosts get no calls beyond the limit either: calls cost money. */
+  async takeCall(nowMs: number): Promise<void> {
+    if (!(await this.#counters.addDaily(this.#callKey, this.#limits.callsPerDay, nowMs)).added) throw new HeraldError('tooManyCalls');
   }
 
   /** Opens one subscription slot, or 429 42903. Call `releaseSubscription` when it ends. */

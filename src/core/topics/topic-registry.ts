@@ -9,7 +9,7 @@ export interface TopicUser {
 export interface TopicLimits {
   /** Most topics on the server (ntfy's `global-topic-limit`); 429 42904 past it. */
   global: number;
-  /** Most remembered topics one visitor may have brought into being; 429 42910 past it. */
+  /** Most remembered topics one visitor may have brought into being; 429 42920 past it. */
   perVisitor: number;
 }
 
@@ -37,7 +37,7 @@ export class TopicRegistry {
 
   /**
    * Records a use of each topic. Refuses, creating nothing, when the new ones would put `user`
-   * past its own limit (429 42910) or the server past the global one (429 42904).
+   * past its own limit (429 42920) or the server past the global one (429 42904).
    */
   touch(topics: readonly string[], nowMs: number, user: TopicUser): void {
     const fresh = [...new Set(topics)].filter((t) => !this.#topics.has(t));
