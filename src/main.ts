@@ -52,6 +52,8 @@ import { ChannelDispatch } from './core/notify/channel-dispatch.js';
 import { notifySenders } from './composition/notify-senders.js';
 import { topicEmail } from './core/topics/topic-email.js';
 import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers/sms/status-callback.js';
+import { checkEmailPublishing, startEmailPublishing } from './composition/email-publishing.js';
+import { checkPollForwarding, startPollForwarding } from './composition/poll-forwarding.js';
 
 /** Visitors idle this long are forgotten (ntfy's value); topics are forgotten by the topic service. */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -64,6 +66,8 @@ export interface RunningServer {
   httpsUrl?: string;
   /** Base URL of the `metrics-listen-http` listener, when one is configured. */
   metricsUrl?: string;
+  /** Where the SMTP listener for publishing by e-mail is bound, when `smtp-server-listen` is set. */
+  smtp?: { host: string; port: number };
   topics: TopicService;
   /** Stops accepting, ends streams, flushes the cache. Idempotent. */
   stop(): Promise<void>;
@@ -153,6 +157,8 @@ export function listenAddress(listen: string): { host: string; port: number } {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // Checked before anything is opened, so a bad TLS setup leaves nothing half-started.
   const tls = await tlsOptions(config);
+  checkEmailPublishing(config);
+  checkPollForwarding(config);
   const logger = options.logger ?? createLogger(config);
   // A start that fails half-way (Redis or PostgreSQL unreachable, a migration that fails, a port
   // in use) closes what it opened, newest first, so the process may simply try again.
@@ -218,6 +224,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     const out = topicMessagePush(message, config.baseUrl);
     return out ? push.sendToTopic(message.topic, message.id, out, `topic:${message.topic}`) : Promise.resolve();
   });
+  const upstream = startPollForwarding(config, topics, logger);
+  if (upstream) opened.keep('poll forwarding', upstream, (u) => u.close());
   metrics.watchQueue(pipeline);
   opened.keep('push pipeline', pipeline, (p) => p.stop({ timeoutMs: 0 }));
   await pipeline.start();
@@ -284,6 +292,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const httpsUrl = httpsApp ? await listenOn(httpsApp, config.listenHttps, 'https') : undefined;
   const metricsServer = config.metricsListenHttp !== '' ? opened.keep('metrics listener', createMetricsServer(metrics.registry), closeServer) : undefined;
   const metricsUrl = metricsServer ? await listenMetrics(metricsServer, config.metricsListenHttp) : undefined;
+  const smtp = config.smtpServerListen !== '' ? await startEmailPublishing(config, app, listenAddress(config.smtpServerListen), logger) : undefined;
+  if (smtp) opened.keep('smtp listener', smtp, (s) => s.close());
 
   const loops: NodeJS.Timeout[] = [];
   opened.keep('timers', loops, (timers) => timers.forEach((t) => clearInterval(t)));
@@ -353,6 +363,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       force.unref();
       const drained = await within(budgetMs - (Date.now() - started), Promise.all([
         pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), app.close(), httpsApp?.close(), metricsServer && closeServer(metricsServer),
+        smtp?.close(), upstream?.close(),
       ]));
       clearTimeout(force);
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
@@ -393,7 +404,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     return timer;
   }
 
-  return { app, url, ...(httpsUrl ? { httpsUrl } : {}), ...(metricsUrl ? { metricsUrl } : {}), topics, stop };
+  return { app, url, ...(httpsUrl ? { httpsUrl } : {}), ...(metricsUrl ? { metricsUrl } : {}), ...(smtp ? { smtp: { host: smtp.host, port: smtp.port } } : {}), topics, stop };
 }
 
 async function listenMetrics(server: Server, listen: string): Promise<string> {

@@ -326,6 +326,7 @@ function toObjects(key: ConfigKeyInfo, raw: unknown): Outcome {
 const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
   listenHttp: (value) => checkListenAddress(value as string),
   listenHttps: (value) => ((value as string).trim() === '' ? ok('') : checkListenAddress(value as string)),
+  smtpServerListen: (value) => ((value as string).trim() === '' ? ok('') : checkListenAddress(value as string)),
   baseUrl: (value) => checkHttpUrl(value as string),
   upstreamBaseUrl: (value) => checkHttpUrl(value as string),
   webRoot: (value) => ok(normalizeWebRoot(value as string)),

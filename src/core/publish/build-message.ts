@@ -21,6 +21,8 @@ export interface BuiltMessage {
   cache: boolean;
   /** `X-Email`: the address the message is also e-mailed to. */
   email?: string;
+  /** Published for UnifiedPush (`up=1`, or an `aes128gcm` body): for an app's own push server, not for people. */
+  unifiedPush: boolean;
 }
 
 const HTTP_URL = /^https?:\/\//i;
@@ -83,7 +85,7 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
     message.event = 'poll_request';
     message.poll_id = pollId;
     text = 'New message';
-    return finish(message, text, false, scheduled, undefined);
+    return finish(message, text, false, scheduled, undefined, unifiedPush);
   }
 
   if (unifiedPush) {
@@ -126,14 +128,14 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
 
   if (!text) text = 'triggered';
   if (cache) message.expires = message.time + Math.floor(options.cacheDurationMs / 1000);
-  const built = finish(message, text, cache, scheduled, upload);
+  const built = finish(message, text, cache, scheduled, upload, unifiedPush);
   if (email) built.email = email;
   return built;
 }
 
-function finish(message: Message, text: string, cache: boolean, scheduled: boolean, upload: Uint8Array | undefined): BuiltMessage {
+function finish(message: Message, text: string, cache: boolean, scheduled: boolean, upload: Uint8Array | undefined, unifiedPush: boolean): BuiltMessage {
   message.message = text;
-  return upload ? { message, upload, scheduled, cache } : { message, scheduled, cache };
+  return upload ? { message, upload, scheduled, cache, unifiedPush } : { message, scheduled, cache, unifiedPush };
 }
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {

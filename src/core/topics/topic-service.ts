@@ -26,6 +26,14 @@ export interface TopicServiceDeps {
   events?: TopicEvents;
 }
 
+/** How a message was published, for what listeners do with it. */
+export interface PublishedHow {
+  /** `up=1` or an `aes128gcm` body: a UnifiedPush message (known at publish time only). */
+  unifiedPush: boolean;
+}
+
+export type PublishedListener = (message: Message, how: PublishedHow) => Promise<void>;
+
 /** Messages-per-second is averaged over this many of the most recent minute ticks (ntfy: ≤10). */
 const RATE_WINDOW = 10;
 /**
@@ -74,7 +82,7 @@ export class TopicService {
   readonly #uncachedUploads = new Map<string, Message>();
   /** The tail of each visitor's queue of uploads in progress. */
   readonly #uploadQueues = new Map<string, Promise<void>>();
-  #onPublished: ((message: Message) => Promise<void>) | undefined;
+  readonly #onPublished: PublishedListener[] = [];
   #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
   /** When {@link removeOrphanAttachments} last ran (clock ms), for the periodic sweep of a shared store. */
   #lastOrphanSweepMs = -Infinity;
@@ -90,12 +98,13 @@ export class TopicService {
   }
 
   /**
-   * Runs for every message as it goes out live (at once, or when its delay is up), and is awaited
-   * before the publish is answered: the push gateway stores the message's push to devices here.
-   * A failure is logged, not thrown: the message itself is already published.
+   * Adds a listener that runs for every message as it goes out live (at once, or when its delay
+   * is up), awaited before the publish is answered: the push gateway stores the message's push to
+   * devices here. Listeners run one after the other, in the order added; a failure is logged, not
+   * thrown, and the next listener still runs: the message itself is already published.
    */
-  onPublished(listener: (message: Message) => Promise<void>): void {
-    this.#onPublished = listener;
+  onPublished(listener: PublishedListener): void {
+    this.#onPublished.push(listener);
   }
 
   /**
@@ -139,7 +148,7 @@ export class TopicService {
     await (built.upload ? this.#oneUploadAtATime(visitor.key, store) : store());
     if (!built.scheduled) {
       await this.#fanOut(built.message);
-      await this.#published(built.message);
+      await this.#published(built.message, { unifiedPush: built.unifiedPush });
     }
     if (built.email && this.#onEmail) await this.#onEmail(built.message, built.email, visitor.key.replace(/^(ip|user):/, ""));
     return built.message;
@@ -194,7 +203,8 @@ export class TopicService {
     const claimed = new Set(await d.cache.markPublished(found.map((m) => m.id)));
     const due = found.filter((m) => claimed.has(m.id));
     for (const m of due) await this.#fanOut(m);
-    for (const m of due) await this.#published(m);
+    // How a scheduled message was published is not stored with it: it goes out as a plain one.
+    for (const m of due) await this.#published(m, { unifiedPush: false });
     return due.length;
   }
 
@@ -240,12 +250,14 @@ export class TopicService {
     return { messages: persisted + this.#unsavedCount, messages_rate: ms > 0 ? count / (ms / 1000) : 0 };
   }
 
-  async #published(message: Message): Promise<void> {
-    if (!this.#onPublished || message.event !== 'message') return;
-    try {
-      await this.#onPublished(message);
-    } catch (err) {
-      this.#d.logger.error({ err, topic: message.topic, id: message.id }, 'push to devices failed');
+  async #published(message: Message, how: PublishedHow): Promise<void> {
+    if (message.event !== 'message') return;
+    for (const listener of this.#onPublished) {
+      try {
+        await listener(message, how);
+      } catch (err) {
+        this.#d.logger.error({ err, topic: message.topic, id: message.id }, 'work after publishing failed (push to devices, forwarding)');
+      }
     }
   }
 
