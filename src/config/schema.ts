@@ -700,7 +700,9 @@ export const ConfigSchema = Type.Object(
     notifyMaxAttempts: integer(6, 'attempts per notify channel delivery before it fails', { minimum: 1 }),
     /**
      * Server that receives `poll_request` messages so iOS clients get woken up, normally
-     * `https://ntfy.sh`. Empty disables forwarding.
+     * `https://ntfy.sh`: every message published here also publishes a poll request there, on
+     * the topic named by the SHA-256 of `<base-url>/<topic>`. Needs `base-url`. Empty disables
+     * forwarding.
      * @defaultValue `''`
      */
     upstreamBaseUrl: text('', 'upstream server for iOS poll requests, e.g. https://ntfy.sh'),
@@ -723,7 +725,8 @@ export const ConfigSchema = Type.Object(
     smtpServerDomain: text('', 'domain the SMTP server accepts mail for'),
     /**
      * Prefix of accepted addresses, e.g. `ntfy-`: `ntfy-mytopic@<domain>` publishes to `mytopic`,
-     * and other addresses are refused.
+     * and other addresses are refused. An access token may follow the topic after a `+`
+     * (`ntfy-mytopic+tk_…@<domain>`); SMTP AUTH PLAIN/LOGIN gives a user name and password.
      * @defaultValue `''`
      */
     smtpServerAddrPrefix: text('', 'prefix of accepted addresses, e.g. ntfy-'),
