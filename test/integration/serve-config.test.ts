@@ -30,7 +30,7 @@ describe('herald serve with an ntfy server.yml', () => {
       `keepalive-interval: "30s"`,
       `visitor-request-limit-burst: 100`,
       `behind-proxy: false`,
-      `enable-login: true`,
+      `stripe-secret-key: "sk_test_x"`,
       `web-push-file: "/var/cache/ntfy/webpush.db"`,
       '',
     ].join('\n'));
@@ -41,7 +41,7 @@ describe('herald serve with an ntfy server.yml', () => {
       const msg = (await (await fetch(`${url}/${randomTopic()}`, { method: 'PUT', body: 'x'.repeat(5000) })).json()) as { time: number; expires: number; attachment: { url: string } };
       assert.equal(msg.expires - msg.time, 24 * 3600, 'cache-duration from the file');
       assert.match(msg.attachment.url, /^http:\/\/ntfy\.example\.com\/file\//, 'base-url from the file');
-      assert.match(output(), /enable-login/);
+      assert.match(output(), /stripe-secret-key/);
       assert.match(output(), /web-push-file/);
     } finally {
       await child.stop();
