@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { herald, stopRunningClis } from '../helpers/cli.js';
 import { OffsetClock } from '../helpers/manual-clock.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { nextEvents, openStream } from '../helpers/streams.js';
@@ -19,7 +20,10 @@ const clock = new OffsetClock();
 before(async () => {
   server = await startTestServer({ 'delayed-sender-interval': '200ms', 'visitor-request-limit-exempt-hosts': '127.0.0.1,::1' }, undefined, { clock });
 });
-after(() => server.close());
+after(async () => {
+  await stopRunningClis();
+  await server.close();
+});
 
 async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string; json: Json }> {
   const res = await fetch(`${server.url}${path}`, { method, body, headers });
@@ -190,5 +194,18 @@ describe('sequence IDs: scheduled messages', () => {
     await call('DELETE', `/${topic}/reminder`);
     const left = await poll(topic, '&scheduled=1');
     assert.deepEqual(left.map((m) => m.event), ['message_clear', 'message_delete']);
+  });
+});
+
+describe('sequence IDs: herald publish', () => {
+  test('--sequence-id and --sid publish updates of one notification', async () => {
+    const topic = randomTopic('sq');
+    const first = await herald(['publish', '--sequence-id', 'job-7', topic, 'started'], { env: { HERALD_SERVER: server.url } });
+    assert.equal(first.code, 0, first.stderr);
+    const second = await herald(['publish', '--sid', 'job-7', topic, 'done'], { env: { HERALD_SERVER: server.url } });
+    assert.equal(second.code, 0, second.stderr);
+    const third = await herald(['publish', '-S', 'job-8', topic, 'other'], { env: { HERALD_SERVER: server.url } });
+    assert.equal(third.code, 0, third.stderr);
+    assert.deepEqual((await poll(topic)).map((m) => [m.sequence_id, m.message]), [['job-7', 'started'], ['job-7', 'done'], ['job-8', 'other']]);
   });
 });
