@@ -209,3 +209,15 @@ describe('sequence IDs: herald publish', () => {
     assert.deepEqual((await poll(topic)).map((m) => [m.sequence_id, m.message]), [['job-7', 'started'], ['job-7', 'done'], ['job-8', 'other']]);
   });
 });
+
+describe('ntfy 2.17: copy action buttons', () => {
+  test('a copy action is published and cached with its value', async () => {
+    const topic = randomTopic('cp');
+    const res = await call('POST', `/${topic}`, 'Your code', { Actions: 'copy, Copy code, 123456' });
+    assert.equal(res.status, 200, res.text);
+    const [action] = res.json.actions as Json[];
+    assert.deepEqual({ ...action, id: undefined }, { id: undefined, action: 'copy', label: 'Copy code', clear: false, value: '123456' });
+    assert.deepEqual(((await poll(topic))[0]!.actions as Json[])[0], action);
+    assert.equal((await call('POST', `/${topic}`, 'x', { Actions: 'copy, Copy code' })).json.code, 40018);
+  });
+});
