@@ -35,9 +35,10 @@ export function startPollForwarding(config: Config, topics: TopicService, logger
     maxInFlight: MAX_IN_FLIGHT,
     logger,
   });
-  // Poll requests never reach listeners (they are not `message` events), so only UnifiedPush is left out here.
+  // Poll requests never reach listeners. Clear and delete events (sequence IDs) are not forwarded:
+  // they change notifications the app already has, and it learns of them when it next polls.
   topics.onPublished(async (message, how) => {
-    if (!how.unifiedPush) forwarder.forward(message.topic, message.id);
+    if (message.event === 'message' && !how.unifiedPush) forwarder.forward(message.topic, message.id);
   });
   return forwarder;
 }

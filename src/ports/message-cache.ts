@@ -30,12 +30,19 @@ export interface CacheQuery {
 export interface MessageCache {
   /**
    * Stores a message; resolves after the commit that includes it. A `scheduled` message is kept
-   * back from `messages()` until `markPublished` (or a query with `scheduled: true`). Only
-   * `message` events are cached (poll requests never are): a message reads back with event
-   * `message` and every other field as given, fields left unset staying unset (an empty string
-   * or list, or a zero, counts as unset).
+   * back from `messages()` until `markPublished` (or a query with `scheduled: true`). Messages and
+   * the `message_clear`/`message_delete` events are cached (poll requests never are): each reads
+   * back with its event and every other field as given, fields left unset staying unset (an
+   * empty string or list, or a zero, counts as unset).
    */
   add(message: Message, scheduled: boolean): Promise<void>;
+  /**
+   * Deletes the topic's scheduled messages that are not yet published and belong to the sequence
+   * (ntfy 2.16): those whose `sequence_id` is `sequenceId`, and those without one whose id is.
+   * Returns the deleted messages, so the caller can remove their uploads. A message a concurrent
+   * `markPublished` took first is published, not deleted; it is not returned.
+   */
+  deleteScheduled(topic: string, sequenceId: string): Promise<Message[]>;
   /**
    * Cached messages of the topics, as selected by `since`, by time, ties in the order they were
    * added. Only published ones unless `scheduled` (`latest` always looks at published ones).

@@ -121,6 +121,31 @@ export function describeMessageCacheConformance(name: string, makeDatabase: () =
       assert.deepEqual(await ids(['S'], { kind: 'latest' }), [later.id]);
     });
 
+    it('keeps sequence IDs, copy actions and clear/delete events as given', async () => {
+      const update = await add(message('Q', { sequence_id: 'dl-1', actions: [{ id: 'c1', action: 'copy', label: 'Copy code', clear: false, value: '123456' }] }));
+      const cleared = await add({ id: 'CLEARevent01', sequence_id: 'dl-1', time: seconds(), expires: seconds() + 60, event: 'message_clear', topic: 'Q' });
+      const deleted = await add({ id: 'DELETEevnt01', sequence_id: 'dl-1', time: seconds(), expires: seconds() + 60, event: 'message_delete', topic: 'Q' });
+      assert.deepEqual(await cache.messages({ topics: ['Q'], since: { kind: 'all' }, scheduled: false }), [update, cleared, deleted]);
+      assert.deepEqual(await cache.messageById(cleared.id), cleared);
+      assert.deepEqual(await ids(['Q'], { kind: 'id', id: update.id }), [cleared.id, deleted.id]);
+    });
+
+    it('deleteScheduled removes a topic\'s waiting messages of one sequence, and nothing published or elsewhere', async () => {
+      const now = seconds();
+      const sent = await add(message('D', { sequence_id: 'hb' }));
+      const waiting = await add(message('D', { time: now + 60, sequence_id: 'hb' }), true);
+      const waitingById = await add(message('D', { time: now + 60 }), true);
+      const otherSequence = await add(message('D', { time: now + 60, sequence_id: 'other' }), true);
+      const otherTopic = await add(message('D2', { time: now + 60, sequence_id: 'hb' }), true);
+      assert.deepEqual(await cache.deleteScheduled('D', 'hb'), [waiting]);
+      assert.deepEqual(await cache.deleteScheduled('D', 'hb'), [], 'once');
+      assert.deepEqual((await cache.deleteScheduled('D', waitingById.id)).map((m) => m.id), [waitingById.id], 'a message without a sequence ID is its own');
+      assert.deepEqual(await ids(['D', 'D2'], { kind: 'all' }, true), [sent.id, otherSequence.id, otherTopic.id]);
+      await cache.markPublished([otherSequence.id]);
+      assert.deepEqual(await cache.deleteScheduled('D', 'other'), [], 'a published message stays');
+      assert.equal(await cache.messageById(waiting.id), undefined);
+    });
+
     it('keeps U+0000 and backslashes in a message\'s text exactly', async () => {
       const odd: Message = {
         id: 'NULLmsg00001', time: seconds(), event: 'message', topic: 'odd',

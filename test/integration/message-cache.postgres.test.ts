@@ -164,7 +164,7 @@ describe('postgres message cache across processes', { skip }, () => {
         await second.cache.add(m, false);
         assert.deepEqual(await second.cache.messageById(m.id), m);
         const applied = await second.db.pool.query<{ name: string }>('SELECT name FROM herald_cache_migration');
-        assert.deepEqual(applied.rows.map((r) => r.name), ['0001_messages']);
+        assert.deepEqual(applied.rows.map((r) => r.name), ['0001_messages', '0002_sequence_ids']);
       } finally {
         await second.close();
       }

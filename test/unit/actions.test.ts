@@ -100,3 +100,12 @@ test('parseActions gives every action a different id', () => {
   const actions = parseActions('view, A, https://a; view, B, https://b; view, C, https://c');
   assert.equal(new Set(actions.map((a) => a.id)).size, 3);
 });
+
+test('parseActions: copy actions (ntfy 2.17) take a value, by position or by name, in either form', () => {
+  const strip = (actions: MessageAction[]) => actions.map(({ id: _id, ...rest }) => rest);
+  const expected = [{ action: 'copy', label: 'Copy code', clear: false, value: '123456' }];
+  assert.deepEqual(strip(parseActions('copy, Copy code, 123456')), expected);
+  assert.deepEqual(strip(parseActions('action=copy, label=Copy code, value=123456')), expected);
+  assert.deepEqual(strip(parseActions('[{"action":"copy","label":"Copy code","value":"123456"}]')), expected);
+  assert.throws(() => parseActions('copy, Copy code'), /parameter 'value' is required for action 'copy'/);
+});

@@ -95,7 +95,7 @@ export const TABLES: readonly TableMap[] = [
       ...bigint('seq'), ...text('mid'), ...bigint('time', 'expires'), ...text('topic', 'message', 'title'), ...smallint('priority'),
       ...text('tags', 'click', 'icon', 'actions', 'attachment_name', 'attachment_type'), ...bigint('attachment_size', 'attachment_expires'),
       ...text('attachment_url'), ...smallint('attachment_deleted'), ...text('content_type', 'encoding', 'sender', 'user'),
-      ...smallint('published'), { name: 'nul_escaped', kind: 'boolean', derived: true },
+      ...smallint('published'), { name: 'nul_escaped', kind: 'boolean', derived: true }, ...text('event', 'sequence_id'),
     ],
   },
   { table: 'stats', source: 'cache', order: 'rowid', replaces: ['key'], columns: [...text('key'), ...bigint('value')] },

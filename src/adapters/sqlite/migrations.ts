@@ -43,6 +43,15 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`INSERT INTO stats (key, value) VALUES ('messages', 0)`.execute(db);
     },
   },
+  // ntfy 2.16's sequence IDs: clear and delete events are cached beside messages, and a publish
+  // with the sequence ID of a waiting scheduled message replaces it (found through the index).
+  '0002_sequence_ids': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('messages').addColumn('event', 'text', (c) => c.notNull().defaultTo('message')).execute();
+      await db.schema.alterTable('messages').addColumn('sequence_id', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await sql`CREATE INDEX idx_messages_waiting_sequence ON messages (topic, sequence_id) WHERE published = 0`.execute(db);
+    },
+  },
 };
 
 export const cacheMigrations: MigrationProvider = {

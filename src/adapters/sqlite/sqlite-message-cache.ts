@@ -3,7 +3,7 @@ import type { CacheQuery, MessageCache } from '../../ports/message-cache.js';
 import type { Message } from '../../ports/message.js';
 import { messageToRow, rowToMessage } from '../sql/message-cache/message-row.js';
 import { prepareCacheQueries } from '../sql/message-cache/queries.js';
-import type { CacheDatabase } from '../sql/message-cache/schema.js';
+import type { CacheDatabase, MessageRow } from '../sql/message-cache/schema.js';
 import { GroupCommit } from './group-commit.js';
 import { cacheMigrations } from './migrations.js';
 import { openSqlite } from './open-sqlite.js';
@@ -22,7 +22,7 @@ export interface SqliteMessageCacheOptions {
 const INSERT_COLUMNS = [
   'mid', 'time', 'expires', 'topic', 'message', 'title', 'priority', 'tags', 'click', 'icon', 'actions',
   'attachment_name', 'attachment_type', 'attachment_size', 'attachment_expires', 'attachment_url',
-  'attachment_deleted', 'content_type', 'encoding', 'sender', 'user', 'published',
+  'attachment_deleted', 'content_type', 'encoding', 'sender', 'user', 'published', 'event', 'sequence_id',
 ] as const;
 
 /**
@@ -46,6 +46,10 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
   const insertMany = sqlite.transaction((rows: Record<string, unknown>[]) => {
     for (const row of rows) insert.run(row);
   });
+  // One statement, so the rows found are the rows deleted; SQLite serialises it with markPublished.
+  const deleteWaiting = sqlite.prepare(
+    `DELETE FROM messages WHERE published = 0 AND topic = @topic AND (sequence_id = @sid OR (sequence_id = '' AND mid = @sid)) RETURNING *`,
+  );
   const writer = new GroupCommit<Record<string, unknown>>({
     write: (rows) => insertMany(rows),
     maxBatch: options.maxBatch,
@@ -58,6 +62,11 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
   return {
     add(message: Message, scheduled: boolean) {
       return writer.add(messageToRow(message, !scheduled));
+    },
+
+    async deleteScheduled(topic: string, sequenceId: string): Promise<Message[]> {
+      writer.flush();
+      return (deleteWaiting.all({ topic, sid: sequenceId }) as MessageRow[]).map(rowToMessage);
     },
 
     messages(query: CacheQuery): Promise<Message[]> {

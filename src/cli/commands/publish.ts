@@ -28,6 +28,7 @@ Options:
   -n, --filename NAME        attachment name (default: FILE's base name)
       --markdown, --md       render the message as Markdown
   -e, --email ADDR           also send the message by email
+  -S, --sequence-id, --sid ID  update the notification with this sequence ID (ntfy 2.16)
       --no-cache             do not cache the message on the server
       --no-firebase          do not forward the message to Firebase
   -q, --quiet                do not print the server's response
@@ -56,6 +57,8 @@ const OPTIONS = {
   markdown: { type: 'boolean' },
   md: { type: 'boolean' },
   email: { type: 'string', short: 'e' },
+  'sequence-id': { type: 'string', short: 'S' },
+  sid: { type: 'string' },
   'no-cache': { type: 'boolean' },
   'no-firebase': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -105,6 +108,7 @@ export async function runPublish(args: string[], io: CliIo): Promise<number> {
     'X-Filename': v.filename,
     'X-Markdown': v.markdown || v.md ? 'yes' : undefined,
     'X-Email': v.email,
+    'X-Sequence-ID': v['sequence-id'] ?? v.sid,
     'X-Cache': v['no-cache'] ? 'no' : undefined,
     'X-Firebase': v['no-firebase'] ? 'no' : undefined,
   };

@@ -7,7 +7,10 @@ export type { EventKind, Message, MessageAction, MessageAttachment } from '../..
  * private fields (`sender`, `user`) never written. No trailing newline.
  */
 export function messageToJson(m: Message): string {
-  const out: Record<string, unknown> = { id: m.id, time: m.time };
+  const out: Record<string, unknown> = { id: m.id };
+  // ntfy writes it second, and leaves it out when it is the message's own id.
+  if (m.sequence_id && m.sequence_id !== m.id) out.sequence_id = m.sequence_id;
+  out.time = m.time;
   if (m.expires) out.expires = m.expires;
   out.event = m.event;
   out.topic = m.topic;
@@ -33,6 +36,7 @@ function actionToWire(a: MessageAction): Record<string, unknown> {
   if (a.body) out.body = a.body;
   if (a.intent) out.intent = a.intent;
   if (a.extras && Object.keys(a.extras).length > 0) out.extras = a.extras;
+  if (a.value) out.value = a.value;
   return out;
 }
 

@@ -3,7 +3,8 @@ import type { MessageAction } from '../messages/message.js';
 import { ACTION_ID_LENGTH, randomId } from '../../util/ids.js';
 
 const MAX_ACTIONS = 3;
-const ACTION_KINDS = new Set(['view', 'broadcast', 'http']);
+/** `copy` (ntfy 2.17) copies its `value` to the clipboard. */
+const ACTION_KINDS = new Set(['view', 'broadcast', 'http', 'copy']);
 
 /**
  * Parses the `X-Actions` header or the JSON `actions` field, in either of ntfy's two forms:
@@ -34,6 +35,7 @@ interface Draft {
   clear?: boolean;
   headers?: Record<string, string>;
   extras?: Record<string, string>;
+  value?: string;
 }
 
 function invalid(detail: string): never {
@@ -49,6 +51,7 @@ function finish(draft: Draft): MessageAction {
   if ((kind === 'view' || kind === 'http') && !draft.url) {
     invalid(`parameter 'url' is required for action '${kind}'`);
   }
+  if (kind === 'copy' && !draft.value) invalid("parameter 'value' is required for action 'copy'");
   const out: MessageAction = {
     id: randomId(ACTION_ID_LENGTH),
     action: kind as MessageAction['action'],
@@ -61,12 +64,13 @@ function finish(draft: Draft): MessageAction {
   if (draft.body) out.body = draft.body;
   if (draft.intent) out.intent = draft.intent;
   if (draft.extras) out.extras = draft.extras;
+  if (draft.value) out.value = draft.value;
   return out;
 }
 
 // ---------------------------------------------------------------- JSON form
 
-const STRING_FIELDS = ['action', 'label', 'url', 'method', 'body', 'intent'] as const;
+const STRING_FIELDS = ['action', 'label', 'url', 'method', 'body', 'intent', 'value'] as const;
 const MAP_FIELDS = ['headers', 'extras'] as const;
 
 function draftsFromJson(text: string): Draft[] {
@@ -116,7 +120,7 @@ interface Field {
 
 // A field is key=value only when the part before '=' is a known key; otherwise the whole field
 // is positional. That keeps URLs such as https://example.com/?a=b usable without quotes.
-const KEY = /\s*(action|label|url|method|body|intent|clear|(?:headers|extras)\.[^\s=,;]+)\s*=\s*/iy;
+const KEY = /\s*(action|label|url|method|body|intent|value|clear|(?:headers|extras)\.[^\s=,;]+)\s*=\s*/iy;
 
 function draftsFromSimple(text: string): Draft[] {
   return splitSimple(text)
@@ -177,7 +181,9 @@ function draftFromFields(fields: Field[]): Draft {
       if (index >= 2 && value === '') return;
       if (index === 0) key = 'action';
       else if (index === 1) key = 'label';
-      // Broadcast has no URL; any other kind takes one here (an unknown kind is reported later).
+      // Broadcast has no URL and copy takes its value here; any other kind takes a URL (an
+      // unknown kind is reported later).
+      else if (index === 2 && draft.action?.toLowerCase() === 'copy') key = 'value';
       else if (index === 2 && draft.action?.toLowerCase() !== 'broadcast') key = 'url';
       else invalid(`term '${value}' unknown`);
     }

@@ -8,6 +8,7 @@ import { parseDelay } from './delay.js';
 import { parsePriority, parseTags } from './priority.js';
 import type { PublishInput } from './publish-input.js';
 import type { PublishOptions } from './publish-options.js';
+import { parseSequenceId } from './sequence-id.js';
 import { renderTemplate } from './template/index.js';
 
 /** A message ready to store and fan out, plus what the caller still has to do with it. */
@@ -44,6 +45,7 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
   const templateMode = parseBoolean(input.template, false);
   const pollId = input.pollId?.trim() ?? '';
 
+  if (input.sequenceId !== undefined && input.sequenceId !== '') message.sequence_id = parseSequenceId(input.sequenceId);
   if (input.title) message.title = input.title;
   if (input.click) message.click = input.click;
   const priority = parsePriority(input.priority);

@@ -23,6 +23,8 @@ export interface PublishInput {
   unifiedPush?: string;
   template?: string;
   pollId?: string;
+  /** `X-Sequence-ID`, the JSON `sequence_id`, or the path's `/<topic>/<sequence_id>`: the notification this message updates. */
+  sequenceId?: string;
   /** The request's Content-Type header. */
   contentType?: string;
   /** The request's Content-Encoding header (`aes128gcm` marks a UnifiedPush body). */

@@ -7,7 +7,10 @@ import type { CacheQuery, MessageCache } from '../../ports/message-cache.js';
 import type { Hub } from '../hub/hub.js';
 import type { Visitor } from '../limits/visitor.js';
 import type { Message } from '../messages/message.js';
+import type { SequenceEventKind } from '../../ports/message.js';
+import { MESSAGE_ID_LENGTH, randomId } from '../../util/ids.js';
 import { buildMessage } from '../publish/build-message.js';
+import { parseSequenceId } from '../publish/sequence-id.js';
 import type { PublishInput } from '../publish/publish-input.js';
 import type { PublishOptions } from '../publish/publish-options.js';
 import type { TopicEvents } from './topic-events.js';
@@ -134,6 +137,9 @@ export class TopicService {
     await visitor.takeMessage(now);
     if (built.email) await visitor.takeEmail(now);
     const store = async () => {
+      // A scheduled message of the same sequence that is still waiting is replaced, not joined:
+      // a dead-man's switch re-publishes its alarm with the same ID and the old one must not fire.
+      if (built.message.sequence_id && d.options.cacheDurationMs > 0) await this.#dropWaiting(input.topic, built.message.sequence_id);
       if (built.upload) {
         await this.#storeUpload(built.message, built.upload, visitor, now);
         if (!built.cache) this.#uncachedUploads.set(built.message.id, built.message);
@@ -152,6 +158,46 @@ export class TopicService {
     }
     if (built.email && this.#onEmail) await this.#onEmail(built.message, built.email, visitor.key.replace(/^(ip|user):/, ""));
     return built.message;
+  }
+
+  /**
+   * Clears (`message_clear`: mark read, dismiss) or deletes (`message_delete`: remove from the
+   * drawer and the client's list) the notification of a sequence ID, for every subscriber: an
+   * event carrying the sequence ID is cached and fanned out like a message (ntfy 2.16), so a
+   * client that polls later with `since=` sees it too. Nothing already cached is removed, except
+   * that a delete also cancels the sequence's scheduled messages that have not gone out yet.
+   */
+  async publishSequenceEvent(topic: string, sequenceId: string, kind: SequenceEventKind, visitor: Visitor): Promise<Message> {
+    const d = this.#d;
+    const now = d.clock.now();
+    this.assertAllowed(topic);
+    const sid = parseSequenceId(sequenceId);
+    d.topics.touch([topic], now, visitor);
+    await visitor.takeMessage(now);
+    const nowSec = Math.floor(now / 1000);
+    const event: Message = { id: randomId(MESSAGE_ID_LENGTH), sequence_id: sid, time: nowSec, event: kind, topic, sender: visitor.key };
+    const cacheSeconds = Math.floor(d.options.cacheDurationMs / 1000);
+    if (cacheSeconds > 0) {
+      if (kind === 'message_delete') await this.#dropWaiting(topic, sid);
+      event.expires = nowSec + cacheSeconds;
+      await d.cache.add(event, false);
+      d.topics.holdUntil(topic, event.expires * 1000);
+    }
+    await this.#fanOut(event);
+    await this.#published(event, { unifiedPush: false });
+    return event;
+  }
+
+  /** Deletes the topic's waiting scheduled messages of a sequence, and the files they uploaded. */
+  async #dropWaiting(topic: string, sequenceId: string): Promise<void> {
+    const d = this.#d;
+    const dropped = await d.cache.deleteScheduled(topic, sequenceId);
+    const files = dropped.filter((m) => m.attachment?.size !== undefined).map((m) => m.id);
+    if (d.attachments && files.length > 0) {
+      // A file left behind is no message's any more: the orphan sweep finds it again.
+      await d.attachments.remove(files).catch((err: unknown) => d.logger.error({ err, attachments: files.length }, 'replaced scheduled attachments not deleted'));
+    }
+    if (dropped.length > 0) d.logger.debug({ topic, replaced: dropped.length }, 'waiting scheduled messages of the sequence replaced');
   }
 
   /** Cached messages for a subscriber's `since=` (empty when the cache is off). */
@@ -251,7 +297,7 @@ export class TopicService {
   }
 
   async #published(message: Message, how: PublishedHow): Promise<void> {
-    if (message.event !== 'message') return;
+    if (message.event !== 'message' && message.event !== 'message_clear' && message.event !== 'message_delete') return;
     for (const listener of this.#onPublished) {
       try {
         await listener(message, how);

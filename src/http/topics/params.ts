@@ -51,6 +51,7 @@ export const PUBLISH_ALIASES = {
   unifiedPush: ['X-UnifiedPush', 'UnifiedPush', 'up'],
   template: ['X-Template', 'Template', 'tpl'],
   pollId: ['X-Poll-ID', 'Poll-ID'],
+  sequenceId: ['X-Sequence-ID', 'Sequence-ID', 'sid'],
 } as const;
 
 type AliasTable = Readonly<Record<string, readonly string[]>>;

@@ -8,7 +8,7 @@ import type { PublishInput } from '../../core/publish/publish-input.js';
 import { isValidTopicName } from '../../core/topics/topic-name.js';
 import type { HttpDeps } from '../deps.js';
 import { params, PUBLISH_ALIASES as A, type ParamSource } from './params.js';
-import { JsonPublishBody, TopicParams } from './schemas.js';
+import { JsonPublishBody, SequenceParams, TopicParams } from './schemas.js';
 import { requireAccess } from '../plugins/auth.js';
 
 const JSON_PUBLISH_LIMIT = 8192;
@@ -39,6 +39,20 @@ function topicOf(request: FastifyRequest): string {
   return topic;
 }
 
+/**
+ * Second path segments that are other routes of a topic (streams, `auth`, GET publishing): they
+ * are never read as a sequence ID, so `POST /<topic>/json` stays a 404 as before ntfy 2.16.
+ */
+const NOT_SEQUENCE_IDS = new Set(['json', 'sse', 'raw', 'ws', 'auth', 'publish', 'send', 'trigger']);
+
+/** The topic and sequence ID of `/<topic>/<sequence_id>[/clear]`; paths that cannot be one are 404. */
+function sequencePathOf(request: FastifyRequest, deps: HttpDeps): { topic: string; sid: string } {
+  const { topic, sid } = request.params as { topic: string; sid: string };
+  // Reserved names (`v1`, `file`, …) are the server's own paths: a missing one stays a 404.
+  if (!isValidTopicName(topic) || NOT_SEQUENCE_IDS.has(sid) || deps.config.disallowedTopics.includes(topic)) throw new HeraldError('notFound');
+  return { topic, sid };
+}
+
 function bodyOf(request: FastifyRequest): Uint8Array {
   return Buffer.isBuffer(request.body) ? request.body : new Uint8Array(0);
 }
@@ -61,6 +75,28 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
   for (const method of ['PUT', 'POST'] as const) {
     app.route({ method, url: '/:topic', bodyLimit: publishBodyLimit, schema: { params: TopicParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true }, handler: byPath });
   }
+  // ntfy 2.16: `PUT/POST /<topic>/<sequence_id>` publishes an update of that notification,
+  // `PUT/POST /<topic>/<sequence_id>/clear` dismisses it and `DELETE /<topic>/<sequence_id>` deletes it.
+  const bySequencePath = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { topic, sid } = sequencePathOf(request, deps);
+    const input = publishInputFrom(request, topic, bodyOf(request), request.visitor.key);
+    input.sequenceId = sid;
+    return publish(request, reply, input);
+  };
+  const sequenceEvent = (kind: 'message_clear' | 'message_delete') => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { topic, sid } = sequencePathOf(request, deps);
+    await requireAccess(deps.auth, request, [topic], 'write');
+    const event = await topics.publishSequenceEvent(topic, sid, kind, request.visitor);
+    metrics.published.inc();
+    return sendMessage(reply, event);
+  };
+  const sequenceConfig = { rateLimited: true, scope: 'topics' as const, topicMessageParams: true };
+  for (const method of ['PUT', 'POST'] as const) {
+    app.route({ method, url: '/:topic/:sid', bodyLimit: publishBodyLimit, schema: { params: SequenceParams }, config: sequenceConfig, handler: bySequencePath });
+    app.route({ method, url: '/:topic/:sid/clear', schema: { params: SequenceParams }, config: sequenceConfig, handler: sequenceEvent('message_clear') });
+  }
+  app.route({ method: 'DELETE', url: '/:topic/:sid', schema: { params: SequenceParams }, config: sequenceConfig, handler: sequenceEvent('message_delete') });
+
   for (const verb of ['publish', 'send', 'trigger']) {
     app.get(`/:topic/${verb}`, { schema: { params: TopicParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true } }, byPath);
   }
@@ -99,6 +135,8 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
     if (body.delay !== undefined) input.delay = body.delay;
     if (body.cache !== undefined) input.cache = body.cache;
     if (body.firebase !== undefined) input.firebase = body.firebase;
+    const sequenceId = body.sequence_id ?? body.sid;
+    if (sequenceId !== undefined) input.sequenceId = sequenceId;
     return publish(request, reply, input);
   };
   for (const method of ['PUT', 'POST'] as const) {

@@ -19,6 +19,9 @@ export const JsonPublishBody = Type.Object(
     delay: Type.Optional(Type.String()),
     cache: Type.Optional(Type.String()),
     firebase: Type.Optional(Type.String()),
+    /** ntfy 2.16: the notification this message updates (`sid` is accepted too). */
+    sequence_id: Type.Optional(Type.String()),
+    sid: Type.Optional(Type.String()),
   },
   { additionalProperties: true },
 );
@@ -27,3 +30,5 @@ export type JsonPublishBody = Static<typeof JsonPublishBody>;
 /** Path parameters of topic routes; names are checked in the handler so bad ones give 404. */
 export const TopicParams = Type.Object({ topic: Type.String() });
 export const TopicListParams = Type.Object({ topics: Type.String() });
+/** `/<topic>/<sequence_id>[/clear]` (ntfy 2.16); both names are checked in the handler. */
+export const SequenceParams = Type.Object({ topic: Type.String(), sid: Type.String() });

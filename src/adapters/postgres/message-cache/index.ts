@@ -7,7 +7,7 @@
  *
  * Durable publish, the hot path. `add` queues the row in an AsyncGroupCommit (group-commit.ts):
  * a batch of up to `cache-batch-size` messages, or what arrived within `cache-batch-timeout` (by
- * default one event-loop turn), goes as ONE autocommitted INSERT … SELECT FROM unnest($1..$22)
+ * default one event-loop turn), goes as ONE autocommitted INSERT … SELECT FROM unnest($1..$24)
  * (insert.ts): one round trip and one commit (WAL flush) per batch, however many messages, and
  * every caller's promise resolves after that commit. One batch is in flight per process; what
  * arrives meanwhile forms the next batch, so batches grow with the load instead of queueing round

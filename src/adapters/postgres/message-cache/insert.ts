@@ -7,14 +7,14 @@ const COLUMNS = [
   ['priority', 'smallint'], ['tags', 'text'], ['click', 'text'], ['icon', 'text'], ['actions', 'text'],
   ['attachment_name', 'text'], ['attachment_type', 'text'], ['attachment_size', 'bigint'], ['attachment_expires', 'bigint'],
   ['attachment_url', 'text'], ['content_type', 'text'], ['encoding', 'text'], ['sender', 'text'], ['user', 'text'],
-  ['published', 'smallint'], ['nul_escaped', 'boolean'],
+  ['published', 'smallint'], ['nul_escaped', 'boolean'], ['event', 'text'], ['sequence_id', 'text'],
 ] as const satisfies readonly (readonly [keyof StoredMessageRow, string])[];
 
 const quoted = COLUMNS.map(([name]) => `"${name}"`);
 
 /**
  * A whole batch in one autocommitted statement, so one round trip and one commit: the rows travel
- * as one array per column (22 binds however many messages) and come out of UNNEST in input order,
+ * as one array per column (24 binds however many messages) and come out of UNNEST in input order,
  * so their seqs follow the order they were added.
  *
  * The statement first takes a transaction-scoped advisory lock, held until its commit, so the

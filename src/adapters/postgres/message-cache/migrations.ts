@@ -61,6 +61,17 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`INSERT INTO stats (key, value) VALUES ('messages', 0)`.execute(db);
     },
   },
+  // ntfy 2.16's sequence IDs: clear and delete events are cached beside messages, and a publish
+  // with the sequence ID of a waiting scheduled message replaces it. Adding a column with a
+  // constant default rewrites no rows on PostgreSQL 11+.
+  '0002_sequence_ids': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql`ALTER TABLE messages ADD COLUMN event text COLLATE "C" NOT NULL DEFAULT 'message'`.execute(db);
+      await sql`ALTER TABLE messages ADD COLUMN sequence_id text COLLATE "C" NOT NULL DEFAULT ''`.execute(db);
+      // replaceScheduled: a topic's waiting messages with one sequence ID (or, without one, that id).
+      await sql`CREATE INDEX messages_waiting_sequence ON messages (topic, sequence_id) WHERE published = 0`.execute(db);
+    },
+  },
 };
 
 /** The cache's migrations with their own bookkeeping tables, so it may share a schema with other stores. */

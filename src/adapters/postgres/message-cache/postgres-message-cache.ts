@@ -7,7 +7,7 @@ import { prepareExpiry } from './expiry.js';
 import { AsyncGroupCommit } from './group-commit.js';
 import { prepareInsert } from './insert.js';
 import { CACHE_MIGRATIONS } from './migrations.js';
-import { prepareMarkPublished } from './scheduled.js';
+import { prepareDeleteScheduled, prepareMarkPublished } from './scheduled.js';
 import { storedRow, storedRowToMessage, type StoredMessageRow } from './schema.js';
 
 export interface PostgresMessageCacheOptions {
@@ -31,6 +31,7 @@ export async function createPostgresMessageCache(options: PostgresMessageCacheOp
   await database.migrate(CACHE_MIGRATIONS);
   const queries = prepareCacheQueries(database.kysely.withTables<CacheDatabase>(), storedRowToMessage);
   const markPublished = prepareMarkPublished(database.pool);
+  const deleteScheduled = prepareDeleteScheduled(database.pool);
   const expiry = prepareExpiry(database.pool);
   const writer = new AsyncGroupCommit<StoredMessageRow>({
     write: prepareInsert(database.pool),
@@ -51,6 +52,7 @@ export async function createPostgresMessageCache(options: PostgresMessageCacheOp
     messages: (query: CacheQuery) => queries.messages(query),
     dueMessages: (nowSeconds: number) => queries.dueMessages(nowSeconds),
     markPublished,
+    deleteScheduled,
     messageById: (id: string) => queries.messageById(id),
     pruneExpired: (nowSeconds: number) => expiry.pruneExpired(nowSeconds),
     expiredAttachmentIds: (nowSeconds: number) => expiry.expiredAttachmentIds(nowSeconds),

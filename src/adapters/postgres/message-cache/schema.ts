@@ -13,7 +13,7 @@ const FREE_TEXT = [
   'message', 'title', 'click', 'icon', 'attachment_name', 'attachment_type', 'attachment_url', 'content_type', 'encoding', 'user',
 ] as const satisfies readonly (keyof NewMessageRow)[];
 /** Compared by queries, and never free text (generated ids, checked topic names, addresses). */
-const IDENTIFIERS = ['mid', 'topic', 'sender'] as const satisfies readonly (keyof NewMessageRow)[];
+const IDENTIFIERS = ['mid', 'topic', 'sender', 'event', 'sequence_id'] as const satisfies readonly (keyof NewMessageRow)[];
 const INTEGERS = ['time', 'expires', 'attachment_size', 'attachment_expires'] as const satisfies readonly (keyof NewMessageRow)[];
 
 export type StoredMessageRow = NewMessageRow & { nul_escaped: boolean };

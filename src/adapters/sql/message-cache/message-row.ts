@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import type { Message, MessageAction } from '../../../ports/message.js';
+import type { EventKind, Message, MessageAction } from '../../../ports/message.js';
 import type { MessageRow, MessagesTable } from './schema.js';
 
 /** A cache row as written: every column but `seq`, numbers as numbers. */
@@ -36,12 +36,15 @@ export function messageToRow(m: Message, published: boolean): NewMessageRow {
     sender: m.sender ?? '',
     user: m.user ?? '',
     published: published ? 1 : 0,
+    event: m.event,
+    sequence_id: m.sequence_id ?? '',
   };
 }
 
 /** The message a row holds; integer columns may arrive as strings (PostgreSQL bigint). */
 export function rowToMessage(r: MessageRow): Message {
-  const m: Message = { id: r.mid, time: Number(r.time), event: 'message', topic: r.topic };
+  const m: Message = { id: r.mid, time: Number(r.time), event: (r.event || 'message') as EventKind, topic: r.topic };
+  if (r.sequence_id) m.sequence_id = r.sequence_id;
   const expires = Number(r.expires);
   if (expires) m.expires = expires;
   if (r.message) m.message = r.message;

@@ -40,6 +40,10 @@ export interface MessagesTable {
   user: string;
   /** 0 while a scheduled message waits, 1 once it is (or was at once) published. */
   published: number;
+  /** `message`, or a `message_clear`/`message_delete` event (migration 0002; older rows are messages). */
+  event: string;
+  /** The sequence ID the publisher gave, or '' (the message's own id is then its sequence ID). */
+  sequence_id: string;
 }
 
 export interface StatsTable {
