@@ -92,7 +92,7 @@ function writeShims(bin: string, failures: string): void {
   const record = `if [ "$rc" -ne 0 ]; then printf 'exit %s: %s\\n' "$rc" "$*" >> '${failures}'; fi; exit "$rc"`;
   const realCurl = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((p) => existsSync(p));
   assert.ok(realCurl, 'curl is installed');
-  writeFileSync(join(bin, 'curl'), `#!/usr/bin/env bash\n'${realCurl}' --fail-with-body "$@"; rc=$?\nset -- curl "$@"; ${record}\n`);
+  writeFileSync(join(bin, 'curl'), `#!/usr/bin/env bash\n'${realCurl}' --fail-with-body --no-progress-meter "$@"; rc=$?\nset -- curl "$@"; ${record}\n`);
   writeFileSync(join(bin, 'herald'), `#!/usr/bin/env bash\n'${process.execPath}' '${HERALD_BIN}' "$@"; rc=$?\nset -- herald "$@"; ${record}\n`);
   chmodSync(join(bin, 'curl'), 0o755);
   chmodSync(join(bin, 'herald'), 0o755);
