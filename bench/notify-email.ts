@@ -169,7 +169,7 @@ async function eventLoopDelay(url: string): Promise<Record<string, number> | und
     const res = await fetch(`${url}/metrics`);
     if (!res.ok) return undefined;
     const out: Record<string, number> = {};
-    for (const m of (await res.text()).matchAll(/^herald_process_nodejs_eventloop_lag_(mean|p50|p99|max)_seconds (\S+)$/gm)) out[m[1]!] = Number(m[2]) * 1000;
+    for (const m of (await res.text()).matchAll(/^nodejs_eventloop_lag_(mean|p50|p99|max)_seconds (\S+)$/gm)) out[m[1]!] = Number(m[2]) * 1000;
     return Object.keys(out).length > 0 ? out : undefined;
   } catch {
     return undefined;

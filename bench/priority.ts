@@ -78,7 +78,7 @@ export async function main(args: string[]): Promise<number> {
 /** The server's own event-loop delay figures (prom-client's nodejs_eventloop_lag_*), for the report. */
 async function eventLoopLag(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const get = (name: string) => Number(new RegExp(`^herald_process_nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const get = (name: string) => Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
   return `p50 ${fmt(get('p50'), 1)} ms, p99 ${fmt(get('p99'), 1)} ms, max ${fmt(get('max'), 1)} ms`;
 }
 

@@ -66,14 +66,14 @@ export interface NotificationRecord {
   /** Who sent it (API key id or user), for idempotency scoping. */
   actor: string;
   createdAt: number;
-  /** 'routing' until every recipient has a row, then 'routed'; 'canceled' stops what has not gone out. */
-  phase: 'routing' | 'routed' | 'canceled';
+  /** 'routing' until every recipient has a row, then 'routed'; 'cancelled' stops what has not gone out. */
+  phase: 'routing' | 'routed' | 'cancelled';
   /** Last subscriber id routed, for resuming a topic audience after a restart. */
   routeCursor?: string;
   recipients: number;
 }
 
-export type RecipientState = 'pending' | 'scheduled' | 'deferred' | 'sending' | 'sent' | 'suppressed' | 'failed' | 'digested' | 'expired' | 'canceled';
+export type RecipientState = 'pending' | 'scheduled' | 'deferred' | 'sending' | 'sent' | 'suppressed' | 'failed' | 'digested' | 'expired' | 'cancelled';
 
 export interface RecipientRecord {
   notificationSeq: number;
@@ -86,7 +86,7 @@ export interface RecipientRecord {
   updatedAt: number;
 }
 
-export type ChannelState = 'queued' | 'sending' | 'awaiting' | 'sent' | 'delivered' | 'retrying' | 'failed' | 'suppressed' | 'deferred' | 'unavailable' | 'timeout' | 'expired' | 'canceled';
+export type ChannelState = 'queued' | 'sending' | 'awaiting' | 'sent' | 'delivered' | 'retrying' | 'failed' | 'suppressed' | 'deferred' | 'unavailable' | 'timeout' | 'expired' | 'cancelled';
 
 export interface ChannelDeliveryRecord {
   notificationSeq: number;
@@ -213,7 +213,7 @@ export interface NotifyStore {
   /**
    * Adds recipient rows (an existing row is kept as it is), sets the route cursor (undefined
    * clears it) and counts the new rows into `recipients`; with `done` a routing notification
-   * becomes `routed` (a canceled one stays canceled). Returns how many rows were new.
+   * becomes `routed` (a cancelled one stays cancelled). Returns how many rows were new.
    */
   addRecipients(seq: number, recipients: readonly RecipientRecord[], cursor: string | undefined, done: boolean): Promise<number>;
   setPhase(seq: number, phase: NotificationRecord['phase']): Promise<void>;

@@ -157,9 +157,9 @@ export function describeNotifyStoreConformance(name: string, makeDatabase: () =>
       assert.deepEqual(await store.recipientCounts(other.seq), {});
 
       // Cancelled while routing: a last page does not bring it back to routed.
-      await store.setPhase(other.seq, 'canceled');
+      await store.setPhase(other.seq, 'cancelled');
       assert.equal(await store.addRecipients(other.seq, [recipient(other.seq, 'u1')], 'u1', true), 1);
-      assert.deepEqual(pick(await store.getNotificationBySeq(other.seq)), { phase: 'canceled', routeCursor: 'u1', recipients: 1 });
+      assert.deepEqual(pick(await store.getNotificationBySeq(other.seq)), { phase: 'cancelled', routeCursor: 'u1', recipients: 1 });
       assert.deepEqual(await store.unroutedNotifications(), []);
     });
 

@@ -69,7 +69,7 @@ describe('notifications outside a key\'s categories', () => {
     assert.equal((await rig.call('GET', `/v1/notify/${mine}`, undefined, orders)).status, 200);
     const cancelled = await rig.call('DELETE', `/v1/notify/${mine}`, undefined, orders);
     assert.equal(cancelled.status, 200, JSON.stringify(cancelled.json));
-    assert.equal((await rig.call('GET', `/v1/notify/${mine}`)).json.state, 'canceled');
+    assert.equal((await rig.call('GET', `/v1/notify/${mine}`)).json.state, 'cancelled');
 
     // Keys without categories, and admins, still see everything.
     const unlimited = await rig.key(['notify:read']);

@@ -12,7 +12,7 @@ describe('/metrics', () => {
     try {
       // What answers instead is the web app's page for a topic path, as in ntfy: no metrics in it.
       const text = await (await fetch(`${server.url}/metrics`)).text();
-      assert.ok(!/# HELP|herald_process_/.test(text), 'no metrics served');
+      assert.ok(!/# HELP|process_cpu/.test(text), 'no metrics served');
       assert.equal(server.metricsUrl, undefined);
     } finally {
       await server.close();
@@ -24,7 +24,15 @@ describe('/metrics', () => {
     try {
       const res = await fetch(`${server.url}/metrics`);
       assert.equal(res.status, 200);
-      assert.match(await res.text(), /herald_http_request_duration_seconds/);
+      const text = await res.text();
+      assert.match(text, /herald_http_request_duration_seconds/);
+      // Runtime metrics under their standard names; Herald's own under herald_, never both prefixes.
+      const names = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+      for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes', 'herald_messages_published_total']) {
+        assert.ok(names.has(name), `${name} is exported`);
+      }
+      const odd = [...names].filter((n) => !/^(herald|process|nodejs)_/.test(n) || /^herald_(process|nodejs)_|process_process_/.test(n));
+      assert.deepEqual(odd, [], 'every metric is herald_*, process_* or nodejs_*');
     } finally {
       await server.close();
     }
@@ -38,10 +46,10 @@ describe('/metrics', () => {
       const res = await fetch(`${server.metricsUrl}/metrics`);
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
-      assert.match(await res.text(), /herald_process_/);
+      assert.match(await res.text(), /^process_cpu_seconds_total /m);
 
       const main = await (await fetch(`${server.url}/metrics`)).text();
-      assert.ok(!/# HELP|herald_process_/.test(main), 'not on the main listener');
+      assert.ok(!/# HELP|process_cpu/.test(main), 'not on the main listener');
 
       for (const [path, method, status, code] of [['/v1/health', 'GET', 404, 40401], ['/', 'GET', 404, 40401], ['/metrics', 'POST', 405, 40501]] as const) {
         const other = await fetch(`${server.metricsUrl}${path}`, { method });

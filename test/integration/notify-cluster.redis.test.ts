@@ -139,7 +139,7 @@ describe('the notify engine across two nodes on one bus', async () => {
       let heardOnB = false;
       // Subscribed after B's engine, so when this runs B's engine has dropped its copy.
       n.b.bus.subscribe('notify.cancelled', (p) => (heardOnB ||= p.seq === seq));
-      assert.deepEqual(await n.a.service.cancel(id), { canceled: 1 });
+      assert.deepEqual(await n.a.service.cancel(id), { cancelled: 1 });
       await eventually('B to hear the cancel', () => heardOnB);
 
       // The endpoint answers 503 only now, after the cancel: B queues a retry the cancel never saw.
@@ -147,12 +147,12 @@ describe('the notify engine across two nodes on one bus', async () => {
       await eventually('B to work its retry and end the delivery cancelled', async () => {
         const row = await n.store.getChannel(seq, 'ann', 'webhook');
         const partition = (await n.queue.stats()).find((p) => p.partition === 'notify:webhook');
-        return row?.state === 'canceled' && (partition === undefined || (partition.waiting === 0 && partition.reserved === 0));
+        return row?.state === 'cancelled' && (partition === undefined || (partition.waiting === 0 && partition.reserved === 0));
       });
       assert.equal(n.webhooks.received.length, 1, 'the retry found the notification cancelled and sent nothing');
       const row = (await n.store.getChannel(seq, 'ann', 'webhook'))!;
       assert.equal(row.reason, 'the notification was cancelled');
-      assert.equal((await n.store.getRecipient(seq, 'ann'))?.state, 'canceled');
+      assert.equal((await n.store.getRecipient(seq, 'ann'))?.state, 'cancelled');
     } finally {
       await n.close();
     }

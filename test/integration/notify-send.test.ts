@@ -306,9 +306,9 @@ describe('POST /v1/notify', () => {
     assert.match(reason, /send_at \d{4}-\d{2}-\d{2}T(19|20):15:00\.000Z/);
     const cancel = await rig.call('DELETE', `/v1/notify/${id}`);
     assert.equal(cancel.status, 200);
-    assert.equal(cancel.json.canceled, 1);
-    assert.equal((await recipient(id, who)).state, 'canceled');
-    assert.equal((await rig.call('GET', `/v1/notify/${id}`)).json.state, 'canceled');
+    assert.equal(cancel.json.cancelled, 1);
+    assert.equal((await recipient(id, who)).state, 'cancelled');
+    assert.equal((await rig.call('GET', `/v1/notify/${id}`)).json.state, 'cancelled');
   });
 
   it('retries a webhook that answers 503 and records the attempts', async () => {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPostgres, type PostgresDatabase } from '../../src/adapters/postgres/open-postgres.js';
 import { createPostgresNotifyStore } from '../../src/adapters/postgres/notify/index.js';
+import { NOTIFY_MIGRATIONS } from '../../src/adapters/postgres/notify/migrations.js';
 import type { NotifyStore, RecipientRecord } from '../../src/ports/notify-store.js';
 import { describeNotifyStoreConformance } from '../helpers/notify-store-conformance.js';
 import { freshPostgresSchema, serviceSkip } from '../helpers/services.js';
@@ -199,7 +200,7 @@ describe('postgres notify store across processes', { skip }, () => {
     const nodes = await Promise.all(Array.from({ length: 5 }, () => storeOn(schema.url)));
     try {
       const applied = await nodes[0].db.pool.query<{ name: string }>('SELECT name FROM herald_notify_migration ORDER BY name');
-      assert.deepEqual(applied.rows.map((row) => row.name), ['0001_notify']);
+      assert.deepEqual(applied.rows.map((row) => row.name), Object.keys(await NOTIFY_MIGRATIONS.provider.getMigrations()).sort());
       await nodes[1].notify.putTemplate({ name: 'welcome', definition: { v: 1 }, createdAt: T0, updatedAt: T0 });
       assert.deepEqual((await nodes[4].notify.getTemplate('welcome'))?.definition, { v: 1 });
     } finally {

@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, loadConfig, type Config } from '../../src/config/index.js';
@@ -264,14 +264,4 @@ describe('CONFIG_KEYS', () => {
     assert.equal(row('visitorAttachmentDailyBandwidthLimit')?.env, 'HERALD_VISITOR_ATTACHMENT_DAILY_BANDWIDTH_LIMIT');
     assert.deepEqual(row('authDefaultAccess')?.values, ['read-write', 'read-only', 'write-only', 'deny-all']);
   });
-});
-
-it('the README configuration table lists every key with its environment variable and description', () => {
-  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  for (const k of CONFIG_KEYS) {
-    const row = readme.split('\n').find((line) => line.startsWith(`| \`${k.kebab}\` |`));
-    assert.ok(row, `${k.kebab} is missing from the README (node scripts/gen-config-table.mjs prints the table)`);
-    assert.ok(row.includes(`\`${k.env}\``), `${k.kebab}: environment variable`);
-    assert.ok(row.includes(k.description), `${k.kebab}: description`);
-  }
 });

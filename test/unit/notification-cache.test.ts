@@ -44,10 +44,10 @@ test('forget drops the copy: the next get sees the cancel', async () => {
   const s = store(record('routed'));
   const cache = new NotificationCache(s);
   assert.equal((await cache.get(1))?.phase, 'routed');
-  s.row = record('canceled');
+  s.row = record('cancelled');
   assert.equal((await cache.get(1))?.phase, 'routed', 'still the copy until told');
   cache.forget(1);
-  assert.equal((await cache.get(1))?.phase, 'canceled');
+  assert.equal((await cache.get(1))?.phase, 'cancelled');
 });
 
 test('a read that began before a forget is not kept: the row it got may be the old one', async () => {
@@ -56,9 +56,9 @@ test('a read that began before a forget is not kept: the row it got may be the o
   s.hold = true;
   const early = cache.get(1);
   // The cancel is written and announced while the read is on its way back with the old row.
-  s.row = record('canceled');
+  s.row = record('cancelled');
   cache.forget(1);
   s.held!();
   assert.equal((await early)?.phase, 'routed');
-  assert.equal((await cache.get(1))?.phase, 'canceled', 'the stale row was not kept');
+  assert.equal((await cache.get(1))?.phase, 'cancelled', 'the stale row was not kept');
 });

@@ -107,8 +107,8 @@ const cases: Case[] = [
   {
     name: 'a cancelled notification ends the row cancelled, uncounted, with nothing after',
     row: row('email', 1),
-    result: { kind: 'failed', reason: 'canceled' },
-    expect: { row: { ...row('email', 1), state: 'canceled', reason: 'the notification was cancelled', updatedAt: NOW } },
+    result: { kind: 'failed', reason: 'cancelled' },
+    expect: { row: { ...row('email', 1), state: 'cancelled', reason: 'the notification was cancelled', updatedAt: NOW } },
   },
   {
     name: 'an expired notification ends the row expired, uncounted, with nothing after',

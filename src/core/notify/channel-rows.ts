@@ -2,7 +2,7 @@ import type { ChannelDeliveryRecord, ChannelState, NotifyStore } from '../../por
 import type { NotifyEvents } from './notify-events.js';
 
 /** Channel states after which nothing more happens to a delivery. */
-export const FINAL_CHANNEL: ReadonlySet<ChannelState> = new Set(['sent', 'delivered', 'failed', 'suppressed', 'unavailable', 'timeout', 'expired', 'canceled']);
+export const FINAL_CHANNEL: ReadonlySet<ChannelState> = new Set(['sent', 'delivered', 'failed', 'suppressed', 'unavailable', 'timeout', 'expired', 'cancelled']);
 
 /** "email: bounced; sms: no phone", for a recipient's reason. */
 export function summarize(rows: readonly ChannelDeliveryRecord[]): string {

@@ -89,7 +89,7 @@ export class ChannelSender {
   }
 
   async #sendOne(n: NotificationRecord, template: TemplateDefinition | undefined, p: NotifyChannelJob, s: SubscriberRecord, now: number): Promise<DispatchResult> {
-    if (n.phase === 'canceled') return { kind: 'failed', reason: 'canceled' };
+    if (n.phase === 'cancelled') return { kind: 'failed', reason: 'cancelled' };
     if (n.expiresAt !== undefined && n.expiresAt <= now) return { kind: 'failed', reason: 'expired' };
     if (!template) return { kind: 'failed', reason: `the template ${n.template} no longer exists` };
     let rendered: RenderedChannels;

@@ -39,7 +39,7 @@ export class Fallback {
     const r = await d.store.getRecipient(n.seq, subscriberId);
     if (!r) return;
     const rows = await d.store.channelsOf(n.seq, [subscriberId]);
-    if (n.strategy === 'fallback' && r.plan.length > 0 && n.phase !== 'canceled') {
+    if (n.strategy === 'fallback' && r.plan.length > 0 && n.phase !== 'cancelled') {
       const [channel, ...rest] = r.plan as [NotifyChannel, ...NotifyChannel[]];
       await d.rows.record({ notificationSeq: n.seq, subscriberId, channel, state: 'queued', attempts: 0, createdAt: now, updatedAt: now });
       await d.enqueue([channelJob(n, channel, [subscriberId], now, 0, digest)]);

@@ -134,7 +134,7 @@ export class NotifyService {
     return {
       id: record.id,
       created,
-      state: record.phase === 'canceled' ? 'canceled' : scheduled ? 'scheduled' : 'accepted',
+      state: record.phase === 'cancelled' ? 'cancelled' : scheduled ? 'scheduled' : 'accepted',
       recipients: 'subscribers' in to ? new Set(to.subscribers).size : record.recipients,
     };
   }
@@ -158,37 +158,37 @@ export class NotifyService {
   }
 
   /** Stops what has not gone out: routing, scheduled and deferred recipients, queued channel sends. */
-  async cancel(id: string, categories?: readonly string[]): Promise<{ canceled: number }> {
+  async cancel(id: string, categories?: readonly string[]): Promise<{ cancelled: number }> {
     const d = this.#d;
     const n = await this.#find(id, categories);
-    if (n.phase === 'canceled') return { canceled: 0 };
-    await d.store.setPhase(n.seq, 'canceled');
+    if (n.phase === 'cancelled') return { cancelled: 0 };
+    await d.store.setPhase(n.seq, 'cancelled');
     // Every node drops its copy of the notification, so none sends from the one it had.
     await d.engine.forget(n.seq);
     const removed = await d.queue.cancel({ dedupKeyPrefix: notifyKeyPrefix(n.seq) });
     // Rows that no job will ever work again end as cancelled, so the status tells the truth.
     const now = d.clock.now();
     let cursor: string | undefined;
-    let canceled = 0;
+    let cancelled = 0;
     for (;;) {
       const page = await d.store.listRecipients(n.seq, cursor, 500);
       if (page.length === 0) break;
       const rows = await d.store.channelsOf(n.seq, page.map((r) => r.subscriberId));
       for (const c of rows) {
         if (c.state === 'queued' || c.state === 'retrying' || c.state === 'awaiting') {
-          await d.store.upsertChannel({ ...c, state: 'canceled', reason: 'the notification was cancelled', updatedAt: now });
+          await d.store.upsertChannel({ ...c, state: 'cancelled', reason: 'the notification was cancelled', updatedAt: now });
         }
       }
       for (const r of page) {
         if (['pending', 'scheduled', 'deferred', 'sending'].includes(r.state) && !rows.some((c) => c.subscriberId === r.subscriberId && (c.state === 'sent' || c.state === 'delivered'))) {
-          await d.store.updateRecipient(n.seq, r.subscriberId, { state: 'canceled', reason: 'the notification was cancelled', plan: [] }, now);
-          canceled++;
+          await d.store.updateRecipient(n.seq, r.subscriberId, { state: 'cancelled', reason: 'the notification was cancelled', plan: [] }, now);
+          cancelled++;
         }
       }
       cursor = page[page.length - 1]!.subscriberId;
     }
-    d.logger.info({ notification: n.id, jobs: removed, recipients: canceled }, 'notification cancelled');
-    return { canceled };
+    d.logger.info({ notification: n.id, jobs: removed, recipients: cancelled }, 'notification cancelled');
+    return { cancelled };
   }
 
   /** A Twilio status callback; true when it matched a delivery. */
@@ -200,6 +200,7 @@ export class NotifyService {
       await d.store.suppressAddress({ address: row.address, kind: 'invalid', reason: `sms ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}`, at: d.clock.now() });
     }
     if (report.status === 'delivered' || report.status === 'read') await d.engine.receipt(row, { delivered: true });
+    // 'canceled' is Twilio's own spelling of a message status on the wire; Herald's states say 'cancelled'.
     else if (report.status === 'failed' || report.status === 'undelivered' || report.status === 'canceled') {
       await d.engine.receipt(row, { delivered: false, reason: `sms ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}` });
     }

@@ -26,7 +26,7 @@ export interface NotifyAccepted {
   id: string;
   /** False when the idempotency key was seen within 24 h: the first notification, nothing sent. */
   created: boolean;
-  state: 'accepted' | 'scheduled' | 'canceled';
+  state: 'accepted' | 'scheduled' | 'cancelled';
   /** Recipients known so far (exact for a subscriber list; grows while a topic is routed). */
   recipients: number;
 }

@@ -72,7 +72,7 @@ export class RecipientPlanner {
     const base = { notificationSeq: n.seq, subscriberId: s.id, createdAt: now, updatedAt: now };
     const end = (state: RecipientState, reason: string, channels: ChannelDeliveryRecord[] = []): Planned => ({ recipient: { ...base, state, reason, plan: [] }, channels, jobs: [], counted: false });
     const wait = (state: RecipientState, reason: string, job: NewJob<NotifyJob>): Planned => ({ recipient: { ...base, state, reason, plan: [] }, channels: [], jobs: [job], counted: false });
-    if (n.phase === 'canceled') return end('canceled', 'the notification was cancelled');
+    if (n.phase === 'cancelled') return end('cancelled', 'the notification was cancelled');
     if (n.expiresAt !== undefined && n.expiresAt <= now) return end('expired', 'expires_at passed before it could be sent');
     if (!ctx.template) return end('failed', `the template ${n.template} no longer exists`);
     if (!ctx.category) return end('failed', `the category ${n.category} no longer exists`);

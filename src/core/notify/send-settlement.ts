@@ -36,7 +36,7 @@ export function confirmPollMs(fallbackTimeoutMs: number): number {
 export function settleSend(n: Pick<NotificationRecord, 'strategy'>, row: ChannelDeliveryRecord, result: DispatchResult, rules: SettleRules, now: number): Settled {
   const attempts = row.attempts + 1;
   const next: ChannelDeliveryRecord = { ...row, attempts, updatedAt: now };
-  if (result.kind === 'failed' && (result.reason === 'canceled' || result.reason === 'expired')) {
+  if (result.kind === 'failed' && (result.reason === 'cancelled' || result.reason === 'expired')) {
     return { row: { ...next, attempts: row.attempts, state: result.reason, reason: result.reason === 'expired' ? 'expires_at passed before it could be sent' : 'the notification was cancelled' } };
   }
   switch (result.kind) {

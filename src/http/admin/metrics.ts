@@ -22,7 +22,9 @@ export interface HttpMetrics {
 
 export function createMetrics(): HttpMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+  // The runtime's own metrics keep their standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes,
+  // ...), which dashboards and alerts for any process expect; Herald's own metrics are herald_*.
+  collectDefaultMetrics({ register: registry });
   const outcomes = new Counter({ name: 'herald_push_outcomes_total', help: 'Push delivery attempts recorded, by provider, app and resulting state', labelNames: ['provider', 'app', 'state'], registers: [registry] });
   const latency = new Histogram({
     name: 'herald_push_send_latency_seconds',

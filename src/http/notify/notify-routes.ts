@@ -59,8 +59,8 @@ export function registerNotifyRoutes(app: FastifyInstance, deps: HttpDeps): void
   app.delete('/v1/notify/:id', { schema: { params: IdParams }, config: { scope: 'notify:send' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const result = await notify.cancel(id, viewerOf(request).categories);
-    void deps.auditTrail.record(auditContext(request), 'notify.cancel', id, { recipients: result.canceled });
-    return sendJson(reply, { id, state: 'canceled', canceled: result.canceled });
+    void deps.auditTrail.record(auditContext(request), 'notify.cancel', id, { recipients: result.cancelled });
+    return sendJson(reply, { id, state: 'cancelled', cancelled: result.cancelled });
   });
 }
 
@@ -74,7 +74,7 @@ function viewJson(v: NotificationView): Record<string, unknown> {
     strategy: n.strategy,
     ...(n.channels ? { channels: n.channels } : {}),
     to: 'topic' in n.to ? { topic: n.to.topic } : { subscribers: n.to.subscribers.length },
-    state: n.phase === 'canceled' ? 'canceled' : n.phase === 'routing' ? 'routing' : v.counts.pending || v.counts.sending || v.counts.scheduled || v.counts.deferred ? 'sending' : 'done',
+    state: n.phase === 'cancelled' ? 'cancelled' : n.phase === 'routing' ? 'routing' : v.counts.pending || v.counts.sending || v.counts.scheduled || v.counts.deferred ? 'sending' : 'done',
     created_at: iso(n.createdAt),
     ...(n.sendAt !== undefined ? { send_at: n.sendAt } : {}),
     ...(n.expiresAt !== undefined ? { expires_at: iso(n.expiresAt) } : {}),

@@ -103,6 +103,17 @@ const MIGRATIONS: Record<string, Migration> = {
       )`.execute(db);
     },
   },
+  // One spelling across Herald's APIs: push says 'cancelled', and so does notify now.
+  '0002_cancelled': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql`ALTER TABLE notifications DROP CONSTRAINT notifications_phase_check`.execute(db);
+      await sql`UPDATE notifications SET phase = 'cancelled' WHERE phase = 'canceled'`.execute(db);
+      await sql`ALTER TABLE notifications ADD CONSTRAINT notifications_phase_check CHECK (phase IN ('routing', 'routed', 'cancelled'))`.execute(db);
+      await sql`UPDATE notify_recipients SET state = 'cancelled' WHERE state = 'canceled'`.execute(db);
+      await sql`UPDATE notify_channels SET state = 'cancelled' WHERE state = 'canceled'`.execute(db);
+      await sql`UPDATE notify_channels SET reason = 'cancelled' WHERE reason = 'canceled'`.execute(db);
+    },
+  },
 };
 
 /** The notify store's migrations with their own bookkeeping tables, beside the other stores' in one schema. */

@@ -65,6 +65,39 @@ const MIGRATIONS: Record<string, Migration> = {
       ) WITHOUT ROWID`.execute(db);
     },
   },
+  // One spelling across Herald's APIs: push says 'cancelled', and so does notify now. SQLite cannot
+  // change a CHECK in place, so notifications is rebuilt; its AUTOINCREMENT high-water mark is
+  // carried over, so a seq of a notification pruned before the move is still never handed out again.
+  '0002_cancelled': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql`CREATE TABLE notifications_0002 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        template TEXT NOT NULL, category TEXT NOT NULL, priority TEXT NOT NULL, strategy TEXT NOT NULL,
+        channels TEXT, data TEXT NOT NULL, audience TEXT NOT NULL, send_at TEXT, expires_at INTEGER,
+        idempotency_key TEXT, actor TEXT NOT NULL, created_at INTEGER NOT NULL,
+        phase TEXT NOT NULL CHECK (phase IN ('routing', 'routed', 'cancelled')),
+        route_cursor TEXT, recipients INTEGER NOT NULL DEFAULT 0
+      )`.execute(db);
+      await sql`INSERT INTO notifications_0002 (seq, id, template, category, priority, strategy, channels, data, audience, send_at,
+          expires_at, idempotency_key, actor, created_at, phase, route_cursor, recipients)
+        SELECT seq, id, template, category, priority, strategy, channels, data, audience, send_at,
+          expires_at, idempotency_key, actor, created_at, CASE phase WHEN 'canceled' THEN 'cancelled' ELSE phase END, route_cursor, recipients
+        FROM notifications`.execute(db);
+      const high = await sql<{ seq: number }>`SELECT seq FROM sqlite_sequence WHERE name = 'notifications'`.execute(db);
+      await sql`DROP TABLE notifications`.execute(db);
+      await sql`ALTER TABLE notifications_0002 RENAME TO notifications`.execute(db);
+      const mark = high.rows[0]?.seq;
+      if (mark !== undefined) await sql`UPDATE sqlite_sequence SET seq = max(seq, ${mark}) WHERE name = 'notifications'`.execute(db);
+      await sql`INSERT INTO sqlite_sequence (name, seq) SELECT 'notifications', ${mark ?? 0} WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'notifications')`.execute(db);
+      await sql`CREATE INDEX notifications_idem ON notifications (actor, idempotency_key, created_at) WHERE idempotency_key IS NOT NULL`.execute(db);
+      await sql`CREATE INDEX notifications_created ON notifications (created_at)`.execute(db);
+      await sql`CREATE INDEX notifications_routing ON notifications (seq) WHERE phase = 'routing'`.execute(db);
+      await sql`UPDATE notify_recipients SET state = 'cancelled' WHERE state = 'canceled'`.execute(db);
+      await sql`UPDATE notify_channels SET state = 'cancelled' WHERE state = 'canceled'`.execute(db);
+      await sql`UPDATE notify_channels SET reason = 'cancelled' WHERE reason = 'canceled'`.execute(db);
+    },
+  },
 };
 
 export const notifyMigrations: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
