@@ -100,6 +100,8 @@ export class CallService {
   /** Checks the code sent to `number` and, if it is right, adds the number to the user's verified ones. */
   async confirm(userId: string, number: string, code: string): Promise<void> {
     if (!isE164(number)) throw new HeraldError('callNumberInvalid');
+    // Before the check, so a code is not used up on a number that is there already.
+    if ((await this.#d.store.phoneNumbers(userId)).includes(number)) throw new HeraldError('phoneNumberExists');
     let result;
     try {
       result = await this.#d.verifier.check(number, code);
