@@ -56,16 +56,20 @@ function render(format: string, fields: CallFields, message: string): string {
  * hearing. A format that alone exceeds the limit is rendered as it is, and Twilio refuses it.
  */
 export function callTwiml(format: string, fields: CallFields): string {
-  let message = fields.message;
-  let twiml = render(format, fields, message);
-  // Each round removes at least the overflow measured in escaped characters, so a few rounds do.
-  for (let round = 0; round < 8 && twiml.length > TWIML_MAX_CHARS && message.length > 0; round++) {
-    const keep = Math.max(0, [...message].length - (twiml.length - TWIML_MAX_CHARS) - 1);
-    message = `${[...message].slice(0, keep).join('')}…`;
-    if (keep === 0) message = '';
-    twiml = render(format, fields, message);
+  const full = render(format, fields, fields.message);
+  if (full.length <= TWIML_MAX_CHARS) return full;
+  // The longest start of the message (whole code points) that fits with the ellipsis; escaping
+  // makes the rendered length grow unevenly with it, so it is searched for, not computed.
+  const chars = [...fields.message];
+  const cut = (keep: number) => render(format, fields, `${chars.slice(0, keep).join('').trimEnd()}…`);
+  let lo = 0;
+  let hi = chars.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (cut(mid).length <= TWIML_MAX_CHARS) lo = mid;
+    else hi = mid - 1;
   }
-  return twiml;
+  return cut(lo);
 }
 
 /** Checks a configured call format once at start: it must parse and render against sample fields. */
