@@ -21,7 +21,8 @@ function userId(request: FastifyRequest): string {
 export function registerPhoneRoutes(app: FastifyInstance, calls: CallService | undefined): void {
   if (!calls) return;
 
-  app.post('/v1/account/phone/verify', ACCOUNT, async (request, reply) => {
+  // Each code costs a text or a call at the gateway, so this one counts against the request limit.
+  app.post('/v1/account/phone/verify', { config: { scope: 'account' as const, rateLimited: true } }, async (request, reply) => {
     const id = userId(request);
     const body = jsonBody(request, PhoneVerifyBody);
     // Numbers are for users who may be called: admins, and users whose limits grant calls.
