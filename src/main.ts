@@ -54,6 +54,7 @@ import { topicEmail } from './core/topics/topic-email.js';
 import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers/sms/status-callback.js';
 import { checkEmailPublishing, startEmailPublishing } from './composition/email-publishing.js';
 import { checkPollForwarding, startPollForwarding } from './composition/poll-forwarding.js';
+import { openPhoneCalls } from './composition/phone-calls.js';
 
 /** Visitors idle this long are forgotten (ntfy's value); topics are forgotten by the topic service. */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -87,6 +88,11 @@ export interface StartOptions {
    * one `redis-url` asks for, which the server opens and closes itself.
    */
   bus?: Bus;
+  /**
+   * Overrides of the visitor limits the config gives (tests: a daily call quota, which the config
+   * grants nobody without tiers).
+   */
+  visitorLimits?: Partial<VisitorLimits>;
 }
 
 export function createLogger(config: Config): PinoLogger {
@@ -183,8 +189,11 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   if (attachments) opened.keep('attachments', attachments, (a) => a.close());
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
-  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
-  const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, bus, topics: topicRegistry, clock, logger });
+  const visitors = new VisitorRegistry({ ...visitorLimits(config), ...options.visitorLimits }, clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
+  const calls = await openPhoneCalls(config, stores.auth, logger);
+  if (calls) opened.keep('phone calls', calls, (c) => c.close());
+  const topics = new TopicService({ options: { ...publishOptions(config), callsEnabled: calls !== undefined }, cache, attachments, hub, bus, topics: topicRegistry, clock, logger });
+  if (calls) topics.onCall(calls);
   // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
   await topics.removeOrphanAttachments();
   const auditTrail = new AuditTrail(stores.audit, clock, logger);
@@ -280,6 +289,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       },
       verify: (url: string, form: Record<string, string>, signature: string | undefined) => verifyTwilioSignature(config.twilioAuthToken, url, form, signature),
     } : undefined,
+    calls,
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish, counters),
     counters,
     health,
@@ -367,7 +377,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       ]));
       clearTimeout(force);
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
-      const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close())]));
+      const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close()), calls?.close()]));
       if (!closed.settled) logger.warn({}, 'shutdown: provider connections did not close in time');
       // Each step runs even when one before it failed (the database gone, say); see closeInOrder.
       let closeFailure: unknown;

@@ -646,10 +646,11 @@ export const ConfigSchema = Type.Object(
      */
     smtpSenderPool: integer(5, 'pooled connections to the SMTP relay', { minimum: 1 }),
     /**
-     * Twilio account SID (`AC…`) for the SMS channel (ntfy's name). Empty disables SMS.
+     * Twilio account SID (`AC…`) for the SMS channel and, with `twilio-verify-service`, phone
+     * calls (ntfy's name). Empty disables both.
      * @defaultValue `''`
      */
-    twilioAccount: text('', 'Twilio account SID; empty disables the SMS channel'),
+    twilioAccount: text('', 'Twilio account SID; empty disables SMS and phone calls'),
     /**
      * Twilio auth token: signs requests and verifies status callbacks (ntfy's name). Never logged.
      * @defaultValue `''`
@@ -666,10 +667,10 @@ export const ConfigSchema = Type.Object(
      */
     twilioMessagingService: text('', 'Messaging Service SID to send from instead of twilio-phone-number'),
     /**
-     * Base URL of the Twilio-compatible Messages API.
+     * Base URL of the Twilio-compatible Messages API (SMS) and Calls API (`X-Call`).
      * @defaultValue `'https://api.twilio.com'`
      */
-    twilioBaseUrl: text('https://api.twilio.com', 'base URL of the Twilio-compatible Messages API'),
+    twilioBaseUrl: text('https://api.twilio.com', 'base URL of the Twilio-compatible Messages and Calls API'),
     /**
      * Extra CA certificate (PEM file) trusted for `twilio-base-url`.
      * @defaultValue `''`
@@ -741,8 +742,9 @@ export const ConfigSchema = Type.Object(
      */
     twilioVerifyBaseUrl: text('https://verify.twilio.com', 'base URL of the Twilio-compatible Verify API'),
     /**
-     * TwiML spoken on `X-Call`, with `{{.Topic}}`, `{{.Message}}` and `{{.Sender}}` filled in.
-     * Empty uses the built-in text.
+     * TwiML spoken on `X-Call`, a Go template with `{{.Topic}}`, `{{.Title}}`, `{{.Message}}`,
+     * `{{.Priority}}`, `{{.Tags}}` and `{{.Sender}}` (text fields XML-escaped). Empty uses the
+     * built-in text. Checked at start.
      * @defaultValue `''`
      */
     twilioCallFormat: text('', 'TwiML template for phone calls; empty uses the built-in one'),

@@ -44,7 +44,7 @@ export const ERROR_CODES = {
   billingNotConfigured: { code: 40027, http: 400, message: 'invalid request: not a paid user' },
   tierInvalid: { code: 40030, http: 400, message: 'invalid request: tier does not exist' },
   userNotFound: { code: 40031, http: 400, message: 'invalid request: user not found' },
-  callNeedsAuth: { code: 40032, http: 400, message: 'invalid request: calls require an account and a verified phone number' },
+  callsDisabled: { code: 40032, http: 400, message: 'invalid request: calling is disabled', link: 'https://ntfy.sh/docs/config/#phone-calls' },
   callNumberInvalid: { code: 40033, http: 400, message: 'invalid request: phone number invalid' },
   phoneNumberNotVerified: { code: 40034, http: 400, message: 'invalid request: phone number not verified, or no matching verified numbers found' },
   anonymousCallsNotAllowed: { code: 40035, http: 400, message: 'invalid request: anonymous phone calls are not allowed' },
@@ -117,6 +117,7 @@ export const ERROR_CODES = {
   overloaded: { code: 50302, http: 503, message: 'service unavailable: the delivery queue is lagging, retry later or send with high priority' },
   attachmentStoreUnavailable: { code: 50303, http: 503, message: 'service unavailable: the attachment store cannot be reached, retry later' },
   databaseUnavailable: { code: 50304, http: 503, message: 'service unavailable: the database is out of reach, retry later' },
+  phoneGatewayUnavailable: { code: 50305, http: 503, message: 'service unavailable: the phone verification gateway failed or could not be reached, retry later' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

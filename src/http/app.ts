@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors/index.js';
 import { registerAccountRoutes } from './account/account-routes.js';
+import { registerPhoneRoutes } from './account/phone-routes.js';
 import { registerAdminRoutes } from './admin/routes.js';
 import { registerUsersRoutes } from './admin/users-routes.js';
 import { registerAuth } from './plugins/auth.js';
@@ -119,6 +120,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
 
   registerAdminRoutes(app, deps);
   registerAccountRoutes(app, deps, deps.auth);
+  registerPhoneRoutes(app, deps.calls);
   registerUsersRoutes(app, deps.auth, deps.onAccessChange);
   registerKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);

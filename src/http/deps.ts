@@ -23,6 +23,7 @@ import type { NotifyDirectory } from '../core/notify/directory.js';
 import type { Inbox } from '../core/notify/inbox.js';
 import type { NotifyService } from '../core/notify/notify-service.js';
 import type { SmsReport } from '../core/notify/notify-types.js';
+import type { CallService } from '../core/calls/call-service.js';
 
 /** Everything the HTTP app is built from; main.ts assembles it. */
 export interface HttpDeps {
@@ -66,6 +67,8 @@ export interface HttpDeps {
   notifyInbox: Inbox;
   /** Reads and verifies Twilio status callbacks; undefined while the SMS channel is not configured. */
   smsCallbacks: SmsCallbacks | undefined;
+  /** Phone calls (`X-Call`, `/v1/account/phone`); undefined while they are not configured. */
+  calls: CallService | undefined;
   /** The state of the database and Redis, for `/v1/health`. */
   health: HealthCheck;
   /** Whether an error means the database is out of reach (answered 503 with Retry-After, not 500). */

@@ -40,7 +40,7 @@ export interface AuthStore {
   users(): Promise<UserRecord[]>;
   /** Fails with a `duplicate` AuthStoreError when the name is taken. */
   addUser(user: UserRecord): Promise<void>;
-  /** Removes the user with their tokens and ACL entries; a user already gone is not an error. */
+  /** Removes the user with their tokens, ACL entries and phone numbers; a user already gone is not an error. */
   removeUser(id: string): Promise<void>;
   changePassword(id: string, passwordHash: string): Promise<void>;
   changeRole(id: string, role: UserRecord['role']): Promise<void>;
@@ -65,6 +65,16 @@ export interface AuthStore {
   allowAccess(entry: AccessRecord): Promise<void>;
   /** Removes one entry, or all of the user's when pattern is undefined. */
   resetAccess(userId: string | null, pattern?: string): Promise<void>;
+
+  /** The user's verified phone numbers (E.164), in the order they were added; empty for an unknown user. */
+  phoneNumbers(userId: string): Promise<string[]>;
+  /**
+   * Adds a verified phone number to the user. A number the user has already is a `duplicate`
+   * AuthStoreError, an unknown user `not_found`. Numbers are per user: two users may share one.
+   */
+  addPhoneNumber(userId: string, number: string): Promise<void>;
+  /** Removes one of the user's numbers; a number they do not have is not an error. */
+  removePhoneNumber(userId: string, number: string): Promise<void>;
 
   /**
    * A number that changes whenever any process (e.g. the CLI) changed the database; the server

@@ -166,6 +166,33 @@ export function describeAuthStoreConformance(name: string, makeStore: () => Prom
       await store.removeUser(u.id);
     });
 
+    it('keeps verified phone numbers per user, in the order they were added', async () => {
+      const u = user('olga');
+      const other = user('otto');
+      await store.addUser(u);
+      await store.addUser(other);
+      assert.deepEqual(await store.phoneNumbers(u.id), []);
+      await store.addPhoneNumber(u.id, '+14155550102');
+      await store.addPhoneNumber(u.id, '+14155550101');
+      await store.addPhoneNumber(u.id, '+4915112345678');
+      // Two users may verify the same number (a shared on-call phone).
+      await store.addPhoneNumber(other.id, '+14155550101');
+      assert.deepEqual(await store.phoneNumbers(u.id), ['+14155550102', '+14155550101', '+4915112345678']);
+      await assert.rejects(store.addPhoneNumber(u.id, '+14155550101'), (err) => err instanceof AuthStoreError && err.kind === 'duplicate');
+      await assert.rejects(store.addPhoneNumber('u_missing', '+14155550101'), (err) => err instanceof AuthStoreError && err.kind === 'not_found');
+
+      await store.removePhoneNumber(u.id, '+14155550102');
+      await store.removePhoneNumber(u.id, '+19999999999');
+      await store.removePhoneNumber(other.id, '+4915112345678');
+      assert.deepEqual(await store.phoneNumbers(u.id), ['+14155550101', '+4915112345678']);
+      await store.addPhoneNumber(u.id, '+14155550102');
+      assert.deepEqual(await store.phoneNumbers(u.id), ['+14155550101', '+4915112345678', '+14155550102'], 'a re-added number comes last');
+
+      await store.removeUser(u.id);
+      assert.deepEqual(await store.phoneNumbers(u.id), [], "a removed user's numbers go with them");
+      assert.deepEqual(await store.phoneNumbers(other.id), ['+14155550101']);
+    });
+
     it('moves the change counter on a local write and stays put without one', async () => {
       const before = await store.changeCounter();
       assert.equal(await store.changeCounter(), before);
@@ -194,6 +221,7 @@ export function describeAuthStoreConformance(name: string, makeStore: () => Prom
       await store.addToken(t, 60);
       await store.allowAccess(entry(u.id, 'builds', false, true));
       await store.allowAccess(entry(null, 'status', true, false));
+      await store.addPhoneNumber(u.id, '+14155550123');
       await store.close();
       await store.close();
 
@@ -201,6 +229,7 @@ export function describeAuthStoreConformance(name: string, makeStore: () => Prom
       assert.deepEqual(await reopened.userByName('quinn'), u);
       assert.deepEqual(await reopened.tokenRecord(t.token), t);
       assert.deepEqual(sortByPattern(await reopened.allAccess()), [entry(u.id, 'builds', false, true), entry(null, 'status', true, false)]);
+      assert.deepEqual(await reopened.phoneNumbers(u.id), ['+14155550123']);
     });
   });
 }

@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import type { Bus } from '../../src/ports/bus.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { Counters } from '../../src/ports/counters.js';
+import type { VisitorLimits } from '../../src/core/limits/visitor.js';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -19,7 +20,7 @@ export interface TestServer extends RunningServer {
  * Starts a real server on a free loopback port with its own data directory. `flags` are config
  * keys in kebab case, as on the command line.
  */
-export async function startTestServer(flags: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'herald-test-')), options: { clock?: Clock; logger?: PinoLogger; counters?: Counters; bus?: Bus } = {}): Promise<TestServer> {
+export async function startTestServer(flags: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'herald-test-')), options: { clock?: Clock; logger?: PinoLogger; counters?: Counters; bus?: Bus; visitorLimits?: Partial<VisitorLimits> } = {}): Promise<TestServer> {
   // A relative auth-file lives in the test's own directory.
   if (flags['auth-file'] && !isAbsolute(flags['auth-file'])) flags = { ...flags, 'auth-file': join(dir, flags['auth-file']) };
   const { config } = loadConfig({

@@ -67,6 +67,12 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
     assert.equal((await cli(['user', 'add', '--role', 'admin', 'ada'], { HERALD_PASSWORD: PASSWORD })).code, 0);
     assert.equal((await cli(['access', 'phil', `${topic}*`, 'rw'])).code, 0);
     assert.equal((await cli(['access', 'everyone', 'public', 'ro'])).code, 0);
+    // Verified phone numbers (X-Call), written as /v1/account/phone would after a Verify check.
+    const phoneStore = await createSqliteAuthStore({ file: files.auth });
+    const philUser = (await phoneStore.userByName('phil'))!;
+    await phoneStore.addPhoneNumber(philUser.id, '+14155550142');
+    await phoneStore.addPhoneNumber(philUser.id, '+14155550101');
+    await phoneStore.close();
     const tokenRun = await cli(['token', 'add', '--label', 'backup', 'phil']);
     token = /tk_[a-z0-9]+/.exec(tokenRun.stdout)?.[0] ?? '';
     assert.ok(token, tokenRun.stdout + tokenRun.stderr);
@@ -153,7 +159,7 @@ describe('herald migrate --to postgres: a whole installation', { skip }, () => {
       database = await openPostgres({ url: schema.url, poolSize: 4 });
       const counts = await assertSameInstallation(database.pool, files);
       // The fixture reached every table it meant to; an empty table would compare equal trivially.
-      for (const table of ['messages', 'users', 'tokens', 'access', 'api_keys', 'audit', 'server_secrets', 'devices', 'device_topics', 'user_topics', 'pushes', 'deliveries', 'push_counts', 'push_stats', 'push_attempts', 'push_latency', 'queue_jobs', 'queue_dead',
+      for (const table of ['messages', 'users', 'tokens', 'access', 'phone_numbers', 'api_keys', 'audit', 'server_secrets', 'devices', 'device_topics', 'user_topics', 'pushes', 'deliveries', 'push_counts', 'push_stats', 'push_attempts', 'push_latency', 'queue_jobs', 'queue_dead',
         'subscribers', 'categories', 'templates', 'notifications', 'notify_recipients', 'notify_channels', 'notify_sends', 'inbox', 'digests', 'suppressed_addresses']) {
         assert.ok((counts[table] ?? 0) > 0, `the fixture has rows in ${table}`);
       }
@@ -328,6 +334,7 @@ async function assertAccountsWork(files: SourceFiles, database: PostgresDatabase
     assert.deepEqual(await pgStore.allAccess(), await sqliteStore.allAccess());
     const philId = (await sqliteStore.userByName('phil'))!.id;
     assert.deepEqual(await pgStore.tokens(philId), await sqliteStore.tokens(philId));
+    assert.deepEqual(await pgStore.phoneNumbers(philId), ['+14155550142', '+14155550101'], 'in the order they were added');
   } finally {
     await sqliteStore.close();
     await pgStore.close();

@@ -100,7 +100,7 @@ export const TABLES: readonly TableMap[] = [
   },
   { table: 'stats', source: 'cache', order: 'rowid', replaces: ['key'], columns: [...text('key'), ...bigint('value')] },
 
-  // auth-file: accounts, their tokens and the ACL.
+  // auth-file: accounts, their tokens, the ACL and verified phone numbers.
   { table: 'users', source: 'auth', order: 'rowid', columns: [...text('id', 'name', 'password_hash', 'role'), ...bigint('created')] },
   {
     table: 'tokens', source: 'auth', order: 'rowid', identity: { column: 'seq' },
@@ -110,6 +110,8 @@ export const TABLES: readonly TableMap[] = [
     ],
   },
   { table: 'access', source: 'auth', order: 'rowid', columns: [...text('user_id', 'pattern'), ...smallint('read', 'write')] },
+  // Verified phone numbers; seq (SQLite's AUTOINCREMENT rowid) keeps the order `X-Call: yes` relies on.
+  { table: 'phone_numbers', source: 'auth', order: 'rowid', identity: { column: 'seq', autoincrement: true }, columns: [...bigint('seq'), ...text('user_id', 'number')] },
 
   // database-file: API keys, the audit log, the server's own secrets.
   {

@@ -3,6 +3,7 @@ import { parseBoolean } from '../../util/booleans.js';
 import { MESSAGE_ID_LENGTH, randomId } from '../../util/ids.js';
 import { extensionForContentType, sniffContentType } from '../../util/mime-sniff.js';
 import type { Message, MessageAction } from '../messages/message.js';
+import { isCallValue } from '../calls/call-value.js';
 import { parseActions } from './actions.js';
 import { parseDelay } from './delay.js';
 import { parsePriority, parseTags } from './priority.js';
@@ -24,6 +25,8 @@ export interface BuiltMessage {
   email?: string;
   /** Published for UnifiedPush (`up=1`, or an `aes128gcm` body): for an app's own push server, not for people. */
   unifiedPush: boolean;
+  /** `X-Call`: yes/true/1 or a number, still to be matched against the publisher's verified numbers. */
+  call?: string;
 }
 
 const HTTP_URL = /^https?:\/\//i;
@@ -65,8 +68,8 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
   if (email && !options.emailEnabled) throw new HeraldError('emailDisabled');
   const call = input.call?.trim() ?? '';
   if (call) {
-    if (call.toLowerCase() !== 'yes' && !/^\+\d+$/.test(call)) throw new HeraldError('callNumberInvalid');
-    throw new HeraldError('callNeedsAuth');
+    if (!options.callsEnabled) throw new HeraldError('callsDisabled');
+    if (!isCallValue(call)) throw new HeraldError('callNumberInvalid');
   }
 
   let scheduled = false;
@@ -74,6 +77,8 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
   if (delay) {
     if (!cache) throw new HeraldError('delayNoCache');
     if (email) throw new HeraldError('delayNoEmail');
+    // The number is resolved and the quota charged at publish time; a stored message keeps neither.
+    if (call) throw new HeraldError('delayNoCall');
     message.time = parseDelay(delay, nowMs, { minMs: options.messageDelayMinMs, maxMs: options.messageDelayMaxMs });
     scheduled = true;
   }
@@ -132,6 +137,7 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
   if (cache) message.expires = message.time + Math.floor(options.cacheDurationMs / 1000);
   const built = finish(message, text, cache, scheduled, upload, unifiedPush);
   if (email) built.email = email;
+  if (call) built.call = call;
   return built;
 }
 

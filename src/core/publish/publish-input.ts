@@ -40,4 +40,6 @@ export interface PublishInput {
   origin?: string;
   /** The sender's visitor key (stored so limits survive a restart; never returned). */
   sender: string;
+  /** The logged-in publisher, if any: `X-Call` rings only their verified numbers. */
+  user?: { id: string; name: string };
 }

@@ -11,5 +11,7 @@ export interface PublishOptions {
   messageDelayMinMs: number;
   messageDelayMaxMs: number;
   emailEnabled: boolean;
+  /** Phone calls (`X-Call`) are configured: Twilio voice and Verify, and an account database. Default off. */
+  callsEnabled?: boolean;
   disallowedTopics: readonly string[];
 }

@@ -16,6 +16,14 @@ import type { PublishOptions } from '../publish/publish-options.js';
 import type { TopicEvents } from './topic-events.js';
 import type { TopicRegistry } from './topic-registry.js';
 
+/** What the topic service needs of phone calls (see {@link TopicService.onCall}). */
+export interface TopicCalls {
+  /** The verified number an `X-Call` value stands for; HeraldError 40035/40034 when there is none. */
+  resolve(value: string, user: { id: string; name: string } | undefined): Promise<string>;
+  /** Rings `to` and reads the message out, in the background; never throws. */
+  place(message: Message, to: string, sender: string): void;
+}
+
 export interface TopicServiceDeps {
   options: PublishOptions;
   cache: MessageCache;
@@ -87,6 +95,7 @@ export class TopicService {
   readonly #uploadQueues = new Map<string, Promise<void>>();
   readonly #onPublished: PublishedListener[] = [];
   #onEmail: ((message: Message, address: string, sender: string) => Promise<void>) | undefined;
+  #calls: TopicCalls | undefined;
   /** When {@link removeOrphanAttachments} last ran (clock ms), for the periodic sweep of a shared store. */
   #lastOrphanSweepMs = -Infinity;
 
@@ -119,6 +128,15 @@ export class TopicService {
     this.#onEmail = listener;
   }
 
+  /**
+   * Takes `X-Call` messages: `resolve` turns the header into one of the publisher's verified
+   * numbers before anything is stored (its errors refuse the publish), and `place` rings it once
+   * the message went out live. Without it, `X-Call` is refused with 40032.
+   */
+  onCall(calls: TopicCalls): void {
+    this.#calls = calls;
+  }
+
   /** Rejects reserved topic names with 400 40010. Call after the name's syntax was checked. */
   assertAllowed(topic: string): void {
     if (this.#d.options.disallowedTopics.includes(topic)) throw new HeraldError('topicDisallowed');
@@ -136,6 +154,12 @@ export class TopicService {
     d.topics.touch([input.topic], now, visitor);
     await visitor.takeMessage(now);
     if (built.email) await visitor.takeEmail(now);
+    let callTo: string | undefined;
+    if (built.call !== undefined) {
+      if (!this.#calls) throw new HeraldError('callsDisabled');
+      callTo = await this.#calls.resolve(built.call, input.user);
+      await visitor.takeCall(now);
+    }
     const store = async () => {
       // A scheduled message of the same sequence that is still waiting is replaced, not joined:
       // a dead-man's switch re-publishes its alarm with the same ID and the old one must not fire.
@@ -157,6 +181,8 @@ export class TopicService {
       await this.#published(built.message, { unifiedPush: built.unifiedPush });
     }
     if (built.email && this.#onEmail) await this.#onEmail(built.message, built.email, visitor.key.replace(/^(ip|user):/, ""));
+    // resolve() refused anonymous publishers, so there is a user here.
+    if (callTo !== undefined && input.user) this.#calls?.place(built.message, callTo, input.user.name);
     return built.message;
   }
 

@@ -40,6 +40,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
     };
     if (auth && p.userId !== null) {
       body.tokens = (await auth.tokensOf(p.name)).map(tokenJson);
+      const phones = (await deps.calls?.numbers(p.userId)) ?? []; if (phones.length > 0) body.phone_numbers = phones;
     }
     body.limits = {
       basis: 'ip',

@@ -36,3 +36,10 @@ export type AccessGrantBody = Static<typeof AccessGrantBody>;
 
 export const AccessResetBody = Type.Object({ username: Type.String(), topic: Type.Optional(Type.String()) });
 export type AccessResetBody = Static<typeof AccessResetBody>;
+
+// Missing fields read as empty strings, which fail the number check with ntfy's 40033 (not 40024).
+export const PhoneVerifyBody = Type.Object({ number: Type.Optional(Type.String()), channel: Type.Optional(Type.String()) });
+export type PhoneVerifyBody = Static<typeof PhoneVerifyBody>;
+
+export const PhoneNumberBody = Type.Object({ number: Type.Optional(Type.String()), code: Type.Optional(Type.String()) });
+export type PhoneNumberBody = Static<typeof PhoneNumberBody>;

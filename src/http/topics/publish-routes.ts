@@ -64,6 +64,8 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
 
   const publish = async (request: FastifyRequest, reply: FastifyReply, input: PublishInput): Promise<FastifyReply> => {
     await requireAccess(deps.auth, request, [input.topic], 'write');
+    const { userId, name } = request.principal;
+    if (userId !== null) input.user = { id: userId, name };
     const message = await topics.publish(input, request.visitor);
     metrics.published.inc();
     return sendMessage(reply, message);

@@ -10,6 +10,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { smsSegments } from '../../../src/util/sms.js';
+import { createVoiceVerifyApi, type TwilioCall, type TwilioVerification } from './voice-verify-api.js';
+
+export { spokenText, type TwilioCall, type TwilioVerification } from './voice-verify-api.js';
 
 /** A scripted answer for a request to one `To` number, given instead of the normal processing. */
 export interface TwilioScriptedAnswer {
@@ -30,6 +33,8 @@ export interface TwilioMockOptions {
   fromNumbers?: readonly string[];
   /** Messaging Services the account owns; others get 21705. Default: any. */
   messagingServiceSids?: readonly string[];
+  /** The account's Verify service (`VA…`); other service SIDs get 404. Default: a random one. */
+  verifyServiceSid?: string;
 }
 
 export interface RecordedTwilioRequest {
@@ -70,6 +75,16 @@ export interface TwilioMock {
   requests: RecordedTwilioRequest[];
   /** Messages created (201), by SID. */
   messages: Map<string, TwilioMessage>;
+  /** The Verify service SID the mock answers for. */
+  verifyServiceSid: string;
+  /** Calls created (201), by SID, with what each would speak. */
+  calls: Map<string, TwilioCall>;
+  /** Verifications per number (the open or the last one). */
+  verifications: Map<string, TwilioVerification>;
+  /** The code of the number's open verification: what the SMS or call would tell its owner. */
+  verificationCode(to: string): string | undefined;
+  /** Ages a number's verification past Twilio's ten minutes. */
+  expireVerification(to: string): void;
   /** Queue answers for a `To` number, one per request; then it is handled normally again. */
   script(to: string, ...answers: TwilioScriptedAnswer[]): void;
   /** POST a signed status callback for a created message to its StatusCallback URL. */
@@ -99,6 +114,7 @@ export async function startTwilioMock(options: TwilioMockOptions = {}): Promise<
   const requests: RecordedTwilioRequest[] = [];
   const messages = new Map<string, TwilioMessage>();
   const scripts = new Map<string, TwilioScriptedAnswer[]>();
+  const verifyServiceSid = options.verifyServiceSid ?? sid('VA');
 
   function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
@@ -110,6 +126,8 @@ export async function startTwilioMock(options: TwilioMockOptions = {}): Promise<
     json(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, headers);
   }
 
+  const voice = createVoiceVerifyApi({ accountSid, verifyServiceSid, ...(options.fromNumbers ? { fromNumbers: options.fromNumbers } : {}), now: () => Date.now() }, { json, error });
+
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const contentType = req.headers['content-type'];
@@ -119,7 +137,7 @@ export async function startTwilioMock(options: TwilioMockOptions = {}): Promise<
     if (req.headers.authorization !== expectedAuth) {
       return error(res, 401, 20003, 'Authenticate', { 'www-authenticate': 'Basic realm="Twilio API"' });
     }
-    if (path !== messagesPath) return error(res, 404, 20404, `The requested resource ${path} was not found`);
+    if (path !== messagesPath && !voice.handles(path)) return error(res, 404, 20404, `The requested resource ${path} was not found`);
     if (req.method !== 'POST') return error(res, 405, 20004, 'Method not allowed');
     if (!contentType?.startsWith('application/x-www-form-urlencoded')) return error(res, 400, 21601, 'Unsupported content type');
 
@@ -140,6 +158,7 @@ export async function startTwilioMock(options: TwilioMockOptions = {}): Promise<
       return;
     }
 
+    if (path !== messagesPath) return voice.handle(path, form, res);
     if (to === undefined || to === '') return error(res, 400, 21604, "A 'To' phone number is required.");
     if (!E164.test(to)) return error(res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     const from = form.From;
@@ -242,6 +261,11 @@ export async function startTwilioMock(options: TwilioMockOptions = {}): Promise<
     authToken,
     requests,
     messages,
+    verifyServiceSid,
+    calls: voice.calls,
+    verifications: voice.verifications,
+    verificationCode: voice.verificationCode,
+    expireVerification: voice.expireVerification,
     script(to, ...answers) {
       scripts.set(to, [...(scripts.get(to) ?? []), ...answers]);
     },

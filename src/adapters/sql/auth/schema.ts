@@ -1,4 +1,4 @@
-import type { RawBuilder, Selectable } from 'kysely';
+import type { Generated, RawBuilder, Selectable } from 'kysely';
 import type { AccessRecord, TokenRecord, UserRecord } from '../../../ports/auth-store.js';
 
 /**
@@ -36,11 +36,20 @@ export interface AccessTable {
   write: number;
 }
 
+export interface PhoneNumbersTable {
+  user_id: string;
+  /** E.164, verified through the gateway before it is stored. */
+  number: string;
+  /** Insertion order, so a user's "first" number (what `X-Call: yes` rings) stays the same. */
+  seq: Generated<number>;
+}
+
 /** A type alias, not an interface: Kysely's withTables() (PostgreSQL) needs the index signature it implies. */
 export type AuthDatabase = {
   users: UsersTable;
   tokens: TokensTable;
   access: AccessTable;
+  phone_numbers: PhoneNumbersTable;
 };
 
 /** What the account queries need from the dialect under them: the few spots where SQLite and PostgreSQL differ. */

@@ -43,6 +43,18 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_phone_numbers': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // seq (the rowid) keeps the order numbers were added in: `X-Call: yes` rings the first.
+      await db.schema
+        .createTable('phone_numbers')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('number', 'text', (c) => c.notNull())
+        .addUniqueConstraint('phone_numbers_user_number', ['user_id', 'number'])
+        .execute();
+    },
+  },
 };
 
 export const authMigrations: MigrationProvider = {
