@@ -224,6 +224,12 @@ export interface NotifyStore {
   listRecipients(seq: number, after: string | undefined, limit: number): Promise<RecipientRecord[]>;
   /** Recipient rows per state; states with none are left out. */
   recipientCounts(seq: number): Promise<Record<string, number>>;
+  /**
+   * Channel sends of a notification that Herald still has to make (queued, sending or retrying).
+   * A recipient counts as sent once one channel reached it, while its other channels may still
+   * be on their way, so the notification is not finished before this is zero.
+   */
+  channelsInFlight(seq: number): Promise<number>;
 
   /**
    * Creates or updates the row of one channel delivery. An update replaces state, reason (left

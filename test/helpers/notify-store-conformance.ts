@@ -216,6 +216,12 @@ export function describeNotifyStoreConformance(name: string, makeDatabase: () =>
         sends: [{ subscriberId: 'u1', category: 'orders', at: clock.now() }],
       }, clock.now());
       assert.deepEqual(await store.recipientCounts(n.seq), { sent: 1, failed: 1 });
+      assert.equal(await store.channelsInFlight(n.seq), 0, 'sent and failed channels are not in flight');
+      await store.upsertChannel(channel(n.seq, 'u1', { channel: 'email', state: 'queued' }));
+      await store.upsertChannel(channel(n.seq, 'u1', { channel: 'sms', state: 'retrying', attempts: 1 }));
+      await store.upsertChannel(channel(n.seq, 'u2', { channel: 'sms', state: 'awaiting', attempts: 1 }));
+      assert.equal(await store.channelsInFlight(n.seq), 2, 'a sent recipient can still have channels on their way');
+      assert.equal(await store.channelsInFlight(n.seq + 1), 0);
       assert.deepEqual(pick(await store.getRecipient(n.seq, 'u1'), ['state', 'reason', 'updatedAt']), { state: 'sent', reason: 'delivered by push', updatedAt: T0 + 50 });
       assert.equal((await store.channelByProviderId('push', 'push-1'))?.subscriberId, 'u1');
       assert.equal((await store.getChannel(n.seq, 'u2', 'email'))?.reason, 'bounced');

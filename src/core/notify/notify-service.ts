@@ -35,6 +35,8 @@ export interface NotifyServiceDeps {
 export interface NotificationView {
   notification: NotificationRecord;
   counts: Record<string, number>;
+  /** Channel sends still to be made; see NotifyStore.channelsInFlight. */
+  channelsInFlight: number;
   recipients: (RecipientRecord & { channels: ChannelDeliveryRecord[] })[];
   nextCursor?: string;
 }
@@ -143,7 +145,11 @@ export class NotifyService {
   async view(id: string, page: { cursor?: string; limit: number }, categories?: readonly string[]): Promise<NotificationView> {
     const d = this.#d;
     const n = await this.#find(id, categories);
-    const [counts, recipients] = await Promise.all([d.store.recipientCounts(n.seq), d.store.listRecipients(n.seq, page.cursor, page.limit + 1)]);
+    const [counts, channelsInFlight, recipients] = await Promise.all([
+      d.store.recipientCounts(n.seq),
+      d.store.channelsInFlight(n.seq),
+      d.store.listRecipients(n.seq, page.cursor, page.limit + 1),
+    ]);
     const shown = recipients.slice(0, page.limit);
     const channels = await d.store.channelsOf(n.seq, shown.map((r) => r.subscriberId));
     const bySubscriber = new Map<string, ChannelDeliveryRecord[]>();
@@ -152,7 +158,7 @@ export class NotifyService {
       if (!list) bySubscriber.set(c.subscriberId, (list = []));
       list.push(c);
     }
-    const view: NotificationView = { notification: n, counts, recipients: shown.map((r) => ({ ...r, channels: bySubscriber.get(r.subscriberId) ?? [] })) };
+    const view: NotificationView = { notification: n, counts, channelsInFlight, recipients: shown.map((r) => ({ ...r, channels: bySubscriber.get(r.subscriberId) ?? [] })) };
     if (recipients.length > page.limit) view.nextCursor = shown[shown.length - 1]!.subscriberId;
     return view;
   }

@@ -74,7 +74,7 @@ function viewJson(v: NotificationView): Record<string, unknown> {
     strategy: n.strategy,
     ...(n.channels ? { channels: n.channels } : {}),
     to: 'topic' in n.to ? { topic: n.to.topic } : { subscribers: n.to.subscribers.length },
-    state: n.phase === 'cancelled' ? 'cancelled' : n.phase === 'routing' ? 'routing' : v.counts.pending || v.counts.sending || v.counts.scheduled || v.counts.deferred ? 'sending' : 'done',
+    state: n.phase === 'cancelled' ? 'cancelled' : n.phase === 'routing' ? 'routing' : v.counts.pending || v.counts.sending || v.counts.scheduled || v.counts.deferred || v.channelsInFlight > 0 ? 'sending' : 'done',
     created_at: iso(n.createdAt),
     ...(n.sendAt !== undefined ? { send_at: n.sendAt } : {}),
     ...(n.expiresAt !== undefined ? { expires_at: iso(n.expiresAt) } : {}),

@@ -4,7 +4,7 @@ import type { LedgerWrites } from './ledger-writes.js';
 import { recipientOf, type RecipientRow } from './schema.js';
 
 /** Each recipient of a notification: its plan of channels and where it stands. Reads walk the (notification, subscriber) key. */
-export function prepareRecipients(ctx: NotifyContext, write: LedgerWrites): Pick<NotifyStore, 'getRecipient' | 'updateRecipient' | 'listRecipients' | 'recipientCounts'> {
+export function prepareRecipients(ctx: NotifyContext, write: LedgerWrites): Pick<NotifyStore, 'getRecipient' | 'updateRecipient' | 'listRecipients' | 'recipientCounts' | 'channelsInFlight'> {
   return {
     async getRecipient(seq, subscriberId) {
       const { rows } = await ctx.query<RecipientRow>('recipient', 'SELECT * FROM notify_recipients WHERE notification_seq = $1 AND subscriber_id = $2', [seq, subscriberId]);
@@ -25,6 +25,11 @@ export function prepareRecipients(ctx: NotifyContext, write: LedgerWrites): Pick
       const out: Record<string, number> = {};
       for (const r of rows) out[r.state] = r.n;
       return out;
+    },
+    async channelsInFlight(seq) {
+      const { rows } = await ctx.query<{ n: number }>('channels_in_flight',
+        `SELECT count(*)::integer AS n FROM notify_channels WHERE notification_seq = $1 AND state IN ('queued', 'sending', 'retrying')`, [seq]);
+      return rows[0]?.n ?? 0;
     },
   };
 }

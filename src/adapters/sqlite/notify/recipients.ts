@@ -4,10 +4,11 @@ import type { LedgerWrites } from './ledger-writes.js';
 import { recipientOf } from './schema.js';
 
 /** Each recipient of a notification: its plan of channels and where it stands. */
-export function prepareRecipients(ctx: NotifyContext, writes: LedgerWrites): Pick<NotifyStore, 'getRecipient' | 'updateRecipient' | 'listRecipients' | 'recipientCounts'> {
+export function prepareRecipients(ctx: NotifyContext, writes: LedgerWrites): Pick<NotifyStore, 'getRecipient' | 'updateRecipient' | 'listRecipients' | 'recipientCounts' | 'channelsInFlight'> {
   const one = ctx.prepare<[number, string]>('SELECT * FROM notify_recipients WHERE notification_seq = ? AND subscriber_id = ?');
   const page = ctx.prepare<[number, string, number]>('SELECT * FROM notify_recipients WHERE notification_seq = ? AND subscriber_id > ? ORDER BY subscriber_id LIMIT ?');
   const counts = ctx.prepare<[number], { state: string; n: number }>('SELECT state, count(*) AS n FROM notify_recipients WHERE notification_seq = ? GROUP BY state');
+  const inFlight = ctx.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM notify_channels WHERE notification_seq = ? AND state IN ('queued', 'sending', 'retrying')`);
 
   return {
     async getRecipient(seq, subscriberId) {
@@ -24,6 +25,9 @@ export function prepareRecipients(ctx: NotifyContext, writes: LedgerWrites): Pic
       const out: Record<string, number> = {};
       for (const r of counts.all(seq)) out[r.state] = r.n;
       return out;
+    },
+    async channelsInFlight(seq) {
+      return inFlight.get(seq)?.n ?? 0;
     },
   };
 }
