@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { AuthStore } from '../../../ports/auth-store.js';
 import { prepareAccess } from './access.js';
 import type { AuthDatabase, AuthDialect } from './schema.js';
+import { prepareReservations } from './reservations.js';
+import { prepareTiers } from './tiers.js';
 import { prepareTokens } from './tokens.js';
 import { prepareUsers } from './users.js';
 
@@ -14,7 +16,13 @@ export type AuthQueries = Omit<AuthStore, 'changeCounter' | 'close'>;
  * spots where SQLite and PostgreSQL differ.
  */
 export function createAuthQueries(db: Kysely<AuthDatabase>, dialect: AuthDialect): AuthQueries {
-  return { ...prepareUsers(db, dialect), ...prepareTokens(db, dialect), ...prepareAccess(db, dialect) };
+  return {
+    ...prepareUsers(db, dialect),
+    ...prepareTokens(db, dialect),
+    ...prepareAccess(db, dialect),
+    ...prepareTiers(db, dialect),
+    ...prepareReservations(db, dialect),
+  };
 }
 
 export type { AuthDatabase, AuthDialect } from './schema.js';
