@@ -124,6 +124,7 @@ export function publishOptions(config: Config): PublishOptions {
 
 export function visitorLimits(config: Config): VisitorLimits {
   return {
+    basis: 'ip',
     requestBurst: config.visitorRequestLimitBurst,
     requestRefillMs: config.visitorRequestLimitReplenish,
     // ntfy's default: as many messages a day as the request bucket refills.
@@ -134,6 +135,10 @@ export function visitorLimits(config: Config): VisitorLimits {
     subscriptions: config.visitorSubscriptionLimit,
     attachmentTotalBytes: config.visitorAttachmentTotalSizeLimit,
     attachmentBandwidthPerDay: config.visitorAttachmentDailyBandwidthLimit,
+    messageExpiryMs: config.cacheDuration,
+    attachmentFileSizeBytes: config.attachmentFileSizeLimit,
+    attachmentExpiryMs: config.attachmentExpiryDuration,
+    reservations: 0,
     authFailureBurst: config.visitorAuthFailureLimitBurst,
     authFailureRefillMs: config.visitorAuthFailureLimitReplenish,
   };

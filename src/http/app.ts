@@ -22,6 +22,7 @@ import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerNulGuard } from './plugins/nul-guard.js';
+import { registerTierVisitor } from './plugins/tier-visitor.js';
 import './plugins/route-config.js';
 import { registerFileRoutes } from './topics/file-routes.js';
 import { registerMatrixRoutes } from './topics/matrix-routes.js';
@@ -80,10 +81,10 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     reply.header('access-control-allow-origin', origin);
     if (closing) throw new HeraldError('unavailable');
     request.visitor = deps.visitors.forIp(clientIp(request.raw, ipSettings));
-    if (request.routeOptions.config?.rateLimited) await request.visitor.takeRequest(clock.now());
   });
   registerNulGuard(app);
   registerAuth(app, { auth: deps.auth, keys: deps.keys }, clock);
+  registerTierVisitor(app, deps.auth, deps.visitors, clock);
   registerKeyRateLimit(app, deps.counters, clock, { burst: config.apiKeyRequestLimitBurst, refillMs: config.apiKeyRequestLimitReplenish });
   registerScopes(app);
   if (tls) {
