@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors/index.js';
 import { registerAccountRoutes } from './account/account-routes.js';
+import { registerReservationRoutes } from './account/reservation-routes.js';
+import { registerTierRoutes } from './account/tier-routes.js';
 import { registerAdminRoutes } from './admin/routes.js';
 import { registerUsersRoutes } from './admin/users-routes.js';
 import { registerAuth } from './plugins/auth.js';
@@ -120,7 +122,9 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
 
   registerAdminRoutes(app, deps);
   registerAccountRoutes(app, deps, deps.auth);
-  registerUsersRoutes(app, deps.auth, deps.onAccessChange);
+  registerUsersRoutes(app, deps.auth, deps.onAccessChange, deps.tiers);
+  registerReservationRoutes(app, deps);
+  registerTierRoutes(app, deps);
   registerKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerDeviceRoutes(app, deps);

@@ -196,11 +196,7 @@ export class VisitorRegistry {
    * counts so far stay.
    */
   forUser(userId: string, tier: TierRecord): Visitor {
-    let limits = this.#tierLimits.get(tier);
-    if (!limits) {
-      limits = tierVisitorLimits(this.#limits, tier);
-      this.#tierLimits.set(tier, limits);
-    }
+    const limits = this.forTierLimits(tier);
     const key = `user:${userId}`;
     let visitor = this.#visitors.get(key);
     if (!visitor) {
@@ -210,6 +206,16 @@ export class VisitorRegistry {
       visitor.setLimits(limits);
     }
     return visitor;
+  }
+
+  /** The limits a tier gives its users, on top of the config's (computed once per tier record). */
+  forTierLimits(tier: TierRecord): VisitorLimits {
+    let limits = this.#tierLimits.get(tier);
+    if (!limits) {
+      limits = tierVisitorLimits(this.#limits, tier);
+      this.#tierLimits.set(tier, limits);
+    }
+    return limits;
   }
 
   /** The limits of callers without a tier (from the config). */

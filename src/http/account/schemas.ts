@@ -36,3 +36,6 @@ export type AccessGrantBody = Static<typeof AccessGrantBody>;
 
 export const AccessResetBody = Type.Object({ username: Type.String(), topic: Type.Optional(Type.String()) });
 export type AccessResetBody = Static<typeof AccessResetBody>;
+
+export const ReservationBody = Type.Object({ topic: Type.String(), everyone: Type.String() });
+export type ReservationBody = Static<typeof ReservationBody>;
