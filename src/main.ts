@@ -27,6 +27,7 @@ import { TopicService } from './core/topics/topic-service.js';
 import { createMetrics } from './http/admin/metrics.js';
 import { createMetricsServer } from './http/admin/metrics-listener.js';
 import { buildApp, type TlsOptions } from './http/app.js';
+import { accountTierServices } from './composition/account-tiers.js';
 import { inAddressList } from './http/plugins/address-list.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import { FailureLog } from './util/failure-log.js';
@@ -134,6 +135,7 @@ export function publishOptions(config: Config): PublishOptions {
 
 export function visitorLimits(config: Config): VisitorLimits {
   return {
+    basis: 'ip',
     requestBurst: config.visitorRequestLimitBurst,
     requestRefillMs: config.visitorRequestLimitReplenish,
     // ntfy's default: as many messages a day as the request bucket refills.
@@ -144,6 +146,10 @@ export function visitorLimits(config: Config): VisitorLimits {
     subscriptions: config.visitorSubscriptionLimit,
     attachmentTotalBytes: config.visitorAttachmentTotalSizeLimit,
     attachmentBandwidthPerDay: config.visitorAttachmentDailyBandwidthLimit,
+    messageExpiryMs: config.cacheDuration,
+    attachmentFileSizeBytes: config.attachmentFileSizeLimit,
+    attachmentExpiryMs: config.attachmentExpiryDuration,
+    reservations: 0,
     authFailureBurst: config.visitorAuthFailureLimitBurst,
     authFailureRefillMs: config.visitorAuthFailureLimitReplenish,
   };
@@ -280,6 +286,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
 
   const deps = {
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: stores.audit, onAccessChange: revoke, guardedStreams,
+    ...accountTierServices(stores.auth, auth, auditTrail),
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
     notifyDirectory, notify, notifyInbox,
     smsCallbacks: config.twilioAccount ? {

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   push: { load: async () => { const m = await import('./commands/push.js'); return { run: m.runPush, help: m.PUSH_HELP }; }, summary: 'send a push and follow it; show or cancel one' },
   webpush: { load: async () => { const m = await import('./commands/webpush.js'); return { run: m.runWebpush, help: m.WEBPUSH_HELP }; }, summary: 'print a new VAPID key pair for Web Push' },
   user: { load: async () => { const m = await import('./commands/user.js'); return { run: m.runUser, help: m.USER_HELP }; }, summary: 'add, remove and change users' },
+  tier: { load: async () => { const m = await import('./commands/tier.js'); return { run: m.runTier, help: m.TIER_HELP }; }, summary: 'add, change, remove and list tiers' },
   access: { load: async () => { const m = await import('./commands/access.js'); return { run: m.runAccess, help: m.ACCESS_HELP }; }, summary: 'grant, list and reset topic access' },
   token: { load: async () => { const m = await import('./commands/token.js'); return { run: m.runToken, help: m.TOKEN_HELP }; }, summary: 'create, list and remove access tokens' },
   migrate: { load: async () => { const m = await import('./commands/migrate.js'); return { run: m.runMigrate, help: m.MIGRATE_HELP }; }, summary: 'copy this SQLite installation into PostgreSQL' },

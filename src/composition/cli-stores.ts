@@ -4,6 +4,7 @@ import { createSqliteAuthStore } from '../adapters/sqlite/auth/sqlite-auth-store
 import type { Config } from '../config/index.js';
 import { AuditTrail } from '../core/audit/audit-trail.js';
 import { AuthService } from '../core/auth/auth-service.js';
+import { TierService } from '../core/auth/tier-service.js';
 import { ApiKeyService } from '../core/keys/api-key-service.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
@@ -23,7 +24,7 @@ import { assertOneAccountHome, openConfiguredPostgres } from './postgres-databas
  * database of `database-url` when it is set (the one every node serves from), else the file of
  * `auth-file`; undefined when neither is set (access control off).
  */
-export async function openAuth(config: Config, clock: Clock = systemClock): Promise<{ auth: AuthService; close(): Promise<void> } | undefined> {
+export async function openAuth(config: Config, clock: Clock = systemClock): Promise<{ auth: AuthService; tiers: TierService; close(): Promise<void> } | undefined> {
   if (config.databaseUrl) {
     assertOneAccountHome(config);
     return onPostgres(config, async (database) => {
@@ -31,7 +32,8 @@ export async function openAuth(config: Config, clock: Clock = systemClock): Prom
       const herald = await openPostgresHeraldStores({ database, clock });
       const audit = new AuditTrail(herald.audit, clock, silentLogger);
       const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit });
-      return { auth, close: async () => { await store.close(); await herald.close(); } };
+      const tiers = new TierService({ store, auth, audit });
+      return { auth, tiers, close: async () => { await store.close(); await herald.close(); } };
     });
   }
   if (!config.authFile) return undefined;
@@ -39,7 +41,8 @@ export async function openAuth(config: Config, clock: Clock = systemClock): Prom
   const store = await createSqliteAuthStore({ file: config.authFile });
   const audit = new AuditTrail(db.audit, clock, silentLogger);
   const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit });
-  return { auth, close: async () => { await store.close(); await db.close(); } };
+  const tiers = new TierService({ store, auth, audit });
+  return { auth, tiers, close: async () => { await store.close(); await db.close(); } };
 }
 
 /** Opens the API keys of Herald's database (`database-url`, else `database-file`), for the `key` command. */

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/index.js';
 import type { AuthService } from '../core/auth/auth-service.js';
+import type { ReservationService } from '../core/auth/reservation-service.js';
+import type { TierService } from '../core/auth/tier-service.js';
 import type { GuardedStreams } from '../core/auth/stream-guard.js';
 import type { ApiKeyService } from '../core/keys/api-key-service.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -38,6 +40,10 @@ export interface HttpDeps {
   metrics: HttpMetrics;
   /** Accounts and access control; undefined while `auth-file` is unset (everything open). */
   auth: AuthService | undefined;
+  /** Tiers (ntfy's model); undefined while `auth-file` is unset. */
+  tiers?: TierService | undefined;
+  /** Topic reservations; undefined while `auth-file` is unset. */
+  reservations?: ReservationService | undefined;
   /** API keys of the /v1 APIs (always available: they live in Herald's own database). */
   keys: ApiKeyService;
   /** The append-only audit log, read by `GET /v1/audit`. */

@@ -65,6 +65,12 @@ export interface MessageCache {
    * not yet handed out by `expiredAttachmentIds`.
    */
   pruneExpired(nowSeconds: number): Promise<string[]>;
+  /**
+   * Makes every cached message of the topic (scheduled ones too) expire before nowSeconds, so the
+   * next `pruneExpired(nowSeconds)` deletes them and names their files (ntfy's "delete messages"
+   * when a reservation ends).
+   */
+  expireTopic(topic: string, nowSeconds: number): Promise<void>;
   /** Total bytes of a sender's uploaded attachments (scheduled messages' too) whose expiry is at or after nowSeconds and that were not handed out for deletion. */
   attachmentBytesBySender(sender: string, nowSeconds: number): Promise<number>;
   /**

@@ -2,7 +2,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { useTestDatabase, type TestDatabase } from './test-database.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AuthStoreError, type AccessRecord, type AuthStore, type TokenRecord, type UserRecord } from '../../src/ports/auth-store.js';
+import { AuthStoreError, type AccessRecord, type AuthStore, type TierRecord, type TokenRecord, type UserRecord } from '../../src/ports/auth-store.js';
 
 /** One empty database per test. `open` may be called more than once: each call is another connection, as the CLI would make. */
 export type AuthStoreTestDatabase = TestDatabase<AuthStore>;
@@ -193,6 +193,126 @@ export function describeAuthStoreConformance(name: string, makeStore: () => Prom
       assert.deepEqual(await store.phoneNumbers(other.id), ['+14155550101']);
     });
 
+    it('adds, lists, updates and removes tiers; codes are unique', async () => {
+      const pro = tier('pro');
+      const basic = tier('basic', { messagesLimit: 10, reservationsLimit: 0 });
+      await store.addTier(pro);
+      await store.addTier(basic);
+      assert.deepEqual(await store.tiers(), [basic, pro], 'by code');
+      await assert.rejects(store.addTier(tier('pro')), (err) => err instanceof AuthStoreError && err.kind === 'duplicate');
+      const changed = { ...pro, name: 'Professional', messagesLimit: 20_000, attachmentBandwidthLimit: 5_000_000_000 };
+      await store.updateTier(changed);
+      assert.deepEqual(await store.tiers(), [basic, changed]);
+      await assert.rejects(store.updateTier({ ...changed, code: 'basic' }), (err) => err instanceof AuthStoreError && err.kind === 'duplicate');
+      await store.removeTier(basic.id);
+      await store.removeTier(basic.id);
+      assert.deepEqual(await store.tiers(), [changed]);
+    });
+
+    it("gives users a tier, refuses an unknown one, and keeps a tier while users have it", async () => {
+      const pro = tier('pro');
+      await store.addTier(pro);
+      const u = user('tess');
+      const withTier = { ...user('tom'), tierId: pro.id };
+      await store.addUser(u);
+      await store.addUser(withTier);
+      assert.deepEqual(await store.userByName('tom'), withTier);
+      assert.equal((await store.userById(u.id))?.tierId, undefined);
+      await store.changeTier(u.id, pro.id);
+      assert.equal((await store.userByName('tess'))?.tierId, pro.id);
+      await assert.rejects(store.changeTier(u.id, 'ti_missing'), (err) => err instanceof AuthStoreError && err.kind === 'not_found');
+      await assert.rejects(store.removeTier(pro.id), (err) => err instanceof AuthStoreError && err.kind === 'in_use');
+      await store.changeTier(u.id, null);
+      await store.removeUser(withTier.id);
+      assert.deepEqual(await store.userByName('tess'), u);
+      await store.removeTier(pro.id);
+      assert.deepEqual(await store.tiers(), []);
+    });
+
+    it('reserves a topic: the owner gets read-write, everyone what was chosen; both listed and removable', async () => {
+      const u = user('rita');
+      await store.addUser(u);
+      assert.equal(await store.reserve(u.id, 'news', { read: true, write: false }, 2), 'reserved');
+      assert.equal(await store.reserve(u.id, 'private_1', { read: false, write: false }, 2), 'reserved');
+      assert.deepEqual(sortByPattern(await store.access(u.id)), [entry(u.id, 'news', true, true), entry(u.id, 'private_1', true, true)]);
+      assert.deepEqual(sortByPattern(await store.access(null)), [entry(null, 'news', true, false), entry(null, 'private_1', false, false)]);
+      assert.deepEqual(await store.reservations(u.id), [
+        { topic: 'news', everyone: { read: true, write: false } },
+        { topic: 'private_1', everyone: { read: false, write: false } },
+      ]);
+      // Changing everyone's access of a topic already held does not count against the limit.
+      assert.equal(await store.reserve(u.id, 'news', { read: true, write: true }, 2), 'reserved');
+      assert.deepEqual((await store.reservations(u.id))[0], { topic: 'news', everyone: { read: true, write: true } });
+      assert.equal(await store.reserve(u.id, 'third', { read: true, write: true }, 2), 'limit');
+      assert.equal(await store.reserve(u.id, 'third', { read: true, write: true }, undefined), 'reserved', 'no limit');
+      assert.equal(await store.unreserve(u.id, 'news'), true);
+      assert.equal(await store.unreserve(u.id, 'news'), false);
+      assert.deepEqual((await store.reservations(u.id)).map((r) => r.topic), ['private_1', 'third']);
+      assert.deepEqual(sortByPattern(await store.access(null)).map((e) => e.pattern), ['private_1', 'third']);
+    });
+
+    it("refuses a reservation that any entry the user does not own matches, wildcards and admins' entries included", async () => {
+      const a = user('ann');
+      const b = user('ben');
+      await store.addUser(a);
+      await store.addUser(b);
+      assert.equal(await store.reserve(a.id, 'taken', { read: true, write: false }, 5), 'reserved');
+      assert.equal(await store.reserve(b.id, 'taken', { read: true, write: true }, 5), 'conflict');
+      await store.allowAccess(entry(null, 'public_*', true, false));
+      assert.equal(await store.reserve(b.id, 'public_x', { read: true, write: true }, 5), 'conflict', "the pattern's _ is no wildcard, its * is");
+      assert.equal(await store.reserve(b.id, 'publicx', { read: true, write: true }, 5), 'reserved');
+      await store.allowAccess(entry(b.id, 'mine', true, true));
+      assert.equal(await store.reserve(b.id, 'mine', { read: true, write: true }, 5), 'conflict', "even the user's own entry, if an admin made it");
+      assert.deepEqual((await store.reservations(b.id)).map((r) => r.topic), ['publicx']);
+      assert.deepEqual(await store.access(null).then((all) => all.filter((e) => e.pattern === 'taken')), [entry(null, 'taken', true, false)], 'the refused one changed nothing');
+    });
+
+    it("an admin's entry over a reserved topic ends the reservation; a removed user's reservations go", async () => {
+      const a = user('cleo');
+      const b = user('dave');
+      await store.addUser(a);
+      await store.addUser(b);
+      await store.reserve(a.id, 'one', { read: true, write: false }, 5);
+      await store.reserve(a.id, 'two', { read: false, write: true }, 5);
+      await store.reserve(b.id, 'three', { read: true, write: true }, 5);
+      await store.allowAccess(entry(a.id, 'one', true, false));
+      assert.deepEqual((await store.reservations(a.id)).map((r) => r.topic), ['two']);
+      await store.removeUser(a.id);
+      const left = await store.allAccess();
+      assert.equal(left.length, 2);
+      assert.deepEqual(new Set(left.map((e) => `${e.userId}:${e.pattern}`)), new Set(['null:three', `${b.id}:three`]));
+      assert.deepEqual(await store.reservations(b.id), [{ topic: 'three', everyone: { read: true, write: true } }]);
+    });
+
+    it('users reserving the same topic at once: one gets it, the others a conflict', async () => {
+      // One store: PostgreSQL runs these on several pooled connections at once. (Two SQLite
+      // connections in one process would block its event loop in busy_timeout; the CLI is another process.)
+      const users = Array.from({ length: 6 }, (_, i) => user(`race${i}`));
+      for (const u of users) await store.addUser(u);
+      const outcomes = await Promise.all(users.map((u) => store.reserve(u.id, 'contested', { read: true, write: false }, 3)));
+      assert.equal(outcomes.filter((o) => o === 'reserved').length, 1);
+      assert.equal(outcomes.filter((o) => o === 'conflict').length, users.length - 1);
+      assert.equal((await store.allAccess()).filter((e) => e.pattern === 'contested').length, 2);
+    });
+
+    it('moves the change counter on tier and reservation writes', async () => {
+      const u = user('vera');
+      await store.addUser(u);
+      let seen = await store.changeCounter();
+      const moves = async (what: string, write: () => Promise<unknown>) => {
+        await write();
+        const now = await store.changeCounter();
+        assert.notEqual(now, seen, what);
+        seen = now;
+      };
+      const t = tier('gold');
+      await moves('addTier', () => store.addTier(t));
+      await moves('updateTier', () => store.updateTier({ ...t, name: 'Gold' }));
+      await moves('changeTier', () => store.changeTier(u.id, t.id));
+      await moves('reserve', () => store.reserve(u.id, 'held', { read: true, write: false }, 3));
+      await moves('unreserve', () => store.unreserve(u.id, 'held'));
+    });
+
     it('moves the change counter on a local write and stays put without one', async () => {
       const before = await store.changeCounter();
       assert.equal(await store.changeCounter(), before);
@@ -236,6 +356,15 @@ export function describeAuthStoreConformance(name: string, makeStore: () => Prom
 
 function user(name: string, role: UserRecord['role'] = 'user'): UserRecord {
   return { id: `u_${randomBytes(6).toString('hex')}`, name, passwordHash: `$2a$10$hash-of-${name}`, role, created: 1_700_000_000 };
+}
+
+function tier(code: string, fields: Partial<TierRecord> = {}): TierRecord {
+  return {
+    id: `ti_${randomBytes(4).toString('hex')}`, code, name: code.toUpperCase(),
+    messagesLimit: 5000, messagesExpiryDuration: 43_200, emailsLimit: 20, callsLimit: 0, reservationsLimit: 3,
+    attachmentFileSizeLimit: 15_000_000, attachmentTotalSizeLimit: 100_000_000, attachmentExpiryDuration: 21_600, attachmentBandwidthLimit: 1_000_000_000,
+    ...fields,
+  };
 }
 
 function token(userId: string, fields: Partial<TokenRecord> = {}): TokenRecord {

@@ -199,6 +199,20 @@ export function describeMessageCacheConformance(name: string, makeDatabase: () =
       assert.deepEqual(await ids(['P'], { kind: 'all' }), [forever.id], 'a message without expiry stays');
     });
 
+    it("expires a topic's messages, scheduled ones and those without expiry included, and only that topic's", async () => {
+      const t = 3_000_000;
+      const upload = { name: 'f.bin', type: 'application/octet-stream', size: 7, expires: t + 900, url: 'https://herald.example/file/y.bin' };
+      const withFile = await add(message('Gone', { time: t - 10, expires: t + 1000, attachment: upload }));
+      await add(message('Gone', { time: t - 10 }));
+      await add(message('Gone', { time: t + 500, expires: t + 1000 }), true);
+      const other = await add(message('Kept', { time: t - 10, expires: t + 1000 }));
+      await cache.expireTopic('Gone', t);
+      assert.deepEqual(await cache.pruneExpired(t), [withFile.id], 'the upload is named for deletion');
+      assert.deepEqual(await ids(['Gone'], { kind: 'all' }), []);
+      assert.deepEqual((await cache.messages({ topics: ['Gone'], since: { kind: 'all' }, scheduled: true })).length, 0);
+      assert.deepEqual(await ids(['Kept'], { kind: 'all' }), [other.id]);
+    });
+
     it('counts a sender\'s attachment bytes until they expire, and hands out expired files once', async () => {
       const t = 2_000_000;
       const upload = (size: number, expires: number) => ({ name: 'f.bin', size, expires, url: 'https://herald.example/file/f.bin' });

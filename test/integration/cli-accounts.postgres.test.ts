@@ -41,6 +41,31 @@ describe('account and key commands with database-url', async () => {
     }
   });
 
+  it('tier commands and change-tier write PostgreSQL, and the user authenticates with the tier', opts, async () => {
+    const flags = ['--database-url', db.url];
+    const added = await herald(['tier', 'add', '--name', 'Pro', '--message-limit', '100', '--reservation-limit', '0', 'pro', ...flags]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /- Message limit: 100\n/);
+    assert.equal((await herald(['user', 'add', 'tina', ...flags], { env: { HERALD_PASSWORD: 'pw' } })).code, 0);
+    const changed = await herald(['user', 'change-tier', 'tina', 'pro', ...flags]);
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.match((await herald(['user', 'list', ...flags])).stdout, /user tina \(role: user, tier: pro\)/);
+    const refused = await herald(['tier', 'del', 'pro', ...flags]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /assigned to users/);
+
+    const accounts = (await openAuth(loadConfig({ env: {}, flags: { 'database-url': db.url } }).config))!;
+    try {
+      const tina = await accounts.auth.authenticate({ kind: 'basic', username: 'tina', password: 'pw' });
+      assert.equal((await accounts.auth.tierOf(tina))?.messagesLimit, 100);
+    } finally {
+      await accounts.close();
+    }
+    assert.equal((await herald(['user', 'change-tier', 'tina', '-', ...flags])).code, 0);
+    assert.equal((await herald(['tier', 'del', 'pro', ...flags])).code, 0);
+    assert.match((await herald(['tier', 'list', ...flags])).stdout, /^no tiers\n$/);
+  });
+
   it('key create writes the key in PostgreSQL', opts, async () => {
     const created = await herald(['key', 'create', '--name', 'backend', '--scopes', 'push:send', '--database-url', db.url]);
     assert.equal(created.code, 0, created.stderr);

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { DailyCounter } from '../../src/util/daily-counter.js';
 import { TokenBucket } from '../../src/util/token-bucket.js';
 import { Visitor, visitorAddress, type VisitorLimits } from '../../src/core/limits/visitor.js';
+import { tierVisitorLimits } from '../../src/core/limits/tier-limits.js';
+import type { TierRecord } from '../../src/ports/auth-store.js';
 import { TopicRegistry } from '../../src/core/topics/topic-registry.js';
 import { LocalCounters } from '../../src/adapters/local/local-counters.js';
 
@@ -41,6 +43,7 @@ test('visitor key: whole IPv4 address, IPv6 /64 prefix, mapped IPv4 unwrapped', 
 });
 
 const LIMITS: VisitorLimits = {
+  basis: 'ip', messageExpiryMs: 43_200_000, attachmentFileSizeBytes: 10, attachmentExpiryMs: 3_600_000, reservations: 0,
   requestBurst: 2, requestRefillMs: 1000, messagesPerDay: 1, emailBurst: 1, emailRefillMs: 1000, callsPerDay: 1,
   subscriptions: 1, attachmentTotalBytes: 10, attachmentBandwidthPerDay: 10, authFailureBurst: 2, authFailureRefillMs: 60_000,
 };
@@ -93,4 +96,29 @@ test('topic registry: the global limit only refuses new topics; idle topics with
   assert.equal(r.prune(100, 50, (t) => t === 'a'), 1);
   r.touch(['c'], 101, user);
   assert.equal(r.size, 2);
+});
+
+test("a tier's limits replace the config's, with ntfy's bucket derivations", () => {
+  const base: VisitorLimits = { ...LIMITS, requestBurst: 60, requestRefillMs: 5000, emailBurst: 16, emailRefillMs: 3_600_000 };
+  const tier: TierRecord = {
+    id: 'ti_1', code: 'pro', name: 'Pro', messagesLimit: 10_000, messagesExpiryDuration: 86_400, emailsLimit: 200, callsLimit: 5,
+    reservationsLimit: 3, attachmentFileSizeLimit: 50, attachmentTotalSizeLimit: 500, attachmentExpiryDuration: 7200, attachmentBandwidthLimit: 5000,
+  };
+  const limits = tierVisitorLimits(base, tier);
+  assert.equal(limits.basis, 'tier');
+  assert.equal(limits.requestBurst, 500, '5 % of 10000');
+  assert.equal(limits.requestRefillMs, 86_400_000 / 20_000, 'twice the daily messages over a day');
+  assert.equal(limits.emailBurst, 40, '20 % of 200');
+  assert.equal(limits.emailRefillMs, 86_400_000 / 200);
+  assert.deepEqual(
+    [limits.messagesPerDay, limits.callsPerDay, limits.reservations, limits.messageExpiryMs, limits.attachmentFileSizeBytes, limits.attachmentTotalBytes, limits.attachmentExpiryMs, limits.attachmentBandwidthPerDay],
+    [10_000, 5, 3, 86_400_000, 50, 500, 7_200_000, 5000],
+  );
+  assert.equal(limits.subscriptions, base.subscriptions);
+  const small = tierVisitorLimits(base, { ...tier, messagesLimit: 10, emailsLimit: 0 });
+  assert.equal(small.requestBurst, 60, "never below the config's burst");
+  assert.equal(small.requestRefillMs, 5000, "nor slower than the config's refill");
+  assert.equal(small.emailBurst, 16);
+  assert.equal(tierVisitorLimits(base, { ...tier, messagesLimit: 1_000_000 }).requestBurst, 1000, 'at most 1000');
+  assert.equal(tierVisitorLimits({ ...base, messageExpiryMs: 0 }, tier).messageExpiryMs, 0, 'no cache stays no cache');
 });

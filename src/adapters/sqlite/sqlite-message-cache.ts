@@ -102,6 +102,11 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
       return withFiles.map((r) => r.mid);
     },
 
+    async expireTopic(topic: string, nowSeconds: number): Promise<void> {
+      writer.flush();
+      await db.updateTable('messages').set({ expires: nowSeconds - 1 }).where('topic', '=', topic).execute();
+    },
+
     async expiredAttachmentIds(nowSeconds: number): Promise<string[]> {
       writer.flush();
       const rows = await db.selectFrom('messages').select('mid')

@@ -1,5 +1,6 @@
 import { CONFIG_KEYS, loadConfig, type Config } from '../../config/index.js';
 import type { AuthService, UserSummary } from '../../core/auth/auth-service.js';
+import type { TierService } from '../../core/auth/tier-service.js';
 import { EVERYONE } from '../../core/auth/names.js';
 import type { Permission } from '../../core/auth/permissions.js';
 import { HeraldError, isHeraldError } from '../../errors/index.js';
@@ -98,12 +99,12 @@ class ConfigProblem extends Error {}
  * Loads the config exactly as `herald serve` would, opens the account database and runs `work`
  * on it, closing the database however `work` ends.
  */
-export async function withAccounts(configArgs: readonly string[], env: NodeJS.ProcessEnv, work: (auth: AuthService, config: Config) => Promise<void>): Promise<void> {
+export async function withAccounts(configArgs: readonly string[], env: NodeJS.ProcessEnv, work: (auth: AuthService, config: Config, tiers: TierService) => Promise<void>): Promise<void> {
   const config = loadCliConfig(configArgs, env);
   const accounts = await openAuth(config);
   if (!accounts) throw new ConfigProblem('auth-file is not set; pass --auth-file PATH or set it in the config');
   try {
-    await work(accounts.auth, config);
+    await work(accounts.auth, config, accounts.tiers);
   } finally {
     await accounts.close();
   }
@@ -146,7 +147,8 @@ const ACCESS_PHRASE: Record<Permission, string> = {
 /** ntfy's `user list` layout: a header line per user, then one `- …` line per grant. */
 export function formatUser(user: UserSummary, defaultAccess: Permission): string {
   const everyone = user.username === EVERYONE;
-  const lines = [`user ${user.username} (role: ${everyone ? 'anonymous' : user.role})`];
+  const tier = user.tier === undefined ? '' : `, tier: ${user.tier}`;
+  const lines = [`user ${user.username} (role: ${everyone ? 'anonymous' : user.role}${tier})`];
   if (user.role === 'admin') lines.push('- read-write access to all topics (admin role)');
   else if (user.grants.length === 0) lines.push('- no topic-specific permissions');
   else for (const g of user.grants) lines.push(`- ${ACCESS_PHRASE[g.permission]} topic ${g.topic}`);

@@ -1,6 +1,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { HeraldError } from '../../errors/index.js';
+import { isValidTierCode } from '../../core/auth/tier-service.js';
 import type { CliIo } from '../io.js';
 import { CliFailure, expectOperands, formatUser, guarded, requireUser, splitArgs, UsageError, withAccounts } from './account-db.js';
 
@@ -14,6 +15,7 @@ Subcommands:
   del USERNAME                        remove a user with their tokens and access entries (alias: remove)
   change-pass USERNAME                set a new password
   change-role USERNAME admin|user     change a user's role
+  change-tier USERNAME TIER|-         give a user a tier (see 'herald tier'), or take it away with -
   list                                show every user with role and access entries
 
 Passwords come from $HERALD_PASSWORD; otherwise they are asked for twice at a terminal, or one
@@ -27,6 +29,7 @@ Options:
 Examples:
   HERALD_PASSWORD=secret herald user add --role admin phil
   herald user change-role phil user
+  herald user change-tier phil pro
   herald user list
 `;
 
@@ -79,6 +82,18 @@ export async function runUser(args: string[], io: CliIo): Promise<number> {
           out(`changed role for user ${name} to ${role}`);
         });
       }
+      case 'change-tier': {
+        expectOperands(operands, 2, 2, 'herald user change-tier USERNAME TIER|-');
+        const name = operands[0]!;
+        const tier = operands[1]!;
+        if (name === 'everyone' || name === '*') throw new CliFailure('everyone (anonymous users) cannot have a tier');
+        if (tier !== '-' && !isValidTierCode(tier)) throw new UsageError('invalid tier: a tier code, or - to take the tier away');
+        return withAccounts(configArgs, io.env, async (auth, _config, tiers) => {
+          await requireUser(auth, name);
+          await tiers.setUserTier(name, tier === '-' ? null : tier);
+          out(tier === '-' ? `removed tier from user ${name}` : `changed tier for user ${name} to ${tier}`);
+        });
+      }
       case 'list': {
         expectOperands(operands, 0, 0, 'herald user list');
         return withAccounts(configArgs, io.env, async (auth) => {
@@ -86,7 +101,7 @@ export async function runUser(args: string[], io: CliIo): Promise<number> {
         });
       }
       case undefined:
-        throw new UsageError('a subcommand is required: add, del, change-pass, change-role or list');
+        throw new UsageError('a subcommand is required: add, del, change-pass, change-role, change-tier or list');
       default:
         throw new UsageError(`unknown subcommand '${sub}'`);
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeraldError } from '../../errors/index.js';
-import type { AccessRecord, AuthStore, TokenRecord, UserRecord } from '../../ports/auth-store.js';
+import type { AccessRecord, AuthStore, TierRecord, TokenRecord, UserRecord } from '../../ports/auth-store.js';
 import { AuthStoreError } from '../../ports/auth-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
@@ -30,6 +30,8 @@ const TOKEN_TOUCH_MS = 60_000;
 export interface UserSummary {
   username: string;
   role: UserRecord['role'];
+  /** The code of the user's tier, if they have one. */
+  tier?: string;
   grants: { topic: string; permission: Permission }[];
 }
 
@@ -51,6 +53,8 @@ export class AuthService {
    * by the CLI at the next change-counter poll (about a second), as for open streams.
    */
   #access = new Map<string | null, Promise<AccessRecord[]>>();
+  /** Every tier by id, read once and kept until the next account change (as the ACL entries are). */
+  #tiers: Promise<Map<string, TierRecord>> | undefined;
 
   constructor(options: AuthServiceOptions) {
     this.#o = options;
@@ -65,7 +69,7 @@ export class AuthService {
     if (!credentials) return ANONYMOUS;
     if (credentials.kind === 'bearer') return this.#authenticateToken(credentials.token, origin);
     const user = await this.#verifyPassword(credentials.username, credentials.password);
-    return { userId: user.id, name: user.name, role: user.role };
+    return { userId: user.id, name: user.name, role: user.role, ...tierOf(user) };
   }
 
   /** Throws 403 40301 unless the principal may do `action` on every topic. */
@@ -93,10 +97,11 @@ export class AuthService {
       const token = await this.#o.store.tokenRecord(principal.token);
       if (!token || this.#expired(token)) return undefined;
       // The token may have been extended or made permanent since the principal was built.
-      const { expiresAt: _old, ...rest } = principal;
-      return { ...rest, name: user.name, role: user.role, ...expiry(token) };
+      const { expiresAt: _old, tierId: _oldTier, ...rest } = principal;
+      return { ...rest, name: user.name, role: user.role, ...expiry(token), ...tierOf(user) };
     }
-    return { ...principal, name: user.name, role: user.role };
+    const { tierId: _oldTier, ...rest } = principal;
+    return { ...rest, name: user.name, role: user.role, ...tierOf(user) };
   }
 
   // --- users ---
@@ -164,14 +169,35 @@ export class AuthService {
   }
 
   async listUsers(): Promise<UserSummary[]> {
-    const [users, entries] = await Promise.all([this.#o.store.users(), this.#o.store.allAccess()]);
-    const summaries = users.map((u) => ({ username: u.name, role: u.role, grants: grantsOf(entries, u.id) }));
+    const [users, entries, tiers] = await Promise.all([this.#o.store.users(), this.#o.store.allAccess(), this.tiers()]);
+    const summaries: UserSummary[] = users.map((u) => {
+      const tier = u.tierId === undefined ? undefined : tiers.get(u.tierId)?.code;
+      return { username: u.name, role: u.role, ...(tier === undefined ? {} : { tier }), grants: grantsOf(entries, u.id) };
+    });
     summaries.push({ username: EVERYONE, role: 'user' as const, grants: grantsOf(entries, null) });
     return summaries;
   }
 
   async userExists(name: string): Promise<boolean> {
     return (await this.#o.store.userByName(name)) !== undefined;
+  }
+
+  // --- tiers (kept with the ACL entries: both change only through the account database) ---
+
+  /** Every tier by id, from memory until the next account change here or elsewhere. */
+  tiers(): Promise<Map<string, TierRecord>> {
+    if (this.#tiers) return this.#tiers;
+    const read = this.#o.store.tiers().then((list) => new Map(list.map((t) => [t.id, t])));
+    this.#tiers = read;
+    read.catch(() => {
+      if (this.#tiers === read) this.#tiers = undefined;
+    });
+    return read;
+  }
+
+  /** The principal's tier, when they have one (and it still exists). */
+  async tierOf(principal: Principal): Promise<TierRecord | undefined> {
+    return principal.tierId === undefined ? undefined : (await this.tiers()).get(principal.tierId);
   }
 
   // --- access ---
@@ -283,7 +309,7 @@ export class AuthService {
       // Bookkeeping only: a failed write must not fail the request.
       this.#o.store.updateToken(token, { lastAccess: nowSec, lastOrigin: origin }).catch(() => {});
     }
-    return { userId: user.id, name: user.name, role: user.role, token, ...expiry(record) };
+    return { userId: user.id, name: user.name, role: user.role, token, ...expiry(record), ...tierOf(user) };
   }
 
   async #verifyPassword(name: string, password: string): Promise<UserRecord> {
@@ -344,6 +370,7 @@ export class AuthService {
   #changed(): void {
     this.#verified.clear();
     this.#access.clear();
+    this.#tiers = undefined;
   }
 
   async #record(ctx: AuditContext, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
@@ -356,6 +383,11 @@ const DUMMY_HASH = '$2a$10$CwTycUXWue0Thq9StjUM0uJ8.1P2GQjY6cN2/8C5vQj8FZbQ3yPq6
 
 function grantsOf(entries: readonly AccessRecord[], userId: string | null): { topic: string; permission: Permission }[] {
   return entries.filter((e) => e.userId === userId).map((e) => ({ topic: e.pattern, permission: permissionOf(e) }));
+}
+
+/** A user's tier as a principal carries it, or nothing. */
+function tierOf(user: UserRecord): Pick<Principal, 'tierId'> {
+  return user.tierId === undefined ? {} : { tierId: user.tierId };
 }
 
 /** A token's expiry as a principal carries it (ms), or nothing for a token that never expires. */

@@ -4,6 +4,8 @@ export interface Principal {
   userId: string | null;
   name: string;
   role: 'admin' | 'user' | 'anonymous';
+  /** The user's tier (its id), when they have one: their limits are the tier's. */
+  tierId?: string;
   /** The token the request authenticated with, if any (for DELETE /v1/account/token). */
   token?: string;
   /** When that token expires (ms since the epoch); unset for tokens that never do. */

@@ -1,22 +1,11 @@
 import { HeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
+import type { TierRecord } from '../../ports/auth-store.js';
 import type { BucketRule, Counters } from '../../ports/counters.js';
+import { tierVisitorLimits } from './tier-limits.js';
+import type { VisitorLimits } from './visitor-limits.js';
 
-export interface VisitorLimits {
-  requestBurst: number;
-  requestRefillMs: number;
-  /** Messages a visitor may publish per UTC day. */
-  messagesPerDay: number;
-  emailBurst: number;
-  emailRefillMs: number;
-  /** Phone calls (`X-Call`) a visitor may place per UTC day; 0 without a tier, as in ntfy. */
-  callsPerDay: number;
-  subscriptions: number;
-  attachmentTotalBytes: number;
-  attachmentBandwidthPerDay: number;
-  authFailureBurst: number;
-  authFailureRefillMs: number;
-}
+export type { VisitorLimits };
 
 /** Sign-ups: ntfy allows 3 in a burst, then one a day. */
 const ACCOUNT_CREATION: BucketRule = { burst: 3, refillMs: 86_400_000 };
@@ -36,11 +25,11 @@ export class Visitor {
   readonly exempt: boolean;
   lastSeenMs: number;
   #subscriptions = 0;
-  readonly #limits: VisitorLimits;
+  #limits: VisitorLimits;
   readonly #counters: Counters;
-  readonly #requestRule: BucketRule;
-  readonly #emailRule: BucketRule;
-  readonly #authFailureRule: BucketRule;
+  #requestRule!: BucketRule;
+  #emailRule!: BucketRule;
+  #authFailureRule!: BucketRule;
   // Counter names, built once per visitor rather than once per request.
   readonly #requestKey: string;
   readonly #emailKey: string;
@@ -56,9 +45,7 @@ export class Visitor {
     this.lastSeenMs = nowMs;
     this.#limits = limits;
     this.#counters = counters;
-    this.#requestRule = { burst: limits.requestBurst, refillMs: limits.requestRefillMs };
-    this.#emailRule = { burst: limits.emailBurst, refillMs: limits.emailRefillMs };
-    this.#authFailureRule = { burst: limits.authFailureBurst, refillMs: limits.authFailureRefillMs };
+    this.setLimits(limits);
     this.#requestKey = `req:${key}`;
     this.#emailKey = `email:${key}`;
     this.#messageKey = `msg:${key}`;
@@ -96,6 +83,17 @@ export class Visitor {
 
   get limits(): VisitorLimits {
     return this.#limits;
+  }
+
+  /**
+   * Replaces the limits (a user's tier was changed). The counts so far stay: they live in the
+   * counters under this visitor's key, and open subscriptions hold this object.
+   */
+  setLimits(limits: VisitorLimits): void {
+    this.#limits = limits;
+    this.#requestRule = { burst: limits.requestBurst, refillMs: limits.requestRefillMs };
+    this.#emailRule = { burst: limits.emailBurst, refillMs: limits.emailRefillMs };
+    this.#authFailureRule = { burst: limits.authFailureBurst, refillMs: limits.authFailureRefillMs };
   }
 
   /** One request from the request bucket, or 429 42901 with the wait as Retry-After. */
@@ -162,6 +160,8 @@ export class Visitor {
 export class VisitorRegistry {
   #visitors = new Map<string, Visitor>();
   #keyByIp = new Map<string, string>();
+  /** Limits per tier record: the account service keeps one record per tier until the tier changes. */
+  #tierLimits = new WeakMap<TierRecord, VisitorLimits>();
   readonly #limits: VisitorLimits;
   readonly #clock: Clock;
   readonly #isExempt: (ip: string) => boolean;
@@ -188,6 +188,39 @@ export class VisitorRegistry {
       this.#visitors.set(key, visitor);
     }
     return visitor;
+  }
+
+  /**
+   * The visitor of a user with a tier (ntfy's `user:<id>`): the tier's limits instead of the
+   * address's, wherever the user comes from. A changed tier (another record) applies at once; the
+   * counts so far stay.
+   */
+  forUser(userId: string, tier: TierRecord): Visitor {
+    const limits = this.forTierLimits(tier);
+    const key = `user:${userId}`;
+    let visitor = this.#visitors.get(key);
+    if (!visitor) {
+      visitor = new Visitor(key, limits, this.#clock.now(), false, this.#counters);
+      this.#visitors.set(key, visitor);
+    } else if (visitor.limits !== limits) {
+      visitor.setLimits(limits);
+    }
+    return visitor;
+  }
+
+  /** The limits a tier gives its users, on top of the config's (computed once per tier record). */
+  forTierLimits(tier: TierRecord): VisitorLimits {
+    let limits = this.#tierLimits.get(tier);
+    if (!limits) {
+      limits = tierVisitorLimits(this.#limits, tier);
+      this.#tierLimits.set(tier, limits);
+    }
+    return limits;
+  }
+
+  /** The limits of callers without a tier (from the config). */
+  get baseLimits(): VisitorLimits {
+    return this.#limits;
   }
 
   /** The visitor with this key, if it is still known (e.g. an attachment's uploader). */

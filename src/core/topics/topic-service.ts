@@ -150,7 +150,7 @@ export class TopicService {
     const d = this.#d;
     const now = d.clock.now();
     this.assertAllowed(input.topic);
-    const built = buildMessage(input, d.options, now);
+    const built = buildMessage(input, optionsFor(d.options, visitor), now);
     d.topics.touch([input.topic], now, visitor);
     await visitor.takeMessage(now);
     if (built.email) await visitor.takeEmail(now);
@@ -226,6 +226,15 @@ export class TopicService {
     if (dropped.length > 0) d.logger.debug({ topic, replaced: dropped.length }, 'waiting scheduled messages of the sequence replaced');
   }
 
+  /**
+   * Bytes of the visitor's uploads that are stored and not expired, cached or not: what counts
+   * against their attachment total (`GET /v1/account`'s stats).
+   */
+  async attachmentBytesUsed(visitorKey: string): Promise<number> {
+    const nowSec = Math.floor(this.#d.clock.now() / 1000);
+    return (await this.#d.cache.attachmentBytesBySender(visitorKey, nowSec)) + this.#uncachedBytesBy(visitorKey, nowSec);
+  }
+
   /** Cached messages for a subscriber's `since=` (empty when the cache is off). */
   cached(query: CacheQuery): Promise<Message[]> {
     if (this.#d.options.cacheDurationMs <= 0) return Promise.resolve([]);
@@ -285,16 +294,7 @@ export class TopicService {
     const d = this.#d;
     const now = d.clock.now();
     d.topics.prune(now, UNHELD_TOPIC_IDLE_MS, (t) => d.hub.subscriberCount(t) > 0);
-    const nowSec = Math.floor(now / 1000);
-    const expiredFiles = await d.cache.expiredAttachmentIds(nowSec);
-    const prunedWithFiles = await d.cache.pruneExpired(nowSec);
-    const expiredUncached = [...this.#uncachedUploads.values()].filter((m) => (m.attachment?.expires ?? 0) < nowSec).map((m) => m.id);
-    for (const id of expiredUncached) this.#uncachedUploads.delete(id);
-    const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles, ...expiredUncached])];
-    if (d.attachments && toDelete.length > 0) {
-      // Files whose deletion failed are no message's any more: the orphan sweep finds them again.
-      await d.attachments.remove(toDelete).catch((err: unknown) => d.logger.error({ err, attachments: toDelete.length }, 'expired attachments not deleted'));
-    }
+    const toDelete = await this.#expire(Math.floor(now / 1000));
     if (d.attachments?.shared && now - this.#lastOrphanSweepMs >= SHARED_ORPHAN_SWEEP_MS) {
       await this.removeOrphanAttachments().catch((err: unknown) => d.logger.error({ err }, 'attachment orphan sweep failed'));
     }
@@ -304,6 +304,31 @@ export class TopicService {
     this.#publishedSinceTick = 0;
     this.#lastTickMs = now;
     if (toDelete.length > 0) d.logger.debug({ attachments: toDelete.length }, 'expired attachments deleted');
+  }
+
+  /**
+   * Deletes the topic's cached messages and their uploads at once (`X-Delete-Messages` when a
+   * reservation ends). Subscribers that already received them keep them, as in ntfy.
+   */
+  async deleteCachedMessages(topic: string): Promise<void> {
+    const nowSec = Math.floor(this.#d.clock.now() / 1000);
+    await this.#d.cache.expireTopic(topic, nowSec);
+    await this.#expire(nowSec);
+  }
+
+  /** Removes expired messages and deletes the files of expired uploads; returns the ids of those files. */
+  async #expire(nowSec: number): Promise<string[]> {
+    const d = this.#d;
+    const expiredFiles = await d.cache.expiredAttachmentIds(nowSec);
+    const prunedWithFiles = await d.cache.pruneExpired(nowSec);
+    const expiredUncached = [...this.#uncachedUploads.values()].filter((m) => (m.attachment?.expires ?? 0) < nowSec).map((m) => m.id);
+    for (const id of expiredUncached) this.#uncachedUploads.delete(id);
+    const toDelete = [...new Set([...expiredFiles, ...prunedWithFiles, ...expiredUncached])];
+    if (d.attachments && toDelete.length > 0) {
+      // Files whose deletion failed are no message's any more: the orphan sweep finds them again.
+      await d.attachments.remove(toDelete).catch((err: unknown) => d.logger.error({ err, attachments: toDelete.length }, 'expired attachments not deleted'));
+    }
+    return toDelete;
   }
 
   /** Writes the in-memory publish counter to the cache's persisted total. */
@@ -389,7 +414,7 @@ export class TopicService {
     const used = (await d.cache.attachmentBytesBySender(visitor.key, Math.floor(now / 1000))) + this.#uncachedBytesBy(visitor.key, Math.floor(now / 1000));
     const serverUsed = await d.attachments.totalSize();
     if (
-      size > d.options.attachmentFileSizeLimit ||
+      size > visitor.limits.attachmentFileSizeBytes ||
       (!visitor.exempt && used + size > visitor.limits.attachmentTotalBytes) ||
       serverUsed + size > d.options.attachmentTotalSizeLimit ||
       !(await visitor.tryTakeBandwidth(now, size))
@@ -398,4 +423,20 @@ export class TopicService {
     }
     await d.attachments.put(message.id, body);
   }
+}
+
+/**
+ * The publish options as they apply to one visitor: a user's tier sets how long their messages are
+ * cached, how large an upload may be and how long it is kept (ntfy's tier limits). The server-wide
+ * rules (the cache switched off, attachments off, the total of all uploads) stay.
+ */
+function optionsFor(options: PublishOptions, visitor: Visitor): PublishOptions {
+  const limits = visitor.limits;
+  if (limits.basis !== 'tier') return options;
+  return {
+    ...options,
+    cacheDurationMs: options.cacheDurationMs > 0 ? limits.messageExpiryMs : 0,
+    attachmentFileSizeLimit: limits.attachmentFileSizeBytes,
+    attachmentExpiryMs: limits.attachmentExpiryMs,
+  };
 }

@@ -4,6 +4,7 @@ import type { TokenRecord } from '../../ports/auth-store.js';
 import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { jsonBody } from './json-body.js';
+import { accountLimitParts } from './account-limits.js';
 import { auditContext } from '../plugins/audit-context.js';
 import { AccountDeleteBody, PasswordChangeBody, SignupBody, TokenCreateBody, TokenUpdateBody } from './schemas.js';
 
@@ -31,9 +32,6 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
 
   app.get('/v1/account', ACCOUNT, async (request, reply) => {
     const p = request.principal;
-    const now = clock.now();
-    const usage = await request.visitor.usage(now);
-    const limits = request.visitor.limits;
     const body: Record<string, unknown> = {
       username: p.name,
       role: p.role,
@@ -42,30 +40,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
       body.tokens = (await auth.tokensOf(p.name)).map(tokenJson);
       const phones = (await deps.calls?.numbers(p.userId)) ?? []; if (phones.length > 0) body.phone_numbers = phones;
     }
-    body.limits = {
-      basis: 'ip',
-      messages: limits.messagesPerDay,
-      messages_expiry_duration: Math.floor(config.cacheDuration / 1000),
-      emails: limits.emailBurst,
-      calls: 0,
-      reservations: 0,
-      attachment_total_size: limits.attachmentTotalBytes,
-      attachment_file_size: config.attachmentFileSizeLimit,
-      attachment_expiry_duration: Math.floor(config.attachmentExpiryDuration / 1000),
-      attachment_bandwidth: limits.attachmentBandwidthPerDay,
-    };
-    body.stats = {
-      messages: usage.messages,
-      messages_remaining: Math.max(0, limits.messagesPerDay - usage.messages),
-      emails: usage.emails,
-      emails_remaining: Math.max(0, limits.emailBurst - usage.emails),
-      calls: 0,
-      calls_remaining: 0,
-      reservations: 0,
-      reservations_remaining: 0,
-      attachment_total_size: 0,
-      attachment_total_size_remaining: limits.attachmentTotalBytes,
-    };
+    Object.assign(body, await accountLimitParts(deps, p, request.visitor));
     return sendJson(reply, body);
   });
 

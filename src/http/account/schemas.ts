@@ -43,3 +43,6 @@ export type PhoneVerifyBody = Static<typeof PhoneVerifyBody>;
 
 export const PhoneNumberBody = Type.Object({ number: Type.Optional(Type.String()), code: Type.Optional(Type.String()) });
 export type PhoneNumberBody = Static<typeof PhoneNumberBody>;
+
+export const ReservationBody = Type.Object({ topic: Type.String(), everyone: Type.String() });
+export type ReservationBody = Static<typeof ReservationBody>;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthService } from '../../core/auth/auth-service.js';
+import type { TierService } from '../../core/auth/tier-service.js';
 import { parsePermission } from '../../core/auth/permissions.js';
 import { HeraldError } from '../../errors/index.js';
 import { sendJson } from '../account/account-routes.js';
@@ -15,7 +16,7 @@ function requireAdmin(request: FastifyRequest): void {
 }
 
 /** `/v1/users` and `/v1/users/access` (admin only; they exist only with `auth-file`). */
-export function registerUsersRoutes(app: FastifyInstance, auth: AuthService | undefined, onAccessChange: () => void): void {
+export function registerUsersRoutes(app: FastifyInstance, auth: AuthService | undefined, onAccessChange: () => void, tiers?: TierService): void {
   if (!auth) return;
 
   app.get('/v1/users', ACCOUNT, async (request, reply) => {
@@ -26,6 +27,8 @@ export function registerUsersRoutes(app: FastifyInstance, auth: AuthService | un
   const createOrUpdate = (create: boolean) => async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     requireAdmin(request);
     const body = jsonBody(request, UserCreateBody);
+    // ntfy checks the tier first, so a bad one leaves the user as it was (400 40030).
+    if (body.tier && (!tiers || !(await tiers.byCode(body.tier)))) throw new HeraldError('tierInvalid', { detail: body.tier });
     if (create) {
       if (!body.password && !body.hash) throw new HeraldError('badRequest', { detail: 'password or hash required' });
       await auth.addUser(body.username, body.password ?? '', body.role ?? 'user', body.hash, auditContext(request));
@@ -35,6 +38,7 @@ export function registerUsersRoutes(app: FastifyInstance, auth: AuthService | un
       if (body.hash) await auth.changePasswordHash(body.username, body.hash, auditContext(request));
       if (body.role) await auth.changeRole(body.username, body.role, auditContext(request));
     }
+    if (body.tier && tiers) await tiers.setUserTier(body.username, body.tier, auditContext(request));
     onAccessChange();
     return sendJson(reply, { success: true });
   };

@@ -9,6 +9,7 @@ import { clientIp, clientIpSettings } from '../plugins/client-ip.js';
 import { authenticateRequest } from '../plugins/auth.js';
 import type { Principal } from '../../core/auth/principal.js';
 import type { Visitor } from '../../core/limits/visitor.js';
+import { visitorOf } from '../plugins/tier-visitor.js';
 import { LiveStream, type StreamTransport } from './live-stream.js';
 import { parseSubscribeRequest } from './subscribe-request.js';
 
@@ -55,14 +56,16 @@ export function attachWebSocket(server: Server, deps: HttpDeps, log: FastifyBase
       const match = WS_PATH.exec(url.pathname);
       if (!match || req.method !== 'GET' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new HeraldError('notFound');
       const now = deps.clock.now();
-      const visitor = deps.visitors.forIp(clientIp(req, clientIpSettings(deps.config)));
-      await visitor.takeRequest(now);
+      const byAddress = deps.visitors.forIp(clientIp(req, clientIpSettings(deps.config)));
+      await byAddress.takeRequest(now);
       checkHandshake(req);
       const source = { headers: req.headers, query: Object.fromEntries(url.searchParams) };
       const sub = parseSubscribeRequest(source, decodePath(match[1]!), now, deps.config.subscriptionTopicLimit);
       for (const t of sub.topics) deps.topics.assertAllowed(t);
-      const principal = await authenticateRequest({ auth: deps.auth, keys: deps.keys }, source, visitor, deps.clock, req.socket.remoteAddress ?? '');
+      const principal = await authenticateRequest({ auth: deps.auth, keys: deps.keys }, source, byAddress, deps.clock, req.socket.remoteAddress ?? '');
       if (deps.auth) await deps.auth.authorize(principal, sub.topics, 'read');
+      // The subscription counts against a tier user's own visitor, as on the other stream routes.
+      const visitor = await visitorOf(deps.auth, deps.visitors, principal, byAddress);
       if (closed) return;
       deps.topicRegistry.touch(sub.topics, now, visitor);
       visitor.openSubscription();

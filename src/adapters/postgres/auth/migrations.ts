@@ -93,6 +93,33 @@ const MIGRATIONS: Record<string, Migration> = {
       )`.execute(db);
     },
   },
+  '0003_tiers_reservations': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql`CREATE TABLE tiers (
+        id text COLLATE "C" PRIMARY KEY,
+        code text COLLATE "C" NOT NULL UNIQUE,
+        name text NOT NULL,
+        messages_limit bigint NOT NULL,
+        messages_expiry_duration bigint NOT NULL,
+        emails_limit bigint NOT NULL,
+        calls_limit bigint NOT NULL,
+        reservations_limit bigint NOT NULL,
+        attachment_file_size_limit bigint NOT NULL,
+        attachment_total_size_limit bigint NOT NULL,
+        attachment_expiry_duration bigint NOT NULL,
+        attachment_bandwidth_limit bigint NOT NULL
+      )`.execute(db);
+      // No ON DELETE action: a tier cannot go while users have it (ntfy's rule).
+      await sql`ALTER TABLE users ADD COLUMN tier_id text COLLATE "C" REFERENCES tiers (id)`.execute(db);
+      await sql`CREATE INDEX users_tier ON users (tier_id)`.execute(db);
+      // The user whose reservation an entry belongs to; the entries go with that user.
+      await sql`ALTER TABLE access ADD COLUMN owner_id text COLLATE "C" REFERENCES users (id) ON DELETE CASCADE`.execute(db);
+      await sql`CREATE INDEX access_owner ON access (owner_id)`.execute(db);
+      // Tier changes move the change counter too: they change the limits every node applies.
+      await sql`CREATE TRIGGER tiers_changed BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON tiers
+        FOR EACH STATEMENT EXECUTE FUNCTION herald_auth_changed()`.execute(db);
+    },
+  },
 };
 
 /** The account tables' migrations, with their own bookkeeping tables so they may share a schema with other stores. */

@@ -56,6 +56,9 @@ export async function createPostgresMessageCache(options: PostgresMessageCacheOp
     messageById: (id: string) => queries.messageById(id),
     pruneExpired: (nowSeconds: number) => expiry.pruneExpired(nowSeconds),
     expiredAttachmentIds: (nowSeconds: number) => expiry.expiredAttachmentIds(nowSeconds),
+    async expireTopic(topic: string, nowSeconds: number) {
+      await database.pool.query({ name: 'herald_cache_expire_topic', text: 'UPDATE messages SET expires = $2 WHERE topic = $1', values: [topic, Math.floor(nowSeconds) - 1] });
+    },
     attachmentIds: () => queries.attachmentIds(),
     attachmentBytesBySender: (sender: string, nowSeconds: number) => queries.attachmentBytesBySender(sender, nowSeconds),
     publishedCount: () => queries.publishedCount(),

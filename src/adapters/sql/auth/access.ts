@@ -7,7 +7,7 @@ import { accessFromRow, type AuthDatabase, type AuthDialect } from './schema.js'
 export function prepareAccess(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pick<AuthStore, 'access' | 'allAccess' | 'allowAccess' | 'resetAccess'> {
   return {
     async access(userId) {
-      const rows = await db.selectFrom('access').selectAll()
+      const rows = await db.selectFrom('access').select(['user_id', 'pattern', 'read', 'write'])
         .where('user_id', userId === null ? 'is' : '=', userId)
         .orderBy(sql`length(pattern)`, 'desc').orderBy('write', 'desc').orderBy('read', 'desc').orderBy('pattern')
         .execute();
@@ -16,7 +16,7 @@ export function prepareAccess(db: Kysely<AuthDatabase>, dialect: AuthDialect): P
 
     async allAccess() {
       // Per user, the most specific pattern first (ntfy's order); the everyone entries last.
-      const rows = await db.selectFrom('access').selectAll()
+      const rows = await db.selectFrom('access').select(['user_id', 'pattern', 'read', 'write'])
         .orderBy(sql`user_id IS NULL`).orderBy('user_id')
         .orderBy(sql`length(pattern)`, 'desc').orderBy('write', 'desc').orderBy('read', 'desc').orderBy('pattern')
         .execute();
@@ -25,11 +25,13 @@ export function prepareAccess(db: Kysely<AuthDatabase>, dialect: AuthDialect): P
 
     async allowAccess(entry) {
       const upsert = db.insertInto('access')
-        .values({ user_id: entry.userId, pattern: entry.pattern, read: entry.read ? 1 : 0, write: entry.write ? 1 : 0 })
+        .values({ user_id: entry.userId, pattern: entry.pattern, read: entry.read ? 1 : 0, write: entry.write ? 1 : 0, owner_id: null })
         // Both dialects pick the unique index as the target only when its expression is repeated here.
         .onConflict((oc) => oc.expression(dialect.accessKey).doUpdateSet((eb) => ({
           read: eb.ref('excluded.read'),
           write: eb.ref('excluded.write'),
+          // An admin's entry is nobody's reservation, even where it replaces one (as in ntfy).
+          owner_id: null,
         })))
         .execute();
       await written(dialect, translateConstraint(dialect, upsert, 'access entry conflict', `user ${entry.userId} not found`));

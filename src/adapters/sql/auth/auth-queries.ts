@@ -3,6 +3,8 @@ import type { AuthStore } from '../../../ports/auth-store.js';
 import { prepareAccess } from './access.js';
 import type { AuthDatabase, AuthDialect } from './schema.js';
 import { preparePhoneNumbers } from './phone-numbers.js';
+import { prepareReservations } from './reservations.js';
+import { prepareTiers } from './tiers.js';
 import { prepareTokens } from './tokens.js';
 import { prepareUsers } from './users.js';
 
@@ -15,7 +17,14 @@ export type AuthQueries = Omit<AuthStore, 'changeCounter' | 'close'>;
  * spots where SQLite and PostgreSQL differ.
  */
 export function createAuthQueries(db: Kysely<AuthDatabase>, dialect: AuthDialect): AuthQueries {
-  return { ...prepareUsers(db, dialect), ...prepareTokens(db, dialect), ...prepareAccess(db, dialect), ...preparePhoneNumbers(db, dialect) };
+  return {
+    ...prepareUsers(db, dialect),
+    ...prepareTokens(db, dialect),
+    ...prepareAccess(db, dialect),
+    ...preparePhoneNumbers(db, dialect),
+    ...prepareTiers(db, dialect),
+    ...prepareReservations(db, dialect),
+  };
 }
 
 export type { AuthDatabase, AuthDialect } from './schema.js';

@@ -1,5 +1,5 @@
 import type { Generated, RawBuilder, Selectable } from 'kysely';
-import type { AccessRecord, TokenRecord, UserRecord } from '../../../ports/auth-store.js';
+import type { AccessRecord, TierRecord, TokenRecord, UserRecord } from '../../../ports/auth-store.js';
 
 /**
  * Kysely's view of the account database, the same tables on SQLite and PostgreSQL (each dialect's
@@ -13,6 +13,24 @@ export interface UsersTable {
   role: 'admin' | 'user';
   /** Unix seconds. */
   created: number;
+  /** NULL for users without a tier. */
+  tier_id: string | null;
+}
+
+/** Tiers; durations in seconds, sizes in bytes (the column names are ntfy's). */
+export interface TiersTable {
+  id: string;
+  code: string;
+  name: string;
+  messages_limit: number;
+  messages_expiry_duration: number;
+  emails_limit: number;
+  calls_limit: number;
+  reservations_limit: number;
+  attachment_file_size_limit: number;
+  attachment_total_size_limit: number;
+  attachment_expiry_duration: number;
+  attachment_bandwidth_limit: number;
 }
 
 export interface TokensTable {
@@ -34,6 +52,8 @@ export interface AccessTable {
   /** 0 or 1 in both dialects (SQLite has no booleans; PostgreSQL keeps the same smallint). */
   read: number;
   write: number;
+  /** The user whose reservation the entry belongs to; NULL for entries an admin made. */
+  owner_id: string | null;
 }
 
 export interface PhoneNumbersTable {
@@ -50,6 +70,7 @@ export type AuthDatabase = {
   tokens: TokensTable;
   access: AccessTable;
   phone_numbers: PhoneNumbersTable;
+  tiers: TiersTable;
 };
 
 /** What the account queries need from the dialect under them: the few spots where SQLite and PostgreSQL differ. */
@@ -67,7 +88,43 @@ export interface AuthDialect {
 }
 
 export function userFromRow(row: Selectable<UsersTable>): UserRecord {
-  return { id: row.id, name: row.name, passwordHash: row.password_hash, role: row.role, created: Number(row.created) };
+  const user: UserRecord = { id: row.id, name: row.name, passwordHash: row.password_hash, role: row.role, created: Number(row.created) };
+  if (row.tier_id !== null) user.tierId = row.tier_id;
+  return user;
+}
+
+export function tierFromRow(row: Selectable<TiersTable>): TierRecord {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    messagesLimit: Number(row.messages_limit),
+    messagesExpiryDuration: Number(row.messages_expiry_duration),
+    emailsLimit: Number(row.emails_limit),
+    callsLimit: Number(row.calls_limit),
+    reservationsLimit: Number(row.reservations_limit),
+    attachmentFileSizeLimit: Number(row.attachment_file_size_limit),
+    attachmentTotalSizeLimit: Number(row.attachment_total_size_limit),
+    attachmentExpiryDuration: Number(row.attachment_expiry_duration),
+    attachmentBandwidthLimit: Number(row.attachment_bandwidth_limit),
+  };
+}
+
+export function tierToRow(tier: TierRecord): TiersTable {
+  return {
+    id: tier.id,
+    code: tier.code,
+    name: tier.name,
+    messages_limit: tier.messagesLimit,
+    messages_expiry_duration: tier.messagesExpiryDuration,
+    emails_limit: tier.emailsLimit,
+    calls_limit: tier.callsLimit,
+    reservations_limit: tier.reservationsLimit,
+    attachment_file_size_limit: tier.attachmentFileSizeLimit,
+    attachment_total_size_limit: tier.attachmentTotalSizeLimit,
+    attachment_expiry_duration: tier.attachmentExpiryDuration,
+    attachment_bandwidth_limit: tier.attachmentBandwidthLimit,
+  };
 }
 
 export function tokenFromRow(row: Selectable<TokensTable>): TokenRecord {
@@ -81,6 +138,6 @@ export function tokenFromRow(row: Selectable<TokensTable>): TokenRecord {
   };
 }
 
-export function accessFromRow(row: Selectable<AccessTable>): AccessRecord {
+export function accessFromRow(row: Pick<Selectable<AccessTable>, 'user_id' | 'pattern' | 'read' | 'write'>): AccessRecord {
   return { userId: row.user_id, pattern: row.pattern, read: Number(row.read) === 1, write: Number(row.write) === 1 };
 }

@@ -4,7 +4,7 @@ import { translateConstraint, written } from './constraint-errors.js';
 import { userFromRow, type AuthDatabase, type AuthDialect } from './schema.js';
 
 /** The user accounts: lookups, creation (names are unique), removal with everything of theirs, password and role. */
-export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pick<AuthStore, 'userByName' | 'userById' | 'users' | 'addUser' | 'removeUser' | 'changePassword' | 'changeRole'> {
+export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pick<AuthStore, 'userByName' | 'userById' | 'users' | 'addUser' | 'removeUser' | 'changePassword' | 'changeRole' | 'changeTier'> {
   return {
     async userByName(name) {
       const row = await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
@@ -29,12 +29,14 @@ export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pi
         password_hash: user.passwordHash,
         role: user.role,
         created: user.created,
+        tier_id: user.tierId ?? null,
       }).execute();
-      await written(dialect, translateConstraint(dialect, insert, `user ${user.name} already exists`));
+      await written(dialect, translateConstraint(dialect, insert, `user ${user.name} already exists`, `tier ${user.tierId} not found`));
     },
 
     async removeUser(id) {
-      // Tokens and access entries go with the row through ON DELETE CASCADE, in the same statement.
+      // Tokens, access entries and the entries of the user's reservations (the everyone entries too,
+      // through owner_id) go with the row through ON DELETE CASCADE, in the same statement.
       await written(dialect, db.deleteFrom('users').where('id', '=', id).execute());
     },
 
@@ -44,6 +46,11 @@ export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pi
 
     async changeRole(id, role) {
       await written(dialect, db.updateTable('users').set({ role }).where('id', '=', id).execute());
+    },
+
+    async changeTier(id, tierId) {
+      const update = db.updateTable('users').set({ tier_id: tierId }).where('id', '=', id).execute();
+      await written(dialect, translateConstraint(dialect, update, 'tier conflict', `tier ${tierId} not found`));
     },
   };
 }

@@ -55,6 +55,31 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_tiers_reservations': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('tiers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('code', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('messages_limit', 'integer', (c) => c.notNull())
+        .addColumn('messages_expiry_duration', 'integer', (c) => c.notNull())
+        .addColumn('emails_limit', 'integer', (c) => c.notNull())
+        .addColumn('calls_limit', 'integer', (c) => c.notNull())
+        .addColumn('reservations_limit', 'integer', (c) => c.notNull())
+        .addColumn('attachment_file_size_limit', 'integer', (c) => c.notNull())
+        .addColumn('attachment_total_size_limit', 'integer', (c) => c.notNull())
+        .addColumn('attachment_expiry_duration', 'integer', (c) => c.notNull())
+        .addColumn('attachment_bandwidth_limit', 'integer', (c) => c.notNull())
+        .execute();
+      // No ON DELETE action: a tier cannot go while users have it (ntfy's rule).
+      await db.schema.alterTable('users').addColumn('tier_id', 'text', (c) => c.references('tiers.id')).execute();
+      await db.schema.createIndex('idx_users_tier').on('users').column('tier_id').execute();
+      // The user whose reservation an entry belongs to; the entries go with that user.
+      await db.schema.alterTable('access').addColumn('owner_id', 'text', (c) => c.references('users.id').onDelete('cascade')).execute();
+      await db.schema.createIndex('idx_access_owner').on('access').column('owner_id').execute();
+    },
+  },
 };
 
 export const authMigrations: MigrationProvider = {
