@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { AuthStore } from '../../../ports/auth-store.js';
 import { prepareAccess } from './access.js';
+import { preparePrefs } from './prefs.js';
+import { prepareProvision } from './provision.js';
 import type { AuthDatabase, AuthDialect } from './schema.js';
 import { prepareTokens } from './tokens.js';
 import { prepareUsers } from './users.js';
@@ -14,7 +16,10 @@ export type AuthQueries = Omit<AuthStore, 'changeCounter' | 'close'>;
  * spots where SQLite and PostgreSQL differ.
  */
 export function createAuthQueries(db: Kysely<AuthDatabase>, dialect: AuthDialect): AuthQueries {
-  return { ...prepareUsers(db, dialect), ...prepareTokens(db, dialect), ...prepareAccess(db, dialect) };
+  return {
+    ...prepareUsers(db, dialect), ...prepareTokens(db, dialect), ...prepareAccess(db, dialect),
+    ...preparePrefs(db, dialect), ...prepareProvision(db, dialect),
+  };
 }
 
 export type { AuthDatabase, AuthDialect } from './schema.js';

@@ -1,4 +1,4 @@
-import type { RawBuilder, Selectable } from 'kysely';
+import type { Generated, RawBuilder, Selectable } from 'kysely';
 import type { AccessRecord, TokenRecord, UserRecord } from '../../../ports/auth-store.js';
 
 /**
@@ -13,6 +13,12 @@ export interface UsersTable {
   role: 'admin' | 'user';
   /** Unix seconds. */
   created: number;
+  /** `st_…`, or '' for a user added without one (unique among the others). */
+  sync_topic: Generated<string>;
+  /** The web app's settings, JSON of the port's AccountPrefs; '{}' until the user saves some. */
+  prefs: Generated<string>;
+  /** 1 for users from `auth-users`. */
+  provisioned: Generated<number>;
 }
 
 export interface TokensTable {
@@ -25,6 +31,8 @@ export interface TokensTable {
   expires: number;
   /** Unix seconds, set by the store on insert; decides which tokens are pruned first. */
   created: number;
+  /** 1 for tokens from `auth-tokens`. */
+  provisioned: Generated<number>;
 }
 
 export interface AccessTable {
@@ -34,6 +42,8 @@ export interface AccessTable {
   /** 0 or 1 in both dialects (SQLite has no booleans; PostgreSQL keeps the same smallint). */
   read: number;
   write: number;
+  /** 1 for entries from `auth-access`. */
+  provisioned: Generated<number>;
 }
 
 /** A type alias, not an interface: Kysely's withTables() (PostgreSQL) needs the index signature it implies. */
@@ -58,7 +68,10 @@ export interface AuthDialect {
 }
 
 export function userFromRow(row: Selectable<UsersTable>): UserRecord {
-  return { id: row.id, name: row.name, passwordHash: row.password_hash, role: row.role, created: Number(row.created) };
+  const user: UserRecord = { id: row.id, name: row.name, passwordHash: row.password_hash, role: row.role, created: Number(row.created) };
+  if (row.sync_topic) user.syncTopic = row.sync_topic;
+  if (Number(row.provisioned) === 1) user.provisioned = true;
+  return user;
 }
 
 export function tokenFromRow(row: Selectable<TokensTable>): TokenRecord {
@@ -69,9 +82,12 @@ export function tokenFromRow(row: Selectable<TokensTable>): TokenRecord {
     lastAccess: Number(row.last_access),
     lastOrigin: row.last_origin,
     expires: Number(row.expires),
+    ...(Number(row.provisioned) === 1 ? { provisioned: true } : {}),
   };
 }
 
 export function accessFromRow(row: Selectable<AccessTable>): AccessRecord {
-  return { userId: row.user_id, pattern: row.pattern, read: Number(row.read) === 1, write: Number(row.write) === 1 };
+  const entry: AccessRecord = { userId: row.user_id, pattern: row.pattern, read: Number(row.read) === 1, write: Number(row.write) === 1 };
+  if (Number(row.provisioned) === 1) entry.provisioned = true;
+  return entry;
 }
