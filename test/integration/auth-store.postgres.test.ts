@@ -212,7 +212,7 @@ describe('postgres auth store across processes', { skip }, () => {
     const nodes = await Promise.all([authOn(schema.url), authOn(schema.url), authOn(schema.url)]);
     try {
       const applied = await nodes[0]!.db.pool.query<{ name: string }>('SELECT name FROM herald_auth_migration ORDER BY name');
-      assert.deepEqual(applied.rows.map((row) => row.name), ['0001_accounts']);
+      assert.deepEqual(applied.rows.map((row) => row.name), ['0001_accounts', '0002_sync_topics_prefs_provisioning']);
       const counters = await nodes[1]!.db.pool.query('SELECT id FROM auth_changes');
       assert.equal(counters.rowCount, 1);
       const u = user('everywhere');
