@@ -101,15 +101,18 @@ export const TABLES: readonly TableMap[] = [
   { table: 'stats', source: 'cache', order: 'rowid', replaces: ['key'], columns: [...text('key'), ...bigint('value')] },
 
   // auth-file: accounts, their tokens and the ACL.
-  { table: 'users', source: 'auth', order: 'rowid', columns: [...text('id', 'name', 'password_hash', 'role'), ...bigint('created')] },
+  {
+    table: 'users', source: 'auth', order: 'rowid',
+    columns: [...text('id', 'name', 'password_hash', 'role'), ...bigint('created'), ...text('sync_topic', 'prefs'), ...smallint('provisioned')],
+  },
   {
     table: 'tokens', source: 'auth', order: 'rowid', identity: { column: 'seq' },
     columns: [
       ...text('token', 'user_id', 'label'), ...bigint('last_access'), ...text('last_origin'), ...bigint('expires', 'created'),
-      { name: 'seq', kind: 'bigint', from: 'rowid' },
+      ...smallint('provisioned'), { name: 'seq', kind: 'bigint', from: 'rowid' },
     ],
   },
-  { table: 'access', source: 'auth', order: 'rowid', columns: [...text('user_id', 'pattern'), ...smallint('read', 'write')] },
+  { table: 'access', source: 'auth', order: 'rowid', columns: [...text('user_id', 'pattern'), ...smallint('read', 'write', 'provisioned')] },
 
   // database-file: API keys, the audit log, the server's own secrets.
   {
