@@ -12,6 +12,7 @@ import type { PublishInput } from '../publish/publish-input.js';
 import type { PublishOptions } from '../publish/publish-options.js';
 import type { TopicEvents } from './topic-events.js';
 import type { TopicRegistry } from './topic-registry.js';
+import { MESSAGE_ID_LENGTH, randomId } from '../../util/ids.js';
 
 export interface TopicServiceDeps {
   options: PublishOptions;
@@ -143,6 +144,16 @@ export class TopicService {
     }
     if (built.email && this.#onEmail) await this.#onEmail(built.message, built.email, visitor.key.replace(/^(ip|user):/, ""));
     return built.message;
+  }
+
+  /**
+   * A message the server itself sends (an account's sync event): to the live subscribers of
+   * `topic` on every node, and nowhere else. It is not cached, not pushed to devices, not counted
+   * in the stats and charged to no visitor, as ntfy publishes it.
+   */
+  async announce(topic: string, text: string): Promise<void> {
+    const message: Message = { id: randomId(MESSAGE_ID_LENGTH), time: Math.floor(this.#d.clock.now() / 1000), event: 'message', topic, message: text };
+    await this.#d.bus.publish('topic.message', message);
   }
 
   /** Cached messages for a subscriber's `since=` (empty when the cache is off). */
