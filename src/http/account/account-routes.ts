@@ -4,6 +4,7 @@ import type { TokenRecord } from '../../ports/auth-store.js';
 import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { jsonBody } from './json-body.js';
+import { prefsJson, registerPrefsRoutes } from './prefs-routes.js';
 import { auditContext } from '../plugins/audit-context.js';
 import { AccountDeleteBody, PasswordChangeBody, SignupBody, TokenCreateBody, TokenUpdateBody } from './schemas.js';
 
@@ -14,7 +15,7 @@ export function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
 }
 
 function tokenJson(t: TokenRecord): Record<string, unknown> {
-  return { token: t.token, label: t.label || undefined, last_access: t.lastAccess, last_origin: t.lastOrigin || undefined, expires: t.expires || undefined };
+  return { token: t.token, label: t.label || undefined, last_access: t.lastAccess, last_origin: t.lastOrigin || undefined, expires: t.expires || undefined, provisioned: t.provisioned || undefined };
 }
 
 /** The logged-in user's own account (401 for anonymous callers). */
@@ -34,12 +35,22 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
     const now = clock.now();
     const usage = await request.visitor.usage(now);
     const limits = request.visitor.limits;
+    // ntfy's field order (apiAccountResponse): username, role, sync_topic, provisioned, language,
+    // notification, subscriptions, reservations, tokens, phone_numbers, tier, limits, stats.
+    // Fields that are unset or empty are left out, as ntfy does.
     const body: Record<string, unknown> = {
       username: p.name,
       role: p.role,
     };
-    if (auth && p.userId !== null) {
-      body.tokens = (await auth.tokensOf(p.name)).map(tokenJson);
+    const user = auth && p.userId !== null ? await auth.userOf(p) : undefined;
+    if (auth && user) {
+      body.sync_topic = user.syncTopic;
+      body.provisioned = user.provisioned || undefined;
+      Object.assign(body, prefsJson(await auth.prefsOf(p)));
+      // reservations: with the topic reservations.
+      const tokens = await auth.tokensOf(p.name);
+      if (tokens.length > 0) body.tokens = tokens.map(tokenJson);
+      // phone_numbers: with phone calls.
     }
     body.limits = {
       basis: 'ip',
@@ -69,6 +80,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
   });
 
   if (!auth) return;
+  registerPrefsRoutes(app, auth);
 
   app.post('/v1/account', ACCOUNT, async (request, reply) => {
     if (!config.enableSignup) throw new HeraldError('signupDisabled');
