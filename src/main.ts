@@ -11,6 +11,8 @@ import { ApiKeyService } from './core/keys/api-key-service.js';
 import { GuardedStreams, TokenExpiryGuard } from './core/auth/stream-guard.js';
 import { AccessChanges } from './core/auth/access-changes.js';
 import { openBus } from './composition/bus.js';
+import { accountProvisioning, startAccounts } from './composition/accounts.js';
+import type { ProvisioningPlan } from './core/auth/provisioning.js';
 import { closeInOrder } from './composition/close-in-order.js';
 import { openCounters } from './composition/counters.js';
 import { healthCheck } from './composition/health.js';
@@ -171,14 +173,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const tls = await tlsOptions(config);
   checkEmailPublishing(config);
   checkPollForwarding(config);
+  const provisioning = accountProvisioning(config, config.authFile !== '' || config.databaseUrl !== '');
   const logger = options.logger ?? createLogger(config);
   // A start that fails half-way (Redis or PostgreSQL unreachable, a migration that fails, a port
   // in use) closes what it opened, newest first, so the process may simply try again.
-  return OpenedResources.attempt(logger, (opened) => compose(config, options, { tls, logger, opened }));
+  return OpenedResources.attempt(logger, (opened) => compose(config, options, { tls, logger, opened, provisioning }));
 }
 
-async function compose(config: Config, options: StartOptions, started: { tls: TlsOptions | undefined; logger: PinoLogger; opened: OpenedResources }): Promise<RunningServer> {
-  const { tls, logger, opened } = started;
+async function compose(config: Config, options: StartOptions, started: { tls: TlsOptions | undefined; logger: PinoLogger; opened: OpenedResources; provisioning: ProvisioningPlan | undefined }): Promise<RunningServer> {
+  const { tls, logger, opened, provisioning } = started;
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics();
   const redis = await redisSettings(config);
@@ -205,8 +208,9 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const auditTrail = new AuditTrail(stores.audit, clock, logger);
   const keys = new ApiKeyService(stores.keys, clock, auditTrail);
   const auth = stores.auth
-    ? new AuthService({ store: stores.auth, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
+    ? new AuthService({ store: stores.auth, hasher: createBcryptPasswordHasher({ cost: config.authBcryptCost }), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
     : undefined;
+  if (auth && provisioning) await startAccounts(auth, topics, provisioning, logger);
   const specs = await senderSpecs(config);
   // On this thread the senders only encode (to refuse an impossible push at once) unless
   // deliveries run here too; senders connect on first send, so unused ones hold no connection.
@@ -286,7 +290,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
 
   const deps = {
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: stores.audit, onAccessChange: revoke, guardedStreams,
-    ...accountTierServices(stores.auth, auth, auditTrail),
+    ...accountTierServices(stores.auth, auth, auditTrail, auth ? (userId) => void auth.accountChanged(userId) : undefined),
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
     notifyDirectory, notify, notifyInbox,
     smsCallbacks: config.twilioAccount ? {

@@ -31,7 +31,7 @@ export async function openAuth(config: Config, clock: Clock = systemClock): Prom
       const store = await createPostgresAuthStore({ database, clock });
       const herald = await openPostgresHeraldStores({ database, clock });
       const audit = new AuditTrail(herald.audit, clock, silentLogger);
-      const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit });
+      const auth = new AuthService({ store, hasher: createBcryptPasswordHasher({ cost: config.authBcryptCost }), clock, defaultAccess: config.authDefaultAccess, audit });
       const tiers = new TierService({ store, auth, audit });
       return { auth, tiers, close: async () => { await store.close(); await herald.close(); } };
     });
@@ -40,7 +40,7 @@ export async function openAuth(config: Config, clock: Clock = systemClock): Prom
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const store = await createSqliteAuthStore({ file: config.authFile });
   const audit = new AuditTrail(db.audit, clock, silentLogger);
-  const auth = new AuthService({ store, hasher: createBcryptPasswordHasher(), clock, defaultAccess: config.authDefaultAccess, audit });
+  const auth = new AuthService({ store, hasher: createBcryptPasswordHasher({ cost: config.authBcryptCost }), clock, defaultAccess: config.authDefaultAccess, audit });
   const tiers = new TierService({ store, auth, audit });
   return { auth, tiers, close: async () => { await store.close(); await db.close(); } };
 }

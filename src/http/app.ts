@@ -123,7 +123,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
 
   registerAdminRoutes(app, deps);
   registerAccountRoutes(app, deps, deps.auth);
-  registerPhoneRoutes(app, deps.calls);
+  registerPhoneRoutes(app, deps.calls, deps.auth ? (userId) => deps.auth!.accountChanged(userId) : undefined);
   registerUsersRoutes(app, deps.auth, deps.onAccessChange, deps.tiers);
   registerReservationRoutes(app, deps);
   registerTierRoutes(app, deps);

@@ -9,6 +9,13 @@ export interface UserRecord {
   created: number;
   /** The user's tier (its id); unset for users without one. */
   tierId?: string;
+  /**
+   * The account's sync topic (`st_…`), where the web app learns that another browser changed the
+   * account. Absent only for users a store holds from before sync topics (none after migration).
+   */
+  syncTopic?: string;
+  /** Set (true) for users defined in the config (`auth-users`); the API and CLI may not change them. */
+  provisioned?: boolean;
 }
 
 /**
@@ -53,6 +60,8 @@ export interface TokenRecord {
   lastOrigin: string;
   /** Unix seconds; 0 = never expires. */
   expires: number;
+  /** Set (true) for tokens defined in the config (`auth-tokens`); the API and CLI may not change them. */
+  provisioned?: boolean;
 }
 
 /** One ACL entry. `userId` is null for the anonymous/everyone entry (`*`). */
@@ -62,6 +71,41 @@ export interface AccessRecord {
   pattern: string;
   read: boolean;
   write: boolean;
+  /** Set (true) for entries defined in the config (`auth-access`), replaced as a whole at every start. */
+  provisioned?: boolean;
+}
+
+/** One topic the web app has subscribed to, kept with the account so every browser shows the same list. */
+export interface AccountSubscription {
+  baseUrl: string;
+  topic: string;
+  /** The name the user gave it in the web app; null when none. */
+  displayName: string | null;
+}
+
+/** A user's web-app settings (ntfy's `prefs`); every field is optional, as the web app sends only what changed. */
+export interface AccountPrefs {
+  language?: string;
+  notification?: {
+    sound?: string;
+    minPriority?: number;
+    /** Seconds after which the web app deletes received notifications; 0 = never. */
+    deleteAfter?: number;
+  };
+  subscriptions?: AccountSubscription[];
+}
+
+/**
+ * The accounts defined in the config, as {@link AuthStore.provision} applies them. Users are named,
+ * not identified: the store finds existing ones by name and creates the others with `newId` and
+ * `newSyncTopic`.
+ */
+export interface ProvisionedAccounts {
+  users: { name: string; passwordHash: string; role: UserRecord['role']; newId: string; newSyncTopic: string }[];
+  /** `user` null is the everyone entry. Every named user is one of `users`. */
+  access: { user: string | null; pattern: string; read: boolean; write: boolean }[];
+  /** Every named user is one of `users`; provisioned tokens never expire. */
+  tokens: { user: string; token: string; label: string }[];
 }
 
 /**
@@ -89,6 +133,30 @@ export interface AuthStore {
   updateTier(tier: TierRecord): Promise<void>;
   /** Removes a tier; an `in_use` AuthStoreError while users still have it. A tier already gone is not an error. */
   removeTier(id: string): Promise<void>;
+
+  /** The user whose sync topic this is, if any. */
+  userBySyncTopic(topic: string): Promise<UserRecord | undefined>;
+
+  /** A user's web-app settings; `{}` for a user who never saved any (or who does not exist). */
+  prefs(userId: string): Promise<AccountPrefs>;
+  /**
+   * Reads a user's settings, applies `change` and writes its result, as one transaction: two
+   * browsers changing the same account at once both land, one after the other. An exception from
+   * `change` aborts the write and is rethrown. An unknown user is a `not_found` AuthStoreError.
+   * Resolves with what was written.
+   */
+  changePrefs(userId: string, change: (prefs: AccountPrefs) => AccountPrefs): Promise<AccountPrefs>;
+
+  /**
+   * Makes the provisioned (config-defined) users, access entries and tokens exactly `accounts`, in
+   * one transaction: provisioned users no longer listed are removed with everything of theirs;
+   * listed users are created, or updated (hash, role) and marked provisioned when they exist, a
+   * user made through the API or CLI included; every provisioned access entry is replaced by the
+   * listed ones (a listed entry also replaces a non-provisioned one for the same user and
+   * pattern); provisioned tokens no longer listed are removed and listed ones are upserted,
+   * never expiring. Several processes may call it at once with the same accounts.
+   */
+  provision(accounts: ProvisionedAccounts): Promise<void>;
 
   tokenRecord(token: string): Promise<TokenRecord | undefined>;
   tokens(userId: string): Promise<TokenRecord[]>;

@@ -2,7 +2,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { useTestDatabase, type TestDatabase } from './test-database.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { AuthStoreError, type AccessRecord, type AuthStore, type TierRecord, type TokenRecord, type UserRecord } from '../../src/ports/auth-store.js';
+import { AuthStoreError, type AccessRecord, type AccountPrefs, type AuthStore, type TierRecord, type TokenRecord, type UserRecord } from '../../src/ports/auth-store.js';
 
 /** One empty database per test. `open` may be called more than once: each call is another connection, as the CLI would make. */
 export type AuthStoreTestDatabase = TestDatabase<AuthStore>;
@@ -332,6 +332,99 @@ export function describeAuthStoreConformance(name: string, makeStore: () => Prom
       assert.deepEqual(await store.userByName('pete'), u, 'the other connection sees the commit');
       await cli.allowAccess(entry(null, 'news', true, false));
       assert.notEqual(await store.changeCounter(), afterUser);
+    });
+
+    it('stores a sync topic and finds its user by it', async () => {
+      const u = { ...user('rhea'), syncTopic: 'st_abcDEF1234567' };
+      const plain = user('sam');
+      await store.addUser(u);
+      await store.addUser(plain);
+      assert.deepEqual(await store.userById(u.id), u);
+      assert.deepEqual(await store.userBySyncTopic('st_abcDEF1234567'), u);
+      assert.equal(await store.userBySyncTopic('st_nobody000000'), undefined);
+      assert.equal(await store.userBySyncTopic(''), undefined, 'a user without one is not found by the empty topic');
+      assert.equal((await store.userById(plain.id))?.syncTopic, undefined);
+      await assert.rejects(store.addUser({ ...user('tess'), syncTopic: 'st_abcDEF1234567' }), (err) => err instanceof AuthStoreError && err.kind === 'duplicate');
+    });
+
+    it('keeps web-app settings per user and changes them one transaction at a time', async () => {
+      const u = user('uma');
+      const other = user('vera');
+      await store.addUser(u);
+      await store.addUser(other);
+      assert.deepEqual(await store.prefs(u.id), {});
+      assert.deepEqual(await store.prefs('u_missing'), {});
+      const prefs: AccountPrefs = { language: 'de', notification: { sound: 'ding', minPriority: 3, deleteAfter: 0 }, subscriptions: [{ baseUrl: 'https://ntfy.sh', topic: 'alerts', displayName: null }] };
+      assert.deepEqual(await store.changePrefs(u.id, () => prefs), prefs);
+      assert.deepEqual(await store.prefs(u.id), prefs);
+      assert.deepEqual(await store.prefs(other.id), {});
+
+      // A change that throws writes nothing.
+      await assert.rejects(store.changePrefs(u.id, () => { throw new Error('no'); }), /no/);
+      assert.deepEqual(await store.prefs(u.id), prefs);
+      await assert.rejects(store.changePrefs('u_missing', (p) => p), (err) => err instanceof AuthStoreError && err.kind === 'not_found');
+
+      // Concurrent changes all land (on PostgreSQL they run on several pooled connections).
+      const add = (topic: string) => store.changePrefs(u.id, (p) => ({ ...p, subscriptions: [...(p.subscriptions ?? []), { baseUrl: 'https://h', topic, displayName: topic }] }));
+      await Promise.all(Array.from({ length: 10 }, (_, i) => add(`t${i}`)));
+      assert.equal((await store.prefs(u.id)).subscriptions?.length, 11);
+      await store.removeUser(u.id);
+      assert.deepEqual(await store.prefs(u.id), {});
+    });
+
+    it('provisions users, access entries and tokens, and removes what the config no longer lists', async () => {
+      const manual = user('walt');
+      const takenOver = user('xena');
+      await store.addUser(manual);
+      await store.addUser(takenOver);
+      const manualToken = token(manual.id);
+      await store.addToken(manualToken, 60);
+      await store.allowAccess(entry(manual.id, 'own', true, true));
+      await store.allowAccess(entry(null, 'open', true, true));
+
+      const t1 = 'tk_aaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+      const t2 = 'tk_bbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+      await store.provision({
+        users: [
+          { name: 'yuri', passwordHash: '$2a$10$yuri', role: 'user', newId: 'u_yuri', newSyncTopic: 'st_yuri000000000' },
+          { name: 'xena', passwordHash: '$2a$10$xena-new', role: 'admin', newId: 'u_unused', newSyncTopic: 'st_unused0000000' },
+        ],
+        access: [
+          { user: 'yuri', pattern: 'alerts*', read: true, write: false },
+          { user: null, pattern: 'open', read: true, write: false },
+        ],
+        tokens: [{ user: 'yuri', token: t1, label: 'phone' }, { user: 'yuri', token: t2, label: '' }],
+      });
+      assert.deepEqual(await store.userByName('yuri'), { id: 'u_yuri', name: 'yuri', passwordHash: '$2a$10$yuri', role: 'user', created: (await store.userByName('yuri'))!.created, syncTopic: 'st_yuri000000000', provisioned: true });
+      assert.deepEqual(await store.userByName('xena'), { ...takenOver, passwordHash: '$2a$10$xena-new', role: 'admin', provisioned: true }, 'an existing user keeps its id and becomes provisioned');
+      assert.deepEqual(await store.userByName('walt'), manual, 'users not in the config are left alone');
+      assert.deepEqual(sortByPattern(await store.access(null)), [{ ...entry(null, 'open', true, false), provisioned: true }], 'a listed entry replaces a manual one');
+      assert.deepEqual(await store.access('u_yuri'), [{ ...entry('u_yuri', 'alerts*', true, false), provisioned: true }]);
+      assert.deepEqual(sortByPattern(await store.access(manual.id)), [entry(manual.id, 'own', true, true)]);
+      assert.deepEqual(await store.tokenRecord(t1), { token: t1, userId: 'u_yuri', label: 'phone', lastAccess: 0, lastOrigin: '', expires: 0, provisioned: true });
+      assert.deepEqual(await store.tokenRecord(manualToken.token), manualToken);
+
+      // The same config again changes nothing; then a smaller one removes what it dropped.
+      await store.updateToken(t1, { lastAccess: 1_700_000_500, lastOrigin: '192.0.2.7' });
+      await store.provision({
+        users: [{ name: 'yuri', passwordHash: '$2a$10$yuri2', role: 'user', newId: 'u_other', newSyncTopic: 'st_other00000000' }],
+        access: [{ user: 'yuri', pattern: 'alerts*', read: true, write: true }],
+        tokens: [{ user: 'yuri', token: t1, label: 'phone 2' }],
+      });
+      const yuri = await store.userByName('yuri');
+      assert.equal(yuri?.id, 'u_yuri');
+      assert.equal(yuri?.passwordHash, '$2a$10$yuri2');
+      assert.equal(yuri?.syncTopic, 'st_yuri000000000');
+      assert.equal(await store.userByName('xena'), undefined, 'a provisioned user the config dropped is removed');
+      assert.deepEqual(await store.access(null), [], 'provisioned entries the config dropped are removed');
+      assert.deepEqual(await store.access('u_yuri'), [{ ...entry('u_yuri', 'alerts*', true, true), provisioned: true }]);
+      assert.deepEqual(await store.tokenRecord(t1), { token: t1, userId: 'u_yuri', label: 'phone 2', lastAccess: 1_700_000_500, lastOrigin: '192.0.2.7', expires: 0, provisioned: true });
+      assert.equal(await store.tokenRecord(t2), undefined);
+      assert.deepEqual(await store.userByName('walt'), manual);
+      assert.deepEqual(await store.tokenRecord(manualToken.token), manualToken);
+
+      await store.provision({ users: [], access: [], tokens: [] });
+      assert.deepEqual((await store.users()).map((u) => u.name), ['walt']);
     });
 
     it('keeps its data across close and reopen, and close is idempotent', async () => {

@@ -100,16 +100,27 @@ export const TABLES: readonly TableMap[] = [
   },
   { table: 'stats', source: 'cache', order: 'rowid', replaces: ['key'], columns: [...text('key'), ...bigint('value')] },
 
-  // auth-file: accounts, their tokens, the ACL and verified phone numbers.
-  { table: 'users', source: 'auth', order: 'rowid', columns: [...text('id', 'name', 'password_hash', 'role'), ...bigint('created')] },
+  // auth-file: tiers, accounts, their tokens, the ACL and verified phone numbers. Tiers come first: users name them.
+  {
+    table: 'tiers', source: 'auth', order: 'rowid',
+    columns: [
+      ...text('id', 'code', 'name'),
+      ...bigint('messages_limit', 'messages_expiry_duration', 'emails_limit', 'calls_limit', 'reservations_limit',
+        'attachment_file_size_limit', 'attachment_total_size_limit', 'attachment_expiry_duration', 'attachment_bandwidth_limit'),
+    ],
+  },
+  {
+    table: 'users', source: 'auth', order: 'rowid',
+    columns: [...text('id', 'name', 'password_hash', 'role'), ...bigint('created'), ...text('sync_topic', 'prefs'), ...smallint('provisioned'), ...text('tier_id')],
+  },
   {
     table: 'tokens', source: 'auth', order: 'rowid', identity: { column: 'seq' },
     columns: [
       ...text('token', 'user_id', 'label'), ...bigint('last_access'), ...text('last_origin'), ...bigint('expires', 'created'),
-      { name: 'seq', kind: 'bigint', from: 'rowid' },
+      ...smallint('provisioned'), { name: 'seq', kind: 'bigint', from: 'rowid' },
     ],
   },
-  { table: 'access', source: 'auth', order: 'rowid', columns: [...text('user_id', 'pattern'), ...smallint('read', 'write')] },
+  { table: 'access', source: 'auth', order: 'rowid', columns: [...text('user_id', 'pattern'), ...smallint('read', 'write', 'provisioned'), ...text('owner_id')] },
   // Verified phone numbers; seq (SQLite's AUTOINCREMENT rowid) keeps the order `X-Call: yes` relies on.
   { table: 'phone_numbers', source: 'auth', order: 'rowid', identity: { column: 'seq', autoincrement: true }, columns: [...bigint('seq'), ...text('user_id', 'number')] },
 

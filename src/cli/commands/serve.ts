@@ -1,6 +1,7 @@
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../config/index.js';
 import { createLogger, startServer } from '../../main.js';
 import type { CliIo } from '../io.js';
+import { ProvisioningError } from '../../core/auth/provisioning.js';
 import { parseServeFlags } from '../config-flags.js';
 
 export const SERVE_HELP = `Usage: herald serve [--config FILE] [--KEY VALUE ...]
@@ -36,7 +37,17 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger(loaded.config);
   for (const warning of loaded.warnings) logger.warn({}, warning);
-  const server = await startServer(loaded.config, { logger });
+  let server;
+  try {
+    server = await startServer(loaded.config, { logger });
+  } catch (err) {
+    // A bad auth-users/auth-access/auth-tokens entry is a configuration error like any other.
+    if (err instanceof ProvisioningError) {
+      io.stderr.write(`herald serve: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HeraldError } from '../../errors/index.js';
-import type { AccessRecord, AuthStore, TierRecord, TokenRecord, UserRecord } from '../../ports/auth-store.js';
+import type { AccessRecord, AccountPrefs, AccountSubscription, AuthStore, TierRecord, TokenRecord, UserRecord } from '../../ports/auth-store.js';
 import { AuthStoreError } from '../../ports/auth-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { PasswordHasher } from '../../ports/password-hasher.js';
@@ -12,6 +12,9 @@ import { permissionFlags, permissionOf, type Permission } from './permissions.js
 import { ANONYMOUS, type Principal } from './principal.js';
 import { CLI_CONTEXT, type AuditContext, type AuditTrail } from '../audit/audit-trail.js';
 import { DEFAULT_TOKEN_EXPIRY_MS, generateToken, TOKEN_LENGTH, TOKEN_MAX_PER_USER, TOKEN_PREFIX } from './tokens.js';
+import { applySettings, findSubscription, withDisplayName, withoutSubscription, withSubscription, type SettingsChange } from './account-prefs.js';
+import type { ProvisioningPlan } from './provisioning.js';
+import { isSyncTopicShape, newSyncTopic } from './sync-topic.js';
 
 export interface AuthServiceOptions {
   store: AuthStore;
@@ -55,6 +58,9 @@ export class AuthService {
   #access = new Map<string | null, Promise<AccessRecord[]>>();
   /** Every tier by id, read once and kept until the next account change (as the ACL entries are). */
   #tiers: Promise<Map<string, TierRecord>> | undefined;
+  /** Sync topic → its owner's user id (null: nobody's), cleared with the ACL entries. */
+  #syncOwners = new Map<string, Promise<string | null>>();
+  #accountChanged: ((syncTopic: string) => void) | undefined;
 
   constructor(options: AuthServiceOptions) {
     this.#o = options;
@@ -80,9 +86,18 @@ export class AuthService {
   async allowed(principal: Principal, topics: readonly string[], action: Action): Promise<boolean> {
     if (principal.role === 'admin') return true;
     const entries = await this.#entriesFor(principal.userId);
-    return topics.every((topic) =>
-      isAllowed(resolveAccess({ userId: principal.userId, role: principal.role, topic, entries, defaultAccess: this.#o.defaultAccess }), action),
-    );
+    for (const topic of topics) {
+      // An account's sync topic is the server's channel to that account's browsers: its owner may
+      // read it whatever the ACL says (under deny-all too), nobody else may read it, and only the
+      // server writes to it. ntfy relies on the name being unguessable; Herald checks.
+      const owner = isSyncTopicShape(topic) ? await this.#syncTopicOwner(topic) : null;
+      if (owner !== null) {
+        if (action === 'read' && owner === principal.userId) continue;
+        return false;
+      }
+      if (!isAllowed(resolveAccess({ userId: principal.userId, role: principal.role, topic, entries, defaultAccess: this.#o.defaultAccess }), action)) return false;
+    }
+    return true;
   }
 
   /**
@@ -111,7 +126,7 @@ export class AuthService {
     if (!passwordHash && !password) throw new HeraldError('badRequest', { detail: 'password required' });
     const hash = passwordHash ?? (await this.#o.hasher.hash(password));
     try {
-      await this.#o.store.addUser({ id: `u_${randomId(12)}`, name, passwordHash: hash, role, created: this.#nowSec() });
+      await this.#o.store.addUser({ id: newUserId(), name, passwordHash: hash, role, created: this.#nowSec(), syncTopic: newSyncTopic() });
     } catch (err) {
       if (err instanceof AuthStoreError && err.kind === 'duplicate') throw new HeraldError('userExists');
       throw err;
@@ -121,14 +136,14 @@ export class AuthService {
   }
 
   async removeUser(name: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
-    const user = await this.#user(name);
+    const user = await this.#changeableUser(name);
     await this.#o.store.removeUser(user.id);
     this.#changed();
     await this.#record(ctx, 'user.delete', name);
   }
 
   async changePassword(name: string, password: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
-    const user = await this.#user(name);
+    const user = await this.#changeableUser(name);
     await this.#o.store.changePassword(user.id, await this.#o.hasher.hash(password));
     this.#changed();
     await this.#record(ctx, 'user.password', name);
@@ -138,6 +153,7 @@ export class AuthService {
   async changeOwnPassword(principal: Principal, current: string, next: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#ownUser(principal);
     if (!(await this.#o.hasher.verify(current, user.passwordHash))) throw new HeraldError('passwordConfirmationWrong');
+    if (user.provisioned) throw new HeraldError('provisionedUserChange');
     if (!next) throw new HeraldError('badRequest', { detail: 'new password required' });
     await this.#o.store.changePassword(user.id, await this.#o.hasher.hash(next));
     this.#changed();
@@ -146,7 +162,7 @@ export class AuthService {
 
   /** Admin import of an existing bcrypt hash (e.g. from an ntfy user database). */
   async changePasswordHash(name: string, passwordHash: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
-    const user = await this.#user(name);
+    const user = await this.#changeableUser(name);
     await this.#o.store.changePassword(user.id, passwordHash);
     this.#changed();
     await this.#record(ctx, 'user.password', name, { imported_hash: true });
@@ -156,13 +172,16 @@ export class AuthService {
   async deleteOwnAccount(principal: Principal, password: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#ownUser(principal);
     if (!(await this.#o.hasher.verify(password, user.passwordHash))) throw new HeraldError('passwordConfirmationWrong');
+    if (user.provisioned) throw new HeraldError('provisionedUserChange');
     await this.#o.store.removeUser(user.id);
     this.#changed();
+    // The account's other browsers learn that it is gone (they log out).
+    this.#announce(user);
     await this.#record(ctx, 'user.delete', user.name, { self: true });
   }
 
   async changeRole(name: string, role: UserRecord['role'], ctx: AuditContext = CLI_CONTEXT): Promise<void> {
-    const user = await this.#user(name);
+    const user = await this.#changeableUser(name);
     await this.#o.store.changeRole(user.id, role);
     this.#changed();
     await this.#record(ctx, 'user.role', name, { role });
@@ -222,7 +241,9 @@ export class AuthService {
   /** Creates a token; `expiresSec` 0 means it never expires, undefined means the 72h default. */
   async createToken(principal: Principal, options: { label?: string; expiresSec?: number }, origin = '', ctx: AuditContext = CLI_CONTEXT): Promise<TokenRecord> {
     const user = await this.#ownUser(principal);
-    return this.createTokenFor(user.name, options, origin, ctx);
+    const token = await this.createTokenFor(user.name, options, origin, ctx);
+    this.#announce(user);
+    return token;
   }
 
   async createTokenFor(name: string, options: { label?: string; expiresSec?: number }, origin = '', ctx: AuditContext = CLI_CONTEXT): Promise<TokenRecord> {
@@ -246,23 +267,27 @@ export class AuthService {
     const user = await this.#ownUser(principal);
     const record = await this.#o.store.tokenRecord(token);
     if (!record || record.userId !== user.id) throw new HeraldError('tokenNotFound');
+    if (record.provisioned) throw new HeraldError('provisionedTokenChange');
     const update: { label?: string; expires?: number } = {};
     if (changes.label !== undefined) update.label = changes.label;
     if (changes.expiresSec !== undefined) update.expires = changes.expiresSec;
     if (changes.label === undefined && changes.expiresSec === undefined) update.expires = Math.floor((this.#o.clock.now() + DEFAULT_TOKEN_EXPIRY_MS) / 1000);
     await this.#o.store.updateToken(token, update);
+    this.#announce(user);
     return { ...record, ...update };
   }
 
   async removeToken(principal: Principal, token: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#ownUser(principal);
     await this.removeTokenOf(user.name, token, ctx);
+    this.#announce(user);
   }
 
   async removeTokenOf(name: string, token: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
     const user = await this.#user(name);
     const record = await this.#o.store.tokenRecord(token);
     if (!record || record.userId !== user.id) throw new HeraldError('tokenNotFound');
+    if (record.provisioned) throw new HeraldError('provisionedTokenChange');
     await this.#o.store.removeToken(user.id, token);
     this.#changed();
     await this.#record(ctx, 'token.delete', name, { token_prefix: token.slice(0, 6) });
@@ -274,6 +299,68 @@ export class AuthService {
 
   async userOf(principal: Principal): Promise<UserRecord | undefined> {
     return principal.userId ? this.#o.store.userById(principal.userId) : undefined;
+  }
+
+  // --- web-app settings and subscriptions (each change tells the account's other browsers) ---
+
+  /** The caller's own settings. */
+  async prefsOf(principal: Principal): Promise<AccountPrefs> {
+    return principal.userId ? this.#o.store.prefs(principal.userId) : {};
+  }
+
+  /** `PATCH /v1/account/settings`: the given fields replace the stored ones, the others stay. */
+  async changeSettings(principal: Principal, change: SettingsChange): Promise<void> {
+    await this.#changePrefs(principal, (prefs) => applySettings(prefs, change));
+  }
+
+  /** `POST /v1/account/subscription`; 409 40903 when the account already has it. */
+  async addSubscription(principal: Principal, subscription: AccountSubscription): Promise<AccountSubscription> {
+    await this.#changePrefs(principal, (prefs) => withSubscription(prefs, subscription));
+    return subscription;
+  }
+
+  /** `PATCH /v1/account/subscription`: renames it (display name); 404 when the account has no such subscription. */
+  async renameSubscription(principal: Principal, subscription: AccountSubscription): Promise<AccountSubscription> {
+    const prefs = await this.#changePrefs(principal, (current) => withDisplayName(current, subscription));
+    return findSubscription(prefs, subscription)!;
+  }
+
+  /** `DELETE /v1/account/subscription`; removing one that is not there succeeds too. */
+  async removeSubscription(principal: Principal, key: { baseUrl: string; topic: string }): Promise<void> {
+    await this.#changePrefs(principal, (prefs) => withoutSubscription(prefs, key));
+  }
+
+  /**
+   * Tells the account's open browsers that something of it changed (they reload it), through its
+   * sync topic. Called here after every change made through the account API; other services that
+   * change what `GET /v1/account` shows (reservations, phone numbers) call it too. Never fails.
+   */
+  async accountChanged(userId: string): Promise<void> {
+    if (!this.#accountChanged) return;
+    try {
+      const user = await this.#o.store.userById(userId);
+      if (user) this.#announce(user);
+    } catch {
+      // Only a convenience for other browsers: they also reload the account when they come back.
+    }
+  }
+
+  /** Where {@link accountChanged} sends the sync topic of a changed account (the server publishes the sync event there). */
+  onAccountChanged(listener: (syncTopic: string) => void): void {
+    this.#accountChanged = listener;
+  }
+
+  /**
+   * Applies the config-defined accounts (`auth-users`, `auth-access`, `auth-tokens`), see
+   * AuthStore.provision: at every start, so the database follows the config.
+   */
+  async provision(plan: ProvisioningPlan): Promise<void> {
+    await this.#o.store.provision({
+      users: plan.users.map((u) => ({ ...u, newId: newUserId(), newSyncTopic: newSyncTopic() })),
+      access: plan.access,
+      tokens: plan.tokens,
+    });
+    this.#changed();
   }
 
   /** Periodic cleanup: expired tokens. */
@@ -347,6 +434,43 @@ export class AuthService {
     return read;
   }
 
+  async #changePrefs(principal: Principal, change: (prefs: AccountPrefs) => AccountPrefs): Promise<AccountPrefs> {
+    const user = await this.#ownUser(principal);
+    let prefs: AccountPrefs;
+    try {
+      prefs = await this.#o.store.changePrefs(user.id, change);
+    } catch (err) {
+      // Deleted between the lookup and the write.
+      if (err instanceof AuthStoreError && err.kind === 'not_found') throw new HeraldError('unauthorized');
+      throw err;
+    }
+    this.#announce(user);
+    return prefs;
+  }
+
+  #announce(user: UserRecord): void {
+    if (user.syncTopic && this.#accountChanged) this.#accountChanged(user.syncTopic);
+  }
+
+  #syncTopicOwner(topic: string): Promise<string | null> {
+    const remembered = this.#syncOwners.get(topic);
+    if (remembered) return remembered;
+    if (this.#syncOwners.size > 10_000) this.#syncOwners.clear();
+    const read = this.#o.store.userBySyncTopic(topic).then((u) => u?.id ?? null);
+    this.#syncOwners.set(topic, read);
+    read.catch(() => {
+      if (this.#syncOwners.get(topic) === read) this.#syncOwners.delete(topic);
+    });
+    return read;
+  }
+
+  /** A user the API and CLI may change: not one the config defines. */
+  async #changeableUser(name: string): Promise<UserRecord> {
+    const user = await this.#user(name);
+    if (user.provisioned) throw new HeraldError('provisionedUserChange');
+    return user;
+  }
+
   async #user(name: string): Promise<UserRecord> {
     const user = await this.#o.store.userByName(name);
     if (!user) throw new HeraldError('userNotFound');
@@ -371,11 +495,16 @@ export class AuthService {
     this.#verified.clear();
     this.#access.clear();
     this.#tiers = undefined;
+    this.#syncOwners.clear();
   }
 
   async #record(ctx: AuditContext, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
     await this.#o.audit?.record(ctx, action, target, details);
   }
+}
+
+function newUserId(): string {
+  return `u_${randomId(12)}`;
 }
 
 /** A valid bcrypt hash of a random string, used to spend the same time on unknown user names. */

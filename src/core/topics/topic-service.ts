@@ -235,6 +235,16 @@ export class TopicService {
     return (await this.#d.cache.attachmentBytesBySender(visitorKey, nowSec)) + this.#uncachedBytesBy(visitorKey, nowSec);
   }
 
+  /**
+   * A message the server itself sends (an account's sync event): to the live subscribers of
+   * `topic` on every node, and nowhere else. It is not cached, not pushed to devices, not counted
+   * in the stats and charged to no visitor, as ntfy publishes it.
+   */
+  async announce(topic: string, text: string): Promise<void> {
+    const message: Message = { id: randomId(MESSAGE_ID_LENGTH), time: Math.floor(this.#d.clock.now() / 1000), event: 'message', topic, message: text };
+    await this.#d.bus.publish('topic.message', message);
+  }
+
   /** Cached messages for a subscriber's `since=` (empty when the cache is off). */
   cached(query: CacheQuery): Promise<Message[]> {
     if (this.#d.options.cacheDurationMs <= 0) return Promise.resolve([]);

@@ -5,6 +5,7 @@ import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { jsonBody } from './json-body.js';
 import { accountLimitParts } from './account-limits.js';
+import { prefsJson, registerPrefsRoutes } from './prefs-routes.js';
 import { auditContext } from '../plugins/audit-context.js';
 import { AccountDeleteBody, PasswordChangeBody, SignupBody, TokenCreateBody, TokenUpdateBody } from './schemas.js';
 
@@ -15,7 +16,7 @@ export function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
 }
 
 function tokenJson(t: TokenRecord): Record<string, unknown> {
-  return { token: t.token, label: t.label || undefined, last_access: t.lastAccess, last_origin: t.lastOrigin || undefined, expires: t.expires || undefined };
+  return { token: t.token, label: t.label || undefined, last_access: t.lastAccess, last_origin: t.lastOrigin || undefined, expires: t.expires || undefined, provisioned: t.provisioned || undefined };
 }
 
 /** The logged-in user's own account (401 for anonymous callers). */
@@ -32,19 +33,31 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps, auth
 
   app.get('/v1/account', ACCOUNT, async (request, reply) => {
     const p = request.principal;
+    // ntfy's field order (apiAccountResponse): username, role, sync_topic, provisioned, language,
+    // notification, subscriptions, reservations, tokens, phone_numbers, tier, limits, stats.
+    // Fields that are unset or empty are left out, as ntfy does.
     const body: Record<string, unknown> = {
       username: p.name,
       role: p.role,
     };
-    if (auth && p.userId !== null) {
-      body.tokens = (await auth.tokensOf(p.name)).map(tokenJson);
-      const phones = (await deps.calls?.numbers(p.userId)) ?? []; if (phones.length > 0) body.phone_numbers = phones;
+    const { reservations, ...limitParts } = await accountLimitParts(deps, p, request.visitor);
+    const user = auth && p.userId !== null ? await auth.userOf(p) : undefined;
+    if (auth && user) {
+      body.sync_topic = user.syncTopic;
+      body.provisioned = user.provisioned || undefined;
+      Object.assign(body, prefsJson(await auth.prefsOf(p)));
+      body.reservations = reservations;
+      const tokens = await auth.tokensOf(p.name);
+      if (tokens.length > 0) body.tokens = tokens.map(tokenJson);
+      const phones = (await deps.calls?.numbers(user.id)) ?? [];
+      if (phones.length > 0) body.phone_numbers = phones;
     }
-    Object.assign(body, await accountLimitParts(deps, p, request.visitor));
+    Object.assign(body, limitParts);
     return sendJson(reply, body);
   });
 
   if (!auth) return;
+  registerPrefsRoutes(app, auth);
 
   app.post('/v1/account', ACCOUNT, async (request, reply) => {
     if (!config.enableSignup) throw new HeraldError('signupDisabled');

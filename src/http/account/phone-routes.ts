@@ -18,7 +18,8 @@ function userId(request: FastifyRequest): string {
  * code checks out, remove it. The routes exist only while calls are configured (404 otherwise, as
  * in ntfy) and need a logged-in user.
  */
-export function registerPhoneRoutes(app: FastifyInstance, calls: CallService | undefined): void {
+/** `accountChanged`: tells the account's other browsers (its sync topic) that the numbers changed. */
+export function registerPhoneRoutes(app: FastifyInstance, calls: CallService | undefined, accountChanged?: (userId: string) => Promise<void>): void {
   if (!calls) return;
 
   // Each code costs a text or a call at the gateway, so this one counts against the request limit.
@@ -35,6 +36,7 @@ export function registerPhoneRoutes(app: FastifyInstance, calls: CallService | u
     const id = userId(request);
     const body = jsonBody(request, PhoneNumberBody);
     await calls.confirm(id, body.number ?? '', body.code ?? '');
+    await accountChanged?.(id);
     return sendJson(reply, { success: true });
   });
 
@@ -42,6 +44,7 @@ export function registerPhoneRoutes(app: FastifyInstance, calls: CallService | u
     const id = userId(request);
     const body = jsonBody(request, PhoneNumberBody);
     await calls.remove(id, body.number ?? '');
+    await accountChanged?.(id);
     return sendJson(reply, { success: true });
   });
 }

@@ -5,17 +5,28 @@ import { parseBoolean } from '../../util/booleans.js';
 import type { HttpDeps } from '../deps.js';
 import { param } from './params.js';
 import { topicPage } from './web-page.js';
+import { webAppRoot } from './web-app-root.js';
+import { registerWebConfigRoute } from './web-config.js';
 
 const PUBLIC = { config: { scope: 'public' as const } };
 
 /**
- * `GET /` and `GET /<topic>`: the small built-in web page (a live view of a topic), and
- * UnifiedPush discovery (`?up=1`). Both exist only while the web app is on (`web-root`).
+ * The web app's root (`/`, or what `web-root` names, e.g. `/app`), `GET /<topic>` (the small
+ * built-in web page, a live view of a topic), `/config.js` for ntfy's web app, and UnifiedPush
+ * discovery (`?up=1`). All exist only while the web app is on (`web-root` is not `disable`).
  */
 export function registerWebRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  if (deps.config.webRoot === 'disable') return;
+  const root = webAppRoot(deps.config.webRoot);
+  if (root === undefined) return;
 
-  app.get('/', PUBLIC, async (_request, reply) => reply.type('text/html; charset=utf-8').send(topicPage(undefined)));
+  // With the app elsewhere, `/` is not served (as in ntfy), but HEAD / still answers health probes.
+  const page = async (_request: unknown, reply: import('fastify').FastifyReply) => reply.type('text/html; charset=utf-8').send(topicPage(undefined));
+  if (root === '/') app.get('/', PUBLIC, page);
+  else {
+    app.head('/', PUBLIC, async (_request, reply) => reply.type('text/html; charset=utf-8').send(''));
+    app.get(root, PUBLIC, page);
+  }
+  registerWebConfigRoute(app, deps, root);
 
   const topicRoute = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const topic = (request.params as { topic: string }).topic;

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { AuthStore } from '../../../ports/auth-store.js';
 import { prepareAccess } from './access.js';
+import { preparePrefs } from './prefs.js';
+import { prepareProvision } from './provision.js';
 import type { AuthDatabase, AuthDialect } from './schema.js';
 import { preparePhoneNumbers } from './phone-numbers.js';
 import { prepareReservations } from './reservations.js';
@@ -24,6 +26,8 @@ export function createAuthQueries(db: Kysely<AuthDatabase>, dialect: AuthDialect
     ...preparePhoneNumbers(db, dialect),
     ...prepareTiers(db, dialect),
     ...prepareReservations(db, dialect),
+    ...preparePrefs(db, dialect),
+    ...prepareProvision(db, dialect),
   };
 }
 

@@ -15,6 +15,12 @@ export interface UsersTable {
   created: number;
   /** NULL for users without a tier. */
   tier_id: string | null;
+  /** `st_…`, or '' for a user added without one (unique among the others). */
+  sync_topic: Generated<string>;
+  /** The web app's settings, JSON of the port's AccountPrefs; '{}' until the user saves some. */
+  prefs: Generated<string>;
+  /** 1 for users from `auth-users`. */
+  provisioned: Generated<number>;
 }
 
 /** Tiers; durations in seconds, sizes in bytes (the column names are ntfy's). */
@@ -43,6 +49,8 @@ export interface TokensTable {
   expires: number;
   /** Unix seconds, set by the store on insert; decides which tokens are pruned first. */
   created: number;
+  /** 1 for tokens from `auth-tokens`. */
+  provisioned: Generated<number>;
 }
 
 export interface AccessTable {
@@ -54,6 +62,8 @@ export interface AccessTable {
   write: number;
   /** The user whose reservation the entry belongs to; NULL for entries an admin made. */
   owner_id: string | null;
+  /** 1 for entries from `auth-access`. */
+  provisioned: Generated<number>;
 }
 
 export interface PhoneNumbersTable {
@@ -90,6 +100,8 @@ export interface AuthDialect {
 export function userFromRow(row: Selectable<UsersTable>): UserRecord {
   const user: UserRecord = { id: row.id, name: row.name, passwordHash: row.password_hash, role: row.role, created: Number(row.created) };
   if (row.tier_id !== null) user.tierId = row.tier_id;
+  if (row.sync_topic) user.syncTopic = row.sync_topic;
+  if (Number(row.provisioned) === 1) user.provisioned = true;
   return user;
 }
 
@@ -135,9 +147,12 @@ export function tokenFromRow(row: Selectable<TokensTable>): TokenRecord {
     lastAccess: Number(row.last_access),
     lastOrigin: row.last_origin,
     expires: Number(row.expires),
+    ...(Number(row.provisioned) === 1 ? { provisioned: true } : {}),
   };
 }
 
-export function accessFromRow(row: Pick<Selectable<AccessTable>, 'user_id' | 'pattern' | 'read' | 'write'>): AccessRecord {
-  return { userId: row.user_id, pattern: row.pattern, read: Number(row.read) === 1, write: Number(row.write) === 1 };
+export function accessFromRow(row: Pick<Selectable<AccessTable>, 'user_id' | 'pattern' | 'read' | 'write'> & { provisioned?: number }): AccessRecord {
+  const entry: AccessRecord = { userId: row.user_id, pattern: row.pattern, read: Number(row.read) === 1, write: Number(row.write) === 1 };
+  if (Number(row.provisioned) === 1) entry.provisioned = true;
+  return entry;
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import type { AuthStore } from '../../../ports/auth-store.js';
 import { translateConstraint, written } from './constraint-errors.js';
 import { tokenFromRow, type AuthDatabase, type AuthDialect, type TokensTable } from './schema.js';
@@ -42,7 +42,7 @@ export function prepareTokens(db: Kysely<AuthDatabase>, dialect: AuthDialect): P
     },
 
     async updateToken(token, changes) {
-      const set: Partial<TokensTable> = {};
+      const set: Updateable<TokensTable> = {};
       if (changes.label !== undefined) set.label = changes.label;
       if (changes.expires !== undefined) set.expires = changes.expires;
       if (changes.lastAccess !== undefined) set.last_access = changes.lastAccess;

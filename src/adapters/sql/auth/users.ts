@@ -4,7 +4,7 @@ import { translateConstraint, written } from './constraint-errors.js';
 import { userFromRow, type AuthDatabase, type AuthDialect } from './schema.js';
 
 /** The user accounts: lookups, creation (names are unique), removal with everything of theirs, password and role. */
-export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pick<AuthStore, 'userByName' | 'userById' | 'users' | 'addUser' | 'removeUser' | 'changePassword' | 'changeRole' | 'changeTier'> {
+export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pick<AuthStore, 'userByName' | 'userById' | 'users' | 'addUser' | 'removeUser' | 'changePassword' | 'changeRole' | 'changeTier' | 'userBySyncTopic'> {
   return {
     async userByName(name) {
       const row = await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
@@ -30,6 +30,7 @@ export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pi
         role: user.role,
         created: user.created,
         tier_id: user.tierId ?? null,
+        sync_topic: user.syncTopic ?? '',
       }).execute();
       await written(dialect, translateConstraint(dialect, insert, `user ${user.name} already exists`, `tier ${user.tierId} not found`));
     },
@@ -42,6 +43,13 @@ export function prepareUsers(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pi
 
     async changePassword(id, passwordHash) {
       await written(dialect, db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute());
+    },
+
+    async userBySyncTopic(topic) {
+      // '' marks "none", never a topic anyone can subscribe to, but it must not match either.
+      if (topic === '') return undefined;
+      const row = await db.selectFrom('users').selectAll().where('sync_topic', '=', topic).executeTakeFirst();
+      return row && userFromRow(row);
     },
 
     async changeRole(id, role) {

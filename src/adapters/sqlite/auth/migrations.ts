@@ -80,6 +80,20 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('idx_access_owner').on('access').column('owner_id').execute();
     },
   },
+  '0004_sync_topics_prefs_provisioning': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql`ALTER TABLE users ADD COLUMN sync_topic text NOT NULL DEFAULT ''`.execute(db);
+      await sql`ALTER TABLE users ADD COLUMN prefs text NOT NULL DEFAULT '{}'`.execute(db);
+      await sql`ALTER TABLE users ADD COLUMN provisioned integer NOT NULL DEFAULT 0`.execute(db);
+      // Users from before sync topics get one now: st_ and 13 random characters, as new users do
+      // (upper-case hex here, a subset of the alphabet new ones are drawn from).
+      await sql`UPDATE users SET sync_topic = 'st_' || substr(hex(randomblob(7)), 1, 13) WHERE sync_topic = ''`.execute(db);
+      // '' (a user added without one, in tests) may repeat; real topics may not.
+      await sql`CREATE UNIQUE INDEX idx_users_sync_topic ON users (sync_topic) WHERE sync_topic <> ''`.execute(db);
+      await sql`ALTER TABLE tokens ADD COLUMN provisioned integer NOT NULL DEFAULT 0`.execute(db);
+      await sql`ALTER TABLE access ADD COLUMN provisioned integer NOT NULL DEFAULT 0`.execute(db);
+    },
+  },
 };
 
 export const authMigrations: MigrationProvider = {
