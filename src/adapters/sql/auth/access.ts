@@ -7,7 +7,7 @@ import { accessFromRow, type AuthDatabase, type AuthDialect } from './schema.js'
 export function prepareAccess(db: Kysely<AuthDatabase>, dialect: AuthDialect): Pick<AuthStore, 'access' | 'allAccess' | 'allowAccess' | 'resetAccess'> {
   return {
     async access(userId) {
-      const rows = await db.selectFrom('access').select(['user_id', 'pattern', 'read', 'write'])
+      const rows = await db.selectFrom('access').select(['user_id', 'pattern', 'read', 'write', 'provisioned'])
         .where('user_id', userId === null ? 'is' : '=', userId)
         .orderBy(sql`length(pattern)`, 'desc').orderBy('write', 'desc').orderBy('read', 'desc').orderBy('pattern')
         .execute();
@@ -16,7 +16,7 @@ export function prepareAccess(db: Kysely<AuthDatabase>, dialect: AuthDialect): P
 
     async allAccess() {
       // Per user, the most specific pattern first (ntfy's order); the everyone entries last.
-      const rows = await db.selectFrom('access').select(['user_id', 'pattern', 'read', 'write'])
+      const rows = await db.selectFrom('access').select(['user_id', 'pattern', 'read', 'write', 'provisioned'])
         .orderBy(sql`user_id IS NULL`).orderBy('user_id')
         .orderBy(sql`length(pattern)`, 'desc').orderBy('write', 'desc').orderBy('read', 'desc').orderBy('pattern')
         .execute();
