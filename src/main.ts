@@ -177,7 +177,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   if (attachments) opened.keep('attachments', attachments, (a) => a.close());
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
-  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
+  const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters, { ipv4: config.visitorPrefixBitsIpv4, ipv6: config.visitorPrefixBitsIpv6 });
   const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, bus, topics: topicRegistry, clock, logger });
   // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
   await topics.removeOrphanAttachments();

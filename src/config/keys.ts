@@ -135,7 +135,5 @@ export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
   'web-push-startup-queries',
   'web-push-expiry-duration',
   'web-push-expiry-warning-duration',
-  'visitor-prefix-bits-ipv4',
-  'visitor-prefix-bits-ipv6',
   'template-dir',
 ]);
