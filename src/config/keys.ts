@@ -129,7 +129,6 @@ export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
   'metrics-listen-http',
   'profile-listen-http',
   'log-level-overrides',
-  'log-file',
   'web-push-file',
   'web-push-subscriptions-file',
   'web-push-startup-queries',

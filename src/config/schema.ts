@@ -606,6 +606,12 @@ export const ConfigSchema = Type.Object(
      */
     logFormat: oneOf([Type.Literal('json'), Type.Literal('text')], 'log line format'),
     /**
+     * Writes the log to this file (appended; its directory is created) instead of stdout
+     * (`json`) or stderr (`text`). Empty: no file. ntfy's key.
+     * @defaultValue `''`
+     */
+    logFile: text('', 'write the log to this file instead of stdout/stderr'),
+    /**
      * Bytes allowed to queue on one subscriber's stream before that subscriber is dropped, so a
      * slow reader cannot make the server buffer without bound. Bytes.
      * @defaultValue 1M

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herald } from '../helpers/cli.js';
@@ -110,3 +110,28 @@ test('an unknown flag is a usage error (exit 2) for serve and the account comman
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('log-file sends the log to a file (its directory created) instead of the terminal', async () => {
+  const dir = tempDir();
+  try {
+    const port = await restartablePort();
+    const log = join(dir, 'logs', 'herald.log');
+    const server = spawnHerald(['serve', '--log-file', log, '--listen-http', `127.0.0.1:${port}`, '--database-file', join(dir, 'h.db'), '--cache-file', join(dir, 'c.db'), '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', ''], { cwd: dir });
+    try {
+      await untilHealthy(`http://127.0.0.1:${port}`, server);
+      const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string }) : []);
+      assert.ok(lines().some((l) => l.msg === 'herald listening'), readFileSync(log, 'utf8'));
+      assert.ok(lines().some((l) => l.msg.startsWith('no config file')));
+      assert.doesNotMatch(server.stdout(), /herald listening/);
+    } finally {
+      await server.stop();
+    }
+    assert.ok(lines(log).some((l) => l.msg === 'herald stopped'), 'written up to the last line');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function lines(file: string): { msg: string }[] {
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string });
+}
