@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { Writable } from 'node:stream';
-import pino, { type Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createBcryptPasswordHasher } from './adapters/crypto/bcrypt-password-hasher.js';
 import type { Config } from './config/index.js';
@@ -98,26 +97,9 @@ export interface StartOptions {
   visitorLimits?: Partial<VisitorLimits>;
 }
 
-export function createLogger(config: Config): PinoLogger {
-  const options = {
-    level: config.logLevel,
-    base: undefined,
-    formatters: { level: (label: string) => ({ level: label }) },
-    // Belt and braces: nothing logs these today, and a future log line must not leak them either.
-    redact: { paths: ['password', 'new_password', 'token', 'hash', 'headers.authorization', 'req.headers.authorization', '*.password', '*.token'], censor: '[redacted]' },
-  };
-  if (config.logFormat === 'json') return pino(options);
-  // Text lines for people at a terminal: time, level, message, then the structured fields.
-  const text = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const { time, level, msg, ...fields } = JSON.parse(chunk.toString('utf8')) as Record<string, unknown>;
-      const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-      process.stderr.write(`${new Date(Number(time)).toISOString()} ${String(level).toUpperCase()} ${String(msg ?? '')}${extra ? ` ${extra}` : ''}\n`);
-      done();
-    },
-  });
-  return pino(options, text);
-}
+import { createLogger } from './composition/logger.js';
+
+export { createLogger };
 
 export function publishOptions(config: Config): PublishOptions {
   return {
@@ -198,7 +180,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   if (attachments) opened.keep('attachments', attachments, (a) => a.close());
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
-  const visitors = new VisitorRegistry({ ...visitorLimits(config), ...options.visitorLimits }, clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
+  const visitors = new VisitorRegistry({ ...visitorLimits(config), ...options.visitorLimits }, clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters, { ipv4: config.visitorPrefixBitsIpv4, ipv6: config.visitorPrefixBitsIpv6 });
   const calls = await openPhoneCalls(config, stores.auth, logger);
   if (calls) opened.keep('phone calls', calls, (c) => c.close());
   const topics = new TopicService({ options: { ...publishOptions(config), callsEnabled: calls !== undefined }, cache, attachments, hub, bus, topics: topicRegistry, clock, logger });

@@ -1,6 +1,3 @@
-import { createBcryptPasswordHasher } from '../adapters/crypto/bcrypt-password-hasher.js';
-import { openHeraldDatabase } from '../adapters/sqlite/herald-db/open-herald-db.js';
-import { createSqliteAuthStore } from '../adapters/sqlite/auth/sqlite-auth-store.js';
 import type { Config } from '../config/index.js';
 import { AuditTrail } from '../core/audit/audit-trail.js';
 import { AuthService } from '../core/auth/auth-service.js';
@@ -8,15 +5,14 @@ import { TierService } from '../core/auth/tier-service.js';
 import { ApiKeyService } from '../core/keys/api-key-service.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
-import { createPostgresAuthStore } from '../adapters/postgres/auth/index.js';
-import { openPostgresHeraldStores } from '../adapters/postgres/herald-db/index.js';
 import type { PostgresDatabase } from '../adapters/postgres/open-postgres.js';
-import { assertOneAccountHome, openConfiguredPostgres } from './postgres-database.js';
 
 /**
  * The stores the offline CLI commands (`user`, `access`, `token`, `key`, `webpush keys`) work on,
  * composed apart from main.ts so that a command loads SQLite and the domain it needs, not the
- * HTTP server, the providers and the delivery threads (about half a second less per call).
+ * HTTP server, the providers and the delivery threads (about half a second less per call). Each
+ * backend is imported when it is chosen, so a SQLite installation never loads the PostgreSQL
+ * adapters (nor the other way round). test/integration/cli-startup.test.ts keeps the graph small.
  */
 
 /**
@@ -26,7 +22,11 @@ import { assertOneAccountHome, openConfiguredPostgres } from './postgres-databas
  */
 export async function openAuth(config: Config, clock: Clock = systemClock): Promise<{ auth: AuthService; tiers: TierService; close(): Promise<void> } | undefined> {
   if (config.databaseUrl) {
+    const { assertOneAccountHome } = await import('./postgres-database.js');
     assertOneAccountHome(config);
+    const { createPostgresAuthStore } = await import('../adapters/postgres/auth/index.js');
+    const { openPostgresHeraldStores } = await import('../adapters/postgres/herald-db/index.js');
+    const { createBcryptPasswordHasher } = await import('../adapters/crypto/bcrypt-password-hasher.js');
     return onPostgres(config, async (database) => {
       const store = await createPostgresAuthStore({ database, clock });
       const herald = await openPostgresHeraldStores({ database, clock });
@@ -37,6 +37,9 @@ export async function openAuth(config: Config, clock: Clock = systemClock): Prom
     });
   }
   if (!config.authFile) return undefined;
+  const { openHeraldDatabase } = await import('../adapters/sqlite/herald-db/open-herald-db.js');
+  const { createSqliteAuthStore } = await import('../adapters/sqlite/auth/sqlite-auth-store.js');
+  const { createBcryptPasswordHasher } = await import('../adapters/crypto/bcrypt-password-hasher.js');
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const store = await createSqliteAuthStore({ file: config.authFile });
   const audit = new AuditTrail(db.audit, clock, silentLogger);
@@ -48,11 +51,13 @@ export async function openAuth(config: Config, clock: Clock = systemClock): Prom
 /** Opens the API keys of Herald's database (`database-url`, else `database-file`), for the `key` command. */
 export async function openKeys(config: Config, clock: Clock = systemClock): Promise<{ keys: ApiKeyService; close(): Promise<void> }> {
   if (config.databaseUrl) {
+    const { openPostgresHeraldStores } = await import('../adapters/postgres/herald-db/index.js');
     return onPostgres(config, async (database) => {
       const herald = await openPostgresHeraldStores({ database, clock });
       return { keys: new ApiKeyService(herald.keys, clock, new AuditTrail(herald.audit, clock, silentLogger)), close: () => herald.close() };
     });
   }
+  const { openHeraldDatabase } = await import('../adapters/sqlite/herald-db/open-herald-db.js');
   const db = await openHeraldDatabase({ file: config.databaseFile || ':memory:' });
   const keys = new ApiKeyService(db.keys, clock, new AuditTrail(db.audit, clock, silentLogger));
   return { keys, close: () => db.close() };
@@ -60,6 +65,7 @@ export async function openKeys(config: Config, clock: Clock = systemClock): Prom
 
 /** Opens the pool, then the stores `open` builds on it; closing them closes the pool too, and so does a failure. */
 async function onPostgres<T extends { close(): Promise<void> }>(config: Config, open: (database: PostgresDatabase) => Promise<T>): Promise<T> {
+  const { openConfiguredPostgres } = await import('./postgres-database.js');
   const database = await openConfiguredPostgres(config, silentLogger);
   try {
     const stores = await open(database);

@@ -129,13 +129,10 @@ export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
   'metrics-listen-http',
   'profile-listen-http',
   'log-level-overrides',
-  'log-file',
   'web-push-file',
   'web-push-subscriptions-file',
   'web-push-startup-queries',
   'web-push-expiry-duration',
   'web-push-expiry-warning-duration',
-  'visitor-prefix-bits-ipv4',
-  'visitor-prefix-bits-ipv6',
   'template-dir',
 ]);

@@ -64,7 +64,9 @@ const ok = (value: unknown): Outcome => ({ ok: true, value });
 const fail = (expected: string): Outcome => ({ ok: false, expected });
 
 // Variables under our prefix that the CLI and the test helpers read for themselves.
-const ENV_NOT_OPTIONS = new Set(['HERALD_CONFIG', 'HERALD_CONFIG_FILE']);
+// HERALD_SERVER, _KEY, _USER, _PASSWORD and _TOKEN belong to the client commands (publish,
+// subscribe, push, user add), which may well share a shell with the server.
+const ENV_NOT_OPTIONS = new Set(['HERALD_CONFIG', 'HERALD_CONFIG_FILE', 'HERALD_SERVER', 'HERALD_KEY', 'HERALD_USER', 'HERALD_PASSWORD', 'HERALD_TOKEN']);
 const ENV_NOT_OPTIONS_PREFIX = 'HERALD_TEST_';
 
 /**
@@ -78,7 +80,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const settings = [
     ...(options.file === undefined ? [] : readFile(options.file, problems, warnings)),
     ...readEnv(options.env ?? process.env, warnings),
-    ...readFlags(options.flags ?? {}, warnings),
+    ...readFlags(options.flags ?? {}, problems),
   ];
 
   const draft = structuredClone(DEFAULT_CONFIG) as Record<ConfigKeyName, unknown>;
@@ -166,13 +168,17 @@ function readEnv(env: NodeJS.ProcessEnv, warnings: string[]): Setting[] {
   return settings;
 }
 
-function readFlags(flags: Record<string, string | boolean | undefined>, warnings: string[]): Setting[] {
+/**
+ * Flags, unlike file keys, are refused when unknown: a server.yml carried over from ntfy may hold
+ * options Herald skips, but a flag was typed for this program and a typo should not pass silently.
+ */
+function readFlags(flags: Record<string, string | boolean | undefined>, problems: ConfigViolation[]): Setting[] {
   const settings: Setting[] = [];
   for (const [name, raw] of Object.entries(flags)) {
     if (raw === undefined || name === 'config') continue;
     const key = KEYS_BY_KEBAB.get(name);
     if (key === undefined) {
-      warnings.push(`unknown flag --${name}; ignored`);
+      problems.push({ source: 'flag', name: `--${name}`, expected: NTFY_ONLY_KEYS.has(name) ? 'an option Herald supports (this one is ntfy-only)' : 'a known option (see herald serve --help)' });
       continue;
     }
     settings.push({ key, raw, origin: { source: 'flag', name: `--${name}` } });

@@ -39,7 +39,7 @@ function size(defaultBytes: number, description: string, options: { maximum?: nu
   return Type.Integer({ minimum: 0, ...options, default: defaultBytes, description, [KIND_ANNOTATION]: 'size' });
 }
 
-function integer(defaultValue: number, description: string, options: { minimum?: number } = {}) {
+function integer(defaultValue: number, description: string, options: { minimum?: number; maximum?: number } = {}) {
   return Type.Integer({ minimum: 0, ...options, default: defaultValue, description, [KIND_ANNOTATION]: 'integer' });
 }
 
@@ -488,6 +488,18 @@ export const ConfigSchema = Type.Object(
      */
     visitorRequestLimitExemptHosts: list([], 'hosts, IPs or CIDRs exempt from the request limit'),
     /**
+     * IPv4 addresses sharing this many leading bits count as one visitor for rate limits; 32 is
+     * one visitor per address. ntfy's key.
+     * @defaultValue 32
+     */
+    visitorPrefixBitsIpv4: integer(32, 'IPv4 prefix length that makes one visitor (32: each address)', { minimum: 1, maximum: 32 }),
+    /**
+     * IPv6 addresses sharing this many leading bits count as one visitor; 64 (a subnet, which one
+     * host can fill with addresses) by default. ntfy's key.
+     * @defaultValue 64
+     */
+    visitorPrefixBitsIpv6: integer(64, 'IPv6 prefix length that makes one visitor (64: each /64 subnet)', { minimum: 1, maximum: 128 }),
+    /**
      * Messages a visitor may publish per UTC day. Zero derives the limit from the request
      * bucket: 86400 / replenish seconds, i.e. 17280 with the defaults.
      * @defaultValue 0
@@ -593,6 +605,12 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `'json'`
      */
     logFormat: oneOf([Type.Literal('json'), Type.Literal('text')], 'log line format'),
+    /**
+     * Writes the log to this file (appended; its directory is created) instead of stdout
+     * (`json`) or stderr (`text`). Empty: no file. ntfy's key.
+     * @defaultValue `''`
+     */
+    logFile: text('', 'write the log to this file instead of stdout/stderr'),
     /**
      * Bytes allowed to queue on one subscriber's stream before that subscriber is dropped, so a
      * slow reader cannot make the server buffer without bound. Bytes.

@@ -25,10 +25,14 @@ export interface CliOptions {
   input?: string;
 }
 
-/** The test process's environment (PATH and such) without HERALD_*, plus `extra`. */
+/**
+ * The test process's environment (PATH and such) without HERALD_*, plus `extra`. The client config
+ * is looked for in a directory that does not exist, so a developer's own ~/.config/herald/client.yml
+ * never steers a test; tests of that file set XDG_CONFIG_HOME themselves.
+ */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
-  return { ...inherited, ...extra };
+  return { ...inherited, XDG_CONFIG_HOME: '/nonexistent/herald-test-config', ...extra };
 }
 
 /** Runs `herald ARGS` in-process to completion. */

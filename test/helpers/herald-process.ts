@@ -21,13 +21,20 @@ export interface HeraldProcess {
 
 const running = new Set<ChildProcess>();
 
+export interface HeraldProcessOptions {
+  env?: Record<string, string>;
+  input?: string;
+  /** Working directory (where ./herald.yml is looked for); the test process's own by default. */
+  cwd?: string;
+}
+
 /**
  * Starts `herald ARGS` with the test process's environment minus HERALD_*, plus `env`. `input`
  * is written to stdin and closed; without it stdin is empty.
  */
-export function spawnHerald(args: string[], options: { env?: Record<string, string>; input?: string } = {}): HeraldProcess {
+export function spawnHerald(args: string[], options: HeraldProcessOptions = {}): HeraldProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
-  const child = spawn(process.execPath, [HERALD_BIN, ...args], { env: { ...inherited, ...options.env }, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [HERALD_BIN, ...args], { env: { ...inherited, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (options.input !== undefined) child.stdin!.end(options.input);
   running.add(child);
   let stdout = '';
@@ -53,7 +60,7 @@ export function spawnHerald(args: string[], options: { env?: Record<string, stri
 }
 
 /** Runs `herald ARGS` as a process to completion. */
-export async function runHeraldProcess(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runHeraldProcess(args: string[], options: HeraldProcessOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = spawnHerald(args, options);
   const code = await p.exited;
   return { code, stdout: p.stdout(), stderr: p.stderr() };

@@ -147,7 +147,7 @@ test('a missing auth-file is a usage error', async () => {
   for (const args of [['user', 'list'], ['access'], ['token', 'list']]) {
     const run = await herald(args);
     assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, new RegExp(`^herald ${args[0]}: auth-file is not set; pass --auth-file PATH or set it in the config$`, 'm'));
+    assert.match(run.stderr, new RegExp(`^herald ${args[0]}: auth-file is not set \\(no config file was found\\); pass --auth-file PATH or -c FILE, or set it in the config$`, 'm'));
   }
   await inTempDir(async (file) => {
     const run = await herald(['user', 'add', 'envuser'], { env: { HERALD_AUTH_FILE: file, HERALD_DATABASE_FILE: join(dirname(file), 'herald.db'), HERALD_PASSWORD: 'pw' } });

@@ -70,4 +70,49 @@ describe('herald device and herald push', () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /code 40060/);
   });
+
+  it('push send exit statuses are the ones --help lists: 0 all sent, 1 error, 2 usage, 3 timeout, 4 not all sent', async () => {
+    const help = (await herald(['push', '--help'])).stdout;
+    for (const line of [/^  0  accepted/m, /^  1  a server or connection error/m, /^  2  a usage error/m, /^  3  when following: --timeout/m, /^  4  when following: every delivery ended, but some were not sent/m]) assert.match(help, line);
+
+    const good = randomBytes(32).toString('hex');
+    const sent = await herald(['push', 'send', '--token', `apns:${good}`, '--title', 'ok', '--wait']);
+    assert.equal(sent.status, 0, sent.stderr);
+    assert.match(sent.stdout, /1 targets, 1 sent/);
+
+    const gone = randomBytes(32).toString('hex');
+    rig.apns.answer(gone, { status: 410, reason: 'Unregistered', timestamp: Date.now() });
+    const partly = await herald(['push', 'send', '--token', `apns:${good}`, '--token', `apns:${gone}`, '--title', 'half', '--wait']);
+    assert.equal(partly.status, 4, partly.stderr);
+    assert.match(partly.stdout, /2 targets, 1 sent, 1 invalid_token/);
+
+    const slow = `fcm-slow-${randomBytes(8).toString('hex')}`;
+    rig.fcm.script(slow, { delayMs: 4000 });
+    const late = await herald(['push', 'send', '--token', `fcm:${slow}`, '--title', 'slow', '--wait', '--timeout', '1s']);
+    assert.equal(late.status, 3, late.stderr);
+    assert.match(late.stderr, /still had deliveries under way after 1s/);
+
+    const unreachable = await herald(['push', 'send', '--token', `apns:${good}`, '--title', 'x', '--wait'], { HERALD_SERVER: 'http://127.0.0.1:1' });
+    assert.equal(unreachable.status, 1);
+    assert.match(unreachable.stderr, /connection refused/);
+    for (const args of [['--frobnicate'], ['--token', `apns:${good}`, '--title'], ['--token', `apns:${good}`, '--wait', '--no-wait'], ['--token', `apns:${good}`, '--timeout', 'soon'], ['extra-word', '--token', `apns:${good}`], ['--provider', 'apns', '--token', `apns:${good}`]]) {
+      const run = await herald(['push', 'send', ...args]);
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+    }
+  });
+
+  it('a tokens file may hold bare tokens, one per line, when --provider names their provider', async () => {
+    const topic = randomTopic('bare');
+    const file = join(rig.server.dir, `bare-${topic}.txt`);
+    const tokens = Array.from({ length: 3 }, () => randomBytes(32).toString('hex'));
+    writeFileSync(file, `# one token per line\n${tokens.join('\n')}\n\napns ${randomBytes(32).toString('hex')}\n`);
+    const sent = await herald(['push', 'send', '--tokens-file', file, '--provider', 'apns', '--title', 'Bare', '--id', `bare-${topic}`, '--wait']);
+    assert.equal(sent.status, 0, sent.stderr);
+    assert.match(sent.stdout, new RegExp(`bare-${topic}: 4 targets, 4 sent`));
+    for (const token of tokens) assert.ok(rig.apns.requests.some((r) => r.token === token), token);
+
+    const without = await herald(['push', 'send', '--tokens-file', file, '--title', 'Bare']);
+    assert.equal(without.status, 2);
+    assert.match(without.stderr, /:2: a bare token needs --provider/);
+  });
 });

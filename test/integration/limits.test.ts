@@ -43,6 +43,19 @@ describe('per-visitor limits', () => {
     }
   });
 
+  test('visitor-prefix-bits-ipv4/-ipv6 make neighbouring addresses one visitor', async () => {
+    const grouped = await startTestServer({ 'visitor-request-limit-burst': '2', 'behind-proxy': 'true', 'visitor-prefix-bits-ipv4': '24', 'visitor-prefix-bits-ipv6': '48' }, undefined, stillClock());
+    try {
+      const send = (ip: string) => fetch(`${grouped.url}/${randomTopic()}`, { method: 'POST', body: 'x', headers: { 'X-Forwarded-For': ip } });
+      assert.deepEqual([(await send('10.0.0.1')).status, (await send('10.0.0.2')).status, (await send('10.0.0.3')).status], [200, 200, 429]);
+      assert.equal((await send('10.0.1.1')).status, 200, 'another /24');
+      assert.deepEqual([(await send('2001:db8:1:a::1')).status, (await send('2001:db8:1:b::1')).status, (await send('2001:db8:1:c::1')).status], [200, 200, 429]);
+      assert.equal((await send('2001:db8:2::1')).status, 200, 'another /48');
+    } finally {
+      await grouped.close();
+    }
+  });
+
   test('exempt hosts are not limited', async () => {
     const exempt = await startTestServer({ 'visitor-request-limit-burst': '1', 'visitor-request-limit-exempt-hosts': '127.0.0.0/8,::1' });
     try {

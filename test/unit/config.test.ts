@@ -150,9 +150,18 @@ describe('loadConfig', () => {
     assert.deepEqual(config.proxyTrustedHosts, []);
   });
 
-  it('warns about unknown HERALD_ variables and flags', () => {
-    const { warnings } = loadConfig({ env: { HERALD_LISTEN_HTPP: ':1', HERALD_TEST_BACKEND: 'sqlite' }, flags: { 'no-such': 'x' } });
-    assert.deepEqual(warnings, ['unknown environment variable HERALD_LISTEN_HTPP; ignored', 'unknown flag --no-such; ignored']);
+  it('warns about unknown HERALD_ variables but not about the client commands\' own', () => {
+    const { warnings } = loadConfig({ env: { HERALD_LISTEN_HTPP: ':1', HERALD_TEST_BACKEND: 'sqlite', HERALD_TOKEN: 'tk_x', HERALD_SERVER: 'http://h' } });
+    assert.deepEqual(warnings, ['unknown environment variable HERALD_LISTEN_HTPP; ignored']);
+  });
+
+  it('refuses unknown flags, naming ntfy-only ones as such', () => {
+    assert.throws(() => loadConfig({ env: {}, flags: { 'no-such': 'x', 'stripe-key': 'sk' } }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.violations.map((v) => v.name), ['--no-such', '--stripe-key']);
+      assert.match(err.message, /ntfy-only/);
+      return true;
+    });
   });
 
   it('reports every violation from every source in one error', () => {

@@ -42,6 +42,22 @@ test('visitor key: whole IPv4 address, IPv6 /64 prefix, mapped IPv4 unwrapped', 
   for (const [ip, key] of cases) assert.equal(visitorAddress(ip), key, ip);
 });
 
+test('visitor key with other prefix lengths (visitor-prefix-bits-ipv4/-ipv6) groups neighbouring addresses', () => {
+  const cases: [string, { ipv4: number; ipv6: number }, string][] = [
+    ['10.1.2.3', { ipv4: 24, ipv6: 64 }, '10.1.2.0/24'],
+    ['10.1.2.200', { ipv4: 24, ipv6: 64 }, '10.1.2.0/24'],
+    ['::ffff:192.168.77.9', { ipv4: 16, ipv6: 64 }, '192.168.0.0/16'],
+    ['203.0.113.77', { ipv4: 27, ipv6: 64 }, '203.0.113.64/27'],
+    ['255.255.255.255', { ipv4: 1, ipv6: 64 }, '128.0.0.0/1'],
+    ['2001:db8:aa:bb:1:2:3:4', { ipv4: 32, ipv6: 48 }, '2001:db8:aa::/48'],
+    ['2001:db8:aa:bbff::1', { ipv4: 32, ipv6: 56 }, '2001:db8:aa:bb00::/56'],
+    ['2001:db8::5', { ipv4: 32, ipv6: 128 }, '2001:db8:0:0:0:0:0:5/128'],
+  ];
+  for (const [ip, bits, key] of cases) assert.equal(visitorAddress(ip, bits), key, `${ip} /${bits.ipv4} /${bits.ipv6}`);
+  assert.equal(visitorAddress('10.1.2.3', { ipv4: 24, ipv6: 64 }), visitorAddress('10.1.2.99', { ipv4: 24, ipv6: 64 }));
+  assert.notEqual(visitorAddress('10.1.2.3'), visitorAddress('10.1.2.99'));
+});
+
 const LIMITS: VisitorLimits = {
   basis: 'ip', messageExpiryMs: 43_200_000, attachmentFileSizeBytes: 10, attachmentExpiryMs: 3_600_000, reservations: 0,
   requestBurst: 2, requestRefillMs: 1000, messagesPerDay: 1, emailBurst: 1, emailRefillMs: 1000, callsPerDay: 1,

@@ -11,12 +11,13 @@ const TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
 export class UsageError extends Error {}
 
 /**
- * Resolves `TOPIC` (or `t1,t2`) against `--server`, `$HERALD_SERVER` or the default. The
- * argument may also be a full URL such as `http://host:8080/mytopic`, which names the server too
- * (as ntfy's CLI allows); a scheme-less `host/topic` gets https, or http for local hosts.
+ * Resolves `TOPIC` (or `t1,t2`) against `--server`, `$HERALD_SERVER`, the client config's
+ * `default-host` or the built-in default. The argument may also be a full URL such as
+ * `http://host:8080/mytopic`, which names the server too (as ntfy's CLI allows); a scheme-less
+ * `host/topic` gets https, or http for local hosts.
  */
-export function resolveTarget(arg: string, server: string | undefined, env: NodeJS.ProcessEnv, multiple = false): Target {
-  let base = server || env.HERALD_SERVER || DEFAULT_SERVER;
+export function resolveTarget(arg: string, server: string | undefined, env: NodeJS.ProcessEnv, multiple = false, defaultHost?: string): Target {
+  let base = server || env.HERALD_SERVER || defaultHost || DEFAULT_SERVER;
   let list = arg;
   if (arg.includes('/')) {
     const url = parseUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(arg) ? arg : `${isLocal(arg) ? 'http' : 'https'}://${arg}`);

@@ -5,7 +5,7 @@ import { EVERYONE } from '../../core/auth/names.js';
 import type { Permission } from '../../core/auth/permissions.js';
 import { HeraldError, isHeraldError } from '../../errors/index.js';
 import { openAuth } from '../../composition/cli-stores.js';
-import { parseServeFlags } from '../config-flags.js';
+import { chooseConfigFile, parseServeFlags, unknownFlagMessage, type ChosenConfigFile } from '../config-flags.js';
 import type { CliIo } from '../io.js';
 
 /**
@@ -62,13 +62,13 @@ export function splitArgs(args: readonly string[], flags: readonly OwnFlag[]): S
       else throw new UsageError(`--${own.long} needs a value`);
       continue;
     }
-    const isConfig = arg === '-c' || (arg.startsWith('--') && (name === 'config' || CONFIG_FLAGS.has(name)));
-    if (!isConfig) throw new UsageError(`unknown option '${arg}'`);
+    const isConfig = arg === '-c' || (arg.startsWith('--') && (name === 'config' || CONFIG_FLAGS.has(name.replaceAll('_', '-'))));
+    if (!isConfig) throw new UsageError(arg.startsWith('--') ? unknownFlagMessage(name) : `unknown option '${arg}'`);
     out.configArgs.push(arg);
     if (inline !== undefined) continue;
     const next = args[i + 1];
     // Mirrors parseServeFlags: a boolean key takes the next word only when it reads as a boolean.
-    const takesNext = next !== undefined && !next.startsWith('--') && (!CONFIG_FLAGS.get(name) || BOOLEAN_WORD.test(next));
+    const takesNext = next !== undefined && !next.startsWith('--') && (!CONFIG_FLAGS.get(name.replaceAll('_', '-')) || BOOLEAN_WORD.test(next));
     if (takesNext) out.configArgs.push(args[++i]!);
   }
   return out;
@@ -100,9 +100,12 @@ class ConfigProblem extends Error {}
  * on it, closing the database however `work` ends.
  */
 export async function withAccounts(configArgs: readonly string[], env: NodeJS.ProcessEnv, work: (auth: AuthService, config: Config, tiers: TierService) => Promise<void>): Promise<void> {
-  const config = loadCliConfig(configArgs, env);
+  const { config, chosen } = readCliConfig(configArgs, env);
   const accounts = await openAuth(config);
-  if (!accounts) throw new ConfigProblem('auth-file is not set; pass --auth-file PATH or set it in the config');
+  if (!accounts) {
+    const where = chosen.file === undefined ? 'no config file was found' : `${chosen.file} does not set it`;
+    throw new ConfigProblem(`auth-file is not set (${where}); pass --auth-file PATH or -c FILE, or set it in the config`);
+  }
   try {
     await work(accounts.auth, config, accounts.tiers);
   } finally {
@@ -110,11 +113,19 @@ export async function withAccounts(configArgs: readonly string[], env: NodeJS.Pr
   }
 }
 
-/** The config exactly as `herald serve` would load it; trouble is a ConfigProblem (exit 2). */
+/**
+ * The config exactly as `herald serve` would load it, from the same file (`--config`,
+ * `$HERALD_CONFIG` or a default location); trouble is a ConfigProblem (exit 2).
+ */
 export function loadCliConfig(configArgs: readonly string[], env: NodeJS.ProcessEnv): Config {
+  return readCliConfig(configArgs, env).config;
+}
+
+function readCliConfig(configArgs: readonly string[], env: NodeJS.ProcessEnv): { config: Config; chosen: ChosenConfigFile } {
   try {
     const parsed = parseServeFlags([...configArgs]);
-    return loadConfig({ file: parsed.config ?? env.HERALD_CONFIG, env, flags: parsed.flags }).config;
+    const chosen = chooseConfigFile(parsed.config, env);
+    return { config: loadConfig({ ...(chosen.file === undefined ? {} : { file: chosen.file }), env, flags: parsed.flags }).config, chosen };
   } catch (err) {
     throw new ConfigProblem((err as Error).message);
   }

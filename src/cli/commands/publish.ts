@@ -2,6 +2,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ClientConfigError, defaultClientConfigFiles, loadClientConfig } from '../client/client-config.js';
+import { authorizationHeader, resolveCredentials } from '../client/credentials.js';
 import { ConnectionError, errorText, readText, request } from '../client/http.js';
 import { DEFAULT_SERVER, resolveTarget, UsageError } from '../client/target.js';
 import { ProgressBar } from '../client/progress.js';
@@ -32,11 +34,20 @@ Options:
       --no-cache             do not cache the message on the server
       --no-firebase          do not forward the message to Firebase
   -q, --quiet                do not print the server's response
-  -s, --server URL           server (default: $HERALD_SERVER or ${DEFAULT_SERVER})
+  -u, --user USER[:PASS]     log in as USER (password from $HERALD_PASSWORD or a prompt if left out)
+  -k, --token TOKEN          authenticate with an access token (tk_...)
+  -c, --config FILE          client config (default: the first of
+                             ${defaultClientConfigFiles({ HOME: '~' }).join(', ')})
+  -s, --server URL           server (default: $HERALD_SERVER, the config's default-host or
+                             ${DEFAULT_SERVER})
   -h, --help                 show this help
 
+Credentials, first found wins: --token or --user, then $HERALD_TOKEN or $HERALD_USER (user:pass,
+or user with $HERALD_PASSWORD), then the client config's default-token, then its default-user
+and default-password.
+
 Exit status: 0 on success, 1 when the server rejects the message or cannot be reached,
-2 on a usage error.
+2 on a usage or client config error.
 `;
 
 const OPTIONS = {
@@ -62,6 +73,9 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
   'no-firebase': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+  user: { type: 'string', short: 'u' },
+  token: { type: 'string', short: 'k' },
+  config: { type: 'string', short: 'c' },
   server: { type: 'string', short: 's' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -85,10 +99,17 @@ export async function runPublish(args: string[], io: CliIo): Promise<number> {
   const [topicArg, ...words] = positionals;
   if (!topicArg) return usage(io, 'missing TOPIC');
   let target;
+  let authorization;
   try {
-    target = resolveTarget(topicArg, v.server, io.env);
+    const config = await loadClientConfig(v.config, io.env, (text) => void io.stderr.write(`herald publish: ${text}\n`));
+    target = resolveTarget(topicArg, v.server, io.env, false, config.defaultHost);
+    authorization = authorizationHeader(await resolveCredentials({ user: v.user, token: v.token }, io, config));
   } catch (err) {
     if (err instanceof UsageError) return usage(io, err.message);
+    if (err instanceof ClientConfigError) {
+      io.stderr.write(`herald publish: ${err.message}\n`);
+      return 2;
+    }
     throw err;
   }
   const delays = [v.delay, v.at, v.in].filter((d) => d !== undefined);
@@ -97,6 +118,7 @@ export async function runPublish(args: string[], io: CliIo): Promise<number> {
   const message = words.length > 0 ? words.join(' ') : v.message;
 
   const headers: Record<string, string | number | undefined> = {
+    Authorization: authorization,
     'X-Title': v.title,
     'X-Priority': v.priority,
     'X-Tags': tags || undefined,

@@ -20,9 +20,11 @@ Targets (any mix, each repeatable):
       --user USER            every device of USER
       --topic TOPIC          every device subscribed to TOPIC
       --token PROVIDER:TOKEN a raw token (apns, fcm or hms) of --app
-      --tokens-file FILE     raw tokens, one per line: "PROVIDER TOKEN" or "PROVIDER APP TOKEN";
-                             sent as pushes of 1000 tokens each (ID-1, ID-2, ...)
-      --app NAME             app of --token entries (default: default)
+      --tokens-file FILE     raw tokens, one per line: "PROVIDER TOKEN", "PROVIDER APP TOKEN", or
+                             just "TOKEN" when --provider is given; sent as pushes of 1000
+                             tokens each (ID-1, ID-2, ...)
+      --provider NAME        provider (apns, fcm or hms) of bare tokens in --tokens-file
+      --app NAME             app of --token and --tokens-file entries (default: default)
 
 Content:
       --title TEXT, --body TEXT, --url URL, --image URL, --sound NAME, --badge N
@@ -46,12 +48,22 @@ Options:
   -s, --server URL           server (default: $HERALD_SERVER or ${DEFAULT_SERVER})
   -h, --help                 show this help
 
-Exit status: 0 when accepted (and, when following, every delivery ended), 1 on a server or
-connection error, 2 on a usage error.
+Exit status:
+  0  accepted; when following, every delivery ended and all were sent (a push scheduled with
+     --send-at counts as done once accepted)
+  1  a server or connection error (nothing is followed after one)
+  2  a usage error
+  3  when following: --timeout passed before every delivery ended
+  4  when following: every delivery ended, but some were not sent (failed, invalid_token,
+     expired, cancelled or dead)
 `;
+
+/** The exit statuses PUSH_HELP lists. */
+export const PUSH_EXIT = { ok: 0, error: 1, usage: 2, timeout: 3, notAllSent: 4 } as const;
 
 const TOKENS_PER_PUSH = 1000;
 const FINAL = ['sent', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead'] as const;
+const NOT_SENT = FINAL.filter((state) => state !== 'sent');
 
 interface PushView {
   id: string;
@@ -67,7 +79,7 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
       allowPositionals: true,
       options: {
         device: { type: 'string', multiple: true }, user: { type: 'string', multiple: true }, topic: { type: 'string', multiple: true },
-        token: { type: 'string', multiple: true }, 'tokens-file': { type: 'string' }, app: { type: 'string' },
+        token: { type: 'string', multiple: true }, 'tokens-file': { type: 'string' }, provider: { type: 'string' }, app: { type: 'string' },
         title: { type: 'string' }, body: { type: 'string' }, url: { type: 'string' }, image: { type: 'string' }, sound: { type: 'string' },
         badge: { type: 'string' }, data: { type: 'string', multiple: true },
         apns: { type: 'string' }, fcm: { type: 'string' }, hms: { type: 'string' }, webpush: { type: 'string' },
@@ -91,6 +103,7 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
       return 0;
     }
     if (action !== 'send') throw new UsageError(action ? `unknown push command '${action}'` : 'say send, status or cancel');
+    if (positionals.length > 1) throw new UsageError(`push send takes targets as options (--device, --topic, ...), not '${positionals[1]}'`);
 
     const app = values.app;
     const tokens = (values.token ?? []).map((t) => {
@@ -98,7 +111,8 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
       if (i <= 0) throw new UsageError(`--token takes PROVIDER:TOKEN, got '${t}'`);
       return { provider: t.slice(0, i), ...(app ? { app } : {}), token: t.slice(i + 1) };
     });
-    if (values['tokens-file']) tokens.push(...readTokensFile(values['tokens-file'], app));
+    if (values.provider !== undefined && !values['tokens-file']) throw new UsageError('--provider names the provider of bare tokens in --tokens-file');
+    if (values['tokens-file']) tokens.push(...readTokensFile(values['tokens-file'], app, values.provider));
     const base = pushBody(values);
     const to = {
       ...(values.device ? { devices: values.device } : {}),
@@ -117,7 +131,10 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
       tokenChunks.forEach((chunk, n) => batches.push({ ...base, id: `${rootId}-${n + 1}`, to: n === 0 ? { ...to, tokens: chunk } : { tokens: chunk } }));
     }
 
+    if (values.wait && values['no-wait']) throw new UsageError('give only one of --wait and --no-wait');
     const wait = values['no-wait'] ? false : values.wait ?? io.stderr.isTTY === true;
+    // Checked before anything is sent, so a bad --timeout cannot leave an unfollowed push behind.
+    const timeoutMs = parseTimeout(values.timeout);
     const bar = new ProgressBar(io.stderr, 'accepting', batches.length, { enabled: !values.quiet && io.stderr.isTTY === true });
     const accepted: { id: string; state: string; targets: number }[] = [];
     for (const body of batches) {
@@ -129,26 +146,31 @@ export async function runPush(args: string[], io: CliIo): Promise<number> {
       if (!values.quiet) for (const a of accepted) io.stdout.write(`${JSON.stringify(a)}\n`);
       return 0;
     }
-    const views = await follow(io, target, accepted.map((a) => a.id), parseTimeout(values.timeout), !values.quiet);
+    const { views, finished } = await follow(io, target, accepted.map((a) => a.id), timeoutMs, !values.quiet);
+    const sum: Record<string, number> = {};
+    for (const v of views) for (const [k, n] of Object.entries(v.counts)) sum[k] = (sum[k] ?? 0) + n;
+    const name = accepted.length === 1 ? accepted[0]!.id : `${accepted.length} pushes (${rootId}-*)`;
     if (!values.quiet) {
-      const sum: Record<string, number> = {};
-      for (const v of views) for (const [k, n] of Object.entries(v.counts)) sum[k] = (sum[k] ?? 0) + n;
       const targets = views.reduce((n, v) => n + v.targets, 0);
-      io.stdout.write(`${accepted.length === 1 ? accepted[0]!.id : `${accepted.length} pushes (${rootId}-*)`}: ${targets} targets, ${FINAL.filter((k) => sum[k]).map((k) => `${sum[k]} ${k}`).join(', ') || 'nothing sent yet'}\n`);
+      io.stdout.write(`${name}: ${targets} targets, ${FINAL.filter((k) => sum[k]).map((k) => `${sum[k]} ${k}`).join(', ') || 'nothing sent yet'}\n`);
     }
-    return 0;
+    if (!finished) {
+      io.stderr.write(`herald push: ${name} still had deliveries under way after ${values.timeout ?? '10m'}; follow it with 'herald push status'\n`);
+      return PUSH_EXIT.timeout;
+    }
+    return NOT_SENT.some((k) => sum[k]) ? PUSH_EXIT.notAllSent : PUSH_EXIT.ok;
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (err instanceof UsageError || String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) {
       io.stderr.write(`herald push: ${(err as Error).message}\n\n${PUSH_HELP}`);
-      return 2;
+      return PUSH_EXIT.usage;
     }
     io.stderr.write(`herald push: ${err instanceof ApiError ? err.message : describe(err)}\n`);
-    return 1;
+    return PUSH_EXIT.error;
   }
 }
 
 /** Polls the pushes until every delivery has an outcome (or the timeout), drawing the progress. */
-async function follow(io: CliIo, target: ApiTarget, ids: string[], timeoutMs: number, show: boolean): Promise<PushView[]> {
+async function follow(io: CliIo, target: ApiTarget, ids: string[], timeoutMs: number, show: boolean): Promise<{ views: PushView[]; finished: boolean }> {
   const bar = new ProgressBar(io.stderr, 'delivering', 0, { enabled: show && io.stderr.isTTY === true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -160,7 +182,7 @@ async function follow(io: CliIo, target: ApiTarget, ids: string[], timeoutMs: nu
     const finished = views.every((v) => v.state === 'done' || v.state === 'cancelled' || (v.state === 'scheduled'));
     if (finished || Date.now() > deadline) {
       bar.finish();
-      return views;
+      return { views, finished };
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -216,7 +238,7 @@ function parseTimeout(text: string | undefined): number {
   return ms;
 }
 
-function readTokensFile(path: string, defaultApp: string | undefined): { provider: string; app?: string; token: string }[] {
+function readTokensFile(path: string, defaultApp: string | undefined, defaultProvider: string | undefined): { provider: string; app?: string; token: string }[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -227,9 +249,11 @@ function readTokensFile(path: string, defaultApp: string | undefined): { provide
   text.split('\n').forEach((line, i) => {
     const parts = line.trim().split(/\s+/).filter(Boolean);
     if (parts.length === 0 || parts[0]!.startsWith('#')) return;
-    if (parts.length === 2) out.push({ provider: parts[0]!, ...(defaultApp ? { app: defaultApp } : {}), token: parts[1]! });
+    if (parts.length === 1 && defaultProvider !== undefined) out.push({ provider: defaultProvider, ...(defaultApp ? { app: defaultApp } : {}), token: parts[0]! });
+    else if (parts.length === 2) out.push({ provider: parts[0]!, ...(defaultApp ? { app: defaultApp } : {}), token: parts[1]! });
     else if (parts.length === 3) out.push({ provider: parts[0]!, app: parts[1]!, token: parts[2]! });
-    else throw new UsageError(`${path}:${i + 1}: expected "PROVIDER TOKEN" or "PROVIDER APP TOKEN"`);
+    else if (parts.length === 1) throw new UsageError(`${path}:${i + 1}: a bare token needs --provider (or write "PROVIDER TOKEN")`);
+    else throw new UsageError(`${path}:${i + 1}: expected "PROVIDER TOKEN", "PROVIDER APP TOKEN" or, with --provider, "TOKEN"`);
   });
   return out;
 }

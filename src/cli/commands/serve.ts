@@ -2,7 +2,7 @@ import { CONFIG_KEYS, ConfigError, loadConfig } from '../../config/index.js';
 import { createLogger, startServer } from '../../main.js';
 import type { CliIo } from '../io.js';
 import { ProvisioningError } from '../../core/auth/provisioning.js';
-import { parseServeFlags } from '../config-flags.js';
+import { chooseConfigFile, DEFAULT_CONFIG_FILES, describeConfigFile, parseServeFlags } from '../config-flags.js';
 
 export const SERVE_HELP = `Usage: herald serve [--config FILE] [--KEY VALUE ...]
 
@@ -10,7 +10,8 @@ Runs the server. Settings come from defaults < the YAML file (ntfy's server.yml 
 < environment (HERALD_<KEY>) < flags (--<key> value).
 
 Options:
-  -c, --config FILE   YAML config file (also HERALD_CONFIG)
+  -c, --config FILE   YAML config file (also HERALD_CONFIG); without either, the first of
+                      ${DEFAULT_CONFIG_FILES.join(', ')} that exists
 ${CONFIG_KEYS.map((k) => `  --${k.kebab.padEnd(40)} ${k.description} (default: ${k.default === '' ? "''" : k.default})`).join('\n')}
 `;
 
@@ -20,14 +21,14 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseServeFlags(args);
   } catch (err) {
-    io.stderr.write(`herald serve: ${(err as Error).message}\n`);
+    io.stderr.write(`herald serve: ${(err as Error).message}\nRun 'herald serve --help' for the options.\n`);
     return 2;
   }
   const { flags } = parsed;
-  const file = parsed.config ?? io.env.HERALD_CONFIG;
+  const chosen = chooseConfigFile(parsed.config, io.env);
   let loaded;
   try {
-    loaded = loadConfig({ file, env: io.env, flags });
+    loaded = loadConfig({ ...(chosen.file === undefined ? {} : { file: chosen.file }), env: io.env, flags });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr.write(`herald serve: ${err.message}\n`);
@@ -36,6 +37,7 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
     throw err;
   }
   const logger = createLogger(loaded.config);
+  logger.info({ configFile: chosen.file ?? null }, describeConfigFile(chosen));
   for (const warning of loaded.warnings) logger.warn({}, warning);
   let server;
   try {

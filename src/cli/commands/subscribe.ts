@@ -1,17 +1,22 @@
-import { spawn } from 'node:child_process';
-import type { IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConnectionError, describe, errorText, readText, request } from '../client/http.js';
+import { ClientConfigError, defaultClientConfigFiles, loadClientConfig } from '../client/client-config.js';
+import { authorizationHeader, entryCredentials, resolveCredentials, type Credentials } from '../client/credentials.js';
+import { runMessageCommand } from '../client/message-command.js';
 import { DEFAULT_SERVER, resolveTarget, UsageError } from '../client/target.js';
+import { followStream, type StreamEvent, type StreamRequest } from '../client/topic-stream.js';
 import type { CliIo } from '../io.js';
 
 export const SUBSCRIBE_HELP = `Usage: herald subscribe [options] TOPIC[,TOPIC...] [COMMAND...]
+       herald subscribe --from-config [-c FILE] [TOPIC [COMMAND...]]
        (alias: sub)
 
 Prints each message of the topics as a JSON line, or runs COMMAND (through the shell) for each
 one, in order. A dropped connection is retried with backoff and resumes after the last message
 received, so none is missed. TOPIC may be a full URL (http://host:8080/t1,t2).
+
+With --from-config, every entry of the client config's 'subscribe:' list is followed at once,
+each with its own credentials, filters ('if:') and command (else 'default-command', else the
+message is printed): the mode to run as a service.
 
 Options:
   -S, --since SINCE          replay cached messages first: all, latest, a message ID, a Unix
@@ -24,13 +29,27 @@ Options:
       --title TEXT           only messages with exactly this title
       --message TEXT         only messages with exactly this text
       --id ID                only the message with this ID
-  -s, --server URL           server (default: $HERALD_SERVER or ${DEFAULT_SERVER})
+  -u, --user USER[:PASS]     log in as USER (password from $HERALD_PASSWORD or a prompt if left out)
+  -k, --token TOKEN          authenticate with an access token (tk_...)
+  -C, --from-config          follow the client config's subscriptions (see above)
+  -c, --config FILE          client config (default: the first of
+                             ${defaultClientConfigFiles({ HOME: '~' }).join(', ')})
+  -s, --server URL           server (default: $HERALD_SERVER, the config's default-host or
+                             ${DEFAULT_SERVER})
   -h, --help                 show this help
+
+Credentials, first found wins: --token or --user, then $HERALD_TOKEN or $HERALD_USER (user:pass,
+or user with $HERALD_PASSWORD), then the config's default-token, then its default-user and
+default-password. A 'subscribe:' entry's own token or user/password beats them all; token: ""
+there sends none.
 
 COMMAND sees the message in its environment: HERALD_ID, HERALD_TOPIC, HERALD_TIME,
 HERALD_MESSAGE, HERALD_TITLE, HERALD_PRIORITY (3 when unset), HERALD_TAGS (comma list) and
 HERALD_RAW (the JSON), the same as NTFY_*, and as $id, $topic, $time, $message/$m,
 $title/$t, $priority/$prio/$p, $tags/$tag/$ta and $raw.
+
+Exit status: 0 when stopped (SIGINT/SIGTERM) or, with --poll, when done; 1 when the server
+refuses a subscription (a wrong password, say) or a poll fails; 2 on a usage or config error.
 `;
 
 const OPTIONS = {
@@ -44,52 +63,101 @@ const OPTIONS = {
   title: { type: 'string' },
   message: { type: 'string' },
   id: { type: 'string' },
+  user: { type: 'string', short: 'u' },
+  token: { type: 'string', short: 'k' },
+  'from-config': { type: 'boolean', short: 'C' },
+  config: { type: 'string', short: 'c' },
   server: { type: 'string', short: 's' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
-const FIRST_RETRY_MS = 500;
-const MAX_RETRY_MS = 30_000;
-/** No byte (not even a keepalive, sent every 45s by default) for this long means a dead link. */
-const IDLE_LIMIT_MS = 3 * 60_000;
-/** Client errors worth retrying; other 4xx answers to the first request are mistakes to report. */
-const TRANSIENT_STATUS = new Set([408, 425, 429]);
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
 
-interface Event {
-  id?: string;
-  time?: number;
-  event?: string;
-  topic?: string;
-  title?: string;
-  message?: string;
-  priority?: number;
-  tags?: string[];
+/** One stream to follow and what to do with its messages (no command: print them). */
+interface Subscription {
+  request: StreamRequest;
+  command: string | undefined;
 }
 
-/** `herald subscribe`: a /json stream that survives disconnects, or one poll with --poll. */
+/** `herald subscribe`: /json streams that survive disconnects, or one poll with --poll. */
 export async function runSubscribe(args: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let subscriptions: Subscription[];
+  let poll: boolean;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    const { values: v, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    if (v.help) {
+      io.stdout.write(SUBSCRIBE_HELP);
+      return 0;
+    }
+    poll = v.poll === true;
+    subscriptions = await plan(v, positionals, io);
   } catch (err) {
-    return usage(io, err instanceof Error ? err.message : String(err));
-  }
-  const { values: v, positionals } = parsed;
-  if (v.help) {
-    io.stdout.write(SUBSCRIBE_HELP);
-    return 0;
-  }
-  const [topicArg, ...commandWords] = positionals;
-  if (!topicArg) return usage(io, 'missing TOPIC');
-  if (v.exec !== undefined && commandWords.length > 0) return usage(io, 'give the command either with --exec or after the topics, not both');
-  const command = v.exec ?? (commandWords.length > 0 ? commandWords.join(' ') : undefined);
-  let target;
-  try {
-    target = resolveTarget(topicArg, v.server, io.env, true);
-  } catch (err) {
-    if (err instanceof UsageError) return usage(io, err.message);
+    if (err instanceof ClientConfigError) {
+      io.stderr.write(`herald subscribe: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError || String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) return usage(io, (err as Error).message);
     throw err;
   }
+
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  io.signals.on('SIGINT', stop);
+  io.signals.on('SIGTERM', stop);
+  // A reader that went away (`| head -1`) is a reason to stop, not to crash.
+  io.stdout.on('error', stop);
+
+  // Commands run one at a time in arrival order, whichever subscription a message came from.
+  let commands = Promise.resolve();
+  const handler = (command: string | undefined) => (event: StreamEvent, line: string) => {
+    if (command === undefined) io.stdout.write(`${line}\n`);
+    else commands = commands.then(() => (controller.signal.aborted ? undefined : runMessageCommand(io, command, event, line)));
+  };
+  const warn = (text: string) => void io.stderr.write(`herald subscribe: ${text}\n`);
+  try {
+    let failure: string | undefined;
+    if (poll) {
+      for (const s of subscriptions) {
+        failure = await followStream(s.request, controller.signal, handler(s.command), warn);
+        if (failure !== undefined) break;
+      }
+    } else {
+      // One refused subscription stops them all: a service with a wrong password in one entry
+      // should fail loudly (and be restarted by its supervisor), not run half its work.
+      const ended = subscriptions.map((s) => followStream(s.request, controller.signal, handler(s.command), warn).then((problem) => {
+        if (problem !== undefined && failure === undefined) {
+          failure = problem;
+          controller.abort();
+        }
+      }));
+      await Promise.all(ended);
+    }
+    await commands;
+    if (failure !== undefined) {
+      warn(failure);
+      return 1;
+    }
+    return 0;
+  } finally {
+    io.signals.off('SIGINT', stop);
+    io.signals.off('SIGTERM', stop);
+    io.stdout.off('error', stop);
+  }
+}
+
+/** The subscriptions a command line asks for: the config's (with --from-config) and TOPIC's. */
+async function plan(v: Values, positionals: string[], io: CliIo): Promise<Subscription[]> {
+  const [topicArg, ...commandWords] = positionals;
+  const fromConfig = v['from-config'] === true;
+  if (!topicArg && !fromConfig) throw new UsageError('missing TOPIC');
+  if (v.exec !== undefined && commandWords.length > 0) throw new UsageError('give the command either with --exec or after the topics, not both');
+  const config = await loadClientConfig(v.config, io.env, (text) => void io.stderr.write(`herald subscribe: ${text}\n`));
+  if (fromConfig && config.subscribe.length === 0) {
+    throw new ClientConfigError(config.file === undefined
+      ? `--from-config: no client config found (looked for ${defaultClientConfigFiles(io.env).join(', ')}); name one with -c FILE`
+      : `--from-config: ${config.file} has no 'subscribe:' entries`);
+  }
+  const credentials = await resolveCredentials({ user: v.user, token: v.token }, io, config);
 
   const query = new URLSearchParams();
   if (v.poll) query.set('poll', '1');
@@ -98,176 +166,43 @@ export async function runSubscribe(args: string[], io: CliIo): Promise<number> {
     const value = v[key];
     if (value !== undefined) query.set(key, value);
   }
-  const base = `${target.server}/${target.topics.join(',')}/json`;
-
-  const controller = new AbortController();
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-    controller.abort();
-  };
-  io.signals.on('SIGINT', stop);
-  io.signals.on('SIGTERM', stop);
-  // A reader that went away (`| head -1`) is a reason to stop, not to crash.
-  const onStdoutError = () => stop();
-  io.stdout.on('error', onStdoutError);
-
-  let lastId: string | undefined;
-  let openTime: number | undefined;
-  let commands = Promise.resolve();
-  const onLine = (line: string) => {
-    let event: Event;
-    try {
-      event = JSON.parse(line) as Event;
-    } catch {
-      io.stderr.write(`herald subscribe: ignoring a line that is not JSON: ${line.slice(0, 80)}\n`);
-      return;
-    }
-    if (event.event === 'open' && openTime === undefined) openTime = event.time;
-    if (event.event !== 'message') return;
-    if (typeof event.id === 'string') lastId = event.id;
-    if (command === undefined) io.stdout.write(`${line}\n`);
-    else commands = commands.then(() => (stopping ? undefined : runCommand(io, command, event, line)));
-  };
-  // Where to resume: after the last message seen. Before any, a subscriber that asked for only
-  // new messages resumes at the time of its first `open`, so a message published while it is
-  // reconnecting still reaches it.
-  const resumeSince = (): string | undefined => {
-    if (lastId !== undefined) return lastId;
-    if (openTime !== undefined && (v.since === undefined || v.since === 'none')) return String(openTime);
-    return v.since;
+  const several = (fromConfig ? config.subscribe.length : 0) + (topicArg ? 1 : 0) > 1;
+  const request = (topics: string, filters: Record<string, string>, auth: Credentials): StreamRequest => {
+    const target = resolveTarget(topics, v.server, io.env, true, config.defaultHost);
+    const params = new URLSearchParams(query);
+    for (const [name, value] of Object.entries(filters)) params.set(name, value);
+    return {
+      url: `${target.server}/${target.topics.join(',')}/json`,
+      query: params,
+      authorization: authorizationHeader(auth),
+      since: v.since,
+      poll: v.poll === true,
+      // With several streams, each line on stderr says which one it is about.
+      label: several ? `${topics}: ` : '',
+    };
   };
 
-  let attempt = 0;
-  let connected = false;
-  try {
-    for (;;) {
-      const since = resumeSince();
-      const params = new URLSearchParams(query);
-      if (since !== undefined) params.set('since', since);
-      let problem: string;
-      try {
-        const response = await request(`${base}?${params}`, { method: 'GET', signal: controller.signal });
-        const status = response.statusCode ?? 0;
-        if (status === 200) {
-          problem = await consume(response, onLine, () => {
-            connected = true;
-            attempt = 0;
-          });
-          if (v.poll && !stopping && !response.complete) {
-            io.stderr.write(`herald subscribe: ${problem}\n`);
-            return 1;
-          }
-        } else {
-          problem = errorText(status, await readText(response));
-          if (v.poll || (!connected && status >= 400 && status < 500 && !TRANSIENT_STATUS.has(status))) {
-            io.stderr.write(`herald subscribe: ${problem}\n`);
-            return 1;
-          }
+  const out: Subscription[] = [];
+  if (fromConfig) {
+    for (const entry of config.subscribe) {
+      const entryRequest = (() => {
+        try {
+          return request(entry.topic, entry.if, entryCredentials(entry, credentials));
+        } catch (err) {
+          throw err instanceof UsageError ? new ClientConfigError(`${config.file}: subscribe entry '${entry.topic}': ${err.message}`) : err;
         }
-      } catch (err) {
-        if (stopping) break;
-        if (!(err instanceof ConnectionError)) throw err;
-        if (v.poll) {
-          io.stderr.write(`herald subscribe: ${err.message}\n`);
-          return 1;
-        }
-        problem = describe(err.cause);
-      }
-      if (stopping || v.poll) break;
-      const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt) * (0.8 + 0.4 * Math.random());
-      attempt = Math.min(attempt + 1, 16);
-      const next = resumeSince();
-      io.stderr.write(`herald subscribe: ${problem}; reconnecting in ${(delay / 1000).toFixed(1)}s${next ? ` (since=${next})` : ''}\n`);
-      try {
-        await sleep(delay, undefined, { signal: controller.signal });
-      } catch {
-        break;
-      }
+      })();
+      out.push({ request: entryRequest, command: entry.command || config.defaultCommand || undefined });
     }
-    await commands;
-  } finally {
-    io.signals.off('SIGINT', stop);
-    io.signals.off('SIGTERM', stop);
-    io.stdout.off('error', onStdoutError);
   }
-  return 0;
+  if (topicArg) {
+    const command = v.exec ?? (commandWords.length > 0 ? commandWords.join(' ') : undefined);
+    out.push({ request: request(topicArg, {}, credentials), command });
+  }
+  return out;
 }
 
 function usage(io: CliIo, problem: string): number {
   io.stderr.write(`herald subscribe: ${problem}\nRun 'herald subscribe --help' for usage.\n`);
   return 2;
-}
-
-/**
- * Feeds each line of a /json stream to `onLine` until it ends, and says why it ended. A stream
- * that falls silent past any keepalive interval is cut, since a vanished peer sends no FIN.
- */
-function consume(response: IncomingMessage, onLine: (line: string) => void, onOpen: () => void): Promise<string> {
-  return new Promise((resolve) => {
-    let buffer = '';
-    let opened = false;
-    let idle: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => response.destroy(new Error(`no data for ${IDLE_LIMIT_MS / 1000}s`)), IDLE_LIMIT_MS);
-    };
-    const finish = (reason: string) => {
-      clearTimeout(idle);
-      resolve(reason);
-    };
-    arm();
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => {
-      arm();
-      buffer += chunk;
-      for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, i).trim();
-        buffer = buffer.slice(i + 1);
-        if (!line) continue;
-        if (!opened) {
-          opened = true;
-          onOpen();
-        }
-        onLine(line);
-      }
-    });
-    response.on('error', (err) => finish(describe(err)));
-    response.on('close', () => finish(response.complete ? 'the server closed the connection' : 'connection lost'));
-  });
-}
-
-/** Runs one command through the shell with the message in its environment, and waits for it. */
-function runCommand(io: CliIo, command: string, event: Event, raw: string): Promise<void> {
-  const fields: Record<string, [string, string[]]> = {
-    ID: [event.id ?? '', ['id']],
-    TOPIC: [event.topic ?? '', ['topic']],
-    TIME: [String(event.time ?? ''), ['time']],
-    MESSAGE: [event.message ?? '', ['message', 'm']],
-    TITLE: [event.title ?? '', ['title', 't']],
-    PRIORITY: [String(event.priority ?? 3), ['priority', 'prio', 'p']],
-    TAGS: [(event.tags ?? []).join(','), ['tags', 'tag', 'ta']],
-    RAW: [raw, ['raw']],
-  };
-  const env: NodeJS.ProcessEnv = { ...io.env };
-  for (const [name, [value, aliases]] of Object.entries(fields)) {
-    // The environment cannot carry NUL bytes; spawn would throw on them.
-    const clean = value.replaceAll('\0', '');
-    for (const key of [`HERALD_${name}`, `NTFY_${name}`, ...aliases]) env[key] = clean;
-  }
-  return new Promise((resolve) => {
-    // The command writes straight to our own terminal or file when there is one, else through us.
-    const [out, err] = [io.stdout, io.stderr].map((s) => (typeof (s as { fd?: unknown }).fd === 'number' ? (s as unknown as { fd: number }).fd : 'pipe' as const));
-    const child = spawn(command, { shell: true, env, stdio: ['ignore', out!, err!] });
-    child.stdout?.pipe(io.stdout, { end: false });
-    child.stderr?.pipe(io.stderr, { end: false });
-    child.on('error', (error) => {
-      io.stderr.write(`herald subscribe: cannot run command: ${error.message}\n`);
-      resolve();
-    });
-    child.on('close', (code, signal) => {
-      if (code !== 0) io.stderr.write(`herald subscribe: command ${signal ? `killed by ${signal}` : `exited with code ${code}`} (message ${event.id})\n`);
-      resolve();
-    });
-  });
 }

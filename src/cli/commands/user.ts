@@ -1,8 +1,7 @@
-import { createInterface, type Interface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { HeraldError } from '../../errors/index.js';
 import { isValidTierCode } from '../../core/auth/tier-service.js';
 import type { CliIo } from '../io.js';
+import { promptHidden, readInputLine } from '../prompt.js';
 import { CliFailure, expectOperands, formatUser, guarded, requireUser, splitArgs, UsageError, withAccounts } from './account-db.js';
 
 export const USER_HELP = `Usage: herald user <subcommand> [options]
@@ -119,51 +118,20 @@ async function readPassword(io: CliIo): Promise<string> {
   let password: string;
   if (fromEnv !== undefined) password = fromEnv;
   else if (io.stdin.isTTY) {
-    password = await promptHidden(io, 'password: ');
-    if ((await promptHidden(io, 'confirm: ')) !== password) throw new CliFailure("passwords don't match");
+    password = await ask(io, 'password: ');
+    if ((await ask(io, 'confirm: ')) !== password) throw new CliFailure("passwords don't match");
   } else {
-    const rl = createInterface({ input: io.stdin, terminal: false });
-    try {
-      const line = await nextLine(rl);
-      if (line === undefined) throw new CliFailure('no password on standard input (set HERALD_PASSWORD or pipe one line)');
-      password = line;
-    } finally {
-      rl.close();
-    }
+    const line = await readInputLine(io);
+    if (line === undefined) throw new CliFailure('no password on standard input (set HERALD_PASSWORD or pipe one line)');
+    password = line;
   }
   if (!password) throw new CliFailure('password cannot be empty');
   return password;
 }
 
-async function promptHidden(io: CliIo, prompt: string): Promise<string> {
-  io.stderr.write(prompt);
-  // readline echoes typed characters to its output; giving it a sink that drops them hides the
-  // password while keeping line editing (backspace) working.
-  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const rl = createInterface({ input: io.stdin, output: sink, terminal: true });
-  rl.on('SIGINT', () => rl.close());
-  try {
-    const line = await nextLine(rl);
-    io.stderr.write('\n');
-    if (line === undefined) throw new CliFailure('cancelled');
-    return line;
-  } finally {
-    rl.close();
-  }
-}
-
-/** The next line, or undefined when input ends (or the prompt is cancelled) first. */
-function nextLine(rl: Interface): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const onLine = (line: string) => {
-      rl.off('close', onClose);
-      resolve(line);
-    };
-    const onClose = () => {
-      rl.off('line', onLine);
-      resolve(undefined);
-    };
-    rl.once('line', onLine);
-    rl.once('close', onClose);
-  });
+/** The prompt, or a refusal when it is cancelled. */
+async function ask(io: CliIo, prompt: string): Promise<string> {
+  const line = await promptHidden(io, prompt);
+  if (line === undefined) throw new CliFailure('cancelled');
+  return line;
 }

@@ -166,18 +166,20 @@ export class VisitorRegistry {
   readonly #clock: Clock;
   readonly #isExempt: (ip: string) => boolean;
   readonly #counters: Counters;
+  readonly #prefixBits: VisitorPrefixBits;
 
-  constructor(limits: VisitorLimits, clock: Clock, isExempt: (ip: string) => boolean, counters: Counters) {
+  constructor(limits: VisitorLimits, clock: Clock, isExempt: (ip: string) => boolean, counters: Counters, prefixBits: VisitorPrefixBits = DEFAULT_PREFIX_BITS) {
     this.#limits = limits;
     this.#clock = clock;
     this.#isExempt = isExempt;
     this.#counters = counters;
+    this.#prefixBits = prefixBits;
   }
 
   forIp(ip: string): Visitor {
     let key = this.#keyByIp.get(ip);
     if (key === undefined) {
-      key = `ip:${visitorAddress(ip)}`;
+      key = `ip:${visitorAddress(ip, this.#prefixBits)}`;
       // Bounded: an IPv6 /64 can hold endless addresses, and this is only a shortcut.
       if (this.#keyByIp.size > 100_000) this.#keyByIp.clear();
       this.#keyByIp.set(ip, key);
@@ -245,13 +247,39 @@ export class VisitorRegistry {
   }
 }
 
-/** The part of an address that identifies a visitor: the whole IPv4 address, or the /64 prefix of an IPv6 one. */
-export function visitorAddress(ip: string): string {
+/** How many leading bits of an address make one visitor (`visitor-prefix-bits-ipv4/-ipv6`). */
+export interface VisitorPrefixBits {
+  ipv4: number;
+  ipv6: number;
+}
+
+const DEFAULT_PREFIX_BITS: VisitorPrefixBits = { ipv4: 32, ipv6: 64 };
+
+/**
+ * The part of an address that identifies a visitor: by default the whole IPv4 address, or the /64
+ * prefix of an IPv6 one (one host can hold a whole /64); shorter prefixes group neighbours, as
+ * ntfy's visitor-prefix-bits options do, so a client hopping addresses in its network stays one
+ * visitor.
+ */
+export function visitorAddress(ip: string, prefix: VisitorPrefixBits = DEFAULT_PREFIX_BITS): string {
   const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  if (!v4.includes(':')) return v4;
+  if (!v4.includes(':')) {
+    if (prefix.ipv4 >= 32) return v4;
+    const octets = v4.split('.').map(Number);
+    const value = octets.reduce((n, o) => n * 256 + (o || 0), 0);
+    const masked = prefix.ipv4 === 0 ? 0 : value - (value % 2 ** (32 - prefix.ipv4));
+    return `${[24, 16, 8, 0].map((shift) => Math.floor(masked / 2 ** shift) % 256).join('.')}/${prefix.ipv4}`;
+  }
   const [head, tail] = v4.split('::') as [string, string | undefined];
   const headParts = head ? head.split(':') : [];
   const tailParts = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? headParts : [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts];
-  return `${groups.slice(0, 4).map((g) => (g || '0').toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = (tail === undefined ? headParts : [...headParts, ...Array(8 - headParts.length - tailParts.length).fill('0'), ...tailParts])
+    .map((g) => parseInt(g || '0', 16) || 0);
+  const bits = Math.min(128, prefix.ipv6);
+  const kept = Math.ceil(bits / 16);
+  const shown = groups.slice(0, kept).map((g, i) => {
+    const drop = Math.max(0, (i + 1) * 16 - bits);
+    return (g - (g % 2 ** drop)).toString(16);
+  });
+  return bits === 128 ? `${shown.join(':')}/128` : `${shown.join(':')}::/${bits}`;
 }
