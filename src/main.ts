@@ -44,6 +44,7 @@ import { SenderRegistry } from './core/push/senders.js';
 import { topicMessagePush } from './core/push/topic-push.js';
 import { revokeWebPushTopics } from './core/push/webpush-access.js';
 import { createLiquidEngine } from './adapters/templates/liquid-engine.js';
+import { createTemplateDirSource } from './adapters/local/template-dir.js';
 import { NotifyDirectory } from './core/notify/directory.js';
 import { Inbox } from './core/notify/inbox.js';
 import { NotifyService } from './core/notify/notify-service.js';
@@ -109,6 +110,9 @@ export function createLogger(config: Config): PinoLogger {
   });
   return pino(options, text);
 }
+
+/** Where `X-Template: <name>` looks without `template-dir`: Herald's folder, then ntfy's default. */
+const DEFAULT_TEMPLATE_DIRS = ['/etc/herald/templates', '/etc/ntfy/templates'];
 
 export function publishOptions(config: Config): PublishOptions {
   return {
@@ -184,7 +188,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const hub = new Hub();
   const topicRegistry = new TopicRegistry({ global: config.globalTopicLimit, perVisitor: config.visitorTopicLimit });
   const visitors = new VisitorRegistry(visitorLimits(config), clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters);
-  const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, bus, topics: topicRegistry, clock, logger });
+  const templates = createTemplateDirSource(config.templateDir ? [config.templateDir] : DEFAULT_TEMPLATE_DIRS);
+  const topics = new TopicService({ options: publishOptions(config), cache, attachments, hub, bus, topics: topicRegistry, clock, logger, templates });
   // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
   await topics.removeOrphanAttachments();
   const auditTrail = new AuditTrail(stores.audit, clock, logger);

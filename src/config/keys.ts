@@ -137,5 +137,6 @@ export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
   'web-push-expiry-warning-duration',
   'visitor-prefix-bits-ipv4',
   'visitor-prefix-bits-ipv6',
-  'template-dir',
+  'database-replica-urls',
+  'smtp-sender-verify',
 ]);
