@@ -14,6 +14,7 @@ import { openBus } from './composition/bus.js';
 import { closeInOrder } from './composition/close-in-order.js';
 import { openCounters } from './composition/counters.js';
 import { healthCheck } from './composition/health.js';
+import { readBuildInfo } from './composition/build-info.js';
 import { OpenedResources } from './composition/opened-resources.js';
 import { redisSettings } from './composition/redis-settings.js';
 import { openStores } from './composition/stores.js';
@@ -288,6 +289,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish, counters),
     counters,
     health,
+    build: readBuildInfo(),
     isOutage: stores.isOutage,
   };
   const app = opened.keep('http listener', buildApp(deps), (a) => a.close());

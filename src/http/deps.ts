@@ -24,6 +24,15 @@ import type { Inbox } from '../core/notify/inbox.js';
 import type { NotifyService } from '../core/notify/notify-service.js';
 import type { SmsReport } from '../core/notify/notify-types.js';
 
+/** What `GET /v1/version` reports (ntfy 2.17's fields). */
+export interface BuildInfo {
+  version: string;
+  /** The git commit the build was made from; empty when the build did not know it. */
+  commit: string;
+  /** When the build ran, RFC 3339; empty when unknown. */
+  date: string;
+}
+
 /** Everything the HTTP app is built from; main.ts assembles it. */
 export interface HttpDeps {
   config: Config;
@@ -66,6 +75,8 @@ export interface HttpDeps {
   notifyInbox: Inbox;
   /** Reads and verifies Twilio status callbacks; undefined while the SMS channel is not configured. */
   smsCallbacks: SmsCallbacks | undefined;
+  /** Version, commit and build date, for the admin-only `/v1/version`. */
+  build: BuildInfo;
   /** The state of the database and Redis, for `/v1/health`. */
   health: HealthCheck;
   /** Whether an error means the database is out of reach (answered 503 with Retry-After, not 500). */
