@@ -15,6 +15,7 @@ import type { ProvisioningPlan } from './core/auth/provisioning.js';
 import { closeInOrder } from './composition/close-in-order.js';
 import { openCounters } from './composition/counters.js';
 import { healthCheck } from './composition/health.js';
+import { readBuildInfo } from './composition/build-info.js';
 import { OpenedResources } from './composition/opened-resources.js';
 import { redisSettings } from './composition/redis-settings.js';
 import { openStores } from './composition/stores.js';
@@ -46,6 +47,7 @@ import { SenderRegistry } from './core/push/senders.js';
 import { topicMessagePush } from './core/push/topic-push.js';
 import { revokeWebPushTopics } from './core/push/webpush-access.js';
 import { createLiquidEngine } from './adapters/templates/liquid-engine.js';
+import { createTemplateDirSource } from './adapters/local/template-dir.js';
 import { NotifyDirectory } from './core/notify/directory.js';
 import { Inbox } from './core/notify/inbox.js';
 import { NotifyService } from './core/notify/notify-service.js';
@@ -100,6 +102,9 @@ export interface StartOptions {
 import { createLogger } from './composition/logger.js';
 
 export { createLogger };
+
+/** Where `X-Template: <name>` looks without `template-dir`: Herald's folder, then ntfy's default. */
+const DEFAULT_TEMPLATE_DIRS = ['/etc/herald/templates', '/etc/ntfy/templates'];
 
 export function publishOptions(config: Config): PublishOptions {
   return {
@@ -183,7 +188,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const visitors = new VisitorRegistry({ ...visitorLimits(config), ...options.visitorLimits }, clock, (ip) => inAddressList(ip, config.visitorRequestLimitExemptHosts), counters, { ipv4: config.visitorPrefixBitsIpv4, ipv6: config.visitorPrefixBitsIpv6 });
   const calls = await openPhoneCalls(config, stores.auth, logger);
   if (calls) opened.keep('phone calls', calls, (c) => c.close());
-  const topics = new TopicService({ options: { ...publishOptions(config), callsEnabled: calls !== undefined }, cache, attachments, hub, bus, topics: topicRegistry, clock, logger });
+  const templates = createTemplateDirSource(config.templateDir ? [config.templateDir] : DEFAULT_TEMPLATE_DIRS);
+  const topics = new TopicService({ options: { ...publishOptions(config), callsEnabled: calls !== undefined }, cache, attachments, hub, bus, topics: topicRegistry, clock, logger, templates });
   if (calls) topics.onCall(calls);
   // Files of uploads whose message was not cached (or whose deletion was cut short) are orphans now.
   await topics.removeOrphanAttachments();
@@ -286,6 +292,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     subscriberLimits: new SubscriberLimits(config.subscriberRequestLimitBurst, config.subscriberRequestLimitReplenish, counters),
     counters,
     health,
+    build: readBuildInfo(),
     isOutage: stores.isOutage,
   };
   const app = opened.keep('http listener', buildApp(deps), (a) => a.close());

@@ -134,5 +134,6 @@ export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
   'web-push-startup-queries',
   'web-push-expiry-duration',
   'web-push-expiry-warning-duration',
-  'template-dir',
+  'database-replica-urls',
+  'smtp-sender-verify',
 ]);

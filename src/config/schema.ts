@@ -587,6 +587,14 @@ export const ConfigSchema = Type.Object(
       { itemPattern: TOPIC_NAME },
     ),
     /**
+     * Folder of named templates for `X-Template: <name>`: `<name>.yml` files whose `title`,
+     * `message` and `priority` are Go templates rendered against a JSON body. A file named like a
+     * built-in template (`github`, `grafana`, `alertmanager`) replaces it. Empty looks in
+     * `/etc/herald/templates`, then in ntfy's default `/etc/ntfy/templates`.
+     * @defaultValue `''`
+     */
+    templateDir: text('', 'folder of <name>.yml templates for X-Template: <name>; empty: /etc/herald/templates, then /etc/ntfy/templates'),
+    /**
      * Value of `Access-Control-Allow-Origin` on every answer.
      * @defaultValue `'*'`
      */

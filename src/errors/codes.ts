@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   templateExecutionFailed: { code: 40045, http: 400, message: 'invalid request: template execution failed' },
   templateLimitExceeded: { code: 40047, http: 400, message: 'invalid request: template exceeds a size or work limit' },
   sequenceIdInvalid: { code: 40049, http: 400, message: 'invalid request: sequence ID invalid', link: 'https://ntfy.sh/docs/publish/#updating-deleting-notifications' },
+  templateFileNotFound: { code: 40050, http: 400, message: 'invalid request: template file not found', link: `${PUBLISH_DOCS}#custom-templates` },
+  templateFileInvalid: { code: 40051, http: 400, message: 'invalid request: template file invalid', link: `${PUBLISH_DOCS}#custom-templates` },
   deviceTokenInvalid: { code: 40060, http: 400, message: 'invalid request: device token invalid' },
   pushPayloadTooLarge: { code: 40061, http: 400, message: 'invalid request: push payload too large for the provider' },
   pushPayloadInvalid: { code: 40062, http: 400, message: 'invalid request: push payload invalid for the provider' },

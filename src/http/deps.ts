@@ -27,6 +27,15 @@ import type { NotifyService } from '../core/notify/notify-service.js';
 import type { SmsReport } from '../core/notify/notify-types.js';
 import type { CallService } from '../core/calls/call-service.js';
 
+/** What `GET /v1/version` reports (ntfy 2.17's fields). */
+export interface BuildInfo {
+  version: string;
+  /** The git commit the build was made from; empty when the build did not know it. */
+  commit: string;
+  /** When the build ran, RFC 3339; empty when unknown. */
+  date: string;
+}
+
 /** Everything the HTTP app is built from; main.ts assembles it. */
 export interface HttpDeps {
   config: Config;
@@ -75,6 +84,8 @@ export interface HttpDeps {
   smsCallbacks: SmsCallbacks | undefined;
   /** Phone calls (`X-Call`, `/v1/account/phone`); undefined while they are not configured. */
   calls: CallService | undefined;
+  /** Version, commit and build date, for the admin-only `/v1/version`. */
+  build: BuildInfo;
   /** The state of the database and Redis, for `/v1/health`. */
   health: HealthCheck;
   /** Whether an error means the database is out of reach (answered 503 with Retry-After, not 500). */

@@ -10,7 +10,9 @@ import { parsePriority, parseTags } from './priority.js';
 import type { PublishInput } from './publish-input.js';
 import type { PublishOptions } from './publish-options.js';
 import { parseSequenceId } from './sequence-id.js';
+import { findTemplate, parseTemplateMode, type TemplateMode } from './template-mode.js';
 import { renderTemplate } from './template/index.js';
+import type { TemplateFileSource } from '../../ports/template-files.js';
 
 /** A message ready to store and fan out, plus what the caller still has to do with it. */
 export interface BuiltMessage {
@@ -37,7 +39,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Turns a publish request into a message, following ntfy's rules for parameters and for how
  * the body is read (spec §3.1, §3.2). Validation failures are HeraldErrors with ntfy's codes.
  */
-export function buildMessage(input: PublishInput, options: PublishOptions, nowMs: number): BuiltMessage {
+export function buildMessage(input: PublishInput, options: PublishOptions, nowMs: number, templates?: TemplateFileSource): BuiltMessage {
   const nowSec = Math.floor(nowMs / 1000);
   const message: Message = { id: randomId(MESSAGE_ID_LENGTH), time: nowSec, event: 'message', topic: input.topic };
   message.sender = input.sender;
@@ -45,13 +47,14 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
   const cache = parseBoolean(input.cache, true) && options.cacheDurationMs > 0;
   const unifiedPush = parseBoolean(input.unifiedPush, false) || input.contentEncoding?.trim().toLowerCase() === 'aes128gcm';
   const markdown = parseBoolean(input.markdown, false) || /^text\/markdown\b/i.test(input.contentType ?? '');
-  const templateMode = parseBoolean(input.template, false);
+  const templateMode = parseTemplateMode(input.template);
   const pollId = input.pollId?.trim() ?? '';
 
   if (input.sequenceId !== undefined && input.sequenceId !== '') message.sequence_id = parseSequenceId(input.sequenceId);
   if (input.title) message.title = input.title;
   if (input.click) message.click = input.click;
-  const priority = parsePriority(input.priority);
+  // With inline templates the priority parameter is a template too (ntfy 2.17): read it once rendered.
+  const priority = templateMode.kind === 'inline' ? undefined : parsePriority(input.priority);
   if (priority !== undefined) message.priority = priority;
   const tags = input.parsedTags ?? parseTags(input.tags);
   if (tags.length > 0) message.tags = tags;
@@ -110,8 +113,12 @@ export function buildMessage(input: PublishInput, options: PublishOptions, nowMs
     if (!text) text = `You received a file: ${name}`;
   } else if (input.filename) {
     upload = body;
-  } else if (templateMode) {
-    ({ text, title: message.title } = renderTemplates(body, text, message.title));
+  } else if (templateMode.kind !== 'off') {
+    const rendered = renderTemplates(body, templateMode, { message: text, title: message.title, priority: input.priority }, templates);
+    text = rendered.text;
+    if (rendered.title) message.title = rendered.title;
+    else delete message.title;
+    if (rendered.priority !== undefined) message.priority = rendered.priority;
   } else if (body.length < options.messageSizeLimit && decodeUtf8(body) !== undefined) {
     const trimmed = (decodeUtf8(body) ?? '').trim();
     if (trimmed) text = trimmed;
@@ -160,17 +167,34 @@ function bodyText(body: Uint8Array, options: PublishOptions): string | undefined
   return decodeUtf8(body)?.trim() || undefined;
 }
 
-function renderTemplates(body: Uint8Array, messageTemplate: string, titleTemplate: string | undefined): { text: string; title: string | undefined } {
+interface TemplateParts {
+  message: string;
+  title: string | undefined;
+  priority: string | undefined;
+}
+
+/**
+ * Template mode: the body is JSON, and the message, title and priority come from templates rendered
+ * against it, either the request's own parameters (inline) or a named template's parts. A part the
+ * named template leaves out keeps the request's plain value; a message nobody templated is the body.
+ */
+function renderTemplates(body: Uint8Array, mode: TemplateMode, params: TemplateParts, files: TemplateFileSource | undefined): { text: string; title: string | undefined; priority: number | undefined } {
   if (body.length > TEMPLATE_BODY_LIMIT) throw new HeraldError('jsonBodyTooLarge');
+  // Look the template up before reading the body, so a wrong name is reported as such.
+  const named = mode.kind === 'named' ? findTemplate(mode.name, files) : undefined;
   let data: unknown;
   try {
     data = JSON.parse(decodeUtf8(body) ?? '');
   } catch {
     throw new HeraldError('templateJsonInvalid');
   }
-  const text = messageTemplate ? renderTemplate(messageTemplate, data) : (decodeUtf8(body) ?? '');
-  const title = titleTemplate ? renderTemplate(titleTemplate, data) : undefined;
-  return { text: text.trim(), title: title || undefined };
+  const sources = named ?? { message: params.message || undefined, title: params.title, priority: params.priority?.trim() ? params.priority : undefined };
+  const text = sources.message ? renderTemplate(sources.message, data) : named && params.message ? params.message : (decodeUtf8(body) ?? '');
+  const title = sources.title ? renderTemplate(sources.title, data).trim() : named ? params.title : undefined;
+  let priority: number | undefined;
+  if (sources.priority) priority = parsePriority(renderTemplate(sources.priority, data));
+  else if (named) priority = parsePriority(params.priority);
+  return { text: text.trim(), title: title || undefined, priority };
 }
 
 /** The file name an external attachment URL suggests: its last path segment, or `attachment`. */

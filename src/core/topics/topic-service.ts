@@ -13,6 +13,7 @@ import { buildMessage } from '../publish/build-message.js';
 import { parseSequenceId } from '../publish/sequence-id.js';
 import type { PublishInput } from '../publish/publish-input.js';
 import type { PublishOptions } from '../publish/publish-options.js';
+import type { TemplateFileSource } from '../../ports/template-files.js';
 import type { TopicEvents } from './topic-events.js';
 import type { TopicRegistry } from './topic-registry.js';
 
@@ -35,6 +36,8 @@ export interface TopicServiceDeps {
   clock: Clock;
   logger: Logger;
   events?: TopicEvents;
+  /** Named templates from `template-dir` (the built-in ones need no source). */
+  templates?: TemplateFileSource;
 }
 
 /** How a message was published, for what listeners do with it. */
@@ -150,7 +153,7 @@ export class TopicService {
     const d = this.#d;
     const now = d.clock.now();
     this.assertAllowed(input.topic);
-    const built = buildMessage(input, optionsFor(d.options, visitor), now);
+    const built = buildMessage(input, optionsFor(d.options, visitor), now, d.templates);
     d.topics.touch([input.topic], now, visitor);
     await visitor.takeMessage(now);
     if (built.email) await visitor.takeEmail(now);

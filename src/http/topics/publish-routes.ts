@@ -95,9 +95,14 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
   const sequenceConfig = { rateLimited: true, scope: 'topics' as const, topicMessageParams: true };
   for (const method of ['PUT', 'POST'] as const) {
     app.route({ method, url: '/:topic/:sid', bodyLimit: publishBodyLimit, schema: { params: SequenceParams }, config: sequenceConfig, handler: bySequencePath });
-    app.route({ method, url: '/:topic/:sid/clear', schema: { params: SequenceParams }, config: sequenceConfig, handler: sequenceEvent('message_clear') });
+  }
+  // `/read` is ntfy's other name for `/clear`; the GET forms are for webhook senders that can
+  // only make GET requests, as GET publishing (`/<topic>/publish`) is.
+  for (const verb of ['clear', 'read']) {
+    app.route({ method: ['PUT', 'POST', 'GET'], url: `/:topic/:sid/${verb}`, schema: { params: SequenceParams }, config: sequenceConfig, handler: sequenceEvent('message_clear') });
   }
   app.route({ method: 'DELETE', url: '/:topic/:sid', schema: { params: SequenceParams }, config: sequenceConfig, handler: sequenceEvent('message_delete') });
+  app.route({ method: 'GET', url: '/:topic/:sid/delete', schema: { params: SequenceParams }, config: sequenceConfig, handler: sequenceEvent('message_delete') });
 
   for (const verb of ['publish', 'send', 'trigger']) {
     app.get(`/:topic/${verb}`, { schema: { params: TopicParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true } }, byPath);

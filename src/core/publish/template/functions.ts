@@ -134,6 +134,15 @@ function title(s: string): string {
   return s.replace(TITLE_WORD_START, (ch) => ASCII_UPPER[ch] ?? ch.toUpperCase());
 }
 
+/** sprig's trunc: the first `n` characters, or with a negative `n` the last `-n`. */
+function trunc(n: unknown, s: string): string {
+  const count = toInt(n);
+  if (count === undefined) return fail(`wrong type for value; expected int; got ${goType(n)}`);
+  const chars = [...s];
+  if (count < 0) return chars.length + count > 0 ? chars.slice(chars.length + count).join('') : s;
+  return chars.length > count ? chars.slice(0, count).join('') : s;
+}
+
 /** sprig's strslice: elements as `%v` strings, nils dropped; a lone value is a one-item list. */
 function strings(value: unknown, maxChars: number): string[] {
   if (Array.isArray(value)) return value.filter((v) => v !== null && v !== undefined).map((v) => formatValue(v, maxChars, 'join'));
@@ -233,6 +242,7 @@ export const FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, 
   // sprig's split returns a map keyed _0, _1, ...; splitList returns the list.
   ['split', fn(2, 2, ([sep, s], m) => splitMap(str(sep), str(s), m))],
   ['splitList', fn(2, 2, ([sep, s], m) => splitParts(str(sep), str(s), m))],
+  ['trunc', fn(2, 2, ([n, s]) => trunc(n, str(s)))],
   ['default', fn(1, Infinity, ([d, ...given]) => (given.length === 0 || !isTrue(given[0]) ? d : given[0]))],
   ['toJson', jsonFn],
   ['toJSON', jsonFn],
