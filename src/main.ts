@@ -59,16 +59,23 @@ import { parseStatusCallback, verifyTwilioSignature } from './adapters/providers
 import { checkEmailPublishing, startEmailPublishing } from './composition/email-publishing.js';
 import { checkPollForwarding, startPollForwarding } from './composition/poll-forwarding.js';
 import { openPhoneCalls } from './composition/phone-calls.js';
+import { listenOnUnixSocket } from './composition/unix-listener.js';
+import { WebPushExpiry } from './core/push/webpush-expiry.js';
 
 /** Visitors idle this long are forgotten (ntfy's value); topics are forgotten by the topic service. */
 const VISITOR_IDLE_MS = 24 * 3600_000;
 
 export interface RunningServer {
   app: FastifyInstance;
-  /** Base URL the server listens on, e.g. http://127.0.0.1:8080. */
+  /**
+   * Base URL the server listens on, e.g. http://127.0.0.1:8080: the HTTP listener's, the HTTPS
+   * one's when `listen-http` is off, empty when only the Unix socket is served.
+   */
   url: string;
   /** Base URL of the HTTPS listener, when one is configured. */
   httpsUrl?: string;
+  /** Path of the `listen-unix` socket, when one is configured. */
+  unixSocket?: string;
   /** Base URL of the `metrics-listen-http` listener, when one is configured. */
   metricsUrl?: string;
   /** Where the SMTP listener for publishing by e-mail is bound, when `smtp-server-listen` is set. */
@@ -231,6 +238,10 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     const out = topicMessagePush(message, config.baseUrl);
     return out ? push.sendToTopic(message.topic, message.id, out, `topic:${message.topic}`) : Promise.resolve();
   });
+  const webPushExpiry = webPushSender ? new WebPushExpiry({
+    devices: deviceStore, send: (request, actor) => push.send(request, actor), logger,
+    options: { warnAfterMs: config.webPushExpiryWarningDuration, expireAfterMs: config.webPushExpiryDuration },
+  }) : undefined;
   const upstream = startPollForwarding(config, topics, logger);
   if (upstream) opened.keep('poll forwarding', upstream, (u) => u.close());
   metrics.watchQueue(pipeline);
@@ -296,10 +307,15 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     isOutage: stores.isOutage,
   };
   const app = opened.keep('http listener', buildApp(deps), (a) => a.close());
-  const url = await listenOn(app, config.listenHttp, 'http');
+  // With `listen-http: -` the app still serves in-process requests (mail published by SMTP).
+  const httpUrl = config.listenHttp !== '' ? await listenOn(app, config.listenHttp, 'http') : undefined;
   // The HTTPS listener is a second app over the same core: one hub, one cache, one set of visitors.
   const httpsApp = tls ? opened.keep('https listener', buildApp(deps, tls), (a) => a.close()) : undefined;
   const httpsUrl = httpsApp ? await listenOn(httpsApp, config.listenHttps, 'https') : undefined;
+  // So is the Unix socket's: a Fastify instance listens once.
+  const unixApp = config.listenUnix !== '' ? opened.keep('unix socket listener', buildApp(deps), (a) => a.close()) : undefined;
+  if (unixApp) await listenOnUnixSocket(unixApp, config.listenUnix, config.listenUnixMode);
+  const url = httpUrl ?? httpsUrl ?? '';
   const metricsServer = config.metricsListenHttp !== '' ? opened.keep('metrics listener', createMetricsServer(metrics.registry), closeServer) : undefined;
   const metricsUrl = metricsServer ? await listenMetrics(metricsServer, config.metricsListenHttp) : undefined;
   const smtp = config.smtpServerListen !== '' ? await startEmailPublishing(config, app, listenAddress(config.smtpServerListen), logger) : undefined;
@@ -319,6 +335,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
         const pruned = await deviceStore.pruneInvalid(clock.now() - config.deviceInvalidRetention);
         if (pruned > 0) logger.info({ pruned }, 'devices with a dead token removed');
       }
+      await webPushExpiry?.run(clock.now());
       visitors.prune(VISITOR_IDLE_MS);
     }, 'manager'),
     // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
@@ -346,7 +363,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   // Messages that fell due while the server was down go out at once, not a tick later.
   await topics.deliverDue();
   logger.info({
-    listen: url, ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}),
+    ...(httpUrl ? { listen: httpUrl } : {}), ...(httpsUrl ? { listenHttps: httpsUrl } : {}), ...(unixApp ? { listenUnix: config.listenUnix } : {}), ...(metricsUrl ? { metricsListen: metricsUrl } : {}),
     stores: stores.backend, data: stores.where, bus: redis ? 'redis' : options.bus ? 'given' : 'in-process', attachments: attachmentsAt,
   }, 'herald listening');
 
@@ -367,12 +384,13 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
         graceOver = true;
         app.server.closeAllConnections();
         httpsApp?.server.closeAllConnections();
+        unixApp?.server.closeAllConnections();
         // Channel sends still waiting end as retries, which the notify queue keeps.
         for (const c of Object.values(channelSenders)) void c.close();
       }, graceMs);
       force.unref();
       const drained = await within(budgetMs - (Date.now() - started), Promise.all([
-        pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), app.close(), httpsApp?.close(), metricsServer && closeServer(metricsServer),
+        pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), app.close(), httpsApp?.close(), unixApp?.close(), metricsServer && closeServer(metricsServer),
         smtp?.close(), upstream?.close(),
       ]));
       clearTimeout(force);
@@ -414,7 +432,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     return timer;
   }
 
-  return { app, url, ...(httpsUrl ? { httpsUrl } : {}), ...(metricsUrl ? { metricsUrl } : {}), ...(smtp ? { smtp: { host: smtp.host, port: smtp.port } } : {}), topics, stop };
+  return { app, url, ...(httpsUrl ? { httpsUrl } : {}), ...(unixApp ? { unixSocket: config.listenUnix } : {}), ...(metricsUrl ? { metricsUrl } : {}), ...(smtp ? { smtp: { host: smtp.host, port: smtp.port } } : {}), topics, stop };
 }
 
 async function listenMetrics(server: Server, listen: string): Promise<string> {

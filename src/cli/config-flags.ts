@@ -85,7 +85,8 @@ export function parseServeFlags(args: string[]): { config?: string; flags: Recor
 
 /** Why `--name` is refused, with the nearest real option when the name looks like a typo. */
 export function unknownFlagMessage(name: string): string {
-  if (NTFY_ONLY_KEYS.has(name)) return `unknown option '--${name}': an ntfy option Herald does not support`;
+  const why = NTFY_ONLY_KEYS.get(name);
+  if (why !== undefined) return `unknown option '--${name}': an ntfy option Herald does not use, since ${why}`;
   const near = nearestKey(name);
   return `unknown option '--${name}'${near ? ` (did you mean --${near}?)` : ''}`;
 }

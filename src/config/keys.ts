@@ -63,9 +63,16 @@ function formatDefault(kind: ConfigKind, value: unknown): string {
       return (value as readonly string[]).join(',');
     case 'objects':
       return (value as readonly unknown[]).length === 0 ? '[]' : JSON.stringify(value);
+    case 'mode':
+      return formatMode(value as number);
     default:
       return String(value);
   }
+}
+
+/** A file mode as it is written: 432 → `0660`; 0 (not set) → empty. */
+export function formatMode(mode: number): string {
+  return mode === 0 ? '' : `0${mode.toString(8).padStart(3, '0')}`;
 }
 
 /** `listenHttp` → `listen-http`. */
@@ -112,28 +119,25 @@ export const KEYS_BY_ENV: ReadonlyMap<string, ConfigKeyInfo> = new Map(CONFIG_KE
 export const NTFY_KEY_RENAMES: ReadonlyMap<string, ConfigKeyName> = new Map([['proxy-trusted-addresses', 'proxyTrustedHosts']]);
 
 /**
- * Options of ntfy 2.x that Herald does not implement. Seeing one in a server.yml is expected
- * when migrating, so it earns a warning rather than an error.
+ * Options of ntfy 2.x that Herald does not act on, each with what a migrating operator should
+ * know: why it is not needed or not possible here, and what to use instead. Seeing one in a
+ * server.yml is expected when migrating, so it earns a warning (with that text) rather than an
+ * error. docs/ntfy-migration.md carries the same table for readers.
  */
-export const NTFY_ONLY_KEYS: ReadonlySet<string> = new Set([
-  'listen-unix',
-  'listen-unix-mode',
-  'firebase-key-file',
-  'cache-startup-queries',
-  'auth-startup-queries',
-  'auth-stats-queue-writer-interval',
-  'stripe-key',
-  'stripe-secret-key',
-  'stripe-webhook-key',
-  'billing-contact',
-  'metrics-listen-http',
-  'profile-listen-http',
-  'log-level-overrides',
-  'web-push-file',
-  'web-push-subscriptions-file',
-  'web-push-startup-queries',
-  'web-push-expiry-duration',
-  'web-push-expiry-warning-duration',
-  'database-replica-urls',
-  'smtp-sender-verify',
+export const NTFY_ONLY_KEYS: ReadonlyMap<string, string> = new Map([
+  ['firebase-key-file', "it wakes ntfy's own Android app through ntfy's Firebase project, which a self-hosted server cannot use; the Android app keeps its own connection (or uses UnifiedPush), and iOS is served through upstream-base-url. For your own apps, configure fcm (service-account-file) and register devices with /v1/devices"],
+  ['cache-startup-queries', "it runs SQL against ntfy's cache schema, which Herald does not have; for the durability trade-off it was mostly used for, set cache-sync"],
+  ['auth-startup-queries', "it runs SQL against ntfy's user database, which Herald does not have; Herald tunes its own database connections (WAL, busy timeout)"],
+  ['auth-stats-queue-writer-interval', "ntfy batches per-user usage counters through it; Herald keeps those counters in the rate-limit counters (in memory, or shared on Redis with redis-url), so there is nothing to batch"],
+  ['stripe-key', 'payments are out of scope; tiers exist without prices: herald tier add, herald user change-tier'],
+  ['stripe-secret-key', 'payments are out of scope; tiers exist without prices: herald tier add, herald user change-tier'],
+  ['stripe-webhook-key', 'payments are out of scope; tiers exist without prices: herald tier add, herald user change-tier'],
+  ['billing-contact', 'payments are out of scope; tiers exist without prices: herald tier add, herald user change-tier'],
+  ['profile-listen-http', "it serves Go's profiler; profile Herald with Node's own tools instead: NODE_OPTIONS=--cpu-prof or --inspect=127.0.0.1:9229 on herald serve"],
+  ['log-level-overrides', "its field names (tag, visitor_ip, user_name) are ntfy's own and Herald's log lines carry other fields; raise log-level to debug for a while instead"],
+  ['web-push-file', 'Herald keeps Web Push subscriptions in its own database with the devices (database-file, or database-url on PostgreSQL); nothing to set. Browsers keep their subscriptions when the VAPID keys carry over'],
+  ['web-push-subscriptions-file', 'Herald keeps Web Push subscriptions in its own database with the devices (database-file, or database-url on PostgreSQL); nothing to set'],
+  ['web-push-startup-queries', "it runs SQL against ntfy's Web Push database; Herald keeps the subscriptions in its own database (database-file, or database-url on PostgreSQL) and tunes its connections itself"],
+  ['database-replica-urls', 'Herald sends every query to database-url; spread the load by running several Herald processes against it (redis-url for the bus), or put a pooler in front of PostgreSQL'],
+  ['smtp-sender-verify', 'Herald does not check sender addresses against the SMTP server; e-mail goes out through smtp-sender-addr as configured'],
 ]);

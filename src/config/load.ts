@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { parseDocument } from 'yaml';
+import { isScalar, parseDocument, type Document } from 'yaml';
 import { parseHumanDuration, parseSize } from '../util/durations.js';
 import { parseS3Url } from '../util/s3-url.js';
 import { ConfigError, type ConfigSource, type ConfigViolation } from './config-error.js';
@@ -92,6 +92,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     else problems.push({ ...origin, ...(key.kind === 'objects' || SECRET_KEYS.has(key.name) ? {} : { value: raw }), expected: outcome.expected });
   }
   chooseAttachmentStore(draft, settings, problems);
+  checkListeners(draft, settings, problems);
+  checkWebPushExpiry(draft, settings, problems);
   // ntfy adds configured names to its built-in ones: the routes behind them exist regardless.
   draft.disallowedTopics = [...new Set([...DEFAULT_CONFIG.disallowedTopics, ...(draft.disallowedTopics as string[])])];
 
@@ -134,20 +136,30 @@ function readFile(path: string, problems: ConfigViolation[], warnings: string[])
     const renamed = NTFY_KEY_RENAMES.get(kebab);
     const key = KEYS_BY_KEBAB.get(renamed === undefined ? kebab : toKebab(renamed));
     if (key === undefined) {
+      const why = NTFY_ONLY_KEYS.get(kebab);
       warnings.push(
-        NTFY_ONLY_KEYS.has(kebab)
-          ? `${path}: '${name}' is an ntfy option Herald does not support; ignored`
+        why !== undefined
+          ? `${path}: '${name}' is an ntfy option Herald does not use (ignored): ${why}`
           : `${path}: unknown option '${name}'; ignored`,
       );
       continue;
     }
-    const setting: Setting = { key, raw, origin: { source: 'file', name, file: path } };
+    const setting: Setting = { key, raw: key.kind === 'mode' ? sourceText(doc, name, raw) : raw, origin: { source: 'file', name, file: path } };
     const earlier = seen.get(key.name);
     if (earlier === undefined) seen.set(key.name, name);
     else setting.duplicateOf = earlier;
     settings.push(setting);
   }
   return settings;
+}
+
+/**
+ * A file mode as written, not as YAML 1.2 reads it: `0660` is the decimal 660 to the parser, but
+ * ntfy's YAML 1.1 parser (and every operator) means the octal mode.
+ */
+function sourceText(doc: Document, name: string, raw: unknown): unknown {
+  const node = doc.get(name, true);
+  return isScalar(node) && typeof node.source === 'string' ? node.source : raw;
 }
 
 function readEnv(env: NodeJS.ProcessEnv, warnings: string[]): Setting[] {
@@ -178,7 +190,7 @@ function readFlags(flags: Record<string, string | boolean | undefined>, problems
     if (raw === undefined || name === 'config') continue;
     const key = KEYS_BY_KEBAB.get(name);
     if (key === undefined) {
-      problems.push({ source: 'flag', name: `--${name}`, expected: NTFY_ONLY_KEYS.has(name) ? 'an option Herald supports (this one is ntfy-only)' : 'a known option (see herald serve --help)' });
+      problems.push({ source: 'flag', name: `--${name}`, expected: NTFY_ONLY_KEYS.has(name) ? `an option Herald supports (this one is ntfy-only: ${NTFY_ONLY_KEYS.get(name)})` : 'a known option (see herald serve --help)' });
       continue;
     }
     settings.push({ key, raw, origin: { source: 'flag', name: `--${name}` } });
@@ -198,6 +210,26 @@ function chooseAttachmentStore(draft: Record<ConfigKeyName, unknown>, settings: 
     return;
   }
   draft.attachmentCacheDir = '';
+}
+
+/**
+ * ntfy turns HTTP off with `listen-http: "-"`, for a server reached only through HTTPS or the
+ * Unix socket; something must still be listening.
+ */
+function checkListeners(draft: Record<ConfigKeyName, unknown>, settings: readonly Setting[], problems: ConfigViolation[]): void {
+  if (draft.listenHttp !== '' || draft.listenHttps !== '' || draft.listenUnix !== '') return;
+  const named = settings.filter((s) => s.key.name === 'listenHttp').at(-1);
+  if (named) problems.push({ ...named.origin, value: named.raw, expected: 'a listen address, since neither listen-https nor listen-unix is set (the server would listen nowhere)' });
+}
+
+/** ntfy refuses a warning that would come after the removal it announces. */
+function checkWebPushExpiry(draft: Record<ConfigKeyName, unknown>, settings: readonly Setting[], problems: ConfigViolation[]): void {
+  const warnAfter = draft.webPushExpiryWarningDuration as number;
+  const expireAfter = draft.webPushExpiryDuration as number;
+  if (warnAfter === 0 || expireAfter === 0 || warnAfter < expireAfter) return;
+  const named = settings.filter((s) => s.key.name === 'webPushExpiryWarningDuration' || s.key.name === 'webPushExpiryDuration').at(-1);
+  const origin = named?.origin ?? { source: 'file' as const, name: 'web-push-expiry-warning-duration' };
+  problems.push({ ...origin, ...(named ? { value: named.raw } : {}), expected: `web-push-expiry-warning-duration (${formatDuration(warnAfter)}) shorter than web-push-expiry-duration (${formatDuration(expireAfter)}), or either of them 0` });
 }
 
 /** Raw value → stored value, or what was expected instead. */
@@ -229,7 +261,17 @@ function coerce(key: ConfigKeyInfo, raw: unknown): Outcome {
       return toList(raw);
     case 'objects':
       return toObjects(key, raw);
+    case 'mode':
+      return toMode(raw);
   }
+}
+
+/** Octal as chmod takes it: `0660`, `660`, `0o660`; empty is "not set" (0). */
+function toMode(raw: unknown): Outcome {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
+  if (text === '') return ok(0);
+  const digits = text === undefined ? undefined : /^(?:0o?)?([0-7]{1,3})$/i.exec(text)?.[1];
+  return digits === undefined ? fail('an octal file mode such as 0660 or 0600') : ok(parseInt(digits, 8));
 }
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
@@ -330,7 +372,8 @@ function toObjects(key: ConfigKeyInfo, raw: unknown): Outcome {
 
 /** Per-key checks and normalisation beyond what the kind and the schema express. */
 const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
-  listenHttp: (value) => checkListenAddress(value as string),
+  // `-` is ntfy's way to turn HTTP off; empty does the same here.
+  listenHttp: (value) => (['', '-'].includes((value as string).trim()) ? ok('') : checkListenAddress(value as string)),
   listenHttps: (value) => ((value as string).trim() === '' ? ok('') : checkListenAddress(value as string)),
   smtpServerListen: (value) => ((value as string).trim() === '' ? ok('') : checkListenAddress(value as string)),
   baseUrl: (value) => checkHttpUrl(value as string),

@@ -15,6 +15,7 @@ const KIND_TEXT: Readonly<Record<ConfigKeyInfo['kind'], string>> = {
   enum: 'one of',
   list: 'list',
   objects: 'list of mappings',
+  mode: 'file mode',
 };
 
 /** A table cell: pipes would end the cell, so they are escaped. */
@@ -38,7 +39,7 @@ export function renderConfigReference(): string {
   const rows = CONFIG_KEYS.map((k) => `| \`${k.kebab}\` | ${kindCell(k)} | ${defaultCell(k)} | \`${k.env}\` | ${cell(k.description)} |`);
   const renames = [...NTFY_KEY_RENAMES].map(([ntfy, name]) => `- \`${ntfy}\` is read as \`${toKebab(name)}\``);
   // A key Herald has implemented since is read, whatever the list of ntfy-only keys still says.
-  const ignored = [...NTFY_ONLY_KEYS].filter((key) => !KEYS_BY_KEBAB.has(key)).sort().map((key) => `\`${key}\``);
+  const ignored = [...NTFY_ONLY_KEYS.keys()].filter((key) => !KEYS_BY_KEBAB.has(key)).sort().map((key) => `\`${key}\``);
   return `# Configuration reference
 
 <!-- Generated from src/config/schema.ts by \`npm run docs:config\`; edit the schema, not this file. -->
@@ -58,6 +59,7 @@ How values are written:
 - **list of mappings**: YAML mappings with kebab-case keys; in the environment and on the command
   line, the same as JSON, e.g. \`HERALD_APNS='[{"bundle-id":"com.example.app",…}]'\`.
 - **boolean**: \`true\`/\`false\` (also \`yes\`/\`no\`, \`on\`/\`off\`, \`1\`/\`0\`).
+- **file mode**: octal, as for \`chmod\`: \`0660\`, \`660\` or \`0o660\`.
 - YAML keys may be written with \`_\` instead of \`-\` (\`listen_http\`), as ntfy accepts.
 
 | Key | Kind | Default | Environment | Description |

@@ -7,7 +7,7 @@ import { deepFreeze } from './deep-freeze.js';
  * stored form: durations become milliseconds, sizes become bytes, lists come from YAML arrays
  * or comma-separated strings.
  */
-export type ConfigKind = 'string' | 'duration' | 'size' | 'integer' | 'boolean' | 'enum' | 'list' | 'objects';
+export type ConfigKind = 'string' | 'duration' | 'size' | 'integer' | 'boolean' | 'enum' | 'list' | 'objects' | 'mode';
 
 /** Schema annotation read by the loader and by {@link CONFIG_KEYS}; TypeBox ignores it when checking. */
 export const KIND_ANNOTATION = 'x-herald-kind';
@@ -41,6 +41,11 @@ function size(defaultBytes: number, description: string, options: { maximum?: nu
 
 function integer(defaultValue: number, description: string, options: { minimum?: number; maximum?: number } = {}) {
   return Type.Integer({ minimum: 0, ...options, default: defaultValue, description, [KIND_ANNOTATION]: 'integer' });
+}
+
+/** A Unix file mode, written in octal (`0660`); stored as its number, 0 for "not set". */
+function fileMode(description: string) {
+  return Type.Integer({ minimum: 0, maximum: 0o777, default: 0, description, [KIND_ANNOTATION]: 'mode' });
 }
 
 function flag(defaultValue: boolean, description: string) {
@@ -130,9 +135,11 @@ export const ConfigSchema = Type.Object(
     baseUrl: text('', 'public URL of this server, e.g. https://ntfy.example.com'),
     /**
      * Address the HTTP server listens on, as `[host]:port`: `:8080`, `127.0.0.1:8080`, `[::1]:8080`.
+     * `-` (ntfy's spelling) or empty: no plain HTTP listener, for a server reached only through
+     * `listen-https` or `listen-unix`.
      * @defaultValue `':8080'`
      */
-    listenHttp: text(':8080', 'HTTP listen address as [host]:port'),
+    listenHttp: text(':8080', 'HTTP listen address as [host]:port; - or empty: none (then listen-https or listen-unix)'),
     /**
      * HTTPS listen address as `[host]:port`; needs `cert-file` and `key-file`. Served with
      * HTTP/2 (and HTTP/1.1 for older clients and WebSockets). Empty: no HTTPS listener.
@@ -149,6 +156,19 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `''`
      */
     keyFile: text('', 'TLS private key (PEM) for listen-https'),
+    /**
+     * Path of a Unix socket to serve HTTP on as well (ntfy's key), e.g. `/run/herald/herald.sock`
+     * for a reverse proxy on the same machine. A stale socket left by an earlier run is replaced;
+     * the socket is removed at shutdown. Empty: no socket.
+     * @defaultValue `''`
+     */
+    listenUnix: text('', 'path of a Unix socket to serve HTTP on as well; empty: none'),
+    /**
+     * File mode of the `listen-unix` socket in octal, e.g. `0660` to let a proxy's group in.
+     * Unset: whatever the process umask leaves.
+     * @defaultValue unset
+     */
+    listenUnixMode: fileMode('file mode of the listen-unix socket in octal, e.g. 0660; empty: the umask decides'),
     /**
      * SQLite file holding cached messages. An empty string keeps the cache in memory, as ntfy
      * does when `cache-file` is unset, so it is lost on restart.
@@ -270,6 +290,20 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `''`
      */
     webPushCaFile: text('', 'PEM file of an extra CA trusted for Web Push endpoints'),
+    /**
+     * A browser subscribed through `/v1/webpush` that has not renewed its subscription for this
+     * long gets one push with `{"event":"subscription_expiring"}`, on which ntfy's web app
+     * subscribes again (ntfy's key). 0: no warning. Milliseconds.
+     * @defaultValue 55d
+     */
+    webPushExpiryWarningDuration: duration(55 * DAY, 'browsers on /v1/webpush not renewed for this long get a subscription_expiring push; 0: none'),
+    /**
+     * A browser subscribed through `/v1/webpush` that has not renewed its subscription for this
+     * long is removed (ntfy's key). Devices registered through the push API are not affected.
+     * 0: kept until the push service reports them gone. Milliseconds.
+     * @defaultValue 60d
+     */
+    webPushExpiryDuration: duration(60 * DAY, 'browsers on /v1/webpush not renewed for this long are removed; 0: kept'),
     /**
      * Hosts, IPs or CIDRs outbound requests may reach even though they are private or loopback
      * (an internal relay, a test mock). Everything else private is refused at connect time.

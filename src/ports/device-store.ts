@@ -74,6 +74,8 @@ export interface DeviceListQuery {
   platform?: string;
   app?: string;
   state?: 'active' | 'invalid';
+  /** Only devices last registered (`lastSeenAt`) before this time: subscriptions nobody renewed. */
+  seenBefore?: number;
   /** At most this many devices (capped by the store); 0 or less returns none. */
   limit: number;
   /** `nextCursor` of the previous page. */

@@ -223,6 +223,10 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       assert.deepEqual(await find({ topic: 'news' }), sorted([a.id, b.id, e.id]));
       assert.deepEqual(await find({ topic: 'news', state: 'active', provider: 'apns' }), [a.id]);
       assert.deepEqual(await find({ topic: 'none' }), []);
+      const renewed = (await devices.register(registration({ provider: 'webpush', platform: 'web', token: d.token }), 50)).device;
+      assert.deepEqual(await find({ seenBefore: 2 }), sorted([a.id, b.id, c.id, e.id]), 'registered before 2, renewals excepted');
+      assert.deepEqual(await find({ seenBefore: 51, provider: 'webpush' }), [renewed.id]);
+      assert.deepEqual(await find({ seenBefore: 50, provider: 'webpush' }), [], 'the bound is exclusive');
 
       const seen: string[] = [];
       let cursor: string | undefined;

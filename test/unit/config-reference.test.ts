@@ -21,5 +21,7 @@ test('the reference has one row per key, with its kind, default, environment var
     for (const value of k.values ?? []) assert.ok(row.includes(`\`${value}\``), `${k.kebab}: value ${value}`);
   }
   const listen = rows.find((line) => line.startsWith('| `listen-http` |'));
-  assert.equal(listen, '| `listen-http` | text | `:8080` | `HERALD_LISTEN_HTTP` | HTTP listen address as [host]:port |');
+  assert.equal(listen, '| `listen-http` | text | `:8080` | `HERALD_LISTEN_HTTP` | HTTP listen address as [host]:port; - or empty: none (then listen-https or listen-unix) |');
+  const mode = rows.find((line) => line.startsWith('| `listen-unix-mode` |'));
+  assert.match(mode ?? '', /^\| `listen-unix-mode` \| file mode \| \(empty\) \|/);
 });

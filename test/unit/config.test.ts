@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, loadConfig, type Config } from '../../src/config/index.js';
+import { CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, loadConfig, NTFY_ONLY_KEYS, type Config } from '../../src/config/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,7 +89,7 @@ describe('loadConfig', () => {
     assert.equal(config.messageSizeLimit, 4096);
 
     assert.equal(warnings.length, 2);
-    assert.match(warnings[0], /'firebase-key-file' is an ntfy option Herald does not support/);
+    assert.match(warnings[0], /'firebase-key-file' is an ntfy option Herald does not use \(ignored\): it wakes ntfy's own Android app/);
     assert.match(warnings[1], /unknown option 'mystery-option'/);
   });
 
@@ -247,6 +247,58 @@ describe('loadConfig', () => {
   });
 });
 
+describe('ntfy listening and Web Push expiry keys', () => {
+  it('reads listen-unix-mode as octal however YAML, the environment or a flag write it', () => {
+    const file = writeYaml('listen-unix: /run/herald.sock\nlisten-unix-mode: 0660\n');
+    const fromFile = loadConfig({ file, env: {} });
+    assert.deepEqual(fromFile.warnings, []);
+    assert.equal(fromFile.config.listenUnix, '/run/herald.sock');
+    assert.equal(fromFile.config.listenUnixMode, 0o660, 'YAML 1.2 reads 0660 as 660; the file means octal');
+    assert.equal(loadConfig({ file: writeYaml('listen-unix-mode: 0o600\n'), env: {} }).config.listenUnixMode, 0o600);
+    assert.equal(loadConfig({ file: writeYaml('listen-unix-mode: "0700"\n'), env: {} }).config.listenUnixMode, 0o700);
+    assert.equal(loadConfig({ env: { HERALD_LISTEN_UNIX_MODE: '0640' } }).config.listenUnixMode, 0o640);
+    assert.equal(loadConfig({ env: {}, flags: { 'listen-unix-mode': '777' } }).config.listenUnixMode, 0o777);
+    assert.equal(loadConfig({ env: {} }).config.listenUnixMode, 0, 'unset: the umask decides');
+    const error = loadError(() => loadConfig({ env: {}, flags: { 'listen-unix-mode': '0689' } }));
+    assert.match(error.message, /--listen-unix-mode \(flag\): got "0689", expected an octal file mode such as 0660/);
+    assert.match(loadError(() => loadConfig({ file: writeYaml('listen-unix-mode: 01777\n'), env: {} })).message, /expected an octal file mode/);
+  });
+
+  it('turns HTTP off with ntfy\'s "-" when another listener is set, and refuses to listen nowhere', () => {
+    const unixOnly = loadConfig({ env: {}, flags: { 'listen-http': '-', 'listen-unix': '/tmp/h.sock' } }).config;
+    assert.equal(unixOnly.listenHttp, '');
+    assert.equal(loadConfig({ env: { HERALD_LISTEN_HTTP: '', HERALD_LISTEN_UNIX: '/tmp/h.sock' } }).config.listenHttp, '');
+    const error = loadError(() => loadConfig({ env: {}, flags: { 'listen-http': '-' } }));
+    assert.deepEqual(error.violations.map((v) => v.name), ['--listen-http']);
+    assert.match(error.message, /neither listen-https nor listen-unix is set/);
+  });
+
+  it('reads the Web Push expiry durations, refusing a warning that comes after the removal', () => {
+    const file = writeYaml('web-push-expiry-duration: 30d\nweb-push-expiry-warning-duration: 25d\n');
+    const { config, warnings } = loadConfig({ file, env: {} });
+    assert.deepEqual(warnings, []);
+    assert.equal(config.webPushExpiryDuration, 30 * 86_400_000);
+    assert.equal(config.webPushExpiryWarningDuration, 25 * 86_400_000);
+    const error = loadError(() => loadConfig({ env: {}, flags: { 'web-push-expiry-duration': '10d' } }));
+    assert.match(error.message, /web-push-expiry-warning-duration \(55d\) shorter than web-push-expiry-duration \(10d\)/);
+    assert.equal(loadConfig({ env: {}, flags: { 'web-push-expiry-duration': '0' } }).config.webPushExpiryDuration, 0, '0 keeps subscriptions');
+  });
+
+  it('says for every ntfy key it skips why, and what to do instead', () => {
+    const file = writeYaml('stripe-secret-key: sk_x\nweb-push-file: /var/cache/ntfy/webpush.db\nprofile-listen-http: ":6060"\ndatabase-replica-urls: ["postgres://r"]\n');
+    const { warnings } = loadConfig({ file, env: {} });
+    assert.equal(warnings.length, 4);
+    assert.match(warnings[0]!, /'stripe-secret-key' is an ntfy option Herald does not use \(ignored\): payments are out of scope; tiers exist without prices/);
+    assert.match(warnings[1]!, /'web-push-file' .*Herald keeps Web Push subscriptions in its own database/);
+    assert.match(warnings[2]!, /'profile-listen-http' .*--cpu-prof/);
+    assert.match(warnings[3]!, /'database-replica-urls' .*every query to database-url/);
+    for (const [key, why] of NTFY_ONLY_KEYS) {
+      assert.ok(!CONFIG_KEYS.some((k) => k.kebab === key), `${key} is read by Herald, so it is not ntfy-only`);
+      assert.ok(why.length > 40, `${key} says why`);
+    }
+  });
+});
+
 describe('CONFIG_KEYS', () => {
   it('has one row per config key with distinct names', () => {
     assert.deepEqual(
@@ -266,8 +318,12 @@ describe('CONFIG_KEYS', () => {
       env: 'HERALD_LISTEN_HTTP',
       kind: 'string',
       default: ':8080',
-      description: 'HTTP listen address as [host]:port',
+      description: 'HTTP listen address as [host]:port; - or empty: none (then listen-https or listen-unix)',
     });
+    assert.equal(row('listenUnixMode')?.kind, 'mode');
+    assert.equal(row('listenUnixMode')?.default, '');
+    assert.equal(row('webPushExpiryDuration')?.default, '60d');
+    assert.equal(row('webPushExpiryWarningDuration')?.default, '55d');
     assert.equal(row('cacheDuration')?.default, '12h');
     assert.equal(row('attachmentFileSizeLimit')?.default, '15M');
     assert.equal(row('visitorAttachmentDailyBandwidthLimit')?.env, 'HERALD_VISITOR_ATTACHMENT_DAILY_BANDWIDTH_LIMIT');

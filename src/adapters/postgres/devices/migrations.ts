@@ -56,6 +56,13 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`CREATE INDEX user_topics_topic ON user_topics (topic, "user")`.execute(db);
     },
   },
+  '0002_devices_seen': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Browsers on /v1/webpush that stopped renewing are found by provider and last registration
+      // (web-push-expiry-duration) without reading the whole registry every manager pass.
+      await sql`CREATE INDEX devices_provider_seen ON devices (provider, last_seen_at)`.execute(db);
+    },
+  },
 };
 
 /** The registry's migrations with their own bookkeeping tables, beside the other stores' in one schema. */

@@ -51,6 +51,7 @@ export function prepareDevices(db: Kysely<DevicesDatabase>, dialect: DevicesDial
       if (query.platform !== undefined) q = q.where('devices.platform', '=', query.platform);
       if (query.app !== undefined) q = q.where('devices.app', '=', query.app);
       if (query.state !== undefined) q = q.where('devices.state', '=', query.state);
+      if (query.seenBefore !== undefined) q = q.where('devices.last_seen_at', '<', query.seenBefore);
       const topic = query.topic;
       if (topic !== undefined) {
         q = q.where((eb) => eb.or([

@@ -100,6 +100,13 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_devices_seen': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Browsers on /v1/webpush that stopped renewing are found by provider and last registration
+      // (web-push-expiry-duration) without reading the whole registry every manager pass.
+      await db.schema.createIndex('idx_devices_provider_seen').on('devices').columns(['provider', 'last_seen_at']).execute();
+    },
+  },
 };
 
 export const heraldDbMigrations: MigrationProvider = {
