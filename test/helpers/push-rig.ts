@@ -47,7 +47,9 @@ export async function startPushRig(flags: Record<string, string> = {}, options: 
   const apnsPort = apns.port;
   const fcm = await startFcmMock({ delayMs: options.fcmDelayMs ?? 0 });
   const hms = await startHmsMock();
-  const webpush = await startWebPushMock();
+  // A push service on the server's clock: VAPID tokens signed after a jump ahead stay valid there.
+  const clock = options.clock;
+  const webpush = await startWebPushMock(clock ? { now: () => clock.now() } : {});
   writeFileSync(join(dir, 'ca.pem'), testCertificate().cert);
   writeFileSync(join(dir, 'service-account.json'), JSON.stringify(fcm.serviceAccount));
   const vapid = generateVapidKeys();

@@ -10,9 +10,10 @@ export interface LineStream {
   close(): void;
 }
 
-export function openStream(url: string, headers: Record<string, string> = {}): Promise<LineStream> {
+/** `socketPath` reaches a server on a Unix socket; the URL then gives only the path. */
+export function openStream(url: string, headers: Record<string, string> = {}, options: { socketPath?: string } = {}): Promise<LineStream> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
+    const req = request(url, { headers, agent: false, ...options }, (res) => {
       res.setEncoding('utf8');
       let buffer = '';
       const lines: string[] = [];

@@ -21,6 +21,8 @@ export interface WebPushMockOptions {
   record?: boolean;
   /** Decrypt and check every body. Default true; off only to measure the sender alone. */
   decrypt?: boolean;
+  /** The time VAPID tokens are checked against: the server's clock when a test moves it. Default: real time. */
+  now?: () => number;
 }
 
 export interface MockSubscription {
@@ -194,7 +196,7 @@ export async function startWebPushMock(options: WebPushMockOptions = {}): Promis
 
     const vapid = checkVapid(req.headers.authorization);
     if (!vapid.ok) return reply(res, path, vapid.status ?? 401, {}, vapid.why ?? 'unauthorized');
-    const nowS = Math.floor(Date.now() / 1000);
+    const nowS = Math.floor((options.now?.() ?? Date.now()) / 1000);
     if (vapid.exp <= nowS) return reply(res, path, 401, {}, 'VAPID token expired');
     if (vapid.exp > nowS + DAY_S) return reply(res, path, 401, {}, 'VAPID exp is more than 24 hours ahead');
     if (held.applicationServerKey !== undefined && held.applicationServerKey !== vapid.key) return reply(res, path, 403, {}, 'VAPID key does not match the subscription');
