@@ -1,11 +1,13 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { herald } from '../helpers/cli.js';
 import { killHeraldProcesses, restartablePort, spawnHerald, untilHealthy } from '../helpers/herald-process.js';
 import { randomTopic, startTestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 after(killHeraldProcesses);
 
@@ -43,6 +45,45 @@ describe('herald serve with an ntfy server.yml', () => {
       assert.match(msg.attachment.url, /^http:\/\/ntfy\.example\.com\/file\//, 'base-url from the file');
       assert.match(output(), /stripe-secret-key/);
       assert.match(output(), /web-push-file/);
+    } finally {
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('listen-unix from ntfy\'s file: socket only (listen-http "-"), octal mode as ntfy writes it, removed at SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-sock-'));
+    const socket = join(dir, 'ntfy.sock');
+    writeFileSync(join(dir, 'server.yml'), [
+      `listen-http: "-"`,
+      `listen-unix: ${socket}`,
+      `listen-unix-mode: 0600`,
+      `database-file: "${join(dir, 'herald.db')}"`,
+      `cache-file: "${join(dir, 'cache.db')}"`,
+      `queue-file: "${join(dir, 'queue.db')}"`,
+      `attachment-cache-dir: ""`,
+      `billing-contact: "billing@example.com"`,
+      '',
+    ].join('\n'));
+    const { process: child, output } = serve(['--config', join(dir, 'server.yml'), '--log-format', 'text']);
+    try {
+      const health = () => new Promise<number>((resolve) => {
+        const req = request({ socketPath: socket, path: '/v1/health', agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', () => resolve(0));
+        req.end();
+      });
+      await eventually('the socket answers', async () => {
+        if (child.child.exitCode !== null) throw new Error(`herald exited: ${output()}`);
+        return (await health()) === 200;
+      });
+      assert.equal((statSync(socket).mode & 0o777).toString(8), '600', 'YAML 0600 is the octal mode');
+      assert.match(output(), /'billing-contact' is an ntfy option Herald does not use \(ignored\): payments are out of scope/);
+      child.child.kill('SIGTERM');
+      assert.equal(await child.exited, 0);
+      assert.equal(existsSync(socket), false, 'the socket is removed at shutdown');
     } finally {
       await child.stop();
       rmSync(dir, { recursive: true, force: true });
