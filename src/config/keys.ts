@@ -134,7 +134,6 @@ export const NTFY_ONLY_KEYS: ReadonlyMap<string, string> = new Map([
   ['stripe-webhook-key', 'payments are out of scope; tiers exist without prices: herald tier add, herald user change-tier'],
   ['billing-contact', 'payments are out of scope; tiers exist without prices: herald tier add, herald user change-tier'],
   ['profile-listen-http', "it serves Go's profiler; profile Herald with Node's own tools instead: NODE_OPTIONS=--cpu-prof or --inspect=127.0.0.1:9229 on herald serve"],
-  ['log-level-overrides', "its field names (tag, visitor_ip, user_name) are ntfy's own and Herald's log lines carry other fields; raise log-level to debug for a while instead"],
   ['web-push-file', 'Herald keeps Web Push subscriptions in its own database with the devices (database-file, or database-url on PostgreSQL); nothing to set. Browsers keep their subscriptions when the VAPID keys carry over'],
   ['web-push-subscriptions-file', 'Herald keeps Web Push subscriptions in its own database with the devices (database-file, or database-url on PostgreSQL); nothing to set'],
   ['web-push-startup-queries', "it runs SQL against ntfy's Web Push database; Herald keeps the subscriptions in its own database (database-file, or database-url on PostgreSQL) and tunes its connections itself"],

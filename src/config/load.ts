@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { isScalar, parseDocument, type Document } from 'yaml';
 import { parseHumanDuration, parseSize } from '../util/durations.js';
 import { parseS3Url } from '../util/s3-url.js';
+import { parseLogLevelOverride } from '../util/log-level-overrides.js';
 import { ConfigError, type ConfigSource, type ConfigViolation } from './config-error.js';
 import { deepFreeze } from './deep-freeze.js';
 import {
@@ -386,6 +387,9 @@ const REFINERS: Partial<Record<ConfigKeyName, (value: unknown) => Outcome>> = {
     return contact.includes('@') ? ok(`mailto:${contact}`) : fail('an e-mail address, a mailto: URL or an https: URL');
   },
   cacheBatchSize: (value) => ok(value === 0 ? 1 : value),
+  logLevelOverrides: (value) => ((value as string[]).every((entry) => parseLogLevelOverride(entry) !== undefined)
+    ? ok(value)
+    : fail('entries "field=value -> level" or "field -> level", level one of trace, debug, info, warn, error')),
   attachmentS3Url: (value) => {
     const text = (value as string).trim();
     if (text === '') return ok('');

@@ -648,6 +648,14 @@ export const ConfigSchema = Type.Object(
      */
     logFormat: oneOf([Type.Literal('json'), Type.Literal('text')], 'log line format'),
     /**
+     * Per-field exceptions to `log-level` (ntfy's key): `field=value -> level` holds lines whose
+     * field has that value to `level`, `field -> level` lines that have the field at all; the first
+     * entry that matches wins. Fields are Herald's own (`topic`, `provider`, `reqId`, …: run at
+     * `trace` once to see them), not ntfy's.
+     * @defaultValue `[]`
+     */
+    logLevelOverrides: list([], 'per-field log levels: "field=value -> level" or "field -> level"; first match wins'),
+    /**
      * Writes the log to this file (appended; its directory is created) instead of stdout
      * (`json`) or stderr (`text`). Empty: no file. ntfy's key.
      * @defaultValue `''`
