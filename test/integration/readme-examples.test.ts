@@ -36,7 +36,8 @@ import { startTwilioMock, type TwilioMock } from '../mocks/twilio/twilio-mock.js
  *   at the mocks through environment variables (PROVIDER_ENV below), which beat the YAML file.
  * - What a reader types is typed here: a `read` in an example gets, on the session's stdin, the
  *   code of each phone verification the Twilio mock opened (what the SMS would have said), the
- *   moment the mock has it. Nothing else is ever written to stdin.
+ *   moment the mock has it. Nothing else is ever written to stdin, and it stays open until the
+ *   session ends: a command that reads stdin must be given its input (a pipe, a file, MESSAGE).
  */
 
 /** The first command line of each block the README marks as not run, and why it cannot run here. */
