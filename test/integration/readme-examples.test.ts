@@ -50,7 +50,7 @@ const NOT_RUN: readonly { command: string; why: string }[] = [
 /** The session's marker for a skipped block. */
 const NOT_RUN_MARK = /^# Not run by the README test: \S/;
 const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'console']);
-/** The whole README, every example: generous for a loaded 2-core machine; it takes ~20 s when quiet. */
+/** The whole README, every example: generous for a loaded 2-core machine; it takes ~40 s when quiet, ~80 s with both cores busy. */
 const SESSION_DEADLINE_MS = 240_000;
 
 const README_PATH = repoFile('README.md');
