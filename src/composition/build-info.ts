@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { BuildInfo } from '../http/deps.js';
 
 /**
  * The running build: the version from package.json, and the commit and date that `npm run build`
  * wrote to dist/build-info.json (scripts/write-build-info.mjs). A package built without git, or a
  * dist/ made by plain `tsc`, has no such file, and the two are then honestly empty.
  */
-export function readBuildInfo(): BuildInfo {
+export function readBuildInfo(): { version: string; commit: string; date: string } {
   // dist/src/composition/ → the package root is three levels up, as is src/composition/ in a checkout.
   const root = new URL('../../../', import.meta.url);
   const pkg = readJson(new URL('package.json', root));

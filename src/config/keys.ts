@@ -138,5 +138,5 @@ export const NTFY_ONLY_KEYS: ReadonlyMap<string, string> = new Map([
   ['web-push-subscriptions-file', 'Herald keeps Web Push subscriptions in its own database with the devices (database-file, or database-url on PostgreSQL); nothing to set'],
   ['web-push-startup-queries', "it runs SQL against ntfy's Web Push database; Herald keeps the subscriptions in its own database (database-file, or database-url on PostgreSQL) and tunes its connections itself"],
   ['database-replica-urls', 'Herald sends every query to database-url; spread the load by running several Herald processes against it (redis-url for the bus), or put a pooler in front of PostgreSQL'],
-  ['smtp-sender-verify', 'Herald does not check sender addresses against the SMTP server; e-mail goes out through smtp-sender-addr as configured'],
+  ['smtp-sender-verify', 'ntfy then sends e-mail notifications only to addresses the account has verified; Herald has no e-mail verification flow, so X-Email goes to any address. Require login on the topics that may send e-mail (auth-default-access, auth-access), or leave smtp-sender-addr unset'],
 ]);

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { HeraldError } from '../../src/errors/index.js';
 import { openAuth } from '../../src/main.js';
 import { randomTopic, startTestServer, type TestServer } from './server.js';
+import { httpCall, type HttpAnswer, type HttpCallOptions } from './http.js';
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 const ALICE = basic('alice', 'alice-pass');
@@ -30,18 +31,8 @@ export function provisioningScenario(backend: () => Promise<{ flags: Record<stri
   /** A token alice makes herself in the first test; the later ones check it survives the config's changes. */
   let ownToken: string | undefined;
 
-  async function call(method: string, path: string, options: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.auth) headers.Authorization = options.auth;
-    const res = await fetch(`${server!.url}${path}`, { method, headers, body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body) });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text.split('\n')[0] ?? '');
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json };
+  async function call(method: string, path: string, options: HttpCallOptions = {}): Promise<HttpAnswer> {
+    return httpCall(server!.url, method, path, options);
   }
 
   /** (Re)starts the server on the same data with these account keys. */

@@ -8,23 +8,14 @@ import { generateVapidKeys, openAuth } from '../../src/main.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { nextEvents, openStream } from '../helpers/streams.js';
 import { eventually } from '../helpers/wait.js';
+import { httpCall, type HttpAnswer, type HttpCallOptions } from '../helpers/http.js';
 
 let server: TestServer;
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 const ADMIN = basic('admin', 'admin-pass');
 
-async function call(method: string, path: string, options: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.auth) headers.Authorization = options.auth;
-  const res = await fetch(`${server.url}${path}`, { method, headers, body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body) });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text.split('\n')[0] ?? '');
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
+async function call(method: string, path: string, options: HttpCallOptions = {}): Promise<HttpAnswer> {
+  return httpCall(server.url, method, path, options);
 }
 
 before(async () => {

@@ -7,6 +7,7 @@ import { openAuth } from '../../src/main.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { eventuallyValue } from '../helpers/wait.js';
 import { startTwilioMock, type TwilioCall, type TwilioMock } from '../mocks/twilio/twilio-mock.js';
+import { httpCall, type HttpAnswer, type HttpCallOptions } from '../helpers/http.js';
 
 const FROM = '+15005550006';
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -39,19 +40,8 @@ async function startWithUsers(flags: Record<string, string>, limits: Partial<Vis
   return server;
 }
 
-async function call(server: TestServer, method: string, path: string, options: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.auth) headers.Authorization = options.auth;
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-  const res = await fetch(`${server.url}${path}`, { method, headers, body });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text.split('\n')[0] ?? '');
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
+async function call(server: TestServer, method: string, path: string, options: HttpCallOptions = {}): Promise<HttpAnswer> {
+  return httpCall(server.url, method, path, options);
 }
 
 /** Verifies a number the way the web app does: ask for a code, read it off the phone, send it back. */

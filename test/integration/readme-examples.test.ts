@@ -34,6 +34,10 @@ import { startTwilioMock, type TwilioMock } from '../mocks/twilio/twilio-mock.js
  * - Providers the examples reach (the SMTP relay, Twilio, APNs, FCM) are this repository's protocol
  *   mocks: the README's config keeps its example credentials, and only the endpoints are pointed
  *   at the mocks through environment variables (PROVIDER_ENV below), which beat the YAML file.
+ * - What a reader types is typed here: a `read` in an example gets, on the session's stdin, the
+ *   code of each phone verification the Twilio mock opened (what the SMS would have said), the
+ *   moment the mock has it. Nothing else is ever written to stdin, and it stays open until the
+ *   session ends: a command that reads stdin must be given its input (a pipe, a file, MESSAGE).
  */
 
 /** The first command line of each block the README marks as not run, and why it cannot run here. */
@@ -46,7 +50,7 @@ const NOT_RUN: readonly { command: string; why: string }[] = [
 /** The session's marker for a skipped block. */
 const NOT_RUN_MARK = /^# Not run by the README test: \S/;
 const SHELL_LANGS = new Set(['sh', 'bash', 'shell', 'console']);
-/** The whole README, every example: generous for a loaded 2-core machine; it takes ~20 s when quiet. */
+/** The whole README, every example: generous for a loaded 2-core machine; it takes ~40 s when quiet, ~80 s with both cores busy. */
 const SESSION_DEADLINE_MS = 240_000;
 
 const README_PATH = repoFile('README.md');
@@ -98,9 +102,12 @@ function writeShims(bin: string, failures: string): void {
   chmodSync(join(bin, 'herald'), 0o755);
 }
 
-/** The environment of the session and the server: the developer's HERALD_* and curl settings are never seen. */
+/**
+ * The environment of the session and the server: the developer's HERALD_* and curl settings are
+ * never seen, nor an XDG_CONFIG_HOME that would move the client config away from HOME.
+ */
 function baseEnv(): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_') && !k.startsWith('CURL_')));
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_') && !k.startsWith('CURL_') && k !== 'XDG_CONFIG_HOME'));
   return { ...inherited, HOME: dir, PATH: `${join(dir, 'bin')}${delimiter}${process.env.PATH ?? ''}` };
 }
 
@@ -114,7 +121,11 @@ before(async () => {
   const smtpUser = text('smtp-sender-user');
   const smtpPass = text('smtp-sender-pass');
   sink = await startSmtpSink(smtpUser && smtpPass ? { auth: { user: smtpUser, pass: smtpPass } } : {});
-  twilio = await startTwilioMock({ ...(text('twilio-account') ? { accountSid: text('twilio-account')! } : {}), ...(text('twilio-auth-token') ? { authToken: text('twilio-auth-token')! } : {}) });
+  twilio = await startTwilioMock({
+    ...(text('twilio-account') ? { accountSid: text('twilio-account')! } : {}),
+    ...(text('twilio-auth-token') ? { authToken: text('twilio-auth-token')! } : {}),
+    ...(text('twilio-verify-service') ? { verifyServiceSid: text('twilio-verify-service')! } : {}),
+  });
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   apns = await startApnsMock({ token: { publicKey, keyId: APNS_KEY_ID, teamId: APNS_TEAM_ID }, bundleId: BUNDLE_ID });
   fcm = await startFcmMock();
@@ -131,11 +142,15 @@ before(async () => {
     HERALD_SMTP_SENDER_ADDR: `127.0.0.1:${sink.port}`,
     HERALD_SMTP_SENDER_TLS: 'none',
     HERALD_TWILIO_BASE_URL: twilio.url,
+    HERALD_TWILIO_VERIFY_BASE_URL: twilio.url,
     HERALD_APNS: JSON.stringify([{ name: 'default', 'bundle-id': BUNDLE_ID, 'base-url': apns.url, 'key-file': join(mocks, 'AuthKey.p8'), 'key-id': APNS_KEY_ID, 'team-id': APNS_TEAM_ID, 'ca-file': join(mocks, 'ca.pem') }]),
     HERALD_FCM: JSON.stringify([{ name: 'default', 'service-account-file': join(mocks, 'service-account.json'), 'base-url': fcm.url, 'ca-file': join(mocks, 'ca.pem') }]),
   };
 
   assert.ok(await freePort({ from: 8080, below: 8081 }).catch(() => undefined), 'port 8080 is free: the README examples address localhost:8080, so the test serves there (stop the Herald running on it)');
+  const smtpListen = text('smtp-server-listen');
+  const smtpPort = smtpListen ? Number(smtpListen.slice(smtpListen.lastIndexOf(':') + 1)) : undefined;
+  if (smtpPort) assert.ok(await freePort({ from: smtpPort, below: smtpPort + 1 }).catch(() => undefined), `port ${smtpPort} is free: the README's smtp-server-listen, which its e-mail examples address`);
   server = spawn(process.execPath, [HERALD_BIN, 'serve', '--config', 'herald.yml'], { cwd: dir, env: { ...baseEnv(), ...PROVIDER_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout!.setEncoding('utf8').on('data', (s: string) => (serverLog += s));
   server.stderr!.setEncoding('utf8').on('data', (s: string) => (serverLog += s));
@@ -166,10 +181,20 @@ test('every shell example in the README runs, in order, as written, against a fr
   const { script } = plan(readFileSync(README_PATH, 'utf8'));
   writeFileSync(join(dir, 'readme.sh'), script);
   // Its own process group, so background jobs the examples leave (a subscriber) end with it.
-  const session = spawn('bash', ['readme.sh'], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const session = spawn('bash', ['readme.sh'], { cwd: dir, env: baseEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   let out = '';
   session.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
   session.stderr!.setEncoding('utf8').on('data', (s: string) => (out += s));
+  session.stdin!.on('error', () => undefined);
+  // The reader's part: type each verification code the SMS (the Twilio mock) brought, once.
+  const typed = new Set<string>();
+  const typist = setInterval(() => {
+    for (const v of twilio.verifications.values()) {
+      if (v.status !== 'pending' || typed.has(v.sid)) continue;
+      typed.add(v.sid);
+      session.stdin!.write(`${v.code}\n`);
+    }
+  }, 50);
   const status = await new Promise<number | string>((resolve) => {
     const timer = setTimeout(() => resolve(`no end after ${SESSION_DEADLINE_MS} ms`), SESSION_DEADLINE_MS);
     session.once('exit', (code, signal) => {
@@ -177,6 +202,7 @@ test('every shell example in the README runs, in order, as written, against a fr
       resolve(code ?? String(signal));
     });
   });
+  clearInterval(typist);
   try {
     process.kill(-session.pid!, 'SIGKILL');
   } catch {
@@ -190,4 +216,9 @@ test('every shell example in the README runs, in order, as written, against a fr
   // What the examples say happens, happened: the e-mail of the first notify send went out (quiet
   // hours of the example do not hold it back), and the SMS of the fallback example.
   await eventually('the order-shipped e-mail at the SMTP relay', () => sink.messages.some((m) => m.to.includes('ann@example.com') && /Subject: Order 42/.test(m.raw.toString('utf8'))), 60_000);
+  // The phone example verified a number and then rang it, reading the message out.
+  await eventually('the X-Call example\'s call at Twilio', () => [...twilio.calls.values()].some((c) => c.to === '+15551230000' && /db1 is down/.test(c.twiml)), 60_000);
+  // The mail sent to the SMTP listener became a message of its topic.
+  const backups = (await fetch('http://localhost:8080/backups/json?poll=1').then((r) => r.text())).trim().split('\n').map((l) => JSON.parse(l) as { title?: string; message?: string });
+  assert.ok(backups.some((m) => m.title === 'Backup finished' && m.message === 'All volumes copied.'), 'the mailed message is in its topic');
 });

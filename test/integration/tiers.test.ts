@@ -5,6 +5,7 @@ import { herald } from '../helpers/cli.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
+import { httpCall, type HttpAnswer, type HttpCallOptions } from '../helpers/http.js';
 
 /**
  * Tiers and reservations (ntfy's model) through the CLI (`herald tier`, `herald user change-tier`)
@@ -23,19 +24,8 @@ const as = (name: string) => basic(name, PASSWORD);
 
 type Json = any;
 
-async function call(method: string, path: string, options: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; json: Json }> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.auth) headers.Authorization = options.auth;
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body);
-  const res = await fetch(`${server.url}${path}`, { method, headers, body });
-  const text = await res.text();
-  let json: Json;
-  try {
-    json = JSON.parse(text.split('\n')[0] ?? '');
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json };
+async function call(method: string, path: string, options: HttpCallOptions = {}): Promise<HttpAnswer> {
+  return httpCall(server.url, method, path, options);
 }
 
 /** The CLI on the server's account file; asserts the exit status. */
