@@ -1,5 +1,7 @@
 // Builds dist/ with tsc when it is missing or older than any source file, so `npm start`
-// works straight after `npm ci` and stays cheap on later starts.
+// works straight after `npm ci` and stays cheap on later starts; then the CLI bundle
+// (bundle-cli.mjs) when it is missing or older than that build. `cliEntry` is what
+// bin/herald.js runs: the bundle when it is current, else tsc's output as it is.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,3 +30,15 @@ if (stale) {
   process.stderr.write('herald: building with tsc...\n');
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 }
+
+const bundled = join(root, 'dist', 'cli', 'herald.js');
+const bundleIsCurrent = () => existsSync(bundled) && statSync(bundled).mtimeMs >= statSync(marker).mtimeMs;
+if (!bundleIsCurrent()) {
+  try {
+    const { bundleCli } = await import('./bundle-cli.mjs');
+    await bundleCli();
+  } catch (err) {
+    process.stderr.write(`herald: could not bundle the CLI (${err instanceof Error ? err.message : String(err)}); running it unbundled\n`);
+  }
+}
+export const cliEntry = pathToFileURL(bundleIsCurrent() ? bundled : join(root, 'dist', 'src', 'cli', 'herald.js')).href;
