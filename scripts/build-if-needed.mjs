@@ -2,7 +2,6 @@
 // works straight after `npm ci` and stays cheap on later starts; then the CLI bundle
 // (bundle-cli.mjs) when it is missing or older than that build. `cliEntry` is what
 // bin/herald.js runs: the bundle when it is current, else tsc's output as it is.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +27,8 @@ const stale = !existsSync(marker) ||
   dirs.some((d) => existsSync(join(root, d)) && newestMtime(join(root, d)) > statSync(marker).mtimeMs);
 if (stale) {
   process.stderr.write('herald: building with tsc...\n');
+  // Imported here, not above: every command start pays for what this module loads.
+  const { execFileSync } = await import('node:child_process');
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 }
 

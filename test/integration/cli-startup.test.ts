@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { herald } from '../helpers/cli.js';
-import { HERALD_BIN } from '../helpers/herald-process.js';
+import { HERALD_BIN, INSTALLED_BIN as BIN } from '../helpers/herald-process.js';
 
 /**
  * The offline commands start fast because of what they do not load: the server (main.ts, Fastify,
@@ -23,8 +23,6 @@ import { HERALD_BIN } from '../helpers/herald-process.js';
 
 const MODULE_LOG = fileURLToPath(new URL('../helpers/module-log.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The installed binary: builds if stale, then runs the bundle. */
-const BIN = join(ROOT, 'bin', 'herald.js');
 const ENTRIES = [HERALD_BIN, BIN];
 /** Module URLs inside each bundle file, from the metafile bundle-cli.mjs writes. */
 const BUNDLED: Record<string, string[]> = (() => {
