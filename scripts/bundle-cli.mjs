@@ -6,9 +6,10 @@
 // Why: the account commands read the config (TypeBox, yaml) and open the database (Kysely). As
 // separate files those are some 600 modules, which Node 20 resolves, reads and compiles one by
 // one on every call (it has no compile cache): about half a second here. Bundled, they are a
-// few files. Packages with native parts stay external (better-sqlite3, bcryptjs, pg), and so do
-// the other commands: serve above all, with its worker threads and files found next to its
-// modules, loads from dist/src unchanged. test/integration/cli-startup.test.ts checks both.
+// few files. Every other package stays external, loaded from node_modules as before (one or a
+// few files each; better-sqlite3 has a native addon), and so do the other commands: serve above
+// all, with its worker threads and files found next to its modules, loads from dist/src
+// unchanged. test/integration/cli-startup.test.ts checks the module graph of both.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
