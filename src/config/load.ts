@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Errors } from '@sinclair/typebox/errors';
+import { Check, Default } from '@sinclair/typebox/value';
 import { isScalar, parseDocument, type Document } from 'yaml';
 import { parseHumanDuration, parseSize } from '../util/durations.js';
 import { parseS3Url } from '../util/s3-url.js';
@@ -241,7 +242,7 @@ function resolve(key: ConfigKeyInfo, raw: unknown): Outcome {
   const refined = refine === undefined ? coerced : refine(coerced.value);
   if (!refined.ok) return refined;
   const schema = schemaOf(key.name);
-  return Value.Check(schema, refined.value) ? refined : fail(describeBounds(key, schema, refined.value));
+  return Check(schema, refined.value) ? refined : fail(describeBounds(key, schema, refined.value));
 }
 
 function coerce(key: ConfigKeyInfo, raw: unknown): Outcome {
@@ -353,9 +354,9 @@ function toObjects(key: ConfigKeyInfo, raw: unknown): Outcome {
     for (const [field, value] of Object.entries(item as Record<string, unknown>)) {
       entry[field.replace(/[-_]([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] = value;
     }
-    const filled = Value.Default(itemSchema, entry);
-    if (!Value.Check(itemSchema, filled)) {
-      const first = [...Value.Errors(itemSchema, filled)][0];
+    const filled = Default(itemSchema, entry);
+    if (!Check(itemSchema, filled)) {
+      const first = [...Errors(itemSchema, filled)][0];
       const field = first?.path.replace(/^\//, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) || 'entry';
       const why = first === undefined ? 'is invalid'
         : /required property/i.test(first.message) ? 'is required'
@@ -449,5 +450,5 @@ function describeBounds(key: ConfigKeyInfo, schema: TSchema, value: unknown): st
   }
   if (key.kind === 'string' && typeof schema.minLength === 'number') return 'a non-empty string';
   // Only reached if a schema constraint is added without words here; TypeBox's own are fine.
-  return [...Value.Errors(schema, value)].map((error) => error.message).join('; ');
+  return [...Errors(schema, value)].map((error) => error.message).join('; ');
 }

@@ -1,5 +1,5 @@
 import { Type, type Static, type TLiteral, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Create } from '@sinclair/typebox/value';
 import { deepFreeze } from './deep-freeze.js';
 
 /**
@@ -892,4 +892,4 @@ export type Config = DeepReadonly<Static<typeof ConfigSchema>>;
 export type ConfigKeyName = keyof Config;
 
 /** Every default, straight from the schema. Frozen. */
-export const DEFAULT_CONFIG: Config = deepFreeze(Value.Create(ConfigSchema));
+export const DEFAULT_CONFIG: Config = deepFreeze(Create(ConfigSchema));

@@ -5,6 +5,8 @@ import { DEFAULT_DEADLINE_MS, eventually } from './wait.js';
 
 /** The CLI entry compiled next to the tests, so a build into any outDir tests its own binary. */
 export const HERALD_BIN = fileURLToPath(new URL('../../src/cli/herald.js', import.meta.url));
+/** The installed binary (`npm start`, `npx herald`): builds if stale, then runs the CLI bundle of dist/cli/. */
+export const INSTALLED_BIN = fileURLToPath(new URL('../../../bin/herald.js', import.meta.url));
 
 /** The binary running as a child process, for what only a real process shows: exit status, signals, `serve`. */
 export interface HeraldProcess {
@@ -26,6 +28,8 @@ export interface HeraldProcessOptions {
   input?: string;
   /** Working directory (where ./herald.yml is looked for); the test process's own by default. */
   cwd?: string;
+  /** The script to run: HERALD_BIN unless a test is about INSTALLED_BIN. */
+  entry?: string;
 }
 
 /**
@@ -34,7 +38,7 @@ export interface HeraldProcessOptions {
  */
 export function spawnHerald(args: string[], options: HeraldProcessOptions = {}): HeraldProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')));
-  const child = spawn(process.execPath, [HERALD_BIN, ...args], { env: { ...inherited, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.entry ?? HERALD_BIN, ...args], { env: { ...inherited, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   if (options.input !== undefined) child.stdin!.end(options.input);
   running.add(child);
   let stdout = '';

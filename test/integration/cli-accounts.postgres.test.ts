@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/index.js';
 import { openAuth, openKeys } from '../../src/main.js';
 import { herald } from '../helpers/cli.js';
+import { INSTALLED_BIN, runHeraldProcess } from '../helpers/herald-process.js';
 import { freshPostgresSchema, serviceSkip } from '../helpers/services.js';
 
 // With database-url, the account and key commands work on PostgreSQL, where every node reads
@@ -76,6 +77,18 @@ describe('account and key commands with database-url', async () => {
     } finally {
       await close();
     }
+  });
+
+  it('the installed binary (bin/herald.js, the CLI bundle) works on PostgreSQL too', opts, async () => {
+    const flags = ['--database-url', db.url];
+    const added = await runHeraldProcess(['user', 'add', 'bundled', ...flags], { entry: INSTALLED_BIN, env: { HERALD_PASSWORD: 'pw' } });
+    assert.equal(added.code, 0, added.stderr);
+    const listed = await runHeraldProcess(['user', 'list', ...flags], { entry: INSTALLED_BIN });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^user bundled \(role: user\)$/m);
+    const keys = await runHeraldProcess(['key', 'list', ...flags], { entry: INSTALLED_BIN });
+    assert.equal(keys.code, 0, keys.stderr);
+    assert.match(keys.stdout, /backend/);
   });
 
   it('auth-file beside database-url is refused', opts, async () => {

@@ -1,6 +1,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killHeraldProcesses, runHeraldProcess, spawnHerald } from '../helpers/herald-process.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INSTALLED_BIN, killHeraldProcesses, restartablePort, runHeraldProcess, spawnHerald, untilHealthy } from '../helpers/herald-process.js';
 import { randomTopic, startTestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
 
@@ -44,5 +47,52 @@ test('publish reads the message from a piped stdin; subscribe stops with exit 0 
     }
   } finally {
     await server.close();
+  }
+});
+
+test('bin/herald.js runs the account commands from the CLI bundle, and serve and publish from dist/src, on one installation', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bin-'));
+  const port = await restartablePort();
+  const config = join(dir, 'server.yml');
+  writeFileSync(config, [
+    `listen-http: "127.0.0.1:${port}"`,
+    `auth-file: "${join(dir, 'auth.db')}"`,
+    `auth-default-access: deny-all`,
+    `cache-file: "${join(dir, 'cache.db')}"`,
+    `database-file: "${join(dir, 'herald.db')}"`,
+    `queue-file: "${join(dir, 'queue.db')}"`,
+    `attachment-cache-dir: ""`,
+    '',
+  ].join('\n'));
+  const bin = (args: string[], env: Record<string, string> = {}) => runHeraldProcess([...args, '-c', config], { entry: INSTALLED_BIN, env });
+  const server = spawnHerald(['serve', '-c', config], { entry: INSTALLED_BIN });
+  try {
+    assert.equal((await bin(['user', 'add', 'phil'], { HERALD_PASSWORD: 'pw' })).code, 0);
+    const again = await bin(['user', 'add', 'phil'], { HERALD_PASSWORD: 'pw' });
+    assert.equal(again.code, 1, 'a second add fails as a HeraldError does, inside the bundle too');
+    assert.match(again.stderr, /phil/);
+    assert.equal((await bin(['tier', 'add', '--message-limit', '7', 'pro'])).code, 0);
+    assert.equal((await bin(['user', 'change-tier', 'phil', 'pro'])).code, 0);
+    assert.equal((await bin(['access', 'phil', 'alerts', 'rw'])).code, 0);
+    const listed = await bin(['user', 'list']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^user phil \(role: user, tier: pro\)$/m);
+    assert.match(listed.stdout, /alerts/);
+    const token = await bin(['token', 'add', 'phil']);
+    assert.equal(token.code, 0, token.stderr);
+    const key = await bin(['key', 'create', '--name', 'ci', '--scopes', 'push:send']);
+    assert.equal(key.code, 0, key.stderr);
+    assert.match(key.stdout, /hk_/);
+
+    const url = `http://127.0.0.1:${port}`;
+    await untilHealthy(url, server);
+    const published = await runHeraldProcess(['publish', '-s', url, '-u', 'phil:pw', 'alerts', 'from the installed binary'], { entry: INSTALLED_BIN });
+    assert.equal(published.code, 0, published.stderr);
+    assert.equal((JSON.parse(published.stdout) as { message: string }).message, 'from the installed binary');
+    const denied = await runHeraldProcess(['publish', '-s', url, 'alerts', 'anonymous'], { entry: INSTALLED_BIN });
+    assert.equal(denied.code, 1, 'deny-all: the anonymous publish is refused');
+  } finally {
+    assert.equal(await server.stop(), 0, server.stderr());
+    rmSync(dir, { recursive: true, force: true });
   }
 });
