@@ -110,6 +110,10 @@ export function provisioningScenario(backend: () => Promise<{ flags: Record<stri
         await assert.rejects(change(), (err) => err instanceof HeraldError && err.code === 40905);
       }
       await assert.rejects(accounts.auth.removeTokenOf('alice', CI_TOKEN), (err) => err instanceof HeraldError && err.code === 40906);
+      // `herald user list` says which users come from the config.
+      const listed = new Map((await accounts.auth.listUsers()).map((u) => [u.username, u.provisioned === true]));
+      assert.equal(listed.get('alice'), true);
+      assert.equal(listed.get('*'), false);
       // A user made by hand, for the next test: the config takes it over when it names it.
       await accounts.auth.addUser('dave', 'dave-pass', 'user');
     } finally {

@@ -159,7 +159,8 @@ const ACCESS_PHRASE: Record<Permission, string> = {
 export function formatUser(user: UserSummary, defaultAccess: Permission): string {
   const everyone = user.username === EVERYONE;
   const tier = user.tier === undefined ? '' : `, tier: ${user.tier}`;
-  const lines = [`user ${user.username} (role: ${everyone ? 'anonymous' : user.role}${tier})`];
+  const provisioned = user.provisioned ? ', from the server config' : '';
+  const lines = [`user ${user.username} (role: ${everyone ? 'anonymous' : user.role}${tier}${provisioned})`];
   if (user.role === 'admin') lines.push('- read-write access to all topics (admin role)');
   else if (user.grants.length === 0) lines.push('- no topic-specific permissions');
   else for (const g of user.grants) lines.push(`- ${ACCESS_PHRASE[g.permission]} topic ${g.topic}`);

@@ -35,6 +35,8 @@ export interface UserSummary {
   role: UserRecord['role'];
   /** The code of the user's tier, if they have one. */
   tier?: string;
+  /** Defined in the server config (`auth-users`): the API and CLI may not change it. */
+  provisioned?: boolean;
   grants: { topic: string; permission: Permission }[];
 }
 
@@ -191,7 +193,7 @@ export class AuthService {
     const [users, entries, tiers] = await Promise.all([this.#o.store.users(), this.#o.store.allAccess(), this.tiers()]);
     const summaries: UserSummary[] = users.map((u) => {
       const tier = u.tierId === undefined ? undefined : tiers.get(u.tierId)?.code;
-      return { username: u.name, role: u.role, ...(tier === undefined ? {} : { tier }), grants: grantsOf(entries, u.id) };
+      return { username: u.name, role: u.role, ...(tier === undefined ? {} : { tier }), ...(u.provisioned ? { provisioned: true } : {}), grants: grantsOf(entries, u.id) };
     });
     summaries.push({ username: EVERYONE, role: 'user' as const, grants: grantsOf(entries, null) });
     return summaries;
