@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
@@ -99,4 +100,21 @@ export class RunningCli {
     this.#signals.emit(signal);
     return this.exited;
   }
+}
+
+/**
+ * A server.yml for a deny-all installation whose files all live in `dir`, listening on `port`: what
+ * the tests that run `serve` and the account commands against one config write.
+ */
+export function denyAllServerYml(dir: string, port: number): string {
+  return [
+    `listen-http: "127.0.0.1:${port}"`,
+    `auth-file: "${join(dir, 'auth.db')}"`,
+    `auth-default-access: deny-all`,
+    `cache-file: "${join(dir, 'cache.db')}"`,
+    `database-file: "${join(dir, 'herald.db')}"`,
+    `queue-file: "${join(dir, 'queue.db')}"`,
+    `attachment-cache-dir: ""`,
+    '',
+  ].join('\n');
 }

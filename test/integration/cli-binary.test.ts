@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { INSTALLED_BIN, killHeraldProcesses, restartablePort, runHeraldProcess, spawnHerald, untilHealthy } from '../helpers/herald-process.js';
 import { randomTopic, startTestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
+import { denyAllServerYml } from '../helpers/cli.js';
 
 /**
  * The binary itself, as a process: its exit status, the process's real stdin, and stopping on
@@ -54,16 +55,7 @@ test('bin/herald.js runs the account commands from the CLI bundle, and serve and
   const dir = mkdtempSync(join(tmpdir(), 'herald-bin-'));
   const port = await restartablePort();
   const config = join(dir, 'server.yml');
-  writeFileSync(config, [
-    `listen-http: "127.0.0.1:${port}"`,
-    `auth-file: "${join(dir, 'auth.db')}"`,
-    `auth-default-access: deny-all`,
-    `cache-file: "${join(dir, 'cache.db')}"`,
-    `database-file: "${join(dir, 'herald.db')}"`,
-    `queue-file: "${join(dir, 'queue.db')}"`,
-    `attachment-cache-dir: ""`,
-    '',
-  ].join('\n'));
+  writeFileSync(config, denyAllServerYml(dir, port));
   const bin = (args: string[], env: Record<string, string> = {}) => runHeraldProcess([...args, '-c', config], { entry: INSTALLED_BIN, env });
   const server = spawnHerald(['serve', '-c', config], { entry: INSTALLED_BIN });
   try {

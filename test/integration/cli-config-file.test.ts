@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { herald } from '../helpers/cli.js';
+import { herald, denyAllServerYml } from '../helpers/cli.js';
 import { killHeraldProcesses, restartablePort, runHeraldProcess, spawnHerald, untilHealthy } from '../helpers/herald-process.js';
 
 /**
@@ -19,16 +19,7 @@ function tempDir(): string {
 test('serve and the account commands both read ./herald.yml when no config is named, and serve logs which file it used', async () => {
   const dir = tempDir();
   const port = await restartablePort();
-  writeFileSync(join(dir, 'herald.yml'), [
-    `listen-http: "127.0.0.1:${port}"`,
-    `auth-file: "${join(dir, 'auth.db')}"`,
-    `auth-default-access: deny-all`,
-    `cache-file: "${join(dir, 'cache.db')}"`,
-    `database-file: "${join(dir, 'herald.db')}"`,
-    `queue-file: "${join(dir, 'queue.db')}"`,
-    `attachment-cache-dir: ""`,
-    '',
-  ].join('\n'));
+  writeFileSync(join(dir, 'herald.yml'), denyAllServerYml(dir, port));
   try {
     const added = await runHeraldProcess(['user', 'add', 'phil'], { cwd: dir, env: { HERALD_PASSWORD: 'pw' } });
     assert.equal(added.code, 0, added.stderr);
