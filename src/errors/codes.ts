@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   tierInUse: { code: 40921, http: 409, message: 'conflict: tier is assigned to users; change their tier first' },
   provisionedUserChange: { code: 40905, http: 409, message: 'conflict: cannot change or delete a user defined in the server config (auth-users)' },
   provisionedTokenChange: { code: 40906, http: 409, message: 'conflict: cannot change or delete a token defined in the server config (auth-tokens)' },
+  deviceOwnerMismatch: { code: 40907, http: 409, message: 'conflict: the device belongs to another user' },
   attachmentTooLarge: { code: 41301, http: 413, message: 'invalid request: attachment too large, or bandwidth limit reached', link: LIMITS_DOCS },
   matrixMessageTooLarge: { code: 41302, http: 413, message: 'invalid request: Matrix request is larger than the max allowed length' },
   jsonBodyTooLarge: { code: 41303, http: 413, message: 'invalid request: request body too large' },

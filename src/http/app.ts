@@ -13,6 +13,7 @@ import { registerKeyRateLimit } from './plugins/key-rate-limit.js';
 import { registerScopes } from './plugins/scopes.js';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
+import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
 import { registerDeviceRoutes } from './push/device-routes.js';
 import { registerDlqRoutes } from './push/dlq-routes.js';
 import { registerPushRoutes } from './push/push-routes.js';
@@ -132,6 +133,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   registerDeviceRoutes(app, deps);
   registerPushRoutes(app, deps);
   registerDlqRoutes(app, deps);
+  registerCentrifugoApi(app, deps);
   registerWebPushRoutes(app, deps);
   registerDirectoryRoutes(app, deps);
   registerNotifyRoutes(app, deps);

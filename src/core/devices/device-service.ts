@@ -77,6 +77,42 @@ export class DeviceService {
     if (!(await this.#store.remove(id))) throw new HeraldError('deviceNotFound');
   }
 
+  /**
+   * Removes every device of these users, page by page through the same listing as the admin API;
+   * returns how many were removed. Devices registered meanwhile may survive, as with any delete.
+   */
+  async removeByUsers(users: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const user of new Set(users)) {
+      for (;;) {
+        // Always the first page: the devices of the previous one are gone.
+        const page = await this.#store.list({ user, limit: 500 });
+        for (const device of page.devices) if (await this.#store.remove(device.id)) removed++;
+        if (page.devices.length === 0 || !page.nextCursor) break;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Changes a device's own topics, if it belongs to `owner` when one is named: a device of another
+   * user is a conflict (the caller's view of it is stale), a missing one not found.
+   */
+  async setTopicsOwned(id: string, topics: string[], op: TopicsOp, owner: string | undefined): Promise<DeviceRecord> {
+    if (owner !== undefined) {
+      const device = await this.get(id);
+      if ((device.user ?? '') !== owner) throw new HeraldError('deviceOwnerMismatch');
+    }
+    return this.setTopics(id, topics, op);
+  }
+
+  /** Adds to, removes from or replaces a user's topics; returns them. */
+  async updateUserTopics(user: string, topics: string[], op: TopicsOp): Promise<string[]> {
+    const current = await this.#store.userTopics(user);
+    const next = op === 'set' ? topics : op === 'add' ? [...current, ...topics] : current.filter((t) => !topics.includes(t));
+    return this.setUserTopics(user, next);
+  }
+
   list(query: DeviceListQuery): Promise<DeviceListPage> {
     return this.#store.list(query);
   }

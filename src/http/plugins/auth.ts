@@ -75,7 +75,8 @@ function firstString(value: string | string[] | undefined): string | undefined {
 export function registerAuth(app: FastifyInstance, authenticators: Authenticators, clock: Clock): void {
   app.decorateRequest('principal', null as never);
   app.addHook('onRequest', async (request) => {
-    request.principal = await authenticateRequest(authenticators, request, request.visitor, clock, request.ip);
+    const source = request.routeOptions.config?.credentials?.(request) ?? request;
+    request.principal = await authenticateRequest(authenticators, source, request.visitor, clock, request.ip);
   });
 }
 

@@ -101,7 +101,7 @@ export function frameworkErrorHandler(allowOrigin: string): (error: FastifyError
   };
 }
 
-/** Masks credentials a URL may carry (`?auth=` holds a whole Authorization header). */
+/** Masks credentials a URL may carry (`?auth=` holds a whole Authorization header, `?api_key=` a key). */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:auth|authorization)=)[^&]*/gi, '$1[redacted]');
+  return url.replace(/([?&](?:auth|authorization|api_key)=)[^&]*/gi, '$1[redacted]');
 }
