@@ -65,8 +65,11 @@ export interface DeviceChanges {
   meta?: Record<string, unknown>;
 }
 
-/** Filters of the admin listing; all given filters must match. */
-export interface DeviceListQuery {
+/**
+ * Which devices a listing or count takes; all given filters must match. The list filters match
+ * any of their values; an empty list is no filter, like an absent one.
+ */
+export interface DeviceFilter {
   user?: string;
   /** Matches a device's own topics or the topics of its user. */
   topic?: string;
@@ -76,10 +79,51 @@ export interface DeviceListQuery {
   state?: 'active' | 'invalid';
   /** Only devices last registered (`lastSeenAt`) before this time: subscriptions nobody renewed. */
   seenBefore?: number;
+  ids?: readonly string[];
+  /** `null` stands for devices of no user. */
+  users?: readonly (string | null)[];
+  /** Any of them, as a device's own topic or its user's. */
+  topics?: readonly string[];
+  providers?: readonly Provider[];
+  platforms?: readonly string[];
+}
+
+/** Filters of the admin listing, and where its page starts. */
+export interface DeviceListQuery extends DeviceFilter {
   /** At most this many devices (capped by the store); 0 or less returns none. */
   limit: number;
   /** `nextCursor` of the previous page. */
   cursor?: string;
+}
+
+/** Which device topics a topic listing takes: the device filters, and filters on the topic. */
+export interface DeviceTopicFilter {
+  deviceIds?: readonly string[];
+  providers?: readonly Provider[];
+  platforms?: readonly string[];
+  /** `null` stands for devices of no user. */
+  users?: readonly (string | null)[];
+  topics?: readonly string[];
+  /** Topics starting with this, case-sensitively. */
+  topicPrefix?: string;
+}
+
+export interface DeviceTopicQuery extends DeviceTopicFilter {
+  /** At most this many (capped by the store); 0 or less returns none. */
+  limit: number;
+  cursor?: string;
+}
+
+/** One topic of one device (its own, not its user's). */
+export interface DeviceTopicEntry {
+  deviceId: string;
+  topic: string;
+}
+
+export interface DeviceTopicPage {
+  entries: DeviceTopicEntry[];
+  /** Absent on the last page. Opaque. */
+  nextCursor?: string;
 }
 
 export interface DeviceListPage {
@@ -145,6 +189,15 @@ export interface DeviceStore {
 
   /** Ordered by id; page on with `nextCursor` until it is absent. */
   list(query: DeviceListQuery): Promise<DeviceListPage>;
+
+  /** How many devices `list` would walk through for this filter, in one query. */
+  count(filter: DeviceFilter): Promise<number>;
+
+  /** Devices' own topics, ordered by device id then topic; page on with `nextCursor`. */
+  listDeviceTopics(query: DeviceTopicQuery): Promise<DeviceTopicPage>;
+
+  /** How many entries `listDeviceTopics` would walk through for this filter. */
+  countDeviceTopics(filter: DeviceTopicFilter): Promise<number>;
 
   /**
    * Replaces (`set`), extends (`add`) or shrinks (`remove`) the device's own topics and bumps

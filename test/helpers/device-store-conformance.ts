@@ -244,6 +244,67 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       assert.deepEqual(await devices.list({ limit: 0 }), { devices: [] });
     });
 
+    it('lists and counts by lists of values: any value within a filter, every filter at once', async () => {
+      await devices.setUserTopics('ann', ['news']);
+      const a = (await devices.register(registration({ user: 'ann', platform: 'ios' }), 1)).device;
+      const b = (await devices.register(registration({ provider: 'fcm', platform: 'android', topics: ['news'] }), 1)).device;
+      const c = (await devices.register(registration({ provider: 'fcm', platform: 'android', user: 'carl', topics: ['chess'] }), 1)).device;
+      const d = (await devices.register(registration({ provider: 'webpush', platform: 'web', user: 'bob' }), 1)).device;
+      const find = async (filter: Omit<Parameters<DeviceStore['list']>[0], 'limit'>) => {
+        const listed = ids((await devices.list({ ...filter, limit: 100 })).devices);
+        assert.equal(await devices.count(filter), listed.length, `count agrees with the listing of ${JSON.stringify(filter)}`);
+        return listed;
+      };
+      assert.deepEqual(await find({ providers: ['fcm', 'webpush'] }), sorted([b.id, c.id, d.id]));
+      assert.deepEqual(await find({ platforms: ['ios', 'web'] }), sorted([a.id, d.id]));
+      assert.deepEqual(await find({ users: ['ann', 'bob', 'nobody'] }), sorted([a.id, d.id]));
+      assert.deepEqual(await find({ users: [null] }), [b.id], 'null is the devices of no user');
+      assert.deepEqual(await find({ users: [null, 'carl'] }), sorted([b.id, c.id]));
+      assert.deepEqual(await find({ topics: ['news', 'chess'] }), sorted([a.id, b.id, c.id]), 'own topics and the user\'s');
+      assert.deepEqual(await find({ ids: [a.id, c.id, 'dev_missing'] }), sorted([a.id, c.id]));
+      assert.deepEqual(await find({ topics: ['news', 'chess'], providers: ['fcm'], users: ['carl'] }), [c.id]);
+      assert.deepEqual(await find({ providers: [], users: [], topics: [] }), sorted([a.id, b.id, c.id, d.id]), 'an empty list is no filter');
+      assert.deepEqual(await find({ topics: ['none'] }), []);
+      assert.equal(await devices.count({}), 4);
+      const page = await devices.list({ providers: ['fcm', 'apns'], limit: 2 });
+      assert.deepEqual(ids(page.devices), sorted([a.id, b.id, c.id]).slice(0, 2));
+      assert.deepEqual(ids((await devices.list({ providers: ['fcm', 'apns'], limit: 2, cursor: page.nextCursor! })).devices), sorted([a.id, b.id, c.id]).slice(2));
+    });
+
+    it('lists and counts devices\' own topics by device and topic filters, paging by (device, topic)', async () => {
+      await devices.setUserTopics('ann', ['bound']);
+      const a = (await devices.register(registration({ user: 'ann', topics: ['news', 'news-eu', 'sport'] }), 1)).device;
+      const b = (await devices.register(registration({ provider: 'fcm', platform: 'android', topics: ['news', 'NEWS-x'] }), 1)).device;
+      const c = (await devices.register(registration({ provider: 'fcm', platform: 'android', user: 'bob' }), 1)).device;
+      const entries = (list: { deviceId: string; topic: string }[]) => list.map((e) => `${e.deviceId}:${e.topic}`);
+      const find = async (filter: Parameters<DeviceStore['countDeviceTopics']>[0]) => {
+        const listed = entries((await devices.listDeviceTopics({ ...filter, limit: 100 })).entries);
+        assert.equal(await devices.countDeviceTopics(filter), listed.length, `count agrees with the listing of ${JSON.stringify(filter)}`);
+        return listed;
+      };
+      const all = [...a.topics.map((t) => `${a.id}:${t}`), ...b.topics.map((t) => `${b.id}:${t}`)]
+        .sort((x, y) => (x.split(':')[0]! < y.split(':')[0]! ? -1 : x.split(':')[0]! > y.split(':')[0]! ? 1 : 0));
+      assert.deepEqual(await find({}), all, 'own topics only, none of the user\'s; ordered by device then topic');
+      assert.deepEqual(await find({ topics: ['news'] }), sorted([`${a.id}:news`, `${b.id}:news`]));
+      assert.deepEqual(await find({ topicPrefix: 'news' }), sorted([`${a.id}:news`, `${a.id}:news-eu`, `${b.id}:news`]), 'the prefix is case-sensitive');
+      assert.deepEqual(await find({ topicPrefix: 'news', providers: ['fcm'] }), [`${b.id}:news`]);
+      assert.deepEqual(await find({ users: ['ann'], topics: ['sport', 'news'] }), [`${a.id}:news`, `${a.id}:sport`]);
+      assert.deepEqual(await find({ users: [null], platforms: ['android'] }), [`${b.id}:NEWS-x`, `${b.id}:news`]);
+      assert.deepEqual(await find({ deviceIds: [c.id] }), []);
+      assert.deepEqual(await find({ topicPrefix: 'n%' }), [], 'no wildcard in a prefix');
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await devices.listDeviceTopics({ limit: 2, ...(cursor !== undefined && { cursor }) });
+        assert.ok(page.entries.length <= 2);
+        seen.push(...entries(page.entries));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      assert.deepEqual(seen, all);
+      assert.deepEqual(await devices.listDeviceTopics({ limit: 0 }), { entries: [] });
+    });
+
     it('pages an audience of devices, users and topics: active only, each device once', async () => {
       await devices.setUserTopics('ann', ['news']);
       const annPhone = (await devices.register(registration({ user: 'ann', topics: ['news'] }), 1)).device;

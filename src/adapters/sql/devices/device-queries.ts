@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DeviceStore } from '../../../ports/device-store.js';
+import { prepareDeviceTopics } from './device-topics.js';
 import { prepareDevices } from './devices.js';
 import { prepareRegistration } from './registration.js';
 import type { DevicesDatabase, DevicesDialect } from './schema.js';
@@ -14,7 +15,7 @@ export type DeviceQueries = Omit<DeviceStore, 'pageAudience'>;
  * dialect supplies the spots where SQLite and PostgreSQL differ.
  */
 export function createDeviceQueries(db: Kysely<DevicesDatabase>, dialect: DevicesDialect): DeviceQueries {
-  return { ...prepareRegistration(db, dialect), ...prepareDevices(db, dialect), ...prepareUserTopics(db, dialect) };
+  return { ...prepareRegistration(db, dialect), ...prepareDevices(db, dialect), ...prepareUserTopics(db, dialect), ...prepareDeviceTopics(db) };
 }
 
 export type { DevicesDatabase, DevicesDialect } from './schema.js';

@@ -1,12 +1,13 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DeviceStore } from '../../../ports/device-store.js';
+import { deviceFilter } from './device-filter.js';
 import { deleteDevice, insertTopics, optionalFields, replaceTopics, selectDevice, selectDevices } from './device-rows.js';
 import { clampLimit, DEVICE_LIST_MAX_LIMIT, deviceFromRow, type DevicesDatabase, type DevicesDialect } from './schema.js';
 
 /** Devices deleted per transaction when pruning dead tokens. */
 const PRUNE_BATCH = 500;
 
-type DeviceOperations = 'byId' | 'byToken' | 'update' | 'remove' | 'list' | 'setTopics' | 'markInvalid' | 'pruneInvalid';
+type DeviceOperations = 'byId' | 'byToken' | 'update' | 'remove' | 'list' | 'count' | 'setTopics' | 'markInvalid' | 'pruneInvalid';
 
 /**
  * Reads and edits of registered devices, a few per API call. Every write that touches a device's
@@ -44,27 +45,18 @@ export function prepareDevices(db: Kysely<DevicesDatabase>, dialect: DevicesDial
     async list(query) {
       const limit = clampLimit(query.limit, DEVICE_LIST_MAX_LIMIT);
       if (limit === 0) return { devices: [] };
-      let q = selectDevices(db, dialect);
+      let q = selectDevices(db, dialect).where((eb) => deviceFilter(eb, query));
       if (query.cursor !== undefined) q = q.where('devices.id', '>', query.cursor);
-      if (query.user !== undefined) q = q.where('devices.user', '=', query.user);
-      if (query.provider !== undefined) q = q.where('devices.provider', '=', query.provider);
-      if (query.platform !== undefined) q = q.where('devices.platform', '=', query.platform);
-      if (query.app !== undefined) q = q.where('devices.app', '=', query.app);
-      if (query.state !== undefined) q = q.where('devices.state', '=', query.state);
-      if (query.seenBefore !== undefined) q = q.where('devices.last_seen_at', '<', query.seenBefore);
-      const topic = query.topic;
-      if (topic !== undefined) {
-        q = q.where((eb) => eb.or([
-          eb.exists(eb.selectFrom('device_topics').select(sql.lit(1).as('one'))
-            .whereRef('device_topics.device_id', '=', 'devices.id').where('device_topics.topic', '=', topic)),
-          eb.exists(eb.selectFrom('user_topics').select(sql.lit(1).as('one'))
-            .whereRef('user_topics.user', '=', 'devices.user').where('user_topics.topic', '=', topic)),
-        ]));
-      }
       // One row past the page tells whether another page exists without a count.
       const rows = await q.orderBy('devices.id').limit(limit + 1).execute();
       const devices = rows.slice(0, limit).map(deviceFromRow);
       return rows.length > limit ? { devices, nextCursor: devices[devices.length - 1]!.id } : { devices };
+    },
+
+    async count(filter) {
+      const row = await db.selectFrom('devices').select((eb) => eb.fn.countAll().as('n'))
+        .where((eb) => deviceFilter(eb, filter)).executeTakeFirstOrThrow();
+      return Number(row.n);
     },
 
     async setTopics(id, topics, op, now) {
