@@ -1,6 +1,8 @@
 import { HeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
-import type { DeviceChanges, DeviceListPage, DeviceListQuery, DeviceRecord, DeviceStore, Provider, TopicsOp } from '../../ports/device-store.js';
+import type {
+  DeviceChanges, DeviceFilter, DeviceListPage, DeviceListQuery, DeviceRecord, DeviceStore, DeviceTopicFilter, DeviceTopicPage, DeviceTopicQuery, Provider, TopicsOp,
+} from '../../ports/device-store.js';
 import { validateDeviceToken, type TokenRules } from './validate-token.js';
 
 export interface DeviceRegistrationInput {
@@ -15,6 +17,20 @@ export interface DeviceRegistrationInput {
   timezone?: string | null;
   meta?: Record<string, unknown>;
 }
+
+/** Which devices a bulk update takes: those named, and those of the users named (`null`: of no user). */
+export interface DeviceSelection {
+  ids?: readonly string[];
+  users?: readonly (string | null)[];
+}
+
+/** What a bulk update changes: the fields of `update`, and the own topics by an operation. */
+export interface DeviceBulkChanges extends Omit<DeviceChanges, 'topics'> {
+  topics?: { op: TopicsOp; topics: string[] };
+}
+
+/** Devices read per page while a bulk update walks its selection. */
+const BULK_PAGE = 500;
 
 /** The platform a provider implies when the client does not say. */
 const DEFAULT_PLATFORM: Record<Provider, string> = { apns: 'ios', fcm: 'android', hms: 'android', webpush: 'web' };
@@ -113,8 +129,52 @@ export class DeviceService {
     return this.setUserTopics(user, next);
   }
 
+  /**
+   * Applies the same changes to every selected device (named, or of a named user), page by page;
+   * returns how many devices were changed. Inputs are checked before the first write. Devices
+   * registered meanwhile may be missed, and a device removed meanwhile is skipped.
+   */
+  async updateMany(selection: DeviceSelection, changes: DeviceBulkChanges): Promise<number> {
+    checkLocale(changes.locale);
+    checkTimezone(changes.timezone);
+    const { topics, ...fields } = changes;
+    const hasFields = Object.values(fields).some((v) => v !== undefined);
+    let changed = 0;
+    const filters: DeviceFilter[] = [];
+    if (selection.ids?.length) filters.push({ ids: selection.ids });
+    if (selection.users?.length) filters.push({ users: selection.users });
+    for (const filter of filters) {
+      let cursor: string | undefined;
+      do {
+        // Paged by id: a device whose user this update changes is already behind the cursor.
+        const page = await this.#store.list({ ...filter, limit: BULK_PAGE, ...(cursor ? { cursor } : {}) });
+        for (const device of page.devices) {
+          const now = this.#clock.now();
+          let found = true;
+          if (hasFields) found = (await this.#store.update(device.id, fields, now)) !== undefined;
+          if (found && topics) found = (await this.#store.setTopics(device.id, topics.topics, topics.op, now)) !== undefined;
+          if (found) changed++;
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+    return changed;
+  }
+
   list(query: DeviceListQuery): Promise<DeviceListPage> {
     return this.#store.list(query);
+  }
+
+  count(filter: DeviceFilter): Promise<number> {
+    return this.#store.count(filter);
+  }
+
+  listDeviceTopics(query: DeviceTopicQuery): Promise<DeviceTopicPage> {
+    return this.#store.listDeviceTopics(query);
+  }
+
+  countDeviceTopics(filter: DeviceTopicFilter): Promise<number> {
+    return this.#store.countDeviceTopics(filter);
   }
 
   async setTopics(id: string, topics: string[], op: TopicsOp): Promise<DeviceRecord> {
@@ -139,19 +199,33 @@ export class DeviceService {
 }
 
 function checkTimezone(tz: string | null | undefined): void {
-  if (tz === undefined || tz === null) return;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-  } catch {
-    throw new HeraldError('badRequest', { detail: `unknown time zone '${tz}' (use an IANA name such as Europe/Paris)` });
-  }
+  const problem = timezoneProblem(tz);
+  if (problem) throw new HeraldError('badRequest', { detail: problem });
 }
 
 function checkLocale(locale: string | null | undefined): void {
-  if (locale === undefined || locale === null) return;
+  const problem = localeProblem(locale);
+  if (problem) throw new HeraldError('badRequest', { detail: problem });
+}
+
+/** What is wrong with a time zone, if anything; null and undefined are fine (none, unchanged). */
+export function timezoneProblem(tz: string | null | undefined): string | undefined {
+  if (tz === undefined || tz === null) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return undefined;
+  } catch {
+    return `unknown time zone '${tz}' (use an IANA name such as Europe/Paris)`;
+  }
+}
+
+/** What is wrong with a locale, if anything; null and undefined are fine (none, unchanged). */
+export function localeProblem(locale: string | null | undefined): string | undefined {
+  if (locale === undefined || locale === null) return undefined;
   try {
     Intl.getCanonicalLocales(locale);
+    return undefined;
   } catch {
-    throw new HeraldError('badRequest', { detail: `invalid locale '${locale}' (use a BCP 47 tag such as fr-FR)` });
+    return `invalid locale '${locale}' (use a BCP 47 tag such as fr-FR)`;
   }
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { DeviceService } from '../../core/devices/device-service.js';
-import type { DeviceRecord, Provider } from '../../ports/device-store.js';
+import { localeProblem, timezoneProblem, type DeviceService } from '../../core/devices/device-service.js';
+import type { DeviceFilter, DeviceRecord, DeviceTopicFilter } from '../../ports/device-store.js';
 import { badField, method, methodBody, sendResult } from './transport.js';
 
 const PROVIDER = Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('hms'), Type.Literal('webpush')]);
@@ -25,13 +25,28 @@ const DeviceRegister = Type.Object({
   meta: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 4096 }), { maxProperties: 50 })),
 });
 
+const META = Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 4096 }), { maxProperties: 50 });
+const TIMEZONE = Type.String({ maxLength: 64 });
+const LOCALE = Type.String({ maxLength: 35 });
+const PLATFORM = Type.String({ maxLength: 32 });
+
 const DeviceRemove = Type.Object({ ids: LIST(DEVICE_ID), users: LIST(USER) });
+
+const DeviceUpdate = Type.Object({
+  ids: LIST(DEVICE_ID),
+  users: LIST(USER),
+  user_update: Type.Optional(Type.Object({ user: USER })),
+  timezone_update: Type.Optional(Type.Object({ timezone: TIMEZONE })),
+  locale_update: Type.Optional(Type.Object({ locale: LOCALE })),
+  meta_update: Type.Optional(Type.Object({ meta: META })),
+  topics_update: Type.Optional(Type.Object({ op: OP, topics: TOPICS })),
+});
 
 const DeviceList = Type.Object({
   filter: Type.Optional(Type.Object({
     ids: LIST(DEVICE_ID),
     providers: LIST(PROVIDER),
-    platforms: LIST(Type.String({ maxLength: 32 })),
+    platforms: LIST(PLATFORM),
     users: LIST(USER),
     topics: LIST(TOPIC),
   })),
@@ -41,6 +56,21 @@ const DeviceList = Type.Object({
   include_topics: Type.Optional(Type.Boolean()),
   include_meta: Type.Optional(Type.Boolean()),
   include_webpush_keys: Type.Optional(Type.Boolean()),
+});
+
+const DeviceTopicList = Type.Object({
+  filter: Type.Optional(Type.Object({
+    device_ids: LIST(DEVICE_ID),
+    device_providers: LIST(PROVIDER),
+    device_platforms: LIST(PLATFORM),
+    device_users: LIST(USER),
+    topics: LIST(TOPIC),
+    topic_prefix: Type.Optional(Type.String({ maxLength: 64 })),
+  })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  include_device: Type.Optional(Type.Boolean()),
+  include_total_count: Type.Optional(Type.Boolean()),
 });
 
 const DeviceTopicUpdate = Type.Object({ device_id: DEVICE_ID, op: OP, topics: TOPICS, user: Type.Optional(USER) });
@@ -78,14 +108,69 @@ export function registerDeviceMethods(api: FastifyInstance, devices: DeviceServi
     return sendResult(reply, {});
   });
 
+  api.post('/api/device_update', method('devices:write'), async (request, reply) => {
+    const body = methodBody(request, DeviceUpdate);
+    // As device_remove: the user "" (no user) selects nothing, so a stray "" never edits every anonymous device.
+    const users = (body.users ?? []).filter((u) => u !== '');
+    if (!body.ids?.length && !body.users?.length) throw badField('ids', 'name the devices to update by ids or users');
+    const timezone = body.timezone_update ? orNull(body.timezone_update.timezone) : undefined;
+    const locale = body.locale_update ? orNull(body.locale_update.locale) : undefined;
+    const tzProblem = timezoneProblem(timezone);
+    if (tzProblem) throw badField('timezone_update.timezone', tzProblem);
+    const localeProblemText = localeProblem(locale);
+    if (localeProblemText) throw badField('locale_update.locale', localeProblemText);
+    await devices.updateMany({ ...(body.ids ? { ids: body.ids } : {}), users }, {
+      ...(body.user_update ? { user: orNull(body.user_update.user) } : {}),
+      ...(timezone !== undefined ? { timezone } : {}),
+      ...(locale !== undefined ? { locale } : {}),
+      ...(body.meta_update ? { meta: body.meta_update.meta } : {}),
+      ...(body.topics_update ? { topics: { op: body.topics_update.op, topics: body.topics_update.topics } } : {}),
+    });
+    return sendResult(reply, {});
+  });
+
   api.post('/api/device_list', method('devices:read'), async (request, reply) => {
     const body = methodBody(request, DeviceList);
-    const filter = body.filter ?? {};
-    const limit = body.limit || 100;
-    const page = await listDevices(devices, filter, body.cursor, limit);
-    const total = body.include_total_count ? await countDevices(devices, filter) : undefined;
+    const f = body.filter ?? {};
+    const filter: DeviceFilter = {
+      ...(f.ids ? { ids: f.ids } : {}),
+      ...(f.providers ? { providers: f.providers } : {}),
+      ...(f.platforms ? { platforms: f.platforms } : {}),
+      ...(f.users ? { users: f.users.map(orNull) } : {}),
+      ...(f.topics ? { topics: f.topics } : {}),
+    };
+    const page = await devices.list({ ...filter, limit: body.limit || 100, ...(body.cursor ? { cursor: body.cursor } : {}) });
+    const total = body.include_total_count ? await devices.count(filter) : undefined;
     return sendResult(reply, {
       items: page.devices.map((d) => deviceJson(d, body)),
+      ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
+      ...(total !== undefined ? { total_count: total } : {}),
+    });
+  });
+
+  api.post('/api/device_topic_list', method('devices:read'), async (request, reply) => {
+    const body = methodBody(request, DeviceTopicList);
+    const f = body.filter ?? {};
+    const filter: DeviceTopicFilter = {
+      ...(f.device_ids ? { deviceIds: f.device_ids } : {}),
+      ...(f.device_providers ? { providers: f.device_providers } : {}),
+      ...(f.device_platforms ? { platforms: f.device_platforms } : {}),
+      ...(f.device_users ? { users: f.device_users.map(orNull) } : {}),
+      ...(f.topics ? { topics: f.topics } : {}),
+      ...(f.topic_prefix ? { topicPrefix: f.topic_prefix } : {}),
+    };
+    const page = await devices.listDeviceTopics({ ...filter, limit: body.limit || 100, ...(body.cursor ? { cursor: body.cursor } : {}) });
+    const total = body.include_total_count ? await devices.countDeviceTopics(filter) : undefined;
+    const byId = new Map<string, DeviceRecord>();
+    if (body.include_device && page.entries.length > 0) {
+      const ids = [...new Set(page.entries.map((e) => e.deviceId))];
+      for (const d of (await devices.list({ ids, limit: ids.length })).devices) byId.set(d.id, d);
+    }
+    return sendResult(reply, {
+      items: page.entries.map((e) => {
+        const device = byId.get(e.deviceId);
+        return { id: `${e.deviceId}:${e.topic}`, device_id: e.deviceId, topic: e.topic, ...(device ? { device: deviceJson(device, {}) } : {}) };
+      }),
       ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
       ...(total !== undefined ? { total_count: total } : {}),
     });
@@ -141,66 +226,9 @@ function ignoreNotFound(err: unknown): void {
   if ((err as { errorName?: string }).errorName !== 'deviceNotFound') throw err;
 }
 
-interface Filter {
-  ids?: string[];
-  providers?: Provider[];
-  platforms?: string[];
-  users?: string[];
-  topics?: string[];
-}
-
-/** The store filters by one value per field; more than one per field is not there yet. */
-function single(values: string[] | undefined, field: string): string | undefined {
-  if (!values || values.length === 0) return undefined;
-  const distinct = [...new Set(values)];
-  if (distinct.length > 1) throw badField(`filter.${field}`, 'more than one value is not available yet');
-  return distinct[0];
-}
-
-function matches(d: DeviceRecord, filter: Filter): boolean {
-  return (!filter.providers?.length || filter.providers.includes(d.provider))
-    && (!filter.platforms?.length || filter.platforms.includes(d.platform))
-    && (!filter.users?.length || filter.users.includes(d.user ?? ''))
-    && (!filter.topics?.length || d.topics.some((t) => filter.topics!.includes(t)));
-}
-
-async function listDevices(devices: DeviceService, filter: Filter, cursor: string | undefined, limit: number): Promise<{ devices: DeviceRecord[]; nextCursor?: string }> {
-  if (filter.ids?.length) {
-    // A page of named devices: the ids are the listing, in id order, paged by the last id.
-    const ids = [...new Set(filter.ids)].sort().filter((id) => !cursor || id > cursor);
-    const found: DeviceRecord[] = [];
-    for (const id of ids) {
-      const device = await devices.get(id).catch((err: unknown) => ignoreNotFound(err));
-      if (device && matches(device, filter)) found.push(device);
-      if (found.length > limit) break;
-    }
-    const page = found.slice(0, limit);
-    return found.length > limit ? { devices: page, nextCursor: page[page.length - 1]!.id } : { devices: page };
-  }
-  const provider = single(filter.providers, 'providers') as Provider | undefined;
-  const platform = single(filter.platforms, 'platforms');
-  const user = single(filter.users, 'users');
-  const topic = single(filter.topics, 'topics');
-  return devices.list({
-    limit,
-    ...(cursor ? { cursor } : {}),
-    ...(provider ? { provider } : {}),
-    ...(platform ? { platform } : {}),
-    ...(user !== undefined ? { user } : {}),
-    ...(topic ? { topic } : {}),
-  });
-}
-
-/** Counted by walking the listing: the store has no count yet. */
-async function countDevices(devices: DeviceService, filter: Filter): Promise<number> {
-  let count = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await listDevices(devices, filter, cursor, 1000);
-    count += page.devices.length;
-    cursor = page.nextCursor;
-  } while (cursor);
-  return count;
+/** Centrifugo's `""` is "none" for a user, a time zone or a locale. */
+function orNull(value: string): string | null {
+  return value === '' ? null : value;
 }
 
 function deviceJson(d: DeviceRecord, include: { include_topics?: boolean; include_meta?: boolean; include_webpush_keys?: boolean }): Record<string, unknown> {
