@@ -86,6 +86,7 @@ const UserTopicList = Type.Object({
 export function registerDeviceMethods(api: FastifyInstance, devices: DeviceService): void {
   api.post('/api/device_register', method('devices:write'), async (request, reply) => {
     const body = methodBody(request, DeviceRegister);
+    checkZoneAndLocale(body.timezone, 'timezone', body.locale, 'locale');
     const { device } = await devices.register({
       ...(body.id ? { id: body.id } : {}),
       provider: body.provider,
@@ -115,10 +116,7 @@ export function registerDeviceMethods(api: FastifyInstance, devices: DeviceServi
     if (!body.ids?.length && !body.users?.length) throw badField('ids', 'name the devices to update by ids or users');
     const timezone = body.timezone_update ? orNull(body.timezone_update.timezone) : undefined;
     const locale = body.locale_update ? orNull(body.locale_update.locale) : undefined;
-    const tzProblem = timezoneProblem(timezone);
-    if (tzProblem) throw badField('timezone_update.timezone', tzProblem);
-    const localeProblemText = localeProblem(locale);
-    if (localeProblemText) throw badField('locale_update.locale', localeProblemText);
+    checkZoneAndLocale(timezone, 'timezone_update.timezone', locale, 'locale_update.locale');
     await devices.updateMany({ ...(body.ids ? { ids: body.ids } : {}), users }, {
       ...(body.user_update ? { user: orNull(body.user_update.user) } : {}),
       ...(timezone !== undefined ? { timezone } : {}),
@@ -224,6 +222,14 @@ function webPushSubscription(token: string): unknown {
 
 function ignoreNotFound(err: unknown): void {
   if ((err as { errorName?: string }).errorName !== 'deviceNotFound') throw err;
+}
+
+/** DeviceService checks these too; checked here first so the 107 names the field as the caller spelled it. */
+function checkZoneAndLocale(timezone: string | null | undefined, timezoneField: string, locale: string | null | undefined, localeField: string): void {
+  const zone = timezone ? timezoneProblem(timezone) : undefined;
+  if (zone) throw badField(timezoneField, zone);
+  const tag = locale ? localeProblem(locale) : undefined;
+  if (tag) throw badField(localeField, tag);
 }
 
 /** Centrifugo's `""` is "none" for a user, a time zone or a locale. */
