@@ -166,6 +166,8 @@ describe('Centrifugo face: push methods refuse bad input by field', () => {
     ['empty filter', 'send_push_notification', { recipient: { filter: {} }, notification: FCM('x') }, 107, /(?:^|: )recipient\.filter: /],
     ['bad provider', 'send_push_notification', { recipient: { filter: { providers: ['sms'] } }, notification: FCM('x') }, 107, /(?:^|: )recipient\.filter\.providers\[0\]: /],
     ['no notification', 'send_push_notification', { recipient: { fcm_tokens: ['a'] } }, 107, /(?:^|: )notification: /],
+    ['no provider payload', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: {} }, 107, /(?:^|: )notification: give at least one/],
+    ['expired already', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: { ...FCM('x'), expire_at: 1_000_000_000 } }, 107, /(?:^|: )notification\.expire_at: /],
     ['bad webpush token', 'send_push_notification', { recipient: { webpush_tokens: ['{not json'] }, notification: { webpush: { payload: '{}' } } }, 107, /(?:^|: )recipient\.webpush_tokens\[0\]: /],
     ['bad webpush header', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: { webpush: { headers: { 'X-Extra': '1' }, payload: '{}' } } }, 107, /(?:^|: )notification\.webpush\.headers\.X-Extra: /],
     ['bad uid', 'send_push_notification', { uid: 'has space', recipient: { fcm_tokens: ['a'] }, notification: FCM('x') }, 107, /(?:^|: )uid: /],

@@ -79,7 +79,7 @@ export function registerPushMethods(api: FastifyInstance, deps: HttpDeps): void 
     // Centrifugo has no categories: a key limited to some cannot send here, as on /v1 without one.
     assertCategoryAllowed(request.principal.apiKey?.categories, undefined);
     const ctx = auditContext(request);
-    const result = await push.send(pushRequest(body), ctx.actor);
+    const result = await push.send(pushRequest(body, deps.clock.now()), ctx.actor);
     if (result.created) void deps.auditTrail.record(ctx, 'push.send', result.id, { state: result.state, targets: result.targets, face: 'centrifugo' });
     // A repeated uid sends nothing, and answers the same uid, as Centrifugo's idempotency does.
     return sendResult(reply, { uid: result.id });
@@ -106,7 +106,7 @@ function notAvailable(field: string, problem: string): HeraldError {
   return new HeraldError('pushFeatureUnavailable', { detail: `${field}: ${problem}` });
 }
 
-function pushRequest(body: SendPushNotification): PushRequest {
+function pushRequest(body: SendPushNotification, now: number): PushRequest {
   for (const field of ['limit_strategy', 'use_templating', 'use_meta', 'localizations'] as const) {
     if (body[field] !== undefined) throw notAvailable(field, 'not available yet');
   }
@@ -115,6 +115,12 @@ function pushRequest(body: SendPushNotification): PushRequest {
     throw notAvailable('analytics_uid', 'an analytics_uid other than uid is not available yet');
   }
   const id = body.uid ?? body.analytics_uid;
+  const n = body.notification;
+  if (!n.fcm && !n.hms && !n.apns && !n.webpush) throw badField('notification', 'give at least one of fcm, hms, apns, webpush');
+  // Checked here as well as by the push service, so the message names Centrifugo's field.
+  if (n.expire_at !== undefined && n.expire_at * 1000 <= Math.max(now, (body.send_at ?? 0) * 1000)) {
+    throw badField('notification.expire_at', 'must be in the future and after send_at');
+  }
   return {
     ...(id !== undefined ? { id } : {}),
     to: recipient(body.recipient),
