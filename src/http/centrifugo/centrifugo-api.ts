@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../deps.js';
 import { registerDeviceMethods } from './device-methods.js';
+import { registerPushMethods } from './push-methods.js';
 import { registerCentrifugoTransport } from './transport.js';
 
 /**
@@ -11,5 +12,6 @@ export function registerCentrifugoApi(app: FastifyInstance, deps: HttpDeps): voi
   void app.register(async (api) => {
     registerCentrifugoTransport(api, deps.isOutage);
     registerDeviceMethods(api, deps.devices);
+    registerPushMethods(api, deps);
   });
 }
