@@ -2,9 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startPushRig, type PushRig } from '../helpers/push-rig.js';
+import { centrifugoClient, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
 
-const fcmToken = () => `fcm-${randomBytes(24).toString('base64url')}`;
-const user = () => `u-${randomBytes(6).toString('hex')}`;
+const user = centrifugoUser;
 /** A platform no other test uses, so a filter on it sees only this test's devices. */
 const platform = () => `p${randomBytes(6).toString('hex')}`;
 
@@ -16,18 +16,7 @@ before(async () => {
 });
 after(() => rig.close());
 
-/** A call as a Centrifugo backend makes it: JSON body, key in X-API-Key. */
-async function api(method: string, body: unknown, headers: Record<string, string> = { 'X-API-Key': key }): Promise<{ status: number; json: any }> {
-  const res = await rig.call('POST', `/api/${method}`, body, '', headers);
-  return { status: res.status, json: res.json };
-}
-
-async function result(method: string, body: unknown): Promise<any> {
-  const res = await api(method, body);
-  assert.equal(res.status, 200, JSON.stringify(res.json));
-  assert.ok(res.json.result, JSON.stringify(res.json));
-  return res.json.result;
-}
+const { api, result } = centrifugoClient(() => rig, () => key);
 
 async function register(fields: Record<string, unknown>): Promise<string> {
   return (await result('device_register', { provider: 'fcm', token: fcmToken(), platform: 'android', ...fields })).id;

@@ -4,9 +4,8 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ApiScope } from '../../core/keys/scopes.js';
 import { HeraldError, isHeraldError, type ErrorName } from '../../errors/index.js';
-import { jsonLimitViolation } from '../../util/json-limits.js';
+import { parsedJsonBody } from '../account/json-body.js';
 import { fromFastify, redactUrl } from '../plugins/error-handler.js';
-import { refuseNul } from '../plugins/nul-guard.js';
 
 /**
  * The transport of the Centrifugo-compatible server API (`POST /api/<method>`): where its key is
@@ -105,16 +104,7 @@ export function sendResult(reply: FastifyReply, result: unknown): FastifyReply {
  * it (`token: …`), so a backend's log says what to fix.
  */
 export function methodBody<S extends TSchema>(request: FastifyRequest, schema: S): Static<S> {
-  const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-  let parsed: unknown;
-  try {
-    parsed = raw.trim() === '' ? {} : JSON.parse(raw);
-  } catch {
-    throw new HeraldError('jsonInvalid');
-  }
-  const tooDeep = jsonLimitViolation(parsed);
-  if (tooDeep) throw new HeraldError('jsonInvalid', { detail: tooDeep });
-  refuseNul(parsed, 'body');
+  const parsed = parsedJsonBody(request, { blankIsEmpty: true });
   if (!Value.Check(schema, parsed)) {
     const first = [...Value.Errors(schema, parsed)][0];
     throw badField(first ? fieldName(first.path) : 'body', first?.message ?? 'invalid');
