@@ -50,11 +50,20 @@ export interface PushContent {
 /** The reason of the `retry` outcome of a target whose send was stopped by the abort signal before it went out. */
 export const SEND_ABORTED = 'aborted';
 
-/** Where one delivery goes: a provider token, or a Web Push endpoint with its keys. */
+/**
+ * What a delivery's `token` names: a device's token (the default), or, for FCM and HMS, one of the
+ * provider's own topics or a condition over them, which the provider fans out itself.
+ */
+export type PushTargetKind = 'token' | 'topic' | 'condition';
+
+/** Where one delivery goes: a provider token, a Web Push endpoint with its keys, or a provider topic or condition. */
 export interface PushTarget {
+  /** The token, endpoint, topic name (without `/topics/`) or condition, as `kind` says. */
   token: string;
   /** Web Push only. */
   keys: WebPushKeys | null;
+  /** Absent for a token. Only FCM and HMS senders are handed `topic` and `condition` targets. */
+  kind?: PushTargetKind;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Provider } from './device-store.js';
 import type { Lane } from './queue.js';
-import type { PushContent } from './push-sender.js';
+import type { PushContent, PushTargetKind } from './push-sender.js';
 import type { OutcomeKind } from './provider.js';
 
 /**
@@ -31,6 +31,16 @@ export interface PushAudience {
   users?: string[];
   topics?: string[];
   tokens?: { provider: Provider; app: string; token: string; keys?: { p256dh: string; auth: string } }[];
+  /** FCM or HMS topics and conditions: the provider fans each out itself, so each is one delivery. */
+  providerTopics?: ProviderTopic[];
+}
+
+/** One provider-side topic (name without `/topics/`) or condition (`'a' in topics && 'b' in topics`). */
+export interface ProviderTopic {
+  provider: 'fcm' | 'hms';
+  app: string;
+  kind: 'topic' | 'condition';
+  value: string;
 }
 
 /**
@@ -87,11 +97,13 @@ export interface NewDelivery {
   deviceId: string | null;
   provider: Provider;
   app: string;
-  /** The token or Web Push endpoint at routing time. */
+  /** The token or Web Push endpoint at routing time; the topic name or condition for those kinds. */
   token: string;
   /** Web Push keys, JSON-free: `p256dh` and `auth` (null for other providers). */
   p256dh: string | null;
   auth: string | null;
+  /** What `token` holds; absent for a token. Stored, so the sender knows it at every attempt. */
+  kind?: Exclude<PushTargetKind, 'token'>;
 }
 
 export interface DeliveryRecord extends NewDelivery {
@@ -118,6 +130,8 @@ export interface ClaimedDelivery {
   token: string;
   p256dh: string | null;
   auth: string | null;
+  /** As {@link NewDelivery.kind}. */
+  kind?: Exclude<PushTargetKind, 'token'>;
   /** Attempts including the one now starting. */
   attempts: number;
 }

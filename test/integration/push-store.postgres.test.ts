@@ -290,7 +290,7 @@ describe('postgres push ledger across processes', { skip }, () => {
     const opened = await Promise.all(Array.from({ length: 5 }, () => ledgerOn(schema.url)));
     try {
       const applied = await opened[0]!.db.pool.query<{ name: string }>('SELECT name FROM herald_push_migration ORDER BY name');
-      assert.deepEqual(applied.rows.map((row) => row.name), ['0001_push_ledger']);
+      assert.deepEqual(applied.rows.map((row) => row.name), ['0001_push_ledger', '0002_delivery_target_kind']);
       const push = await opened[1]!.pushes.create(newPush('after-migration'));
       assert.equal((await opened[4]!.pushes.byId('after-migration'))?.seq, push.seq);
     } finally {

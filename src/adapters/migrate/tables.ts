@@ -177,7 +177,7 @@ export const TABLES: readonly TableMap[] = [
   {
     table: 'deliveries', source: 'queue', order: ['push_seq', 'target'],
     columns: [
-      ...bigint('push_seq'), ...text('target', 'device_id', 'provider', 'app', 'token', 'p256dh', 'auth', 'state'), ...integer('attempts'),
+      ...bigint('push_seq'), ...text('target', 'device_id', 'provider', 'app', 'token', 'p256dh', 'auth', 'target_kind', 'state'), ...integer('attempts'),
       ...text('claim'), ...bigint('next_at'), ...integer('last_status'), ...text('last_error', 'provider_id'), ...bigint('created_at', 'updated_at', 'sent_at'),
     ],
   },

@@ -2,7 +2,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Outcome } from '../../ports/provider.js';
-import { SEND_ABORTED, type EncodedPush, type PushSender } from '../../ports/push-sender.js';
+import { SEND_ABORTED, type EncodedPush, type PushSender, type PushTarget } from '../../ports/push-sender.js';
 import type { ClaimedDelivery, DeliveryResult, PushRecord, PushStore } from '../../ports/push-store.js';
 import type { Queue, ReservedJob } from '../../ports/queue.js';
 import { isHeraldError } from '../../errors/index.js';
@@ -104,7 +104,7 @@ export class Deliverer {
       return;
     }
 
-    const targets = claimed.map((c) => ({ token: c.token, keys: c.p256dh && c.auth ? { p256dh: c.p256dh, auth: c.auth } : null }));
+    const targets = claimed.map((c): PushTarget => ({ token: c.token, keys: c.p256dh && c.auth ? { p256dh: c.p256dh, auth: c.auth } : null, ...(c.kind ? { kind: c.kind } : {}) }));
     // A push must not go out after its expiry, however long the provider keeps the request waiting.
     const expiry = push.expiresAt === null ? undefined : setTimeout(() => signal.aborted || control.abort('expired' satisfies StopCause), Math.max(0, push.expiresAt - now));
     expiry?.unref();
@@ -151,6 +151,8 @@ export class Deliverer {
       case 'ok':
         return { ...base, state: 'sent', ...attempt, ...(outcome.providerId ? { providerId: outcome.providerId } : {}) };
       case 'invalid_token':
+        // A topic or condition has no device token to prune: the provider refused the send, which is a failure.
+        if (c.kind) return { ...base, state: 'failed', ...(unsent ? {} : { attempt: 'rejected' as const }), ...status, ...error };
         return { ...base, state: 'invalid_token', ...attempt, ...status, ...error };
       case 'rejected':
         return { ...base, state: 'failed', ...attempt, ...status, ...error };

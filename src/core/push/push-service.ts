@@ -8,6 +8,7 @@ import type { Lane, NewJob, Queue } from '../../ports/queue.js';
 import { randomId } from '../../util/ids.js';
 import { validateDeviceToken, type TokenRules } from '../devices/validate-token.js';
 import { parseDeliveryId, deliveryId } from './targets.js';
+import { providerTopics } from './provider-topics.js';
 import { parsePartition, partitionOf, ROUTE_PARTITION, routeKey, sendKeyPrefix, CHUNK_SIZE, type PushJob } from './jobs.js';
 import type { PushPipeline } from './push-pipeline.js';
 import type { SenderRegistry } from './senders.js';
@@ -21,6 +22,8 @@ export interface PushRequest {
     topics?: string[];
     /** `token` is a string, or a Web Push subscription `{endpoint, keys}`. */
     tokens?: { provider: Provider; app?: string; token: unknown }[];
+    /** FCM or HMS topics and conditions, each sent as one message the provider fans out. */
+    providerTopics?: { provider: 'fcm' | 'hms'; app?: string; kind: 'topic' | 'condition'; value: string }[];
   };
   notification: PortableNotification;
   overrides: ProviderOverrides;
@@ -138,7 +141,7 @@ export class PushService {
     const lane = laneOf(request.priority, audience);
     this.#shed(lane);
     const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor, ...(request.category !== undefined ? { category: request.category } : {}) });
-    const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
+    const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) + (audience.providerTopics?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
     if (!inline) {
       await this.#enqueueRoute(push, sendAt ?? now);
       // Its route job is enqueued and woken: the audience is being resolved, and targets grows.
@@ -274,7 +277,9 @@ export class PushService {
     const { senders } = this.#d;
     // Only raw tokens say which apps they reach up front; anything resolved from the registry may reach any app.
     const onlyTokens = !audience.devices?.length && !audience.users?.length && !audience.topics?.length;
-    const reached = onlyTokens ? audience.tokens!.map((t) => senders.get(t.provider, t.app)) : senders.all();
+    const reached = onlyTokens
+      ? [...(audience.tokens ?? []), ...(audience.providerTopics ?? [])].map((t) => senders.get(t.provider, t.app))
+      : senders.all();
     for (const sender of new Set(reached)) {
       if (!sender) continue;
       try {
@@ -301,6 +306,7 @@ export class PushService {
         return { provider: t.provider, app, token: valid.token, ...(valid.keys ? { keys: valid.keys } : {}) };
       });
     }
+    if (to.providerTopics?.length) audience.providerTopics = providerTopics(to.providerTopics, (provider, app) => senders.get(provider, app) !== undefined);
     if (Object.keys(audience).length === 0) throw new HeraldError('pushInvalid', { detail: "'to' names no devices, users, topics or tokens" });
     return audience;
   }

@@ -2,7 +2,7 @@ import type { AudienceMember, AudienceSource, DeviceStore } from '../../ports/de
 import type { NewDelivery, PushAudience, PushRecord, PushStore } from '../../ports/push-store.js';
 import type { NewJob, Queue } from '../../ports/queue.js';
 import { CHUNK_SIZE, partitionOf, ROUTE_PAGE, sendKeyPrefix, type PushJob } from './jobs.js';
-import { rawTokenTarget } from './targets.js';
+import { providerTopicTarget, rawTokenTarget } from './targets.js';
 
 export interface RouterDeps {
   store: PushStore;
@@ -93,7 +93,7 @@ export class Router {
       const source = sources[i]!;
       const after = i === cursor.source ? cursor.after : undefined;
       if (source === 'tokens') {
-        // Raw tokens are bounded by the request schema, so they are one page.
+        // Raw tokens and provider topics are bounded by the request schema, so they are one page.
         return { rows: rawTokenRows(push.audience), ...(i + 1 < sources.length ? { cursor: { source: i + 1 } } : {}) };
       }
       const page = await this.#d.devices.pageAudience(source, { limit: ROUTE_PAGE, ...(after !== undefined ? { after } : {}) });
@@ -153,7 +153,7 @@ function sourcesOf(audience: PushAudience): Source[] {
   if (audience.devices?.length) sources.push({ kind: 'devices', ids: audience.devices });
   if (audience.users?.length) sources.push({ kind: 'users', users: audience.users });
   for (const topic of audience.topics ?? []) sources.push({ kind: 'topic', topic }, { kind: 'topicUsers', topic });
-  if (audience.tokens?.length) sources.push('tokens');
+  if (audience.tokens?.length || audience.providerTopics?.length) sources.push('tokens');
   return sources;
 }
 
@@ -165,6 +165,13 @@ function rawTokenRows(audience: PushAudience): NewDelivery[] {
     if (seen.has(target)) continue;
     seen.add(target);
     rows.push({ target, deviceId: null, provider: t.provider, app: t.app, token: t.token, p256dh: t.keys?.p256dh ?? null, auth: t.keys?.auth ?? null });
+  }
+  // One delivery per topic or condition: the provider fans it out to its subscribers.
+  for (const t of audience.providerTopics ?? []) {
+    const target = providerTopicTarget(t.provider, t.app, t.kind, t.value);
+    if (seen.has(target)) continue;
+    seen.add(target);
+    rows.push({ target, deviceId: null, provider: t.provider, app: t.app, token: t.value, p256dh: null, auth: null, kind: t.kind });
   }
   return rows;
 }

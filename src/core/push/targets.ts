@@ -10,6 +10,15 @@ export function rawTokenTarget(provider: Provider, app: string, token: string): 
   return `tok_${createHash('sha256').update(`${provider}\0${app}\0${token}`).digest('base64url').slice(0, 22)}`;
 }
 
+/**
+ * The target key of an FCM or HMS topic or condition: a `tok_` key like a raw token's (it is the
+ * caller's own address, outside the registry), hashed with its kind so a topic and a token that
+ * happen to be spelled alike stay two deliveries.
+ */
+export function providerTopicTarget(provider: Provider, app: string, kind: 'topic' | 'condition', value: string): string {
+  return rawTokenTarget(provider, app, `${kind}\0${value}`);
+}
+
 /** Public id of a delivery: opaque to clients, enough to find it again. */
 export function deliveryId(pushSeq: number, target: string): string {
   return `dl_${pushSeq.toString(36)}_${target}`;

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { assertCategoryAllowed } from '../../core/keys/categories.js';
+import { providerTopicProblem } from '../../core/push/provider-topics.js';
 import type { PushRequest } from '../../core/push/push-service.js';
 import { HeraldError } from '../../errors/index.js';
 import type { Provider } from '../../ports/device-store.js';
@@ -20,6 +21,8 @@ const LIST = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Optio
 const TOKENS = Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 8192 }), { minItems: 1, maxItems: 1000 }));
 const OBJECT = Type.Record(Type.String(), Type.Unknown());
 const STRING_MAP = Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 4096 }), { maxProperties: 100 });
+/** An FCM or HMS topic name or condition; its syntax is checked by the push service's rules, naming the field. */
+const PROVIDER_TOPIC = Type.Optional(Type.String({ maxLength: 2048 }));
 /** Unix seconds, as Centrifugo gives times. */
 const UNIX_S = Type.Integer({ minimum: 0, maximum: 1e11 });
 /** Accepted so a backend's request is understood; answered 108 until Herald does what they ask. */
@@ -38,10 +41,10 @@ const SendPushNotification = Type.Object({
     apns_tokens: TOKENS,
     hms_tokens: TOKENS,
     webpush_tokens: TOKENS,
-    fcm_topic: LATER,
-    fcm_condition: LATER,
-    hms_topic: LATER,
-    hms_condition: LATER,
+    fcm_topic: PROVIDER_TOPIC,
+    fcm_condition: PROVIDER_TOPIC,
+    hms_topic: PROVIDER_TOPIC,
+    hms_condition: PROVIDER_TOPIC,
   }),
   notification: Type.Object({
     expire_at: Type.Optional(UNIX_S),
@@ -136,14 +139,21 @@ function recipient(r: SendPushNotification['recipient']): PushRequest['to'] {
   const given = Object.entries(r).filter(([, v]) => v !== undefined).map(([k]) => k);
   if (given.length !== 1) throw badField('recipient', `exactly one of filter, fcm_tokens, fcm_topic, fcm_condition, hms_tokens, hms_topic, hms_condition, apns_tokens, webpush_tokens (got ${given.length === 0 ? 'none' : given.join(', ')})`);
   const kind = given[0]!;
-  if (kind === 'fcm_topic' || kind === 'fcm_condition' || kind === 'hms_topic' || kind === 'hms_condition') {
-    throw notAvailable(`recipient.${kind}`, 'provider topic and condition sends are not available yet');
-  }
+  if (kind === 'fcm_topic' || kind === 'fcm_condition' || kind === 'hms_topic' || kind === 'hms_condition') return providerTopic(kind, r[kind]!);
   if (kind === 'filter') return filterTargets(r.filter!);
   const tokenKind = kind as 'fcm_tokens' | 'apns_tokens' | 'hms_tokens' | 'webpush_tokens';
   const provider: Provider = ({ fcm_tokens: 'fcm', apns_tokens: 'apns', hms_tokens: 'hms', webpush_tokens: 'webpush' } as const)[tokenKind];
   const tokens = (r[tokenKind] ?? []).map((token, i) => ({ provider, token: provider === 'webpush' ? subscription(token, `recipient.webpush_tokens[${i}]`) : token }));
   return { tokens };
+}
+
+/** One FCM or HMS topic or condition, sent through the `default` app of the provider as Centrifugo has one per provider. */
+function providerTopic(field: 'fcm_topic' | 'fcm_condition' | 'hms_topic' | 'hms_condition', value: string): PushRequest['to'] {
+  const provider = field.startsWith('fcm') ? 'fcm' : 'hms';
+  const kind = field.endsWith('topic') ? 'topic' : 'condition';
+  const problem = providerTopicProblem(provider, kind, value);
+  if (problem) throw badField(`recipient.${field}`, problem);
+  return { providerTopics: [{ provider, kind, value }] };
 }
 
 /**

@@ -50,7 +50,10 @@ export function deliveryJson(r: DeliveryRecord & { id: string }): Record<string,
     device: r.deviceId ?? undefined,
     // A raw token (`to.tokens`) is the caller's own, and the only way it can tell which of its
     // tokens a delivery was for; registered devices are named by their id instead.
-    token: r.deviceId === null && r.token !== '' ? (r.p256dh !== null && r.auth !== null ? { endpoint: r.token, keys: { p256dh: r.p256dh, auth: r.auth } } : r.token) : undefined,
+    token: r.deviceId === null && r.token !== '' && !r.kind ? (r.p256dh !== null && r.auth !== null ? { endpoint: r.token, keys: { p256dh: r.p256dh, auth: r.auth } } : r.token) : undefined,
+    // An FCM or HMS topic or condition send: one delivery, which the provider fanned out.
+    topic: r.kind === 'topic' ? r.token : undefined,
+    condition: r.kind === 'condition' ? r.token : undefined,
     provider: r.provider,
     app: r.app,
     state: r.state,

@@ -97,7 +97,7 @@ function pushRequest(body: PushBody): PushRequest {
   };
   return {
     ...(body.id !== undefined ? { id: body.id } : {}),
-    to: body.to,
+    to: audience(body.to),
     notification: body.notification ?? {},
     overrides,
     priority: body.priority ?? 'normal',
@@ -105,6 +105,22 @@ function pushRequest(body: PushBody): PushRequest {
     ...(body.send_at !== undefined ? { sendAt: parseTime(body.send_at, 'send_at') } : {}),
     ...(body.expires_at !== undefined ? { expiresAt: parseTime(body.expires_at, 'expires_at') } : {}),
     ...(body.category !== undefined ? { category: body.category } : {}),
+  };
+}
+
+/** `to` as the push service takes it: provider topics as kind and value, exactly one of topic and condition each. */
+function audience(to: PushBody['to']): PushRequest['to'] {
+  const { provider_topics: providerTopics, ...rest } = to;
+  if (!providerTopics?.length) return rest;
+  return {
+    ...rest,
+    providerTopics: providerTopics.map((t, i) => {
+      if ((t.topic === undefined) === (t.condition === undefined)) {
+        throw new HeraldError('pushInvalid', { detail: `to.provider_topics[${i}]: give exactly one of topic and condition` });
+      }
+      const kind = t.topic !== undefined ? 'topic' as const : 'condition' as const;
+      return { provider: t.provider, ...(t.app !== undefined ? { app: t.app } : {}), kind, value: (t.topic ?? t.condition)! };
+    }),
   };
 }
 

@@ -65,6 +65,16 @@ export const DeviceListQuery = Type.Object({
 export type DeviceListQuery = Static<typeof DeviceListQuery>;
 
 const STRING_MAP = Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 4096 }), { maxProperties: 100 });
+/**
+ * A topic or condition of FCM or HMS itself (not Herald's topics): one message the provider fans
+ * out to the devices subscribed there. Exactly one of `topic` and `condition`.
+ */
+const PROVIDER_TOPIC = Type.Object({
+  provider: Type.Union([Type.Literal('fcm'), Type.Literal('hms')]),
+  app: Type.Optional(APP),
+  topic: Type.Optional(Type.String({ minLength: 1, maxLength: 900, description: 'topic name without /topics/' })),
+  condition: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: "e.g. 'dogs' in topics || 'cats' in topics (at most 5 topics)" })),
+}, { additionalProperties: false });
 const OBJECT = Type.Record(Type.String(), Type.Unknown());
 const TIME = Type.String({ maxLength: 40, description: 'RFC 3339 time, e.g. 2026-12-01T09:00:00Z' });
 
@@ -75,6 +85,7 @@ export const PushBody = Type.Object({
     users: Type.Optional(Type.Array(USER, { maxItems: 1000 })),
     topics: Type.Optional(Type.Array(TOPIC, { maxItems: 100 })),
     tokens: Type.Optional(Type.Array(Type.Object({ provider: PROVIDER, app: Type.Optional(APP), token: TOKEN }, { additionalProperties: false }), { maxItems: 1000 })),
+    provider_topics: Type.Optional(Type.Array(PROVIDER_TOPIC, { maxItems: 100 })),
   }, { additionalProperties: false }),
   notification: Type.Optional(Type.Object({
     title: Type.Optional(Type.String({ maxLength: 1024 })),

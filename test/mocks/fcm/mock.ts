@@ -154,7 +154,7 @@ export class FcmMock {
     this.#accounts.set(clientEmail, createPublicKey(publicKeyPem));
   }
 
-  /** Queues answers for sends to `token`, used one per request; after them, the default answer. */
+  /** Queues answers for sends to `token` (or to a topic or condition, as written in the message), used one per request; after them, the default answer. */
   script(token: string, ...answers: FcmMockAnswer[]): void {
     const queue = this.#scripts.get(token);
     if (queue) queue.push(...answers);
@@ -324,9 +324,11 @@ export class FcmMock {
     const valid = validateSendBody(raw);
     if (!('message' in valid)) return valid;
 
-    const queue = valid.token !== undefined ? this.#scripts.get(valid.token) : undefined;
+    // Scripts are keyed by what the message targets: a token, a topic name or a condition.
+    const target = valid.token ?? valid.topic ?? valid.condition;
+    const queue = target !== undefined ? this.#scripts.get(target) : undefined;
     const answer = queue?.shift() ?? this.#defaultAnswer;
-    if (queue && queue.length === 0) this.#scripts.delete(valid.token!);
+    if (queue && queue.length === 0) this.#scripts.delete(target!);
     const delayMs = answer.delayMs ?? this.delayMs;
     if (answer.reset) return { status: 0, body: '', reset: true, delayMs };
     if (answer.error) {

@@ -82,7 +82,15 @@ export interface ValidSend {
   message: Record<string, unknown>;
   validateOnly: boolean;
   token: string | undefined;
+  /** The topic name or the condition, for a topic send. */
+  topic?: string;
+  condition?: string;
 }
+
+/** FCM's topic name rule; the `/topics/` prefix of the legacy API is not part of a v1 topic. */
+const TOPIC_NAME = /^[a-zA-Z0-9\-_.~%]+$/;
+/** One `'name' in topics` term of a condition (FCM quotes with ' or "). */
+const CONDITION_TERM = /(['"])([^'"]*)\1\s+in\s+topics/g;
 
 /** Parses and checks a messages:send body the way FCM would, or says what FCM would answer. */
 export function validateSendBody(raw: string): ValidSend | ErrorReply {
@@ -131,6 +139,14 @@ export function validateSendBody(raw: string): ValidSend | ErrorReply {
 
   const token = typeof message.token === 'string' ? message.token : undefined;
   if (message.token !== undefined && (token === undefined || token === '' || /\s/.test(token))) return fcmError('INVALID_ARGUMENT');
+  if (message.topic !== undefined) {
+    if (typeof message.topic !== 'string' || !TOPIC_NAME.test(message.topic)) return fieldViolation('message.topic', 'Invalid topic name');
+    return { message, validateOnly: parsed.validate_only === true, token, topic: message.topic };
+  }
+  if (message.condition !== undefined) {
+    if (typeof message.condition !== 'string' || conditionProblem(message.condition)) return fieldViolation('message.condition', 'Invalid condition expression');
+    return { message, validateOnly: parsed.validate_only === true, token, condition: message.condition };
+  }
   return { message, validateOnly: parsed.validate_only === true, token };
 }
 
@@ -143,6 +159,38 @@ function checkStringMap(value: unknown, where: string): string | undefined {
     i++;
   }
   return undefined;
+}
+
+/**
+ * Whether a condition is not what FCM parses: `'a' in topics` terms (at most five, valid names)
+ * joined by && and ||, with ! and balanced parentheses. The mock checks the shape by removing the
+ * terms and reading what is left, which is stricter about nothing FCM allows.
+ */
+function conditionProblem(condition: string): boolean {
+  let terms = 0;
+  let badName = false;
+  const rest = condition.replace(CONDITION_TERM, (_m, _q: string, name: string) => {
+    terms++;
+    if (!TOPIC_NAME.test(name)) badName = true;
+    return 'T';
+  });
+  if (badName || terms === 0 || terms > 5) return true;
+  const compact = rest.replace(/\s+/g, '');
+  if (!/^[T!()&|]+$/.test(compact)) return true;
+  // Balanced parentheses, and operators only between terms.
+  let depth = 0;
+  for (const c of compact) {
+    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+    if (depth < 0) return true;
+  }
+  if (depth !== 0) return true;
+  const shape = compact.replace(/[()!]/g, '');
+  return !/^T((&&|\|\|)T)*$/.test(shape);
+}
+
+/** A 400 INVALID_ARGUMENT with a google.rpc.BadRequest naming the field, as FCM answers for a malformed target. */
+function fieldViolation(field: string, description: string): ErrorReply {
+  return googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', 'INVALID_ARGUMENT', [{ '@type': BAD_REQUEST_TYPE, fieldViolations: [{ field, description }] }]);
 }
 
 function badArgument(message: string): ErrorReply {

@@ -42,7 +42,12 @@ export interface RecordedHmsSend {
   contentType: string | undefined;
   /** The parsed request body. */
   body: Record<string, unknown>;
+  /** Empty for a topic or condition send. */
   tokens: string[];
+  /** The message's topic, for a topic send. */
+  topic?: string;
+  /** The message's condition, for a condition send. */
+  condition?: string;
 }
 
 export interface RecordedHmsTokenRequest {
@@ -162,7 +167,13 @@ export async function startHmsMock(options: HmsMockOptions = {}): Promise<HmsMoc
     }
     const problem = messageProblem(body);
     if (problem) return result(res, 400, problem.code, problem.msg);
-    const message = (body as { message: { token: string[] } }).message;
+    const message = (body as { message: { token?: string[]; topic?: string; condition?: string } }).message;
+    if (message.token === undefined) {
+      // A topic or condition: Push Kit fans it out itself and answers for the whole message.
+      const target = message.topic !== undefined ? { topic: message.topic } : { condition: message.condition! };
+      if (record) requests.push({ path: req.url ?? '', authorization, contentType: req.headers['content-type'], body: body as Record<string, unknown>, tokens: [], ...target });
+      return result(res, 200, OK, 'Success');
+    }
     const tokens = message.token;
     if (record) requests.push({ path: req.url ?? '', authorization, contentType: req.headers['content-type'], body: body as Record<string, unknown>, tokens });
     counters.tokensReceived += tokens.length;
@@ -260,11 +271,41 @@ export function messageProblem(body: unknown): { code: string; msg: string } | u
   if (body.validate_only !== undefined && typeof body.validate_only !== 'boolean') return bad('validate_only must be a boolean');
   const message = body.message;
   if (!isObject(message)) return bad('message is missing');
-  if (message.topic !== undefined || message.condition !== undefined) return bad('this mock takes token lists only');
+  const targets = (['token', 'topic', 'condition'] as const).filter((k) => message[k] !== undefined);
+  if (targets.length !== 1) return bad('exactly one of token, topic and condition must be set');
+  if (message.topic !== undefined && !(typeof message.topic === 'string' && TOPIC_NAME.test(message.topic))) return bad('topic is not a valid topic name');
+  if (message.condition !== undefined && !(typeof message.condition === 'string' && validCondition(message.condition))) return bad('condition is not a valid topic condition');
+  if (message.token === undefined) return contentProblem(message, bad);
   const tokens = message.token;
   if (!Array.isArray(tokens)) return bad('token must be an array');
   if (tokens.length < 1 || tokens.length > 1000) return { code: TOKEN_COUNT, msg: 'The number of tokens must be from 1 to 1000' };
   if (!tokens.every((t) => typeof t === 'string' && t !== '')) return bad('every token must be a non-empty string');
+  return contentProblem(message, bad);
+}
+
+/** Huawei's topic names: letters, digits, CJK ideographs and - _ . ~ %, at most 900 characters. */
+const TOPIC_NAME = /^[\u4e00-\u9fa5A-Za-z0-9\-_.~%]{1,900}$/;
+
+/** `'a' in topics` terms (at most five) joined by && and ||, with ! and balanced parentheses. */
+function validCondition(condition: string): boolean {
+  let terms = 0;
+  let badName = false;
+  const rest = condition.replace(/(['"])([^'"]*)\1\s+in\s+topics/g, (_m, _q: string, name: string) => {
+    terms++;
+    if (!TOPIC_NAME.test(name)) badName = true;
+    return 'T';
+  }).replace(/\s+/g, '');
+  if (badName || terms === 0 || terms > 5 || !/^[T!()&|]+$/.test(rest)) return false;
+  let depth = 0;
+  for (const c of rest) {
+    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+    if (depth < 0) return false;
+  }
+  return depth === 0 && /^T((&&|\|\|)T)*$/.test(rest.replace(/[()!]/g, ''));
+}
+
+/** What Huawei checks of the message's content, whatever it targets. */
+function contentProblem(message: Record<string, unknown>, bad: (msg: string) => { code: string; msg: string }): { code: string; msg: string } | undefined {
   if (message.data !== undefined && typeof message.data !== 'string') return bad('data must be a string');
   const android = message.android;
   if (android === undefined) return undefined;

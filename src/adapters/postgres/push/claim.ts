@@ -30,10 +30,10 @@ const claimSql = (commit: CommitMode): string => `
     UPDATE deliveries d SET state = 'sending', claim = $3, attempts = d.attempts + 1, next_at = NULL, updated_at = $4
     FROM picked p
     WHERE d.push_seq = $1 AND d.target = ANY(ARRAY(SELECT target FROM picked)) AND d.target = p.target
-    RETURNING d.target, d.device_id, d.provider, d.app, d.token, d.p256dh, d.auth, d.attempts, p.was
+    RETURNING d.target, d.device_id, d.provider, d.app, d.token, d.p256dh, d.auth, d.target_kind, d.attempts, p.was
   ), ${countsCte('counted', `SELECT $1::bigint AS push_seq, provider, was AS state, -1 AS n FROM claimed
       UNION ALL SELECT $1::bigint, provider, 'sending', 1 FROM claimed`)}
-  SELECT target, device_id, provider, app, token, p256dh, auth, attempts, (SELECT count(*) FROM counted) AS counted, ${commit.column} AS commit_mode
+  SELECT target, device_id, provider, app, token, p256dh, auth, target_kind, attempts, (SELECT count(*) FROM counted) AS counted, ${commit.column} AS commit_mode
   FROM claimed`;
 
 interface ClaimRow {
@@ -44,6 +44,7 @@ interface ClaimRow {
   token: string;
   p256dh: string | null;
   auth: string | null;
+  target_kind: 'topic' | 'condition' | null;
   attempts: number;
 }
 
@@ -57,7 +58,8 @@ export function prepareClaim(sql: PushSql): Pick<PushStore, 'claim'> {
       const named = targets.filter((t) => !t.includes('\u0000'));
       const { rows } = await sql.query<ClaimRow>(statement.name, statement.text, [seq, named, claimId, time(now), includeDead]);
       return rows.map((r): ClaimedDelivery => ({
-        target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts,
+        target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth,
+        ...(r.target_kind ? { kind: r.target_kind } : {}), attempts: r.attempts,
       }));
     },
   };

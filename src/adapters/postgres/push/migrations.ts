@@ -129,6 +129,14 @@ const MIGRATIONS: Record<string, Migration> = {
       )`.execute(db);
     },
   },
+  '0002_delivery_target_kind': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // FCM and HMS topic and condition sends: what the token column holds, null for a token.
+      // Nullable without a default, so adding it rewrites no row; it is in no index, so claims and
+      // records stay HOT updates.
+      await sql`ALTER TABLE deliveries ADD COLUMN target_kind text`.execute(db);
+    },
+  },
 };
 
 /** The push ledger's migrations with their own bookkeeping tables (the SQLite ledger's names), beside the other stores' in one schema. */

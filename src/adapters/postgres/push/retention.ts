@@ -95,7 +95,7 @@ export function prepareRetention(sql: PushSql): Pick<PushStore, 'prune' | 'erase
           const audience = JSON.parse(row.audience) as PushAudience;
           if (!audience.users?.includes(user)) continue;
           const others = audience.users.filter((u) => u !== user);
-          if (others.length === 0 && !audience.devices?.length && !audience.topics?.length && !audience.tokens?.length) {
+          if (others.length === 0 && !audience.devices?.length && !audience.topics?.length && !audience.tokens?.length && !audience.providerTopics?.length) {
             // Its content was written for them (a notify push carries their name): it goes whole.
             alone.push(Number(row.seq));
           } else {

@@ -8,7 +8,7 @@ import { DELIVERY_COLUMNS, deliveryFromRow, pgText, time, validSeq, type Deliver
  * One routing page as ONE statement. `gate` locks the push row only if the routed cursor is still
  * at `from` and routing is not over; a second router of the same push waits on that lock, and
  * once the first commits PostgreSQL re-checks the condition on the new row version, which then
- * fails: the second gets no gate row and writes nothing. The page's rows (seven arrays, one bind
+ * fails: the second gets no gate row and writes nothing. The page's rows (eight arrays, one bind
  * per column) go in only through the gate, in target order, keeping rows that exist; the push's
  * cursor, target count and phase move by what was really inserted. The push row is locked before
  * any delivery, as cancel locks it, so the two queue up rather than deadlock.
@@ -19,10 +19,10 @@ const addSql = (commit: CommitMode): string => `
     WHERE seq = $1 AND routed_cursor IS NOT DISTINCT FROM $2::text AND phase IN ('accepted', 'routing')
     FOR UPDATE
   ), inserted AS (
-    INSERT INTO deliveries (push_seq, target, device_id, provider, app, token, p256dh, auth, state, attempts, created_at, updated_at)
-    SELECT g.seq, t.target, t.device_id, t.provider, t.app, t.token, t.p256dh, t.auth, 'queued', 0, $5, $5
-    FROM gate g, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-      AS t(target, device_id, provider, app, token, p256dh, auth)
+    INSERT INTO deliveries (push_seq, target, device_id, provider, app, token, p256dh, auth, target_kind, state, attempts, created_at, updated_at)
+    SELECT g.seq, t.target, t.device_id, t.provider, t.app, t.token, t.p256dh, t.auth, t.target_kind, 'queued', 0, $5, $5
+    FROM gate g, unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+      AS t(target, device_id, provider, app, token, p256dh, auth, target_kind)
     ORDER BY t.target
     ON CONFLICT (push_seq, target) DO NOTHING
     RETURNING target, provider
@@ -58,7 +58,7 @@ export function prepareRoute(sql: PushSql): Pick<PushStore, 'addDeliveries' | 's
       const { rows: [result] } = await sql.query<{ moved: number; added: string[] }>(add.name, add.text, [
         seq, from, to, done, time(now),
         list.map((r) => r.target), list.map((r) => r.deviceId), list.map((r) => r.provider), list.map((r) => r.app),
-        list.map((r) => pgText(r.token)), list.map((r) => pgText(r.p256dh)), list.map((r) => pgText(r.auth)),
+        list.map((r) => pgText(r.token)), list.map((r) => pgText(r.p256dh)), list.map((r) => pgText(r.auth)), list.map((r) => r.kind ?? null),
       ]);
       if (result!.moved === 0) return false;
       // RETURNING promises no order: the port answers in the order of the page.

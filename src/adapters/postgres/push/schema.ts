@@ -13,7 +13,7 @@ export type PushRow = SharedPushRow<string>;
 export type DeliveryRow = SharedDeliveryRow<string>;
 
 /** The columns of a delivery the port shows, for SELECT lists (never `claim`, which is internal). */
-export const DELIVERY_COLUMNS = 'push_seq, target, device_id, provider, app, token, p256dh, auth, state, attempts, next_at, last_status, last_error, provider_id, created_at, updated_at, sent_at';
+export const DELIVERY_COLUMNS = 'push_seq, target, device_id, provider, app, token, p256dh, auth, target_kind, state, attempts, next_at, last_status, last_error, provider_id, created_at, updated_at, sent_at';
 
 /**
  * Times are bigint columns and the port's times integral unix ms. A fractional or out-of-range

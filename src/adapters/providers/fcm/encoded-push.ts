@@ -9,9 +9,9 @@ const SLOT_PATTERN = new RegExp([...SLOT_BY_TEXT.keys()].map((text) => text.repl
 const PLAIN_JSON_CHARS = /^[A-Za-z0-9_:.\-]*$/;
 
 /**
- * An FCM push serialized once: the request body up to the token, split around the send-time ttl
- * values. Each target's body is that prefix, its JSON-escaped token and `"}}`, so sending to many
- * tokens never re-serializes the message.
+ * An FCM push serialized once: the request body up to the target field, split around the send-time
+ * ttl values. Each target's body is that prefix, `"token":` (or `"topic":`, `"condition":`) with its
+ * JSON-escaped value, and `}}`, so sending to many tokens never re-serializes the message.
  */
 export class FcmEncodedPush implements EncodedPush {
   readonly provider = 'fcm' as const;
@@ -29,7 +29,7 @@ export class FcmEncodedPush implements EncodedPush {
     this.bytes = bytes;
     this.expiresAt = expiresAt;
     const json = JSON.stringify(message);
-    const head = `{"message":${json.slice(0, -1)}${json === '{}' ? '' : ','}"token":"`;
+    const head = `{"message":${json.slice(0, -1)}${json === '{}' ? '' : ','}`;
     const pieces: string[] = [];
     const slots: Slot[] = [];
     let from = 0;
@@ -44,9 +44,9 @@ export class FcmEncodedPush implements EncodedPush {
     if (slots.length === 0) this.#cached = { ttl: -1, prefix: pieces[0]! };
   }
 
-  /** The request body for one registration token, with the ttl left at `nowMs`. */
-  body(token: string, nowMs: number): string {
-    return `${this.#prefix(nowMs)}${jsonStringChars(token)}"}}`;
+  /** The request body for one registration token (or topic name, or condition, as `field` says), with the ttl left at `nowMs`. */
+  body(token: string, nowMs: number, field: 'token' | 'topic' | 'condition' = 'token'): string {
+    return `${this.#prefix(nowMs)}"${field}":"${jsonStringChars(token)}"}}`;
   }
 
   #prefix(nowMs: number): string {

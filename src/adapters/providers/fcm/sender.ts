@@ -79,20 +79,20 @@ class FcmSender implements PushSender {
     // One token and one header set for the whole batch: node copies the headers per stream.
     const headers = await this.#headers();
     if (!headers) return targets.map((): Outcome => ({ kind: 'retry', reason: 'oauth token unavailable' }));
-    return Promise.all(targets.map((target) => this.#sendOne(push, target.token, headers, signal)));
+    return Promise.all(targets.map((target) => this.#sendOne(push, target, headers, signal)));
   }
 
   close(): Promise<void> {
     return (this.#closing ??= this.#pool.close());
   }
 
-  async #sendOne(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders, signal: AbortSignal | undefined): Promise<Outcome> {
-    const first = await this.#attempt(push, token, headers, true, signal);
+  async #sendOne(push: FcmEncodedPush, target: PushTarget, headers: OutgoingHttpHeaders, signal: AbortSignal | undefined): Promise<Outcome> {
+    const first = await this.#attempt(push, target, headers, true, signal);
     if (first !== 'refreshed') return first;
     // FCM refused the access token (expired early or revoked): one more try with a fresh one.
     const fresh = await this.#headers();
     if (!fresh) return { kind: 'retry', reason: 'oauth token unavailable' };
-    const second = await this.#attempt(push, token, fresh, false, signal);
+    const second = await this.#attempt(push, target, fresh, false, signal);
     return second === 'refreshed' ? { kind: 'retry', status: 401, reason: 'UNAUTHENTICATED' } : second;
   }
 
@@ -108,11 +108,11 @@ class FcmSender implements PushSender {
     return { ':method': 'POST', ':path': this.#path, authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
   }
 
-  #attempt(push: FcmEncodedPush, token: string, headers: OutgoingHttpHeaders, mayRefresh: boolean, signal: AbortSignal | undefined): Promise<Attempt> {
+  #attempt(push: FcmEncodedPush, target: PushTarget, headers: OutgoingHttpHeaders, mayRefresh: boolean, signal: AbortSignal | undefined): Promise<Attempt> {
     let response: Promise<Http2Response>;
     try {
       // The ttl is the time left now, when the request is handed to the connection.
-      response = this.#pool.request(headers, push.body(token, this.#clock.now()), push.urgent, signal);
+      response = this.#pool.request(headers, push.body(target.token, this.#clock.now(), target.kind ?? 'token'), push.urgent, signal);
     } catch (err) {
       return Promise.resolve(transportOutcome(err, this.#logger));
     }

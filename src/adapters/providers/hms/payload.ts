@@ -65,10 +65,19 @@ export class HmsEncodedPush implements EncodedPush {
 
   /** The whole `messages:send` body for these tokens. */
   requestBody(tokens: readonly string[], now: number): string {
+    return this.#body('token', JSON.stringify(tokens), now);
+  }
+
+  /** The whole `messages:send` body for one topic or condition, which Push Kit fans out itself. */
+  topicRequestBody(kind: 'topic' | 'condition', value: string, now: number): string {
+    return this.#body(kind, JSON.stringify(value), now);
+  }
+
+  #body(field: 'token' | 'topic' | 'condition', valueJson: string, now: number): string {
     const open = this.messageOpen(now);
-    // `{` alone means an empty message: no comma before the token list then.
+    // `{` alone means an empty message: no comma before the target then.
     const separator = open === '{' ? '' : ',';
-    return `{"validate_only":false,"message":${open}${separator}"token":${JSON.stringify(tokens)}}}`;
+    return `{"validate_only":false,"message":${open}${separator}"${field}":${valueJson}}}`;
   }
 }
 

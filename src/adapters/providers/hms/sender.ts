@@ -57,8 +57,11 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
   const client = new HmsHttpsClient({ ca: options.ca, maxSockets: options.maxSockets ?? 8, timeoutMs });
   let closed = false;
 
-  /** Sends one request (≤ 1000 tokens), renewing the token once if Huawei refuses it. */
-  async function sendBatch(push: HmsEncodedPush, tokens: string[], signal: AbortSignal | undefined): Promise<Outcome[]> {
+  /**
+   * Sends one request, renewing the token once if Huawei refuses it: up to 1000 tokens, or one
+   * topic or condition (then the answer is about that one target, and no token is illegal).
+   */
+  async function sendBatch(push: HmsEncodedPush, tokens: string[], signal: AbortSignal | undefined, topic?: { kind: 'topic' | 'condition' }): Promise<Outcome[]> {
     let renewed = false;
     for (;;) {
       let bearer: string;
@@ -74,7 +77,8 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
       if (signal?.aborted) return tokens.map(() => ({ kind: 'retry', reason: SEND_ABORTED }));
       let answer: HmsHttpAnswer;
       try {
-        answer = await client.postJson(sendUrl, { authorization: `Bearer ${bearer}` }, push.requestBody(tokens, clock.now()));
+        const body = topic ? push.topicRequestBody(topic.kind, tokens[0]!, clock.now()) : push.requestBody(tokens, clock.now());
+        answer = await client.postJson(sendUrl, { authorization: `Bearer ${bearer}` }, body);
       } catch (err) {
         const reason = err instanceof HmsTransportError ? err.reason : 'network';
         return tokens.map(() => ({ kind: 'retry', reason }));
@@ -86,7 +90,7 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
         if ((await accessToken.get().catch(() => undefined)) === bearer) accessToken.invalidate();
         continue;
       }
-      return outcomesFor(answer, tokens, clock.now());
+      return topic ? [hmsOutcome({ status: answer.status, body: answer.body, retryAfter: answer.retryAfter }, clock.now())] : outcomesFor(answer, tokens, clock.now());
     }
   }
 
@@ -102,11 +106,22 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
       if (!(push instanceof HmsEncodedPush)) return targets.map(() => ({ kind: 'rejected', reason: 'not_an_hms_push' }));
       if (closed) return targets.map(() => ({ kind: 'retry', reason: 'closed' }));
       if (targets.length === 0) return [];
-      const batches: Promise<Outcome[]>[] = [];
-      for (let i = 0; i < targets.length; i += HMS_MAX_TOKENS_PER_REQUEST) {
-        batches.push(sendBatch(push, targets.slice(i, i + HMS_MAX_TOKENS_PER_REQUEST).map((t) => t.token), signal));
+      // Tokens share requests; each topic or condition is a request of its own. Outcomes go back in the targets' order.
+      const tokenAt: number[] = [];
+      const topicAt: number[] = [];
+      targets.forEach((t, i) => (t.kind === 'topic' || t.kind === 'condition' ? topicAt : tokenAt).push(i));
+      const batches: Promise<{ at: number[]; outcomes: Outcome[] }>[] = [];
+      for (let i = 0; i < tokenAt.length; i += HMS_MAX_TOKENS_PER_REQUEST) {
+        const at = tokenAt.slice(i, i + HMS_MAX_TOKENS_PER_REQUEST);
+        batches.push(sendBatch(push, at.map((j) => targets[j]!.token), signal).then((outcomes) => ({ at, outcomes })));
       }
-      return (await Promise.all(batches)).flat();
+      for (const j of topicAt) {
+        const t = targets[j]!;
+        batches.push(sendBatch(push, [t.token], signal, { kind: t.kind as 'topic' | 'condition' }).then((outcomes) => ({ at: [j], outcomes })));
+      }
+      const outcomes: Outcome[] = new Array<Outcome>(targets.length);
+      for (const batch of await Promise.all(batches)) batch.at.forEach((j, k) => (outcomes[j] = batch.outcomes[k]!));
+      return outcomes;
     },
 
     async close(): Promise<void> {

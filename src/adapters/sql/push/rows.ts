@@ -37,6 +37,8 @@ export interface DeliveryRow<I> {
   token: string;
   p256dh: string | null;
   auth: string | null;
+  /** Null for a token; `topic` or `condition` for an FCM/HMS topic send (column added after 0001). */
+  target_kind?: 'topic' | 'condition' | null;
   state: DeliveryState;
   attempts: number;
   next_at: I | null;
@@ -84,6 +86,7 @@ export function deliveryRecord<I>(row: DeliveryRow<I>, int: (value: I) => number
     token: row.token,
     p256dh: row.p256dh,
     auth: row.auth,
+    ...(row.target_kind ? { kind: row.target_kind } : {}),
     state: row.state,
     attempts: row.attempts,
     lastStatus: row.last_status,

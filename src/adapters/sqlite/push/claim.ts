@@ -32,9 +32,9 @@ export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts:
   const claimQueued = sqlite.prepare<{ seq: number; targets: string; claim: string; now: number }, Omit<ClaimRow, 'state'>>(
     `UPDATE deliveries SET state = 'sending', claim = :claim, attempts = attempts + 1, next_at = NULL, updated_at = :now
      WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets)) AND state = 'queued'
-     RETURNING target, device_id, provider, app, token, p256dh, auth, attempts`);
+     RETURNING target, device_id, provider, app, token, p256dh, auth, target_kind, attempts`);
   const claimable = sqlite.prepare<{ seq: number; targets: string; claim: string; now: number; dead: number }, ClaimRow>(
-    `SELECT target, device_id, provider, app, token, p256dh, auth, attempts, state FROM deliveries
+    `SELECT target, device_id, provider, app, token, p256dh, auth, target_kind, attempts, state FROM deliveries
      WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets))
        AND (state = 'queued' OR (state = 'retrying' AND next_at <= :now) OR (state = 'sending' AND claim = :claim) OR (:dead AND state = 'dead'))`);
   const claimOne = sqlite.prepare<[string, number, number, string]>(
@@ -81,7 +81,10 @@ export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts:
       if (targets.length === 0) return [];
       const pending: PendingClaim = { seq, targets: JSON.stringify(targets), count: targets.length, claimId, now, dead: includeDead, rows: [] };
       await claims.add(pending);
-      return pending.rows.map((r) => ({ target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts }));
+      return pending.rows.map((r) => ({
+        target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth,
+        ...(r.target_kind ? { kind: r.target_kind } : {}), attempts: r.attempts,
+      }));
     },
     flush() {
       claims.flush();

@@ -98,6 +98,12 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`ALTER TABLE pushes ADD COLUMN category TEXT`.execute(db);
     },
   },
+  '0006_delivery_target_kind': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // FCM and HMS topic and condition sends: what the token column holds, null for a token.
+      await sql`ALTER TABLE deliveries ADD COLUMN target_kind TEXT`.execute(db);
+    },
+  },
 };
 
 export const pushMigrations: MigrationProvider = {

@@ -36,9 +36,9 @@ export function prepareRetention(sqlite: Database.Database, lock: WriteLock, cou
     async eraseUser(user, deviceIds) {
       let erased = 0;
       for (const row of pushesNamingUser.all(user)) {
-        const audience = JSON.parse(row.audience) as { users?: string[]; devices?: string[]; topics?: string[]; tokens?: unknown[] };
+        const audience = JSON.parse(row.audience) as { users?: string[]; devices?: string[]; topics?: string[]; tokens?: unknown[]; providerTopics?: unknown[] };
         const others = (audience.users ?? []).filter((u) => u !== user);
-        const onlyThem = others.length === 0 && !audience.devices?.length && !audience.topics?.length && !audience.tokens?.length;
+        const onlyThem = others.length === 0 && !audience.devices?.length && !audience.topics?.length && !audience.tokens?.length && !audience.providerTopics?.length;
         if (onlyThem) {
           // Its content was written for them (a notify push carries their name): it goes whole.
           removePush(row.seq);

@@ -12,9 +12,9 @@ const CURSOR_MOVED = new Error('routing cursor moved');
  * still queued are read back page by page to become queue jobs.
  */
 export function prepareRoute(sqlite: Database.Database, lock: WriteLock, counts: PushCountsTable): Pick<PushStore, 'addDeliveries' | 'setEnqueuedCursor' | 'queued'> {
-  const insert = sqlite.prepare<[number, string, string | null, string, string, string, string | null, string | null, number, number]>(
-    `INSERT INTO deliveries (push_seq, target, device_id, provider, app, token, p256dh, auth, state, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`);
+  const insert = sqlite.prepare<[number, string, string | null, string, string, string, string | null, string | null, string | null, number, number]>(
+    `INSERT INTO deliveries (push_seq, target, device_id, provider, app, token, p256dh, auth, target_kind, state, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`);
   const advance = sqlite.prepare<{ seq: number; from: string | null; to: string | null; done: number; added: number }>(
     `UPDATE pushes SET routed_cursor = :to, targets = targets + :added,
        phase = CASE WHEN :done THEN 'routed' ELSE 'routing' END
@@ -27,7 +27,7 @@ export function prepareRoute(sqlite: Database.Database, lock: WriteLock, counts:
     const added: string[] = [];
     const deltas = counts.deltas();
     for (const r of rows) {
-      if (insert.run(seq, r.target, r.deviceId, r.provider, r.app, r.token, r.p256dh, r.auth, now, now).changes === 0) continue;
+      if (insert.run(seq, r.target, r.deviceId, r.provider, r.app, r.token, r.p256dh, r.auth, r.kind ?? null, now, now).changes === 0) continue;
       added.push(r.target);
       deltas.add(seq, r.provider, 'queued', 1);
     }

@@ -10,7 +10,7 @@ export type PushRow = SharedPushRow<number>;
 export type DeliveryRow = SharedDeliveryRow<number>;
 
 /** What a claim reads of a delivery: where to send it, and the state it leaves. */
-export type ClaimRow = Pick<DeliveryRow, 'target' | 'device_id' | 'provider' | 'app' | 'token' | 'p256dh' | 'auth' | 'attempts' | 'state'>;
+export type ClaimRow = Pick<DeliveryRow, 'target' | 'device_id' | 'provider' | 'app' | 'token' | 'p256dh' | 'auth' | 'target_kind' | 'attempts' | 'state'>;
 
 const asIs = (value: number): number => value;
 
