@@ -210,6 +210,22 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.deepEqual((await pushes.counts(other.seq)).total, { queued: 1 }, 'another push with the same target is untouched');
     });
 
+    it('keeps what a delivery targets: a provider topic or condition comes back as such from claims, listings, the queued page and dead letters', async () => {
+      const topic = delivery('tok_topic', { deviceId: null, provider: 'fcm', token: 'sports.news', kind: 'topic' });
+      const condition = delivery('tok_cond', { deviceId: null, provider: 'hms', token: "'a' in topics && !('b' in topics)", kind: 'condition' });
+      const push = await routed([topic, condition, delivery('tok_plain', { deviceId: null })]);
+      assert.deepEqual((await pushes.queued(push.seq, undefined, 10)).map((d) => [d.target, d.kind ?? 'token', d.token]), [
+        ['tok_cond', 'condition', condition.token], ['tok_plain', 'token', delivery('tok_plain').token], ['tok_topic', 'topic', 'sports.news'],
+      ]);
+      const claimed = byTarget(await pushes.claim(push.seq, ['tok_topic', 'tok_cond', 'tok_plain'], 'job-k', clock.now(), false));
+      assert.deepEqual(claimed.map((c) => [c.target, c.kind ?? 'token']), [['tok_cond', 'condition'], ['tok_plain', 'token'], ['tok_topic', 'topic']]);
+      assert.equal('kind' in claimed[1]!, false, 'a token delivery has no kind at all');
+      await pushes.record([result(push.seq, 'tok_topic', 'dead', { provider: 'fcm', error: 'UNAVAILABLE' })], clock.now());
+      assert.equal((await one(push.seq, 'tok_cond'))?.kind, 'condition');
+      const dead = await pushes.deadDeliveries({ limit: 10 });
+      assert.equal(dead.deliveries.find((d) => d.pushSeq === push.seq)?.kind, 'topic');
+    });
+
     it('gives each target to one of two attempts claiming at once, and one of two routers advancing at once', async () => {
       const targets = Array.from({ length: 40 }, (_, i) => `dev_${String(i).padStart(3, '0')}`);
       const push = await routed(targets);
