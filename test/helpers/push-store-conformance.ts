@@ -543,6 +543,8 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       const topic = await routed([annBrowser, 'dev_bob'], { audience: { topics: ['news'] } });
       const lookalike = await routed(['dev_bob'], { audience: { users: ['annabel'] } });
       const withDevices = await routed(['dev_bob'], { audience: { users: ['ann'], devices: ['dev_bob'] } });
+      const providerTopics = [{ provider: 'fcm' as const, app: 'shop', kind: 'topic' as const, value: 'sports' }];
+      const withProviderTopic = await routed(['dev_bob'], { audience: { users: ['ann'], providerTopics } });
       await attempt(shared.seq, [result(shared.seq, 'dev_ann1', 'sent')]);
       const countsBefore = await pushes.counts(shared.seq);
 
@@ -551,6 +553,7 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.deepEqual(await list(alone.seq), []);
       assert.deepEqual((await pushes.bySeq(shared.seq))?.audience, { users: ['bob'] });
       assert.deepEqual((await pushes.bySeq(withDevices.seq))?.audience, { users: [], devices: ['dev_bob'] }, 'it also reached a device: it stays');
+      assert.deepEqual((await pushes.bySeq(withProviderTopic.seq))?.audience, { users: [], providerTopics }, 'it also went to a provider topic: it stays');
       assert.deepEqual((await pushes.bySeq(lookalike.seq))?.audience, { users: ['annabel'] });
       assert.deepEqual((await pushes.bySeq(topic.seq))?.audience, { topics: ['news'] });
       assert.deepEqual(pick(await one(shared.seq, 'dev_ann1'), ['state', 'token', 'deviceId', 'p256dh', 'auth']), { state: 'sent', token: '', deviceId: null, p256dh: null, auth: null });
