@@ -105,7 +105,7 @@ export type PushBody = Static<typeof PushBody>;
 
 export const PushParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
 
-const DELIVERY_STATE = Type.Union(['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'delivered', 'interacted'].map((s) => Type.Literal(s)));
+const DELIVERY_STATE = Type.Union(['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'dropped', 'delivered', 'interacted'].map((s) => Type.Literal(s)));
 
 export const DeliveriesQuery = Type.Object({ state: Type.Optional(DELIVERY_STATE), limit: LIMIT, cursor: CURSOR }, { additionalProperties: false });
 
