@@ -202,3 +202,28 @@ describe('delivery gates: rate limits', () => {
     }
   });
 });
+
+describe('delivery gates in delivery threads (the real clock; threads are on by default)', () => {
+  let threaded: PushRig;
+  before(async () => {
+    threaded = await startPushRig();
+  });
+  after(() => threaded.close());
+
+  it('rate limits hold through the main thread\'s counters', async () => {
+    const sub = threaded.webpush.createSubscription();
+    const reg = await threaded.call('POST', '/v1/devices', { provider: 'webpush', token: { endpoint: sub.endpoint, keys: sub.keys } });
+    assert.equal(reg.status, 201, JSON.stringify(reg.json));
+    const limits = { rate: { policies: [{ rate: 1, interval_ms: 3_600_000 }], drop: true } };
+    const ids: string[] = [];
+    for (const title of ['thread-one', 'thread-two']) {
+      const res = await threaded.call('POST', '/v1/push', { to: { devices: [reg.json.id] }, notification: { title }, limits });
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      ids.push(res.json.id);
+      await eventuallyValue(`push ${res.json.id} done`, async () => ((await threaded.call('GET', `/v1/push/${res.json.id}`)).json.state === 'done' ? true : undefined));
+    }
+    const counts = await Promise.all(ids.map(async (id) => (await threaded.call('GET', `/v1/push/${id}`)).json.counts));
+    assert.deepEqual(counts.map((c) => [c.sent, c.dropped]), [[1, 0], [0, 1]]);
+    assert.equal(threaded.webpush.messages.filter((m) => m.subscription === sub.id).length, 1);
+  });
+});
