@@ -126,7 +126,8 @@ export class Deliverer {
     const done = d.clock.now();
     const stop = stopCause(signal);
     if (!stop) this.#judge(state, outcomes, done);
-    const dueAt = push.sendAt ?? push.createdAt;
+    // Behind delivery gates a push waits on purpose: its latency counts from when this job was due.
+    const dueAt = Math.max(push.sendAt ?? push.createdAt, push.content.limits ? job.runAt : 0);
     const results: DeliveryResult[] = [];
     const retries: { result: DeliveryResult; at: number }[] = [];
     const invalid: { deviceId: string; reason: string; since?: number }[] = [];
