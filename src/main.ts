@@ -218,11 +218,12 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   // Threads open the stores' files themselves, so they need files (not :memory:, not PostgreSQL,
   // where this thread's workers share the queue with every node's) and the system clock.
   const threadFiles = config.pushDeliveryThreads && options.clock === undefined ? stores.threadFiles : undefined;
-  const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, logger, metrics.pushEvents) : undefined;
+  const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, logger, metrics.pushEvents, counters) : undefined;
   const pipeline = new PushPipeline({
     store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: metrics.pushEvents, bus,
     options: { ...workerOptions, routers: 4, sampleMs: 500 },
     ...(runners ? { runners } : {}),
+    rateLimiter: counters,
   });
   const push = new PushService({
     store: pushStore, devices: deviceStore, queue, senders, pipeline, clock, logger,

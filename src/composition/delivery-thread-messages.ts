@@ -1,6 +1,7 @@
 import type { SenderSpec } from '../adapters/providers/sender-factory.js';
 import type { PartitionWorkerOptions } from '../core/push/partition-worker.js';
 import type { OutcomeSummary } from '../core/push/push-events.js';
+import type { CapWindow, Reservation } from '../ports/counters.js';
 
 /** What a delivery thread is started with. */
 export interface DeliveryThreadData {
@@ -13,12 +14,19 @@ export interface DeliveryThreadData {
   options: PartitionWorkerOptions;
 }
 
-export type ToDeliveryThread = { op: 'wake' } | { op: 'forget'; seq: number } | { op: 'stop'; timeoutMs?: number };
+export type ToDeliveryThread =
+  | { op: 'wake' }
+  | { op: 'forget'; seq: number }
+  | { op: 'stop'; timeoutMs?: number }
+  /** The answer to the thread's `reserve` number `req`: a reservation, or the message the counters rejected with. */
+  | { op: 'reserved'; req: number; reservation?: Reservation; error?: string };
 
 export type FromDeliveryThread =
   | { op: 'ready' }
   | { op: 'recorded'; summary: OutcomeSummary }
   | { op: 'inflight'; n: number }
+  /** A rate-limit reservation on the main thread's counters (the thread has none of its own; in scale-out they are Redis). */
+  | { op: 'reserve'; req: number; id: string; windows: CapWindow[]; now: number }
   | { op: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fields: Record<string, unknown>; msg: string }
   /** `sendsStopped`: sends cut short by the stop's timeout, their deliveries handed back to the queue. */
   | { op: 'stopped'; sendsStopped: number };

@@ -14,6 +14,8 @@ import { PartitionWorker } from '../core/push/partition-worker.js';
 import type { PushJob } from '../core/push/jobs.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import type { Reservation } from '../ports/counters.js';
+import type { PushRateLimiter } from '../ports/push-rate-limiter.js';
 import { threadLogger } from './thread-logger.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './delivery-thread-messages.js';
 
@@ -27,6 +29,18 @@ const queue = await createSqliteQueue<PushJob>({ file: data.queueFile, writeLock
 const store = await createSqlitePushStore({ file: data.queueFile, writeLock });
 const db = await openHeraldDatabase({ file: data.databaseFile });
 const sender = createSender(data.spec, systemClock, logger);
+
+// Rate limits hold across threads and nodes only on shared counters: the main thread's.
+const reservations = new Map<number, { resolve(r: Reservation): void; reject(err: Error): void }>();
+let nextReq = 0;
+const rateLimiter: PushRateLimiter = {
+  reserve: (id, windows, now) => new Promise<Reservation>((resolve, reject) => {
+    const req = ++nextReq;
+    reservations.set(req, { resolve, reject });
+    post({ op: 'reserve', req, id, windows: [...windows], now });
+  }),
+};
+
 const worker = new PartitionWorker({
   partition: data.partition,
   sender,
@@ -37,6 +51,7 @@ const worker = new PartitionWorker({
   logger,
   events: { recorded: (summary) => post({ op: 'recorded', summary }) },
   options: data.options,
+  rateLimiter,
 });
 worker.start();
 const load = setInterval(() => post({ op: 'inflight', n: worker.inFlight }), 1000);
@@ -49,6 +64,13 @@ port.on('message', (message: ToDeliveryThread) => {
     case 'forget':
       worker.forget(message.seq);
       return;
+    case 'reserved': {
+      const pending = reservations.get(message.req);
+      reservations.delete(message.req);
+      if (message.reservation) pending?.resolve(message.reservation);
+      else pending?.reject(new Error(message.error ?? 'the rate-limit reservation failed'));
+      return;
+    }
     case 'stop':
       void (async () => {
         clearInterval(load);

@@ -10,6 +10,7 @@ import { partitionOf } from '../core/push/jobs.js';
 import type { PartitionWorkerOptions } from '../core/push/partition-worker.js';
 import type { PushEvents } from '../core/push/push-events.js';
 import type { Logger } from '../ports/logger.js';
+import type { PushRateLimiter } from '../ports/push-rate-limiter.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './delivery-thread-messages.js';
 
 const RESTART_DELAY_MS = 1000;
@@ -24,15 +25,17 @@ export class DeliveryThreads implements DeliveryRunners {
   readonly #threads = new Map<string, Thread>();
   readonly #logger: Logger;
   readonly #events: PushEvents;
+  readonly #rateLimiter: PushRateLimiter | undefined;
   #stopping = false;
 
-  constructor(specs: readonly SenderSpec[], files: { queueFile: string; databaseFile: string; queueLock: SharedArrayBuffer }, options: PartitionWorkerOptions, logger: Logger, events: PushEvents) {
+  constructor(specs: readonly SenderSpec[], files: { queueFile: string; databaseFile: string; queueLock: SharedArrayBuffer }, options: PartitionWorkerOptions, logger: Logger, events: PushEvents, rateLimiter?: PushRateLimiter) {
     for (const spec of specs) {
       const partition = partitionOf(spec.options.app, spec.provider);
       this.#threads.set(partition, { data: { partition, spec, ...files, options }, worker: undefined, inFlight: 0 });
     }
     this.#logger = logger;
     this.#events = events;
+    this.#rateLimiter = rateLimiter;
   }
 
   partitions(): string[] {
@@ -87,6 +90,20 @@ export class DeliveryThreads implements DeliveryRunners {
     thread?.worker?.postMessage(message);
   }
 
+  /** A thread's rate-limit reservation, answered from this thread's counters. */
+  #reserve(worker: Worker, m: Extract<FromDeliveryThread, { op: 'reserve' }>): void {
+    const answer = (message: ToDeliveryThread) => worker.postMessage(message);
+    if (!this.#rateLimiter) {
+      // Nothing to count against: every reservation holds, as in a pipeline built without counters.
+      answer({ op: 'reserved', req: m.req, reservation: { reserved: true, repeated: false } });
+      return;
+    }
+    this.#rateLimiter.reserve(m.id, m.windows, m.now).then(
+      (reservation) => answer({ op: 'reserved', req: m.req, reservation }),
+      (err: unknown) => answer({ op: 'reserved', req: m.req, error: err instanceof Error ? err.message : String(err) }),
+    );
+  }
+
   #spawn(thread: Thread): Promise<void> {
     return new Promise((resolve) => {
       const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), { workerData: thread.data });
@@ -106,6 +123,9 @@ export class DeliveryThreads implements DeliveryRunners {
             return;
           case 'log':
             this.#logger[m.level]({ partition: thread.data.partition, ...m.fields }, m.msg);
+            return;
+          case 'reserve':
+            this.#reserve(worker, m);
             return;
           case 'stopped':
             return;

@@ -45,6 +45,36 @@ export interface PushContent {
   collapseKey?: string;
   /** Unix ms after which the push is worthless; providers get their own expiry from it at send time. */
   expiresAt?: number;
+  /** Delivery gates for registry devices: a local-time window and rate limits (core/push/delivery-gates.ts). */
+  limits?: PushLimits;
+}
+
+/** A daily window in each device's own time zone; `after` and `before` are "HH:MM" or "HH:MM:SS", and it may cross midnight. */
+export interface SendWindow {
+  after: string;
+  before: string;
+  /** A device without a (known) time zone is sent at once when true, dropped when false. */
+  noZoneSendNow: boolean;
+}
+
+/** At most `rate` sends per `intervalMs` under one key. */
+export interface RatePolicy {
+  rate: number;
+  intervalMs: number;
+}
+
+export interface RateLimit {
+  /** A template over `{{.device.id}}` and `{{.device.user}}`; per device id when absent. */
+  key?: string;
+  /** Every policy holds at once (1 a minute AND 10 an hour). */
+  policies: RatePolicy[];
+  /** Drop a rate-limited delivery instead of delaying it until the limits allow it. */
+  drop: boolean;
+}
+
+export interface PushLimits {
+  window?: SendWindow;
+  rate?: RateLimit;
 }
 
 /** The reason of the `retry` outcome of a target whose send was stopped by the abort signal before it went out. */

@@ -5,8 +5,9 @@ import type { OutcomeKind } from './provider.js';
 
 /**
  * Where a delivery stands. `queued → sending → sent | retrying → … | failed | invalid_token | dead`,
- * `expired` and `cancelled` end it without a send, and `delivered`, `interacted` follow `sent`
- * when the app reports back.
+ * `expired` and `cancelled` end it without a send, `dropped` when a delivery gate (a rate limit, a
+ * device without a time zone) refused it, and `delivered`, `interacted` follow `sent` when the app
+ * reports back. A delivery a gate holds back goes from `sending` back to `queued`, with `nextAt`.
  */
 export type DeliveryState =
   | 'queued'
@@ -18,11 +19,12 @@ export type DeliveryState =
   | 'expired'
   | 'cancelled'
   | 'dead'
+  | 'dropped'
   | 'delivered'
   | 'interacted';
 
 export const DELIVERY_STATES: readonly DeliveryState[] = [
-  'queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'delivered', 'interacted',
+  'queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'dropped', 'delivered', 'interacted',
 ];
 
 /** Who a push is for, as the client wrote it (push-api.md `to`). */
@@ -117,7 +119,7 @@ export interface DeliveryRecord extends NewDelivery {
   createdAt: number;
   updatedAt: number;
   sentAt: number | null;
-  /** For `retrying`: when the next attempt is due. */
+  /** For `retrying`: when the next attempt is due; for `queued`, when a delivery gate held it back until. */
   nextAt: number | null;
 }
 
@@ -140,13 +142,17 @@ export interface ClaimedDelivery {
 export interface DeliveryResult {
   pushSeq: number;
   target: string;
-  state: 'sent' | 'retrying' | 'failed' | 'invalid_token' | 'expired' | 'cancelled' | 'dead';
+  /**
+   * `queued` (with `nextAt`) is no attempt: a delivery gate held the delivery back, so it waits
+   * again and the attempt its claim counted is given back. `dropped`: a gate refused it for good.
+   */
+  state: 'sent' | 'retrying' | 'failed' | 'invalid_token' | 'expired' | 'cancelled' | 'dead' | 'dropped' | 'queued';
   provider: Provider;
   app: string;
   status?: number;
   error?: string;
   providerId?: string;
-  /** For `retrying`. */
+  /** For `retrying` and `queued`. */
   nextAt?: number;
   /** For `sent`: ms from when the push became due to the provider's acceptance (left out for dead-letter replays). */
   latencyMs?: number;
@@ -201,7 +207,7 @@ export interface PushStatsQuery {
 export interface PushStats {
   /**
    * Deliveries that ended in the window, each once, by provider and the state it ended in (`sent`,
-   * `failed`, `invalid_token`, `expired`, `cancelled`, `dead`). A dead delivery replayed from the
+   * `failed`, `invalid_token`, `expired`, `cancelled`, `dead`, `dropped`). A dead delivery replayed from the
    * dead letters leaves `dead` and counts where its replay ends.
    */
   byProvider: Partial<Record<Provider, Partial<Record<DeliveryState, number>>>>;
@@ -269,8 +275,11 @@ export interface PushStore {
    * ignored, so recording the same results twice changes nothing, stats included. A result without
    * `providerId` keeps the one an earlier answer gave; `sentAt` is `now` for `sent`.
    *
+   * A `queued` result puts the delivery back to waiting (due at `nextAt`) with its attempts one
+   * less, as if it had not been claimed.
+   *
    * Stats, in the minute of `now`: each delivery once where it ended (every state but
-   * `retrying`), each result that has `attempt` as one attempt, and `latencyMs` of `sent` ones.
+   * `retrying` and `queued`), each result that has `attempt` as one attempt, and `latencyMs` of `sent` ones.
    */
   record(results: readonly DeliveryResult[], now: number): Promise<void>;
 

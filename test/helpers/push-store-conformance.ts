@@ -338,6 +338,33 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.deepEqual(pick(await one(push.seq, 'dev_f'), ['state', 'providerId', 'attempts', 'sentAt']), { state: 'sent', providerId: 'apns-id-3', attempts: 2, sentAt: clock.now() });
     });
 
+    it('a gate holds a delivery back as queued, its attempt given back and no end in the stats; a drop ends it', async () => {
+      const push = await routed(['dev_a', 'dev_b', 'dev_c']);
+      await attempt(push.seq, [result(push.seq, 'dev_a', 'retrying', { nextAt: T0, status: 503, error: 'busy', attempt: 'retry' })]);
+      await pushes.claim(push.seq, ['dev_a', 'dev_b', 'dev_c'], 'gated', clock.now(), false);
+      clock.advance(100);
+      await pushes.record([
+        result(push.seq, 'dev_a', 'queued', { nextAt: T0 + 3_600_000, error: 'outside the send window' }),
+        result(push.seq, 'dev_b', 'queued', { nextAt: T0 + 60_000, error: 'rate limited' }),
+        result(push.seq, 'dev_c', 'dropped', { error: 'rate limited' }),
+      ], clock.now());
+      const fields = ['state', 'attempts', 'lastError', 'nextAt', 'updatedAt'] as const;
+      assert.deepEqual((await list(push.seq)).map((d) => pick(d, fields)), [
+        { state: 'queued', attempts: 1, lastError: 'outside the send window', nextAt: T0 + 3_600_000, updatedAt: T0 + 100 },
+        { state: 'queued', attempts: 0, lastError: 'rate limited', nextAt: T0 + 60_000, updatedAt: T0 + 100 },
+        { state: 'dropped', attempts: 1, lastError: 'rate limited', nextAt: null, updatedAt: T0 + 100 },
+      ], 'the earlier real attempt of dev_a still counts');
+      assert.deepEqual(await pushes.counts(push.seq), { total: { queued: 2, dropped: 1 }, byProvider: { apns: { queued: 2, dropped: 1 } } });
+      assert.deepEqual((await pushes.stats({ since: T0, until: T0 })).byProvider, { apns: { dropped: 1 } }, 'only the drop ended');
+
+      // Held ones are claimable again (by the job due then) and can be cancelled meanwhile.
+      clock.advance(60_000);
+      await attempt(push.seq, [result(push.seq, 'dev_b', 'sent', { attempt: 'ok' })]);
+      assert.equal((await one(push.seq, 'dev_b'))?.attempts, 1);
+      assert.equal(await pushes.cancel(push.seq, clock.now()), 1);
+      assert.equal((await one(push.seq, 'dev_a'))?.state, 'cancelled');
+    });
+
     it('cancels every unfinished delivery; an in-flight one stays cancelled unless the provider already had it', async () => {
       const push = await routed(['dev_a', 'dev_b', 'dev_c', 'dev_d', 'dev_e', 'dev_f']);
       await attempt(push.seq, [result(push.seq, 'dev_a', 'sent', { attempt: 'ok' }), result(push.seq, 'dev_b', 'failed', { attempt: 'rejected' })]);

@@ -163,7 +163,7 @@ describe('Centrifugo face: push methods refuse bad input by field', () => {
     ['send_at as text', 'send_push_notification', { send_at: 'tomorrow', recipient: { fcm_tokens: ['a'] }, notification: FCM('x') }, 107, /(?:^|: )send_at: /],
     ['bad fcm_topic', 'send_push_notification', { recipient: { fcm_topic: '/topics/news' }, notification: FCM('x') }, 107, /(?:^|: )recipient\.fcm_topic: /],
     ['bad hms_condition', 'send_push_notification', { recipient: { hms_condition: "'a' in topics ||" }, notification: FCM('x') }, 107, /(?:^|: )recipient\.hms_condition: /],
-    ['rate limits', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: FCM('x'), limit_strategy: { rate_limit: { policies: [] } } }, 108, /(?:^|: )limit_strategy: /],
+    ['rate limits without a policy', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: FCM('x'), limit_strategy: { rate_limit: { policies: [] } } }, 107, /(?:^|: )limit_strategy\.rate_limit\.policies/],
     ['templating', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: FCM('x'), use_templating: true }, 108, /(?:^|: )use_templating: /],
     ['other analytics_uid', 'send_push_notification', { uid: 'a1', analytics_uid: 'b2', recipient: { fcm_tokens: ['a'] }, notification: FCM('x') }, 108, /(?:^|: )analytics_uid: /],
     ['cancel without uid', 'cancel_push', {}, 107, /(?:^|: )uid: /],

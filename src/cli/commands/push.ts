@@ -62,7 +62,7 @@ Exit status:
 export const PUSH_EXIT = { ok: 0, error: 1, usage: 2, timeout: 3, notAllSent: 4 } as const;
 
 const TOKENS_PER_PUSH = 1000;
-const FINAL = ['sent', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead'] as const;
+const FINAL = ['sent', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'dropped'] as const;
 const NOT_SENT = FINAL.filter((state) => state !== 'sent');
 
 interface PushView {

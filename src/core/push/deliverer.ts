@@ -4,10 +4,12 @@ import type { Logger } from '../../ports/logger.js';
 import type { Outcome } from '../../ports/provider.js';
 import { SEND_ABORTED, type EncodedPush, type PushSender, type PushTarget } from '../../ports/push-sender.js';
 import type { ClaimedDelivery, DeliveryResult, PushRecord, PushStore } from '../../ports/push-store.js';
+import type { PushRateLimiter } from '../../ports/push-rate-limiter.js';
 import type { Queue, ReservedJob } from '../../ports/queue.js';
 import { isHeraldError } from '../../errors/index.js';
 import { retryAt, type BackoffOptions } from '../retry/backoff.js';
 import { CircuitBreaker } from '../retry/circuit-breaker.js';
+import { DeliveryGates } from './delivery-gates.js';
 import { stopCause, type InFlightSends, type StopCause } from './in-flight-sends.js';
 import { sendKeyPrefix, type PushJob, type SendJob } from './jobs.js';
 import { summarize, type PushEvents } from './push-events.js';
@@ -45,6 +47,8 @@ export interface DelivererDeps {
   /** The attempts in flight, so a cancel or a shutdown can stop them. */
   sends: InFlightSends;
   wake(partition: string): void;
+  /** The shared counters behind the rate limits a push may carry; without it they are not enforced. */
+  rateLimiter?: PushRateLimiter;
 }
 
 /**
@@ -56,9 +60,11 @@ export interface DelivererDeps {
  */
 export class Deliverer {
   readonly #d: DelivererDeps;
+  readonly #gates: DeliveryGates;
 
   constructor(deps: DelivererDeps) {
     this.#d = deps;
+    this.#gates = new DeliveryGates({ ...deps, ...(deps.rateLimiter ? { limiter: deps.rateLimiter } : {}) });
   }
 
   async handle(job: ReservedJob<PushJob>, sender: PushSender | undefined, state: PartitionState): Promise<void> {
@@ -82,7 +88,7 @@ export class Deliverer {
   async #attempt(job: ReservedJob<PushJob>, payload: SendJob, push: PushRecord, sender: PushSender | undefined, state: PartitionState, control: AbortController): Promise<void> {
     const d = this.#d;
     const signal = control.signal;
-    const claimed = await d.store.claim(push.seq, payload.targets, job.id, d.clock.now(), payload.replay === true);
+    let claimed = await d.store.claim(push.seq, payload.targets, job.id, d.clock.now(), payload.replay === true);
     if (claimed.length === 0) {
       await d.queue.ack(job);
       return;
@@ -93,6 +99,9 @@ export class Deliverer {
       await this.#finish(job, claimed.map((c) => ({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, ...early })), [], now);
       return;
     }
+    // Time windows and rate limits (delivery-gates.ts): deliveries held back or dropped are settled there.
+    if (push.content.limits) claimed = await this.#gates.admit(job, push, claimed, now);
+    if (claimed.length === 0) return void (await d.queue.ack(job));
 
     let encoded: EncodedPush;
     try {
@@ -117,7 +126,8 @@ export class Deliverer {
     const done = d.clock.now();
     const stop = stopCause(signal);
     if (!stop) this.#judge(state, outcomes, done);
-    const dueAt = push.sendAt ?? push.createdAt;
+    // Behind delivery gates a push waits on purpose: its latency counts from when this job was due.
+    const dueAt = Math.max(push.sendAt ?? push.createdAt, push.content.limits ? job.runAt : 0);
     const results: DeliveryResult[] = [];
     const retries: { result: DeliveryResult; at: number }[] = [];
     const invalid: { deviceId: string; reason: string; since?: number }[] = [];

@@ -3,6 +3,7 @@ import type { DeviceStore } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { EncodedPush, PushSender } from '../../ports/push-sender.js';
 import type { PushRecord, PushStore } from '../../ports/push-store.js';
+import type { PushRateLimiter } from '../../ports/push-rate-limiter.js';
 import type { Queue } from '../../ports/queue.js';
 import { Deliverer, PartitionState, type DeliveryPolicy } from './deliverer.js';
 import { InFlightSends } from './in-flight-sends.js';
@@ -30,6 +31,8 @@ export interface PartitionWorkerDeps {
   logger: Logger;
   events: PushEvents;
   options: PartitionWorkerOptions;
+  /** Behind the rate limits a push may carry (delivery-gates.ts). */
+  rateLimiter?: PushRateLimiter;
 }
 
 const CACHE_SIZE = 256;
@@ -62,6 +65,7 @@ export class PartitionWorker {
       encoded: (push, sender) => this.#encoded(push, sender),
       sends: this.#sends,
       wake: () => this.wake(),
+      ...(deps.rateLimiter ? { rateLimiter: deps.rateLimiter } : {}),
     });
     const { options } = deps;
     this.#loop = new QueueLoop<PushJob>({

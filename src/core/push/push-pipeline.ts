@@ -4,6 +4,7 @@ import type { DeviceStore } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { FailureLog } from '../../util/failure-log.js';
 import type { PushRecord, PushStore } from '../../ports/push-store.js';
+import type { PushRateLimiter } from '../../ports/push-rate-limiter.js';
 import type { PartitionStats, Queue } from '../../ports/queue.js';
 import type { DeliveryPolicy } from './deliverer.js';
 import { parsePartition, partitionOf, PUSH_QUEUE, ROUTE_PARTITION, routeKey, type PushJob } from './jobs.js';
@@ -56,6 +57,8 @@ export interface PipelineDeps {
   bus: Bus;
   options: PipelineOptions;
   runners?: DeliveryRunners;
+  /** The shared counters behind the rate limits a push may carry, for the partitions worked here. */
+  rateLimiter?: PushRateLimiter;
 }
 
 export interface PipelineStopOptions {
@@ -231,12 +234,13 @@ export class PushPipeline {
     if (partition === ROUTE_PARTITION || isForeign(partition) || this.#d.runners?.partitions().includes(partition)) return undefined;
     const existing = this.#workers.get(partition);
     if (existing) return existing;
-    const { queue, clock, logger, options, senders, store, devices, events } = this.#d;
+    const { queue, clock, logger, options, senders, store, devices, events, rateLimiter } = this.#d;
     const target = parsePartition(partition);
     const worker = new PartitionWorker({
       partition,
       sender: target ? senders.get(target.provider, target.app) : undefined,
       queue, store, devices, clock, logger, events,
+      ...(rateLimiter ? { rateLimiter } : {}),
       options: { policy: options.policy, concurrency: options.concurrency, visibilityMs: options.visibilityMs, idlePollMs: options.idlePollMs },
     });
     this.#workers.set(partition, worker);

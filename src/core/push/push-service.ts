@@ -2,7 +2,7 @@ import { HeraldError, isHeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore, Provider } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { PortableNotification, ProviderOverrides, PushContent, PushPriority } from '../../ports/push-sender.js';
+import type { PortableNotification, ProviderOverrides, PushContent, PushLimits, PushPriority } from '../../ports/push-sender.js';
 import type { DeliveryRecord, DeliveryState, PushAudience, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
 import type { Lane, NewJob, Queue } from '../../ports/queue.js';
 import { randomId } from '../../util/ids.js';
@@ -34,6 +34,8 @@ export interface PushRequest {
   expiresAt?: number;
   /** The notification category, if the sender gave one (checked against its key's categories by the route). */
   category?: string;
+  /** Time window and rate limits per registry device (checked by the route; see delivery-gates.ts). */
+  limits?: PushLimits;
 }
 
 /**
@@ -134,6 +136,7 @@ export class PushService {
       priority: request.priority,
       ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
       ...(expiresAt !== null ? { expiresAt } : {}),
+      ...(request.limits !== undefined ? { limits: request.limits } : {}),
     };
     if (!hasContent(content)) throw new HeraldError('pushInvalid', { detail: 'the push has no notification, data or provider payload' });
     this.#checkEncodable(content, audience);
@@ -350,7 +353,7 @@ function cumulative(raw: Partial<Record<DeliveryState, number>>): Record<Deliver
   return {
     queued: n('queued'), sending: n('sending'), sent: n('sent') + n('delivered') + n('interacted'), retrying: n('retrying'),
     failed: n('failed'), invalid_token: n('invalid_token'), expired: n('expired'), cancelled: n('cancelled'), dead: n('dead'),
-    delivered: n('delivered') + n('interacted'), interacted: n('interacted'),
+    dropped: n('dropped'), delivered: n('delivered') + n('interacted'), interacted: n('interacted'),
   };
 }
 

@@ -2,10 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { assertCategoryAllowed } from '../../core/keys/categories.js';
 import { providerTopicProblem } from '../../core/push/provider-topics.js';
+import { rateKeyProblem } from '../../core/push/delivery-gates.js';
 import type { PushRequest } from '../../core/push/push-service.js';
+import { windowProblem } from '../../core/push/send-window.js';
 import { HeraldError } from '../../errors/index.js';
 import type { Provider } from '../../ports/device-store.js';
-import type { ProviderOverrides } from '../../ports/push-sender.js';
+import type { ProviderOverrides, PushLimits } from '../../ports/push-sender.js';
 import type { HttpDeps } from '../deps.js';
 import { auditContext } from '../plugins/audit-context.js';
 import { viewerOf } from '../plugins/viewer.js';
@@ -27,6 +29,23 @@ const PROVIDER_TOPIC = Type.Optional(Type.String({ maxLength: 2048 }));
 const UNIX_S = Type.Integer({ minimum: 0, maximum: 1e11 });
 /** Accepted so a backend's request is understood; answered 108 until Herald does what they ask. */
 const LATER = Type.Optional(Type.Unknown());
+
+/** Per-device rate limits and a local-time window (core/push/delivery-gates.ts); times and key checked below. */
+const LimitStrategy = Type.Object({
+  rate_limit: Type.Optional(Type.Object({
+    key: Type.Optional(Type.String({ maxLength: 200 })),
+    policies: Type.Array(Type.Object({
+      rate: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+      interval_ms: Type.Integer({ minimum: 1000, maximum: 31 * 86_400_000 }),
+    }), { minItems: 1, maxItems: 10 }),
+    drop_if_rate_limited: Type.Optional(Type.Boolean()),
+  })),
+  time_limit: Type.Optional(Type.Object({
+    send_after_time: Type.String({ maxLength: 8 }),
+    send_before_time: Type.String({ maxLength: 8 }),
+    no_tz_send_now: Type.Optional(Type.Boolean()),
+  })),
+});
 
 const SendPushNotification = Type.Object({
   recipient: Type.Object({
@@ -57,7 +76,7 @@ const SendPushNotification = Type.Object({
   send_at: Type.Optional(UNIX_S),
   analytics_uid: Type.Optional(UID),
   optimize_for_reliability: Type.Optional(Type.Boolean()),
-  limit_strategy: LATER,
+  limit_strategy: Type.Optional(LimitStrategy),
   use_templating: LATER,
   use_meta: LATER,
   localizations: LATER,
@@ -110,7 +129,7 @@ function notAvailable(field: string, problem: string): HeraldError {
 }
 
 function pushRequest(body: SendPushNotification, now: number): PushRequest {
-  for (const field of ['limit_strategy', 'use_templating', 'use_meta', 'localizations'] as const) {
+  for (const field of ['use_templating', 'use_meta', 'localizations'] as const) {
     if (body[field] !== undefined) throw notAvailable(field, 'not available yet');
   }
   // Analytics are counted per push, so the analytics id is the uid; another one has nowhere to live yet.
@@ -132,7 +151,32 @@ function pushRequest(body: SendPushNotification, now: number): PushRequest {
     priority: 'normal',
     ...(body.send_at !== undefined ? { sendAt: body.send_at * 1000 } : {}),
     ...(body.notification.expire_at !== undefined ? { expiresAt: body.notification.expire_at * 1000 } : {}),
+    ...(body.limit_strategy !== undefined ? { limits: limits(body.limit_strategy) } : {}),
   };
+}
+
+/** Centrifugo's limit strategy as the push's delivery gates; they act on registry devices (`filter` sends). */
+function limits(strategy: Static<typeof LimitStrategy>): PushLimits {
+  const out: PushLimits = {};
+  const time = strategy.time_limit;
+  if (time) {
+    const problem = windowProblem(time.send_after_time, time.send_before_time);
+    if (problem) throw badField(`limit_strategy.time_limit.${problem.field === 'after' ? 'send_after_time' : 'send_before_time'}`, problem.problem);
+    out.window = { after: time.send_after_time, before: time.send_before_time, noZoneSendNow: time.no_tz_send_now === true };
+  }
+  const rate = strategy.rate_limit;
+  if (rate) {
+    // An empty key is Go's zero value: the default, per device.
+    const key = rate.key === undefined || rate.key === '' ? undefined : rate.key;
+    const keyProblem = key === undefined ? undefined : rateKeyProblem(key);
+    if (keyProblem) throw badField('limit_strategy.rate_limit.key', keyProblem);
+    out.rate = {
+      ...(key !== undefined ? { key } : {}),
+      policies: rate.policies.map((p) => ({ rate: p.rate, intervalMs: p.interval_ms })),
+      drop: rate.drop_if_rate_limited === true,
+    };
+  }
+  return out;
 }
 
 function recipient(r: SendPushNotification['recipient']): PushRequest['to'] {

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { assertCategoryAllowed } from '../../core/keys/categories.js';
 import { scopeAllows } from '../../core/keys/scopes.js';
+import { rateKeyProblem } from '../../core/push/delivery-gates.js';
 import type { PushRequest, PushView } from '../../core/push/push-service.js';
+import { windowProblem } from '../../core/push/send-window.js';
+import type { PushLimits } from '../../ports/push-sender.js';
 import { HeraldError } from '../../errors/index.js';
 import type { DeliveryState } from '../../ports/push-store.js';
 import type { HttpDeps } from '../deps.js';
@@ -105,6 +108,7 @@ function pushRequest(body: PushBody): PushRequest {
     ...(body.send_at !== undefined ? { sendAt: parseTime(body.send_at, 'send_at') } : {}),
     ...(body.expires_at !== undefined ? { expiresAt: parseTime(body.expires_at, 'expires_at') } : {}),
     ...(body.category !== undefined ? { category: body.category } : {}),
+    ...(body.limits !== undefined ? { limits: pushLimits(body.limits) } : {}),
   };
 }
 
@@ -122,6 +126,25 @@ function audience(to: PushBody['to']): PushRequest['to'] {
       return { provider: t.provider, ...(t.app !== undefined ? { app: t.app } : {}), kind, value: (t.topic ?? t.condition)! };
     }),
   };
+}
+
+function pushLimits(limits: NonNullable<PushBody['limits']>): PushLimits {
+  const out: PushLimits = {};
+  if (limits.window) {
+    const problem = windowProblem(limits.window.after, limits.window.before);
+    if (problem) throw new HeraldError('pushInvalid', { detail: `limits.window.${problem.field}: ${problem.problem}` });
+    out.window = { after: limits.window.after, before: limits.window.before, noZoneSendNow: limits.window.no_zone === 'send' };
+  }
+  if (limits.rate) {
+    const keyProblem = limits.rate.key === undefined ? undefined : rateKeyProblem(limits.rate.key);
+    if (keyProblem) throw new HeraldError('pushInvalid', { detail: `limits.rate.key: ${keyProblem}` });
+    out.rate = {
+      ...(limits.rate.key !== undefined ? { key: limits.rate.key } : {}),
+      policies: limits.rate.policies.map((p) => ({ rate: p.rate, intervalMs: p.interval_ms })),
+      drop: limits.rate.drop === true,
+    };
+  }
+  return out;
 }
 
 function viewJson(v: PushView): Record<string, unknown> {

@@ -78,6 +78,29 @@ const PROVIDER_TOPIC = Type.Object({
 const OBJECT = Type.Record(Type.String(), Type.Unknown());
 const TIME = Type.String({ maxLength: 40, description: 'RFC 3339 time, e.g. 2026-12-01T09:00:00Z' });
 
+/** A month: the longest rate-limit interval, the same bound Centrifugo's users live with. */
+export const RATE_INTERVAL_MAX_MS = 31 * 86_400_000;
+const TIME_OF_DAY = Type.String({ maxLength: 8, description: 'local time of day, HH:MM or HH:MM:SS' });
+
+/** Delivery gates for registry devices (core/push/delivery-gates.ts); times and the key template are checked by the route. */
+const PUSH_LIMITS = Type.Object({
+  window: Type.Optional(Type.Object({
+    after: TIME_OF_DAY,
+    before: TIME_OF_DAY,
+    /** A device without a time zone (and every raw token): sent at once, or dropped (the default). */
+    no_zone: Type.Optional(Type.Union([Type.Literal('send'), Type.Literal('drop')])),
+  }, { additionalProperties: false })),
+  rate: Type.Optional(Type.Object({
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'template over {{.device.id}} and {{.device.user}}' })),
+    policies: Type.Array(Type.Object({
+      rate: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+      interval_ms: Type.Integer({ minimum: 1000, maximum: RATE_INTERVAL_MAX_MS }),
+    }, { additionalProperties: false }), { minItems: 1, maxItems: 10 }),
+    /** Drop a rate-limited delivery instead of delaying it (the default). */
+    drop: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false })),
+}, { additionalProperties: false });
+
 export const PushBody = Type.Object({
   id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
   to: Type.Object({
@@ -111,12 +134,13 @@ export const PushBody = Type.Object({
   expires_at: Type.Optional(TIME),
   /** A key limited to categories must name one of them. */
   category: Type.Optional(Type.String({ pattern: '^[-_.a-z0-9]{1,64}$' })),
+  limits: Type.Optional(PUSH_LIMITS),
 }, { additionalProperties: false });
 export type PushBody = Static<typeof PushBody>;
 
 export const PushParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
 
-const DELIVERY_STATE = Type.Union(['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'delivered', 'interacted'].map((s) => Type.Literal(s)));
+const DELIVERY_STATE = Type.Union(['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'dropped', 'delivered', 'interacted'].map((s) => Type.Literal(s)));
 
 export const DeliveriesQuery = Type.Object({ state: Type.Optional(DELIVERY_STATE), limit: LIMIT, cursor: CURSOR }, { additionalProperties: false });
 

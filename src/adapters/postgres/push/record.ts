@@ -38,6 +38,8 @@ const recordSql = (commit: CommitMode): string => `
   ), updated AS (
     UPDATE deliveries d SET state = c.state, claim = NULL,
       next_at = CASE WHEN c.was = 'sending' THEN c.next_at ELSE d.next_at END,
+      -- A 'queued' result is a delivery gate holding it back: no attempt, so the claim's is given back.
+      attempts = d.attempts - CASE WHEN c.state = 'queued' THEN 1 ELSE 0 END,
       last_status = CASE WHEN c.was = 'sending' THEN c.status ELSE coalesce(c.status, d.last_status) END,
       last_error = CASE WHEN c.was = 'sending' THEN c.error ELSE coalesce(c.error, d.last_error) END,
       provider_id = coalesce(c.provider_id, d.provider_id),
@@ -48,7 +50,7 @@ const recordSql = (commit: CommitMode): string => `
     RETURNING c.push_seq, c.provider, c.app, c.was, c.state, c.attempt, c.bucket
   ), ${countsCte('counted', `SELECT push_seq, provider, was AS state, -1 AS n FROM updated
       UNION ALL SELECT push_seq, provider, state, 1 FROM updated`)},
-  ${minuteCte('ended', 'push_stats', `SELECT $11::bigint, app, provider, state, 1 FROM updated WHERE state <> 'retrying'`)},
+  ${minuteCte('ended', 'push_stats', `SELECT $11::bigint, app, provider, state, 1 FROM updated WHERE state NOT IN ('retrying', 'queued')`)},
   ${minuteCte('attempted', 'push_attempts', `SELECT $11::bigint, app, provider, attempt, 1 FROM updated WHERE attempt IS NOT NULL`)},
   ${minuteCte('timed', 'push_latency', `SELECT $11::bigint, app, provider, bucket, 1 FROM updated WHERE state = 'sent' AND bucket IS NOT NULL`)}
   SELECT (SELECT count(*) FROM counted) AS counted, (SELECT count(*) FROM ended) AS ended,

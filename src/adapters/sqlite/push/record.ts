@@ -24,8 +24,9 @@ export interface Records {
 /** Recording the outcome of each claimed delivery's attempt, with the counts and stats it moves. */
 export function prepareRecord(sqlite: Database.Database, lock: WriteLock, counts: PushCountsTable, stats: MinuteStats): Records {
   const update = sqlite.prepare<{ seq: number; target: string; state: string; nextAt: number | null; status: number | null; error: string | null; pid: string | null; now: number }>(
+    // A 'queued' result is a delivery gate holding it back: no attempt, so the claim's is given back.
     `UPDATE deliveries SET state = :state, claim = NULL, next_at = :nextAt, last_status = :status, last_error = :error,
-       provider_id = coalesce(:pid, provider_id), updated_at = :now, sent_at = CASE WHEN :state = 'sent' THEN :now ELSE sent_at END
+       attempts = attempts - CASE WHEN :state = 'queued' THEN 1 ELSE 0 END, provider_id = coalesce(:pid, provider_id), updated_at = :now, sent_at = CASE WHEN :state = 'sent' THEN :now ELSE sent_at END
      WHERE push_seq = :seq AND target = :target AND state = 'sending'`);
   // A delivery cancelled while its attempt was in flight (state 'cancelled', claim still set): the
   // attempt's result only replaces 'cancelled' when the provider had the push already.
@@ -55,8 +56,8 @@ export function prepareRecord(sqlite: Database.Database, lock: WriteLock, counts
         if (state !== 'cancelled') deltas.move(r.pushSeq, r.provider, 'cancelled', state);
       }
       if (r.attempt !== undefined) tally(attempts, `${r.app}\0${r.provider}\0${r.attempt}`);
-      // A retry is not where a delivery ends; it is counted once it ends.
-      if (state !== 'retrying') tally(ended, `${r.app}\0${r.provider}\0${state}`);
+      // A retry or a hold is not where a delivery ends; it is counted once it ends.
+      if (state !== 'retrying' && state !== 'queued') tally(ended, `${r.app}\0${r.provider}\0${state}`);
       if (state === 'sent' && r.latencyMs !== undefined) tally(latency, `${r.app}\0${r.provider}\0${bucketOf(Math.max(0, r.latencyMs))}`);
     }
     deltas.apply();
