@@ -3,7 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore, Provider } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PortableNotification, ProviderOverrides, PushContent, PushPriority } from '../../ports/push-sender.js';
-import type { DeliveryRecord, DeliveryState, PushAudience, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
+import type { DeliveryRecord, DeliveryState, PushAudience, PushIdScope, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
 import type { Lane, NewJob, Queue } from '../../ports/queue.js';
 import { randomId } from '../../util/ids.js';
 import { validateDeviceToken, type TokenRules } from '../devices/validate-token.js';
@@ -15,6 +15,8 @@ import type { SenderRegistry } from './senders.js';
 /** A push as the API hands it over, already checked against the request schema. */
 export interface PushRequest {
   id?: string;
+  /** The id the app reports delivery and interaction under, when not the push id (Centrifugo's analytics_uid). */
+  analyticsId?: string;
   to: {
     devices?: string[];
     users?: string[];
@@ -137,7 +139,10 @@ export class PushService {
 
     const lane = laneOf(request.priority, audience);
     this.#shed(lane);
-    const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor, ...(request.category !== undefined ? { category: request.category } : {}) });
+    const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor,
+      ...(request.category !== undefined ? { category: request.category } : {}),
+      ...(request.analyticsId !== undefined && request.analyticsId !== id ? { analyticsId: request.analyticsId } : {}),
+    });
     const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
     if (!inline) {
       await this.#enqueueRoute(push, sendAt ?? now);
@@ -207,6 +212,19 @@ export class PushService {
       const device = await d.devices.byId(deviceId);
       if (!device || device.user !== user) throw new HeraldError('forbidden', { detail: 'the device does not belong to this subscriber' });
     }
+    if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
+      throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
+    }
+  }
+
+  /**
+   * A report under an analytics id (Centrifugo's update_push_status): the newest push sent with
+   * that analytics id, else the push with that id (whose analytics id is its own). The report then
+   * counts exactly as one through POST /v1/push/{id}/status.
+   */
+  async reportAnalyticsStatus(analyticsId: string, deviceId: string, status: 'delivered' | 'interacted', viewer?: PushViewer): Promise<void> {
+    const d = this.#d;
+    const push = await this.#findBy((key, scope) => d.store.byAnalyticsId(key, scope), analyticsId, viewer) ?? await this.#find(analyticsId, viewer);
     if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
       throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
     }
@@ -313,12 +331,16 @@ export class PushService {
   /** A push outside the viewer's categories is answered as not found, so its existence does not leak. */
   async #find(id: string, viewer?: PushViewer): Promise<PushRecord> {
     const { store } = this.#d;
-    const categories = viewer?.categories ? { categories: viewer.categories } : {};
-    const push = viewer
-      ? (await store.byId(id, { actor: viewer.actor, ...categories })) ?? (await store.byId(id, categories))
-      : await store.byId(id);
+    const push = await this.#findBy((key, scope) => store.byId(key, scope), id, viewer);
     if (!push) throw new HeraldError('pushNotFound');
     return push;
+  }
+
+  /** The viewer's own push under this key first, then the newest one in its categories. */
+  async #findBy(lookup: (key: string, scope?: PushIdScope) => Promise<PushRecord | undefined>, key: string, viewer?: PushViewer): Promise<PushRecord | undefined> {
+    if (!viewer) return lookup(key);
+    const categories = viewer.categories ? { categories: viewer.categories } : {};
+    return (await lookup(key, { actor: viewer.actor, ...categories })) ?? (await lookup(key, categories));
   }
 }
 

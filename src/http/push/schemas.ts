@@ -70,6 +70,8 @@ const TIME = Type.String({ maxLength: 40, description: 'RFC 3339 time, e.g. 2026
 
 export const PushBody = Type.Object({
   id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
+  /** The id apps report delivery under (Centrifugo's analytics_uid), when not the push id. */
+  analytics_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
   to: Type.Object({
     devices: Type.Optional(Type.Array(DEVICE_ID, { maxItems: 1000 })),
     users: Type.Optional(Type.Array(USER, { maxItems: 1000 })),
