@@ -76,6 +76,24 @@ describe('Centrifugo face: analytics_uid apart from uid', () => {
     assert.deepEqual(await counts(plain), [1, 1, 0]);
   });
 
+  it("a sender's own push under the id comes before another sender's push with that analytics_uid", async () => {
+    const dev = await device();
+    const mine = tag('mine');
+    await result('send_push_notification', { uid: mine, recipient: { filter: { ids: [dev] } }, notification: APNS });
+    const other = (await rig.key(['push:send', 'push:read'])).slice('Bearer '.length);
+    const theirs = tag('theirs');
+    const sent = await api('send_push_notification', { uid: theirs, analytics_uid: mine, recipient: { filter: { ids: [dev] } }, notification: APNS }, { 'X-API-Key': other });
+    assert.equal(sent.json.result?.uid, theirs, JSON.stringify(sent.json));
+    await settled(mine);
+    await settled(theirs);
+    assert.deepEqual(await result('update_push_status', { analytics_uid: mine, status: 'delivered', device_id: dev }), {});
+    assert.deepEqual(await counts(mine), [1, 1, 0]);
+    assert.deepEqual(await counts(theirs), [1, 0, 0]);
+    const byOther = await api('update_push_status', { analytics_uid: mine, status: 'delivered', device_id: dev }, { 'X-API-Key': other });
+    assert.deepEqual(byOther.json, { result: {} });
+    assert.deepEqual(await counts(theirs), [1, 1, 0], 'the other sender reports into its own push');
+  });
+
   it('an unknown analytics_uid is 104, in the body by default and as a 404 in transport mode', async () => {
     const body = { analytics_uid: tag('nobody'), status: 'delivered', device_id: await device() };
     const plain = await api('update_push_status', body);

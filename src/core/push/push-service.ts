@@ -219,12 +219,19 @@ export class PushService {
 
   /**
    * A report under an analytics id (Centrifugo's update_push_status): the newest push sent with
-   * that analytics id, else the push with that id (whose analytics id is its own). The report then
-   * counts exactly as one through POST /v1/push/{id}/status.
+   * that analytics id, else the push with that id (whose analytics id is its own), the viewer's own
+   * pushes before others'. The report then counts exactly as one through POST /v1/push/{id}/status.
    */
   async reportAnalyticsStatus(analyticsId: string, deviceId: string, status: 'delivered' | 'interacted', viewer?: PushViewer): Promise<void> {
     const d = this.#d;
-    const push = await this.#findBy((key, scope) => d.store.byAnalyticsId(key, scope), analyticsId, viewer) ?? await this.#find(analyticsId, viewer);
+    const categories = viewer?.categories ? { categories: viewer.categories } : {};
+    const scopes: (PushIdScope | undefined)[] = viewer ? [{ actor: viewer.actor, ...categories }, categories] : [undefined];
+    let push: PushRecord | undefined;
+    for (const scope of scopes) {
+      push = (await d.store.byAnalyticsId(analyticsId, scope)) ?? (await d.store.byId(analyticsId, scope));
+      if (push) break;
+    }
+    if (!push) throw new HeraldError('pushNotFound');
     if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
       throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
     }
@@ -331,16 +338,12 @@ export class PushService {
   /** A push outside the viewer's categories is answered as not found, so its existence does not leak. */
   async #find(id: string, viewer?: PushViewer): Promise<PushRecord> {
     const { store } = this.#d;
-    const push = await this.#findBy((key, scope) => store.byId(key, scope), id, viewer);
+    const categories = viewer?.categories ? { categories: viewer.categories } : {};
+    const push = viewer
+      ? (await store.byId(id, { actor: viewer.actor, ...categories })) ?? (await store.byId(id, categories))
+      : await store.byId(id);
     if (!push) throw new HeraldError('pushNotFound');
     return push;
-  }
-
-  /** The viewer's own push under this key first, then the newest one in its categories. */
-  async #findBy(lookup: (key: string, scope?: PushIdScope) => Promise<PushRecord | undefined>, key: string, viewer?: PushViewer): Promise<PushRecord | undefined> {
-    if (!viewer) return lookup(key);
-    const categories = viewer.categories ? { categories: viewer.categories } : {};
-    return (await lookup(key, { actor: viewer.actor, ...categories })) ?? (await lookup(key, categories));
   }
 }
 
