@@ -18,6 +18,7 @@ const BENCHMARKS = {
   'publish-pg': () => import('./publish-pg.js'),
   'cluster-fanout': () => import('./cluster-fanout.js'),
   'broadcast-pg': () => import('./broadcast-pg.js'),
+  'centrifugo-broadcast': () => import('./centrifugo-broadcast.js'),
   'cli-start': () => import('./cli-start.js'),
 } as const;
 
@@ -46,6 +47,8 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
            fan-out latency with subscribers on 2 Herald processes sharing Redis vs all on one process
   broadcast-pg [--devices 1000000] [--fcm-share 0.5] [--connections 2] [--streams 500] [--pool-size 10] [--profile 0|1]
            one push to every device of a topic with database-url (PostgreSQL) vs SQLite: time to all outcomes, peak RSS
+  centrifugo-broadcast [--devices 100000] [--runs 3] [--fcm-share 0.5] [--connections 2] [--streams 500] [--profile 0|1]
+           one topic broadcast via /v1/push (a), Centrifugo's send_push_notification (b) and with templating (c), alternating: deliveries/s, b/a, c/b
   cli-start [--runs 20] [--warmup 2] [--users 20]
            wall time of 'herald user list' (bin/herald.js, the CLI bundle) vs node -e '', and unbundled for context
   (publish-pg, cluster-fanout --pg 1 and broadcast-pg use HERALD_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test,

@@ -73,6 +73,11 @@ export interface PushRecord {
   actor: string;
   /** The notification category the sender gave, which keys limited to categories are checked against. */
   category: string | null;
+  /**
+   * The id the app reports delivery and interaction under, when the sender gave one apart from the
+   * push id (Centrifugo's `analytics_uid`); null when reports use the push id.
+   */
+  analyticsId: string | null;
 }
 
 export interface NewPush {
@@ -85,6 +90,7 @@ export interface NewPush {
   lane: Lane;
   actor: string;
   category?: string;
+  analyticsId?: string;
 }
 
 /** Narrows {@link PushStore.byId} to one sender's pushes, or to pushes in some categories. */
@@ -241,6 +247,11 @@ export interface PushStore {
    * window). Ids are the senders' own: two senders never see each other's.
    */
   recent(id: string, actor: string, since: number): Promise<PushRecord | undefined>;
+  /**
+   * The newest push with this analytics id (by creation time, then seq), scoped as {@link byId}.
+   * Pushes without an analytics id are never returned: reports under a push id go through byId.
+   */
+  byAnalyticsId(analyticsId: string, scope?: PushIdScope): Promise<PushRecord | undefined>;
   /** Undefined once pruned or erased. */
   bySeq(seq: number): Promise<PushRecord | undefined>;
 

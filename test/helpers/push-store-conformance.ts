@@ -65,7 +65,7 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.ok(Number.isSafeInteger(push.seq) && push.seq > 0, 'seq is a positive integer (a number, not a string)');
       const { category, ...rest } = input;
       assert.deepEqual(push, {
-        ...rest, seq: push.seq, category, phase: 'accepted', routedCursor: null, enqueuedCursor: null, targets: 0,
+        ...rest, seq: push.seq, category, analyticsId: null, phase: 'accepted', routedCursor: null, enqueuedCursor: null, targets: 0,
       });
       assert.deepEqual(await pushes.bySeq(push.seq), push);
       assert.deepEqual(await pushes.byId('order-42'), push);
@@ -100,6 +100,22 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.equal((await pushes.byId('tie'))?.seq, last.seq);
       assert.equal((await pushes.byId('tie', { actor: 'key:a' }))?.seq, last.seq);
       assert.equal((await pushes.recent('tie', 'key:a', 0))?.seq, last.seq);
+    });
+
+    it('finds the newest push by analytics id, scoped as by id; pushes without one never match', async () => {
+      const older = await create({ id: 'a-1', analyticsId: 'campaign', actor: 'key:a', category: 'orders' });
+      assert.equal(older.analyticsId, 'campaign');
+      assert.deepEqual(await pushes.byId('a-1'), older, 'the analytics id is kept with the push');
+      clock.advance(1000);
+      const newer = await create({ id: 'a-2', analyticsId: 'campaign', actor: 'key:b' });
+      await create({ id: 'campaign', actor: 'key:a' });
+      assert.deepEqual(await pushes.byAnalyticsId('campaign'), newer, 'the newest push with it, not the push whose id it is');
+      assert.deepEqual(await pushes.byAnalyticsId('campaign', { actor: 'key:a' }), older);
+      assert.equal(await pushes.byAnalyticsId('campaign', { actor: 'key:c' }), undefined);
+      assert.deepEqual(await pushes.byAnalyticsId('campaign', { categories: ['orders'] }), older);
+      assert.equal(await pushes.byAnalyticsId('campaign', { actor: 'key:b', categories: ['orders'] }), undefined);
+      assert.equal(await pushes.byAnalyticsId('a-1'), undefined, 'a push id is not an analytics id');
+      assert.equal(await pushes.byAnalyticsId('missing'), undefined);
     });
 
     it('finds a recent push of one sender within the idempotency window, its start included', async () => {

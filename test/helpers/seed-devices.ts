@@ -15,13 +15,13 @@ export interface SeededDevice {
  * API call at a time would dominate the run). The schema comes from the real migrations, run by
  * opening the database once; rows are inserted in large transactions.
  */
-export async function seedDevices(file: string, options: { count: number; topic: string; fcmShare?: number; app?: string }): Promise<SeededDevice[]> {
+export async function seedDevices(file: string, options: { count: number; topic: string; fcmShare?: number; app?: string; locales?: readonly (string | null)[] }): Promise<SeededDevice[]> {
   await (await openHeraldDatabase({ file })).close();
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   const device = db.prepare(`INSERT INTO devices (id, app, provider, platform, token, p256dh, auth, user, locale, timezone, meta, state, invalid_reason, created_at, updated_at, last_seen_at)
-    VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, '{}', 'active', NULL, ?, ?, ?)`);
+    VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, '{}', 'active', NULL, ?, ?, ?)`);
   const topic = db.prepare('INSERT INTO device_topics (device_id, topic) VALUES (?, ?)');
   const app = options.app ?? 'default';
   const fcmEvery = options.fcmShare ? Math.round(1 / options.fcmShare) : 0;
@@ -32,7 +32,9 @@ export async function seedDevices(file: string, options: { count: number; topic:
       const provider = fcmEvery > 0 && i % fcmEvery === 0 ? 'fcm' : 'apns';
       const token = provider === 'apns' ? randomBytes(32).toString('hex') : `fcm-${randomBytes(24).toString('base64url')}`;
       const id = `dev_${randomId(16)}`;
-      device.run(id, app, provider, provider === 'apns' ? 'ios' : 'android', token, now, now, now);
+      // Locales, when given, go round-robin: a mix of languages (and devices with none) in every page.
+      const locale = options.locales?.length ? options.locales[i % options.locales.length] ?? null : null;
+      device.run(id, app, provider, provider === 'apns' ? 'ios' : 'android', token, locale, now, now, now);
       topic.run(id, options.topic);
       out.push({ id, provider, token });
     }

@@ -171,7 +171,7 @@ export const TABLES: readonly TableMap[] = [
     table: 'pushes', source: 'queue', order: 'rowid', identity: { column: 'seq', autoincrement: true },
     columns: [
       ...bigint('seq'), ...text('id'), ...bigint('created_at', 'send_at', 'expires_at'), ...text('content', 'audience'), ...smallint('lane'),
-      ...text('phase', 'routed_cursor', 'enqueued_cursor'), ...integer('targets'), ...text('actor', 'category'),
+      ...text('phase', 'routed_cursor', 'enqueued_cursor'), ...integer('targets'), ...text('actor', 'category', 'analytics_id'),
     ],
   },
   {

@@ -3,7 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore, Provider } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PortableNotification, ProviderOverrides, PushContent, PushLimits, PushPriority } from '../../ports/push-sender.js';
-import type { DeliveryRecord, DeliveryState, PushAudience, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
+import type { DeliveryRecord, DeliveryState, PushAudience, PushIdScope, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
 import type { Lane, NewJob, Queue } from '../../ports/queue.js';
 import { randomId } from '../../util/ids.js';
 import { validateDeviceToken, type TokenRules } from '../devices/validate-token.js';
@@ -16,6 +16,8 @@ import type { SenderRegistry } from './senders.js';
 /** A push as the API hands it over, already checked against the request schema. */
 export interface PushRequest {
   id?: string;
+  /** The id the app reports delivery and interaction under, when not the push id (Centrifugo's analytics_uid). */
+  analyticsId?: string;
   to: {
     devices?: string[];
     users?: string[];
@@ -143,7 +145,10 @@ export class PushService {
 
     const lane = laneOf(request.priority, audience);
     this.#shed(lane);
-    const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor, ...(request.category !== undefined ? { category: request.category } : {}) });
+    const push = await d.store.create({ id, createdAt: now, sendAt, expiresAt, content, audience, lane, actor,
+      ...(request.category !== undefined ? { category: request.category } : {}),
+      ...(request.analyticsId !== undefined && request.analyticsId !== id ? { analyticsId: request.analyticsId } : {}),
+    });
     const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) + (audience.providerTopics?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
     if (!inline) {
       await this.#enqueueRoute(push, sendAt ?? now);
@@ -213,6 +218,26 @@ export class PushService {
       const device = await d.devices.byId(deviceId);
       if (!device || device.user !== user) throw new HeraldError('forbidden', { detail: 'the device does not belong to this subscriber' });
     }
+    if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
+      throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
+    }
+  }
+
+  /**
+   * A report under an analytics id (Centrifugo's update_push_status): the newest push sent with
+   * that analytics id, else the push with that id (whose analytics id is its own), the viewer's own
+   * pushes before others'. The report then counts exactly as one through POST /v1/push/{id}/status.
+   */
+  async reportAnalyticsStatus(analyticsId: string, deviceId: string, status: 'delivered' | 'interacted', viewer?: PushViewer): Promise<void> {
+    const d = this.#d;
+    const categories = viewer?.categories ? { categories: viewer.categories } : {};
+    const scopes: (PushIdScope | undefined)[] = viewer ? [{ actor: viewer.actor, ...categories }, categories] : [undefined];
+    let push: PushRecord | undefined;
+    for (const scope of scopes) {
+      push = (await d.store.byAnalyticsId(analyticsId, scope)) ?? (await d.store.byId(analyticsId, scope));
+      if (push) break;
+    }
+    if (!push) throw new HeraldError('pushNotFound');
     if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
       throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
     }

@@ -116,9 +116,12 @@ export function registerPushMethods(api: FastifyInstance, deps: HttpDeps): void 
 
   // The backend relays what the app on the phone reported; the same key that sends may report,
   // as an API key needs push:send on POST /v1/push/{id}/status: the report writes analytics.
+  // msg_id is accepted and not used: the delivery is named by push and device already, and the id
+  // an app sees is not always the one the provider answered Herald with (FCM gives the app a bare
+  // message id, Herald a resource name), so comparing them would refuse genuine reports.
   api.post('/api/update_push_status', method('push:send'), async (request, reply) => {
     const body = methodBody(request, UpdatePushStatus);
-    await push.reportStatus(body.analytics_uid, body.device_id, body.status, undefined, viewerOf(request));
+    await push.reportAnalyticsStatus(body.analytics_uid, body.device_id, body.status, viewerOf(request));
     return sendResult(reply, {});
   });
 }
@@ -132,10 +135,7 @@ function pushRequest(body: SendPushNotification, now: number): PushRequest {
   for (const field of ['use_templating', 'use_meta', 'localizations'] as const) {
     if (body[field] !== undefined) throw notAvailable(field, 'not available yet');
   }
-  // Analytics are counted per push, so the analytics id is the uid; another one has nowhere to live yet.
-  if (body.analytics_uid !== undefined && body.uid !== undefined && body.analytics_uid !== body.uid) {
-    throw notAvailable('analytics_uid', 'an analytics_uid other than uid is not available yet');
-  }
+  // Without a uid the analytics_uid names the push, so a resend of it is idempotent as a uid's is.
   const id = body.uid ?? body.analytics_uid;
   const n = body.notification;
   if (!n.fcm && !n.hms && !n.apns && !n.webpush) throw badField('notification', 'give at least one of fcm, hms, apns, webpush');
@@ -145,6 +145,7 @@ function pushRequest(body: SendPushNotification, now: number): PushRequest {
   }
   return {
     ...(id !== undefined ? { id } : {}),
+    ...(body.analytics_uid !== undefined ? { analyticsId: body.analytics_uid } : {}),
     to: recipient(body.recipient),
     notification: {},
     overrides: overrides(body.notification),

@@ -100,6 +100,7 @@ function pushRequest(body: PushBody): PushRequest {
   };
   return {
     ...(body.id !== undefined ? { id: body.id } : {}),
+    ...(body.analytics_id !== undefined ? { analyticsId: body.analytics_id } : {}),
     to: audience(body.to),
     notification: body.notification ?? {},
     overrides,

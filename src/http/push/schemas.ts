@@ -103,6 +103,8 @@ const PUSH_LIMITS = Type.Object({
 
 export const PushBody = Type.Object({
   id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
+  /** The id apps report delivery under (Centrifugo's analytics_uid), when not the push id. */
+  analytics_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
   to: Type.Object({
     devices: Type.Optional(Type.Array(DEVICE_ID, { maxItems: 1000 })),
     users: Type.Optional(Type.Array(USER, { maxItems: 1000 })),

@@ -137,6 +137,14 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`ALTER TABLE deliveries ADD COLUMN target_kind text`.execute(db);
     },
   },
+  '0003_pushes_analytics_id': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Centrifugo's analytics_uid: apps report delivery under an id of the sender's choosing,
+      // which may differ from the push id. Most pushes have none, so only those that do are indexed.
+      await sql`ALTER TABLE pushes ADD COLUMN analytics_id text COLLATE "C"`.execute(db);
+      await sql`CREATE INDEX pushes_analytics_id ON pushes (analytics_id, created_at, seq) WHERE analytics_id IS NOT NULL`.execute(db);
+    },
+  },
 };
 
 /** The push ledger's migrations with their own bookkeeping tables (the SQLite ledger's names), beside the other stores' in one schema. */

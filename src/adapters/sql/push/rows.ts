@@ -25,6 +25,7 @@ export interface PushRow<I> {
   targets: number;
   actor: string;
   category: string | null;
+  analytics_id: string | null;
 }
 
 /** One (push, target) pair in `deliveries`, keyed by (push_seq, target). */
@@ -73,6 +74,7 @@ export function pushRecord<I>(row: PushRow<I>, int: (value: I) => number): PushR
     targets: row.targets,
     actor: row.actor,
     category: row.category,
+    analyticsId: row.analytics_id,
   };
 }
 

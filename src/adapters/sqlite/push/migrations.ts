@@ -104,6 +104,14 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`ALTER TABLE deliveries ADD COLUMN target_kind TEXT`.execute(db);
     },
   },
+  '0007_pushes_analytics_id': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Centrifugo's analytics_uid: apps report delivery under an id of the sender's choosing,
+      // which may differ from the push id. Most pushes have none, so only those that do are indexed.
+      await sql`ALTER TABLE pushes ADD COLUMN analytics_id TEXT`.execute(db);
+      await sql`CREATE INDEX pushes_analytics_id ON pushes (analytics_id, created_at) WHERE analytics_id IS NOT NULL`.execute(db);
+    },
+  },
 };
 
 export const pushMigrations: MigrationProvider = {
