@@ -19,6 +19,7 @@ const BENCHMARKS = {
   'cluster-fanout': () => import('./cluster-fanout.js'),
   'broadcast-pg': () => import('./broadcast-pg.js'),
   'cli-start': () => import('./cli-start.js'),
+  'filter-routing': () => import('./filter-routing.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -48,6 +49,8 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
            one push to every device of a topic with database-url (PostgreSQL) vs SQLite: time to all outcomes, peak RSS
   cli-start [--runs 20] [--warmup 2] [--users 20]
            wall time of 'herald user list' (bin/herald.js, the CLI bundle) vs node -e '', and unbundled for context
+  filter-routing [--devices 20000] [--rounds 3]
+           routing alone of a push to a filter vs the same push to a topic (SQLite): time per audience
   (publish-pg, cluster-fanout --pg 1 and broadcast-pg use HERALD_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test,
    a schema of their own per run; cluster-fanout uses HERALD_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0, a prefix of its own)`;
 

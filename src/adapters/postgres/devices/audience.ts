@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Pool } from 'pg';
 import type { AudienceSource, DeviceStore } from '../../../ports/device-store.js';
-import { pageEveryoneAudience, pageFilterAudience } from '../../sql/devices/audience-filter.js';
+import { pageEveryoneAudience, pageFilterAudience, type FilterPaging } from '../../sql/devices/audience-filter.js';
 import { audiencePage, userCursor } from '../../sql/devices/audience-page.js';
 import { AUDIENCE_MAX_LIMIT, clampLimit, type AudienceRow, type DevicesDatabase } from '../../sql/devices/schema.js';
 
@@ -48,6 +48,8 @@ export const AUDIENCE_SQL = {
 export function prepareAudience(pool: Pool, db: Kysely<DevicesDatabase>): Pick<DeviceStore, 'pageAudience'> {
   const run = async (kind: PreparedKind, values: unknown[]): Promise<AudienceRow[]> =>
     (await pool.query<AudienceRow>({ name: `herald_devices_audience_${kind}`, text: AUDIENCE_SQL[kind], values })).rows;
+  // Unnamed: a filter's text changes with its lists' lengths, and named statements would pile up on every connection.
+  const filters: FilterPaging = { db, boundBothKeys: true, run: async (query) => (await db.executeQuery(query)).rows };
   return {
     async pageAudience(source, options) {
       const limit = clampLimit(options.limit, AUDIENCE_MAX_LIMIT);
@@ -73,9 +75,9 @@ export function prepareAudience(pool: Pool, db: Kysely<DevicesDatabase>): Pick<D
           break;
         }
         case 'topicEveryone':
-          return pageEveryoneAudience(db, source.topic, options.after, limit);
+          return pageEveryoneAudience(filters, source.topic, options.after, limit);
         case 'filter':
-          return pageFilterAudience(db, source.filter, options.after, limit);
+          return pageFilterAudience(filters, source.filter, options.after, limit);
       }
       return audiencePage(source, rows, limit);
     },

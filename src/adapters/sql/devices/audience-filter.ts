@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type Compilable, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { EVERY_USER, type AudienceFilter, type AudiencePage } from '../../../ports/device-store.js';
 import { deviceFilter } from './device-filter.js';
 import { memberFromRow, type AudienceRow, type DevicesDatabase } from './schema.js';
@@ -19,9 +19,9 @@ type DevicesEb = ExpressionBuilder<DevicesDatabase, 'devices'>;
  * would hold the connection, and the event loop, for as long). Walks over listed ids and users are
  * bounded by the lists and read `limit` matches at a time.
  *
- * These queries are built per page with Kysely, unlike the prepared topic paging: a filter's shape
- * varies per push, and its pages are a small part of routing's cost (measured in the report of the
- * change that added them).
+ * A filter's shape varies per push, so these queries are built with Kysely rather than written
+ * out; the dialect runs the compiled text (SQLite keeps the statements prepared, the text being
+ * the same on every page of one push). See bench/filter-routing.ts for their pace next to a topic's.
  *
  * The cursor is JSON: `[walk]` at the start of a walk, `[walk, id]` or `[walk, user, id]` inside
  * one. A cursor of another shape starts from the top.
@@ -47,20 +47,32 @@ interface WalkPage {
 
 const COLUMNS = ['devices.id', 'devices.app', 'devices.provider', 'devices.token', 'devices.p256dh', 'devices.auth', 'devices.user'] as const;
 
-export async function pageFilterAudience(db: Kysely<DevicesDatabase>, filter: AudienceFilter, after: string | undefined, limit: number): Promise<AudiencePage> {
+/** How a dialect pages filters: the connection, and how it runs a compiled query. */
+export interface FilterPaging {
+  db: Kysely<DevicesDatabase>;
+  run<R>(query: CompiledQuery<R>): Promise<R[]>;
+  /**
+   * Whether a walk of a topic's own devices bounds the devices' key as well as device_topics':
+   * PostgreSQL may merge the two key orders and must not start the devices' side at the top;
+   * SQLite always loops over device_topics and only pays for the extra comparisons.
+   */
+  boundBothKeys: boolean;
+}
+
+export async function pageFilterAudience(paging: FilterPaging, filter: AudienceFilter, after: string | undefined, limit: number): Promise<AudiencePage> {
   const walks = walksOf(filter);
   const at = parseCursor(after);
   const walk = walks[at.walk];
   if (!walk) return { members: [] };
-  const page = await pageWalk(db, walk, at.position, limit);
+  const page = await pageWalk(paging, walk, at.position, limit);
   const members = page.rows.map(memberFromRow);
   if (page.position) return { members, next: JSON.stringify([at.walk, ...positionParts(page.position)]) };
   return at.walk + 1 < walks.length ? { members, next: JSON.stringify([at.walk + 1]) } : { members };
 }
 
 /** Every active device while `topic` is bound to every user, none otherwise; the cursor is the last id read. */
-export async function pageEveryoneAudience(db: Kysely<DevicesDatabase>, topic: string, after: string | undefined, limit: number): Promise<AudiencePage> {
-  const page = await pageWalk(db, { kind: 'everyone', topic, check: {} }, after !== undefined ? { id: after } : undefined, limit);
+export async function pageEveryoneAudience(paging: FilterPaging, topic: string, after: string | undefined, limit: number): Promise<AudiencePage> {
+  const page = await pageWalk(paging, { kind: 'everyone', topic, check: {} }, after !== undefined ? { id: after } : undefined, limit);
   const members = page.rows.map(memberFromRow);
   return page.position ? { members, next: page.position.id } : { members };
 }
@@ -85,14 +97,17 @@ function walksOf(filter: AudienceFilter): Walk[] {
   return [{ kind: 'all', check: others }];
 }
 
-async function pageWalk(db: Kysely<DevicesDatabase>, walk: Walk, position: Position | undefined, limit: number): Promise<WalkPage> {
+async function pageWalk(paging: FilterPaging, walk: Walk, position: Position | undefined, limit: number): Promise<WalkPage> {
+  const { db } = paging;
+  const all = async <R>(query: Compilable<R>): Promise<R[]> => paging.run(query.compile());
+  const first = async <R>(query: Compilable<R>): Promise<R | undefined> => (await all(query))[0];
   const afterId = position?.id ?? '';
   const check = (eb: DevicesEb) => deviceFilter(eb, walk.check);
   switch (walk.kind) {
     case 'ids': {
-      const rows = await db.selectFrom('devices').select(COLUMNS)
+      const rows = await all(db.selectFrom('devices').select(COLUMNS)
         .where('devices.id', 'in', walk.ids).where('devices.id', '>', afterId).where('devices.state', '=', 'active').where(check)
-        .orderBy('devices.id').limit(limit).execute();
+        .orderBy('devices.id').limit(limit));
       return full(rows, limit, (last) => ({ id: last.id }));
     }
     case 'users':
@@ -104,39 +119,41 @@ async function pageWalk(db: Kysely<DevicesDatabase>, walk: Walk, position: Posit
         : db.selectFrom('user_topics').innerJoin('devices', 'devices.user', 'user_topics.user').select(COLUMNS)
           .where('user_topics.topic', '=', walk.topic).where('user_topics.user', '>=', from?.user ?? '');
       if (from) q = q.where((eb) => eb(eb.refTuple('devices.user', 'devices.id'), '>', eb.tuple(from.user, from.id)));
-      const rows = await q.where((eb) => notIndexedActive(eb)).where((eb) => check(eb as unknown as DevicesEb))
-        .orderBy('devices.user').orderBy('devices.id').limit(limit).execute();
+      const rows = await all(q.where((eb) => notIndexedActive(eb)).where((eb) => check(eb as unknown as DevicesEb))
+        .orderBy('devices.user').orderBy('devices.id').limit(limit));
       return full(rows, limit, (last) => ({ user: last.user ?? '', id: last.id }));
     }
     case 'own': {
-      const end = await db.selectFrom('device_topics').select('device_id')
-        .where('topic', '=', walk.topic).where('device_id', '>', afterId).orderBy('device_id').limit(1).offset(limit - 1).executeTakeFirst();
+      const end = await first(db.selectFrom('device_topics').select('device_id')
+        .where('topic', '=', walk.topic).where('device_id', '>', afterId).orderBy('device_id').limit(1).offset(limit - 1));
       let q = db.selectFrom('device_topics').innerJoin('devices', 'devices.id', 'device_topics.device_id').select(COLUMNS)
-        // Both sides bounded, so a merge of the two key orders starts at the cursor too (see the topic paging on PostgreSQL).
-        .where('device_topics.topic', '=', walk.topic).where('device_topics.device_id', '>', afterId).where('devices.id', '>', afterId);
-      if (end) q = q.where('device_topics.device_id', '<=', end.device_id).where('devices.id', '<=', end.device_id);
-      const rows = await q.where((eb) => notIndexedActive(eb)).where((eb) => check(eb as unknown as DevicesEb))
-        .orderBy('device_topics.device_id').execute();
+        .where('device_topics.topic', '=', walk.topic).where('device_topics.device_id', '>', afterId);
+      if (end) q = q.where('device_topics.device_id', '<=', end.device_id);
+      if (paging.boundBothKeys) {
+        q = q.where('devices.id', '>', afterId);
+        if (end) q = q.where('devices.id', '<=', end.device_id);
+      }
+      const rows = await all(q.where((eb) => notIndexedActive(eb)).where((eb) => check(eb as unknown as DevicesEb))
+        .orderBy('device_topics.device_id'));
       return end ? { rows, position: { id: end.device_id } } : { rows };
     }
     case 'everyone': {
-      const bound = await db.selectFrom('user_topics').select('topic')
-        .where('user', '=', EVERY_USER).where('topic', '=', walk.topic).executeTakeFirst();
+      const bound = await first(db.selectFrom('user_topics').select('topic').where('user', '=', EVERY_USER).where('topic', '=', walk.topic));
       if (!bound) return { rows: [] };
-      return pageAll(db, walk.check, afterId, limit);
+      return pageAll(walk.check);
     }
     case 'all':
-      return pageAll(db, walk.check, afterId, limit);
+      return pageAll(walk.check);
   }
-}
 
-/** The next window of `limit` devices in id order, keeping the active ones that match. */
-async function pageAll(db: Kysely<DevicesDatabase>, check: AudienceFilter, afterId: string, limit: number): Promise<WalkPage> {
-  const end = await db.selectFrom('devices').select('id').where('id', '>', afterId).orderBy('id').limit(1).offset(limit - 1).executeTakeFirst();
-  let q = db.selectFrom('devices').select(COLUMNS).where('devices.id', '>', afterId);
-  if (end) q = q.where('devices.id', '<=', end.id);
-  const rows = await q.where('devices.state', '=', 'active').where((eb) => deviceFilter(eb, check)).orderBy('devices.id').execute();
-  return end ? { rows, position: { id: end.id } } : { rows };
+  /** The next window of `limit` devices in id order, keeping the active ones that match. */
+  async function pageAll(filter: AudienceFilter): Promise<WalkPage> {
+    const end = await first(db.selectFrom('devices').select('id').where('id', '>', afterId).orderBy('id').limit(1).offset(limit - 1));
+    let q = db.selectFrom('devices').select(COLUMNS).where('devices.id', '>', afterId);
+    if (end) q = q.where('devices.id', '<=', end.id);
+    const rows = await all(q.where('devices.state', '=', 'active').where((eb) => deviceFilter(eb, filter)).orderBy('devices.id'));
+    return end ? { rows, position: { id: end.id } } : { rows };
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { AudienceSource, DeviceStore } from '../../../ports/device-store.js';
-import { pageEveryoneAudience, pageFilterAudience } from '../../sql/devices/audience-filter.js';
+import { pageEveryoneAudience, pageFilterAudience, type FilterPaging } from '../../sql/devices/audience-filter.js';
 import { audiencePage, userCursor } from '../../sql/devices/audience-page.js';
 import { createDeviceQueries } from '../../sql/devices/device-queries.js';
 import { AUDIENCE_MAX_LIMIT, clampLimit, type AudienceRow, type DevicesDatabase } from '../../sql/devices/schema.js';
@@ -24,13 +24,14 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>, sqlite: Data
     isRegistrationRace: () => false,
     serialize: async () => {},
   });
+  const filters = filterPaging(devicesDb, sqlite);
   return {
     ...queries,
     async pageAudience(source, options) {
       const limit = clampLimit(options.limit, AUDIENCE_MAX_LIMIT);
       if (limit === 0) return { members: [] };
-      if (source.kind === 'filter') return pageFilterAudience(devicesDb, source.filter, options.after, limit);
-      if (source.kind === 'topicEveryone') return pageEveryoneAudience(devicesDb, source.topic, options.after, limit);
+      if (source.kind === 'filter') return pageFilterAudience(filters, source.filter, options.after, limit);
+      if (source.kind === 'topicEveryone') return pageEveryoneAudience(filters, source.topic, options.after, limit);
       return audiencePage(source, audience(source, options.after, limit), limit);
     },
   };
@@ -38,6 +39,31 @@ export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>, sqlite: Data
 
 /** The sources paged by the prepared statements below; filters are shaped per push (audience-filter.ts). */
 type PreparedSource = Extract<AudienceSource, { kind: 'devices' | 'users' | 'topic' | 'topicUsers' }>;
+
+/** Distinct filter statements kept prepared; past this the cache starts over. */
+const FILTER_STATEMENTS = 200;
+
+/**
+ * Filter pages run on the connection directly, their statements prepared once per query text: one
+ * push's pages share their text, and preparing anew on every page (as Kysely's driver does) cost
+ * more than SQLite's answer. Read-only, like the audience statements below.
+ */
+function filterPaging(db: Kysely<DevicesDatabase>, sqlite: Database.Database): FilterPaging {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    db,
+    boundBothKeys: false,
+    async run<R>(query: { sql: string; parameters: readonly unknown[] }) {
+      let statement = statements.get(query.sql);
+      if (!statement) {
+        if (statements.size >= FILTER_STATEMENTS) statements.clear();
+        statement = sqlite.prepare(query.sql);
+        statements.set(query.sql, statement);
+      }
+      return statement.all(...query.parameters) as R[];
+    },
+  };
+}
 
 const AUDIENCE_COLUMNS = 'devices.id, devices.app, devices.provider, devices.token, devices.p256dh, devices.auth, devices.user';
 /** Listed users after a (user, id) position; ids and users come in as JSON arrays, so one statement serves every list length. */
