@@ -206,6 +206,8 @@ describe('/v1/push: to.filter', () => {
     assert.equal(bad.status, 400, JSON.stringify(bad.json));
     const unknown = await rig.call('POST', '/v1/push', { to: { filter: { colour: ['red'] } }, notification: { title: 'nope' } });
     assert.equal(unknown.status, 400, JSON.stringify(unknown.json));
+    const emptied = await rig.call('POST', '/v1/push', { to: { filter: { users: [] } }, notification: { title: 'nope' } });
+    assert.equal(emptied.status, 400, `an empty list is refused rather than read as no filter (every device): ${JSON.stringify(emptied.json)}`);
   });
 });
 
