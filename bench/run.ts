@@ -20,6 +20,7 @@ const BENCHMARKS = {
   'broadcast-pg': () => import('./broadcast-pg.js'),
   'centrifugo-broadcast': () => import('./centrifugo-broadcast.js'),
   'cli-start': () => import('./cli-start.js'),
+  'filter-routing': () => import('./filter-routing.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -51,6 +52,8 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
            one topic broadcast via /v1/push (a), Centrifugo's send_push_notification (b) and with templating (c), alternating: deliveries/s, b/a, c/b
   cli-start [--runs 20] [--warmup 2] [--users 20]
            wall time of 'herald user list' (bin/herald.js, the CLI bundle) vs node -e '', and unbundled for context
+  filter-routing [--devices 20000] [--rounds 3]
+           routing alone of a push to a filter vs the same push to a topic (SQLite): time per audience
   (publish-pg, cluster-fanout --pg 1 and broadcast-pg use HERALD_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test,
    a schema of their own per run; cluster-fanout uses HERALD_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0, a prefix of its own)`;
 

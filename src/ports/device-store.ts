@@ -86,7 +86,25 @@ export interface DeviceFilter {
   topics?: readonly string[];
   providers?: readonly Provider[];
   platforms?: readonly string[];
+  /**
+   * Any of these locales, case-insensitively: a bare language (`pt`) also takes its regional
+   * variants (`pt-BR`, `pt-PT`), a tag with a region (`pt-BR`) only itself.
+   */
+  locales?: readonly string[];
+  apps?: readonly string[];
 }
+
+/**
+ * The user whose topic bindings reach every device, with or without a user, registered before or
+ * after the binding (Centrifugo's user `""`). No device has it as its user.
+ */
+export const EVERY_USER = '';
+
+/**
+ * The filter a push may be sent to: every given field must match, each by any of its values; an
+ * empty filter is every active device.
+ */
+export type AudienceFilter = Pick<DeviceFilter, 'ids' | 'users' | 'topics' | 'providers' | 'platforms' | 'locales' | 'apps'>;
 
 /** Filters of the admin listing, and where its page starts. */
 export interface DeviceListQuery extends DeviceFilter {
@@ -126,6 +144,33 @@ export interface DeviceTopicPage {
   nextCursor?: string;
 }
 
+/** Which user topic bindings a listing takes; every given filter must match. */
+export interface UserTopicFilter {
+  /** {@link EVERY_USER} stands for the bindings of every user. */
+  users?: readonly string[];
+  topics?: readonly string[];
+  /** Topics starting with this, case-sensitively. */
+  topicPrefix?: string;
+}
+
+export interface UserTopicQuery extends UserTopicFilter {
+  /** At most this many (capped by the store); 0 or less returns none. */
+  limit: number;
+  cursor?: string;
+}
+
+/** One topic bound to one user. */
+export interface UserTopicBinding {
+  user: string;
+  topic: string;
+}
+
+export interface UserTopicPage {
+  bindings: UserTopicBinding[];
+  /** Absent on the last page. Opaque. */
+  nextCursor?: string;
+}
+
 export interface DeviceListPage {
   devices: DeviceRecord[];
   /** Absent on the last page. */
@@ -133,14 +178,18 @@ export interface DeviceListPage {
 }
 
 /**
- * One source of a push's audience. A topic reaches devices in two ways, each its own source: the
- * device's own topics (`topic`) and the topics bound to the device's user (`topicUsers`).
+ * One source of a push's audience. A topic reaches devices in three ways, each its own source: the
+ * device's own topics (`topic`), the topics bound to the device's user (`topicUsers`), and the
+ * topics bound to {@link EVERY_USER} (`topicEveryone`: every active device while the topic is
+ * bound so, none otherwise). `filter` takes the devices matching every field of the filter.
  */
 export type AudienceSource =
   | { kind: 'devices'; ids: readonly string[] }
   | { kind: 'users'; users: readonly string[] }
   | { kind: 'topic'; topic: string }
-  | { kind: 'topicUsers'; topic: string };
+  | { kind: 'topicUsers'; topic: string }
+  | { kind: 'topicEveryone'; topic: string }
+  | { kind: 'filter'; filter: AudienceFilter };
 
 /** What sending needs of a device, and no more: pages of a million-device audience stay small. */
 export interface AudienceMember {
@@ -208,11 +257,20 @@ export interface DeviceStore {
   /** The topics bound to a user, sorted; empty for a user nobody bound. */
   userTopics(user: string): Promise<string[]>;
 
-  /** Users bound to a topic, sorted, after `after`: one page of a notify audience. */
+  /**
+   * Users bound to a topic, sorted, after `after`: one page of a notify audience. A binding of
+   * {@link EVERY_USER} names no one and is left out.
+   */
   topicUsers(topic: string, options: { after?: string; limit: number }): Promise<string[]>;
 
   /** Replaces a user's topics; an empty list removes the binding. Atomic. */
   setUserTopics(user: string, topics: string[]): Promise<void>;
+
+  /** Every user's bound topics, {@link EVERY_USER}'s included, ordered by user then topic (byte-wise); page on with `nextCursor`. */
+  listUserTopics(query: UserTopicQuery): Promise<UserTopicPage>;
+
+  /** How many bindings `listUserTopics` would walk through for this filter. */
+  countUserTopics(filter: UserTopicFilter): Promise<number>;
 
   /**
    * Marks a device invalid (a provider reported its token dead) with the provider's reason;
@@ -241,6 +299,9 @@ export interface DeviceStore {
    * whatever the audience size, so a router can walk a million-device topic page by page. A device
    * may appear in several sources (a topic of its own and of its user); the caller deduplicates.
    * Devices registered while paging are seen only if they sort after the current position.
+   * `filter` pages through a few index walks in turn (listed ids, listed users, each topic's
+   * devices, or every device), so its members come in id order within each walk; where its filter
+   * is sparse, a page may hold fewer than `limit` members (even none) and still have a `next`.
    */
   pageAudience(source: AudienceSource, options: { after?: string; limit: number }): Promise<AudiencePage>;
 }

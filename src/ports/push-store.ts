@@ -1,4 +1,4 @@
-import type { Provider } from './device-store.js';
+import type { AudienceFilter, Provider } from './device-store.js';
 import type { Lane } from './queue.js';
 import type { PushContent, PushTargetKind } from './push-sender.js';
 import type { OutcomeKind } from './provider.js';
@@ -32,6 +32,8 @@ export interface PushAudience {
   devices?: string[];
   users?: string[];
   topics?: string[];
+  /** The devices matching every field of the filter (an empty one: every active device). */
+  filter?: AudienceFilter;
   tokens?: { provider: Provider; app: string; token: string; keys?: { p256dh: string; auth: string } }[];
   /** FCM or HMS topics and conditions: the provider fans each out itself, so each is one delivery. */
   providerTopics?: ProviderTopic[];

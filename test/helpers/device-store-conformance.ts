@@ -2,7 +2,7 @@ import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { useTestDatabase, type TestDatabase } from './test-database.js';
-import type { AudienceSource, DeviceRecord, DeviceRegistration, DeviceStore } from '../../src/ports/device-store.js';
+import { EVERY_USER, type AudienceFilter, type AudienceSource, type DeviceRecord, type DeviceRegistration, type DeviceStore } from '../../src/ports/device-store.js';
 
 /** What an adapter hands the suite: the store and the way to close the connection behind it. */
 export interface OpenedDeviceStore {
@@ -336,6 +336,104 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       assert.equal(rest.next, undefined);
     });
 
+    it('pages a filter audience: every field at once, each by any of its values, active only, as the listing filters', async () => {
+      await devices.setUserTopics('ann', ['news']);
+      const reg = async (fields: Partial<DeviceRegistration>) => (await devices.register(registration(fields), 1)).device;
+      const annIos = await reg({ user: 'ann', locale: 'pt-BR' });
+      const annWeb = await reg({ user: 'ann', provider: 'webpush', platform: 'web', locale: 'PT-pt', keys: { p256dh: 'k', auth: 'a' }, token: `https://push.example/${randomBytes(8).toString('hex')}` });
+      const bobFcm = await reg({ user: 'bob', provider: 'fcm', platform: 'android', topics: ['news'], locale: 'pt' });
+      const anonIos = await reg({ topics: ['news', 'chess'], locale: 'en-US' });
+      const anonFcm = await reg({ provider: 'fcm', platform: 'android', app: 'other' });
+      const dead = await reg({ user: 'ann', topics: ['news'] });
+      await devices.markInvalid(dead.id, 'Unregistered', 2);
+      const everyone = sorted([annIos.id, annWeb.id, bobFcm.id, anonIos.id, anonFcm.id]);
+
+      const viaFilter = async (filter: AudienceFilter) => {
+        const reached = await reach(devices, { kind: 'filter', filter });
+        const unique = sorted([...new Set(reached)]);
+        const listed = ids((await devices.list({ ...filter, state: 'active', limit: 100 })).devices);
+        assert.deepEqual(unique, listed, `the audience of ${JSON.stringify(filter)} is what the listing of active devices shows`);
+        return unique;
+      };
+      assert.deepEqual(await viaFilter({}), everyone, 'an empty filter is every active device');
+      assert.deepEqual(await viaFilter({ users: ['ann'], platforms: ['ios'] }), [annIos.id]);
+      assert.deepEqual(await viaFilter({ users: ['ann', null], platforms: ['ios'] }), sorted([annIos.id, anonIos.id]), 'null is the devices of no user');
+      assert.deepEqual(await viaFilter({ users: [null] }), sorted([anonIos.id, anonFcm.id]));
+      assert.deepEqual(await viaFilter({ topics: ['news'], providers: ['fcm', 'webpush'] }), sorted([annWeb.id, bobFcm.id]), 'own topics and the user\'s');
+      assert.deepEqual(await viaFilter({ topics: ['news', 'chess'] }), sorted([annIos.id, annWeb.id, bobFcm.id, anonIos.id]));
+      assert.deepEqual(await viaFilter({ ids: [annIos.id, bobFcm.id, dead.id], users: ['bob'] }), [bobFcm.id], 'ids and users intersect');
+      assert.deepEqual(await viaFilter({ ids: [annIos.id, anonIos.id], topics: ['chess'] }), [anonIos.id]);
+      assert.deepEqual(await viaFilter({ locales: ['pt'] }), sorted([annIos.id, annWeb.id, bobFcm.id]), 'a language takes its regional variants, in any case');
+      assert.deepEqual(await viaFilter({ locales: ['pt-br'] }), [annIos.id], 'a tag with a region takes only itself');
+      assert.deepEqual(await viaFilter({ locales: ['en', 'PT-PT'] }), sorted([annWeb.id, anonIos.id]));
+      assert.deepEqual(await viaFilter({ apps: ['other'] }), [anonFcm.id]);
+      assert.deepEqual(await viaFilter({ platforms: ['web'], users: ['bob'] }), []);
+      assert.deepEqual(await viaFilter({ topics: ['nobody-here'] }), []);
+      assert.equal(await devices.count({ locales: ['pt'], users: ['ann'] }), 2, 'the count filters by locale too (the dead device has none)');
+
+      const first = await devices.pageAudience({ kind: 'filter', filter: {} }, { limit: 2 });
+      assert.ok(first.next, 'a full window says where to go on');
+      assert.ok(first.members.length <= 2);
+      assert.deepEqual(await devices.pageAudience({ kind: 'filter', filter: {} }, { limit: 0 }), { members: [] });
+    });
+
+    it('binds topics to every user (""): every device is reached through them, present and future, until unbound', async () => {
+      const before = (await devices.register(registration({ user: 'ann' }), 1)).device;
+      const anon = (await devices.register(registration({ provider: 'fcm', platform: 'android' }), 1)).device;
+      assert.equal(await devices.hasTopic('all'), false);
+      assert.deepEqual(await reach(devices, { kind: 'topicEveryone', topic: 'all' }), []);
+      await devices.setUserTopics(EVERY_USER, ['all', 'promo']);
+      const later = (await devices.register(registration({ user: 'bob', platform: 'ipados' }), 2)).device;
+      const dead = (await devices.register(registration(), 2)).device;
+      await devices.markInvalid(dead.id, 'gone', 3);
+
+      assert.equal(await devices.hasTopic('all'), true);
+      assert.deepEqual(await reach(devices, { kind: 'topicEveryone', topic: 'all' }), sorted([before.id, anon.id, later.id]), 'in id order, active only');
+      assert.deepEqual(await reach(devices, { kind: 'topicEveryone', topic: 'other' }), []);
+      assert.deepEqual(await reach(devices, { kind: 'topicUsers', topic: 'all' }), [], 'no device has the user ""');
+      assert.deepEqual(await devices.topicUsers('all', { limit: 10 }), [], 'a notify audience names no user ""');
+      assert.deepEqual(ids((await devices.list({ topics: ['promo'], limit: 10 })).devices), sorted([before.id, anon.id, later.id, dead.id]));
+      assert.deepEqual(ids((await devices.list({ topic: 'all', platform: 'ipados', limit: 10 })).devices), [later.id]);
+      assert.deepEqual(sorted([...new Set(await reach(devices, { kind: 'filter', filter: { topics: ['all'], providers: ['apns'] } }))]), sorted([before.id, later.id]));
+      assert.deepEqual(await devices.userTopics(EVERY_USER), ['all', 'promo']);
+
+      await devices.setUserTopics(EVERY_USER, ['promo']);
+      assert.deepEqual(await reach(devices, { kind: 'topicEveryone', topic: 'all' }), []);
+      assert.equal(await devices.hasTopic('all'), false);
+    });
+
+    it('lists every user\'s bindings by (user, topic), "" first, with filters, a count and a cursor', async () => {
+      await devices.setUserTopics('bob', ['news', 'sport']);
+      await devices.setUserTopics('ann', ['news-eu', 'chess']);
+      await devices.setUserTopics(EVERY_USER, ['news']);
+      await devices.setUserTopics('a:b', ['x']);
+      const pairs = (page: { bindings: { user: string; topic: string }[] }) => page.bindings.map((b) => `${b.user}/${b.topic}`);
+      const find = async (filter: Omit<Parameters<DeviceStore['listUserTopics']>[0], 'limit'>) => {
+        const listed = pairs(await devices.listUserTopics({ ...filter, limit: 100 }));
+        assert.equal(await devices.countUserTopics(filter), listed.length, `count agrees with the listing of ${JSON.stringify(filter)}`);
+        return listed;
+      };
+      const all = ['/news', 'a:b/x', 'ann/chess', 'ann/news-eu', 'bob/news', 'bob/sport'];
+      assert.deepEqual(await find({}), all);
+      assert.deepEqual(await find({ users: [EVERY_USER, 'bob'] }), ['/news', 'bob/news', 'bob/sport']);
+      assert.deepEqual(await find({ topics: ['news', 'x'] }), ['/news', 'a:b/x', 'bob/news']);
+      assert.deepEqual(await find({ topicPrefix: 'news' }), ['/news', 'ann/news-eu', 'bob/news']);
+      assert.deepEqual(await find({ topicPrefix: 'news', users: ['ann'] }), ['ann/news-eu']);
+      assert.deepEqual(await find({ topicPrefix: 'N' }), [], 'the prefix is case-sensitive');
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await devices.listUserTopics({ limit: 2, ...(cursor !== undefined && { cursor }) });
+        seen.push(...pairs(page));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== undefined);
+      assert.deepEqual([seen, pages], [all, 3]);
+      assert.deepEqual(await devices.listUserTopics({ limit: 0 }), { bindings: [] });
+    });
+
     // How fast registrations go is bench/'s business; here only what paging returns counts. Each
     // registration is its own synced commit, so the count is kept to what several pages need.
     const DEVICES = 1200;
@@ -367,6 +465,20 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       }
       assert.ok(pages >= Math.ceil(seen.size / PAGE));
       assert.equal(seen.size, expectedCount - 1);
+
+      // A filter walks the same audience in windows of a page: no window holds more than a page.
+      for (const [filter, expected] of [[{ topics: ['match'] }, expectedCount - 1], [{}, DEVICES - 1], [{ users: ['fans'], topics: ['match'] }, DEVICES / 2 - 1]] as const) {
+        const reached = new Set<string>();
+        let after: string | undefined;
+        for (;;) {
+          const page = await devices.pageAudience({ kind: 'filter', filter }, { limit: PAGE, ...(after !== undefined && { after }) });
+          assert.ok(page.members.length <= PAGE);
+          for (const m of page.members) reached.add(m.id);
+          if (!page.next) break;
+          after = page.next;
+        }
+        assert.equal(reached.size, expected, JSON.stringify(filter));
+      }
     });
   });
 }

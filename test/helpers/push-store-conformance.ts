@@ -610,6 +610,18 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.equal(await pushes.eraseUser('ann', ['dev_ann1', 'dev_ann2']), 0, 'erasing again finds nothing');
     });
 
+    it('erases a user from push filters: a filter of them alone goes, one shared with other users forgets them', async () => {
+      const alone = await routed(['dev_ann1'], { audience: { filter: { users: ['ann'], platforms: ['ios'] } } });
+      const shared = await routed(['dev_ann1', 'dev_bob'], { id: 'shared', audience: { filter: { users: ['ann', 'bob', null], topics: ['news'] } } });
+      const beside = await routed(['dev_x'], { id: 'beside', audience: { topics: ['news'], filter: { users: ['ann'] } } });
+      const lookalike = await routed(['dev_y'], { id: 'lookalike', audience: { filter: { users: ['annabel'] } } });
+      assert.equal(await pushes.eraseUser('ann', []), 1, 'only its user narrowed it: dropping them would widen it to every iOS device');
+      assert.equal(await pushes.bySeq(alone.seq), undefined);
+      assert.deepEqual((await pushes.bySeq(shared.seq))?.audience, { filter: { users: ['bob', null], topics: ['news'] } });
+      assert.deepEqual((await pushes.bySeq(beside.seq))?.audience, { topics: ['news'] });
+      assert.deepEqual((await pushes.bySeq(lookalike.seq))?.audience, { filter: { users: ['annabel'] } });
+    });
+
     it('keeps pushes, deliveries, claims, counts and stats across close and reopen', async () => {
       const push = await routed(['dev_a', 'dev_b'], { category: 'orders' });
       await attempt(push.seq, [result(push.seq, 'dev_a', 'sent', { attempt: 'ok', latencyMs: 50 })]);

@@ -71,7 +71,7 @@ describe('Centrifugo face: transport', () => {
       ['device_register', { provider: 'fcm', token: 'x', platform: 'android', locale: 'not a locale!' }, /locale: /],
       ['device_list', { limit: -1 }, /limit/],
       ['device_topic_update', { device_id: 'dev_0000000000000000', op: 'merge', topics: [] }, /op/],
-      ['user_topic_list', {}, /filter\.users/],
+      ['user_topic_list', { filter: { topics: ['bad topic'] } }, /filter\.topics\[0\]/],
     ];
     for (const [method, body, field] of cases) {
       const res = await api(method, body);

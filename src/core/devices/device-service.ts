@@ -2,6 +2,7 @@ import { HeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type {
   DeviceChanges, DeviceFilter, DeviceListPage, DeviceListQuery, DeviceRecord, DeviceStore, DeviceTopicFilter, DeviceTopicPage, DeviceTopicQuery, Provider, TopicsOp,
+  UserTopicFilter, UserTopicPage, UserTopicQuery,
 } from '../../ports/device-store.js';
 import { validateDeviceToken, type TokenRules } from './validate-token.js';
 
@@ -175,6 +176,14 @@ export class DeviceService {
 
   countDeviceTopics(filter: DeviceTopicFilter): Promise<number> {
     return this.#store.countDeviceTopics(filter);
+  }
+
+  listUserTopics(query: UserTopicQuery): Promise<UserTopicPage> {
+    return this.#store.listUserTopics(query);
+  }
+
+  countUserTopics(filter: UserTopicFilter): Promise<number> {
+    return this.#store.countUserTopics(filter);
   }
 
   async setTopics(id: string, topics: string[], op: TopicsOp): Promise<DeviceRecord> {

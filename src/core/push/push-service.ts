@@ -1,6 +1,6 @@
 import { HeraldError, isHeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
-import type { DeviceStore, Provider } from '../../ports/device-store.js';
+import type { AudienceFilter, DeviceStore, Provider } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PortableNotification, ProviderOverrides, PushContent, PushLimits, PushPriority } from '../../ports/push-sender.js';
 import type { DeliveryRecord, DeliveryState, PushAudience, PushIdScope, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
@@ -22,6 +22,8 @@ export interface PushRequest {
     devices?: string[];
     users?: string[];
     topics?: string[];
+    /** The devices matching every field given (each by any of its values); `{}` is every active device. */
+    filter?: AudienceFilter;
     /** `token` is a string, or a Web Push subscription `{endpoint, keys}`. */
     tokens?: { provider: Provider; app?: string; token: unknown }[];
     /** FCM or HMS topics and conditions, each sent as one message the provider fans out. */
@@ -149,7 +151,8 @@ export class PushService {
       ...(request.category !== undefined ? { category: request.category } : {}),
       ...(request.analyticsId !== undefined && request.analyticsId !== id ? { analyticsId: request.analyticsId } : {}),
     });
-    const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) + (audience.providerTopics?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100;
+    const inline = sendAt === null && !audience.topics?.length && (audience.devices?.length ?? 0) + (audience.tokens?.length ?? 0) + (audience.providerTopics?.length ?? 0) <= INLINE_ROUTE_MAX && (audience.users?.length ?? 0) <= 100
+      && (!audience.filter || narrowFilter(audience.filter, 100));
     if (!inline) {
       await this.#enqueueRoute(push, sendAt ?? now);
       // Its route job is enqueued and woken: the audience is being resolved, and targets grows.
@@ -304,7 +307,7 @@ export class PushService {
   #checkEncodable(content: PushContent, audience: PushAudience): void {
     const { senders } = this.#d;
     // Only raw tokens say which apps they reach up front; anything resolved from the registry may reach any app.
-    const onlyTokens = !audience.devices?.length && !audience.users?.length && !audience.topics?.length;
+    const onlyTokens = !audience.devices?.length && !audience.users?.length && !audience.topics?.length && !audience.filter;
     const reached = onlyTokens
       ? [...(audience.tokens ?? []), ...(audience.providerTopics ?? [])].map((t) => senders.get(t.provider, t.app))
       : senders.all();
@@ -326,6 +329,7 @@ export class PushService {
     if (to.devices?.length) audience.devices = [...new Set(to.devices)];
     if (to.users?.length) audience.users = [...new Set(to.users)];
     if (to.topics?.length) audience.topics = [...new Set(to.topics)];
+    if (to.filter) audience.filter = compactFilter(to.filter);
     if (to.tokens?.length) {
       audience.tokens = to.tokens.map((t) => {
         const app = t.app ?? 'default';
@@ -362,8 +366,27 @@ export class PushService {
  */
 export function laneOf(priority: PushPriority, audience: PushAudience): Lane {
   if (priority === 'high') return 'high';
-  if (priority === 'low' || audience.topics?.length) return 'bulk';
+  if (priority === 'low' || audience.topics?.length || (audience.filter && !narrowFilter(audience.filter))) return 'bulk';
   return 'normal';
+}
+
+/**
+ * Whether a filter is walked through listed devices or named users (at most `maxUsers` of them)
+ * rather than through topics or the whole registry: a send to a few, not a broadcast.
+ */
+function narrowFilter(filter: AudienceFilter, maxUsers = Infinity): boolean {
+  if (filter.ids?.length) return true;
+  const users = filter.users ?? [];
+  return users.length > 0 && users.length <= maxUsers && !users.includes(null);
+}
+
+/** The filter as stored with the push: empty lists left out (they filter nothing), no value twice. */
+function compactFilter(filter: AudienceFilter): AudienceFilter {
+  const out: Record<string, unknown> = {};
+  for (const [field, values] of Object.entries(filter) as [keyof AudienceFilter, readonly unknown[] | undefined][]) {
+    if (values?.length) out[field] = [...new Set(values)];
+  }
+  return out as AudienceFilter;
 }
 
 function hasContent(c: PushContent): boolean {

@@ -30,10 +30,10 @@ interface Cursor {
 
 /**
  * Turns a push's audience into deliveries and send jobs, one page of one source at a time
- * (listed devices, listed users, then per topic its own devices and its users' devices, then raw
- * tokens), so memory and the cost of each page stay flat whatever the audience size. A device
- * reached through two sources gets one delivery: the ledger keeps one row per (push, target) and
- * only new rows get send jobs.
+ * (listed devices, listed users, a filter, then per topic its own devices and its users' devices,
+ * then raw tokens, then the topics bound to every user), so memory and the cost of each page stay
+ * flat whatever the audience size. A device reached through two sources gets one delivery: the
+ * ledger keeps one row per (push, target) and only new rows get send jobs.
  *
  * Crash safety without a transaction across ledger and queue: each page's deliveries and the
  * routed cursor commit together, then its send jobs are enqueued, then the enqueued cursor
@@ -147,13 +147,19 @@ export class Router {
 
 type Source = AudienceSource | 'tokens';
 
-/** The audience's sources in routing order; the same push always gives the same list. */
+/**
+ * The audience's sources in routing order; the same push always gives the same list. The routing
+ * cursor holds a source's index, so sources added later go where no stored push had one: a filter
+ * (pushes that have one are newer than it), and the bindings to every user after everything else.
+ */
 function sourcesOf(audience: PushAudience): Source[] {
   const sources: Source[] = [];
   if (audience.devices?.length) sources.push({ kind: 'devices', ids: audience.devices });
   if (audience.users?.length) sources.push({ kind: 'users', users: audience.users });
+  if (audience.filter) sources.push({ kind: 'filter', filter: audience.filter });
   for (const topic of audience.topics ?? []) sources.push({ kind: 'topic', topic }, { kind: 'topicUsers', topic });
   if (audience.tokens?.length || audience.providerTopics?.length) sources.push('tokens');
+  for (const topic of audience.topics ?? []) sources.push({ kind: 'topicEveryone', topic });
   return sources;
 }
 

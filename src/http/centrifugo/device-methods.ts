@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { localeProblem, timezoneProblem, type DeviceService } from '../../core/devices/device-service.js';
-import type { DeviceFilter, DeviceRecord, DeviceTopicFilter } from '../../ports/device-store.js';
+import type { DeviceFilter, DeviceRecord, DeviceTopicFilter, UserTopicFilter } from '../../ports/device-store.js';
 import { badField, method, methodBody, sendResult } from './transport.js';
 
 const PROVIDER = Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('hms'), Type.Literal('webpush')]);
@@ -77,7 +77,8 @@ const DeviceTopicUpdate = Type.Object({ device_id: DEVICE_ID, op: OP, topics: TO
 const UserTopicUpdate = Type.Object({ user: USER, op: OP, topics: TOPICS });
 const UserTopicList = Type.Object({
   filter: Type.Optional(Type.Object({ users: LIST(USER), topics: LIST(TOPIC), topic_prefix: Type.Optional(Type.String({ maxLength: 64 })) })),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  // The store's cursor holds a user and a topic (JSON), so it may be longer than a device id.
+  cursor: Type.Optional(Type.String({ maxLength: 600 })),
   limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
   include_total_count: Type.Optional(Type.Boolean()),
 });
@@ -182,31 +183,25 @@ export function registerDeviceMethods(api: FastifyInstance, devices: DeviceServi
 
   api.post('/api/user_topic_update', method('devices:write'), async (request, reply) => {
     const body = methodBody(request, UserTopicUpdate);
-    if (body.user === '') throw badField('user', 'bindings for every user ("") are not available yet');
+    // The user "" is EVERY_USER: its topics reach every device, present and future.
     await devices.updateUserTopics(body.user, body.topics, body.op);
     return sendResult(reply, {});
   });
 
   api.post('/api/user_topic_list', method('devices:read'), async (request, reply) => {
     const body = methodBody(request, UserTopicList);
-    const filter = body.filter ?? {};
-    if (!filter.users?.length) throw badField('filter.users', 'name at least one user (listing every binding is not available yet)');
-    const items: Array<{ id: string; user: string; topic: string }> = [];
-    for (const user of [...new Set(filter.users)].sort()) {
-      for (const topic of await devices.userTopics(user)) {
-        if (filter.topics?.length && !filter.topics.includes(topic)) continue;
-        if (filter.topic_prefix && !topic.startsWith(filter.topic_prefix)) continue;
-        items.push({ id: `${user}:${topic}`, user, topic });
-      }
-    }
-    const start = body.cursor ? items.findIndex((i) => i.id === body.cursor) + 1 : 0;
-    const limit = body.limit || 100;
-    const page = items.slice(start, start + limit);
-    const more = start + limit < items.length;
+    const f = body.filter ?? {};
+    const filter: UserTopicFilter = {
+      ...(f.users ? { users: f.users } : {}),
+      ...(f.topics ? { topics: f.topics } : {}),
+      ...(f.topic_prefix ? { topicPrefix: f.topic_prefix } : {}),
+    };
+    const page = await devices.listUserTopics({ ...filter, limit: body.limit || 100, ...(body.cursor ? { cursor: body.cursor } : {}) });
+    const total = body.include_total_count ? await devices.countUserTopics(filter) : undefined;
     return sendResult(reply, {
-      items: page,
-      ...(more ? { next_cursor: page[page.length - 1]!.id } : {}),
-      ...(body.include_total_count ? { total_count: items.length } : {}),
+      items: page.bindings.map((b) => ({ id: `${b.user}:${b.topic}`, user: b.user, topic: b.topic })),
+      ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
+      ...(total !== undefined ? { total_count: total } : {}),
     });
   });
 }

@@ -16,7 +16,8 @@ import { badField, method, methodBody, sendResult } from './transport.js';
 const PROVIDER = Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('hms'), Type.Literal('webpush')]);
 const DEVICE_ID = Type.String({ pattern: '^dev_[A-Za-z0-9]{16}$' });
 const TOPIC = Type.String({ pattern: '^[-_A-Za-z0-9]{1,64}$' });
-const USER = Type.String({ minLength: 1, maxLength: 200 });
+/** `""` in a filter stands for devices of no user, as in device_list. */
+const USER = Type.String({ maxLength: 200 });
 /** Centrifugo's uid doubles as Herald's push id, so it follows the push id rule of /v1/push. */
 const UID = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' });
 const LIST = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Optional(Type.Array(item, { maxItems: 1000 }));
@@ -202,18 +203,19 @@ function providerTopic(field: 'fcm_topic' | 'fcm_condition' | 'hms_topic' | 'hms
 }
 
 /**
- * The filter as a push audience. The audience is a union of devices, users and topics, where
- * Centrifugo's filter intersects its fields: one field at a time is the same send, more are not.
+ * The filter as a push audience of its own: its fields intersect, each matching any of its values,
+ * and an empty filter is every device, as Centrifugo's device_list reads the same filter.
  */
 function filterTargets(filter: NonNullable<SendPushNotification['recipient']['filter']>): PushRequest['to'] {
-  for (const field of ['providers', 'platforms'] as const) {
-    if (filter[field]?.length) throw badField(`recipient.filter.${field}`, 'narrowing a send by provider or platform is not available yet');
-  }
-  const named = (['ids', 'users', 'topics'] as const).filter((f) => filter[f]?.length);
-  if (named.length === 0) throw badField('recipient.filter', 'name ids, users or topics (a send to every device is not available yet)');
-  if (named.length > 1) throw badField(`recipient.filter.${named[1]}`, `combining ${named.join(' and ')} in one send is not available yet`);
-  const field = named[0]!;
-  return field === 'ids' ? { devices: filter.ids! } : field === 'users' ? { users: filter.users! } : { topics: filter.topics! };
+  return {
+    filter: {
+      ...(filter.ids?.length ? { ids: filter.ids } : {}),
+      ...(filter.users?.length ? { users: filter.users.map((u) => (u === '' ? null : u)) } : {}),
+      ...(filter.topics?.length ? { topics: filter.topics } : {}),
+      ...(filter.providers?.length ? { providers: filter.providers } : {}),
+      ...(filter.platforms?.length ? { platforms: filter.platforms } : {}),
+    },
+  };
 }
 
 /** Centrifugo passes a browser's PushSubscription as a JSON string. */

@@ -20,9 +20,15 @@ export function registerDeviceRoutes(app: FastifyInstance, deps: HttpDeps): void
   });
 
   app.get('/v1/devices', { schema: { querystring: DeviceListQuery }, config: READ }, async (request, reply) => {
-    const q = request.query as DeviceListQuery;
+    const { include_total_count: withTotal, ...q } = request.query as DeviceListQuery;
     const page = await devices.list({ ...q, limit: q.limit ?? 100 });
-    return sendJson(reply, { devices: page.devices.map(deviceJson), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
+    const { limit: _limit, cursor: _cursor, ...filter } = q;
+    const total = withTotal ? await devices.count(filter) : undefined;
+    return sendJson(reply, {
+      devices: page.devices.map(deviceJson),
+      ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
+      ...(total !== undefined ? { total_count: total } : {}),
+    });
   });
 
   app.get('/v1/devices/:id', { schema: { params: DeviceParams }, config: READ }, async (request, reply) =>

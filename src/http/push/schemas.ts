@@ -61,6 +61,8 @@ export const DeviceListQuery = Type.Object({
   state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('invalid')])),
   limit: LIMIT,
   cursor: CURSOR,
+  /** Adds `total_count`: every device the filters match, over all pages (one more query). */
+  include_total_count: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 export type DeviceListQuery = Static<typeof DeviceListQuery>;
 
@@ -109,6 +111,21 @@ export const PushBody = Type.Object({
     devices: Type.Optional(Type.Array(DEVICE_ID, { maxItems: 1000 })),
     users: Type.Optional(Type.Array(USER, { maxItems: 1000 })),
     topics: Type.Optional(Type.Array(TOPIC, { maxItems: 100 })),
+    /**
+     * The devices matching every field given, each by any of its values; `{}` is every active device.
+     * A field given is never empty: an empty list would silently stop narrowing the send.
+     */
+    filter: Type.Optional(Type.Object({
+      ids: Type.Optional(Type.Array(DEVICE_ID, { minItems: 1, maxItems: 1000 })),
+      /** `null` stands for devices of no user. */
+      users: Type.Optional(Type.Array(Type.Union([USER, Type.Null()]), { minItems: 1, maxItems: 1000 })),
+      topics: Type.Optional(Type.Array(TOPIC, { minItems: 1, maxItems: 100 })),
+      providers: Type.Optional(Type.Array(PROVIDER, { minItems: 1, maxItems: 4 })),
+      platforms: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 100 })),
+      /** `pt` also takes `pt-BR` and `pt-PT`; `pt-BR` only itself (case-insensitive). */
+      locales: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$' }), { minItems: 1, maxItems: 100 })),
+      apps: Type.Optional(Type.Array(APP, { minItems: 1, maxItems: 100 })),
+    }, { additionalProperties: false })),
     tokens: Type.Optional(Type.Array(Type.Object({ provider: PROVIDER, app: Type.Optional(APP), token: TOKEN }, { additionalProperties: false }), { maxItems: 1000 })),
     provider_topics: Type.Optional(Type.Array(PROVIDER_TOPIC, { maxItems: 100 })),
   }, { additionalProperties: false }),

@@ -1,7 +1,12 @@
+import type { Kysely } from 'kysely';
 import type { Pool } from 'pg';
 import type { AudienceSource, DeviceStore } from '../../../ports/device-store.js';
+import { pageEveryoneAudience, pageFilterAudience, type FilterPaging } from '../../sql/devices/audience-filter.js';
 import { audiencePage, userCursor } from '../../sql/devices/audience-page.js';
-import { AUDIENCE_MAX_LIMIT, clampLimit, type AudienceRow } from '../../sql/devices/schema.js';
+import { AUDIENCE_MAX_LIMIT, clampLimit, type AudienceRow, type DevicesDatabase } from '../../sql/devices/schema.js';
+
+/** The sources paged by named statements; filters are shaped per push (src/adapters/sql/devices/audience-filter.ts). */
+type PreparedKind = Extract<AudienceSource['kind'], 'devices' | 'topic' | 'users' | 'topicUsers'>;
 
 const COLUMNS = 'd.id, d.app, d.provider, d.token, d.p256dh, d.auth, d."user"';
 
@@ -34,15 +39,17 @@ export const AUDIENCE_SQL = {
   topicUsers: `SELECT ${COLUMNS} FROM user_topics u JOIN devices d ON d."user" = u."user"
     WHERE u.topic = $1 AND u."user" >= $2 AND (d."user", d.id) > ($2, $3) AND d.state = 'active'
     ORDER BY d."user", d.id LIMIT $4`,
-} as const satisfies Record<AudienceSource['kind'], string>;
+} as const satisfies Record<PreparedKind, string>;
 
 /**
  * Audience paging on the pool, as named statements: each connection prepares one once and binds
  * it per page after that, which a broadcast does a thousand times per million devices.
  */
-export function prepareAudience(pool: Pool): Pick<DeviceStore, 'pageAudience'> {
-  const run = async (kind: AudienceSource['kind'], values: unknown[]): Promise<AudienceRow[]> =>
+export function prepareAudience(pool: Pool, db: Kysely<DevicesDatabase>): Pick<DeviceStore, 'pageAudience'> {
+  const run = async (kind: PreparedKind, values: unknown[]): Promise<AudienceRow[]> =>
     (await pool.query<AudienceRow>({ name: `herald_devices_audience_${kind}`, text: AUDIENCE_SQL[kind], values })).rows;
+  // Unnamed: a filter's text changes with its lists' lengths, and named statements would pile up on every connection.
+  const filters: FilterPaging = { db, boundBothKeys: true, run: async (query) => (await db.executeQuery(query)).rows };
   return {
     async pageAudience(source, options) {
       const limit = clampLimit(options.limit, AUDIENCE_MAX_LIMIT);
@@ -67,6 +74,10 @@ export function prepareAudience(pool: Pool): Pick<DeviceStore, 'pageAudience'> {
           rows = await run('topicUsers', [source.topic, position?.user ?? '', position?.id ?? '', limit]);
           break;
         }
+        case 'topicEveryone':
+          return pageEveryoneAudience(filters, source.topic, options.after, limit);
+        case 'filter':
+          return pageFilterAudience(filters, source.filter, options.after, limit);
       }
       return audiencePage(source, rows, limit);
     },

@@ -23,7 +23,8 @@ const SERIALIZATION_FAILURE = '40001';
 export async function createPostgresDeviceStore(options: PostgresDeviceStoreOptions): Promise<DeviceStore> {
   const { database } = options;
   await database.migrate(DEVICE_MIGRATIONS);
-  const queries = createDeviceQueries(database.kysely.withTables<DevicesDatabase>(), {
+  const db = database.kysely.withTables<DevicesDatabase>();
+  const queries = createDeviceQueries(db, {
     topicsOfDevice: sql`ARRAY(SELECT topic FROM device_topics WHERE device_id = devices.id ORDER BY topic)`,
     rowLocks: true,
     isRegistrationRace(err) {
@@ -35,5 +36,5 @@ export async function createPostgresDeviceStore(options: PostgresDeviceStoreOpti
       await sql`SELECT pg_advisory_xact_lock(hashtextextended('herald:devices:' || coalesce(current_schema(), '') || ':' || ${key}, 0))`.execute(trx);
     },
   });
-  return { ...queries, ...prepareAudience(database.pool) };
+  return { ...queries, ...prepareAudience(database.pool, db) };
 }

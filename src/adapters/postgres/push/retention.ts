@@ -2,6 +2,7 @@ import type { PushAudience, PushStore } from '../../../ports/push-store.js';
 import type { PushSql } from './context.js';
 import { pruneStats } from './stats.js';
 import { minuteOf, time } from './schema.js';
+import { audienceWithout } from '../../sql/push/erase-audience.js';
 
 /** Deliveries deleted per statement, so retention never holds many locks or a long transaction. */
 const PRUNE_BATCH = 5000;
@@ -93,14 +94,13 @@ export function prepareRetention(sql: PushSql): Pick<PushStore, 'prune' | 'erase
         const audiences: string[] = [];
         for (const row of rows) {
           const audience = JSON.parse(row.audience) as PushAudience;
-          if (!audience.users?.includes(user)) continue;
-          const others = audience.users.filter((u) => u !== user);
-          if (others.length === 0 && !audience.devices?.length && !audience.topics?.length && !audience.tokens?.length && !audience.providerTopics?.length) {
-            // Its content was written for them (a notify push carries their name): it goes whole.
+          const left = audienceWithout(audience, user);
+          if (left === audience) continue;
+          if (left === 'alone') {
             alone.push(Number(row.seq));
           } else {
             seqs.push(Number(row.seq));
-            audiences.push(JSON.stringify({ ...audience, users: others }));
+            audiences.push(JSON.stringify(left));
           }
         }
         let erased = 0;

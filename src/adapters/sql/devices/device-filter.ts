@@ -1,5 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import type { DeviceFilter } from '../../../ports/device-store.js';
+import { EVERY_USER, type DeviceFilter } from '../../../ports/device-store.js';
 import type { DevicesDatabase } from './schema.js';
 
 type DevicesEb = ExpressionBuilder<DevicesDatabase, 'devices'>;
@@ -22,6 +22,8 @@ export function deviceFilter(eb: DevicesEb, filter: DeviceFilter): Expression<Sq
   if (filter.platforms?.length) all.push(eb('devices.platform', 'in', [...filter.platforms]));
   if (filter.users?.length) all.push(ofUsers(eb, filter.users));
   if (filter.topics?.length) all.push(reachedByTopics(eb, filter.topics));
+  if (filter.locales?.length) all.push(ofLocales(eb, filter.locales));
+  if (filter.apps?.length) all.push(eb('devices.app', 'in', [...new Set(filter.apps)]));
   return eb.and(all);
 }
 
@@ -34,13 +36,31 @@ export function ofUsers(eb: DevicesEb, users: readonly (string | null)[]): Expre
   return eb.or(any);
 }
 
-/** A device reached by any of these topics, as one of its own or one of its user's. */
-function reachedByTopics(eb: DevicesEb, topics: readonly string[]): Expression<SqlBool> {
+/** A device reached by any of these topics: as one of its own, one of its user's, or one bound to every user. */
+export function reachedByTopics(eb: DevicesEb, topics: readonly string[]): Expression<SqlBool> {
   const list = [...new Set(topics)];
   return eb.or([
     eb.exists(eb.selectFrom('device_topics').select(sql.lit(1).as('one'))
       .whereRef('device_topics.device_id', '=', 'devices.id').where('device_topics.topic', 'in', list)),
     eb.exists(eb.selectFrom('user_topics').select(sql.lit(1).as('one'))
       .whereRef('user_topics.user', '=', 'devices.user').where('user_topics.topic', 'in', list)),
+    // The same for every device: one probe of user_topics' key, which the planner runs once.
+    eb.exists(eb.selectFrom('user_topics').select(sql.lit(1).as('one'))
+      .where('user_topics.user', '=', EVERY_USER).where('user_topics.topic', 'in', list)),
   ]);
+}
+
+/**
+ * Devices of any of these locales, case-insensitively (tags are ASCII): a bare language takes its
+ * regional variants too, compared on a prefix through substr so no LIKE wildcard or case rule of
+ * either database gets involved.
+ */
+function ofLocales(eb: DevicesEb, locales: readonly string[]): Expression<SqlBool> {
+  const locale = sql<string>`lower(${eb.ref('devices.locale')})`;
+  const any: Expression<SqlBool>[] = [];
+  for (const value of new Set(locales.map((l) => l.toLowerCase()))) {
+    any.push(eb(locale, '=', value));
+    if (!value.includes('-')) any.push(eb(sql<string>`substr(${locale}, 1, ${sql.lit(value.length + 1)})`, '=', `${value}-`));
+  }
+  return eb.or(any);
 }

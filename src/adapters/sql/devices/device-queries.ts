@@ -4,6 +4,7 @@ import { prepareDeviceTopics } from './device-topics.js';
 import { prepareDevices } from './devices.js';
 import { prepareRegistration } from './registration.js';
 import type { DevicesDatabase, DevicesDialect } from './schema.js';
+import { prepareUserTopicList } from './user-topic-list.js';
 import { prepareUserTopics } from './user-topics.js';
 
 /** Everything in DeviceStore but audience paging, which each dialect writes in its own SQL. */
@@ -15,7 +16,7 @@ export type DeviceQueries = Omit<DeviceStore, 'pageAudience'>;
  * dialect supplies the spots where SQLite and PostgreSQL differ.
  */
 export function createDeviceQueries(db: Kysely<DevicesDatabase>, dialect: DevicesDialect): DeviceQueries {
-  return { ...prepareRegistration(db, dialect), ...prepareDevices(db, dialect), ...prepareUserTopics(db, dialect), ...prepareDeviceTopics(db) };
+  return { ...prepareRegistration(db, dialect), ...prepareDevices(db, dialect), ...prepareUserTopics(db, dialect), ...prepareDeviceTopics(db), ...prepareUserTopicList(db) };
 }
 
 export type { DevicesDatabase, DevicesDialect } from './schema.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DeviceStore } from '../../../ports/device-store.js';
+import { EVERY_USER, type DeviceStore } from '../../../ports/device-store.js';
 import { unique } from './device-rows.js';
 import { AUDIENCE_MAX_LIMIT, clampLimit, type DevicesDatabase, type DevicesDialect } from './schema.js';
 
@@ -14,7 +14,8 @@ export function prepareUserTopics(db: Kysely<DevicesDatabase>, dialect: DevicesD
     async topicUsers(topic, options) {
       const limit = clampLimit(options.limit, AUDIENCE_MAX_LIMIT);
       if (limit === 0) return [];
-      let query = db.selectFrom('user_topics').select('user').where('topic', '=', topic);
+      // A binding for every user names no one: a notify audience of "everyone" is not a subscriber list.
+      let query = db.selectFrom('user_topics').select('user').where('topic', '=', topic).where('user', '!=', EVERY_USER);
       if (options.after !== undefined) query = query.where('user', '>', options.after);
       const rows = await query.orderBy('user').limit(limit).execute();
       return rows.map((row) => row.user);

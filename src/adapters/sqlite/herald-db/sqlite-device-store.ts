@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { AudienceSource, DeviceStore } from '../../../ports/device-store.js';
+import { pageEveryoneAudience, pageFilterAudience, type FilterPaging } from '../../sql/devices/audience-filter.js';
 import { audiencePage, userCursor } from '../../sql/devices/audience-page.js';
 import { createDeviceQueries } from '../../sql/devices/device-queries.js';
 import { AUDIENCE_MAX_LIMIT, clampLimit, type AudienceRow, type DevicesDatabase } from '../../sql/devices/schema.js';
@@ -15,19 +16,51 @@ import type { HeraldDatabase } from './schema.js';
 export function createSqliteDeviceStore(db: Kysely<HeraldDatabase>, sqlite: Database.Database): DeviceStore {
   const audience = prepareAudience(sqlite);
   // Kysely<DB> is invariant in DB, so the connection typed for the whole file is narrowed to the registry's tables.
-  const queries = createDeviceQueries(db as unknown as Kysely<DevicesDatabase>, {
+  const devicesDb = db as unknown as Kysely<DevicesDatabase>;
+  const queries = createDeviceQueries(devicesDb, {
     // The primary key of device_topics is (device_id, topic), so the aggregate reads topics in order.
     topicsOfDevice: sql`(SELECT json_group_array(topic) FROM device_topics WHERE device_id = devices.id)`,
     rowLocks: false,
     isRegistrationRace: () => false,
     serialize: async () => {},
   });
+  const filters = filterPaging(devicesDb, sqlite);
   return {
     ...queries,
     async pageAudience(source, options) {
       const limit = clampLimit(options.limit, AUDIENCE_MAX_LIMIT);
       if (limit === 0) return { members: [] };
+      if (source.kind === 'filter') return pageFilterAudience(filters, source.filter, options.after, limit);
+      if (source.kind === 'topicEveryone') return pageEveryoneAudience(filters, source.topic, options.after, limit);
       return audiencePage(source, audience(source, options.after, limit), limit);
+    },
+  };
+}
+
+/** The sources paged by the prepared statements below; filters are shaped per push (audience-filter.ts). */
+type PreparedSource = Extract<AudienceSource, { kind: 'devices' | 'users' | 'topic' | 'topicUsers' }>;
+
+/** Distinct filter statements kept prepared; past this the cache starts over. */
+const FILTER_STATEMENTS = 200;
+
+/**
+ * Filter pages run on the connection directly, their statements prepared once per query text: one
+ * push's pages share their text, and preparing anew on every page (as Kysely's driver does) cost
+ * more than SQLite's answer. Read-only, like the audience statements below.
+ */
+function filterPaging(db: Kysely<DevicesDatabase>, sqlite: Database.Database): FilterPaging {
+  const statements = new Map<string, Database.Statement>();
+  return {
+    db,
+    boundBothKeys: false,
+    async run<R>(query: { sql: string; parameters: readonly unknown[] }) {
+      let statement = statements.get(query.sql);
+      if (!statement) {
+        if (statements.size >= FILTER_STATEMENTS) statements.clear();
+        statement = sqlite.prepare(query.sql);
+        statements.set(query.sql, statement);
+      }
+      return statement.all(...query.parameters) as R[];
     },
   };
 }
@@ -47,7 +80,7 @@ const AFTER_USER = '(:afterUser IS NULL OR devices.user > :afterUser OR (devices
  * anew cost four times what SQLite spends answering it. Reads can safely interleave with a
  * Kysely transaction on the same connection; nothing here writes.
  */
-function prepareAudience(sqlite: Database.Database): (source: AudienceSource, after: string | undefined, limit: number) => AudienceRow[] {
+function prepareAudience(sqlite: Database.Database): (source: PreparedSource, after: string | undefined, limit: number) => AudienceRow[] {
   const devices = sqlite.prepare<{ ids: string; after: string; limit: number }, AudienceRow>(
     `SELECT ${AUDIENCE_COLUMNS} FROM devices WHERE devices.id IN (SELECT value FROM json_each(:ids)) AND devices.state = 'active' AND devices.id > :after
      ORDER BY devices.id LIMIT :limit`);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { PushStore } from '../../../ports/push-store.js';
+import type { PushAudience, PushStore } from '../../../ports/push-store.js';
+import { audienceWithout } from '../../sql/push/erase-audience.js';
 import type { WriteLock } from '../write-lock.js';
 import type { PushCountsTable } from './counts.js';
 import { MINUTE } from './schema.js';
@@ -15,8 +16,9 @@ export function prepareRetention(sqlite: Database.Database, lock: WriteLock, cou
   const deleteDeliveries = sqlite.prepare<[number, number, number]>(
     'DELETE FROM deliveries WHERE push_seq = ? AND target IN (SELECT target FROM deliveries WHERE push_seq = ? LIMIT ?)');
   const deletePush = sqlite.prepare<[number]>('DELETE FROM pushes WHERE seq = ?');
-  const pushesNamingUser = sqlite.prepare<[string], { seq: number; audience: string }>(
-    `SELECT seq, audience FROM pushes WHERE EXISTS (SELECT 1 FROM json_each(audience, '$.users') WHERE value = ?)`);
+  const pushesNamingUser = sqlite.prepare<[string, string], { seq: number; audience: string }>(
+    `SELECT seq, audience FROM pushes WHERE EXISTS (SELECT 1 FROM json_each(audience, '$.users') WHERE value = ?)
+       OR EXISTS (SELECT 1 FROM json_each(audience, '$.filter.users') WHERE value = ?)`);
   const setAudience = sqlite.prepare<[string, number]>('UPDATE pushes SET audience = ? WHERE seq = ?');
   const forgetDeviceTokens = sqlite.prepare<[string]>(
     `UPDATE deliveries SET token = '', p256dh = NULL, auth = NULL, device_id = NULL WHERE device_id IN (SELECT value FROM json_each(?))`);
@@ -35,16 +37,13 @@ export function prepareRetention(sqlite: Database.Database, lock: WriteLock, cou
   return {
     async eraseUser(user, deviceIds) {
       let erased = 0;
-      for (const row of pushesNamingUser.all(user)) {
-        const audience = JSON.parse(row.audience) as { users?: string[]; devices?: string[]; topics?: string[]; tokens?: unknown[]; providerTopics?: unknown[] };
-        const others = (audience.users ?? []).filter((u) => u !== user);
-        const onlyThem = others.length === 0 && !audience.devices?.length && !audience.topics?.length && !audience.tokens?.length && !audience.providerTopics?.length;
-        if (onlyThem) {
-          // Its content was written for them (a notify push carries their name): it goes whole.
+      for (const row of pushesNamingUser.all(user, user)) {
+        const left = audienceWithout(JSON.parse(row.audience) as PushAudience, user);
+        if (left === 'alone') {
           removePush(row.seq);
           erased++;
         } else {
-          lock.run(() => setAudience.run(JSON.stringify({ ...audience, users: others }), row.seq));
+          lock.run(() => setAudience.run(JSON.stringify(left), row.seq));
         }
       }
       // Deliveries of broadcasts to their devices stay for the counts, without the token.
