@@ -10,6 +10,7 @@ import { retryAt, type BackoffOptions } from '../retry/backoff.js';
 import { CircuitBreaker } from '../retry/circuit-breaker.js';
 import { stopCause, type InFlightSends, type StopCause } from './in-flight-sends.js';
 import { sendKeyPrefix, type PushJob, type SendJob } from './jobs.js';
+import { chunkDevices, Personalizer, sendPrepared, type PersonalizedSend } from './personalize.js';
 import { summarize, type PushEvents } from './push-events.js';
 
 export interface DeliveryPolicy {
@@ -56,6 +57,7 @@ export interface DelivererDeps {
  */
 export class Deliverer {
   readonly #d: DelivererDeps;
+  readonly #personalizer = new Personalizer();
 
   constructor(deps: DelivererDeps) {
     this.#d = deps;
@@ -94,9 +96,11 @@ export class Deliverer {
       return;
     }
 
-    let encoded: EncodedPush;
+    // A templated push is rendered per device, so its devices are read first (a store error retries the job).
+    const devices = push.content.personalize ? await chunkDevices(d.devices, claimed) : undefined;
+    let encoded: EncodedPush | PersonalizedSend;
     try {
-      encoded = d.encoded(push, sender!);
+      encoded = devices ? this.#personalizer.prepare(push.content, sender!, claimed, devices) : d.encoded(push, sender!);
     } catch (err) {
       // Accepted pushes were encoded once already; this only happens if the config changed since.
       const error = isHeraldError(err) ? err.message : 'the push cannot be encoded for this provider';
@@ -110,7 +114,7 @@ export class Deliverer {
     expiry?.unref();
     let outcomes: Outcome[];
     try {
-      outcomes = signal.aborted ? targets.map(() => ({ kind: 'retry', reason: SEND_ABORTED })) : await sender!.send(encoded, targets, signal);
+      outcomes = signal.aborted ? targets.map(() => ({ kind: 'retry', reason: SEND_ABORTED })) : await sendPrepared(sender!, encoded, targets, signal);
     } finally {
       clearTimeout(expiry);
     }

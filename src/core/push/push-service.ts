@@ -2,13 +2,14 @@ import { HeraldError, isHeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DeviceStore, Provider } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { PortableNotification, ProviderOverrides, PushContent, PushPriority } from '../../ports/push-sender.js';
+import type { PortableNotification, ProviderOverrides, PushContent, PushPersonalization, PushPriority } from '../../ports/push-sender.js';
 import type { DeliveryRecord, DeliveryState, PushAudience, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
 import type { Lane, NewJob, Queue } from '../../ports/queue.js';
 import { randomId } from '../../util/ids.js';
 import { validateDeviceToken, type TokenRules } from '../devices/validate-token.js';
 import { parseDeliveryId, deliveryId } from './targets.js';
 import { parsePartition, partitionOf, ROUTE_PARTITION, routeKey, sendKeyPrefix, CHUNK_SIZE, type PushJob } from './jobs.js';
+import { compilePersonalization, normalizePersonalization, sampleRendering } from './personalize.js';
 import type { PushPipeline } from './push-pipeline.js';
 import type { SenderRegistry } from './senders.js';
 
@@ -31,6 +32,8 @@ export interface PushRequest {
   expiresAt?: number;
   /** The notification category, if the sender gave one (checked against its key's categories by the route). */
   category?: string;
+  /** Payload strings are templates rendered per device (Centrifugo's use_templating). */
+  personalize?: PushPersonalization;
 }
 
 /**
@@ -131,9 +134,12 @@ export class PushService {
       priority: request.priority,
       ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
       ...(expiresAt !== null ? { expiresAt } : {}),
+      ...(request.personalize ? { personalize: normalizePersonalization(request.personalize) } : {}),
     };
     if (!hasContent(content)) throw new HeraldError('pushInvalid', { detail: 'the push has no notification, data or provider payload' });
-    this.#checkEncodable(content, audience);
+    // A bad template is refused here, naming its field; what is encoded is how a device without locale or meta would get it.
+    const templates = content.personalize ? compilePersonalization(content, content.personalize) : undefined;
+    this.#checkEncodable(templates ? sampleRendering(content, templates) : content, audience);
 
     const lane = laneOf(request.priority, audience);
     this.#shed(lane);

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { assertCategoryAllowed } from '../../core/keys/categories.js';
+import { compilePersonalization } from '../../core/push/personalize.js';
 import type { PushRequest } from '../../core/push/push-service.js';
 import { HeraldError } from '../../errors/index.js';
 import type { Provider } from '../../ports/device-store.js';
@@ -24,6 +25,12 @@ const STRING_MAP = Type.Record(Type.String({ maxLength: 200 }), Type.String({ ma
 const UNIX_S = Type.Integer({ minimum: 0, maximum: 1e11 });
 /** Accepted so a backend's request is understood; answered 108 until Herald does what they ask. */
 const LATER = Type.Optional(Type.Unknown());
+/** `{lang: {translations: {var: text}}}`; the language is a BCP 47 tag or its language part. */
+const LOCALIZATIONS = Type.Record(
+  Type.String({ pattern: '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$' }),
+  Type.Object({ translations: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 2048 }), { maxProperties: 100 }) }),
+  { maxProperties: 200 },
+);
 
 const SendPushNotification = Type.Object({
   recipient: Type.Object({
@@ -55,9 +62,9 @@ const SendPushNotification = Type.Object({
   analytics_uid: Type.Optional(UID),
   optimize_for_reliability: Type.Optional(Type.Boolean()),
   limit_strategy: LATER,
-  use_templating: LATER,
-  use_meta: LATER,
-  localizations: LATER,
+  use_templating: Type.Optional(Type.Boolean()),
+  use_meta: Type.Optional(Type.Boolean()),
+  localizations: Type.Optional(LOCALIZATIONS),
 });
 type SendPushNotification = Static<typeof SendPushNotification>;
 
@@ -107,9 +114,7 @@ function notAvailable(field: string, problem: string): HeraldError {
 }
 
 function pushRequest(body: SendPushNotification, now: number): PushRequest {
-  for (const field of ['limit_strategy', 'use_templating', 'use_meta', 'localizations'] as const) {
-    if (body[field] !== undefined) throw notAvailable(field, 'not available yet');
-  }
+  if (body.limit_strategy !== undefined) throw notAvailable('limit_strategy', 'not available yet');
   // Analytics are counted per push, so the analytics id is the uid; another one has nowhere to live yet.
   if (body.analytics_uid !== undefined && body.uid !== undefined && body.analytics_uid !== body.uid) {
     throw notAvailable('analytics_uid', 'an analytics_uid other than uid is not available yet');
@@ -121,15 +126,31 @@ function pushRequest(body: SendPushNotification, now: number): PushRequest {
   if (n.expire_at !== undefined && n.expire_at * 1000 <= Math.max(now, (body.send_at ?? 0) * 1000)) {
     throw badField('notification.expire_at', 'must be in the future and after send_at');
   }
+  const raw = overrides(body.notification);
+  const personalize = personalization(body, raw);
   return {
     ...(id !== undefined ? { id } : {}),
     to: recipient(body.recipient),
     notification: {},
-    overrides: overrides(body.notification),
+    overrides: raw,
+    ...(personalize ? { personalize } : {}),
     priority: 'normal',
     ...(body.send_at !== undefined ? { sendAt: body.send_at * 1000 } : {}),
     ...(body.notification.expire_at !== undefined ? { expiresAt: body.notification.expire_at * 1000 } : {}),
   };
+}
+
+/**
+ * Templating is off unless asked for; localizations turn it on by themselves, as in Centrifugo.
+ * Templates are checked here too, so a bad one is named where the caller wrote it (`notification.fcm…`).
+ */
+function personalization(body: SendPushNotification, raw: ProviderOverrides): PushRequest['personalize'] {
+  if (body.use_templating !== true && body.localizations === undefined) return undefined;
+  const localizations: Record<string, Record<string, string>> = {};
+  for (const [lang, l] of Object.entries(body.localizations ?? {})) localizations[lang] = l.translations;
+  const settings = { useMeta: body.use_meta === true, localizations };
+  compilePersonalization({ id: '', notification: {}, overrides: raw, priority: 'normal' }, settings, 'notification.');
+  return settings;
 }
 
 function recipient(r: SendPushNotification['recipient']): PushRequest['to'] {
