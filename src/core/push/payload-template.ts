@@ -177,7 +177,7 @@ function lookup(token: Extract<Token, { kind: 'path' }>, where: string): Eval {
   const known = 'use .device.id, .device.user, .device.meta.<key> or .l10n.<key>';
   if (root === 'l10n') {
     if (field === undefined || rest.length > 0) throw new TemplateSyntax(`${token.text} ${where}: a translation is .l10n.<key>`);
-    return (scope) => scope.l10n[field];
+    return (scope) => (Object.hasOwn(scope.l10n, field) ? scope.l10n[field] : undefined);
   }
   if (root !== 'device' || field === undefined) throw new TemplateSyntax(`unknown variable ${token.text} ${where} (${known})`);
   if (field === 'id' || field === 'user') {

@@ -42,12 +42,12 @@ export interface CompiledPersonalization {
 
 /** Raw payload objects whose strings are templates, by where they sit in the content. */
 const TEMPLATED_ROOTS: readonly LeafPath[] = [
+  ['notification', 'title'],
+  ['notification', 'body'],
   ['overrides', 'apns', 'payload'],
   ['overrides', 'fcm', 'message'],
   ['overrides', 'hms', 'message'],
   ['overrides', 'webpush', 'payload'],
-  ['notification', 'title'],
-  ['notification', 'body'],
 ];
 
 /**
