@@ -164,7 +164,6 @@ describe('Centrifugo face: push methods refuse bad input by field', () => {
     ['fcm_topic', 'send_push_notification', { recipient: { fcm_topic: 'news' }, notification: FCM('x') }, 108, /(?:^|: )recipient\.fcm_topic: /],
     ['hms_condition', 'send_push_notification', { recipient: { hms_condition: "'a' in topics" }, notification: FCM('x') }, 108, /(?:^|: )recipient\.hms_condition: /],
     ['rate limits', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: FCM('x'), limit_strategy: { rate_limit: { policies: [] } } }, 108, /(?:^|: )limit_strategy: /],
-    ['templating', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: FCM('x'), use_templating: true }, 108, /(?:^|: )use_templating: /],
     ['other analytics_uid', 'send_push_notification', { uid: 'a1', analytics_uid: 'b2', recipient: { fcm_tokens: ['a'] }, notification: FCM('x') }, 108, /(?:^|: )analytics_uid: /],
     ['cancel without uid', 'cancel_push', {}, 107, /(?:^|: )uid: /],
     ['bad status', 'update_push_status', { analytics_uid: 'a', status: 'opened', device_id: `dev_${'A'.repeat(16)}` }, 107, /(?:^|: )status: /],

@@ -29,7 +29,7 @@ const LATER = Type.Optional(Type.Unknown());
 const LOCALIZATIONS = Type.Record(
   Type.String({ pattern: '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$' }),
   Type.Object({ translations: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 2048 }), { maxProperties: 100 }) }),
-  { maxProperties: 200 },
+  { maxProperties: 200, additionalProperties: false },
 );
 
 const SendPushNotification = Type.Object({

@@ -105,7 +105,16 @@ function pushRequest(body: PushBody): PushRequest {
     ...(body.send_at !== undefined ? { sendAt: parseTime(body.send_at, 'send_at') } : {}),
     ...(body.expires_at !== undefined ? { expiresAt: parseTime(body.expires_at, 'expires_at') } : {}),
     ...(body.category !== undefined ? { category: body.category } : {}),
+    ...personalization(body),
   };
+}
+
+/** Templating is off unless asked for; localizations turn it on by themselves, as on the Centrifugo face. */
+function personalization(body: PushBody): Pick<PushRequest, 'personalize'> {
+  if (body.templating !== true && body.localizations === undefined) return {};
+  const localizations: Record<string, Record<string, string>> = {};
+  for (const [lang, l] of Object.entries(body.localizations ?? {})) localizations[lang] = l.translations;
+  return { personalize: { useMeta: body.use_meta === true, localizations } };
 }
 
 function viewJson(v: PushView): Record<string, unknown> {

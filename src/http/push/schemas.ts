@@ -67,6 +67,12 @@ export type DeviceListQuery = Static<typeof DeviceListQuery>;
 const STRING_MAP = Type.Record(Type.String({ maxLength: 200 }), Type.String({ maxLength: 4096 }), { maxProperties: 100 });
 const OBJECT = Type.Record(Type.String(), Type.Unknown());
 const TIME = Type.String({ maxLength: 40, description: 'RFC 3339 time, e.g. 2026-12-01T09:00:00Z' });
+/** Centrifugo's shape, `{lang: {translations: {var: text}}}`, so a backend can reuse its requests. */
+const LOCALIZATIONS = Type.Record(
+  Type.String({ pattern: '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$' }),
+  Type.Object({ translations: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 2048 }), { maxProperties: 100 }) }, { additionalProperties: false }),
+  { maxProperties: 200, additionalProperties: false, description: 'Translations by language; the device locale picks one as .l10n (pt-BR takes pt-BR, else pt). Turns templating on.' },
+);
 
 export const PushBody = Type.Object({
   id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
@@ -100,6 +106,9 @@ export const PushBody = Type.Object({
   expires_at: Type.Optional(TIME),
   /** A key limited to categories must name one of them. */
   category: Type.Optional(Type.String({ pattern: '^[-_.a-z0-9]{1,64}$' })),
+  templating: Type.Optional(Type.Boolean({ description: 'Strings of the raw payloads and notification title/body are templates rendered per device ({{.device.id}}, {{.device.user}}, {{.device.meta.key}}, {{default [[text]] .l10n.key}}).' })),
+  use_meta: Type.Optional(Type.Boolean({ description: 'Templates may read the device meta as .device.meta.<key>.' })),
+  localizations: Type.Optional(LOCALIZATIONS),
 }, { additionalProperties: false });
 export type PushBody = Static<typeof PushBody>;
 
