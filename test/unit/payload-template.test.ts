@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { HeraldError } from '../../src/errors/index.js';
 import { parseTemplate, type TemplateScope } from '../../src/core/push/payload-template.js';
 import { compilePersonalization, normalizePersonalization, Personalizer, sampleRendering, translationsFor, PERSONALIZE_LIMITS } from '../../src/core/push/personalize.js';
-import type { DeviceRecord } from '../../src/ports/device-store.js';
+import type { DeviceRecord, DeviceStore } from '../../src/ports/device-store.js';
 import type { EncodedPush, PushContent, PushSender } from '../../src/ports/push-sender.js';
 import type { ClaimedDelivery } from '../../src/ports/push-store.js';
 
@@ -203,6 +203,27 @@ describe('personalizing a chunk', () => {
     const outcomes = await prepared.send(sender, [{ token: 't', keys: null }]);
     assert.match((outcomes[0] as { reason: string }).reason, /over \d+ characters/);
     assert.equal(sender.encodes, 0);
+  });
+});
+
+describe('reading the devices of a chunk', () => {
+  const chunk = [claimed({ id: 'd1', token: 'a' }), claimed({ id: 'd1', token: 'a' }), claimed({ id: null, token: 'raw' })];
+  function store() {
+    const calls: unknown[] = [];
+    return { calls, store: { list: async (query: unknown) => { calls.push(query); return { devices: [device('d1')] }; } } as unknown as DeviceStore };
+  }
+
+  test('one list call with the chunk device ids, only when the templates need the device or its locale', async () => {
+    const personalizer = new Personalizer();
+    const s = store();
+    const byDevice = await personalizer.devicesFor(push('{{.device.user}}', { useMeta: false, localizations: {} }), s.store, chunk);
+    assert.deepEqual([...byDevice!.keys()], ['d1']);
+    assert.deepEqual(s.calls, [{ ids: ['d1'], limit: 1 }]);
+    await personalizer.devicesFor(push('{{.l10n.greeting}}', { useMeta: false, localizations: { pt: { greeting: 'Olá' } } }), s.store, chunk);
+    assert.equal(s.calls.length, 2, 'translations need the locale');
+    assert.deepEqual(await personalizer.devicesFor(push('{{default [[x]] .l10n.greeting}}', { useMeta: false, localizations: {} }), s.store, chunk), new Map());
+    assert.equal(await personalizer.devicesFor(push('{{.device.user}}', undefined), s.store, chunk), undefined, 'not templated');
+    assert.equal(s.calls.length, 2);
   });
 });
 

@@ -10,7 +10,7 @@ import { retryAt, type BackoffOptions } from '../retry/backoff.js';
 import { CircuitBreaker } from '../retry/circuit-breaker.js';
 import { stopCause, type InFlightSends, type StopCause } from './in-flight-sends.js';
 import { sendKeyPrefix, type PushJob, type SendJob } from './jobs.js';
-import { chunkDevices, Personalizer, sendPrepared, type PersonalizedSend } from './personalize.js';
+import { Personalizer, sendPrepared, type PersonalizedSend } from './personalize.js';
 import { summarize, type PushEvents } from './push-events.js';
 
 export interface DeliveryPolicy {
@@ -97,7 +97,7 @@ export class Deliverer {
     }
 
     // A templated push is rendered per device, so its devices are read first (a store error retries the job).
-    const devices = push.content.personalize ? await chunkDevices(d.devices, claimed) : undefined;
+    const devices = await this.#personalizer.devicesFor(push.content, d.devices, claimed);
     let encoded: EncodedPush | PersonalizedSend;
     try {
       encoded = devices ? this.#personalizer.prepare(push.content, sender!, claimed, devices) : d.encoded(push, sender!);

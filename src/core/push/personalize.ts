@@ -141,13 +141,6 @@ export function sendPrepared(sender: PushSender, prepared: EncodedPush | Persona
   return prepared instanceof PersonalizedSend ? prepared.send(sender, targets, signal) : sender.send(prepared, targets, signal);
 }
 
-/** The devices of a chunk by id, read in one call (raw-token deliveries have none). */
-export async function chunkDevices(devices: DeviceStore, claimed: readonly ClaimedDelivery[]): Promise<Map<string, DeviceRecord>> {
-  const ids = [...new Set(claimed.map((c) => c.deviceId).filter((id): id is string => id !== null))];
-  if (ids.length === 0) return new Map();
-  const page = await devices.list({ ids, limit: ids.length });
-  return new Map(page.devices.map((d) => [d.id, d]));
-}
 
 interface PushState {
   compiled: CompiledPersonalization;
@@ -164,6 +157,26 @@ interface PushState {
  */
 export class Personalizer {
   readonly #pushes = new WeakMap<PushContent, PushState>();
+
+  /**
+   * The devices of a chunk by id, read in one call; undefined for a push that is not templated,
+   * and none read when its templates use neither the device nor its locale.
+   */
+  async devicesFor(content: PushContent, store: DeviceStore, claimed: readonly ClaimedDelivery[]): Promise<Map<string, DeviceRecord> | undefined> {
+    if (!content.personalize) return undefined;
+    let compiled: CompiledPersonalization;
+    try {
+      compiled = this.#state(content).compiled;
+    } catch {
+      // Reported per delivery by prepare(), where the caller turns it into failed deliveries.
+      return new Map();
+    }
+    if (!compiled.readsDevice && Object.keys(compiled.settings.localizations).length === 0) return new Map();
+    const ids = [...new Set(claimed.map((c) => c.deviceId).filter((id): id is string => id !== null))];
+    if (ids.length === 0) return new Map();
+    const page = await store.list({ ids, limit: ids.length });
+    return new Map(page.devices.map((d) => [d.id, d]));
+  }
 
   /** Renders and encodes a chunk of a templated push for `sender`, grouping identical renderings. */
   prepare(content: PushContent, sender: PushSender, claimed: readonly ClaimedDelivery[], devices: ReadonlyMap<string, DeviceRecord>): PersonalizedSend {
