@@ -195,6 +195,18 @@ describe('personalizing a chunk', () => {
     assert.deepEqual(sender.sent.map((s) => s.tokens), [['tok-d2']]);
   });
 
+  test('renderings that would join to the same text stay apart', async () => {
+    const devices = [device('d1', { meta: { a: 'x\u0000y', b: 'z' } }), device('d2', { meta: { a: 'x', b: 'y\u0000z' } }), device('d3', { meta: { a: '1:x', b: '' } })];
+    const content: PushContent = { id: 'p', notification: { title: '{{.device.meta.a}}', body: '{{.device.meta.b}}' }, overrides: {}, priority: 'normal', personalize: { useMeta: true, localizations: {} } };
+    const sender = jsonSender();
+    sender.encode = (c: PushContent) => ({ provider: 'fcm', bytes: 1, body: JSON.stringify(c.notification) }) as EncodedPush;
+    const chunk = devices.map((d) => claimed({ id: d.id, token: d.token }));
+    const prepared = new Personalizer().prepare(content, sender, chunk, new Map(devices.map((d) => [d.id, d])));
+    assert.equal(prepared.encodings, 3);
+    await prepared.send(sender, chunk.map((c) => ({ token: c.token, keys: null })));
+    assert.deepEqual(devices.map((d) => JSON.parse(sender.sent.find((s) => s.tokens.includes(d.token))!.body)), devices.map((d) => ({ title: d.meta.a, body: d.meta.b })));
+  });
+
   test('a rendering over the size bound fails without being encoded', async () => {
     const huge = 'y'.repeat(PERSONALIZE_LIMITS.maxRenderedChars + 1);
     const d = device('d1', { meta: { bio: huge } });

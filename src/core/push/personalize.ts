@@ -188,7 +188,7 @@ export class Personalizer {
     claimed.forEach((c, i) => {
       const device = c.deviceId === null ? undefined : devices.get(c.deviceId);
       const values = this.#render(state, c, device);
-      const key = values.join('\u0000');
+      const key = renderingKey(values);
       let group = groups.get(key);
       if (!group) {
         let encoding = encodings.get(key);
@@ -233,6 +233,17 @@ export class Personalizer {
     };
     return renderAll(compiled, scope);
   }
+}
+
+/**
+ * One string per distinct rendering. Length-prefixed, so no value a device holds (its meta is the
+ * client's) can make two different renderings share a key, and so one device's payload.
+ */
+function renderingKey(values: readonly string[]): string {
+  if (values.length === 1) return values[0]!;
+  let key = '';
+  for (const v of values) key += `${v.length}:${v}`;
+  return key;
 }
 
 const NO_DEVICE: TemplateScope['device'] = Object.freeze({ id: '', user: '', meta: EMPTY });
