@@ -66,7 +66,6 @@ export const ERROR_CODES = {
   pushInvalid: { code: 40063, http: 400, message: 'invalid request: push invalid' },
   appUnknown: { code: 40064, http: 400, message: 'invalid request: no such app is configured for the provider' },
   webPushDisabled: { code: 40065, http: 400, message: 'invalid request: Web Push is not configured on this server' },
-  pushFeatureUnavailable: { code: 40066, http: 400, message: 'invalid request: this push feature is not available yet' },
   subscriberInvalid: { code: 40070, http: 400, message: 'invalid request: subscriber invalid' },
   categoryInvalid: { code: 40071, http: 400, message: 'invalid request: category invalid' },
   notifyInvalid: { code: 40072, http: 400, message: 'invalid request: notification invalid' },

@@ -45,6 +45,11 @@ export interface PushContent {
   collapseKey?: string;
   /** Unix ms after which the push is worthless; providers get their own expiry from it at send time. */
   expiresAt?: number;
+  /**
+   * Present when the payload strings are templates, rendered for each device before encoding
+   * (core/push/personalize.ts); absent for a push sent as given.
+   */
+  personalize?: PushPersonalization;
   /** Delivery gates for registry devices: a local-time window and rate limits (core/push/delivery-gates.ts). */
   limits?: PushLimits;
 }
@@ -75,6 +80,17 @@ export interface RateLimit {
 export interface PushLimits {
   window?: SendWindow;
   rate?: RateLimit;
+}
+
+/** How a templated push is rendered per device. */
+export interface PushPersonalization {
+  /** Templates may read `.device.meta.<key>`; without it the device's meta reads as empty. */
+  useMeta: boolean;
+  /**
+   * Translations by lowercase language tag (`pt`, `pt-br`): the device's locale picks one map as
+   * `.l10n`, its full tag first, then its language. Empty when the push has none.
+   */
+  localizations: Record<string, Record<string, string>>;
 }
 
 /** The reason of the `retry` outcome of a target whose send was stopped by the abort signal before it went out. */

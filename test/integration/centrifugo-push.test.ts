@@ -163,7 +163,6 @@ describe('Centrifugo face: push methods refuse bad input by field', () => {
     ['bad fcm_topic', 'send_push_notification', { recipient: { fcm_topic: '/topics/news' }, notification: FCM('x') }, 107, /(?:^|: )recipient\.fcm_topic: /],
     ['bad hms_condition', 'send_push_notification', { recipient: { hms_condition: "'a' in topics ||" }, notification: FCM('x') }, 107, /(?:^|: )recipient\.hms_condition: /],
     ['rate limits without a policy', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: FCM('x'), limit_strategy: { rate_limit: { policies: [] } } }, 107, /(?:^|: )limit_strategy\.rate_limit\.policies/],
-    ['templating', 'send_push_notification', { recipient: { fcm_tokens: ['a'] }, notification: FCM('x'), use_templating: true }, 108, /(?:^|: )use_templating: /],
     ['cancel without uid', 'cancel_push', {}, 107, /(?:^|: )uid: /],
     ['bad status', 'update_push_status', { analytics_uid: 'a', status: 'opened', device_id: `dev_${'A'.repeat(16)}` }, 107, /(?:^|: )status: /],
     ['bad device id', 'update_push_status', { analytics_uid: 'a', status: 'delivered', device_id: 'phone' }, 107, /(?:^|: )device_id: /],

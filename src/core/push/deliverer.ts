@@ -12,6 +12,7 @@ import { CircuitBreaker } from '../retry/circuit-breaker.js';
 import { DeliveryGates } from './delivery-gates.js';
 import { stopCause, type InFlightSends, type StopCause } from './in-flight-sends.js';
 import { sendKeyPrefix, type PushJob, type SendJob } from './jobs.js';
+import { Personalizer, sendPrepared, type PersonalizedSend } from './personalize.js';
 import { summarize, type PushEvents } from './push-events.js';
 
 export interface DeliveryPolicy {
@@ -61,6 +62,7 @@ export interface DelivererDeps {
 export class Deliverer {
   readonly #d: DelivererDeps;
   readonly #gates: DeliveryGates;
+  readonly #personalizer = new Personalizer();
 
   constructor(deps: DelivererDeps) {
     this.#d = deps;
@@ -103,9 +105,11 @@ export class Deliverer {
     if (push.content.limits) claimed = await this.#gates.admit(job, push, claimed, now);
     if (claimed.length === 0) return void (await d.queue.ack(job));
 
-    let encoded: EncodedPush;
+    // A templated push is rendered per device, so its devices are read first (a store error retries the job).
+    const devices = await this.#personalizer.devicesFor(push.content, d.devices, claimed);
+    let encoded: EncodedPush | PersonalizedSend;
     try {
-      encoded = d.encoded(push, sender!);
+      encoded = devices ? this.#personalizer.prepare(push.content, sender!, claimed, devices) : d.encoded(push, sender!);
     } catch (err) {
       // Accepted pushes were encoded once already; this only happens if the config changed since.
       const error = isHeraldError(err) ? err.message : 'the push cannot be encoded for this provider';
@@ -119,7 +123,7 @@ export class Deliverer {
     expiry?.unref();
     let outcomes: Outcome[];
     try {
-      outcomes = signal.aborted ? targets.map(() => ({ kind: 'retry', reason: SEND_ABORTED })) : await sender!.send(encoded, targets, signal);
+      outcomes = signal.aborted ? targets.map(() => ({ kind: 'retry', reason: SEND_ABORTED })) : await sendPrepared(sender!, encoded, targets, signal);
     } finally {
       clearTimeout(expiry);
     }

@@ -2,7 +2,7 @@ import { HeraldError, isHeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { AudienceFilter, DeviceStore, Provider } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { PortableNotification, ProviderOverrides, PushContent, PushLimits, PushPriority } from '../../ports/push-sender.js';
+import type { PortableNotification, ProviderOverrides, PushContent, PushLimits, PushPersonalization, PushPriority } from '../../ports/push-sender.js';
 import type { DeliveryRecord, DeliveryState, PushAudience, PushIdScope, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
 import type { Lane, NewJob, Queue } from '../../ports/queue.js';
 import { randomId } from '../../util/ids.js';
@@ -10,6 +10,7 @@ import { validateDeviceToken, type TokenRules } from '../devices/validate-token.
 import { parseDeliveryId, deliveryId } from './targets.js';
 import { providerTopics } from './provider-topics.js';
 import { parsePartition, partitionOf, ROUTE_PARTITION, routeKey, sendKeyPrefix, CHUNK_SIZE, type PushJob } from './jobs.js';
+import { compilePersonalization, normalizePersonalization, sampleRendering } from './personalize.js';
 import type { PushPipeline } from './push-pipeline.js';
 import type { SenderRegistry } from './senders.js';
 
@@ -40,6 +41,8 @@ export interface PushRequest {
   category?: string;
   /** Time window and rate limits per registry device (checked by the route; see delivery-gates.ts). */
   limits?: PushLimits;
+  /** Payload strings are templates rendered per device (Centrifugo's use_templating). */
+  personalize?: PushPersonalization;
 }
 
 /**
@@ -141,9 +144,12 @@ export class PushService {
       ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
       ...(expiresAt !== null ? { expiresAt } : {}),
       ...(request.limits !== undefined ? { limits: request.limits } : {}),
+      ...(request.personalize ? { personalize: normalizePersonalization(request.personalize) } : {}),
     };
     if (!hasContent(content)) throw new HeraldError('pushInvalid', { detail: 'the push has no notification, data or provider payload' });
-    this.#checkEncodable(content, audience);
+    // A bad template is refused here, naming its field; what is encoded is how a device without locale or meta would get it.
+    const templates = content.personalize ? compilePersonalization(content, content.personalize) : undefined;
+    this.#checkEncodable(templates ? sampleRendering(content, templates) : content, audience);
 
     const lane = laneOf(request.priority, audience);
     this.#shed(lane);

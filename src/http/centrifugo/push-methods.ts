@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { assertCategoryAllowed } from '../../core/keys/categories.js';
 import { providerTopicProblem } from '../../core/push/provider-topics.js';
 import { rateKeyProblem } from '../../core/push/delivery-gates.js';
+import { compilePersonalization } from '../../core/push/personalize.js';
 import type { PushRequest } from '../../core/push/push-service.js';
 import { windowProblem } from '../../core/push/send-window.js';
 import { HeraldError } from '../../errors/index.js';
@@ -28,8 +29,12 @@ const STRING_MAP = Type.Record(Type.String({ maxLength: 200 }), Type.String({ ma
 const PROVIDER_TOPIC = Type.Optional(Type.String({ maxLength: 2048 }));
 /** Unix seconds, as Centrifugo gives times. */
 const UNIX_S = Type.Integer({ minimum: 0, maximum: 1e11 });
-/** Accepted so a backend's request is understood; answered 108 until Herald does what they ask. */
-const LATER = Type.Optional(Type.Unknown());
+/** `{lang: {translations: {var: text}}}`; the language is a BCP 47 tag or its language part. */
+const LOCALIZATIONS = Type.Record(
+  Type.String({ pattern: '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$' }),
+  Type.Object({ translations: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 2048 }), { maxProperties: 100 }) }),
+  { maxProperties: 200, additionalProperties: false },
+);
 
 /** Per-device rate limits and a local-time window (core/push/delivery-gates.ts); times and key checked below. */
 const LimitStrategy = Type.Object({
@@ -78,9 +83,9 @@ const SendPushNotification = Type.Object({
   analytics_uid: Type.Optional(UID),
   optimize_for_reliability: Type.Optional(Type.Boolean()),
   limit_strategy: Type.Optional(LimitStrategy),
-  use_templating: LATER,
-  use_meta: LATER,
-  localizations: LATER,
+  use_templating: Type.Optional(Type.Boolean()),
+  use_meta: Type.Optional(Type.Boolean()),
+  localizations: Type.Optional(LOCALIZATIONS),
 });
 type SendPushNotification = Static<typeof SendPushNotification>;
 
@@ -127,15 +132,7 @@ export function registerPushMethods(api: FastifyInstance, deps: HttpDeps): void 
   });
 }
 
-/** A 108 naming the field: a Centrifugo feature Herald does not do yet, so it is refused rather than ignored. */
-function notAvailable(field: string, problem: string): HeraldError {
-  return new HeraldError('pushFeatureUnavailable', { detail: `${field}: ${problem}` });
-}
-
 function pushRequest(body: SendPushNotification, now: number): PushRequest {
-  for (const field of ['use_templating', 'use_meta', 'localizations'] as const) {
-    if (body[field] !== undefined) throw notAvailable(field, 'not available yet');
-  }
   // Without a uid the analytics_uid names the push, so a resend of it is idempotent as a uid's is.
   const id = body.uid ?? body.analytics_uid;
   const n = body.notification;
@@ -144,12 +141,15 @@ function pushRequest(body: SendPushNotification, now: number): PushRequest {
   if (n.expire_at !== undefined && n.expire_at * 1000 <= Math.max(now, (body.send_at ?? 0) * 1000)) {
     throw badField('notification.expire_at', 'must be in the future and after send_at');
   }
+  const raw = overrides(body.notification);
+  const personalize = personalization(body, raw);
   return {
     ...(id !== undefined ? { id } : {}),
     ...(body.analytics_uid !== undefined ? { analyticsId: body.analytics_uid } : {}),
     to: recipient(body.recipient),
     notification: {},
-    overrides: overrides(body.notification),
+    overrides: raw,
+    ...(personalize ? { personalize } : {}),
     priority: 'normal',
     ...(body.send_at !== undefined ? { sendAt: body.send_at * 1000 } : {}),
     ...(body.notification.expire_at !== undefined ? { expiresAt: body.notification.expire_at * 1000 } : {}),
@@ -179,6 +179,19 @@ function limits(strategy: Static<typeof LimitStrategy>): PushLimits {
     };
   }
   return out;
+}
+
+/**
+ * Templating is off unless asked for; localizations turn it on by themselves, as in Centrifugo.
+ * Templates are checked here too, so a bad one is named where the caller wrote it (`notification.fcm…`).
+ */
+function personalization(body: SendPushNotification, raw: ProviderOverrides): PushRequest['personalize'] {
+  if (body.use_templating !== true && body.localizations === undefined) return undefined;
+  const localizations: Record<string, Record<string, string>> = {};
+  for (const [lang, l] of Object.entries(body.localizations ?? {})) localizations[lang] = l.translations;
+  const settings = { useMeta: body.use_meta === true, localizations };
+  compilePersonalization({ id: '', notification: {}, overrides: raw, priority: 'normal' }, settings, 'notification.');
+  return settings;
 }
 
 function recipient(r: SendPushNotification['recipient']): PushRequest['to'] {

@@ -34,7 +34,6 @@ const BY_NAME: Partial<Record<ErrorName, { code: number; http: number }>> = {
   // An app or provider Herald was not configured with: the feature is off here, not a bad request.
   appUnknown: NOT_AVAILABLE,
   webPushDisabled: NOT_AVAILABLE,
-  pushFeatureUnavailable: NOT_AVAILABLE,
 };
 
 /** Every other error by its HTTP status; anything unlisted in 4xx is the client's bad request. */

@@ -110,7 +110,16 @@ function pushRequest(body: PushBody): PushRequest {
     ...(body.expires_at !== undefined ? { expiresAt: parseTime(body.expires_at, 'expires_at') } : {}),
     ...(body.category !== undefined ? { category: body.category } : {}),
     ...(body.limits !== undefined ? { limits: pushLimits(body.limits) } : {}),
+    ...personalization(body),
   };
+}
+
+/** Templating is off unless asked for; localizations turn it on by themselves, as on the Centrifugo face. */
+function personalization(body: PushBody): Pick<PushRequest, 'personalize'> {
+  if (body.templating !== true && body.localizations === undefined) return {};
+  const localizations: Record<string, Record<string, string>> = {};
+  for (const [lang, l] of Object.entries(body.localizations ?? {})) localizations[lang] = l.translations;
+  return { personalize: { useMeta: body.use_meta === true, localizations } };
 }
 
 /** `to` as the push service takes it: provider topics as kind and value, exactly one of topic and condition each. */

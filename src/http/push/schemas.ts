@@ -79,6 +79,12 @@ const PROVIDER_TOPIC = Type.Object({
 }, { additionalProperties: false });
 const OBJECT = Type.Record(Type.String(), Type.Unknown());
 const TIME = Type.String({ maxLength: 40, description: 'RFC 3339 time, e.g. 2026-12-01T09:00:00Z' });
+/** Centrifugo's shape, `{lang: {translations: {var: text}}}`, so a backend can reuse its requests. */
+const LOCALIZATIONS = Type.Record(
+  Type.String({ pattern: '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}$' }),
+  Type.Object({ translations: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.String({ maxLength: 2048 }), { maxProperties: 100 }) }, { additionalProperties: false }),
+  { maxProperties: 200, additionalProperties: false, description: 'Translations by language; the device locale picks one as .l10n (pt-BR takes pt-BR, else pt). Turns templating on.' },
+);
 
 /** A month: the longest rate-limit interval, the same bound Centrifugo's users live with. */
 export const RATE_INTERVAL_MAX_MS = 31 * 86_400_000;
@@ -154,6 +160,9 @@ export const PushBody = Type.Object({
   /** A key limited to categories must name one of them. */
   category: Type.Optional(Type.String({ pattern: '^[-_.a-z0-9]{1,64}$' })),
   limits: Type.Optional(PUSH_LIMITS),
+  templating: Type.Optional(Type.Boolean({ description: 'Strings of the raw payloads and notification title/body are templates rendered per device ({{.device.id}}, {{.device.user}}, {{.device.meta.key}}, {{default [[text]] .l10n.key}}).' })),
+  use_meta: Type.Optional(Type.Boolean({ description: 'Templates may read the device meta as .device.meta.<key>.' })),
+  localizations: Type.Optional(LOCALIZATIONS),
 }, { additionalProperties: false });
 export type PushBody = Static<typeof PushBody>;
 
