@@ -165,6 +165,9 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
       } catch (err) {
         throw err instanceof OutboundRequestError ? err : failure(err);
       }
+      // undici hands a finished connection back to its pool on the next turn of the event loop
+      // (setImmediate); a request made before that would open a second connection instead.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       return { status: answer.statusCode, headers: flattenHeaders(answer.headers), body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
     } finally {
       clearTimeout(timer);

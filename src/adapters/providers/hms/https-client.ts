@@ -42,6 +42,8 @@ export class HmsHttpsClient {
   constructor(options: HmsHttpsClientOptions) {
     this.#client = createOutboundClient({
       destinations: 'operator',
+      // The send URL is checked to be https by the sender; the token URL is taken as configured.
+      allowHttp: true,
       connectionsPerOrigin: options.maxSockets,
       timeoutMs: options.timeoutMs,
       maxResponseBytes: MAX_ANSWER_BYTES,

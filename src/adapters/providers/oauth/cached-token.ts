@@ -1,5 +1,5 @@
 import type { Clock } from '../../../ports/clock.js';
-import { createOutboundClient } from '../../net/outbound-client.js';
+import { createOutboundClient, type OutboundClient } from '../../net/outbound-client.js';
 
 export interface IssuedToken {
   accessToken: string;
@@ -47,6 +47,11 @@ export class CachedAccessToken {
 export interface TokenRequestOptions {
   ca?: string | Buffer;
   timeoutMs?: number;
+  /**
+   * A client to send through, sharing its connections (and its CA and timeout, over `ca` and
+   * `timeoutMs`); without one, each request has a connection of its own.
+   */
+  client?: OutboundClient;
 }
 
 /** POSTs a form to a token endpoint and reads `{access_token, expires_in}`; errors name the endpoint and status. */
@@ -68,13 +73,18 @@ export async function requestToken(url: string, form: Record<string, string>, wh
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 
 /**
- * One request an hour or so per app: a connection of its own, closed after. Token URIs come from
- * configuration (service account files, config keys), so the SSRF guard does not apply, and plain
- * http stays allowed for test mocks.
+ * One request an hour or so per app: through the caller's client, or on a connection of its own,
+ * closed after. Token URIs come from configuration (service account files, config keys), so the
+ * SSRF guard does not apply, and plain http stays allowed for test mocks.
  */
 async function postForm(url: string, body: string, options: TokenRequestOptions): Promise<{ status: number; text: string }> {
   const target = new URL(url);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error(`token endpoint ${url} is not an http(s) URL`);
+  const request = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body };
+  if (options.client) {
+    const res = await options.client.request(target, request);
+    return { status: res.status, text: res.body.toString('utf8') };
+  }
   const client = createOutboundClient({
     destinations: 'operator',
     allowHttp: true,
@@ -84,7 +94,7 @@ async function postForm(url: string, body: string, options: TokenRequestOptions)
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
   });
   try {
-    const res = await client.request(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const res = await client.request(target, request);
     return { status: res.status, text: res.body.toString('utf8') };
   } finally {
     await client.close();
