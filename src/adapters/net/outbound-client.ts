@@ -191,7 +191,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
  * Judges the address a socket actually connected to, after the guarded lookup judged the ones
  * DNS gave: IP literals never go through a lookup, and this holds whatever path Node took.
  */
-function guardConnector(connect: buildConnector.connector, allowedHosts: readonly string[]): buildConnector.connector {
+export function guardConnector(connect: buildConnector.connector, allowedHosts: readonly string[]): buildConnector.connector {
   return (options, callback) => {
     const host = options.hostname.replace(/^\[(.*)\]$/, '$1');
     if (isIpLiteral(host)) {
