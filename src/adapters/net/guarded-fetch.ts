@@ -34,7 +34,7 @@ export interface GuardedFetchOptions {
 export interface KeepAliveOptions {
   /** Open connections per origin at most; further requests wait for a free one. Default 16. */
   maxSocketsPerOrigin?: number;
-  /** An idle pooled connection is closed after this long. Default 30 s. */
+  /** An idle pooled connection is closed after this long. Default 4 s (see the outbound client). */
   idleTimeoutMs?: number;
 }
 

@@ -38,7 +38,11 @@ export interface OutboundClientOptions {
    * 0 opens a fresh connection for every request and closes it after.
    */
   connectionsPerOrigin?: number;
-  /** An idle connection is closed after this long, or sooner if the server says so. Default 30 s. */
+  /**
+   * An idle connection is closed after this long, or sooner if the server says so (Keep-Alive:
+   * timeout). Default 4 s: shorter than common server idle limits, so a request is rarely sent
+   * down a connection the server is closing at that moment (a POST lost that way is not resent).
+   */
   idleTimeoutMs?: number;
   /** Stands in for DNS (tests). */
   resolve?: AddressResolver;
@@ -73,7 +77,7 @@ export interface OutboundClient {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 const DEFAULT_CONNECTIONS_PER_ORIGIN = 16;
-const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 
 /** undici's own timeouts (connect, headers, body); the client's overall limit usually comes first. */
 const UNDICI_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
