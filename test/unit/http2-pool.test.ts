@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { constants, createSecureServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { installFastAsyncResourceBind } from '../../src/adapters/providers/http2/fast-async-bind.js';
+import { withFastAsyncBind } from '../../src/adapters/providers/http2/fast-async-bind.js';
 import { Fifo } from '../../src/adapters/providers/http2/fifo.js';
 import { reconnectDelay } from '../../src/adapters/providers/http2/reconnect-backoff.js';
 import { Http2RequestError, Http2SessionPool, type Http2FailureKind, type Http2PoolOptions } from '../../src/adapters/providers/http2/session-pool.js';
@@ -35,28 +35,40 @@ describe('Fifo', () => {
   });
 });
 
-describe('installFastAsyncResourceBind', () => {
-  test('AsyncResource#bind keeps its behaviour: async context, this, length, asyncResource', async () => {
-    installFastAsyncResourceBind();
-    installFastAsyncResourceBind();
+describe('withFastAsyncBind', () => {
+  test('AsyncResource#bind keeps its behaviour inside: async context, this, length, asyncResource', async () => {
     const store = new AsyncLocalStorage<string>();
     const resource = store.run('bound-context', () => new AsyncResource('test'));
     function probe(this: unknown, a: number, b: number) {
       return { context: store.getStore(), self: this, sum: a + b };
     }
-    const bound = resource.bind(probe);
+    const bound = withFastAsyncBind(() => resource.bind(probe));
     const receiver = { name: 'receiver' };
     const result = store.run('caller-context', () => bound.call(receiver, 1, 2));
     assert.deepEqual(result, { context: 'bound-context', self: receiver, sum: 3 });
     assert.equal(bound.length, 2);
-    const withThis = (resource.bind as (fn: typeof probe, thisArg: unknown) => typeof probe)(probe, receiver);
+    const withThis = withFastAsyncBind(() => (resource.bind as (fn: typeof probe, thisArg: unknown) => typeof probe)(probe, receiver));
     assert.deepEqual(withThis(2, 3), { context: 'bound-context', self: receiver, sum: 5 });
-    const fixedThis = AsyncResource.bind(probe, 'static', receiver);
+    const fixedThis = withFastAsyncBind(() => AsyncResource.bind(probe, 'static', receiver));
     assert.equal(fixedThis(1, 1).self, receiver);
     const warning = new Promise<Error>((resolve) => process.once('warning', resolve));
     assert.equal((bound as unknown as { asyncResource: AsyncResource }).asyncResource, resource, 'the deprecated accessor still works');
     assert.equal(((await warning) as Error & { code?: string }).code, 'DEP0172');
-    assert.throws(() => resource.bind('nope' as unknown as () => void), TypeError);
+    assert.throws(() => withFastAsyncBind(() => resource.bind('nope' as unknown as () => void)), TypeError);
+  });
+
+  test("Node is left as it was: the prototype's bind is its own again after the call, even after a throw", () => {
+    const own = AsyncResource.prototype.bind;
+    let inside: unknown;
+    withFastAsyncBind(() => (inside = AsyncResource.prototype.bind));
+    assert.equal(AsyncResource.prototype.bind, own);
+    assert.throws(() => withFastAsyncBind(() => {
+      throw new Error('boom');
+    }), /boom/);
+    assert.equal(AsyncResource.prototype.bind, own);
+    // Only Node 20's slow bind is stood in for; on later versions the call runs with Node's own.
+    if (Function.prototype.toString.call(own).includes('DEP0172')) assert.notEqual(inside, own);
+    else assert.equal(inside, own);
   });
 });
 

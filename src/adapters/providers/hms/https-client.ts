@@ -1,5 +1,5 @@
-import { Agent, request } from 'node:https';
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createOutboundClient, type OutboundClient } from '../../net/outbound-client.js';
+import { OutboundRequestError } from '../../net/outbound-error.js';
 
 /** One answer from Huawei: the HTTP status, the body parsed as JSON when it is JSON, and Retry-After. */
 export interface HmsHttpAnswer {
@@ -22,7 +22,7 @@ export class HmsTransportError extends Error {
 
 export interface HmsHttpsClientOptions {
   /** Extra CA certificates (PEM) trusted besides the well-known roots, e.g. a private relay's. */
-  ca?: string;
+  ca?: string | undefined;
   /** Open connections at most; more requests wait for a free one. */
   maxSockets: number;
   timeoutMs: number;
@@ -32,74 +32,49 @@ export interface HmsHttpsClientOptions {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /**
- * A keep-alive HTTPS client for Push Kit: a bounded pool of connections reused across requests,
- * so a burst of sends costs one TLS handshake per socket rather than one per request.
+ * Push Kit's side of the outbound client: keep-alive connections reused across requests, so a
+ * burst of sends costs one TLS handshake per connection rather than one per request. The
+ * endpoints come from configuration, so the SSRF guard does not apply.
  */
 export class HmsHttpsClient {
-  readonly #agent: Agent;
-  readonly #timeoutMs: number;
-  #closed = false;
+  readonly #client: OutboundClient;
 
   constructor(options: HmsHttpsClientOptions) {
-    this.#timeoutMs = options.timeoutMs;
-    this.#agent = new Agent({
-      keepAlive: true,
-      maxSockets: options.maxSockets,
-      maxFreeSockets: options.maxSockets,
-      scheduling: 'lifo',
-      // The context is built once: parsing the root store per connection would be slow.
-      ...(options.ca !== undefined ? { secureContext: createSecureContext({ ca: [...rootCertificates, options.ca] }) } : {}),
+    this.#client = createOutboundClient({
+      destinations: 'operator',
+      // The send URL is checked to be https by the sender; the token URL is taken as configured.
+      allowHttp: true,
+      connectionsPerOrigin: options.maxSockets,
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: MAX_ANSWER_BYTES,
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
     });
   }
 
-  postJson(url: URL, headers: Record<string, string>, body: string): Promise<HmsHttpAnswer> {
-    if (this.#closed) return Promise.reject(new HmsTransportError('closed', 'the HMS sender is closed'));
-    const payload = Buffer.from(body);
-    return new Promise<HmsHttpAnswer>((resolve, reject) => {
-      let done = false;
-      const fail = (err: HmsTransportError): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        req.destroy();
-        reject(err);
-      };
-      const timer = setTimeout(() => fail(new HmsTransportError('timeout', `HMS did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-      const req = request(url, {
+  /** The client underneath, for the OAuth token requests that go with the sends. */
+  get outbound(): OutboundClient {
+    return this.#client;
+  }
+
+  async postJson(url: URL, headers: Record<string, string>, body: string): Promise<HmsHttpAnswer> {
+    if (this.#client.closed) throw new HmsTransportError('closed', 'the HMS sender is closed');
+    try {
+      const res = await this.#client.request(url, {
         method: 'POST',
-        agent: this.#agent,
-        headers: { ...headers, 'content-type': 'application/json; charset=UTF-8', 'content-length': String(payload.length) },
+        headers: { ...headers, 'content-type': 'application/json; charset=UTF-8' },
+        body,
       });
-      req.on('error', (err) => fail(new HmsTransportError(this.#closed ? 'closed' : 'network', `HMS request failed: ${err.message}`, { cause: err })));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) fail(new HmsTransportError('network', 'HMS answer is larger than 1 MiB'));
-          else chunks.push(chunk);
-        });
-        res.on('error', (err) => fail(new HmsTransportError('network', `HMS answer failed: ${err.message}`, { cause: err })));
-        res.on('close', () => {
-          if (!res.complete) fail(new HmsTransportError('network', 'HMS answer ended early'));
-        });
-        res.on('end', () => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          const retryAfter = res.headers['retry-after'];
-          resolve({ status: res.statusCode ?? 0, body: parseBody(text), retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
-        });
-      });
-      req.end(payload);
-    });
+      return { status: res.status, body: parseBody(res.body.toString('utf8')), retryAfter: res.headers['retry-after'] };
+    } catch (err) {
+      if (this.#client.closed) throw new HmsTransportError('closed', 'the HMS sender is closed', { cause: err });
+      if (err instanceof OutboundRequestError && err.reason === 'timeout') throw new HmsTransportError('timeout', `HMS did not answer: ${err.message}`, { cause: err });
+      throw new HmsTransportError('network', `HMS request failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
   }
 
   /** Ends pooled connections; requests in flight fail with reason `closed`. Idempotent. */
   close(): void {
-    this.#closed = true;
-    this.#agent.destroy();
+    void this.#client.close();
   }
 }
 

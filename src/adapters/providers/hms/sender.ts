@@ -49,12 +49,12 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
   const timeoutMs = options.requestTimeoutMs ?? 15_000;
   const logger = options.logger ?? silentLogger;
   const { clock } = options;
+  const client = new HmsHttpsClient({ ca: options.ca, maxSockets: options.maxSockets ?? 8, timeoutMs });
   const accessToken = createHmsAccessToken(
     { clientId: options.clientId, clientSecret: options.clientSecret, tokenUrl: options.tokenUrl ?? DEFAULT_HMS_TOKEN_URL },
     clock,
-    { ...(options.ca !== undefined ? { ca: options.ca } : {}), timeoutMs },
+    { client: client.outbound },
   );
-  const client = new HmsHttpsClient({ ca: options.ca, maxSockets: options.maxSockets ?? 8, timeoutMs });
   let closed = false;
 
   /**

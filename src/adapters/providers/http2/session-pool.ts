@@ -10,7 +10,7 @@ import {
 } from 'node:http2';
 import type { Logger } from '../../../ports/logger.js';
 import { silentLogger } from '../../../ports/logger.js';
-import { installFastAsyncResourceBind } from './fast-async-bind.js';
+import { withFastAsyncBind } from './fast-async-bind.js';
 import { Fifo } from './fifo.js';
 import { ignoreError, onData, onResponse, PendingRequest, PooledSession, refused, REQUEST, type PoolStream, type Slot } from './pool-state.js';
 import { reconnectDelay } from './reconnect-backoff.js';
@@ -108,7 +108,6 @@ export class Http2SessionPool {
   readonly #watched = new WeakSet<AbortSignal>();
 
   constructor(options: Http2PoolOptions) {
-    installFastAsyncResourceBind();
     const url = new URL(options.origin);
     if (url.protocol !== 'https:') throw new Error(`${options.name}: HTTP/2 origin must be https, got ${options.origin}`);
     this.#origin = url.origin;
@@ -220,7 +219,7 @@ export class Http2SessionPool {
     }
     let stream: ClientHttp2Stream;
     try {
-      stream = s.session.request(request.headers, request.body === undefined ? END_STREAM : OPEN_STREAM);
+      stream = withFastAsyncBind(() => s.session.request(request.headers, request.body === undefined ? END_STREAM : OPEN_STREAM));
     } catch (err) {
       // The session went away under us (GOAWAY being processed, destroyed, out of stream ids):
       // nothing reached the peer, so the request simply waits for another session.

@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Clock } from '../../../ports/clock.js';
+import { createOutboundClient, type OutboundClient } from '../../net/outbound-client.js';
 
 export interface IssuedToken {
   accessToken: string;
@@ -48,6 +47,11 @@ export class CachedAccessToken {
 export interface TokenRequestOptions {
   ca?: string | Buffer;
   timeoutMs?: number;
+  /**
+   * A client to send through, sharing its connections (and its CA and timeout, over `ca` and
+   * `timeoutMs`); without one, each request has a connection of its own.
+   */
+  client?: OutboundClient;
 }
 
 /** POSTs a form to a token endpoint and reads `{access_token, expires_in}`; errors name the endpoint and status. */
@@ -65,31 +69,34 @@ export async function requestToken(url: string, form: Record<string, string>, wh
   return { accessToken: body.access_token, expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600 };
 }
 
-/** node:http(s) rather than fetch, because fetch cannot be handed extra CA certificates per call. */
-function postForm(url: string, body: string, options: TokenRequestOptions): Promise<{ status: number; text: string }> {
+/** A token answer is a few hundred bytes; anything huge is not one. */
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * One request an hour or so per app: through the caller's client, or on a connection of its own,
+ * closed after. Token URIs come from configuration (service account files, config keys), so the
+ * SSRF guard does not apply, and plain http stays allowed for test mocks.
+ */
+async function postForm(url: string, body: string, options: TokenRequestOptions): Promise<{ status: number; text: string }> {
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : undefined;
-  if (!send) return Promise.reject(new Error(`token endpoint ${url} is not an http(s) URL`));
-  return new Promise((resolve, reject) => {
-    const req = send(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      timeout: options.timeoutMs ?? 15_000,
-      ...(options.ca !== undefined && target.protocol === 'https:' ? { ca: options.ca } : {}),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        // A token answer is a few hundred bytes; anything huge is not one.
-        if (size > 64 * 1024) req.destroy(new Error('token endpoint answer too large'));
-        else chunks.push(chunk);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`token endpoint ${target.origin} timed out`)));
-    req.on('error', reject);
-    req.end(body);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error(`token endpoint ${url} is not an http(s) URL`);
+  const request = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body };
+  if (options.client) {
+    const res = await options.client.request(target, request);
+    return { status: res.status, text: res.body.toString('utf8') };
+  }
+  const client = createOutboundClient({
+    destinations: 'operator',
+    allowHttp: true,
+    connectionsPerOrigin: 0,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    maxResponseBytes: MAX_TOKEN_ANSWER_BYTES,
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
   });
+  try {
+    const res = await client.request(target, request);
+    return { status: res.status, text: res.body.toString('utf8') };
+  } finally {
+    await client.close();
+  }
 }

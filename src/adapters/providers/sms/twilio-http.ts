@@ -1,6 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
-import { createSecureContext, rootCertificates } from 'node:tls';
+import { createOutboundClient, type OutboundResponse } from '../../net/outbound-client.js';
+import { OutboundRequestError } from '../../net/outbound-error.js';
 import type { TwilioTransportFailure } from './outcomes.js';
 
 /** What one form POST to a Twilio API answered. */
@@ -63,85 +62,43 @@ export function twilioEndpoint(base: string, path: string, what: string, allowHt
 /**
  * One account's client for Twilio's form APIs. The SMS sender and the voice and Verify clients
  * share it, so they share its connections and its handling of timeouts and oversized answers.
+ * The base URLs come from configuration, so the SSRF guard does not apply; whether http is
+ * allowed was decided when each endpoint was built (twilioEndpoint).
  */
 export function createTwilioHttp(options: TwilioHttpOptions): TwilioHttp {
   if (options.accountSid === '') throw new Error('twilio: the account SID is required');
   if (options.authToken === '') throw new Error('twilio: the auth token is required');
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const maxSockets = options.maxSockets ?? 16;
-  const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' as const };
-  const httpsAgent = new https.Agent({
-    ...agentOptions,
-    // Built once: parsing the root store per connection would be slow.
-    ...(options.ca !== undefined ? { secureContext: createSecureContext({ ca: [...rootCertificates, options.ca] }) } : {}),
+  const client = createOutboundClient({
+    destinations: 'operator',
+    allowHttp: true,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    connectionsPerOrigin: options.maxSockets ?? 16,
+    maxResponseBytes: MAX_ANSWER_BYTES,
+    ...(options.ca !== undefined ? { ca: options.ca } : {}),
   });
-  const httpAgent = new http.Agent(agentOptions);
   // Computed once and kept out of every message and error this module produces.
   const authorization = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
-  let closed = false;
 
-  function post(url: URL, form: URLSearchParams): Promise<TwilioAnswer> {
-    if (closed) return Promise.reject(new TwilioTransportError('closed'));
-    const isHttps = url.protocol === 'https:';
-    const payload = Buffer.from(form.toString());
-    return new Promise<TwilioAnswer>((resolve, reject) => {
-      let done = false;
-      const fail = (reason: TwilioTransportFailure): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        req.destroy();
-        reject(new TwilioTransportError(reason));
-      };
-      const timer = setTimeout(() => fail('timeout'), timeoutMs);
-      const req = (isHttps ? https : http).request(url, {
+  async function post(url: URL, form: URLSearchParams): Promise<TwilioAnswer> {
+    if (client.closed) throw new TwilioTransportError('closed');
+    let res: OutboundResponse;
+    try {
+      res = await client.request(url, {
         method: 'POST',
-        agent: isHttps ? httpsAgent : httpAgent,
-        headers: {
-          authorization,
-          accept: 'application/json',
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          'content-length': String(payload.length),
-          'user-agent': 'Herald',
-        },
+        headers: { authorization, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body: form.toString(),
       });
-      // The error itself may name the host, never the credentials; it is dropped anyway, only
-      // its class survives as the reason.
-      req.on('error', () => fail(closed ? 'closed' : 'network'));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) fail('network');
-          else chunks.push(chunk);
-        });
-        res.on('error', () => fail('network'));
-        res.on('close', () => {
-          if (!res.complete) fail('network');
-        });
-        res.on('end', () => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          const retryAfter = res.headers['retry-after'];
-          const body = parseBody(Buffer.concat(chunks).toString('utf8'));
-          resolve({ status: res.statusCode ?? 0, ...(body !== undefined ? { body } : {}), ...(retryAfter !== undefined ? { retryAfter } : {}) });
-        });
-      });
-      req.end(payload);
-    });
+    } catch (err) {
+      // The error may name the host, never the credentials; it is dropped anyway, only its
+      // class survives as the reason.
+      throw new TwilioTransportError(client.closed ? 'closed' : err instanceof OutboundRequestError && err.reason === 'timeout' ? 'timeout' : 'network');
+    }
+    const retryAfter = res.headers['retry-after'];
+    const body = parseBody(res.body.toString('utf8'));
+    return { status: res.status, ...(body !== undefined ? { body } : {}), ...(retryAfter !== undefined ? { retryAfter } : {}) };
   }
 
-  return {
-    post,
-    async close() {
-      if (closed) return;
-      closed = true;
-      httpsAgent.destroy();
-      httpAgent.destroy();
-    },
-  };
+  return { post, close: () => client.close() };
 }
 
 function parseBody(text: string): unknown {

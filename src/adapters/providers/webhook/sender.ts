@@ -1,6 +1,6 @@
 import type { Outcome } from '../../../ports/provider.js';
 import type { WebhookMessage, WebhookSender } from '../../../ports/notify-channels.js';
-import { createPooledGuardedFetch, type GuardedResponse } from '../../net/guarded-fetch.js';
+import { createOutboundClient, type OutboundResponse } from '../../net/outbound-client.js';
 import { isOutboundRequestError } from '../../net/outbound-error.js';
 import { DestinationWarnings, destinationOf } from '../../net/destination-warnings.js';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
@@ -37,21 +37,23 @@ export interface WebhookSenderOptions {
 
 /**
  * Signed webhooks (Standard Webhooks): POST the JSON body with `webhook-id`,
- * `webhook-timestamp` and `webhook-signature`, through the guarded fetch with a keep-alive pool.
+ * `webhook-timestamp` and `webhook-signature`, through the outbound client with the SSRF guard
+ * on, over keep-alive connections.
  * Redirects are not followed. The answer's status maps to an outcome through outcomes.ts.
  */
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   // Throws on a malformed secret: a configuration error, reported at start, never per message.
   const sign = createWebhookSigner(options.secrets);
   const guard = options.guard ?? {};
-  const pooled = createPooledGuardedFetch({
+  const client = createOutboundClient({
+    destinations: 'user',
     allowHttp: guard.allowHttp ?? false,
     allowedHosts: guard.allowedHosts ?? [],
     ...(guard.ca !== undefined ? { ca: guard.ca } : {}),
     timeoutMs: options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS,
     maxResponseBytes: MAX_ANSWER_BYTES,
     userAgent: options.userAgent ?? DEFAULT_WEBHOOK_USER_AGENT,
-    keepAlive: { maxSocketsPerOrigin: options.maxSocketsPerOrigin ?? 16 },
+    connectionsPerOrigin: options.maxSocketsPerOrigin ?? 16,
   });
   const warnings = new DestinationWarnings(options.logger ?? silentLogger);
   let closed = false;
@@ -62,9 +64,9 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       if (!isWebhookId(message.id)) return { kind: 'rejected', reason: 'invalid_id' };
       if (!Number.isSafeInteger(message.timestamp) || message.timestamp < 0) return { kind: 'rejected', reason: 'invalid_timestamp' };
 
-      let answer: GuardedResponse;
+      let answer: OutboundResponse;
       try {
-        answer = await pooled.fetch(message.url, {
+        answer = await client.request(message.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -87,7 +89,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      pooled.close();
+      await client.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createPooledGuardedFetch, type GuardedResponse } from '../../net/guarded-fetch.js';
+import { createOutboundClient, type OutboundResponse } from '../../net/outbound-client.js';
 import { OutboundRequestError } from '../../net/outbound-error.js';
 import { DestinationWarnings } from '../../net/destination-warnings.js';
 import type { Clock } from '../../../ports/clock.js';
@@ -62,13 +62,14 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
   const allowed = endpointMatcher(options.outbound.endpointAllowlist);
   const defaultTtl = options.defaultTtlSeconds ?? DEFAULT_WEB_PUSH_TTL_SECONDS;
   const concurrency = Math.max(1, options.concurrency ?? 64);
-  const pool = createPooledGuardedFetch({
+  const pool = createOutboundClient({
+    destinations: 'user',
     allowHttp: options.outbound.allowHttp ?? false,
     allowedHosts: options.outbound.allowedHosts ?? [],
     timeoutMs: options.requestTimeoutMs ?? 10_000,
     // Push services answer with an empty body or a short error; nothing needs more.
     maxResponseBytes: 64 * 1024,
-    keepAlive: { maxSocketsPerOrigin: options.maxSocketsPerOrigin ?? 32 },
+    connectionsPerOrigin: options.maxSocketsPerOrigin ?? 32,
     ...(options.outbound.ca !== undefined ? { ca: options.outbound.ca } : {}),
   });
   const warnings = new DestinationWarnings(logger);
@@ -97,9 +98,9 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
       return { kind: 'rejected', reason: 'encode_failed' };
     }
 
-    let res: GuardedResponse;
+    let res: OutboundResponse;
     try {
-      res = await pool.fetch(target.token, { method: 'POST', headers, body });
+      res = await pool.request(target.token, { method: 'POST', headers, body });
     } catch (err) {
       if (err instanceof OutboundRequestError) {
         if (closed) return { kind: 'retry', reason: 'closed' };
@@ -146,7 +147,7 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      pool.close();
+      await pool.close();
     },
   };
 }
