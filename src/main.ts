@@ -223,8 +223,12 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   // where this thread's workers share the queue with every node's) and the system clock.
   const threadFiles = config.pushDeliveryThreads && options.clock === undefined ? stores.threadFiles : undefined;
   const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, logger, metrics.pushEvents, counters) : undefined;
+  if (runners) {
+    runners.useEventWebhooks(config.eventWebhookMaxAttempts, () => eventWebhooks.dispatcher.wake());
+    eventWebhooks.endpoints.onChange(() => runners.eventEndpointsChanged());
+  }
   const pipeline = new PushPipeline({
-    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: pushEventsWithWebhooks(metrics.pushEvents, eventWebhooks.dispatcher), bus,
+    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: pushEventsWithWebhooks(metrics.pushEvents, eventWebhooks.publisher), bus,
     options: { ...workerOptions, routers: 4, sampleMs: 500 },
     ...(runners ? { runners } : {}),
     rateLimiter: counters,
@@ -232,7 +236,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const push = new PushService({
     store: pushStore, devices: deviceStore, queue, senders, pipeline, clock, logger,
     options: { idempotencyMs: 24 * 3600_000, lagLimitMs: config.queueLagLimit, maxScheduleMs: 30 * 24 * 3600_000, tokenRules },
-    statusReported: statusReportEvents(eventWebhooks.dispatcher),
+    statusReported: statusReportEvents(eventWebhooks.publisher),
   });
   const devices = new DeviceService(deviceStore, clock, (provider, app) => senders.get(provider, app) !== undefined, tokenRules);
   const subscriberTokens = new SubscriberTokens(
@@ -281,7 +285,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   });
   const notifyEngine = new NotifyEngine({
     store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger,
-    events: notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.dispatcher, (seq) => notifyStore.getNotificationBySeq(seq), logger),
+    events: notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq), logger),
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },

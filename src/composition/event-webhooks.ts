@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createEventPoster } from '../adapters/events/event-poster.js';
 import type { Config } from '../config/index.js';
-import { EventDispatcher, EventEndpointService, type EventJob } from '../core/events/index.js';
+import { EventDispatcher, EventEndpointService, EventPublisher, type EventJob } from '../core/events/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventEndpointStore } from '../ports/event-endpoint-store.js';
 import type { EventPoster } from '../ports/event-poster.js';
@@ -13,6 +13,7 @@ export const EVENT_ENDPOINT_REFRESH_MS = 5000;
 
 export interface EventWebhooks {
   endpoints: EventEndpointService;
+  publisher: EventPublisher;
   dispatcher: EventDispatcher;
   poster: EventPoster;
 }
@@ -37,5 +38,8 @@ export async function openEventWebhooks(config: Config, stores: { eventEndpoints
       concurrency: 32, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
     },
   });
-  return { endpoints, dispatcher, poster };
+  const publisher = new EventPublisher({
+    endpoints, queue: stores.eventQueue, clock, logger, maxAttempts: config.eventWebhookMaxAttempts, queued: () => dispatcher.wake(),
+  });
+  return { endpoints, publisher, dispatcher, poster };
 }

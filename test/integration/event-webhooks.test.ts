@@ -266,3 +266,37 @@ describe('event webhooks', () => {
     assert.equal((await rig.call('DELETE', `/v1/event-endpoints/${created.json.id}`, undefined, writer)).status, 204);
   });
 });
+
+describe('event webhooks with delivery threads', () => {
+  // The system clock and files on disk: each provider app's deliveries run in a thread of their
+  // own, which records outcomes and so queues their events itself.
+  let rig: PushRig;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  before(async () => {
+    receiver = await startReceiver();
+    rig = await startPushRig({ 'push-delivery-threads': 'true', 'api-key-request-limit-burst': '100000' });
+  });
+  after(async () => {
+    await rig.close();
+    await receiver.close();
+  });
+
+  it('delivers push.delivery.sent and device.invalidated from a delivery thread, right after registering', async () => {
+    const created = await rig.call('POST', '/v1/event-endpoints', { url: receiver.url, events: ['push.delivery.sent', 'device.invalidated'] });
+    assert.equal(created.status, 201);
+    const secret = created.json.secret as string;
+    const ok = await rig.call('POST', '/v1/devices', { provider: 'fcm', token: fcmToken() });
+    const deadToken = fcmToken();
+    rig.fcm.script(deadToken, { error: 'UNREGISTERED' });
+    const dead = await rig.call('POST', '/v1/devices', { provider: 'fcm', token: deadToken });
+    const sent = await rig.call('POST', '/v1/push', { to: { devices: [ok.json.id, dead.json.id] }, notification: { title: 'Hi' } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    await eventually('both events', async () => receiver.received.length >= 2);
+    const sentEvent = receiver.received.find((r) => r.json.type === 'push.delivery.sent');
+    const invalidated = receiver.received.find((r) => r.json.type === 'device.invalidated');
+    assert.ok(sentEvent && invalidated, JSON.stringify(receiver.received.map((r) => r.json)));
+    assert.equal(sentEvent.json.data.device_id, ok.json.id);
+    assert.equal(invalidated.json.data.device_id, dead.json.id);
+    for (const r of [sentEvent, invalidated]) assert.equal(verify(secret, r.headers, r.body), true);
+  });
+});

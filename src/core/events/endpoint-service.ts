@@ -38,11 +38,23 @@ export class EventEndpointService {
   #endpoints: readonly EventEndpointRecord[] = [];
   /** Types some enabled endpoint wants; `*` in it when one wants all. */
   #wanted: ReadonlySet<string> = new Set();
+  readonly #listeners: (() => void)[] = [];
 
   constructor(store: EventEndpointStore, clock: Clock, urlRules: EndpointUrlRules) {
     this.#store = store;
     this.#clock = clock;
     this.#urlRules = urlRules;
+  }
+
+  /** Called after every change made through this service (to tell delivery threads). */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Re-reads the endpoints and tells the listeners: a change was made here. */
+  async #changed(): Promise<void> {
+    await this.refresh();
+    for (const l of this.#listeners) l();
   }
 
   /** Re-reads the endpoints (start, and periodically: another node may have changed them). */
@@ -84,7 +96,7 @@ export class EventEndpointService {
       actor, createdAt: now, updatedAt: now,
     };
     await this.#store.add(endpoint);
-    await this.refresh();
+    await this.#changed();
     return endpoint;
   }
 
@@ -106,13 +118,13 @@ export class EventEndpointService {
     if (patch.enabled === true) Object.assign(changes, { disabledAt: 0, disabledReason: '' });
     if (patch.enabled === false) Object.assign(changes, { disabledAt: this.#clock.now(), disabledReason: 'disabled through the API' });
     if (!(await this.#store.update(id, changes))) throw new HeraldError('notFound', { detail: `no event endpoint ${id}` });
-    await this.refresh();
+    await this.#changed();
     return this.get(id);
   }
 
   async remove(id: string): Promise<void> {
     if (!(await this.#store.remove(id))) throw new HeraldError('notFound', { detail: `no event endpoint ${id}` });
-    await this.refresh();
+    await this.#changed();
   }
 
   /**
@@ -128,7 +140,7 @@ export class EventEndpointService {
       previousSecretExpires: overlapMs > 0 ? now + overlapMs : 0,
       updatedAt: now,
     });
-    await this.refresh();
+    await this.#changed();
     return this.get(id);
   }
 
@@ -156,7 +168,7 @@ export class EventEndpointService {
   async disable(id: string, reason: string): Promise<void> {
     const now = this.#clock.now();
     await this.#store.update(id, { disabledAt: now, disabledReason: reason, updatedAt: now });
-    await this.refresh();
+    await this.#changed();
   }
 }
 

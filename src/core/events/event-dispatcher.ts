@@ -4,27 +4,13 @@ import type { EventPoster } from '../../ports/event-poster.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Outcome } from '../../ports/provider.js';
 import type { Queue, ReservedJob } from '../../ports/queue.js';
-import { FailureLog } from '../../util/failure-log.js';
-import { randomId } from '../../util/ids.js';
-import { EVENTS_PARTITION_PREFIX } from '../push/push-pipeline.js';
 import { QueueLoop } from '../push/queue-loop.js';
 import { retryAt, type BackoffOptions } from '../retry/backoff.js';
 import type { EventEndpointService } from './endpoint-service.js';
-
-/** The one partition event messages wait in; its name keeps the push pipeline off it. */
-export const EVENTS_PARTITION = `${EVENTS_PARTITION_PREFIX}send`;
-
-/** One message to one endpoint. The body is built once, when the event happens, and signed per attempt. */
-export interface EventJob {
-  endpoint: string;
-  /** The `webhook-id`. */
-  id: string;
-  type: string;
-  body: string;
-}
+import { EVENTS_PARTITION, type EventJob } from './event-publisher.js';
 
 export interface EventDispatcherOptions {
-  /** Attempts per message before it is given up. */
+  /** Attempts per message before it is given up (as the publisher queued them). */
   maxAttempts: number;
   backoff: BackoffOptions;
   /** Failed messages in a row after which an endpoint is switched off; 0 never. */
@@ -47,55 +33,26 @@ export interface EventDispatcherDeps {
 }
 
 /**
- * Turns events into signed messages to the endpoints that subscribe, durably: each message is a
- * queue job, acked only once the endpoint took it or it was given up, so a crash repeats an
- * attempt (same `webhook-id`, which receivers deduplicate on) but never drops one.
+ * Sends the messages the {@link EventPublisher} queued, signed, to their endpoints: each is acked
+ * only once the endpoint took it or it was given up, so a crash repeats an attempt (same
+ * `webhook-id`, which receivers deduplicate on) but never drops one.
  */
 export class EventDispatcher {
   readonly #d: EventDispatcherDeps;
   readonly #loop: QueueLoop<EventJob>;
-  readonly #emitFailures: FailureLog;
 
   constructor(deps: EventDispatcherDeps) {
     this.#d = deps;
     const { options } = deps;
-    this.#emitFailures = new FailureLog(deps.logger, 'event webhooks: could not queue an event');
     this.#loop = new QueueLoop<EventJob>({
       queue: deps.queue, partition: EVENTS_PARTITION, capacity: options.concurrency, weight: () => 1, typicalWeight: 1, highHeadroom: 0,
       handle: (job) => this.#deliver(job), visibilityMs: options.visibilityMs, idlePollMs: options.idlePollMs, clock: deps.clock, logger: deps.logger,
     });
   }
 
-  /** Whether any endpoint listens to `type`; ask before building an event's data. */
-  wants(type: string): boolean {
-    return this.#d.endpoints.wants(type);
-  }
-
-  /**
-   * Queues `type` with `data` for every endpoint that subscribes; resolves once they are durable.
-   * Never rejects: a failure to queue is logged, since the event's source (a delivery being
-   * recorded) must not fail for it.
-   */
-  async emit(events: readonly { type: string; data: Record<string, unknown> }[]): Promise<void> {
-    const d = this.#d;
-    const jobs = [];
-    const timestamp = new Date(d.clock.now()).toISOString();
-    for (const event of events) {
-      const subscribers = d.endpoints.subscribers(event.type);
-      if (subscribers.length === 0) continue;
-      // One id per event, shared by its endpoints: a receiver behind two endpoints sees one message.
-      const id = `msg_${randomId(24)}`;
-      const body = JSON.stringify({ type: event.type, timestamp, data: event.data });
-      for (const e of subscribers) jobs.push({ partition: EVENTS_PARTITION, maxAttempts: d.options.maxAttempts, payload: { endpoint: e.id, id, type: event.type, body } });
-    }
-    if (jobs.length === 0) return;
-    try {
-      await d.queue.enqueue(jobs);
-      this.#emitFailures.succeeded();
-      this.#loop.wake();
-    } catch (err) {
-      this.#emitFailures.failed(err);
-    }
+  /** Messages were queued here: send them now rather than at the next poll. */
+  wake(): void {
+    this.#loop.wake();
   }
 
   start(): void {

@@ -4,7 +4,7 @@ import type { DeliveryResult, PushRecord } from '../../ports/push-store.js';
 import type { NotifyEvents } from '../notify/notify-events.js';
 import type { InvalidatedDevice, PushEvents } from '../push/push-events.js';
 import { deliveryId } from '../push/targets.js';
-import type { EventDispatcher } from './event-dispatcher.js';
+import type { EventPublisher } from './event-publisher.js';
 import { DEVICE_INVALIDATED, notifyChannelEvent, pushDeliveryEvent } from './event-types.js';
 
 type Emitted = { type: string; data: Record<string, unknown> };
@@ -14,7 +14,7 @@ type Emitted = { type: string; data: Record<string, unknown> };
  * and `device.invalidated` messages. Each check is against the in-memory subscription set, so
  * with no endpoint listening the deliverer pays one Set lookup per outcome state.
  */
-export function pushEventsWithWebhooks(base: PushEvents, dispatcher: EventDispatcher): PushEvents {
+export function pushEventsWithWebhooks(base: PushEvents, publisher: EventPublisher): PushEvents {
   return {
     recorded: (summary) => base.recorded(summary),
     async outcomes(push, results, invalidated, now) {
@@ -22,22 +22,22 @@ export function pushEventsWithWebhooks(base: PushEvents, dispatcher: EventDispat
       const events: Emitted[] = [];
       for (const r of results) {
         const type = pushDeliveryEvent(r.state);
-        if (type && dispatcher.wants(type)) events.push({ type, data: deliveryData(push, r, now) });
+        if (type && publisher.wants(type)) events.push({ type, data: deliveryData(push, r, now) });
       }
-      if (dispatcher.wants(DEVICE_INVALIDATED)) {
+      if (publisher.wants(DEVICE_INVALIDATED)) {
         for (const i of invalidated) events.push({ type: DEVICE_INVALIDATED, data: invalidatedData(push, results, i) });
       }
-      if (events.length > 0) await dispatcher.emit(events);
+      if (events.length > 0) await publisher.emit(events);
     },
   };
 }
 
 /** For PushService's `statusReported`: the app said a push reached a device, or was opened. */
-export function statusReportEvents(dispatcher: EventDispatcher) {
+export function statusReportEvents(publisher: EventPublisher) {
   return async (push: PushRecord, deviceId: string, status: 'delivered' | 'interacted', now: number): Promise<void> => {
     const type = pushDeliveryEvent(status)!;
-    if (!dispatcher.wants(type)) return;
-    await dispatcher.emit([{ type, data: { push_id: push.id, delivery_id: deliveryId(push.seq, deviceId), device_id: deviceId, state: status, at: new Date(now).toISOString() } }]);
+    if (!publisher.wants(type)) return;
+    await publisher.emit([{ type, data: { push_id: push.id, delivery_id: deliveryId(push.seq, deviceId), device_id: deviceId, state: status, at: new Date(now).toISOString() } }]);
   };
 }
 
@@ -46,15 +46,15 @@ export function statusReportEvents(dispatcher: EventDispatcher) {
  * rows synchronously, so the message is queued in the background; the notification's public id
  * is read only for rows someone listens to.
  */
-export function notifyEventsWithWebhooks(base: NotifyEvents, dispatcher: EventDispatcher, notification: (seq: number) => Promise<NotificationRecord | undefined>, logger: Logger): NotifyEvents {
+export function notifyEventsWithWebhooks(base: NotifyEvents, publisher: EventPublisher, notification: (seq: number) => Promise<NotificationRecord | undefined>, logger: Logger): NotifyEvents {
   return {
     channel: (channel, state) => base.channel(channel, state),
     row(row) {
       base.row?.(row);
       const type = notifyChannelEvent(row.state);
-      if (!type || !dispatcher.wants(type)) return;
+      if (!type || !publisher.wants(type)) return;
       void notification(row.notificationSeq)
-        .then((n) => dispatcher.emit([{ type, data: channelData(row, n) }]))
+        .then((n) => publisher.emit([{ type, data: channelData(row, n) }]))
         .catch((err: unknown) => logger.warn({ err }, 'event webhooks: could not read a notification for its channel event'));
     },
   };
