@@ -69,7 +69,7 @@ describe('event webhooks', () => {
 
   before(async () => {
     receiver = await startReceiver();
-    rig = await startPushRig({ 'event-webhook-retry-base': '1s', 'event-webhook-retry-max': '2s', 'api-key-request-limit-burst': '100000' }, { clock });
+    rig = await startPushRig({ 'event-webhook-retry-base': '1s', 'event-webhook-retry-max': '2s', 'event-webhook-max-attempts': '3', 'api-key-request-limit-burst': '100000' }, { clock });
   });
   after(async () => {
     await rig.close();
@@ -183,6 +183,58 @@ describe('event webhooks', () => {
     const n = messagesOf('push.delivery.sent', second.pushId)[0]!;
     assert.equal(verify(newest, n.headers, n.body), true);
     assert.equal(verify(fresh, n.headers, n.body), false, 'the rotated-out secret no longer verifies');
+    await rig.call('DELETE', `/v1/event-endpoints/${endpoint.id}`);
+  });
+
+  it('notify channel states become notify.channel.<state>', async () => {
+    const endpoint = await register(['notify.channel.sent']);
+    assert.equal((await rig.call('PUT', '/v1/categories/events-test', { channels: ['inapp'] })).status < 300, true);
+    assert.equal((await rig.call('PUT', '/v1/templates/events-test', { category: 'events-test', channels: { inapp: { title: 'Hello', body: 'there' } } })).status, 201);
+    const who = `sub-${randomBytes(5).toString('hex')}`;
+    assert.equal((await rig.call('PUT', `/v1/subscribers/${who}`, { name: 'Ann' })).status, 201);
+    const sent = await rig.call('POST', '/v1/notify', { template: 'events-test', to: { subscribers: [who] } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    await eventually('notify.channel.sent', async () => messagesOf('notify.channel.sent').some((m) => m.json.data.notification_id === sent.json.id));
+    const m = messagesOf('notify.channel.sent').find((x) => x.json.data.notification_id === sent.json.id)!;
+    assert.equal(verify(endpoint.secret, m.headers, m.body), true);
+    assert.equal(m.json.data.subscriber_id, who);
+    assert.equal(m.json.data.channel, 'inapp');
+    assert.equal(m.json.data.state, 'sent');
+    await rig.call('DELETE', `/v1/event-endpoints/${endpoint.id}`);
+  });
+
+  it('gives a message up after event-webhook-max-attempts, and a 410 Gone switches the endpoint off', async () => {
+    const endpoint = await register(['push.delivery.sent']);
+    receiver.answers.push(503, 503, 503);
+    const { pushId } = await pushTo(fcmToken());
+    const attempts = async () => (await rig.call('GET', `/v1/event-endpoints/${endpoint.id}/attempts`)).json.attempts as { result: string; attempt: number }[];
+    for (let n = 1; n <= 3; n++) {
+      await eventually(`attempt ${n}`, async () => messagesOf('push.delivery.sent', pushId).length >= n);
+      if (n < 3) {
+        await eventually(`attempt ${n} recorded`, async () => (await attempts()).length >= n);
+        clock.advance(2500);
+      }
+    }
+    await eventually('the message given up', async () => (await attempts())[0]?.result === 'failed');
+    assert.deepEqual((await attempts()).map((a) => [a.attempt, a.result]), [[3, 'failed'], [2, 'retrying'], [1, 'retrying']]);
+    clock.advance(10_000);
+    const view = await rig.call('GET', `/v1/event-endpoints/${endpoint.id}`);
+    assert.equal(view.json.consecutive_failures, 1);
+    assert.equal(view.json.enabled, true, 'one failure does not switch it off');
+
+    receiver.answers.push(410);
+    const second = await pushTo(fcmToken());
+    await eventually('the 410', async () => messagesOf('push.delivery.sent', second.pushId).length === 1);
+    await eventually('the endpoint switched off', async () => (await rig.call('GET', `/v1/event-endpoints/${endpoint.id}`)).json.enabled === false);
+    const third = await pushTo(fcmToken());
+    await eventually('the push sent', async () => (await rig.call('GET', `/v1/push/${third.pushId}`)).json.counts?.sent === 1);
+    // Re-enabled, it hears events again.
+    const on = await rig.call('PATCH', `/v1/event-endpoints/${endpoint.id}`, { enabled: true });
+    assert.equal(on.json.enabled, true);
+    assert.equal(on.json.consecutive_failures, 0);
+    const fourth = await pushTo(fcmToken());
+    await eventually('events again', async () => messagesOf('push.delivery.sent', fourth.pushId).length === 1);
+    assert.equal(messagesOf('push.delivery.sent', third.pushId).length, 0, 'nothing reached the switched-off endpoint');
     await rig.call('DELETE', `/v1/event-endpoints/${endpoint.id}`);
   });
 
