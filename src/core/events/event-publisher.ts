@@ -19,7 +19,7 @@ export interface EventJob {
 }
 
 export interface EventPublisherDeps {
-  endpoints: Pick<EventEndpointService, 'wants' | 'subscribers'>;
+  endpoints: Pick<EventEndpointService, 'wants' | 'subscribers' | 'listening'>;
   queue: Queue<EventJob>;
   clock: Clock;
   logger: Logger;
@@ -40,6 +40,11 @@ export class EventPublisher {
   constructor(deps: EventPublisherDeps) {
     this.#d = deps;
     this.#failures = new FailureLog(deps.logger, 'event webhooks: could not queue an event');
+  }
+
+  /** Whether any enabled endpoint listens at all: with none, event sources skip their work entirely. */
+  get listening(): boolean {
+    return this.#d.endpoints.listening;
   }
 
   /** Whether any endpoint listens to `type`; ask before building an event's data. */

@@ -19,6 +19,7 @@ export function pushEventsWithWebhooks(base: PushEvents, publisher: EventPublish
     recorded: (summary) => base.recorded(summary),
     async outcomes(push, results, invalidated, now) {
       await base.outcomes?.(push, results, invalidated, now);
+      if (!publisher.listening) return;
       const events: Emitted[] = [];
       for (const r of results) {
         const type = pushDeliveryEvent(r.state);
