@@ -246,7 +246,9 @@ describe('event webhooks', () => {
     assert.ok(listed);
     assert.equal(listed.secret, undefined);
     const one = await rig.call('GET', `/v1/event-endpoints/${endpoint.id}`);
-    assert.equal(one.json.secret, endpoint.secret);
+    assert.equal(one.status, 200);
+    assert.equal(one.json.secret, undefined, 'reads never carry the secret');
+    assert.equal((await rig.call('GET', `/v1/event-endpoints/${endpoint.id}/secret`)).json.secret, endpoint.secret);
     const patched = await rig.call('PATCH', `/v1/event-endpoints/${endpoint.id}`, { events: ['push.delivery.dead', 'push.delivery.failed'], enabled: false });
     assert.equal(patched.status, 200, JSON.stringify(patched.json));
     assert.deepEqual(patched.json.events, ['push.delivery.dead', 'push.delivery.failed']);
@@ -313,6 +315,9 @@ describe('event webhooks', () => {
     const created = await rig.call('POST', '/v1/event-endpoints', body, writer);
     assert.equal(created.status, 201);
     assert.equal((await rig.call('DELETE', `/v1/event-endpoints/${created.json.id}`, undefined, reader)).status, 403);
+    assert.equal((await rig.call('GET', `/v1/event-endpoints/${created.json.id}`, undefined, reader)).status, 200);
+    assert.equal((await rig.call('GET', `/v1/event-endpoints/${created.json.id}/secret`, undefined, reader)).status, 403, 'reading the secret takes events:write');
+    assert.equal((await rig.call('GET', `/v1/event-endpoints/${created.json.id}/secret`, undefined, writer)).json.secret, created.json.secret);
     const limited = await rig.key(['events:write', 'events:read'], ['orders']);
     assert.equal((await rig.call('POST', '/v1/event-endpoints', body, limited)).status, 403, 'endpoints see every category, so keys limited to some may not manage them');
     assert.equal((await rig.call('DELETE', `/v1/event-endpoints/${created.json.id}`, undefined, writer)).status, 204);

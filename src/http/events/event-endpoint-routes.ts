@@ -13,7 +13,7 @@ import { AttemptsQuery, EndpointCreateBody, EndpointListQuery, EndpointParams, E
 const READ = { scope: 'events:read' } as const;
 const WRITE = { scope: 'events:write' } as const;
 
-/** The secret is shown when it is made (create, rotate) and by GET of one endpoint, never in listings. */
+/** The secret is shown when it is made (create, rotate) and to `events:write` through its own route, never in reads or listings. */
 function endpointJson(e: EventEndpointRecord, withSecret: boolean): Record<string, unknown> {
   return {
     id: e.id, url: e.url, events: e.events, description: e.description,
@@ -65,7 +65,18 @@ export function registerEventEndpointRoutes(app: FastifyInstance, deps: HttpDeps
   app.get('/v1/event-endpoints/:id', { schema: { params: EndpointParams }, config: READ }, async (request, reply) => {
     requireAllCategories(request);
     const { id } = request.params as EndpointParams;
-    return sendJson(reply, endpointJson(await endpoints.get(id), true));
+    return sendJson(reply, endpointJson(await endpoints.get(id), false));
+  });
+
+  // Whoever may only read endpoints may not read the key that lets anyone forge Herald's events.
+  app.get('/v1/event-endpoints/:id/secret', { schema: { params: EndpointParams }, config: WRITE }, async (request, reply) => {
+    requireAllCategories(request);
+    const { id } = request.params as EndpointParams;
+    const e = await endpoints.get(id);
+    return sendJson(reply, {
+      secret: e.secret,
+      ...(e.previousSecret && e.previousSecretExpires > deps.clock.now() ? { previous_secret: e.previousSecret, previous_secret_expires_at: new Date(e.previousSecretExpires).toISOString() } : {}),
+    });
   });
 
   app.patch('/v1/event-endpoints/:id', { schema: { params: EndpointParams }, config: WRITE }, async (request, reply) => {
