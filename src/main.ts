@@ -224,7 +224,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const threadFiles = config.pushDeliveryThreads && options.clock === undefined ? stores.threadFiles : undefined;
   const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, logger, metrics.pushEvents, counters) : undefined;
   if (runners) {
-    runners.useEventWebhooks(config.eventWebhookMaxAttempts, () => eventWebhooks.dispatcher.wake());
+    runners.useEventWebhooks(config.eventWebhookMaxAttempts, (partitions) => eventWebhooks.dispatcher.wake(partitions));
     eventWebhooks.endpoints.onChange(() => runners.eventEndpointsChanged());
   }
   const pipeline = new PushPipeline({
@@ -258,7 +258,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   opened.keep('push pipeline', pipeline, (p) => p.stop({ timeoutMs: 0 }));
   await pipeline.start();
   opened.keep('event dispatcher', eventWebhooks.dispatcher, (d) => d.stop());
-  eventWebhooks.dispatcher.start();
+  await eventWebhooks.dispatcher.start();
 
   const guardedStreams = new GuardedStreams();
   const accessChanges = new AccessChanges({ bus, hub, auth, guardedStreams, logger });
@@ -353,7 +353,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       visitors.prune(VISITOR_IDLE_MS);
     }, 'manager'),
     // Endpoints changed through another node (or switched off by its dispatcher).
-    every(EVENT_ENDPOINT_REFRESH_MS, () => eventWebhooks.endpoints.refresh(), 'event endpoint refresh'),
+    every(EVENT_ENDPOINT_REFRESH_MS, () => eventWebhooks.endpoints.refresh().then(() => eventWebhooks.dispatcher.sync()), 'event endpoint refresh'),
     // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
     every(AUTH_POLL_MS, () => accessChanges.closeRevokedStreams(), 'inbox stream guard'),
   );

@@ -29,7 +29,7 @@ export type FromDeliveryThread =
   | { op: 'ready' }
   | { op: 'recorded'; summary: OutcomeSummary }
   /** Event webhook messages were queued: the main thread's dispatcher sends them. */
-  | { op: 'events-queued' }
+  | { op: 'events-queued'; partitions: string[] }
   | { op: 'inflight'; n: number }
   /** A rate-limit reservation on the main thread's counters (the thread has none of its own; in scale-out they are Redis). */
   | { op: 'reserve'; req: number; id: string; windows: CapWindow[]; now: number }

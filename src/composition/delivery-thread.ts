@@ -52,7 +52,7 @@ async function threadEventWebhooks(maxAttempts: number) {
   const endpoints = new EventEndpointService(db.eventEndpoints, systemClock, { allowHttp: false, allowedHosts: [] });
   await endpoints.refresh();
   const eventQueue = await createSqliteQueue<EventJob>({ file: data.queueFile, writeLock });
-  const publisher = new EventPublisher({ endpoints, queue: eventQueue, clock: systemClock, logger, maxAttempts, queued: () => post({ op: 'events-queued' }) });
+  const publisher = new EventPublisher({ endpoints, queue: eventQueue, clock: systemClock, logger, maxAttempts, queued: (partitions) => post({ op: 'events-queued', partitions }) });
   // Changes through the API arrive as messages; this catches those made on the main thread's behalf (auto-disable) and missed ones.
   const refresh = setInterval(() => void endpoints.refresh().catch((err: unknown) => logger.warn({ err }, 'event endpoints: refresh failed')), EVENT_ENDPOINT_REFRESH_MS);
   return { endpoints, eventQueue, publisher, refresh };

@@ -27,7 +27,7 @@ export class DeliveryThreads implements DeliveryRunners {
   readonly #events: PushEvents;
   readonly #rateLimiter: PushRateLimiter | undefined;
   #stopping = false;
-  #eventsQueued: (() => void) | undefined;
+  #eventsQueued: ((partitions: string[]) => void) | undefined;
 
   constructor(specs: readonly SenderSpec[], files: { queueFile: string; databaseFile: string; queueLock: SharedArrayBuffer }, options: PartitionWorkerOptions, logger: Logger, events: PushEvents, rateLimiter?: PushRateLimiter) {
     for (const spec of specs) {
@@ -43,7 +43,7 @@ export class DeliveryThreads implements DeliveryRunners {
    * Threads queue event webhook messages for push outcomes themselves (they record the outcomes);
    * `queued` wakes the dispatcher. Call before start.
    */
-  useEventWebhooks(maxAttempts: number, queued: () => void): void {
+  useEventWebhooks(maxAttempts: number, queued: (partitions: string[]) => void): void {
     for (const t of this.#threads.values()) t.data = { ...t.data, events: { maxAttempts } };
     this.#eventsQueued = queued;
   }
@@ -134,7 +134,7 @@ export class DeliveryThreads implements DeliveryRunners {
             this.#events.recorded(m.summary);
             return;
           case 'events-queued':
-            this.#eventsQueued?.();
+            this.#eventsQueued?.(m.partitions);
             return;
           case 'inflight':
             thread.inFlight = m.n;

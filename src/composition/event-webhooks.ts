@@ -35,11 +35,12 @@ export async function openEventWebhooks(config: Config, stores: { eventEndpoints
       maxAttempts: config.eventWebhookMaxAttempts,
       backoff: { baseMs: config.eventWebhookRetryBase, maxMs: config.eventWebhookRetryMax },
       disableAfter: config.eventWebhookDisableAfter,
-      concurrency: 32, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
+      concurrency: 8, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
     },
   });
   const publisher = new EventPublisher({
-    endpoints, queue: stores.eventQueue, clock, logger, maxAttempts: config.eventWebhookMaxAttempts, queued: () => dispatcher.wake(),
+    endpoints, queue: stores.eventQueue, clock, logger, maxAttempts: config.eventWebhookMaxAttempts, queued: (partitions) => dispatcher.wake(partitions),
   });
+  endpoints.onChange(() => void dispatcher.sync().catch((err: unknown) => logger.warn({ err }, 'event webhooks: could not match the senders to the endpoints')));
   return { endpoints, publisher, dispatcher, poster };
 }

@@ -74,6 +74,11 @@ export class EventEndpointService {
     return this.#wanted.size > 0;
   }
 
+  /** Every endpoint as last read, enabled or not. */
+  all(): readonly EventEndpointRecord[] {
+    return this.#endpoints;
+  }
+
   /** The enabled endpoints that listen to `type`, from memory. */
   subscribers(type: string): EventEndpointRecord[] {
     return this.#endpoints.filter((e) => e.disabledAt === 0 && (e.events.includes(ALL_EVENTS) || e.events.includes(type)));

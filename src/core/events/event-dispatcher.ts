@@ -7,7 +7,7 @@ import type { Queue, ReservedJob } from '../../ports/queue.js';
 import { QueueLoop } from '../push/queue-loop.js';
 import { retryAt, type BackoffOptions } from '../retry/backoff.js';
 import type { EventEndpointService } from './endpoint-service.js';
-import { EVENTS_PARTITION, type EventJob } from './event-publisher.js';
+import { endpointOfPartition, eventKeyPrefix, eventPartition, type EventJob } from './event-publisher.js';
 
 export interface EventDispatcherOptions {
   /** Attempts per message before it is given up (as the publisher queued them). */
@@ -15,7 +15,7 @@ export interface EventDispatcherOptions {
   backoff: BackoffOptions;
   /** Failed messages in a row after which an endpoint is switched off; 0 never. */
   disableAfter: number;
-  /** Messages in flight at once. */
+  /** Messages in flight at once, per endpoint. */
   concurrency: number;
   visibilityMs: number;
   idlePollMs: number;
@@ -39,28 +39,70 @@ export interface EventDispatcherDeps {
  */
 export class EventDispatcher {
   readonly #d: EventDispatcherDeps;
-  readonly #loop: QueueLoop<EventJob>;
+  /** One loop per endpoint partition. */
+  readonly #loops = new Map<string, QueueLoop<EventJob>>();
+  #started = false;
+  #stopped = false;
 
   constructor(deps: EventDispatcherDeps) {
     this.#d = deps;
-    const { options } = deps;
-    this.#loop = new QueueLoop<EventJob>({
-      queue: deps.queue, partition: EVENTS_PARTITION, capacity: options.concurrency, weight: () => 1, typicalWeight: 1, highHeadroom: 0,
-      handle: (job) => this.#deliver(job), visibilityMs: options.visibilityMs, idlePollMs: options.idlePollMs, clock: deps.clock, logger: deps.logger,
+  }
+
+  /** Messages were queued in these partitions: send them now rather than at the next poll. */
+  wake(partitions: readonly string[]): void {
+    for (const p of partitions) this.#loop(p)?.wake();
+  }
+
+  /** Starts a loop for every endpoint and every partition that still holds messages. */
+  async start(): Promise<void> {
+    this.#started = true;
+    await this.sync();
+  }
+
+  /**
+   * Matches the loops to the endpoints (after a change, and periodically): a loop for each
+   * endpoint and for each event partition with work left; for a deleted endpoint, the messages
+   * still waiting are cancelled (one held by an attempt in flight is acked by its handler).
+   */
+  async sync(): Promise<void> {
+    if (!this.#started || this.#stopped) return;
+    const d = this.#d;
+    const known = new Set(d.endpoints.all().map((e) => e.id));
+    for (const id of known) this.#loop(eventPartition(id));
+    for (const p of await d.queue.partitions()) {
+      const id = endpointOfPartition(p.partition);
+      if (id === undefined) continue;
+      if (known.has(id)) continue;
+      await d.queue.cancel({ dedupKeyPrefix: eventKeyPrefix(id) });
+      // Its loop acks the jobs that were reserved when the endpoint went, then idles until dropped.
+      this.#loop(p.partition);
+    }
+    for (const [p, loop] of this.#loops) {
+      const id = endpointOfPartition(p)!;
+      if (known.has(id) || loop.inFlight > 0) continue;
+      this.#loops.delete(p);
+      void loop.stop();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#loops.values()].map((l) => l.stop()));
+  }
+
+  #loop(partition: string): QueueLoop<EventJob> | undefined {
+    if (!this.#started || this.#stopped || endpointOfPartition(partition) === undefined) return undefined;
+    let loop = this.#loops.get(partition);
+    if (loop) return loop;
+    const d = this.#d;
+    const { options } = d;
+    loop = new QueueLoop<EventJob>({
+      queue: d.queue, partition, capacity: options.concurrency, weight: () => 1, typicalWeight: 1, highHeadroom: 0,
+      handle: (job) => this.#deliver(job), visibilityMs: options.visibilityMs, idlePollMs: options.idlePollMs, clock: d.clock, logger: d.logger,
     });
-  }
-
-  /** Messages were queued here: send them now rather than at the next poll. */
-  wake(): void {
-    this.#loop.wake();
-  }
-
-  start(): void {
-    this.#loop.start();
-  }
-
-  stop(): Promise<void> {
-    return this.#loop.stop();
+    this.#loops.set(partition, loop);
+    loop.start();
+    return loop;
   }
 
   async #deliver(job: ReservedJob<EventJob>): Promise<void> {

@@ -6,8 +6,23 @@ import { randomId } from '../../util/ids.js';
 import { EVENTS_PARTITION_PREFIX } from '../push/push-pipeline.js';
 import type { EventEndpointService } from './endpoint-service.js';
 
-/** The one partition event messages wait in; its name keeps the push pipeline off it. */
-export const EVENTS_PARTITION = `${EVENTS_PARTITION_PREFIX}send`;
+/**
+ * The partition an endpoint's messages wait in: one per endpoint, so a slow or dead receiver
+ * holds up only its own messages. The prefix keeps the push pipeline off them.
+ */
+export function eventPartition(endpointId: string): string {
+  return `${EVENTS_PARTITION_PREFIX}${endpointId}`;
+}
+
+/** The endpoint id of an event partition; undefined for any other partition. */
+export function endpointOfPartition(partition: string): string | undefined {
+  return partition.startsWith(EVENTS_PARTITION_PREFIX) ? partition.slice(EVENTS_PARTITION_PREFIX.length) : undefined;
+}
+
+/** Every message of an endpoint carries a dedup key under this prefix, so deleting the endpoint can cancel what still waits. */
+export function eventKeyPrefix(endpointId: string): string {
+  return `${EVENTS_PARTITION_PREFIX}${endpointId}:`;
+}
 
 /** One message to one endpoint. The body is built once, when the event happens, and signed per attempt. */
 export interface EventJob {
@@ -25,8 +40,8 @@ export interface EventPublisherDeps {
   logger: Logger;
   /** Attempts each message gets (the queue's maxAttempts). */
   maxAttempts: number;
-  /** Messages were queued: wake whoever sends them. */
-  queued?(): void;
+  /** Messages were queued in these partitions: wake whoever sends them. */
+  queued?(partitions: string[]): void;
 }
 
 /**
@@ -67,13 +82,15 @@ export class EventPublisher {
       // One id per event, shared by its endpoints: a receiver behind two endpoints sees one message.
       const id = `msg_${randomId(24)}`;
       const body = JSON.stringify({ type: event.type, timestamp, data: event.data });
-      for (const e of subscribers) jobs.push({ partition: EVENTS_PARTITION, maxAttempts: d.maxAttempts, payload: { endpoint: e.id, id, type: event.type, body } });
+      for (const e of subscribers) {
+        jobs.push({ partition: eventPartition(e.id), maxAttempts: d.maxAttempts, dedupKey: `${eventKeyPrefix(e.id)}${id}`, payload: { endpoint: e.id, id, type: event.type, body } });
+      }
     }
     if (jobs.length === 0) return;
     try {
       await d.queue.enqueue(jobs);
       this.#failures.succeeded();
-      d.queued?.();
+      d.queued?.([...new Set(jobs.map((j) => j.partition))]);
     } catch (err) {
       this.#failures.failed(err);
     }
