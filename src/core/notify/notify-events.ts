@@ -3,7 +3,7 @@ import type { ChannelDeliveryRecord, ChannelState, NotifyChannel } from '../../p
 /** What the engine reports as channel deliveries reach a state; the metrics adapter listens. */
 export interface NotifyEvents {
   channel(channel: NotifyChannel, state: ChannelState): void;
-  /** The whole row just written, for event webhooks; absent when nothing listens. Never throws. */
+  /** The whole row just written, for event webhooks (optional; returns at once while no endpoint listens). Never throws. */
   row?(row: ChannelDeliveryRecord): void;
 }
 

@@ -12,8 +12,8 @@ export interface PushEvents {
   recorded(summary: OutcomeSummary): void;
   /**
    * The outcomes just recorded and the devices just marked invalid, before the job is acked (so a
-   * crash repeats them rather than losing them). For event webhooks; absent when nothing listens,
-   * and it should return at once when no listener wants these states. Never rejects.
+   * crash repeats them rather than losing them). For event webhooks; optional, and it returns at
+   * once while no endpoint listens, so a broadcast pays nothing for it then. Never rejects.
    */
   outcomes?(push: PushRecord, results: readonly DeliveryResult[], invalidated: readonly InvalidatedDevice[], now: number): Promise<void>;
 }
