@@ -61,6 +61,8 @@ import { checkPollForwarding, startPollForwarding } from './composition/poll-for
 import { openPhoneCalls } from './composition/phone-calls.js';
 import { listenOnUnixSocket } from './composition/unix-listener.js';
 import { WebPushExpiry } from './core/push/webpush-expiry.js';
+import { EVENT_ENDPOINT_REFRESH_MS, openEventWebhooks } from './composition/event-webhooks.js';
+import { notifyEventsWithWebhooks, pushEventsWithWebhooks, statusReportEvents } from './core/events/index.js';
 
 /** Visitors idle this long are forgotten (ntfy's value); topics are forgotten by the topic service. */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -206,6 +208,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     ? new AuthService({ store: stores.auth, hasher: createBcryptPasswordHasher({ cost: config.authBcryptCost }), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
     : undefined;
   if (auth && provisioning) await startAccounts(auth, topics, provisioning, logger);
+  const eventWebhooks = await openEventWebhooks(config, stores, clock, logger);
+  opened.keep('event webhook sender', eventWebhooks.poster, (p) => p.close());
   const specs = await senderSpecs(config);
   // On this thread the senders only encode (to refuse an impossible push at once) unless
   // deliveries run here too; senders connect on first send, so unused ones hold no connection.
@@ -219,8 +223,12 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   // where this thread's workers share the queue with every node's) and the system clock.
   const threadFiles = config.pushDeliveryThreads && options.clock === undefined ? stores.threadFiles : undefined;
   const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, logger, metrics.pushEvents, counters) : undefined;
+  if (runners) {
+    runners.useEventWebhooks(config.eventWebhookMaxAttempts, (partitions) => eventWebhooks.dispatcher.wake(partitions));
+    eventWebhooks.endpoints.onChange(() => runners.eventEndpointsChanged());
+  }
   const pipeline = new PushPipeline({
-    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: metrics.pushEvents, bus,
+    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: pushEventsWithWebhooks(metrics.pushEvents, eventWebhooks.publisher), bus,
     options: { ...workerOptions, routers: 4, sampleMs: 500 },
     ...(runners ? { runners } : {}),
     rateLimiter: counters,
@@ -228,6 +236,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const push = new PushService({
     store: pushStore, devices: deviceStore, queue, senders, pipeline, clock, logger,
     options: { idempotencyMs: 24 * 3600_000, lagLimitMs: config.queueLagLimit, maxScheduleMs: 30 * 24 * 3600_000, tokenRules },
+    statusReported: statusReportEvents(eventWebhooks.publisher),
   });
   const devices = new DeviceService(deviceStore, clock, (provider, app) => senders.get(provider, app) !== undefined, tokenRules);
   const subscriberTokens = new SubscriberTokens(
@@ -248,6 +257,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   metrics.watchQueue(pipeline);
   opened.keep('push pipeline', pipeline, (p) => p.stop({ timeoutMs: 0 }));
   await pipeline.start();
+  opened.keep('event dispatcher', eventWebhooks.dispatcher, (d) => d.stop());
+  await eventWebhooks.dispatcher.start();
 
   const guardedStreams = new GuardedStreams();
   const accessChanges = new AccessChanges({ bus, hub, auth, guardedStreams, logger });
@@ -273,7 +284,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     transports: { ...channelSenders, push, inbox: notifyInbox }, store: notifyStore, tokens: subscriberTokens, baseUrl: config.baseUrl,
   });
   const notifyEngine = new NotifyEngine({
-    store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger, events: metrics.notifyEvents,
+    store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger,
+    events: notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq), logger),
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
@@ -292,7 +304,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: stores.audit, onAccessChange: revoke, guardedStreams,
     ...accountTierServices(stores.auth, auth, auditTrail, auth ? (userId) => void auth.accountChanged(userId) : undefined),
     auditTrail, devices, push, pipeline, subscriberTokens, webPush,
-    notifyDirectory, notify, notifyInbox,
+    notifyDirectory, notify, notifyInbox, eventEndpoints: eventWebhooks.endpoints,
     smsCallbacks: config.twilioAccount ? {
       parse: (form: Record<string, string>) => {
         const r = parseStatusCallback(form);
@@ -332,6 +344,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       if (config.auditRetention > 0) await stores.audit.pruneBefore(clock.now() - config.auditRetention);
       if (config.pushRetention > 0) await pushStore.prune(clock.now() - config.pushRetention);
       if (config.pushRetention > 0) await notifyStore.prune(clock.now() - config.pushRetention);
+      if (config.pushRetention > 0) await stores.eventEndpoints.pruneAttempts(clock.now() - config.pushRetention);
       if (config.deviceInvalidRetention > 0) {
         const pruned = await deviceStore.pruneInvalid(clock.now() - config.deviceInvalidRetention);
         if (pruned > 0) logger.info({ pruned }, 'devices with a dead token removed');
@@ -339,6 +352,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       await webPushExpiry?.run(clock.now());
       visitors.prune(VISITOR_IDLE_MS);
     }, 'manager'),
+    // Endpoints changed through another node (or switched off by its dispatcher).
+    every(EVENT_ENDPOINT_REFRESH_MS, () => eventWebhooks.endpoints.refresh().then(() => eventWebhooks.dispatcher.sync()), 'event endpoint refresh'),
     // Expiry (a rotated-out key after its overlap, a user token) and keys revoked by the CLI.
     every(AUTH_POLL_MS, () => accessChanges.closeRevokedStreams(), 'inbox stream guard'),
   );
@@ -391,12 +406,12 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       }, graceMs);
       force.unref();
       const drained = await within(budgetMs - (Date.now() - started), Promise.all([
-        pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), app.close(), httpsApp?.close(), unixApp?.close(), metricsServer && closeServer(metricsServer),
+        pipeline.stop({ timeoutMs: graceMs, handBackMs }), notify.stop(), eventWebhooks.dispatcher.stop(), app.close(), httpsApp?.close(), unixApp?.close(), metricsServer && closeServer(metricsServer),
         smtp?.close(), upstream?.close(),
       ]));
       clearTimeout(force);
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
-      const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close()), calls?.close()]));
+      const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close()), calls?.close(), eventWebhooks.poster.close()]));
       if (!closed.settled) logger.warn({}, 'shutdown: provider connections did not close in time');
       // Each step runs even when one before it failed (the database gone, say); see closeInOrder.
       let closeFailure: unknown;

@@ -12,11 +12,15 @@ export interface DeliveryThreadData {
   /** The queue file's cross-thread write lock (see adapters/sqlite/write-lock.ts). */
   queueLock: SharedArrayBuffer;
   options: PartitionWorkerOptions;
+  /** Event webhooks: the thread queues push outcome events itself (attempts per message). */
+  events?: { maxAttempts: number };
 }
 
 export type ToDeliveryThread =
   | { op: 'wake' }
   | { op: 'forget'; seq: number }
+  /** Event endpoints changed: re-read which events anyone listens to. */
+  | { op: 'event-endpoints-changed' }
   | { op: 'stop'; timeoutMs?: number }
   /** The answer to the thread's `reserve` number `req`: a reservation, or the message the counters rejected with. */
   | { op: 'reserved'; req: number; reservation?: Reservation; error?: string };
@@ -24,6 +28,8 @@ export type ToDeliveryThread =
 export type FromDeliveryThread =
   | { op: 'ready' }
   | { op: 'recorded'; summary: OutcomeSummary }
+  /** Event webhook messages were queued: the main thread's dispatcher sends them. */
+  | { op: 'events-queued'; partitions: string[] }
   | { op: 'inflight'; n: number }
   /** A rate-limit reservation on the main thread's counters (the thread has none of its own; in scale-out they are Redis). */
   | { op: 'reserve'; req: number; id: string; windows: CapWindow[]; now: number }

@@ -12,6 +12,9 @@ import { createSender } from '../adapters/providers/sender-factory.js';
 import { sharedWriteLock } from '../adapters/sqlite/write-lock.js';
 import { PartitionWorker } from '../core/push/partition-worker.js';
 import type { PushJob } from '../core/push/jobs.js';
+import type { OutcomeSummary } from '../core/push/push-events.js';
+import { EventEndpointService, EventPublisher, pushEventsWithWebhooks, type EventJob } from '../core/events/index.js';
+import { EVENT_ENDPOINT_REFRESH_MS } from './event-webhooks.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Reservation } from '../ports/counters.js';
@@ -41,6 +44,22 @@ const rateLimiter: PushRateLimiter = {
   }),
 };
 
+// Event webhooks: outcomes are recorded here, so their events are queued here too (before the ack).
+const eventWebhooks = data.events ? await threadEventWebhooks(data.events.maxAttempts) : undefined;
+
+async function threadEventWebhooks(maxAttempts: number) {
+  // Only asked which events anyone wants; URLs are checked where endpoints are registered.
+  const endpoints = new EventEndpointService(db.eventEndpoints, systemClock, { allowHttp: false, allowedHosts: [] });
+  await endpoints.refresh();
+  const eventQueue = await createSqliteQueue<EventJob>({ file: data.queueFile, writeLock });
+  const publisher = new EventPublisher({ endpoints, queue: eventQueue, clock: systemClock, logger, maxAttempts, queued: (partitions) => post({ op: 'events-queued', partitions }) });
+  // Changes through the API arrive as messages; this catches those made on the main thread's behalf (auto-disable) and missed ones.
+  const refresh = setInterval(() => void endpoints.refresh().catch((err: unknown) => logger.warn({ err }, 'event endpoints: refresh failed')), EVENT_ENDPOINT_REFRESH_MS);
+  return { endpoints, eventQueue, publisher, refresh };
+}
+
+const recorded = { recorded: (summary: OutcomeSummary) => post({ op: 'recorded', summary }) };
+
 const worker = new PartitionWorker({
   partition: data.partition,
   sender,
@@ -49,7 +68,7 @@ const worker = new PartitionWorker({
   devices: db.devices,
   clock: systemClock,
   logger,
-  events: { recorded: (summary) => post({ op: 'recorded', summary }) },
+  events: eventWebhooks ? pushEventsWithWebhooks(recorded, eventWebhooks.publisher) : recorded,
   options: data.options,
   rateLimiter,
 });
@@ -64,6 +83,9 @@ port.on('message', (message: ToDeliveryThread) => {
     case 'forget':
       worker.forget(message.seq);
       return;
+    case 'event-endpoints-changed':
+      void eventWebhooks?.endpoints.refresh().catch((err: unknown) => logger.warn({ err }, 'event endpoints: refresh failed'));
+      return;
     case 'reserved': {
       const pending = reservations.get(message.req);
       reservations.delete(message.req);
@@ -77,6 +99,10 @@ port.on('message', (message: ToDeliveryThread) => {
         const sendsStopped = await worker.stop(message.timeoutMs === undefined ? {} : { timeoutMs: message.timeoutMs });
         await sender.close();
         await queue.close();
+        if (eventWebhooks) {
+          clearInterval(eventWebhooks.refresh);
+          await eventWebhooks.eventQueue.close();
+        }
         await store.close();
         await db.close();
         post({ op: 'stopped', sendsStopped });

@@ -27,6 +27,7 @@ export class DeliveryThreads implements DeliveryRunners {
   readonly #events: PushEvents;
   readonly #rateLimiter: PushRateLimiter | undefined;
   #stopping = false;
+  #eventsQueued: ((partitions: string[]) => void) | undefined;
 
   constructor(specs: readonly SenderSpec[], files: { queueFile: string; databaseFile: string; queueLock: SharedArrayBuffer }, options: PartitionWorkerOptions, logger: Logger, events: PushEvents, rateLimiter?: PushRateLimiter) {
     for (const spec of specs) {
@@ -36,6 +37,20 @@ export class DeliveryThreads implements DeliveryRunners {
     this.#logger = logger;
     this.#events = events;
     this.#rateLimiter = rateLimiter;
+  }
+
+  /**
+   * Threads queue event webhook messages for push outcomes themselves (they record the outcomes);
+   * `queued` wakes the dispatcher. Call before start.
+   */
+  useEventWebhooks(maxAttempts: number, queued: (partitions: string[]) => void): void {
+    for (const t of this.#threads.values()) t.data = { ...t.data, events: { maxAttempts } };
+    this.#eventsQueued = queued;
+  }
+
+  /** Event endpoints changed here: each thread re-reads them at once instead of at its next refresh. */
+  eventEndpointsChanged(): void {
+    for (const t of this.#threads.values()) this.#post(t, { op: 'event-endpoints-changed' });
   }
 
   partitions(): string[] {
@@ -117,6 +132,9 @@ export class DeliveryThreads implements DeliveryRunners {
             return;
           case 'recorded':
             this.#events.recorded(m.summary);
+            return;
+          case 'events-queued':
+            this.#eventsQueued?.(m.partitions);
             return;
           case 'inflight':
             thread.inFlight = m.n;

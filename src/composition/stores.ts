@@ -13,6 +13,7 @@ import { createSqliteQueue } from '../adapters/sqlite/queue/sqlite-queue.js';
 import { createSqliteMessageCache } from '../adapters/sqlite/sqlite-message-cache.js';
 import { sharedWriteLock } from '../adapters/sqlite/write-lock.js';
 import type { Config } from '../config/index.js';
+import type { EventJob } from '../core/events/index.js';
 import type { NotifyJob } from '../core/notify/notify-jobs.js';
 import type { PushJob } from '../core/push/jobs.js';
 import type { ApiKeyStore } from '../ports/api-key-store.js';
@@ -20,6 +21,7 @@ import type { AuditLog } from '../ports/audit-log.js';
 import type { AuthStore } from '../ports/auth-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { DeviceStore } from '../ports/device-store.js';
+import type { EventEndpointStore } from '../ports/event-endpoint-store.js';
 import type { Logger } from '../ports/logger.js';
 import type { MessageCache } from '../ports/message-cache.js';
 import type { NotifyStore } from '../ports/notify-store.js';
@@ -49,6 +51,10 @@ export interface Stores {
   devices: DeviceStore;
   pushQueue: Queue<PushJob>;
   notifyQueue: Queue<NotifyJob>;
+  /** Event webhook messages waiting to go out (partitions `events:`, in the same queue tables). */
+  eventQueue: Queue<EventJob>;
+  /** Event endpoints and their recent delivery attempts (Herald's own database). */
+  eventEndpoints: EventEndpointStore;
   /** The push ledger (pushes, deliveries, stats). */
   pushes: PushStore;
   notify: NotifyStore;
@@ -112,12 +118,13 @@ async function openSqliteStores(config: Config, options: OpenStoresOptions, open
   const pushes = opened.keep('push ledger', await createSqlitePushStore({ file: queueFile, writeLock: queueLock }), (s) => s.close());
   const notify = opened.keep('notify store', await createSqliteNotifyStore({ file: queueFile, writeLock: queueLock }), (s) => s.close());
   const notifyQueue = opened.keep('notify queue', await createSqliteQueue<NotifyJob>({ file: queueFile, clock, writeLock: queueLock }), (q) => q.close());
+  const eventQueue = opened.keep('event queue', await createSqliteQueue<EventJob>({ file: queueFile, clock, writeLock: queueLock }), (q) => q.close());
   const onDisk = config.queueFile !== '' && config.databaseFile !== '';
   let closed: Promise<void> | undefined;
   return {
     backend: 'sqlite',
     cache, auth, keys: db.keys, audit: db.audit, secret: db.secret, devices: db.devices,
-    pushQueue, notifyQueue, pushes, notify,
+    pushQueue, notifyQueue, eventQueue, eventEndpoints: db.eventEndpoints, pushes, notify,
     threadFiles: onDisk ? { queueFile: config.queueFile, databaseFile: config.databaseFile, queueLock: queueLock.buffer } : undefined,
     ping: undefined,
     // A SQLite file in this process has no outage of its own: its errors are bugs (or a full disk).
@@ -127,6 +134,7 @@ async function openSqliteStores(config: Config, options: OpenStoresOptions, open
       closed ??= closeInOrder('closing the stores', [
         ['push queue', () => pushQueue.close()],
         ['notify queue', () => notifyQueue.close()],
+        ['event queue', () => eventQueue.close()],
         ['push ledger', () => pushes.close()],
         ['notify store', () => notify.close()],
         ['message cache', () => cache.close()],
@@ -152,13 +160,14 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
   const auth = opened.keep('auth store', await createPostgresAuthStore({ database, clock }), (a) => a.close());
   const pushQueue = opened.keep('push queue', await createPostgresQueue<PushJob>({ database, clock }), (q) => q.close());
   const notifyQueue = opened.keep('notify queue', await createPostgresQueue<NotifyJob>({ database, clock }), (q) => q.close());
+  const eventQueue = opened.keep('event queue', await createPostgresQueue<EventJob>({ database, clock }), (q) => q.close());
   const notify = opened.keep('notify store', await createPostgresNotifyStore({ database }), (s) => s.close());
   const pushes = opened.keep('push ledger', await createPostgresPushStore({ database }), (s) => s.close());
   let closed: Promise<void> | undefined;
   return {
     backend: 'postgres',
     cache, auth, keys: herald.keys, audit: herald.audit, secret: herald.secret, devices: herald.devices,
-    pushQueue, notifyQueue, pushes, notify,
+    pushQueue, notifyQueue, eventQueue, eventEndpoints: herald.eventEndpoints, pushes, notify,
     threadFiles: undefined,
     ping: (timeoutMs) => database.ping(timeoutMs),
     isOutage: isPostgresOutage,
@@ -169,6 +178,7 @@ async function openPostgresStores(config: Config, options: OpenStoresOptions, op
       closed ??= closeInOrder('closing the stores', [
         ['push queue', () => pushQueue.close()],
         ['notify queue', () => notifyQueue.close()],
+        ['event queue', () => eventQueue.close()],
         ['push ledger', () => pushes.close()],
         ['notify store', () => notify.close()],
         ['message cache', () => cache.close()],

@@ -331,6 +331,28 @@ export const ConfigSchema = Type.Object(
      */
     pushRetryMax: duration(15 * MINUTE, 'longest retry delay'),
     /**
+     * Attempts per event webhook message (POST /v1/event-endpoints) before it is given up: network
+     * errors, 5xx, 408, 425 and 429 are retried with backoff (after Retry-After when sent).
+     * @defaultValue `8`
+     */
+    eventWebhookMaxAttempts: integer(8, 'attempts per event webhook message before it is given up', { minimum: 1 }),
+    /**
+     * Ceiling of the first retry delay of an event webhook message (doubles per attempt, full jitter).
+     * @defaultValue `5s`
+     */
+    eventWebhookRetryBase: duration(5000, 'first event webhook retry delay ceiling (doubles per attempt, full jitter)', { positive: true }),
+    /**
+     * Longest retry delay of an event webhook message, unless the receiver's Retry-After asks for more.
+     * @defaultValue `1h`
+     */
+    eventWebhookRetryMax: duration(60 * MINUTE, 'longest event webhook retry delay'),
+    /**
+     * Event endpoints whose messages failed (given up) this many times in a row are switched off
+     * until re-enabled with PATCH; 0 never switches them off.
+     * @defaultValue `50`
+     */
+    eventWebhookDisableAfter: integer(50, 'event endpoint failures in a row before it is switched off (0: never)', { minimum: 0 }),
+    /**
      * Deliveries one provider app works on at once. More in flight does not send faster once the
      * provider's connections are busy, and everything in flight is queued at the provider ahead of
      * the next push, high ones included, so the default stays modest.

@@ -16,6 +16,7 @@ import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
 import { registerDeviceRoutes } from './push/device-routes.js';
 import { registerDlqRoutes } from './push/dlq-routes.js';
+import { registerEventEndpointRoutes } from './events/event-endpoint-routes.js';
 import { registerPushRoutes } from './push/push-routes.js';
 import { registerDirectoryRoutes } from './notify/directory-routes.js';
 import { registerInboxRoutes } from './notify/inbox-routes.js';
@@ -133,6 +134,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   registerDeviceRoutes(app, deps);
   registerPushRoutes(app, deps);
   registerDlqRoutes(app, deps);
+  registerEventEndpointRoutes(app, deps);
   registerCentrifugoApi(app, deps);
   registerWebPushRoutes(app, deps);
   registerDirectoryRoutes(app, deps);

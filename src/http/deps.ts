@@ -26,6 +26,7 @@ import type { Inbox } from '../core/notify/inbox.js';
 import type { NotifyService } from '../core/notify/notify-service.js';
 import type { SmsReport } from '../core/notify/notify-types.js';
 import type { CallService } from '../core/calls/call-service.js';
+import type { EventEndpointService } from '../core/events/index.js';
 
 /** What `GET /v1/version` reports (ntfy 2.17's fields). */
 export interface BuildInfo {
@@ -80,6 +81,8 @@ export interface HttpDeps {
   notify: NotifyService;
   /** The in-app inbox and its live streams. */
   notifyInbox: Inbox;
+  /** Event webhooks for app backends (`/v1/event-endpoints`); optional so test rigs may leave them out. */
+  eventEndpoints?: EventEndpointService;
   /** Reads and verifies Twilio status callbacks; undefined while the SMS channel is not configured. */
   smsCallbacks: SmsCallbacks | undefined;
   /** Phone calls (`X-Call`, `/v1/account/phone`); undefined while they are not configured. */

@@ -61,9 +61,9 @@ describe('herald database, SQLite specifics', () => {
       withRaw(file, (raw) => {
         assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
         const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-        assert.deepEqual(tables, ['api_keys', 'audit', 'device_topics', 'devices', 'herald_db_migration', 'herald_db_migration_lock', 'server_secrets', 'sqlite_sequence', 'user_topics']);
+        assert.deepEqual(tables, ['api_keys', 'audit', 'device_topics', 'devices', 'event_attempts', 'event_endpoints', 'herald_db_migration', 'herald_db_migration_lock', 'server_secrets', 'sqlite_sequence', 'user_topics']);
         const applied = raw.prepare('SELECT name FROM herald_db_migration ORDER BY name').pluck().all();
-        assert.deepEqual(applied, ['0001_api_keys', '0002_audit', '0003_devices', '0004_server_secrets', '0005_devices_seen']);
+        assert.deepEqual(applied, ['0001_api_keys', '0002_audit', '0003_devices', '0004_server_secrets', '0005_devices_seen', '0006_event_endpoints']);
       });
     });
   });

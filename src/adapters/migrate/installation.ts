@@ -1,7 +1,7 @@
 import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE } from 'kysely';
 import { AUTH_MIGRATIONS } from '../postgres/auth/migrations.js';
 import { DEVICE_MIGRATIONS } from '../postgres/devices/migrations.js';
-import { API_KEY_MIGRATIONS, AUDIT_MIGRATIONS, SERVER_SECRET_MIGRATIONS } from '../postgres/herald-db/migrations.js';
+import { API_KEY_MIGRATIONS, AUDIT_MIGRATIONS, EVENT_ENDPOINT_MIGRATIONS, SERVER_SECRET_MIGRATIONS } from '../postgres/herald-db/migrations.js';
 import { CACHE_MIGRATIONS } from '../postgres/message-cache/migrations.js';
 import type { PostgresMigrations } from '../postgres/migrate.js';
 import { NOTIFY_MIGRATIONS } from '../postgres/notify/migrations.js';
@@ -42,6 +42,7 @@ export const TARGET_MIGRATIONS: readonly PostgresMigrations[] = [
   API_KEY_MIGRATIONS,
   AUDIT_MIGRATIONS,
   SERVER_SECRET_MIGRATIONS,
+  EVENT_ENDPOINT_MIGRATIONS,
   DEVICE_MIGRATIONS,
   QUEUE_MIGRATIONS,
   PUSH_MIGRATIONS,

@@ -137,6 +137,19 @@ export const TABLES: readonly TableMap[] = [
     columns: [...bigint('id', 'time'), ...text('actor', 'action', 'target', 'address'), { name: 'details', kind: 'json' }],
   },
   { table: 'server_secrets', source: 'database', order: 'rowid', columns: [...text('name', 'value'), ...bigint('created_at')] },
+  // database-file: event webhook endpoints and their recent attempts.
+  {
+    table: 'event_endpoints', source: 'database', order: 'rowid',
+    columns: [
+      ...text('id', 'url'), { name: 'events', kind: 'json' }, ...text('description', 'secret', 'previous_secret'),
+      ...bigint('previous_secret_expires', 'disabled_at'), ...text('disabled_reason'), ...integer('consecutive_failures'), ...text('actor'),
+      ...bigint('created_at', 'updated_at'),
+    ],
+  },
+  {
+    table: 'event_attempts', source: 'database', order: 'rowid', identity: { column: 'id', autoincrement: true },
+    columns: [...bigint('id'), ...text('endpoint_id', 'message_id', 'type'), ...bigint('time'), ...integer('attempt'), ...text('result'), ...integer('status'), ...text('error')],
+  },
   // database-file: the push registry.
   {
     table: 'devices', source: 'database', order: 'rowid',

@@ -19,6 +19,8 @@ export const API_SCOPES = [
   'dlq:write',
   'stats:read',
   'audit:read',
+  'events:read',
+  'events:write',
   'keys:write',
   'admin',
 ] as const;

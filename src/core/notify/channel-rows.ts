@@ -25,10 +25,14 @@ export class ChannelRows {
   async record(row: ChannelDeliveryRecord): Promise<void> {
     await this.#store.upsertChannel(row);
     this.#events?.channel(row.channel, row.state);
+    this.#events?.row?.(row);
   }
 
   /** Rows just written in a batch. */
   reached(rows: Iterable<ChannelDeliveryRecord>): void {
-    for (const row of rows) this.#events?.channel(row.channel, row.state);
+    for (const row of rows) {
+      this.#events?.channel(row.channel, row.state);
+      this.#events?.row?.(row);
+    }
   }
 }

@@ -98,7 +98,7 @@ export class Deliverer {
     const now = d.clock.now();
     const early = earlyEnd(push, sender, now, signal);
     if (early) {
-      await this.#finish(job, claimed.map((c) => ({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, ...early })), [], now);
+      await this.#finish(job, push, claimed.map((c) => ({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, ...early })), [], now);
       return;
     }
     // Time windows and rate limits (delivery-gates.ts): deliveries held back or dropped are settled there.
@@ -113,7 +113,7 @@ export class Deliverer {
     } catch (err) {
       // Accepted pushes were encoded once already; this only happens if the config changed since.
       const error = isHeraldError(err) ? err.message : 'the push cannot be encoded for this provider';
-      await this.#finish(job, claimed.map((c) => ({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'failed' as const, error })), [], now);
+      await this.#finish(job, push, claimed.map((c) => ({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'failed' as const, error })), [], now);
       return;
     }
 
@@ -150,7 +150,7 @@ export class Deliverer {
       results.push(result);
     });
     if (retries.length > 0) await this.#enqueueRetry(job, push, retries);
-    await this.#finish(job, results, invalid, done);
+    await this.#finish(job, push, results, invalid, done);
   }
 
   /** Maps one provider outcome onto the delivery state machine. */
@@ -212,13 +212,14 @@ export class Deliverer {
     }]);
   }
 
-  async #finish(job: ReservedJob<PushJob>, results: DeliveryResult[], invalid: { deviceId: string; reason: string; since?: number }[], now: number): Promise<void> {
+  async #finish(job: ReservedJob<PushJob>, push: PushRecord, results: DeliveryResult[], invalid: { deviceId: string; reason: string; since?: number }[], now: number): Promise<void> {
     const d = this.#d;
     await d.store.record(results, now);
     for (const i of invalid) {
       await d.devices.markInvalid(i.deviceId, i.reason, now, i.since !== undefined ? { unlessSeenAfter: i.since } : {});
     }
     d.events.recorded(summarize(results));
+    if (d.events.outcomes) await d.events.outcomes(push, results, invalid, now);
     await d.queue.ack(job);
   }
 }

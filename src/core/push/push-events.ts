@@ -1,4 +1,4 @@
-import type { DeliveryResult } from '../../ports/push-store.js';
+import type { DeliveryResult, PushRecord } from '../../ports/push-store.js';
 
 /** Recorded outcomes, counted: what metrics need, small enough to cross a thread per batch. */
 export interface OutcomeSummary {
@@ -10,6 +10,17 @@ export interface OutcomeSummary {
 /** What the push pipeline reports as it works; the metrics adapter listens. */
 export interface PushEvents {
   recorded(summary: OutcomeSummary): void;
+  /**
+   * The outcomes just recorded and the devices just marked invalid, before the job is acked (so a
+   * crash repeats them rather than losing them). For event webhooks; optional, and it returns at
+   * once while no endpoint listens, so a broadcast pays nothing for it then. Never rejects.
+   */
+  outcomes?(push: PushRecord, results: readonly DeliveryResult[], invalidated: readonly InvalidatedDevice[], now: number): Promise<void>;
+}
+
+export interface InvalidatedDevice {
+  deviceId: string;
+  reason: string;
 }
 
 export const noPushEvents: PushEvents = { recorded() {} };

@@ -273,6 +273,9 @@ export class PushPipeline {
 /** Partitions of the notify face, which shares the queue: never worked, sampled or shed here. */
 export const NOTIFY_PARTITION_PREFIX = 'notify:';
 
+/** Partitions of the event webhooks (src/core/events), which share the queue likewise. */
+export const EVENTS_PARTITION_PREFIX = 'events:';
+
 function isForeign(partition: string): boolean {
-  return partition.startsWith(NOTIFY_PARTITION_PREFIX);
+  return partition.startsWith(NOTIFY_PARTITION_PREFIX) || partition.startsWith(EVENTS_PARTITION_PREFIX);
 }

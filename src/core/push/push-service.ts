@@ -73,6 +73,8 @@ export interface PushServiceDeps {
   clock: Clock;
   logger: Logger;
   options: PushServiceOptions;
+  /** Told of each status report the app made, once recorded (event webhooks). Never rejects. */
+  statusReported?(push: PushRecord, deviceId: string, status: 'delivered' | 'interacted', now: number): Promise<void>;
 }
 
 export interface SendResult {
@@ -227,9 +229,11 @@ export class PushService {
       const device = await d.devices.byId(deviceId);
       if (!device || device.user !== user) throw new HeraldError('forbidden', { detail: 'the device does not belong to this subscriber' });
     }
-    if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
+    const now = d.clock.now();
+    if (!(await d.store.reportStatus(push.seq, deviceId, status, now))) {
       throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
     }
+    await d.statusReported?.(push, deviceId, status, now);
   }
 
   /**
@@ -247,9 +251,11 @@ export class PushService {
       if (push) break;
     }
     if (!push) throw new HeraldError('pushNotFound');
-    if (!(await d.store.reportStatus(push.seq, deviceId, status, d.clock.now()))) {
+    const now = d.clock.now();
+    if (!(await d.store.reportStatus(push.seq, deviceId, status, now))) {
       throw new HeraldError('badRequest', { detail: 'no sent delivery of this push to that device' });
     }
+    await d.statusReported?.(push, deviceId, status, now);
   }
 
   stats(query: { since: number; until: number; app?: string }): Promise<PushStats> {

@@ -13,5 +13,6 @@
  */
 export { createPostgresApiKeyStore, type PostgresApiKeyStoreOptions } from './postgres-api-key-store.js';
 export { createPostgresAuditLog, type PostgresAuditLogOptions } from './postgres-audit-log.js';
+export { createPostgresEventEndpointStore, type PostgresEventEndpointStoreOptions } from './postgres-event-endpoint-store.js';
 export { createPostgresServerSecrets, type PostgresServerSecretsOptions } from './postgres-server-secrets.js';
 export { openPostgresHeraldStores, type OpenPostgresHeraldStoresOptions, type PostgresHeraldStores } from './open-postgres-herald-stores.js';

@@ -2,11 +2,13 @@ import type { ApiKeyStore } from '../../../ports/api-key-store.js';
 import type { AuditLog } from '../../../ports/audit-log.js';
 import type { Clock } from '../../../ports/clock.js';
 import type { DeviceStore } from '../../../ports/device-store.js';
+import type { EventEndpointStore } from '../../../ports/event-endpoint-store.js';
 import type { ServerSecret } from '../../sql/herald-db/server-secrets.js';
 import { createPostgresDeviceStore } from '../devices/index.js';
 import type { PostgresDatabase } from '../open-postgres.js';
 import { createPostgresApiKeyStore } from './postgres-api-key-store.js';
 import { createPostgresAuditLog } from './postgres-audit-log.js';
+import { createPostgresEventEndpointStore } from './postgres-event-endpoint-store.js';
 import { createPostgresServerSecrets } from './postgres-server-secrets.js';
 
 export interface OpenPostgresHeraldStoresOptions {
@@ -21,6 +23,8 @@ export interface PostgresHeraldStores {
   keys: ApiKeyStore;
   audit: AuditLog;
   devices: DeviceStore;
+  /** Event endpoints (event webhooks for app backends) and their recent attempts. */
+  eventEndpoints: EventEndpointStore;
   /** The secret stored under `name`, created with `generate` on first use (and kept from then on); every node gets the same. */
   secret: ServerSecret;
   /** Writes the audit entries still gathering; idempotent. The database stays open: its owner closes it. */
@@ -34,12 +38,14 @@ export async function openPostgresHeraldStores(options: OpenPostgresHeraldStores
   const keys = await createPostgresApiKeyStore({ database });
   const audit = await createPostgresAuditLog({ database });
   const devices = await createPostgresDeviceStore({ database });
+  const eventEndpoints = await createPostgresEventEndpointStore({ database });
   const secret = await createPostgresServerSecrets({ database, ...(clock ? { clock } : {}) });
   let closed: Promise<void> | undefined;
   return {
     keys,
     audit,
     devices,
+    eventEndpoints,
     secret,
     close() {
       closed ??= audit.flush();

@@ -71,3 +71,43 @@ export interface ApiKeysDialect {
 export function parsedJson(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : value;
 }
+
+export interface EventEndpointsTable {
+  id: string;
+  url: string;
+  /** JSON array of event types (`["*"]` for all). */
+  events: string;
+  description: string;
+  secret: string;
+  previous_secret: string | null;
+  /** Unix ms; 0 = no previous secret. */
+  previous_secret_expires: number;
+  /** Unix ms; 0 = enabled. */
+  disabled_at: number;
+  disabled_reason: string;
+  consecutive_failures: number;
+  actor: string;
+  /** Unix ms. */
+  created_at: number;
+  /** Unix ms. */
+  updated_at: number;
+}
+
+export interface EventAttemptsTable {
+  id: Generated<number>;
+  endpoint_id: string;
+  message_id: string;
+  type: string;
+  /** Unix ms. */
+  time: number;
+  attempt: number;
+  result: string;
+  /** 0 when no HTTP status came back. */
+  status: number;
+  error: string;
+}
+
+export type EventEndpointsDatabase = {
+  event_endpoints: EventEndpointsTable;
+  event_attempts: EventAttemptsTable;
+};

@@ -107,6 +107,41 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('idx_devices_provider_seen').on('devices').columns(['provider', 'last_seen_at']).execute();
     },
   },
+  '0006_event_endpoints': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('event_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull().check(sql`json_valid(events)`))
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('previous_secret', 'text')
+        .addColumn('previous_secret_expires', 'integer', (c) => c.notNull())
+        .addColumn('disabled_at', 'integer', (c) => c.notNull())
+        .addColumn('disabled_reason', 'text', (c) => c.notNull())
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('event_attempts')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('time', 'integer', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text', (c) => c.notNull())
+        .execute();
+      // The attempts API reads one endpoint's newest first; the retention prune walks by time.
+      await db.schema.createIndex('idx_event_attempts_endpoint_time').on('event_attempts').columns(['endpoint_id', 'time', 'id']).execute();
+      await db.schema.createIndex('idx_event_attempts_time').on('event_attempts').column('time').execute();
+    },
+  },
 };
 
 export const heraldDbMigrations: MigrationProvider = {

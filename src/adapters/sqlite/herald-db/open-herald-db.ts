@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import { createServerSecrets } from '../../sql/herald-db/server-secrets.js';
-import type { ServerSecretsDatabase } from '../../sql/herald-db/schema.js';
+import { createEventEndpointQueries } from '../../sql/herald-db/event-endpoints.js';
+import type { EventEndpointsDatabase, ServerSecretsDatabase } from '../../sql/herald-db/schema.js';
 import { openSqlite } from '../open-sqlite.js';
 import type { ApiKeyStore } from '../../../ports/api-key-store.js';
 import type { AuditLog } from '../../../ports/audit-log.js';
 import type { DeviceStore } from '../../../ports/device-store.js';
+import type { EventEndpointStore } from '../../../ports/event-endpoint-store.js';
 import { HERALD_DB_MIGRATION_LOCK_TABLE, HERALD_DB_MIGRATION_TABLE, heraldDbMigrations } from './migrations.js';
 import type { HeraldDatabase } from './schema.js';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.js';
@@ -21,6 +23,8 @@ export interface HeraldDatabaseStores {
   keys: ApiKeyStore;
   audit: AuditLog;
   devices: DeviceStore;
+  /** Event endpoints (event webhooks for app backends) and their recent attempts. */
+  eventEndpoints: EventEndpointStore;
   /** The secret stored under `name`, created with `generate` on first use (and kept from then on). */
   secret(name: string, generate: () => string): Promise<string>;
   /** Closes the connection; idempotent. The stores must not be used afterwards. */
@@ -48,6 +52,7 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
     keys: createSqliteApiKeyStore(db),
     audit,
     devices: createSqliteDeviceStore(db, sqlite),
+    eventEndpoints: createEventEndpointQueries(db as unknown as Kysely<EventEndpointsDatabase>),
     // Kysely<DB> is invariant in DB, so the connection typed for the whole file is narrowed to the one table these queries use.
     secret: createServerSecrets(db as unknown as Kysely<ServerSecretsDatabase>, Date.now),
     close() {

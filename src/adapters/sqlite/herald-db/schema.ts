@@ -1,5 +1,5 @@
 import type { DeviceTopicsTable, DevicesTable, UserTopicsTable } from '../../sql/devices/schema.js';
-import type { ApiKeysTable, AuditTable, ServerSecretsTable } from '../../sql/herald-db/schema.js';
+import type { ApiKeysTable, AuditTable, EventAttemptsTable, EventEndpointsTable, ServerSecretsTable } from '../../sql/herald-db/schema.js';
 
 /**
  * Kysely's view of Herald's own database (`database-file`); migrations.ts creates exactly these
@@ -15,4 +15,6 @@ export interface HeraldDatabase {
   device_topics: DeviceTopicsTable;
   user_topics: UserTopicsTable;
   server_secrets: ServerSecretsTable;
+  event_endpoints: EventEndpointsTable;
+  event_attempts: EventAttemptsTable;
 }

@@ -1,0 +1,102 @@
+import type { Logger } from '../../ports/logger.js';
+import type { ChannelDeliveryRecord, NotificationRecord } from '../../ports/notify-store.js';
+import type { DeliveryResult, PushRecord } from '../../ports/push-store.js';
+import type { NotifyEvents } from '../notify/notify-events.js';
+import type { InvalidatedDevice, PushEvents } from '../push/push-events.js';
+import { deliveryId } from '../push/targets.js';
+import type { EventPublisher } from './event-publisher.js';
+import { DEVICE_INVALIDATED, notifyChannelEvent, pushDeliveryEvent } from './event-types.js';
+
+type Emitted = { type: string; data: Record<string, unknown> };
+
+/**
+ * The push pipeline's events with the event webhooks added: outcomes become `push.delivery.*`
+ * and `device.invalidated` messages. Each check is against the in-memory subscription set, so
+ * with no endpoint listening the deliverer pays one Set lookup per outcome state.
+ */
+export function pushEventsWithWebhooks(base: PushEvents, publisher: EventPublisher): PushEvents {
+  return {
+    recorded: (summary) => base.recorded(summary),
+    async outcomes(push, results, invalidated, now) {
+      await base.outcomes?.(push, results, invalidated, now);
+      if (!publisher.listening) return;
+      const events: Emitted[] = [];
+      for (const r of results) {
+        const type = pushDeliveryEvent(r.state);
+        if (type && publisher.wants(type)) events.push({ type, data: deliveryData(push, r, now) });
+      }
+      if (publisher.wants(DEVICE_INVALIDATED)) {
+        for (const i of invalidated) events.push({ type: DEVICE_INVALIDATED, data: invalidatedData(push, results, i) });
+      }
+      if (events.length > 0) await publisher.emit(events);
+    },
+  };
+}
+
+/** For PushService's `statusReported`: the app said a push reached a device, or was opened. */
+export function statusReportEvents(publisher: EventPublisher) {
+  return async (push: PushRecord, deviceId: string, status: 'delivered' | 'interacted', now: number): Promise<void> => {
+    const type = pushDeliveryEvent(status)!;
+    if (!publisher.wants(type)) return;
+    await publisher.emit([{ type, data: { push_id: push.id, delivery_id: deliveryId(push.seq, deviceId), device_id: deviceId, state: status, at: new Date(now).toISOString() } }]);
+  };
+}
+
+/**
+ * The notify engine's events with `notify.channel.<state>` messages added. The engine reports
+ * rows synchronously, so the message is queued in the background; the notification's public id
+ * is read only for rows someone listens to.
+ */
+export function notifyEventsWithWebhooks(base: NotifyEvents, publisher: EventPublisher, notification: (seq: number) => Promise<NotificationRecord | undefined>, logger: Logger): NotifyEvents {
+  return {
+    channel: (channel, state) => base.channel(channel, state),
+    row(row) {
+      base.row?.(row);
+      const type = notifyChannelEvent(row.state);
+      if (!type || !publisher.wants(type)) return;
+      void notification(row.notificationSeq)
+        .then((n) => publisher.emit([{ type, data: channelData(row, n) }]))
+        .catch((err: unknown) => logger.warn({ err }, 'event webhooks: could not read a notification for its channel event'));
+    },
+  };
+}
+
+function deliveryData(push: PushRecord, r: DeliveryResult, now: number): Record<string, unknown> {
+  return {
+    push_id: push.id,
+    delivery_id: deliveryId(push.seq, r.target),
+    ...(r.target.startsWith('dev_') ? { device_id: r.target } : {}),
+    provider: r.provider,
+    app: r.app,
+    state: r.state,
+    ...(r.status !== undefined ? { status: r.status } : {}),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+    ...(r.providerId !== undefined ? { provider_id: r.providerId } : {}),
+    ...(push.category ? { category: push.category } : {}),
+    at: new Date(now).toISOString(),
+  };
+}
+
+function invalidatedData(push: PushRecord, results: readonly DeliveryResult[], i: InvalidatedDevice): Record<string, unknown> {
+  const r = results.find((x) => x.target === i.deviceId);
+  return {
+    device_id: i.deviceId,
+    reason: i.reason,
+    ...(r ? { provider: r.provider, app: r.app } : {}),
+    push_id: push.id,
+    delivery_id: deliveryId(push.seq, i.deviceId),
+  };
+}
+
+function channelData(row: ChannelDeliveryRecord, n: NotificationRecord | undefined): Record<string, unknown> {
+  return {
+    ...(n ? { notification_id: n.id, template: n.template, category: n.category } : {}),
+    subscriber_id: row.subscriberId,
+    channel: row.channel,
+    state: row.state,
+    ...(row.reason !== undefined ? { reason: row.reason } : {}),
+    ...(row.providerId !== undefined ? { provider_id: row.providerId } : {}),
+    attempts: row.attempts,
+    at: new Date(row.updatedAt).toISOString(),
+  };
+}
