@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { PushRig } from './push-rig.js';
+import { after, before } from 'node:test';
+import type { ApiScope } from '../../src/core/keys/scopes.js';
+import type { Clock } from '../../src/ports/clock.js';
+import { startPushRig, type PushRig } from './push-rig.js';
 
 export const fcmToken = (): string => `fcm-${randomBytes(24).toString('base64url')}`;
 export const centrifugoUser = (): string => `u-${randomBytes(6).toString('hex')}`;
@@ -25,6 +28,31 @@ export function centrifugoClient(rig: () => PushRig, key: () => string): Centrif
       assert.equal(res.status, 200, JSON.stringify(res.json));
       assert.ok(res.json.result, JSON.stringify(res.json));
       return res.json.result;
+    },
+  };
+}
+
+/**
+ * A push rig for one test file, started and closed by its `before`/`after` hooks, and a
+ * Centrifugo backend's key with `scopes` on it. `rig` and `key` are there once `before` ran.
+ */
+export function centrifugoBackend(scopes: ApiScope[], options: { clock?: Clock } = {}): CentrifugoClient & { readonly rig: PushRig; readonly key: string } {
+  let rig: PushRig | undefined;
+  let key = '';
+  before(async () => {
+    rig = await startPushRig({}, options);
+    key = (await rig.key(scopes)).slice('Bearer '.length);
+  });
+  after(() => rig?.close());
+  const client = centrifugoClient(() => rig!, () => key);
+  return {
+    ...client,
+    get rig() {
+      if (!rig) throw new Error('the rig starts in before()');
+      return rig;
+    },
+    get key() {
+      return key;
     },
   };
 }

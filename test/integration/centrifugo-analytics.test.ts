@@ -1,21 +1,14 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
-import { centrifugoClient, centrifugoUser } from '../helpers/centrifugo-client.js';
+import { eventually } from '../helpers/push-rig.js';
+import { centrifugoBackend, centrifugoUser } from '../helpers/centrifugo-client.js';
 
 const hex = () => randomBytes(32).toString('hex');
 const tag = (prefix: string) => `${prefix}-${hex().slice(0, 10)}`;
 
-let rig: PushRig;
-let key: string;
-before(async () => {
-  rig = await startPushRig();
-  key = (await rig.key(['devices:read', 'devices:write', 'push:send', 'push:read'])).slice('Bearer '.length);
-});
-after(() => rig.close());
-
-const { api, result } = centrifugoClient(() => rig, () => key);
+const backend = centrifugoBackend(['devices:read', 'devices:write', 'push:send', 'push:read']);
+const { api, result } = backend;
 
 const APNS = { apns: { payload: { aps: { alert: { title: 'measure me' } } } } };
 
@@ -27,14 +20,14 @@ async function device(): Promise<string> {
 async function settled(id: string): Promise<any> {
   let view: any;
   await eventually(`push ${id} done`, async () => {
-    view = (await rig.call('GET', `/v1/push/${id}`)).json;
+    view = (await backend.rig.call('GET', `/v1/push/${id}`)).json;
     return view.state === 'done';
   });
   return view;
 }
 
 const counts = async (id: string) => {
-  const view = (await rig.call('GET', `/v1/push/${id}`)).json;
+  const view = (await backend.rig.call('GET', `/v1/push/${id}`)).json;
   return [view.counts.sent, view.counts.delivered, view.counts.interacted];
 };
 
@@ -46,16 +39,16 @@ describe('Centrifugo face: analytics_uid apart from uid', () => {
     const sent = await result('send_push_notification', { uid, analytics_uid: analytics, recipient: { filter: { ids: [dev] } }, notification: APNS });
     assert.equal(sent.uid, uid, 'the uid names the push, not the analytics_uid');
     assert.equal((await settled(uid)).counts.sent, 1);
-    assert.equal((await rig.call('GET', `/v1/push/${analytics}`)).status, 404, 'the analytics id is no push id');
+    assert.equal((await backend.rig.call('GET', `/v1/push/${analytics}`)).status, 404, 'the analytics id is no push id');
 
     assert.deepEqual(await result('update_push_status', { analytics_uid: analytics, status: 'delivered', device_id: dev, msg_id: 'provider-msg-1' }), {});
     assert.deepEqual(await counts(uid), [1, 1, 0]);
     assert.deepEqual(await result('update_push_status', { analytics_uid: analytics, status: 'interacted', device_id: dev }), {});
     assert.deepEqual(await counts(uid), [1, 1, 1]);
-    const deliveries = (await rig.call('GET', `/v1/push/${uid}/deliveries`)).json.deliveries;
+    const deliveries = (await backend.rig.call('GET', `/v1/push/${uid}/deliveries`)).json.deliveries;
     assert.deepEqual(deliveries.map((d: any) => [d.device, d.state]), [[dev, 'interacted']]);
     // A report of the same device under the push id is the same delivery: nothing new to count.
-    assert.equal((await rig.call('POST', `/v1/push/${uid}/status`, { device: dev, status: 'delivered' })).status < 300, true);
+    assert.equal((await backend.rig.call('POST', `/v1/push/${uid}/status`, { device: dev, status: 'delivered' })).status < 300, true);
     assert.deepEqual(await counts(uid), [1, 1, 1]);
   });
 
@@ -80,7 +73,7 @@ describe('Centrifugo face: analytics_uid apart from uid', () => {
     const dev = await device();
     const mine = tag('mine');
     await result('send_push_notification', { uid: mine, recipient: { filter: { ids: [dev] } }, notification: APNS });
-    const other = (await rig.key(['push:send', 'push:read'])).slice('Bearer '.length);
+    const other = (await backend.rig.key(['push:send', 'push:read'])).slice('Bearer '.length);
     const theirs = tag('theirs');
     const sent = await api('send_push_notification', { uid: theirs, analytics_uid: mine, recipient: { filter: { ids: [dev] } }, notification: APNS }, { 'X-API-Key': other });
     assert.equal(sent.json.result?.uid, theirs, JSON.stringify(sent.json));
@@ -98,7 +91,7 @@ describe('Centrifugo face: analytics_uid apart from uid', () => {
     const body = { analytics_uid: tag('nobody'), status: 'delivered', device_id: await device() };
     const plain = await api('update_push_status', body);
     assert.deepEqual([plain.status, plain.json.error.code], [200, 104]);
-    const transport = await api('update_push_status', body, { 'X-API-Key': key, 'X-Centrifugo-Error-Mode': 'transport' });
+    const transport = await api('update_push_status', body, { 'X-API-Key': backend.key, 'X-Centrifugo-Error-Mode': 'transport' });
     assert.deepEqual([transport.status, transport.json.code], [404, 104]);
   });
 
@@ -106,13 +99,13 @@ describe('Centrifugo face: analytics_uid apart from uid', () => {
     const dev = await device();
     const id = tag('v1');
     const analytics = tag('v1-campaign');
-    const sent = await rig.call('POST', '/v1/push', { id, analytics_id: analytics, to: { devices: [dev] }, apns: APNS.apns });
+    const sent = await backend.rig.call('POST', '/v1/push', { id, analytics_id: analytics, to: { devices: [dev] }, apns: APNS.apns });
     assert.equal(sent.status, 202, JSON.stringify(sent.json));
     await settled(id);
     assert.deepEqual(await result('update_push_status', { analytics_uid: analytics, status: 'delivered', device_id: dev }), {});
     assert.deepEqual(await counts(id), [1, 1, 0]);
 
-    const bad = await rig.call('POST', '/v1/push', { analytics_id: 'has space', to: { devices: [dev] }, apns: APNS.apns });
+    const bad = await backend.rig.call('POST', '/v1/push', { analytics_id: 'has space', to: { devices: [dev] }, apns: APNS.apns });
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.json), /analytics_id/);
   });

@@ -1,28 +1,21 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startPushRig, type PushRig } from '../helpers/push-rig.js';
-import { centrifugoClient, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
+
+import { centrifugoBackend, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
 
 const user = centrifugoUser;
 /** A platform no other test uses, so a filter on it sees only this test's devices. */
 const platform = () => `p${randomBytes(6).toString('hex')}`;
 
-let rig: PushRig;
-let key: string;
-before(async () => {
-  rig = await startPushRig();
-  key = (await rig.key(['devices:read', 'devices:write'])).slice('Bearer '.length);
-});
-after(() => rig.close());
-
-const { api, result } = centrifugoClient(() => rig, () => key);
+const backend = centrifugoBackend(['devices:read', 'devices:write']);
+const { api, result } = backend;
 
 async function register(fields: Record<string, unknown>): Promise<string> {
   return (await result('device_register', { provider: 'fcm', token: fcmToken(), platform: 'android', ...fields })).id;
 }
 
-const v1 = async (id: string) => (await rig.call('GET', `/v1/devices/${id}`)).json;
+const v1 = async (id: string) => (await backend.rig.call('GET', `/v1/devices/${id}`)).json;
 
 describe('Centrifugo face: device filters with several values', () => {
   it('lists by several users, providers, platforms and topics: any value within a field, every field at once', async () => {
@@ -57,7 +50,7 @@ describe('Centrifugo face: device filters with several values', () => {
   it('leaves /v1/devices filtering by one value as it was', async () => {
     const u = user();
     const id = await register({ user: u });
-    const res = await rig.call('GET', `/v1/devices?user=${u}`);
+    const res = await backend.rig.call('GET', `/v1/devices?user=${u}`);
     assert.equal(res.status, 200);
     assert.deepEqual(res.json.devices.map((d: any) => d.id), [id]);
   });
@@ -111,7 +104,7 @@ describe('Centrifugo face: device_update', () => {
       [{ ids: ['nope'] }, /^ids\[0\]/],
     ];
     for (const [body, field] of cases) {
-      const res = await api('device_update', body, { 'X-API-Key': key, 'X-Centrifugo-Error-Mode': 'transport' });
+      const res = await api('device_update', body, { 'X-API-Key': backend.key, 'X-Centrifugo-Error-Mode': 'transport' });
       assert.equal(res.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(res.json)}`);
       assert.equal(res.json.code, 107);
       assert.match(res.json.message.replace(/^invalid request: /, ''), field, JSON.stringify(body));

@@ -1,22 +1,15 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
-import { centrifugoClient, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
+import { eventually } from '../helpers/push-rig.js';
+import { centrifugoBackend, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
 
 const hex = () => randomBytes(32).toString('hex');
 const user = centrifugoUser;
 const topicName = () => `t${randomBytes(5).toString('hex')}`;
 
-let rig: PushRig;
-let key: string;
-before(async () => {
-  rig = await startPushRig();
-  key = (await rig.key(['devices:read', 'devices:write', 'push:send', 'push:read'])).slice('Bearer '.length);
-});
-after(() => rig.close());
-
-const { api, result } = centrifugoClient(() => rig, () => key);
+const backend = centrifugoBackend(['devices:read', 'devices:write', 'push:send', 'push:read']);
+const { api, result } = backend;
 
 interface Device {
   id: string;
@@ -39,7 +32,7 @@ async function send(recipient: unknown, title: string): Promise<any> {
   const { uid } = await result('send_push_notification', { recipient, notification });
   let view: any;
   await eventually(`push ${uid} done`, async () => {
-    view = (await rig.call('GET', `/v1/push/${uid}`)).json;
+    view = (await backend.rig.call('GET', `/v1/push/${uid}`)).json;
     return view.state === 'done';
   });
   return view;
@@ -47,8 +40,8 @@ async function send(recipient: unknown, title: string): Promise<any> {
 
 /** The tokens the provider mocks got a message with this title for, sorted. */
 function receivedBy(title: string): string[] {
-  const fcm = rig.fcm.requests.filter((r) => (r.message?.notification as any)?.title === title).map((r) => r.message!.token as string);
-  const apns = rig.apns.requests.filter((r) => JSON.parse(r.body).aps?.alert?.title === title).map((r) => r.token);
+  const fcm = backend.rig.fcm.requests.filter((r) => (r.message?.notification as any)?.title === title).map((r) => r.message!.token as string);
+  const apns = backend.rig.apns.requests.filter((r) => JSON.parse(r.body).aps?.alert?.title === title).map((r) => r.token);
   return [...fcm, ...apns].sort();
 }
 
@@ -101,7 +94,7 @@ describe('Centrifugo face: send_push_notification to a filter (fields intersect)
   it('an empty filter is every active device, as many as device_list counts', async () => {
     const mine = [await fcmDevice({ user: user() }), await apnsDevice()];
     const { total_count: total } = await result('device_list', { include_total_count: true, limit: 1 });
-    const fromV1 = (await rig.call('GET', '/v1/devices?state=active&limit=1&include_total_count=true')).json;
+    const fromV1 = (await backend.rig.call('GET', '/v1/devices?state=active&limit=1&include_total_count=true')).json;
     assert.equal(fromV1.total_count, total, '/v1 counts the same devices');
     assert.ok(total >= 2);
     const title = `everyone-${hex().slice(0, 8)}`;
@@ -127,7 +120,7 @@ describe('Centrifugo face: send_push_notification to a filter (fields intersect)
 
       // A topic send on /v1 reaches them too, through the same binding.
       const v1 = `every-user-v1-${hex().slice(0, 8)}`;
-      const sent = await rig.call('POST', '/v1/push', { to: { topics: [t] }, notification: { title: v1 } });
+      const sent = await backend.rig.call('POST', '/v1/push', { to: { topics: [t] }, notification: { title: v1 } });
       assert.equal(sent.status, 202, JSON.stringify(sent.json));
       await eventually('the topic send reached the devices', async () => tokens(early, lateAnon, lateUser).every((tok) => receivedBy(v1).includes(tok)));
 
@@ -188,25 +181,25 @@ describe('/v1/push: to.filter', () => {
     await fcmDevice({ user: u, locale: 'en-US' });
     const ptIos = await apnsDevice({ user: u, locale: 'pt' });
     const title = `v1-filter-${hex().slice(0, 8)}`;
-    const res = await rig.call('POST', '/v1/push', { to: { filter: { users: [u], locales: ['pt'], apps: ['default'] } }, notification: { title } });
+    const res = await backend.rig.call('POST', '/v1/push', { to: { filter: { users: [u], locales: ['pt'], apps: ['default'] } }, notification: { title } });
     assert.equal(res.status, 202, JSON.stringify(res.json));
     assert.deepEqual([res.json.state, res.json.targets], ['queued', 2], 'a filter by users is routed before the answer');
     await eventually('both delivered', async () => receivedBy(title).length === 2);
     assert.deepEqual(receivedBy(title), tokens(pt, ptIos));
 
     const narrow = `v1-filter-br-${hex().slice(0, 8)}`;
-    await rig.call('POST', '/v1/push', { to: { filter: { users: [u], locales: ['PT-br'] } }, notification: { title: narrow } });
+    await backend.rig.call('POST', '/v1/push', { to: { filter: { users: [u], locales: ['PT-br'] } }, notification: { title: narrow } });
     await eventually('delivered', async () => receivedBy(narrow).length === 1);
     assert.deepEqual(receivedBy(narrow), tokens(pt));
 
-    const reader = await rig.key(['devices:read', 'push:read']);
-    const refused = await rig.call('POST', '/v1/push', { to: { filter: {} }, notification: { title: 'nope' } }, reader);
+    const reader = await backend.rig.key(['devices:read', 'push:read']);
+    const refused = await backend.rig.call('POST', '/v1/push', { to: { filter: {} }, notification: { title: 'nope' } }, reader);
     assert.equal(refused.status, 403, JSON.stringify(refused.json));
-    const bad = await rig.call('POST', '/v1/push', { to: { filter: { locales: ['pt_BR'] } }, notification: { title: 'nope' } });
+    const bad = await backend.rig.call('POST', '/v1/push', { to: { filter: { locales: ['pt_BR'] } }, notification: { title: 'nope' } });
     assert.equal(bad.status, 400, JSON.stringify(bad.json));
-    const unknown = await rig.call('POST', '/v1/push', { to: { filter: { colour: ['red'] } }, notification: { title: 'nope' } });
+    const unknown = await backend.rig.call('POST', '/v1/push', { to: { filter: { colour: ['red'] } }, notification: { title: 'nope' } });
     assert.equal(unknown.status, 400, JSON.stringify(unknown.json));
-    const emptied = await rig.call('POST', '/v1/push', { to: { filter: { users: [] } }, notification: { title: 'nope' } });
+    const emptied = await backend.rig.call('POST', '/v1/push', { to: { filter: { users: [] } }, notification: { title: 'nope' } });
     assert.equal(emptied.status, 400, `an empty list is refused rather than read as no filter (every device): ${JSON.stringify(emptied.json)}`);
   });
 });

@@ -1,30 +1,23 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
-import { centrifugoClient } from '../helpers/centrifugo-client.js';
+import { eventually } from '../helpers/push-rig.js';
+import { centrifugoBackend } from '../helpers/centrifugo-client.js';
 
 /** FCM and HMS topic and condition sends, on the Centrifugo face and on /v1/push, down to what the mocks received. */
 
-let rig: PushRig;
-let key: string;
-before(async () => {
-  rig = await startPushRig();
-  key = (await rig.key(['push:send', 'push:read'])).slice('Bearer '.length);
-});
-after(() => rig.close());
-
-const { api, result } = centrifugoClient(() => rig, () => key);
+const backend = centrifugoBackend(['push:send', 'push:read']);
+const { api, result } = backend;
 const tag = () => randomBytes(5).toString('hex');
 
 /** The push once nothing is left to send, and its deliveries as /v1 lists them. */
 async function settled(id: string): Promise<{ view: any; deliveries: any[] }> {
   let view: any;
   await eventually(`push ${id} done`, async () => {
-    view = (await rig.call('GET', `/v1/push/${id}`)).json;
+    view = (await backend.rig.call('GET', `/v1/push/${id}`)).json;
     return view.state === 'done';
   });
-  const deliveries = (await rig.call('GET', `/v1/push/${id}/deliveries`)).json.deliveries as any[];
+  const deliveries = (await backend.rig.call('GET', `/v1/push/${id}/deliveries`)).json.deliveries as any[];
   return { view, deliveries };
 }
 
@@ -40,7 +33,7 @@ describe('Centrifugo face: send_push_notification to provider topics and conditi
     const { view, deliveries } = await settled(uid);
     assert.equal(view.targets, 1);
     assert.equal(view.counts.sent, 1);
-    const sent = rig.fcm.requests.filter((r) => (r.message?.notification as any)?.title === title);
+    const sent = backend.rig.fcm.requests.filter((r) => (r.message?.notification as any)?.title === title);
     assert.equal(sent.length, 1, 'one message for the whole topic');
     assert.equal(sent[0]!.message!.topic, name);
     assert.equal(sent[0]!.message!.token, undefined);
@@ -54,7 +47,7 @@ describe('Centrifugo face: send_push_notification to provider topics and conditi
     const second = await result('send_push_notification', { recipient: { fcm_condition: condition }, notification: FCM(`${title}-c`) });
     const c = await settled(second.uid);
     assert.equal(c.view.counts.sent, 1);
-    const got = rig.fcm.requests.find((r) => (r.message?.notification as any)?.title === `${title}-c`);
+    const got = backend.rig.fcm.requests.find((r) => (r.message?.notification as any)?.title === `${title}-c`);
     assert.equal(got?.message?.condition, condition);
     assert.equal(got?.message?.token, undefined);
     assert.equal(c.deliveries[0].condition, condition);
@@ -66,7 +59,7 @@ describe('Centrifugo face: send_push_notification to provider topics and conditi
     const { uid } = await result('send_push_notification', { recipient: { hms_topic: name }, notification: HMS(title) });
     const { view, deliveries } = await settled(uid);
     assert.equal(view.counts.sent, 1);
-    const sent = rig.hms.requests.filter((r) => hmsTitle(r.body) === title);
+    const sent = backend.rig.hms.requests.filter((r) => hmsTitle(r.body) === title);
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.topic, name);
     assert.equal((sent[0]!.body.message as any).token, undefined);
@@ -75,12 +68,12 @@ describe('Centrifugo face: send_push_notification to provider topics and conditi
     const condition = `'${name}' in topics || 'alerts' in topics`;
     const second = await result('send_push_notification', { recipient: { hms_condition: condition }, notification: HMS(`${title}-c`) });
     assert.equal((await settled(second.uid)).view.counts.sent, 1);
-    assert.equal(rig.hms.requests.find((r) => hmsTitle(r.body) === `${title}-c`)?.condition, condition);
+    assert.equal(backend.rig.hms.requests.find((r) => hmsTitle(r.body) === `${title}-c`)?.condition, condition);
   });
 
   it('FCM refusing a topic send fails the delivery with its reason; nothing is pruned and nothing retried', async () => {
     const name = `gone-${tag()}`;
-    rig.fcm.script(name, { error: 'UNREGISTERED' });
+    backend.rig.fcm.script(name, { error: 'UNREGISTERED' });
     const { uid } = await result('send_push_notification', { recipient: { fcm_topic: name }, notification: FCM('x') });
     const { view, deliveries } = await settled(uid);
     assert.equal(view.counts.failed, 1);
@@ -102,12 +95,12 @@ describe('Centrifugo face: send_push_notification to provider topics and conditi
   ];
   for (const [name, recipient, message] of bad) {
     it(`${name}: 107 naming the field, and nothing sent`, async () => {
-      const before = rig.fcm.requests.length + rig.hms.requests.length;
+      const before = backend.rig.fcm.requests.length + backend.rig.hms.requests.length;
       const res = await api('send_push_notification', { recipient, notification: { ...FCM('x'), ...HMS('x') } });
       assert.equal(res.status, 200);
       assert.equal(res.json.error.code, 107, JSON.stringify(res.json));
       assert.match(res.json.error.message, message);
-      assert.equal(rig.fcm.requests.length + rig.hms.requests.length, before);
+      assert.equal(backend.rig.fcm.requests.length + backend.rig.hms.requests.length, before);
     });
   }
 });
@@ -116,7 +109,7 @@ describe('/v1/push: to.provider_topics', () => {
   it('topics and conditions of both providers beside raw tokens, one delivery each, listed with their topic or condition', async () => {
     const t = tag();
     const token = `fcm-${randomBytes(20).toString('base64url')}`;
-    const res = await rig.call('POST', '/v1/push', {
+    const res = await backend.rig.call('POST', '/v1/push', {
       to: {
         tokens: [{ provider: 'fcm', token }],
         provider_topics: [
@@ -132,10 +125,10 @@ describe('/v1/push: to.provider_topics', () => {
     assert.equal(res.json.targets, 4, 'the repeated topic is one delivery');
     const { view, deliveries } = await settled(res.json.id);
     assert.equal(view.counts.sent, 4);
-    const fcmSent = rig.fcm.requests.filter((r) => (r.message?.notification as any)?.title === `v1-${t}`);
+    const fcmSent = backend.rig.fcm.requests.filter((r) => (r.message?.notification as any)?.title === `v1-${t}`);
     assert.deepEqual(fcmSent.map((r) => r.message!.topic ?? r.message!.condition ?? r.message!.token).sort(),
       [`'sports-${t}' in topics && 'eu' in topics`, `sports-${t}`, token].sort());
-    assert.equal(rig.hms.requests.filter((r) => r.topic === `sports-${t}`).length, 1);
+    assert.equal(backend.rig.hms.requests.filter((r) => r.topic === `sports-${t}`).length, 1);
     assert.deepEqual(deliveries.map((d) => [d.provider, d.topic ?? null, d.condition ?? null, d.token ?? null]).sort(), [
       ['fcm', null, `'sports-${t}' in topics && 'eu' in topics`, null],
       ['fcm', null, null, token],
@@ -154,7 +147,7 @@ describe('/v1/push: to.provider_topics', () => {
   ];
   for (const [name, entry, message] of bad) {
     it(`${name}: 400 naming the entry`, async () => {
-      const res = await rig.call('POST', '/v1/push', { to: { provider_topics: [entry] }, notification: { title: 'x' } });
+      const res = await backend.rig.call('POST', '/v1/push', { to: { provider_topics: [entry] }, notification: { title: 'x' } });
       assert.equal(res.status, 400, JSON.stringify(res.json));
       assert.match(JSON.stringify(res.json), message);
     });

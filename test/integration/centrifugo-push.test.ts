@@ -1,24 +1,16 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { OffsetClock } from '../helpers/manual-clock.js';
-import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
-import { centrifugoClient, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
+import { eventually } from '../helpers/push-rig.js';
+import { centrifugoBackend, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
 
 const hex = () => randomBytes(32).toString('hex');
 const user = centrifugoUser;
 
 const clock = new OffsetClock();
-let rig: PushRig;
-/** A backend's key: it registers devices and sends. */
-let key: string;
-before(async () => {
-  rig = await startPushRig({}, { clock });
-  key = (await rig.key(['devices:read', 'devices:write', 'push:send', 'push:read'])).slice('Bearer '.length);
-});
-after(() => rig.close());
-
-const { api, result } = centrifugoClient(() => rig, () => key);
+const backend = centrifugoBackend(['devices:read', 'devices:write', 'push:send', 'push:read'], { clock });
+const { api, result } = backend;
 
 async function register(body: Record<string, unknown>): Promise<string> {
   return (await result('device_register', body)).id;
@@ -28,7 +20,7 @@ async function register(body: Record<string, unknown>): Promise<string> {
 async function settled(uid: string): Promise<any> {
   let view: any;
   await eventually(`push ${uid} done`, async () => {
-    view = (await rig.call('GET', `/v1/push/${uid}`)).json
+    view = (await backend.rig.call('GET', `/v1/push/${uid}`)).json
     return view.state === 'done' || view.state === 'cancelled';
   });
   return view;
@@ -49,31 +41,31 @@ describe('Centrifugo face: send_push_notification', () => {
     assert.match(uid, /^psh_/, 'a uid is generated when absent');
     const view = await settled(uid);
     assert.equal(view.counts.sent, 2);
-    const f = rig.fcm.requests.find((r) => r.message?.token === fcm && (r.message.notification as any)?.title === title);
+    const f = backend.rig.fcm.requests.find((r) => r.message?.token === fcm && (r.message.notification as any)?.title === title);
     assert.ok(f, 'FCM got the message');
     assert.deepEqual(f.message!.data, { kind: 'order' });
-    const a = rig.apns.requests.find((r) => r.token === apns && JSON.parse(r.body).aps?.alert?.title === title);
+    const a = backend.rig.apns.requests.find((r) => r.token === apns && JSON.parse(r.body).aps?.alert?.title === title);
     assert.ok(a, 'APNs got the payload');
     assert.equal(JSON.parse(a.body).order, 7);
     assert.equal(a.headers['apns-priority'], '5');
 
     const byId = await result('send_push_notification', { recipient: { filter: { ids: [fcmId] } }, notification: FCM(`${title}-id`) });
     assert.equal((await settled(byId.uid)).counts.sent, 1);
-    assert.ok(rig.fcm.requests.some((r) => r.message?.token === fcm && (r.message.notification as any)?.title === `${title}-id`));
+    assert.ok(backend.rig.fcm.requests.some((r) => r.message?.token === fcm && (r.message.notification as any)?.title === `${title}-id`));
 
     const topic = `t${hex().slice(0, 10)}`;
     const other = fcmToken();
     await register({ provider: 'fcm', token: other, platform: 'android', topics: [topic] });
     const byTopic = await result('send_push_notification', { recipient: { filter: { topics: [topic] } }, notification: FCM(`${title}-topic`) });
     assert.equal((await settled(byTopic.uid)).counts.sent, 1);
-    assert.ok(rig.fcm.requests.some((r) => r.message?.token === other && (r.message.notification as any)?.title === `${title}-topic`));
+    assert.ok(backend.rig.fcm.requests.some((r) => r.message?.token === other && (r.message.notification as any)?.title === `${title}-topic`));
   });
 
   it('raw fcm, apns, hms and webpush tokens, webpush headers mapped, a repeated uid sent once', async () => {
     const fcm = fcmToken();
     const apns = hex();
     const hms = `hms-${hex().slice(0, 32)}`;
-    const sub = rig.webpush.createSubscription();
+    const sub = backend.rig.webpush.createSubscription();
     const title = `raw-${hex().slice(0, 8)}`;
     const sends = [
       { recipient: { fcm_tokens: [fcm] }, notification: FCM(title) },
@@ -82,10 +74,10 @@ describe('Centrifugo face: send_push_notification', () => {
       { recipient: { webpush_tokens: [JSON.stringify(sub)] }, notification: { webpush: { headers: { TTL: '600', Urgency: 'high' }, payload: JSON.stringify({ title }) } } },
     ];
     for (const send of sends) assert.equal((await settled((await result('send_push_notification', send)).uid)).counts.sent, 1, JSON.stringify(send.recipient));
-    assert.ok(rig.fcm.requests.some((r) => r.message?.token === fcm));
-    assert.ok(rig.apns.requests.some((r) => r.token === apns));
-    assert.ok(rig.hms.requests.some((r) => r.tokens.includes(hms) && JSON.stringify(r.body).includes(title)));
-    const w = rig.webpush.messages.find((m) => m.subscription === sub.id);
+    assert.ok(backend.rig.fcm.requests.some((r) => r.message?.token === fcm));
+    assert.ok(backend.rig.apns.requests.some((r) => r.token === apns));
+    assert.ok(backend.rig.hms.requests.some((r) => r.tokens.includes(hms) && JSON.stringify(r.body).includes(title)));
+    const w = backend.rig.webpush.messages.find((m) => m.subscription === sub.id);
     assert.ok(w, 'the push service got it');
     assert.equal(JSON.parse(w.plaintext.toString('utf8')).title, title);
     assert.deepEqual([w.ttl, w.urgency], [600, 'high']);
@@ -96,7 +88,7 @@ describe('Centrifugo face: send_push_notification', () => {
     const second = await result('send_push_notification', { uid, recipient: { fcm_tokens: [again] }, notification: FCM(title) });
     assert.deepEqual([first.uid, second.uid], [uid, uid]);
     await settled(uid);
-    assert.equal(rig.fcm.requests.filter((r) => r.message?.token === again).length, 1);
+    assert.equal(backend.rig.fcm.requests.filter((r) => r.message?.token === again).length, 1);
   });
 
   it('update_push_status feeds the delivery analytics of the push, with analytics_uid as the uid', async () => {
@@ -108,35 +100,35 @@ describe('Centrifugo face: send_push_notification', () => {
     await settled(uid);
     assert.deepEqual(await result('update_push_status', { analytics_uid: analytics, status: 'delivered', device_id: device, msg_id: 'apns-1' }), {});
     assert.deepEqual(await result('update_push_status', { analytics_uid: analytics, status: 'interacted', device_id: device }), {});
-    const view = (await rig.call('GET', `/v1/push/${uid}`)).json;
+    const view = (await backend.rig.call('GET', `/v1/push/${uid}`)).json;
     assert.deepEqual([view.counts.sent, view.counts.delivered, view.counts.interacted], [1, 1, 1]);
     // The same ledger POST /v1/push/{id}/status writes: its deliveries list says so too.
-    const deliveries = (await rig.call('GET', `/v1/push/${uid}/deliveries`)).json.deliveries;
+    const deliveries = (await backend.rig.call('GET', `/v1/push/${uid}/deliveries`)).json.deliveries;
     assert.deepEqual(deliveries.map((d: any) => [d.device, d.state]), [[device, 'interacted']]);
 
     const stranger = await api('update_push_status', { analytics_uid: analytics, status: 'delivered', device_id: `dev_${'A'.repeat(16)}` });
     assert.equal(stranger.json.error.code, 107, 'no delivery of this push to that device');
-    const readOnly = (await rig.key(['push:read'])).slice('Bearer '.length);
+    const readOnly = (await backend.rig.key(['push:read'])).slice('Bearer '.length);
     const denied = await api('update_push_status', { analytics_uid: analytics, status: 'delivered', device_id: device }, { 'X-API-Key': readOnly });
     assert.equal(denied.json.error.code, 103);
   });
   it('send_at waits for its time, and cancel_push stops it; an unknown uid is 104', async () => {
     // Web Push, whose mock checks VAPID tokens on the server's clock: FCM's and APNs' mocks check
     // their tokens against real time, which the jump ahead would put an hour behind.
-    const kept = rig.webpush.createSubscription();
-    const dropped = rig.webpush.createSubscription();
+    const kept = backend.rig.webpush.createSubscription();
+    const dropped = backend.rig.webpush.createSubscription();
     const at = Math.floor((clock.now() + 3_600_000) / 1000);
     const send = (sub: unknown) => result('send_push_notification', { recipient: { webpush_tokens: [JSON.stringify(sub)] }, notification: { webpush: { payload: { title: 'later' } } }, send_at: at });
     const keptUid = (await send(kept)).uid;
     const droppedUid = (await send(dropped)).uid;
-    assert.equal((await rig.call('GET', `/v1/push/${keptUid}`)).json.state, 'scheduled');
+    assert.equal((await backend.rig.call('GET', `/v1/push/${keptUid}`)).json.state, 'scheduled');
     assert.deepEqual(await result('cancel_push', { uid: droppedUid }), {});
     clock.advance(3_700_000);
     try {
       assert.equal((await settled(keptUid)).counts.sent, 1);
-      assert.ok(rig.webpush.messages.some((m) => m.subscription === kept.id), 'the scheduled push went out once due');
-      assert.equal((await rig.call('GET', `/v1/push/${droppedUid}`)).json.state, 'cancelled');
-      assert.ok(!rig.webpush.messages.some((m) => m.subscription === dropped.id), 'the cancelled one never did');
+      assert.ok(backend.rig.webpush.messages.some((m) => m.subscription === kept.id), 'the scheduled push went out once due');
+      assert.equal((await backend.rig.call('GET', `/v1/push/${droppedUid}`)).json.state, 'cancelled');
+      assert.ok(!backend.rig.webpush.messages.some((m) => m.subscription === dropped.id), 'the cancelled one never did');
     } finally {
       clock.advance(-3_700_000);
     }
@@ -173,20 +165,20 @@ describe('Centrifugo face: push methods refuse bad input by field', () => {
       assert.equal(plain.status, 200);
       assert.equal(plain.json.error.code, code, JSON.stringify(plain.json));
       assert.match(plain.json.error.message, message);
-      const transport = await api(method, body, { 'X-API-Key': key, 'X-Centrifugo-Error-Mode': 'transport' });
+      const transport = await api(method, body, { 'X-API-Key': backend.key, 'X-Centrifugo-Error-Mode': 'transport' });
       assert.equal(transport.status, 400);
       assert.deepEqual(transport.json, plain.json.error);
     });
   }
 
-  it('sending and cancelling need push:send (103 without it, 401 code 101 without a key)', async () => {
-    const devicesOnly = (await rig.key(['devices:read', 'devices:write'])).slice('Bearer '.length);
+  it('sending and cancelling need push:send (103 without it, 401 code 101 without a backend.key)', async () => {
+    const devicesOnly = (await backend.rig.key(['devices:read', 'devices:write'])).slice('Bearer '.length);
     const send = { recipient: { fcm_tokens: [fcmToken()] }, notification: FCM('x') };
     assert.equal((await api('send_push_notification', send, { 'X-API-Key': devicesOnly })).json.error.code, 103);
     assert.equal((await api('cancel_push', { uid: 'x' }, { 'X-API-Key': devicesOnly })).json.error.code, 103);
     const none = await api('send_push_notification', send, {});
     assert.deepEqual([none.status, none.json.error.code], [401, 101]);
-    const transport = await api('cancel_push', { uid: 'nope-at-all' }, { 'X-API-Key': key, 'X-Centrifugo-Error-Mode': 'transport' });
+    const transport = await api('cancel_push', { uid: 'nope-at-all' }, { 'X-API-Key': backend.key, 'X-Centrifugo-Error-Mode': 'transport' });
     assert.deepEqual([transport.status, transport.json.code], [404, 104]);
   });
 });

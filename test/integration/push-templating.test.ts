@@ -1,27 +1,20 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { OffsetClock } from '../helpers/manual-clock.js';
-import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
-import { centrifugoClient, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
+import { eventually } from '../helpers/push-rig.js';
+import { centrifugoBackend, centrifugoUser, fcmToken } from '../helpers/centrifugo-client.js';
 
 const hex = () => randomBytes(32).toString('hex');
 
 const clock = new OffsetClock();
-let rig: PushRig;
-let key: string;
-before(async () => {
-  rig = await startPushRig({}, { clock });
-  key = (await rig.key(['devices:read', 'devices:write', 'push:send', 'push:read'])).slice('Bearer '.length);
-});
-after(() => rig.close());
-
-const { api, result } = centrifugoClient(() => rig, () => key);
+const backend = centrifugoBackend(['devices:read', 'devices:write', 'push:send', 'push:read'], { clock });
+const { api, result } = backend;
 
 async function settled(id: string): Promise<any> {
   let view: any;
   await eventually(`push ${id} done`, async () => {
-    view = (await rig.call('GET', `/v1/push/${id}`)).json;
+    view = (await backend.rig.call('GET', `/v1/push/${id}`)).json;
     return view.state === 'done' || view.state === 'cancelled';
   });
   return view;
@@ -42,7 +35,7 @@ async function devicesOf(user: string): Promise<{ id: string; token: string; loc
 
 /** What the FCM mock received for the token in the push titled by `marker` (its data carries the marker). */
 function received(token: string, marker: string): { title: string; body: string; data: Record<string, string> } {
-  const r = rig.fcm.requests.find((q) => q.message?.token === token && (q.message.data as Record<string, string> | undefined)?.marker === marker);
+  const r = backend.rig.fcm.requests.find((q) => q.message?.token === token && (q.message.data as Record<string, string> | undefined)?.marker === marker);
   assert.ok(r, `FCM got nothing for ${token} (${marker})`);
   const n = r.message!.notification as { title: string; body: string };
   return { title: n.title, body: n.body, data: r.message!.data as Record<string, string> };
@@ -108,7 +101,7 @@ describe('templated, localised pushes', () => {
       localizations: LOCALIZATIONS,
     });
     assert.equal((await settled(uid)).counts.sent, 1);
-    const a = rig.apns.requests.find((r) => r.token === apnsToken && JSON.parse(r.body).marker === marker);
+    const a = backend.rig.apns.requests.find((r) => r.token === apnsToken && JSON.parse(r.body).marker === marker);
     assert.ok(a, 'APNs got the payload');
     assert.equal(JSON.parse(a.body).aps.alert.title, 'hello []');
   });
@@ -117,18 +110,18 @@ describe('templated, localised pushes', () => {
     const user = centrifugoUser();
     const devices = await devicesOf(user);
     const marker = `v1-${hex().slice(0, 8)}`;
-    const res = await rig.call('POST', '/v1/push', {
+    const res = await backend.rig.call('POST', '/v1/push', {
       to: { users: [user] },
       notification: { title: '{{default [[hello]] .l10n.greeting}} {{.device.meta.first_name}}', data: { marker } },
       fcm: { message: { android: { notification: { body: '{{.device.user}}' } } } },
       templating: true,
       use_meta: true,
       localizations: LOCALIZATIONS,
-    }, `Bearer ${key}`);
+    }, `Bearer ${backend.key}`);
     assert.equal(res.status, 202, JSON.stringify(res.json));
     await settled(res.json.id);
     for (const d of devices) {
-      const r = rig.fcm.requests.find((q) => q.message?.token === d.token && (q.message.data as Record<string, string> | undefined)?.marker === marker);
+      const r = backend.rig.fcm.requests.find((q) => q.message?.token === d.token && (q.message.data as Record<string, string> | undefined)?.marker === marker);
       assert.ok(r, d.locale);
       const greeting = d.locale === 'pt-BR' ? 'Olá' : d.locale === 'fr' ? 'Bonjour' : 'hello';
       assert.equal((r.message!.notification as { title: string }).title, `${greeting} ${d.name}`);
@@ -157,7 +150,7 @@ describe('templated, localised pushes', () => {
     assert.equal(badLang.json.error?.code, 107);
     assert.match(badLang.json.error.message, /localizations/);
 
-    const v1 = await rig.call('POST', '/v1/push', { to: { tokens: [{ provider: 'fcm', token: fcmToken() }] }, fcm: { message: { data: { x: '{{ .device.id | upper }}' } } }, templating: true }, `Bearer ${key}`);
+    const v1 = await backend.rig.call('POST', '/v1/push', { to: { tokens: [{ provider: 'fcm', token: fcmToken() }] }, fcm: { message: { data: { x: '{{ .device.id | upper }}' } } }, templating: true }, `Bearer ${backend.key}`);
     assert.equal(v1.status, 400);
     assert.match(JSON.stringify(v1.json), /fcm\.message\.data\.x: unknown function 'upper'/);
   });
