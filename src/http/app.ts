@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors/index.js';
 import { registerFaces } from './faces.js';
+import { registerDocsFace, registerOpenApi } from './openapi/openapi.js';
 import { registerAuth } from './plugins/auth.js';
 import { ignoreBodies } from './plugins/body-parsers.js';
 import { registerKeyRateLimit } from './plugins/key-rate-limit.js';
@@ -101,7 +102,9 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
       .send(),
   );
 
+  registerOpenApi(app, deps.build);
   registerFaces(app, deps);
+  registerDocsFace(app);
   attachWebSocket(app.server as Server, deps, app.log);
   // Node answers an Expect other than 100-continue with a bare 417 of its own; RFC 9110 lets a
   // server ignore an expectation it does not know, so the request is served as usual instead.
