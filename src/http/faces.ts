@@ -38,7 +38,7 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
     registerMatrixRoutes(topics, deps);
     registerWebRoutes(topics, deps);
   });
-  void app.register(async (push) => registerPushFace(push, deps));
+  void app.register(async (push) => registerPushFace(push, deps), { prefix: '/v1' });
   void app.register(async (notify) => {
     useRawBodies(notify);
     registerDirectoryRoutes(notify, deps);
