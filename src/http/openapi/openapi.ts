@@ -1,7 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
-import type { RouteScope } from '../../core/keys/scopes.js';
 import type { BuildInfo } from '../deps.js';
 import { sendJson } from '../account/account-routes.js';
 import { publicRoutes } from '../plugins/scopes.js';
@@ -18,6 +17,7 @@ const TAGS = [
   { name: 'dlq', description: 'Dead deliveries and their replay.' },
   { name: 'webpush', description: 'Browser subscriptions to topics (ntfy\'s shape).' },
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
+  { name: 'server', description: 'The server itself.' },
 ];
 
 /**
@@ -42,13 +42,15 @@ export function registerOpenApi(app: FastifyInstance, build: BuildInfo): void {
   });
 }
 
+/**
+ * The route as the document shows it: with the security its scope implies (unless its schema
+ * names its own), or hidden when it is not documented yet.
+ */
 function documented(schema: FastifySchema | undefined, route: RouteOptions): FastifySchema {
-  const scope = route.config?.scope as RouteScope | undefined;
-  const methods = [route.method].flat();
-  const extra = topicsFaceDocs(methods, route.url);
-  if (extra) return { ...schema, ...extra, security: securityOf(scope ?? 'public') };
-  if (!schema?.response || (schema as { hide?: boolean }).hide) return { ...schema, hide: true } as FastifySchema;
-  return { ...schema, security: securityOf(scope ?? 'public') } as FastifySchema;
+  const docs = topicsFaceDocs([route.method].flat(), route.url) ?? schema;
+  if (!docs?.response || docs.hide) return { ...schema, hide: true };
+  const scope = route.config?.scope ?? 'public';
+  return { ...schema, ...docs, security: docs.security ?? securityOf(scope) };
 }
 
 /** `GET /v1/openapi.json` and the API reference at `/docs/api`, all from Herald's own assets. */
