@@ -12,6 +12,7 @@ import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerNulGuard } from './plugins/nul-guard.js';
+import { registerResponseCheck } from './plugins/response-check.js';
 import { registerTierVisitor } from './plugins/tier-visitor.js';
 import './plugins/route-config.js';
 import { attachWebSocket } from './topics/ws.js';
@@ -102,6 +103,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
       .send(),
   );
 
+  if (deps.checkResponses) registerResponseCheck(app);
   registerOpenApi(app, deps.build);
   registerFaces(app, deps);
   registerDocsFace(app);

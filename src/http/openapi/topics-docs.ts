@@ -118,7 +118,7 @@ const DOCS: Readonly<Record<string, FastifySchema>> = {
     summary: 'Health',
     description: 'Readiness of this node: 503 while its database or Redis is out of reach.',
     tags: ['server'],
-    response: { 200: { ...HEALTH, description: 'Healthy' }, 503: { ...HEALTH, description: 'Not healthy', examples: [{ healthy: false, database: 'unreachable' }] } },
+    response: { 200: { ...HEALTH, description: 'Healthy' }, 503: { ...HEALTH, description: 'Not healthy', examples: [{ healthy: false, database: 'unreachable' }] }, ...ERRORS },
   },
 };
 
