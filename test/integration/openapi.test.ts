@@ -2,7 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.js';
 import { isApiScope, type RouteScope } from '../../src/core/keys/scopes.js';
+import { generateVapidKeys, openAuth } from '../../src/main.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -52,10 +55,22 @@ let doc: Document;
 before(async () => {
   // Accounts on, so their routes are in the table; everything closed to anonymous callers, so the
   // document and the reference are shown to be public.
-  server = await startTestServer({ 'auth-file': 'auth.db', 'auth-default-access': 'deny-all' });
+  const vapid = generateVapidKeys();
+  server = await startTestServer({
+    'auth-file': 'auth.db',
+    'auth-default-access': 'deny-all',
+    'web-push-public-key': vapid.publicKey,
+    'web-push-private-key': vapid.privateKey,
+    'web-push-email-address': 'ops@example.com',
+    'web-push-endpoint-allowlist': 'push.example.net',
+  });
   const res = await server.app.inject({ method: 'GET', url: '/v1/openapi.json' });
   assert.equal(res.statusCode, 200);
   doc = res.json() as Document;
+  const { config } = loadConfig({ env: {}, flags: { 'auth-file': join(server.dir, 'auth.db'), 'database-file': join(server.dir, 'herald.db') } });
+  const accounts = (await openAuth(config))!;
+  await accounts.auth.addUser('boss', 'boss-pass', 'admin');
+  await accounts.close();
 });
 after(() => server.close());
 
@@ -152,6 +167,52 @@ describe('OpenAPI document and API reference', () => {
     const json = await fetch(`${server.url}/docs/api/json`);
     assert.equal(json.status, 200);
     assert.equal(((await json.json()) as Document).openapi, '3.1.0');
+  });
+});
+
+const ADMIN = `Basic ${Buffer.from('boss:boss-pass').toString('base64')}`;
+
+async function call(method: string, path: string, options: { auth?: string; body?: string; type?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (options.auth) headers.authorization = options.auth;
+  if (options.type) headers['content-type'] = options.type;
+  const res = await fetch(`${server.url}${path}`, { method, headers, body: options.body });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) as Record<string, unknown> : undefined, text };
+}
+
+describe('the push face on schema-driven routes answers as before', () => {
+  test('a body is JSON whatever its Content-Type says; none at all is {}', async () => {
+    const device = JSON.stringify({ provider: 'webpush', token: { endpoint: `https://push.example.net/${Date.now()}`, keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' } } });
+    const created = await call('POST', '/v1/devices', { auth: ADMIN, body: device, type: 'application/x-www-form-urlencoded' });
+    assert.equal(created.status, 201, created.text);
+    assert.ok(created.text.endsWith('}\n'), 'JSON with a trailing newline');
+    const empty = await call('POST', '/v1/devices', { auth: ADMIN });
+    assert.equal(empty.json?.code, 40024);
+    assert.match(String(empty.json?.error), /\/provider: Expected required property/);
+    assert.equal((await call('POST', '/v1/devices', { auth: ADMIN, body: '{"provider":"fcm","token":"a\\u0000b"}' })).json?.code, 40083);
+    assert.equal((await call('POST', '/v1/devices', { auth: ADMIN, body: '{"provider":' })).json?.code, 40024);
+  });
+
+  test('a route that takes no body ignores one', async () => {
+    const res = await call('DELETE', '/v1/devices/dev_0000000000000000', { auth: ADMIN, body: 'not json', type: 'text/plain' });
+    assert.equal(res.json?.code, 40404, res.text);
+  });
+
+  test('query parameters are converted and checked; unknown ones are dropped', async () => {
+    // `?auth=` carries credentials as ntfy's web app sends them: base64 of a whole Authorization header.
+    const auth = Buffer.from(ADMIN).toString('base64url');
+    const listed = await call('GET', `/v1/devices?limit=2&unknown=1&auth=${auth}`);
+    assert.equal(listed.status, 200, listed.text);
+    const tooMany = await call('GET', '/v1/devices?limit=5000', { auth: ADMIN });
+    assert.equal(tooMany.json?.code, 40000);
+    assert.match(String(tooMany.json?.error), /querystring\/limit/);
+  });
+
+  test('a key limited to categories is refused replays before its body is read', async () => {
+    const key = (await call('POST', '/v1/keys', { auth: ADMIN, body: JSON.stringify({ name: 'limited', scopes: ['dlq:write'], categories: ['billing'] }) })).json!.key as string;
+    const res = await call('POST', '/v1/dlq/replay', { auth: `Bearer ${key}`, body: JSON.stringify({ nonsense: true }) });
+    assert.equal(res.status, 403, res.text);
   });
 });
 
