@@ -106,6 +106,8 @@ export interface StartOptions {
    * grants nobody without tiers).
    */
   visitorLimits?: Partial<VisitorLimits>;
+  /** Check answers against the routes' response schemas (tests; see HttpDeps.checkResponses). */
+  checkResponses?: boolean;
 }
 
 import { createLogger } from './composition/logger.js';
@@ -318,6 +320,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     health,
     build: readBuildInfo(),
     isOutage: stores.isOutage,
+    checkResponses: options.checkResponses === true,
   };
   const app = opened.keep('http listener', buildApp(deps), (a) => a.close());
   // With `listen-http: -` the app still serves in-process requests (mail published by SMTP).

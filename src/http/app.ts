@@ -2,38 +2,19 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors/index.js';
-import { registerAccountRoutes } from './account/account-routes.js';
-import { registerPhoneRoutes } from './account/phone-routes.js';
-import { registerReservationRoutes } from './account/reservation-routes.js';
-import { registerTierRoutes } from './account/tier-routes.js';
-import { registerAdminRoutes } from './admin/routes.js';
-import { registerUsersRoutes } from './admin/users-routes.js';
+import { registerFaces } from './faces.js';
+import { registerDocsFace, registerOpenApi } from './openapi/openapi.js';
 import { registerAuth } from './plugins/auth.js';
+import { ignoreBodies } from './plugins/body-parsers.js';
 import { registerKeyRateLimit } from './plugins/key-rate-limit.js';
 import { registerScopes } from './plugins/scopes.js';
-import { registerAuditRoutes } from './admin/audit-routes.js';
-import { registerKeyRoutes } from './admin/key-routes.js';
-import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
-import { registerDeviceRoutes } from './push/device-routes.js';
-import { registerDlqRoutes } from './push/dlq-routes.js';
-import { registerEventEndpointRoutes } from './events/event-endpoint-routes.js';
-import { registerPushRoutes } from './push/push-routes.js';
-import { registerDirectoryRoutes } from './notify/directory-routes.js';
-import { registerInboxRoutes } from './notify/inbox-routes.js';
-import { registerNotifyIntakeRoutes } from './notify/intake-routes.js';
-import { registerNotifyRoutes } from './notify/notify-routes.js';
-import { registerWebPushRoutes } from './push/webpush-routes.js';
 import type { HttpDeps } from './deps.js';
 import { clientIp, clientIpSettings } from './plugins/client-ip.js';
 import { frameworkErrorHandler, registerErrorHandler } from './plugins/error-handler.js';
 import { registerNulGuard } from './plugins/nul-guard.js';
+import { registerResponseCheck } from './plugins/response-check.js';
 import { registerTierVisitor } from './plugins/tier-visitor.js';
 import './plugins/route-config.js';
-import { registerFileRoutes } from './topics/file-routes.js';
-import { registerMatrixRoutes } from './topics/matrix-routes.js';
-import { registerPublishRoutes } from './topics/publish-routes.js';
-import { registerSubscribeRoutes } from './topics/subscribe-routes.js';
-import { registerWebRoutes } from './topics/web-routes.js';
 import { attachWebSocket } from './topics/ws.js';
 
 /** Node's default header limit; larger header blocks get a JSON 431. */
@@ -73,9 +54,8 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     },
   });
 
-  // Topic publishes take any body as bytes; how it is read is decided per route.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Each face decides how its bodies are read (faces.ts); the routes left here read none.
+  ignoreBodies(app);
   registerErrorHandler(app, deps.isOutage);
 
   const ipSettings = clientIpSettings(config);
@@ -123,29 +103,10 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
       .send(),
   );
 
-  registerAdminRoutes(app, deps);
-  registerAccountRoutes(app, deps, deps.auth);
-  registerPhoneRoutes(app, deps.calls, deps.auth ? (userId) => deps.auth!.accountChanged(userId) : undefined);
-  registerUsersRoutes(app, deps.auth, deps.onAccessChange, deps.tiers);
-  registerReservationRoutes(app, deps);
-  registerTierRoutes(app, deps);
-  registerKeyRoutes(app, deps);
-  registerAuditRoutes(app, deps);
-  registerDeviceRoutes(app, deps);
-  registerPushRoutes(app, deps);
-  registerDlqRoutes(app, deps);
-  registerEventEndpointRoutes(app, deps);
-  registerCentrifugoApi(app, deps);
-  registerWebPushRoutes(app, deps);
-  registerDirectoryRoutes(app, deps);
-  registerNotifyRoutes(app, deps);
-  registerInboxRoutes(app, deps);
-  registerNotifyIntakeRoutes(app, deps);
-  registerPublishRoutes(app, deps);
-  registerSubscribeRoutes(app, deps);
-  registerFileRoutes(app, deps);
-  registerMatrixRoutes(app, deps);
-  registerWebRoutes(app, deps);
+  if (deps.checkResponses) registerResponseCheck(app);
+  registerOpenApi(app, deps.build);
+  registerFaces(app, deps);
+  registerDocsFace(app);
   attachWebSocket(app.server as Server, deps, app.log);
   // Node answers an Expect other than 100-continue with a bare 417 of its own; RFC 9110 lets a
   // server ignore an expectation it does not know, so the request is served as usual instead.

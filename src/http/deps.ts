@@ -93,6 +93,11 @@ export interface HttpDeps {
   health: HealthCheck;
   /** Whether an error means the database is out of reach (answered 503 with Retry-After, not 500). */
   isOutage: (error: unknown) => boolean;
+  /**
+   * Check every answer of a route that declares its answers against that declaration, and answer
+   * 500 naming the mismatch when it differs (tests turn this on; it costs a parse per answer).
+   */
+  checkResponses?: boolean;
 }
 
 export interface SmsCallbacks {

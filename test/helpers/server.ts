@@ -35,7 +35,8 @@ export async function startTestServer(flags: Record<string, string> = {}, dir = 
       ...flags,
     },
   });
-  const server = await startServer(config, { ...options, logger: options.logger ?? pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }) });
+  // Every answer of a route with response schemas is checked against them, in every test.
+  const server = await startServer(config, { ...options, checkResponses: true, logger: options.logger ?? pino({ level: process.env.HERALD_TEST_LOG ?? 'silent' }) });
   return {
     ...server,
     dir,

@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with the scope it declared (`GET /v1/audit` → `audit:read`), for listings and tests. */
     routeScopes: Map<string, RouteScope>;
+    /** The scope of routes a context adds without one (set by {@link publicRoutes}); none elsewhere. */
+    defaultRouteScope?: RouteScope;
   }
 }
 
@@ -21,9 +23,10 @@ declare module 'fastify' {
 export function registerScopes(app: FastifyInstance): void {
   const routeScopes = new Map<string, RouteScope>();
   app.decorate('routeScopes', routeScopes);
-  app.addHook('onRoute', (route) => {
-    const scope = (route.config as { scope?: RouteScope } | undefined)?.scope;
+  app.addHook('onRoute', function (route) {
+    const scope = (route.config as { scope?: RouteScope } | undefined)?.scope ?? this.defaultRouteScope;
     if (!scope) throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
+    route.config = { ...route.config, scope };
     for (const method of [route.method].flat()) routeScopes.set(`${method} ${route.url}`, scope);
   });
   app.addHook('onRequest', async (request) => {
@@ -34,4 +37,12 @@ export function registerScopes(app: FastifyInstance): void {
     if (!principal.apiKey) throw new HeraldError('unauthorized');
     if (!scopeAllows(principal.apiKey.scopes, scope)) throw new HeraldError('scopeMissing', { detail: `needs ${scope}` });
   });
+}
+
+/**
+ * Routes a third-party plugin adds in this context (which cannot declare a scope) are public:
+ * for plugins that serve only public material, such as the API reference's pages and assets.
+ */
+export function publicRoutes(app: FastifyInstance): void {
+  app.decorate('defaultRouteScope', 'public');
 }

@@ -1,8 +1,11 @@
 import { HeraldError } from '../../errors/index.js';
 import type { DeviceRecord } from '../../ports/device-store.js';
 import type { DeliveryRecord } from '../../ports/push-store.js';
+import type { DeliveryAnswer, DeviceAnswer } from './responses.js';
 
 /** Times in the /v1 push API are RFC 3339 strings in UTC. */
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | undefined;
 export function iso(ms: number | null): string | undefined {
   return ms === null ? undefined : new Date(ms).toISOString();
 }
@@ -24,7 +27,7 @@ export function parseInstant(text: string, field: string): number {
   return ms;
 }
 
-export function deviceJson(d: DeviceRecord): Record<string, unknown> {
+export function deviceJson(d: DeviceRecord): DeviceAnswer {
   return {
     id: d.id,
     app: d.app,
@@ -44,7 +47,7 @@ export function deviceJson(d: DeviceRecord): Record<string, unknown> {
   };
 }
 
-export function deliveryJson(r: DeliveryRecord & { id: string }): Record<string, unknown> {
+export function deliveryJson(r: DeliveryRecord & { id: string }): DeliveryAnswer {
   return {
     id: r.id,
     device: r.deviceId ?? undefined,

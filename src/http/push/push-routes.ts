@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { assertCategoryAllowed } from '../../core/keys/categories.js';
 import { scopeAllows } from '../../core/keys/scopes.js';
 import { rateKeyProblem } from '../../core/push/delivery-gates.js';
@@ -6,71 +6,124 @@ import type { PushRequest, PushView } from '../../core/push/push-service.js';
 import { windowProblem } from '../../core/push/send-window.js';
 import type { PushLimits } from '../../ports/push-sender.js';
 import { HeraldError } from '../../errors/index.js';
-import type { DeliveryState } from '../../ports/push-store.js';
 import type { HttpDeps } from '../deps.js';
-import { sendJson } from '../account/account-routes.js';
-import { jsonBody } from '../account/json-body.js';
+import { ERROR_ANSWERS } from '../openapi/error-schema.js';
+import { withExample, type SchemaApp } from '../plugins/schema-routes.js';
 import { auditContext } from '../plugins/audit-context.js';
 import { requireAllCategories, viewerOf } from '../plugins/viewer.js';
 import { deliveryJson, iso, parseInstant, parseTime } from './json.js';
+import { deliveriesExample, pushAcceptedExample, pushExample, pushViewExample, statsExample } from './examples.js';
+import { CancelAnswer, DeliveriesAnswer, PushAccepted, PushViewAnswer, StatsAnswer, SubscriberTokenAnswer, SuccessAnswer } from './responses.js';
 import { DeliveriesQuery, PushBody, PushParams, PushStatusBody, StatsQuery, SubscriberTokenBody } from './schemas.js';
 
 const DAY_MS = 86_400_000;
 
+const TAGS = ['push'];
+const VIEWED = withExample(PushViewAnswer, pushViewExample);
+
 /** `/v1/push`: send, status, deliveries, cancel, device feedback and stats. */
-export function registerPushRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerPushRoutes(app: SchemaApp, deps: HttpDeps): void {
   const { push, clock } = deps;
 
-  app.post('/v1/push', { config: { scope: 'push:send' } }, async (request, reply) => {
-    const body = jsonBody(request, PushBody);
+  app.post('/push', {
+    schema: {
+      summary: 'Send a push',
+      description: 'Accepted at once (202); deliveries go on in the background. A repeated `id` from the same sender within 24 hours sends nothing and answers with `duplicate: true`.',
+      tags: TAGS,
+      body: withExample(PushBody, pushExample),
+      response: { 202: withExample(PushAccepted, pushAcceptedExample), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'push:send' },
+  }, async (request, reply) => {
+    const body = request.body;
     assertCategoryAllowed(request.principal.apiKey?.categories, body.category);
     const ctx = auditContext(request);
     const result = await push.send(pushRequest(body), ctx.actor);
     // Not awaited: the push is already stored, and a failed audit write is logged, never a failed send.
     if (result.created) void deps.auditTrail.record(ctx, 'push.send', result.id, { state: result.state, targets: result.targets, ...(body.category ? { category: body.category } : {}) });
     // A repeated id (same sender, within 24 h) sends nothing: it says so, and where the first push stands.
-    return sendJson(reply.code(202), { id: result.id, state: result.state, targets: result.targets, ...(result.created ? {} : { duplicate: true }) });
+    return reply.code(202).send({ id: result.id, state: result.state, targets: result.targets, ...(result.created ? {} : { duplicate: true as const }) });
   });
 
-  app.get('/v1/push/stats', { schema: { querystring: StatsQuery }, config: { scope: 'stats:read' } }, async (request, reply) => {
+  app.get('/push/stats', {
+    schema: {
+      summary: 'Delivery statistics',
+      description: 'Deliveries that ended and attempts made in a window (default: the last 24 hours), by provider.',
+      tags: TAGS,
+      querystring: StatsQuery,
+      response: { 200: withExample(StatsAnswer, statsExample), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'stats:read' },
+  }, async (request, reply) => {
     requireAllCategories(request);
-    const q = request.query as { since?: string; until?: string; app?: string };
+    const q = request.query;
     const until = q.until !== undefined ? parseInstant(q.until, 'until') : clock.now();
     const since = q.since !== undefined ? parseInstant(q.since, 'since') : until - DAY_MS;
     if (since > until) throw new HeraldError('badRequest', { detail: 'since must not be after until' });
     const stats = await push.stats({ since, until, ...(q.app ? { app: q.app } : {}) });
-    return sendJson(reply, { since: iso(since), until: iso(until), ...(q.app ? { app: q.app } : {}), by_provider: stats.byProvider, attempts: stats.attempts, latency_ms: stats.latency });
+    return reply.send({ since: iso(since), until: iso(until), ...(q.app ? { app: q.app } : {}), by_provider: stats.byProvider, attempts: stats.attempts, latency_ms: stats.latency });
   });
 
-  app.get('/v1/push/:id', { schema: { params: PushParams }, config: { scope: 'push:read' } }, async (request, reply) =>
-    sendJson(reply, viewJson(await push.view((request.params as { id: string }).id, viewerOf(request)))));
+  app.get('/push/:id', {
+    schema: { summary: 'Where a push stands', tags: TAGS, params: PushParams, response: { 200: VIEWED, ...ERROR_ANSWERS } },
+    config: { scope: 'push:read' },
+  }, async (request, reply) => reply.send(viewJson(await push.view(request.params.id, viewerOf(request)))));
 
-  app.get('/v1/push/:id/deliveries', { schema: { params: PushParams, querystring: DeliveriesQuery }, config: { scope: 'push:read' } }, async (request, reply) => {
-    const q = request.query as { state?: DeliveryState; limit?: number; cursor?: string };
-    const page = await push.deliveries((request.params as { id: string }).id, { ...q, limit: q.limit ?? 100 }, viewerOf(request));
-    return sendJson(reply, { deliveries: page.deliveries.map(deliveryJson), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
+  app.get('/push/:id/deliveries', {
+    schema: {
+      summary: "A push's deliveries",
+      tags: TAGS,
+      params: PushParams,
+      querystring: DeliveriesQuery,
+      response: { 200: withExample(DeliveriesAnswer, deliveriesExample), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'push:read' },
+  }, async (request, reply) => {
+    const q = request.query;
+    const page = await push.deliveries(request.params.id, { ...q, limit: q.limit ?? 100 }, viewerOf(request));
+    return reply.send({ deliveries: page.deliveries.map(deliveryJson), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
   });
 
-  app.delete('/v1/push/:id', { schema: { params: PushParams }, config: { scope: 'push:send' } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  app.delete('/push/:id', {
+    schema: { summary: 'Cancel a push', description: 'Cancels the deliveries not sent yet.', tags: TAGS, params: PushParams, response: { 200: withExample(CancelAnswer, { cancelled: 12 }), ...ERROR_ANSWERS } },
+    config: { scope: 'push:send' },
+  }, async (request, reply) => {
+    const { id } = request.params;
     const cancelled = await push.cancel(id, viewerOf(request));
     await deps.auditTrail.record(auditContext(request), 'push.cancel', id, { cancelled });
-    return sendJson(reply, { cancelled });
+    return reply.send({ cancelled });
   });
 
   // Called by the app on the phone: an API key with push:send, or the subscriber token of the
   // device's user (`Authorization: Bearer st_…` plus `X-Herald-Subscriber`).
-  app.post('/v1/push/:id/status', { schema: { params: PushParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
-    const body = jsonBody(request, PushStatusBody);
+  app.post('/push/:id/status', {
+    schema: {
+      summary: 'Report a delivery from the device',
+      description: 'Called by the app on the device: with an API key holding `push:send`, or with the subscriber token of the device\'s user.',
+      tags: TAGS,
+      params: PushParams,
+      body: withExample(PushStatusBody, { device: 'dev_3kTq9ZpW1xYb7NcA', status: 'delivered' }),
+      response: { 200: withExample(SuccessAnswer, { success: true }), ...ERROR_ANSWERS },
+      security: [{ apiKey: ['push:send'] }, { subscriberToken: [] }],
+    },
+    config: { scope: 'subscriber' },
+  }, async (request, reply) => {
+    const body = request.body;
     const user = await subscriberOf(request, deps, 'push:send');
-    await push.reportStatus((request.params as { id: string }).id, body.device, body.status, user, user === undefined ? viewerOf(request) : undefined);
-    return sendJson(reply, { success: true });
+    await push.reportStatus(request.params.id, body.device, body.status, user, user === undefined ? viewerOf(request) : undefined);
+    return reply.send({ success: true });
   });
 
-  app.post('/v1/subscriber-tokens', { config: { scope: 'subscribers:write' } }, async (request, reply) => {
-    const body = jsonBody(request, SubscriberTokenBody);
-    return sendJson(reply, { subscriber: body.subscriber, token: deps.subscriberTokens.token(body.subscriber) });
-  });
+  app.post('/subscriber-tokens', {
+    schema: {
+      summary: 'Issue a subscriber token',
+      description: 'A token the app of one subscriber uses to call the routes meant for it.',
+      tags: TAGS,
+      body: withExample(SubscriberTokenBody, { subscriber: 'user-42' }),
+      response: { 200: withExample(SubscriberTokenAnswer, { subscriber: 'user-42', token: 'st_0123456789abcdef' }), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'subscribers:write' },
+  }, async (request, reply) => reply.send({ subscriber: request.body.subscriber, token: deps.subscriberTokens.token(request.body.subscriber) }));
 }
 
 /**
@@ -157,7 +210,7 @@ function pushLimits(limits: NonNullable<PushBody['limits']>): PushLimits {
   return out;
 }
 
-function viewJson(v: PushView): Record<string, unknown> {
+function viewJson(v: PushView): PushViewAnswer {
   return {
     id: v.id,
     state: v.state,

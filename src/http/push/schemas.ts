@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-const PROVIDER = Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('hms'), Type.Literal('webpush')]);
+export const PROVIDER = Type.Union([Type.Literal('apns'), Type.Literal('fcm'), Type.Literal('hms'), Type.Literal('webpush')]);
 const APP = Type.String({ pattern: '^[a-z0-9][-_a-z0-9]{0,31}$' });
 const DEVICE_ID = Type.String({ pattern: '^dev_[A-Za-z0-9]{16}$' });
 /** The topic namespace is shared with the topics face, so the same name rule applies. */
@@ -168,7 +168,7 @@ export type PushBody = Static<typeof PushBody>;
 
 export const PushParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
 
-const DELIVERY_STATE = Type.Union(['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'dropped', 'delivered', 'interacted'].map((s) => Type.Literal(s)));
+export const DELIVERY_STATE = Type.Union((['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'dropped', 'delivered', 'interacted'] as const).map((s) => Type.Literal(s)));
 
 export const DeliveriesQuery = Type.Object({ state: Type.Optional(DELIVERY_STATE), limit: LIMIT, cursor: CURSOR }, { additionalProperties: false });
 
