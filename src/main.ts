@@ -63,6 +63,7 @@ import { listenOnUnixSocket } from './composition/unix-listener.js';
 import { WebPushExpiry } from './core/push/webpush-expiry.js';
 import { EVENT_ENDPOINT_REFRESH_MS, openEventWebhooks } from './composition/event-webhooks.js';
 import { notifyEventsWithWebhooks, pushEventsWithWebhooks, statusReportEvents } from './core/events/index.js';
+import { exportNotifyEvents, exportPushEvents, exportStatusReports, openAnalyticsExport } from './composition/analytics-export.js';
 
 /** Visitors idle this long are forgotten (ntfy's value); topics are forgotten by the topic service. */
 const VISITOR_IDLE_MS = 24 * 3600_000;
@@ -212,6 +213,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   if (auth && provisioning) await startAccounts(auth, topics, provisioning, logger);
   const eventWebhooks = await openEventWebhooks(config, stores, clock, logger);
   opened.keep('event webhook sender', eventWebhooks.poster, (p) => p.close());
+  const analyticsExport = openAnalyticsExport(config, metrics.analyticsExport, logger);
+  if (analyticsExport) opened.keep('analytics export', analyticsExport, (e) => e.stop({ timeoutMs: 0 }));
   const specs = await senderSpecs(config);
   // On this thread the senders only encode (to refuse an impossible push at once) unless
   // deliveries run here too; senders connect on first send, so unused ones hold no connection.
@@ -228,9 +231,10 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   if (runners) {
     runners.useEventWebhooks(config.eventWebhookMaxAttempts, (partitions) => eventWebhooks.dispatcher.wake(partitions));
     eventWebhooks.endpoints.onChange(() => runners.eventEndpointsChanged());
+    if (analyticsExport) runners.useAnalyticsExport((rows) => analyticsExport.add(rows));
   }
   const pipeline = new PushPipeline({
-    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: pushEventsWithWebhooks(metrics.pushEvents, eventWebhooks.publisher), bus,
+    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: exportPushEvents(pushEventsWithWebhooks(metrics.pushEvents, eventWebhooks.publisher), analyticsExport), bus,
     options: { ...workerOptions, routers: 4, sampleMs: 500 },
     ...(runners ? { runners } : {}),
     rateLimiter: counters,
@@ -238,7 +242,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const push = new PushService({
     store: pushStore, devices: deviceStore, queue, senders, pipeline, clock, logger,
     options: { idempotencyMs: 24 * 3600_000, lagLimitMs: config.queueLagLimit, maxScheduleMs: 30 * 24 * 3600_000, tokenRules },
-    statusReported: statusReportEvents(eventWebhooks.publisher),
+    statusReported: exportStatusReports(statusReportEvents(eventWebhooks.publisher), analyticsExport, deviceStore, logger),
   });
   const devices = new DeviceService(deviceStore, clock, (provider, app) => senders.get(provider, app) !== undefined, tokenRules);
   const subscriberTokens = new SubscriberTokens(
@@ -287,7 +291,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   });
   const notifyEngine = new NotifyEngine({
     store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger,
-    events: notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq), logger),
+    events: exportNotifyEvents(notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq), logger), analyticsExport, notifyStore, logger),
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
@@ -416,6 +420,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       if (!drained.settled) logger.warn({}, 'shutdown: work in flight did not end in time; its jobs come back after their visibility timeout');
       const closed = await within(Math.max(0, budgetMs - (Date.now() - started)), Promise.all([senders.close(), ...Object.values(channelSenders).map((c) => c.close()), calls?.close(), eventWebhooks.poster.close()]));
       if (!closed.settled) logger.warn({}, 'shutdown: provider connections did not close in time');
+      // After the work that feeds it has stopped: what is buffered goes out, within what is left.
+      await analyticsExport?.stop({ timeoutMs: Math.max(500, budgetMs - (Date.now() - started)) });
       // Each step runs even when one before it failed (the database gone, say); see closeInOrder.
       let closeFailure: unknown;
       await closeInOrder('shutdown', [

@@ -2,6 +2,7 @@ import type { SenderSpec } from '../adapters/providers/sender-factory.js';
 import type { PartitionWorkerOptions } from '../core/push/partition-worker.js';
 import type { OutcomeSummary } from '../core/push/push-events.js';
 import type { CapWindow, Reservation } from '../ports/counters.js';
+import type { DeliveryEventRow } from '../ports/delivery-event-sink.js';
 
 /** What a delivery thread is started with. */
 export interface DeliveryThreadData {
@@ -14,6 +15,8 @@ export interface DeliveryThreadData {
   options: PartitionWorkerOptions;
   /** Event webhooks: the thread queues push outcome events itself (attempts per message). */
   events?: { maxAttempts: number };
+  /** Analytics export: the thread posts a row per outcome to the main thread's exporter. */
+  analyticsExport?: boolean;
 }
 
 export type ToDeliveryThread =
@@ -31,6 +34,8 @@ export type FromDeliveryThread =
   /** Event webhook messages were queued: the main thread's dispatcher sends them. */
   | { op: 'events-queued'; partitions: string[] }
   | { op: 'inflight'; n: number }
+  /** Rows for the analytics export, one per outcome just recorded. */
+  | { op: 'export'; rows: DeliveryEventRow[] }
   /** A rate-limit reservation on the main thread's counters (the thread has none of its own; in scale-out they are Redis). */
   | { op: 'reserve'; req: number; id: string; windows: CapWindow[]; now: number }
   | { op: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; fields: Record<string, unknown>; msg: string }

@@ -12,9 +12,10 @@ import { createSender } from '../adapters/providers/sender-factory.js';
 import { sharedWriteLock } from '../adapters/sqlite/write-lock.js';
 import { PartitionWorker } from '../core/push/partition-worker.js';
 import type { PushJob } from '../core/push/jobs.js';
-import type { OutcomeSummary } from '../core/push/push-events.js';
+import type { OutcomeSummary, PushEvents } from '../core/push/push-events.js';
 import { EventEndpointService, EventPublisher, pushEventsWithWebhooks, type EventJob } from '../core/events/index.js';
 import { EVENT_ENDPOINT_REFRESH_MS } from './event-webhooks.js';
+import { pushEventsWithExport } from '../core/analytics/export-sources.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Reservation } from '../ports/counters.js';
@@ -59,6 +60,8 @@ async function threadEventWebhooks(maxAttempts: number) {
 }
 
 const recorded = { recorded: (summary: OutcomeSummary) => post({ op: 'recorded', summary }) };
+// The main thread owns the export's buffer and connections; rows are sent there before the ack.
+const withAnalyticsExport = (events: PushEvents) => (data.analyticsExport ? pushEventsWithExport(events, (rows) => post({ op: 'export', rows })) : events);
 
 const worker = new PartitionWorker({
   partition: data.partition,
@@ -68,7 +71,7 @@ const worker = new PartitionWorker({
   devices: db.devices,
   clock: systemClock,
   logger,
-  events: eventWebhooks ? pushEventsWithWebhooks(recorded, eventWebhooks.publisher) : recorded,
+  events: withAnalyticsExport(eventWebhooks ? pushEventsWithWebhooks(recorded, eventWebhooks.publisher) : recorded),
   options: data.options,
   rateLimiter,
 });

@@ -9,6 +9,7 @@ import type { DeliveryRunners, PipelineStopOptions } from '../core/push/push-pip
 import { partitionOf } from '../core/push/jobs.js';
 import type { PartitionWorkerOptions } from '../core/push/partition-worker.js';
 import type { PushEvents } from '../core/push/push-events.js';
+import type { DeliveryEventRow } from '../ports/delivery-event-sink.js';
 import type { Logger } from '../ports/logger.js';
 import type { PushRateLimiter } from '../ports/push-rate-limiter.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './delivery-thread-messages.js';
@@ -28,6 +29,7 @@ export class DeliveryThreads implements DeliveryRunners {
   readonly #rateLimiter: PushRateLimiter | undefined;
   #stopping = false;
   #eventsQueued: ((partitions: string[]) => void) | undefined;
+  #exportRows: ((rows: DeliveryEventRow[]) => void) | undefined;
 
   constructor(specs: readonly SenderSpec[], files: { queueFile: string; databaseFile: string; queueLock: SharedArrayBuffer }, options: PartitionWorkerOptions, logger: Logger, events: PushEvents, rateLimiter?: PushRateLimiter) {
     for (const spec of specs) {
@@ -46,6 +48,12 @@ export class DeliveryThreads implements DeliveryRunners {
   useEventWebhooks(maxAttempts: number, queued: (partitions: string[]) => void): void {
     for (const t of this.#threads.values()) t.data = { ...t.data, events: { maxAttempts } };
     this.#eventsQueued = queued;
+  }
+
+  /** Threads report a row per outcome for the analytics export, which `add` takes. Call before start. */
+  useAnalyticsExport(add: (rows: DeliveryEventRow[]) => void): void {
+    for (const t of this.#threads.values()) t.data = { ...t.data, analyticsExport: true };
+    this.#exportRows = add;
   }
 
   /** Event endpoints changed here: each thread re-reads them at once instead of at its next refresh. */
@@ -138,6 +146,9 @@ export class DeliveryThreads implements DeliveryRunners {
             return;
           case 'inflight':
             thread.inFlight = m.n;
+            return;
+          case 'export':
+            this.#exportRows?.(m.rows);
             return;
           case 'log':
             this.#logger[m.level]({ partition: thread.data.partition, ...m.fields }, m.msg);

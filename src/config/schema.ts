@@ -353,6 +353,36 @@ export const ConfigSchema = Type.Object(
      */
     eventWebhookDisableAfter: integer(50, 'event endpoint failures in a row before it is switched off (0: never)', { minimum: 0 }),
     /**
+     * PostgreSQL database (`postgres://…`, libpq URL form) the delivery state changes of push and
+     * notify are exported to as they happen, in batches, for analytics (docs/analytics.md). It may
+     * be Herald's own `database-url` or another server, whether Herald runs on SQLite or PostgreSQL;
+     * it has a small pool of its own. Empty: no export.
+     * @defaultValue `''`
+     */
+    analyticsExportUrl: text('', 'PostgreSQL URL that delivery state changes are exported to for analytics; empty: off'),
+    /**
+     * Table the export writes to, `table` or `schema.table` (letters, digits and `_`); created with
+     * its indexes if missing.
+     * @defaultValue `herald_delivery_events`
+     */
+    analyticsExportTable: text('herald_delivery_events', 'table (or schema.table) the analytics export writes to', { minLength: 1 }),
+    /**
+     * Most rows per INSERT; a full batch is written at once.
+     * @defaultValue `500`
+     */
+    analyticsExportBatchSize: integer(500, 'most rows per analytics export write', { minimum: 1, maximum: 4000 }),
+    /**
+     * How often rows that did not fill a batch are written, and how soon a failed write is tried again.
+     * @defaultValue `1s`
+     */
+    analyticsExportFlushInterval: duration(1000, 'how often buffered analytics rows are written', { positive: true }),
+    /**
+     * Most rows kept in memory while the analytics database is slow or away; past it the oldest are
+     * dropped (`herald_analytics_export_dropped_total`). Deliveries never wait for the export.
+     * @defaultValue `100000`
+     */
+    analyticsExportBufferLimit: integer(100_000, 'most analytics rows buffered while the database is away (oldest dropped past it)', { minimum: 1 }),
+    /**
      * Deliveries one provider app works on at once. More in flight does not send faster once the
      * provider's connections are busy, and everything in flight is queued at the provider ahead of
      * the next push, high ones included, so the default stays modest.

@@ -164,6 +164,8 @@ export interface DeliveryResult {
   nextAt?: number;
   /** For `sent`: ms from when the push became due to the provider's acceptance (left out for dead-letter replays). */
   latencyMs?: number;
+  /** The attempt this result ends (counting this one), when a send was tried; for the analytics export. */
+  attempts?: number;
   /**
    * What the provider (or the way to it) answered this attempt; absent when no request was made:
    * the delivery ended before a send (expired, cancelled) or the send was stopped before it went out.

@@ -141,8 +141,8 @@ export class Deliverer {
       const outcome = outcomes[i] ?? { kind: 'retry', reason: 'the sender returned no outcome' };
       // The common case is built directly: a broadcast makes a million of these.
       const result: DeliveryResult = outcome.kind === 'ok'
-        ? { pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'sent', attempt: 'ok', ...(latencyMs !== undefined ? { latencyMs } : {}), ...(outcome.providerId ? { providerId: outcome.providerId } : {}) }
-        : this.#result({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app }, c, outcome, done, push, state, stop);
+        ? { pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'sent', attempt: 'ok', attempts: c.attempts, ...(latencyMs !== undefined ? { latencyMs } : {}), ...(outcome.providerId ? { providerId: outcome.providerId } : {}) }
+        : this.#result({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, attempts: c.attempts }, c, outcome, done, push, state, stop);
       if (result.state === 'retrying') retries.push({ result, at: result.nextAt! });
       if (result.state === 'invalid_token' && c.deviceId) {
         invalid.push({ deviceId: c.deviceId, reason: result.error ?? 'invalid token', ...(outcome.kind === 'invalid_token' && outcome.since !== undefined ? { since: outcome.since } : {}) });
@@ -154,7 +154,7 @@ export class Deliverer {
   }
 
   /** Maps one provider outcome onto the delivery state machine. */
-  #result(base: Pick<DeliveryResult, 'pushSeq' | 'target' | 'provider' | 'app'>, c: ClaimedDelivery, outcome: Outcome, now: number, push: PushRecord, state: PartitionState, stop: StopCause | undefined): DeliveryResult {
+  #result(base: Pick<DeliveryResult, 'pushSeq' | 'target' | 'provider' | 'app' | 'attempts'>, c: ClaimedDelivery, outcome: Outcome, now: number, push: PushRecord, state: PartitionState, stop: StopCause | undefined): DeliveryResult {
     const { policy } = this.#d;
     // A send stopped before it reached anyone is no attempt, and its 'aborted' is no error to keep.
     const unsent = stop !== undefined && outcome.kind === 'retry' && outcome.status === undefined;

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PushEvents } from '../../core/push/push-events.js';
 import type { QueueSample } from '../../core/push/push-pipeline.js';
 import type { NotifyEvents } from '../../core/notify/notify-engine.js';
+import { createExportMetrics, type AnalyticsExportMetrics } from './export-metrics.js';
 
 /** The Prometheus metrics the server exports at /metrics, in a registry of their own. */
 export interface HttpMetrics {
@@ -16,6 +17,8 @@ export interface HttpMetrics {
   pushEvents: PushEvents;
   /** Feeds the notify channel outcome counter. */
   notifyEvents: NotifyEvents;
+  /** Feeds the analytics export metrics (`analytics-export-url`). */
+  analyticsExport: AnalyticsExportMetrics;
   /** Where the queue gauges read from, set once the pipeline exists. */
   watchQueue(source: { sample: QueueSample; inFlight(): Map<string, number> }): void;
 }
@@ -98,6 +101,7 @@ export function createMetrics(): HttpMetrics {
     watchQueue(source) {
       queueSource = source;
     },
+    analyticsExport: createExportMetrics(registry),
     registry,
     published: new Counter({ name: 'herald_messages_published_total', help: 'Messages published', registers: [registry] }),
     deliveries: new Counter({ name: 'herald_deliveries_total', help: 'Messages handed to live subscribers, by transport', labelNames: ['transport'], registers: [registry] }),
