@@ -52,7 +52,7 @@ export interface ChannelDelivery {
 export interface NotificationStatus {
   id: string;
   template: string;
-  category: string | null;
+  category?: string;
   priority: string;
   strategy: string;
   channels?: NotifyChannel[];
@@ -75,7 +75,7 @@ export interface NotificationStatus {
   next_cursor?: string;
 }
 
-/** The body of `PUT /v1/subscribers/{id}`: null clears a field, a missing one is left alone. */
+/** The body of `PUT /v1/subscribers/{id}`: the whole subscriber (a field left out or null has no value afterwards). */
 export interface SubscriberInput {
   email?: string | null;
   phone?: string | null;
@@ -86,32 +86,33 @@ export interface SubscriberInput {
   data?: Record<string, unknown>;
 }
 
+/** A subscriber; fields without a value are left out. */
 export interface Subscriber {
   id: string;
-  email: string | null;
-  phone: string | null;
-  name: string | null;
-  locale: string | null;
-  timezone: string | null;
-  webhook_url: string | null;
+  email?: string;
+  phone?: string;
+  name?: string;
+  locale?: string;
+  timezone?: string;
+  webhook_url?: string;
   data: Record<string, unknown>;
   created_at: string;
   updated_at: string;
 }
 
-/** An item of a subscriber's in-app inbox. */
+/** An item of a subscriber's in-app inbox; fields without a value are left out. */
 export interface InboxItem {
   id: string;
-  notification_id: string;
-  category: string | null;
-  title: string;
+  notification_id?: string;
+  category?: string;
+  title?: string;
   body: string;
-  url: string | null;
-  data: Record<string, unknown> | null;
+  url?: string;
+  data: Record<string, unknown>;
   created_at: string;
-  seen_at: string | null;
-  read_at: string | null;
-  archived_at: string | null;
+  seen_at?: string;
+  read_at?: string;
+  archived_at?: string;
 }
 
 /** `GET /v1/subscribers/{id}/inbox`: a page of items, newest first. */
@@ -137,7 +138,7 @@ export function notifyCalls(ctx: ClientContext) {
     getNotification: (id: string) => requestJson<NotificationStatus>(ctx, 'GET', `/v1/notify/${segment(id)}`),
     /** `DELETE /v1/notify/{id}`: cancels what has not gone out yet. */
     cancelNotification: (id: string) => requestJson<{ id: string; state: 'cancelled'; cancelled: number }>(ctx, 'DELETE', `/v1/notify/${segment(id)}`),
-    /** `PUT /v1/subscribers/{id}`: creates or updates (scope `subscribers:write`). */
+    /** `PUT /v1/subscribers/{id}`: creates or replaces (scope `subscribers:write`). */
     putSubscriber: (id: string, body: SubscriberInput = {}) => requestJson<Subscriber>(ctx, 'PUT', `/v1/subscribers/${segment(id)}`, body),
     /** `GET /v1/subscribers/{id}` (scope `subscribers:read`). */
     getSubscriber: (id: string) => requestJson<Subscriber>(ctx, 'GET', `/v1/subscribers/${segment(id)}`),
