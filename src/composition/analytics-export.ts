@@ -1,7 +1,7 @@
 import { createPostgresDeliveryEventSink } from '../adapters/postgres/analytics/postgres-delivery-event-sink.js';
 import type { Config } from '../config/index.js';
 import { AnalyticsExporter } from '../core/analytics/analytics-exporter.js';
-import type { AnalyticsExportMetrics } from '../http/admin/export-metrics.js';
+import type { AnalyticsExportMetrics } from '../core/analytics/analytics-exporter.js';
 import { notifyEventsWithExport, pushEventsWithExport, statusReportsWithExport, type StatusReported } from '../core/analytics/export-sources.js';
 import type { NotifyEvents } from '../core/notify/notify-events.js';
 import type { PushEvents } from '../core/push/push-events.js';

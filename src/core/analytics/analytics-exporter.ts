@@ -21,6 +21,11 @@ export interface ExportMetrics {
   flushed(seconds: number): void;
 }
 
+/** The export's metrics as the composition hands them over: also where the buffer gauge reads from once the exporter exists. */
+export interface AnalyticsExportMetrics extends ExportMetrics {
+  watch(source: { readonly buffered: number }): void;
+}
+
 /** Drop warnings are throttled like failure logs: people read them, so real time paces them. */
 const DROP_LOG_EVERY_MS = 30_000;
 

@@ -1,10 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ExportMetrics } from '../../core/analytics/analytics-exporter.js';
+import type { AnalyticsExportMetrics } from '../../core/analytics/analytics-exporter.js';
 
-/** The analytics export's metrics, and where its buffer gauge reads from once the exporter exists. */
-export interface AnalyticsExportMetrics extends ExportMetrics {
-  watch(source: { readonly buffered: number }): void;
-}
+export type { AnalyticsExportMetrics };
 
 /** Registered whether or not the export is on, so dashboards and alerts see zeros rather than gaps. */
 export function createExportMetrics(registry: Registry): AnalyticsExportMetrics {
