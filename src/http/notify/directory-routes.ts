@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { HeraldError } from '../../errors/index.js';
 import { scopeAllows, type ApiScope } from '../../core/keys/scopes.js';
-import type { CategoryInput, SubscriberInput } from '../../core/notify/directory.js';
 import type { PreferencesJson } from '../../core/notify/preferences/preferences.js';
 import type { RenderedTemplate } from '../../core/notify/templates/index.js';
 import { templateToJson } from '../../core/notify/templates/index.js';
@@ -44,7 +43,7 @@ export function registerDirectoryRoutes(app: SchemaApp, deps: HttpDeps): void {
     },
     config: { scope: 'subscribers:write' },
   }, async (request, reply) => {
-    const { subscriber, created } = await directory.putSubscriber(request.params.id, request.body as SubscriberInput);
+    const { subscriber, created } = await directory.putSubscriber(request.params.id, request.body);
     return reply.code(created ? 201 : 200).send(subscriberJson(subscriber));
   });
 
@@ -133,7 +132,7 @@ export function registerDirectoryRoutes(app: SchemaApp, deps: HttpDeps): void {
       response: { 200: CATEGORY, ...ERROR_ANSWERS },
     },
     config: { scope: 'templates:write' },
-  }, async (request, reply) => reply.send(categoryJson(await directory.putCategory(request.params.name, request.body as CategoryInput))));
+  }, async (request, reply) => reply.send(categoryJson(await directory.putCategory(request.params.name, request.body))));
 
   app.get('/categories', {
     schema: { summary: 'List categories', tags: TEMPLATE_TAGS, response: { 200: withExample(CategoryListAnswer, { categories: [categoryExample] }), ...ERROR_ANSWERS } },

@@ -1,7 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import type { CategoryAnswer, ExportAnswer, NotificationAnswer, PreferencesAnswer, PreviewAnswer, SubscriberAnswer, TemplateAnswer } from './responses.js';
+import type { CategoryAnswer, ExportAnswer, NotificationAnswer, PreferencesAnswer, PreviewAnswer, SubscriberAnswer, TemplateAnswer, TemplateListAnswer } from './responses.js';
 import type { CategoryBody, NotifyBody, SubscriberBody } from './schemas.js';
-import type { TemplateListAnswer } from './responses.js';
 
 /** Examples for the API reference, typed by their schemas (and checked against them by the OpenAPI test). */
 

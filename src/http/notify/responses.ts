@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** Answer shapes of the notify face's directory and send routes; json.ts builds them from the records. */
+/** Answer shapes of the notify face's directory and send routes; the route modules build them from the records. */
 
 const TIME = Type.String({ description: 'RFC 3339 time in UTC' });
 const COUNT = Type.Integer({ minimum: 0 });
