@@ -10,10 +10,9 @@ import { registerUsersRoutes } from './admin/users-routes.js';
 import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
 import type { HttpDeps } from './deps.js';
 import { registerEventEndpointRoutes } from './events/event-endpoint-routes.js';
-import { registerDirectoryRoutes } from './notify/directory-routes.js';
 import { registerInboxRoutes } from './notify/inbox-routes.js';
 import { registerNotifyIntakeRoutes } from './notify/intake-routes.js';
-import { registerNotifyRoutes } from './notify/notify-routes.js';
+import { registerNotifyFace } from './notify/notify-face.js';
 import { useRawBodies } from './plugins/body-parsers.js';
 import { registerPushFace } from './push/push-face.js';
 import { registerFileRoutes } from './topics/file-routes.js';
@@ -40,10 +39,9 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
     registerWebRoutes(topics, deps);
   });
   void app.register(async (push) => registerPushFace(push, deps), { prefix: '/v1' });
+  void app.register(async (notify) => registerNotifyFace(notify, deps), { prefix: '/v1' });
   void app.register(async (notify) => {
     useRawBodies(notify);
-    registerDirectoryRoutes(notify, deps);
-    registerNotifyRoutes(notify, deps);
     registerInboxRoutes(notify, deps);
     registerNotifyIntakeRoutes(notify, deps);
   });

@@ -26,14 +26,10 @@ const PENDING = new Set([
   'DELETE /v1/users', 'GET /v1/users', 'POST /v1/users', 'PUT /v1/users',
   'DELETE /v1/users/access', 'POST /v1/users/access', 'PUT /v1/users/access',
   // notify face
-  'GET /v1/categories', 'DELETE /v1/categories/:name', 'GET /v1/categories/:name', 'PUT /v1/categories/:name',
-  'POST /v1/notify', 'DELETE /v1/notify/:id', 'GET /v1/notify/:id', 'POST /v1/notify/email/events', 'POST /v1/notify/sms/status',
+  'POST /v1/notify/email/events', 'POST /v1/notify/sms/status',
   'GET /v1/preferences/:token', 'POST /v1/preferences/:token',
-  'DELETE /v1/subscribers/:id', 'GET /v1/subscribers/:id', 'PUT /v1/subscribers/:id', 'GET /v1/subscribers/:id/export',
   'GET /v1/subscribers/:id/inbox', 'PATCH /v1/subscribers/:id/inbox/:item', 'POST /v1/subscribers/:id/inbox/read-all',
   'GET /v1/subscribers/:id/inbox/stream', 'POST /v1/subscribers/:id/preference-links',
-  'GET /v1/subscribers/:id/preferences', 'PUT /v1/subscribers/:id/preferences',
-  'GET /v1/templates', 'DELETE /v1/templates/:name', 'GET /v1/templates/:name', 'PUT /v1/templates/:name', 'POST /v1/templates/:name/preview',
   // event webhooks face
   'GET /v1/event-types', 'GET /v1/event-endpoints', 'POST /v1/event-endpoints', 'GET /v1/event-endpoints/:id', 'PATCH /v1/event-endpoints/:id',
   'DELETE /v1/event-endpoints/:id', 'GET /v1/event-endpoints/:id/secret', 'POST /v1/event-endpoints/:id/rotate-secret', 'GET /v1/event-endpoints/:id/attempts',

@@ -1,43 +1,33 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
 import type { NotificationView } from '../../core/notify/notify-service.js';
-import type { NotifyRequest } from '../../core/notify/notify-types.js';
 import type { ChannelDeliveryRecord } from '../../ports/notify-store.js';
 import type { HttpDeps } from '../deps.js';
-import { sendJson } from '../account/account-routes.js';
-import { jsonBody } from '../account/json-body.js';
+import { ERROR_ANSWERS } from '../openapi/error-schema.js';
 import { auditContext } from '../plugins/audit-context.js';
+import { withExample, type SchemaApp } from '../plugins/schema-routes.js';
 import { viewerOf } from '../plugins/viewer.js';
 import { iso } from '../push/json.js';
+import { notificationExample, notifyExample } from './examples.js';
+import { NotificationAnswer, NotifyAccepted, NotifyCancelAnswer, type ChannelDeliveryAnswer } from './responses.js';
+import { NotificationParams, NotificationQuery, NotifyBody } from './schemas.js';
 
-const Channel = Type.Union(['push', 'email', 'sms', 'webhook', 'inapp'].map((c) => Type.Literal(c)));
-const NotifyBody = Type.Object({
-  template: Type.String({ minLength: 1, maxLength: 64 }),
-  to: Type.Union([
-    Type.Object({ subscribers: Type.Array(Type.String({ maxLength: 128 }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
-    Type.Object({ topic: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-  ]),
-  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  category: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  priority: Type.Optional(Type.Union(['critical', 'high', 'normal', 'low'].map((p) => Type.Literal(p)))),
-  channels: Type.Optional(Type.Array(Channel, { minItems: 1, maxItems: 5 })),
-  strategy: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('fallback')])),
-  idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  send_at: Type.Optional(Type.String({ maxLength: 40 })),
-  expires_at: Type.Optional(Type.String({ maxLength: 40 })),
-}, { additionalProperties: false });
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const ViewQuery = Type.Object({
-  cursor: Type.Optional(Type.String({ maxLength: 128 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-});
+const TAGS = ['notify'];
 
 /** `POST /v1/notify`, its status per recipient and channel, and cancel. */
-export function registerNotifyRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerNotifyRoutes(app: SchemaApp, deps: HttpDeps): void {
   const { notify } = deps;
 
-  app.post('/v1/notify', { config: { scope: 'notify:send' } }, async (request, reply) => {
-    const body = jsonBody(request, NotifyBody) as NotifyRequest;
+  app.post('/notify', {
+    schema: {
+      summary: 'Send a notification',
+      description: 'Accepted at once (202): each recipient gets the template rendered on the channels its category, preferences and the request allow. '
+        + 'A repeated `idempotency_key` from the same sender within 24 hours sends nothing and answers with `duplicate: true`.',
+      tags: TAGS,
+      body: withExample(NotifyBody, notifyExample),
+      response: { 202: withExample(NotifyAccepted, { id: 'n_5Yc2kPq9Wm', state: 'accepted', recipients: 1 }), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'notify:send' },
+  }, async (request, reply) => {
+    const body = request.body;
     const ctx = auditContext(request);
     const key = request.principal.apiKey;
     const result = await notify.notify(body, { id: ctx.actor, ...(key?.categories.length ? { categories: key.categories } : {}) });
@@ -47,24 +37,42 @@ export function registerNotifyRoutes(app: FastifyInstance, deps: HttpDeps): void
         ...(body.category ? { category: body.category } : {}),
       });
     }
-    return sendJson(reply.code(202), { id: result.id, state: result.state, recipients: result.recipients, ...(result.created ? {} : { duplicate: true }) });
+    return reply.code(202).send({ id: result.id, state: result.state, recipients: result.recipients, ...(result.created ? {} : { duplicate: true as const }) });
   });
 
-  app.get('/v1/notify/:id', { schema: { params: IdParams, querystring: ViewQuery }, config: { scope: 'notify:read' } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const q = request.query as { cursor?: string; limit?: number };
-    return sendJson(reply, viewJson(await notify.view(id, { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ?? 100 }, viewerOf(request).categories)));
+  app.get('/notify/:id', {
+    schema: {
+      summary: 'Where a notification stands',
+      description: 'Its state, counts by recipient state, and a page of recipients with their channel deliveries.',
+      tags: TAGS,
+      params: NotificationParams,
+      querystring: NotificationQuery,
+      response: { 200: withExample(NotificationAnswer, notificationExample), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'notify:read' },
+  }, async (request, reply) => {
+    const q = request.query;
+    return reply.send(viewJson(await notify.view(request.params.id, { ...(q.cursor ? { cursor: q.cursor } : {}), limit: q.limit ?? 100 }, viewerOf(request).categories)));
   });
 
-  app.delete('/v1/notify/:id', { schema: { params: IdParams }, config: { scope: 'notify:send' } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  app.delete('/notify/:id', {
+    schema: {
+      summary: 'Cancel a notification',
+      description: 'Stops what has not gone out yet.',
+      tags: TAGS,
+      params: NotificationParams,
+      response: { 200: withExample(NotifyCancelAnswer, { id: 'n_5Yc2kPq9Wm', state: 'cancelled', cancelled: 3 }), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'notify:send' },
+  }, async (request, reply) => {
+    const { id } = request.params;
     const result = await notify.cancel(id, viewerOf(request).categories);
     void deps.auditTrail.record(auditContext(request), 'notify.cancel', id, { recipients: result.cancelled });
-    return sendJson(reply, { id, state: 'cancelled', cancelled: result.cancelled });
+    return reply.send({ id, state: 'cancelled' as const, cancelled: result.cancelled });
   });
 }
 
-function viewJson(v: NotificationView): Record<string, unknown> {
+function viewJson(v: NotificationView): NotificationAnswer {
   const n = v.notification;
   return {
     id: n.id,
@@ -93,7 +101,7 @@ function viewJson(v: NotificationView): Record<string, unknown> {
   };
 }
 
-function channelJson(c: ChannelDeliveryRecord): Record<string, unknown> {
+function channelJson(c: ChannelDeliveryRecord): ChannelDeliveryAnswer {
   return {
     channel: c.channel,
     state: c.state,

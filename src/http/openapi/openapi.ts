@@ -16,6 +16,9 @@ const TAGS = [
   { name: 'devices', description: 'The device registry: tokens, users and topics.' },
   { name: 'dlq', description: 'Dead deliveries and their replay.' },
   { name: 'webpush', description: 'Browser subscriptions to topics (ntfy\'s shape).' },
+  { name: 'notify', description: 'Sending notifications through templates to subscribers, on every channel.' },
+  { name: 'subscribers', description: 'The subscribers of the notify API: their addresses, preferences and data.' },
+  { name: 'templates', description: 'Templates and the categories notifications belong to.' },
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
   { name: 'server', description: 'The server itself.' },
 ];
