@@ -11,9 +11,8 @@ import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
 import type { HttpDeps } from './deps.js';
 import { registerEventEndpointRoutes } from './events/event-endpoint-routes.js';
 import { registerDirectoryRoutes } from './notify/directory-routes.js';
-import { registerInboxRoutes } from './notify/inbox-routes.js';
-import { registerNotifyIntakeRoutes } from './notify/intake-routes.js';
 import { registerNotifyRoutes } from './notify/notify-routes.js';
+import { registerInboxFace, registerIntakeFace } from './notify/subscriber-face.js';
 import { useRawBodies } from './plugins/body-parsers.js';
 import { registerPushFace } from './push/push-face.js';
 import { registerFileRoutes } from './topics/file-routes.js';
@@ -44,9 +43,9 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
     useRawBodies(notify);
     registerDirectoryRoutes(notify, deps);
     registerNotifyRoutes(notify, deps);
-    registerInboxRoutes(notify, deps);
-    registerNotifyIntakeRoutes(notify, deps);
   });
+  void app.register(async (inbox) => registerInboxFace(inbox, deps), { prefix: '/v1' });
+  void app.register(async (intake) => registerIntakeFace(intake, deps), { prefix: '/v1' });
   void app.register(async (account) => {
     useRawBodies(account);
     registerAccountRoutes(account, deps, deps.auth);

@@ -27,11 +27,8 @@ const PENDING = new Set([
   'DELETE /v1/users/access', 'POST /v1/users/access', 'PUT /v1/users/access',
   // notify face
   'GET /v1/categories', 'DELETE /v1/categories/:name', 'GET /v1/categories/:name', 'PUT /v1/categories/:name',
-  'POST /v1/notify', 'DELETE /v1/notify/:id', 'GET /v1/notify/:id', 'POST /v1/notify/email/events', 'POST /v1/notify/sms/status',
-  'GET /v1/preferences/:token', 'POST /v1/preferences/:token',
+  'POST /v1/notify', 'DELETE /v1/notify/:id', 'GET /v1/notify/:id',
   'DELETE /v1/subscribers/:id', 'GET /v1/subscribers/:id', 'PUT /v1/subscribers/:id', 'GET /v1/subscribers/:id/export',
-  'GET /v1/subscribers/:id/inbox', 'PATCH /v1/subscribers/:id/inbox/:item', 'POST /v1/subscribers/:id/inbox/read-all',
-  'GET /v1/subscribers/:id/inbox/stream', 'POST /v1/subscribers/:id/preference-links',
   'GET /v1/subscribers/:id/preferences', 'PUT /v1/subscribers/:id/preferences',
   'GET /v1/templates', 'DELETE /v1/templates/:name', 'GET /v1/templates/:name', 'PUT /v1/templates/:name', 'POST /v1/templates/:name/preview',
   // event webhooks face
@@ -41,6 +38,8 @@ const PENDING = new Set([
 /** The document itself: served, not described. */
 const NOT_API = new Set(['GET /v1/openapi.json']);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Routes of those methods that read no body: the path says it all. */
+const NO_BODY = new Set(['POST /v1/subscribers/:id/inbox/read-all']);
 
 interface Media { schema?: Record<string, unknown>; example?: unknown; examples?: unknown }
 interface Operation {
@@ -227,17 +226,28 @@ function operationProblems(key: string, op: Operation, scope: RouteScope): strin
   for (const name of [...url.matchAll(/:(\w+)/g)].map((m) => m[1]!)) {
     if (!op.parameters?.some((p) => p.in === 'path' && p.name === name && p.schema)) problems.push(`${key}: path parameter ${name} has no schema`);
   }
-  if (BODY_METHODS.has(method)) {
-    const body = op.requestBody?.content['application/json'];
-    if (!body?.schema) problems.push(`${key}: no JSON request body schema`);
-    else if (body.example === undefined) problems.push(`${key}: no request body example`);
+  // A body or an answer is JSON unless the route says otherwise: a form (signed callbacks,
+  // one-click unsubscribe), HTML for browsers, a stream of server-sent events. Each media type
+  // it lists needs a schema and an example.
+  if (NO_BODY.has(key)) {
+    if (op.requestBody) problems.push(`${key}: documents a body it does not read`);
+  } else if (BODY_METHODS.has(method)) {
+    const bodies = Object.entries(op.requestBody?.content ?? {});
+    if (bodies.length === 0) problems.push(`${key}: no request body schema`);
+    for (const [type, media] of bodies) {
+      if (!media.schema) problems.push(`${key}: no ${type} request body schema`);
+      else if (media.example === undefined) problems.push(`${key}: no ${type} request body example`);
+    }
   }
   const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
   if (success.length === 0) problems.push(`${key}: no 2xx answer`);
   for (const [status, answer] of success) {
-    const media = answer.content?.['application/json'];
-    if (!media?.schema) problems.push(`${key}: ${status} has no schema`);
-    else if (media.example === undefined) problems.push(`${key}: ${status} has no example`);
+    const medias = Object.entries(answer.content ?? {});
+    if (medias.length === 0) problems.push(`${key}: ${status} has no schema`);
+    for (const [type, media] of medias) {
+      if (!media.schema) problems.push(`${key}: ${status} ${type} has no schema`);
+      else if (media.example === undefined) problems.push(`${key}: ${status} ${type} has no example`);
+    }
   }
   if (!op.responses['4XX']?.content?.['application/json']?.schema) problems.push(`${key}: no error answer`);
   if (!op.security) problems.push(`${key}: no security (scope ${scope})`);

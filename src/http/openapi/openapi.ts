@@ -16,6 +16,8 @@ const TAGS = [
   { name: 'devices', description: 'The device registry: tokens, users and topics.' },
   { name: 'dlq', description: 'Dead deliveries and their replay.' },
   { name: 'webpush', description: 'Browser subscriptions to topics (ntfy\'s shape).' },
+  { name: 'inbox', description: 'The in-app inbox of each subscriber, for their own clients.' },
+  { name: 'subscriber-links', description: 'Preference links, delivery status callbacks and bounce reports.' },
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
   { name: 'server', description: 'The server itself.' },
 ];
