@@ -9,7 +9,7 @@ import { ERROR_ANSWERS } from '../openapi/error-schema.js';
 import type { SchemaApp } from '../plugins/schema-routes.js';
 import { iso } from '../push/json.js';
 import { actingFor } from './directory-routes.js';
-import { InboxItemAnswer, InboxItemParams, InboxListQuery, InboxPageAnswer, InboxPatchBody, InboxStreamAnswer, ReadAllAnswer, SubscriberParams } from './inbox-schemas.js';
+import { InboxItemAnswer, InboxItemParams, InboxListQuery, MAX_INBOX_LIMIT, InboxPageAnswer, InboxPatchBody, InboxStreamAnswer, ReadAllAnswer, SubscriberParams } from './inbox-schemas.js';
 
 const DEFAULT_LIMIT = 50;
 /**
@@ -42,7 +42,10 @@ export function registerInboxRoutes(app: SchemaApp, deps: HttpDeps): void {
   }, async (request, reply) => {
     const { id } = request.params;
     await actingFor(request, deps, id, 'subscribers:read');
-    const { unread = false, archived = false, limit = DEFAULT_LIMIT } = request.query;
+    const unread = request.query.unread === 'true';
+    const archived = request.query.archived === 'true';
+    const limit = request.query.limit === undefined ? DEFAULT_LIMIT : Number(request.query.limit);
+    if (limit < 1 || limit > MAX_INBOX_LIMIT) throw new HeraldError('badRequest', { detail: `limit must be an integer from 1 to ${MAX_INBOX_LIMIT}` });
     // An empty cursor is the first page.
     const cursor = request.query.cursor || undefined;
     await directory.getSubscriber(id);

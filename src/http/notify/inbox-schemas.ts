@@ -11,10 +11,13 @@ export const InboxItemParams = Type.Object({ id: ID, item: ID }, { additionalPro
 
 export const MAX_INBOX_LIMIT = 200;
 
+// As query parameters arrive, checked as text: `1` is no flag and `2.5` no limit.
+const FLAG = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+
 export const InboxListQuery = Type.Object({
-  unread: Type.Optional(Type.Boolean({ description: '`true`: unread items only; `false` (default): read and unread' })),
-  archived: Type.Optional(Type.Boolean({ description: '`true`: archived items only; `false` (default): the ones not archived' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INBOX_LIMIT, description: 'items per page (default 50)' })),
+  unread: Type.Optional(Type.Union(FLAG.anyOf, { description: '`true`: unread items only; `false` (default): read and unread' })),
+  archived: Type.Optional(Type.Union(FLAG.anyOf, { description: '`true`: archived items only; `false` (default): the ones not archived' })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: `items per page, 1 to ${MAX_INBOX_LIMIT} (default 50)` })),
   cursor: Type.Optional(Type.String({ maxLength: 128, description: 'the next_cursor of a previous page; empty: the first page' })),
 }, { additionalProperties: false });
 
