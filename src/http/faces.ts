@@ -10,9 +10,8 @@ import { registerUsersRoutes } from './admin/users-routes.js';
 import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
 import type { HttpDeps } from './deps.js';
 import { registerEventEndpointRoutes } from './events/event-endpoint-routes.js';
-import { registerInboxRoutes } from './notify/inbox-routes.js';
-import { registerNotifyIntakeRoutes } from './notify/intake-routes.js';
 import { registerNotifyFace } from './notify/notify-face.js';
+import { registerInboxFace, registerIntakeFace } from './notify/subscriber-face.js';
 import { useRawBodies } from './plugins/body-parsers.js';
 import { registerPushFace } from './push/push-face.js';
 import { registerFileRoutes } from './topics/file-routes.js';
@@ -40,11 +39,8 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
   });
   void app.register(async (push) => registerPushFace(push, deps), { prefix: '/v1' });
   void app.register(async (notify) => registerNotifyFace(notify, deps), { prefix: '/v1' });
-  void app.register(async (notify) => {
-    useRawBodies(notify);
-    registerInboxRoutes(notify, deps);
-    registerNotifyIntakeRoutes(notify, deps);
-  });
+  void app.register(async (inbox) => registerInboxFace(inbox, deps), { prefix: '/v1' });
+  void app.register(async (intake) => registerIntakeFace(intake, deps), { prefix: '/v1' });
   void app.register(async (account) => {
     useRawBodies(account);
     registerAccountRoutes(account, deps, deps.auth);

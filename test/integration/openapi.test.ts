@@ -25,11 +25,6 @@ const PENDING = new Set([
   'GET /v1/stats', 'GET /v1/version',
   'DELETE /v1/users', 'GET /v1/users', 'POST /v1/users', 'PUT /v1/users',
   'DELETE /v1/users/access', 'POST /v1/users/access', 'PUT /v1/users/access',
-  // notify face
-  'POST /v1/notify/email/events', 'POST /v1/notify/sms/status',
-  'GET /v1/preferences/:token', 'POST /v1/preferences/:token',
-  'GET /v1/subscribers/:id/inbox', 'PATCH /v1/subscribers/:id/inbox/:item', 'POST /v1/subscribers/:id/inbox/read-all',
-  'GET /v1/subscribers/:id/inbox/stream', 'POST /v1/subscribers/:id/preference-links',
   // event webhooks face
   'GET /v1/event-types', 'GET /v1/event-endpoints', 'POST /v1/event-endpoints', 'GET /v1/event-endpoints/:id', 'PATCH /v1/event-endpoints/:id',
   'DELETE /v1/event-endpoints/:id', 'GET /v1/event-endpoints/:id/secret', 'POST /v1/event-endpoints/:id/rotate-secret', 'GET /v1/event-endpoints/:id/attempts',
@@ -37,6 +32,8 @@ const PENDING = new Set([
 /** The document itself: served, not described. */
 const NOT_API = new Set(['GET /v1/openapi.json']);
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Routes of those methods that read no body: the path says it all. */
+const NO_BODY = new Set(['POST /v1/subscribers/:id/inbox/read-all']);
 
 interface Media { schema?: Record<string, unknown>; example?: unknown; examples?: unknown }
 interface Operation {
@@ -223,17 +220,28 @@ function operationProblems(key: string, op: Operation, scope: RouteScope): strin
   for (const name of [...url.matchAll(/:(\w+)/g)].map((m) => m[1]!)) {
     if (!op.parameters?.some((p) => p.in === 'path' && p.name === name && p.schema)) problems.push(`${key}: path parameter ${name} has no schema`);
   }
-  if (BODY_METHODS.has(method)) {
-    const body = op.requestBody?.content['application/json'];
-    if (!body?.schema) problems.push(`${key}: no JSON request body schema`);
-    else if (body.example === undefined) problems.push(`${key}: no request body example`);
+  // A body or an answer is JSON unless the route says otherwise: a form (signed callbacks,
+  // one-click unsubscribe), HTML for browsers, a stream of server-sent events. Each media type
+  // it lists needs a schema and an example.
+  if (NO_BODY.has(key)) {
+    if (op.requestBody) problems.push(`${key}: documents a body it does not read`);
+  } else if (BODY_METHODS.has(method)) {
+    const bodies = Object.entries(op.requestBody?.content ?? {});
+    if (bodies.length === 0) problems.push(`${key}: no request body schema`);
+    for (const [type, media] of bodies) {
+      if (!media.schema) problems.push(`${key}: no ${type} request body schema`);
+      else if (media.example === undefined) problems.push(`${key}: no ${type} request body example`);
+    }
   }
   const success = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
   if (success.length === 0) problems.push(`${key}: no 2xx answer`);
   for (const [status, answer] of success) {
-    const media = answer.content?.['application/json'];
-    if (!media?.schema) problems.push(`${key}: ${status} has no schema`);
-    else if (media.example === undefined) problems.push(`${key}: ${status} has no example`);
+    const medias = Object.entries(answer.content ?? {});
+    if (medias.length === 0) problems.push(`${key}: ${status} has no schema`);
+    for (const [type, media] of medias) {
+      if (!media.schema) problems.push(`${key}: ${status} ${type} has no schema`);
+      else if (media.example === undefined) problems.push(`${key}: ${status} ${type} has no example`);
+    }
   }
   if (!op.responses['4XX']?.content?.['application/json']?.schema) problems.push(`${key}: no error answer`);
   if (!op.security) problems.push(`${key}: no security (scope ${scope})`);

@@ -1,33 +1,27 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from '@sinclair/typebox';
 import type { InboxEvent } from '../../core/notify/inbox.js';
 import { scopeAllows, type ApiScope } from '../../core/keys/scopes.js';
 import { HeraldError } from '../../errors/index.js';
 import type { InboxItem } from '../../ports/notify-store.js';
 import type { HttpDeps } from '../deps.js';
-import { sendJson } from '../account/account-routes.js';
-import { jsonBody } from '../account/json-body.js';
+import { ERROR_ANSWERS } from '../openapi/error-schema.js';
+import type { SchemaApp } from '../plugins/schema-routes.js';
 import { iso } from '../push/json.js';
 import { actingFor } from './directory-routes.js';
-
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-const ItemParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }), item: Type.String({ minLength: 1, maxLength: 128 }) });
-const PatchBody = Type.Object({
-  read: Type.Optional(Type.Boolean()),
-  seen: Type.Optional(Type.Boolean()),
-  archived: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false });
+import { InboxItemAnswer, InboxItemParams, InboxListQuery, MAX_INBOX_LIMIT, InboxPageAnswer, InboxPatchBody, InboxStreamAnswer, ReadAllAnswer, SubscriberParams } from './inbox-schemas.js';
 
 const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 200;
 /**
  * Keepalive comments at most this far apart: under the 30 s idle timeout of common proxies and
  * load balancers (the topic face's `keepalive-interval`, 45 s by default, is ntfy's and longer).
  */
 const MAX_KEEPALIVE_MS = 25_000;
+const TAGS = ['inbox'];
+const SUBSCRIBER = { scope: 'subscriber' as const };
 
 /** `/v1/subscribers/{id}/inbox…`: the in-app inbox, called by browsers with subscriber tokens. */
-export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerInboxRoutes(app: SchemaApp, deps: HttpDeps): void {
   const { notifyInbox: inbox, notifyDirectory: directory } = deps;
   /** Open streams, ended when the server stops (app.close would otherwise wait for them). */
   const streams = new Set<() => void>();
@@ -35,47 +29,89 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
     for (const end of [...streams]) end();
   });
 
-  app.get('/v1/subscribers/:id/inbox', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  app.get('/subscribers/:id/inbox', {
+    schema: {
+      summary: "List a subscriber's inbox",
+      description: 'Newest first, a page at a time, with the unread count of the whole inbox.',
+      tags: TAGS,
+      params: SubscriberParams,
+      querystring: InboxListQuery,
+      response: { 200: InboxPageAnswer, ...ERROR_ANSWERS },
+    },
+    config: SUBSCRIBER,
+  }, async (request, reply) => {
+    const { id } = request.params;
     await actingFor(request, deps, id, 'subscribers:read');
-    const q = listQuery(request.query);
+    const unread = request.query.unread === 'true';
+    const archived = request.query.archived === 'true';
+    const limit = request.query.limit === undefined ? DEFAULT_LIMIT : Number(request.query.limit);
+    if (limit < 1 || limit > MAX_INBOX_LIMIT) throw new HeraldError('badRequest', { detail: `limit must be an integer from 1 to ${MAX_INBOX_LIMIT}` });
+    // An empty cursor is the first page.
+    const cursor = request.query.cursor || undefined;
     await directory.getSubscriber(id);
-    if (q.cursor !== undefined && !(await inbox.get(id, q.cursor))) {
+    if (cursor !== undefined && !(await inbox.get(id, cursor))) {
       throw new HeraldError('badRequest', { detail: 'cursor does not name an item of this inbox' });
     }
     // One more than asked for says whether there is a next page.
-    const items = await inbox.list(id, { unread: q.unread, archived: q.archived, limit: q.limit + 1, ...(q.cursor !== undefined ? { before: q.cursor } : {}) });
-    const page = items.slice(0, q.limit);
-    const more = items.length > q.limit;
-    return sendJson(reply, {
+    const items = await inbox.list(id, { unread, archived, limit: limit + 1, ...(cursor !== undefined ? { before: cursor } : {}) });
+    const page = items.slice(0, limit);
+    const more = items.length > limit;
+    return reply.send({
       items: page.map(itemJson),
       unread: await inbox.unreadCount(id),
       ...(more ? { next_cursor: page[page.length - 1]!.id } : {}),
     });
   });
 
-  app.post('/v1/subscribers/:id/inbox/read-all', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  app.post('/subscribers/:id/inbox/read-all', {
+    schema: {
+      summary: 'Mark the whole inbox read',
+      tags: TAGS,
+      params: SubscriberParams,
+      response: { 200: ReadAllAnswer, ...ERROR_ANSWERS },
+    },
+    config: SUBSCRIBER,
+  }, async (request, reply) => {
+    const { id } = request.params;
     await actingFor(request, deps, id, 'subscribers:write');
     await directory.getSubscriber(id);
-    return sendJson(reply, { updated: await inbox.readAll(id), unread: await inbox.unreadCount(id) });
+    return reply.send({ updated: await inbox.readAll(id), unread: await inbox.unreadCount(id) });
   });
 
-  app.get('/v1/subscribers/:id/inbox/stream', { schema: { params: IdParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  app.get('/subscribers/:id/inbox/stream', {
+    schema: {
+      summary: "Follow a subscriber's inbox",
+      description: 'A stream of server-sent events (text/event-stream) for as long as the client stays: the unread count, then new items as they arrive.',
+      tags: TAGS,
+      params: SubscriberParams,
+      response: { 200: InboxStreamAnswer, ...ERROR_ANSWERS },
+    },
+    config: SUBSCRIBER,
+  }, async (request, reply) => {
+    const { id } = request.params;
     await actingFor(request, deps, id, 'subscribers:read');
     await directory.getSubscriber(id);
     return streamInbox(request, reply, id);
   });
 
-  app.patch('/v1/subscribers/:id/inbox/:item', { schema: { params: ItemParams }, config: { scope: 'subscriber' } }, async (request, reply) => {
-    const { id, item } = request.params as { id: string; item: string };
+  app.patch('/subscribers/:id/inbox/:item', {
+    schema: {
+      summary: 'Mark an inbox item read, seen or archived',
+      description: '`true` sets the mark, `false` clears it; fields left out keep theirs.',
+      tags: TAGS,
+      params: InboxItemParams,
+      body: InboxPatchBody,
+      response: { 200: InboxItemAnswer, ...ERROR_ANSWERS },
+    },
+    config: SUBSCRIBER,
+  }, async (request, reply) => {
+    const { id, item } = request.params;
     await actingFor(request, deps, id, 'subscribers:write');
-    const patch = jsonBody(request, PatchBody);
+    const patch = request.body;
     if (patch.read === undefined && patch.seen === undefined && patch.archived === undefined) {
       throw new HeraldError('badRequest', { detail: 'the body needs at least one of "read", "seen", "archived" (true or false)' });
     }
-    return sendJson(reply, itemJson(await inbox.update(id, item, patch)));
+    return reply.send(itemJson(await inbox.update(id, item, patch)));
   });
 
   /**
@@ -156,45 +192,6 @@ export function registerInboxRoutes(app: FastifyInstance, deps: HttpDeps): void 
   }
 }
 
-interface ListQuery {
-  unread: boolean;
-  archived: boolean;
-  cursor: string | undefined;
-  limit: number;
-}
-
-/**
- * `unread=true` lists unread items only (`false`, the default: read and unread); `archived=true`
- * lists archived items only (`false`, the default: the ones not archived). Other parameters (such
- * as `auth`) are left alone.
- */
-function listQuery(query: unknown): ListQuery {
-  const q = (query ?? {}) as Record<string, string | string[] | undefined>;
-  const one = (name: string): string | undefined => {
-    const v = q[name];
-    if (Array.isArray(v)) throw new HeraldError('badRequest', { detail: `${name} is given more than once` });
-    return v;
-  };
-  const flag = (name: string): boolean => {
-    const v = one(name);
-    if (v === undefined || v === 'false') return false;
-    if (v === 'true') return true;
-    throw new HeraldError('badRequest', { detail: `${name} must be true or false` });
-  };
-  const limitText = one('limit');
-  let limit = DEFAULT_LIMIT;
-  if (limitText !== undefined) {
-    if (!/^\d{1,4}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_LIMIT) {
-      throw new HeraldError('badRequest', { detail: `limit must be an integer from 1 to ${MAX_LIMIT}` });
-    }
-    limit = Number(limitText);
-  }
-  // An empty cursor is the first page.
-  const cursor = one('cursor') || undefined;
-  if (cursor !== undefined && cursor.length > 128) throw new HeraldError('badRequest', { detail: 'cursor must be the next_cursor of a previous page' });
-  return { unread: flag('unread'), archived: flag('archived'), cursor, limit };
-}
-
 /**
  * How to tell later whether the credential that opened a stream still allows it: an API key must
  * still be active with the scope, a user must still exist as an admin (with the token, if one was
@@ -221,7 +218,7 @@ function sseEvent(event: 'item' | 'unread', data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-function itemJson(i: InboxItem): Record<string, unknown> {
+function itemJson(i: InboxItem): Static<typeof InboxItemAnswer> {
   return {
     id: i.id, notification_id: i.notificationId, category: i.category, title: i.title, body: i.body, url: i.url, data: i.data,
     created_at: iso(i.createdAt), seen_at: iso(i.seenAt ?? null), read_at: iso(i.readAt ?? null), archived_at: iso(i.archivedAt ?? null),

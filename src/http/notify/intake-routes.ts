@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { recordEmailEvents } from '../../core/notify/email-event-input.js';
 import { readLinkPost } from '../../core/notify/preference-link-actions.js';
@@ -7,46 +7,50 @@ import { LINK_PATH, preferenceLinkUrl } from '../../core/notify/preference-links
 import { HeraldError } from '../../errors/index.js';
 import { sendJson } from '../account/account-routes.js';
 import { jsonBody } from '../account/json-body.js';
+import { ERROR_ANSWERS } from '../openapi/error-schema.js';
 import { refuseNul } from '../plugins/nul-guard.js';
+import type { SchemaApp } from '../plugins/schema-routes.js';
 import type { HttpDeps } from '../deps.js';
 import { iso } from '../push/json.js';
+import { SubscriberParams } from './inbox-schemas.js';
+import { EmailEventsAnswer, EmailEventsBody, LinkAppliedAnswer, LinkBody, LinkIssuedAnswer, LinkPostBody, LinkViewAnswer, SmsStatusAnswer, SmsStatusBody, TokenParams } from './intake-schemas.js';
 import { donePage, linkPage, noStore, sendHtml, wantsHtml } from './preference-pages.js';
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-const LinkBody = Type.Object({
-  action: Type.String(),
-  category: Type.Optional(Type.String()),
-  channel: Type.Optional(Type.String()),
-  expires_in: Type.Optional(Type.String()),
-}, { additionalProperties: false });
 const AnyBody = Type.Unknown();
+const TAGS = ['subscriber-links'];
 
 /** 1000 events with long reasons and message ids fit; the app-wide default (1 MiB) may not. */
 const EVENTS_BODY_LIMIT = 4 * 1024 * 1024;
-const SMS_STATUS_PATH = '/v1/notify/sms/status';
+const SMS_STATUS_PATH = '/notify/sms/status';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/**
- * What providers and subscribers report back: SMS status callbacks, bounces, one-click preference
- * links. The rules live in core (preference-link-service, email-event-input) and the pages in
- * preference-pages; this file only reads requests and writes replies.
- */
-export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const links = new PreferenceLinkService({
+function linkService(deps: HttpDeps): PreferenceLinkService {
+  return new PreferenceLinkService({
     tokens: deps.subscriberTokens,
     clock: deps.clock,
     limits: deps.subscriberLimits,
     directory: deps.notifyDirectory,
     audit: deps.auditTrail,
   });
+}
 
-  // ---- Signed preference links -------------------------------------------------------------
-
-  app.post('/v1/subscribers/:id/preference-links', { schema: { params: IdParams }, config: { scope: 'subscribers:write' } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const body = jsonBody(request, LinkBody);
-    const { token, link, expiresAt } = await links.issue(id, {
+/** `POST /v1/subscribers/{id}/preference-links`: signs a link for a mail (JSON in, JSON out). */
+export function registerPreferenceLinkRoutes(app: SchemaApp, deps: HttpDeps): void {
+  const links = linkService(deps);
+  app.post('/subscribers/:id/preference-links', {
+    schema: {
+      summary: 'Sign a preference link',
+      description: 'A link the subscriber can open without an API key: the List-Unsubscribe target of a mail, or a footer link to their preferences.',
+      tags: TAGS,
+      params: SubscriberParams,
+      body: LinkBody,
+      response: { 200: LinkIssuedAnswer, ...ERROR_ANSWERS },
+    },
+    config: { scope: 'subscribers:write' },
+  }, async (request, reply) => {
+    const body = request.body;
+    const { token, link, expiresAt } = await links.issue(request.params.id, {
       action: body.action,
       ...(body.category !== undefined ? { category: body.category } : {}),
       ...(body.channel !== undefined ? { channel: body.channel } : {}),
@@ -54,7 +58,7 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
     });
     // Without base-url there is no public address to put in a mail: the path alone is answered.
     const base = deps.config.baseUrl;
-    return sendJson(reply, {
+    return reply.send({
       ...(base ? { url: preferenceLinkUrl(base, token) } : {}),
       path: `${LINK_PATH}${token}`,
       token,
@@ -64,11 +68,31 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
       expires_at: iso(expiresAt ?? null),
     });
   });
+}
+
+/**
+ * What providers and subscribers report back: SMS status callbacks, bounces, one-click preference
+ * links. Registered in a raw-body context (rawSchemaRoutes): the Twilio signature covers the raw
+ * form, links take forms (RFC 8058) as well as JSON, and bounces are checked by core, which names
+ * each bad field. The rules live in core (preference-link-service, email-event-input) and the
+ * pages in preference-pages; this file only reads requests and writes replies.
+ */
+export function registerNotifyIntakeRoutes(app: SchemaApp, deps: HttpDeps): void {
+  const links = linkService(deps);
 
   // No API key: the token in the path is the credential. GET never changes anything (mail
   // scanners and link previews fetch links); POST applies what the link says.
-  app.get('/v1/preferences/:token', { config: { scope: 'public' } }, async (request, reply) => {
-    const { link, expiresAt } = await links.open(tokenOf(request));
+  app.get('/preferences/:token', {
+    schema: {
+      summary: 'Open a preference link',
+      description: 'JSON or, for a client that prefers text/html, a page. The token in the path is the credential.',
+      tags: TAGS,
+      params: TokenParams,
+      response: { 200: LinkViewAnswer, ...ERROR_ANSWERS },
+    },
+    config: { scope: 'public' },
+  }, async (request, reply) => {
+    const { link, expiresAt } = await links.open(request.params.token);
     const prefs = await links.preferences(link);
     noStore(reply);
     if (wantsHtml(request.headers.accept)) return sendHtml(reply, linkPage(link, prefs, await deps.notifyDirectory.listCategories()));
@@ -82,8 +106,20 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
     });
   });
 
-  app.post('/v1/preferences/:token', { config: { scope: 'public' } }, async (request, reply) => {
-    const { link } = await links.open(tokenOf(request));
+  app.post('/preferences/:token', {
+    schema: {
+      summary: 'Apply a preference link',
+      description: 'What mail clients post for RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`, as a form or multipart), '
+        + 'or nothing at all: the signed link says what to do. A manage link also takes a whole preferences document as JSON. '
+        + 'Answers JSON or, for a client that prefers text/html, a page.',
+      tags: TAGS,
+      params: TokenParams,
+      body: LinkPostBody,
+      response: { 200: LinkAppliedAnswer, ...ERROR_ANSWERS },
+    },
+    config: { scope: 'public' },
+  }, async (request, reply) => {
+    const { link } = await links.open(request.params.token);
     const post = readLinkPost(link, { mediaType: mediaType(request), raw: rawBody(request), json: () => jsonBody(request, AnyBody) });
     const outcome = await links.apply(link, post, request.ip);
     noStore(reply);
@@ -93,7 +129,16 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
 
   // ---- Twilio status callbacks --------------------------------------------------------------
 
-  app.post(SMS_STATUS_PATH, { config: { scope: 'public' } }, async (request, reply) => {
+  app.post(SMS_STATUS_PATH, {
+    schema: {
+      summary: 'Take a Twilio status callback',
+      description: 'Twilio posts the status of each SMS here as a signed form; the signature (X-Twilio-Signature) is checked over the raw form.',
+      tags: TAGS,
+      body: SmsStatusBody,
+      response: { 200: SmsStatusAnswer, ...ERROR_ANSWERS },
+    },
+    config: { scope: 'public' },
+  }, async (request, reply) => {
     const callbacks = deps.smsCallbacks;
     if (!callbacks) throw new HeraldError('channelNotConfigured', { detail: 'sms (twilio-account is not set), so there are no status callbacks to take' });
     if (mediaType(request) !== 'application/x-www-form-urlencoded') throw new HeraldError('badRequest', { detail: 'a status callback is an application/x-www-form-urlencoded body' });
@@ -115,22 +160,28 @@ export function registerNotifyIntakeRoutes(app: FastifyInstance, deps: HttpDeps)
     const q = request.url.indexOf('?');
     const query = q >= 0 ? request.url.slice(q) : '';
     const base = deps.config.baseUrl ? deps.config.baseUrl.replace(/\/+$/, '') : `${request.protocol}://${request.host}`;
-    return `${base}${SMS_STATUS_PATH}${query}`;
+    return `${base}/v1${SMS_STATUS_PATH}${query}`;
   }
 
   // ---- Bounces and complaints ---------------------------------------------------------------
 
-  app.post('/v1/notify/email/events', { bodyLimit: EVENTS_BODY_LIMIT, config: { scope: 'notify:send' } }, async (request, reply) => {
+  app.post('/notify/email/events', {
+    schema: {
+      summary: 'Report bounces and complaints',
+      description: 'A relay or mail provider reports what happened to mail: hard bounces and complaints suppress the address for e-mail.',
+      tags: TAGS,
+      body: EmailEventsBody,
+      response: { 200: EmailEventsAnswer, ...ERROR_ANSWERS },
+    },
+    bodyLimit: EVENTS_BODY_LIMIT,
+    config: { scope: 'notify:send' },
+  }, async (request, reply) => {
     if (rawBody(request) === '') throw new HeraldError('badRequest', { detail: 'body: expected an event {"address", "type"} or {"events": [...]}' });
     return sendJson(reply, { accepted: await recordEmailEvents(deps.notify, jsonBody(request, AnyBody)) });
   });
 }
 
 // ---- Bodies ------------------------------------------------------------------------------
-
-function tokenOf(request: FastifyRequest): string {
-  return (request.params as { token: string }).token;
-}
 
 function rawBody(request: FastifyRequest): string {
   return Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';

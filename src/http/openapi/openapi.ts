@@ -19,6 +19,8 @@ const TAGS = [
   { name: 'notify', description: 'Sending notifications through templates to subscribers, on every channel.' },
   { name: 'subscribers', description: 'The subscribers of the notify API: their addresses, preferences and data.' },
   { name: 'templates', description: 'Templates and the categories notifications belong to.' },
+  { name: 'inbox', description: 'The in-app inbox of each subscriber, for their own clients.' },
+  { name: 'subscriber-links', description: 'Preference links, delivery status callbacks and bounce reports.' },
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
   { name: 'server', description: 'The server itself.' },
 ];

@@ -16,15 +16,24 @@ export function registerResponseCheck(app: FastifyInstance): void {
     if (!responses || typeof payload !== 'string') return payload;
     const status = String(reply.statusCode);
     const where = `${request.method} ${request.routeOptions.url ?? request.url} answered ${status}`;
-    const schema = responses[status] ?? responses[`${status[0]}xx`] ?? responses.default;
-    if (!schema) throw new HeraldError('internal', { detail: `${where}, a status its schema does not declare` });
+    const declared = responses[status] ?? responses[`${status[0]}xx`] ?? responses.default;
+    if (!declared) throw new HeraldError('internal', { detail: `${where}, a status its schema does not declare` });
+    // An answer declared per media type (`content`, as for JSON-or-HTML answers) is checked against
+    // the schema of the type it was sent as; a non-JSON one is checked as the text it is.
+    const media = String(reply.getHeader('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const perMedia = (declared as { content?: Record<string, { schema: TSchema }> }).content;
+    const schema = perMedia ? perMedia[media]?.schema : declared;
+    if (!schema) throw new HeraldError('internal', { detail: `${where} as ${media || 'no media type'}, which its schema does not declare` });
+    const asText = perMedia !== undefined && media !== 'application/json';
     let check = checks.get(schema);
     if (!check) checks.set(schema, check = TypeCompiler.Compile(schema));
-    let body: unknown;
-    try {
-      body = JSON.parse(payload);
-    } catch {
-      throw new HeraldError('internal', { detail: `${where} with a body that is not JSON` });
+    let body: unknown = payload;
+    if (!asText) {
+      try {
+        body = JSON.parse(payload);
+      } catch {
+        throw new HeraldError('internal', { detail: `${where} with a body that is not JSON` });
+      }
     }
     const first = check.Errors(body).First();
     if (first) throw new HeraldError('internal', { detail: `${where}, not matching its schema at ${first.path || '/'}: ${first.message}` });
