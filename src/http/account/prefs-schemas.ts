@@ -19,3 +19,9 @@ export const SubscriptionBody = Type.Object({
   display_name: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
 });
 export type SubscriptionBody = Static<typeof SubscriptionBody>;
+
+/** `DELETE /v1/account/subscription`'s query parameters, the fallback for its `X-BaseURL` and `X-Topic` headers. */
+export const SubscriptionQuery = Type.Object({
+  baseurl: Type.Optional(Type.String({ description: 'the base URL of the subscription (or the `X-BaseURL` header)' })),
+  topic: Type.Optional(Type.String({ description: 'its topic (or the `X-Topic` header)' })),
+});

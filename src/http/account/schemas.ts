@@ -46,3 +46,10 @@ export type PhoneNumberBody = Static<typeof PhoneNumberBody>;
 
 export const ReservationBody = Type.Object({ topic: Type.String(), everyone: Type.String() });
 export type ReservationBody = Static<typeof ReservationBody>;
+
+export const ReservationParams = Type.Object({ topic: Type.String({ description: 'the reserved topic' }) });
+
+export const ReservationQuery = Type.Object({
+  'delete-messages': Type.Optional(Type.String({ description: '`true` to delete the topic\'s cached messages too (or the `X-Delete-Messages` header)' })),
+  'x-delete-messages': Type.Optional(Type.String()),
+});

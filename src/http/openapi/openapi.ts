@@ -17,6 +17,7 @@ const TAGS = [
   { name: 'dlq', description: 'Dead deliveries and their replay.' },
   { name: 'webpush', description: 'Browser subscriptions to topics (ntfy\'s shape).' },
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
+  { name: 'account', description: 'The ntfy-compatible account API: sign-up, tokens, settings, reservations, tiers.' },
   { name: 'server', description: 'The server itself.' },
 ];
 
