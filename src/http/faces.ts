@@ -1,8 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { registerAccountRoutes } from './account/account-routes.js';
-import { registerPhoneRoutes } from './account/phone-routes.js';
-import { registerReservationRoutes } from './account/reservation-routes.js';
-import { registerTierRoutes } from './account/tier-routes.js';
+import { registerAccountFace } from './account/account-face.js';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerAdminRoutes } from './admin/routes.js';
@@ -41,13 +38,7 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
   void app.register(async (notify) => registerNotifyFace(notify, deps), { prefix: '/v1' });
   void app.register(async (inbox) => registerInboxFace(inbox, deps), { prefix: '/v1' });
   void app.register(async (intake) => registerIntakeFace(intake, deps), { prefix: '/v1' });
-  void app.register(async (account) => {
-    useRawBodies(account);
-    registerAccountRoutes(account, deps, deps.auth);
-    registerPhoneRoutes(account, deps.calls, deps.auth ? (userId) => deps.auth!.accountChanged(userId) : undefined);
-    registerReservationRoutes(account, deps);
-    registerTierRoutes(account, deps);
-  });
+  void app.register(async (account) => registerAccountFace(account, deps), { prefix: '/v1' });
   void app.register(async (admin) => {
     useRawBodies(admin);
     registerAdminRoutes(admin, deps);

@@ -3,6 +3,7 @@ import type { Visitor } from '../../core/limits/visitor.js';
 import type { ReservationRecord, TierRecord } from '../../ports/auth-store.js';
 import { permissionOf } from '../../core/auth/permissions.js';
 import type { HttpDeps } from '../deps.js';
+import type { LimitsAnswer } from './responses.js';
 
 type Json = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ type Json = Record<string, unknown>;
  * The limits of `GET /v1/account` and `GET /v1/tiers` (ntfy's `limits` object): the tier's for
  * users with one (basis "tier"), the config's otherwise (basis "ip"). Durations are seconds.
  */
-export function limitsJson(limits: Visitor['limits'], tier: TierRecord | undefined): Json {
+export function limitsJson(limits: Visitor['limits'], tier: TierRecord | undefined): LimitsAnswer {
   return {
     basis: tier ? 'tier' : 'ip',
     messages: limits.messagesPerDay,

@@ -1,11 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { CallService } from '../../core/calls/call-service.js';
 import { HeraldError } from '../../errors/index.js';
-import { sendJson } from './account-routes.js';
-import { jsonBody } from './json-body.js';
+import { withExample, type SchemaApp } from '../plugins/schema-routes.js';
+import { ACCOUNT, requireUser, SUCCESS, TAGS } from './route-parts.js';
 import { PhoneNumberBody, PhoneVerifyBody } from './schemas.js';
-
-const ACCOUNT = { config: { scope: 'account' as const } };
 
 function userId(request: FastifyRequest): string {
   const id = request.principal.userId;
@@ -16,35 +14,63 @@ function userId(request: FastifyRequest): string {
 /**
  * `/v1/account/phone` (ntfy's): verify a number with a code sent by SMS or call, add it once the
  * code checks out, remove it. The routes exist only while calls are configured (404 otherwise, as
- * in ntfy) and need a logged-in user.
+ * in ntfy) and need a logged-in user. `accountChanged` tells the account's other browsers (its
+ * sync topic) that the numbers changed.
  */
-/** `accountChanged`: tells the account's other browsers (its sync topic) that the numbers changed. */
-export function registerPhoneRoutes(app: FastifyInstance, calls: CallService | undefined, accountChanged?: (userId: string) => Promise<void>): void {
+export function registerPhoneRoutes(app: SchemaApp, calls: CallService | undefined, accountChanged?: (userId: string) => Promise<void>): void {
   if (!calls) return;
 
   // Each code costs a text or a call at the gateway, so this one counts against the request limit.
-  app.post('/v1/account/phone/verify', { config: { scope: 'account' as const, rateLimited: true } }, async (request, reply) => {
+  app.post('/account/phone/verify', {
+    schema: {
+      summary: 'Send a verification code to a phone number',
+      description: 'Sends a code by `sms` or `call`; only for admins and users whose limits grant calls. Exists only while phone calls are configured.',
+      tags: TAGS,
+      body: withExample(PhoneVerifyBody, { number: '+12025550123', channel: 'sms' }),
+      response: SUCCESS,
+    },
+    config: { ...ACCOUNT, rateLimited: true },
+    onRequest: requireUser,
+  }, async (request, reply) => {
     const id = userId(request);
-    const body = jsonBody(request, PhoneVerifyBody);
+    const body = request.body;
     // Numbers are for users who may be called: admins, and users whose limits grant calls.
     const allowed = request.principal.role === 'admin' || request.visitor.limits.callsPerDay > 0;
     await calls.startVerification(id, body.number ?? '', body.channel ?? '', allowed);
-    return sendJson(reply, { success: true });
+    return reply.send({ success: true });
   });
 
-  app.put('/v1/account/phone', ACCOUNT, async (request, reply) => {
+  app.put('/account/phone', {
+    schema: {
+      summary: 'Add a verified phone number',
+      description: 'Adds the number once `code` checks out. Exists only while phone calls are configured.',
+      tags: TAGS,
+      body: withExample(PhoneNumberBody, { number: '+12025550123', code: '123456' }),
+      response: SUCCESS,
+    },
+    config: ACCOUNT,
+    onRequest: requireUser,
+  }, async (request, reply) => {
     const id = userId(request);
-    const body = jsonBody(request, PhoneNumberBody);
-    await calls.confirm(id, body.number ?? '', body.code ?? '');
+    await calls.confirm(id, request.body.number ?? '', request.body.code ?? '');
     await accountChanged?.(id);
-    return sendJson(reply, { success: true });
+    return reply.send({ success: true });
   });
 
-  app.delete('/v1/account/phone', ACCOUNT, async (request, reply) => {
+  app.delete('/account/phone', {
+    schema: {
+      summary: 'Remove a phone number',
+      description: 'Exists only while phone calls are configured.',
+      tags: TAGS,
+      body: withExample(PhoneNumberBody, { number: '+12025550123' }),
+      response: SUCCESS,
+    },
+    config: ACCOUNT,
+    onRequest: requireUser,
+  }, async (request, reply) => {
     const id = userId(request);
-    const body = jsonBody(request, PhoneNumberBody);
-    await calls.remove(id, body.number ?? '');
+    await calls.remove(id, request.body.number ?? '');
     await accountChanged?.(id);
-    return sendJson(reply, { success: true });
+    return reply.send({ success: true });
   });
 }

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 
+/** A query parameter; given more than once, the first counts (as in ntfy). */
+export const QUERY_TEXT = (description: string) => Type.Union([Type.String(), Type.Array(Type.String())], { description });
+
 /** `PATCH /v1/account/settings` (ntfy's `prefs`): every field optional, unknown ones ignored, as ntfy does. */
 export const SettingsBody = Type.Object({
   language: Type.Optional(Type.String({ maxLength: 32 })),
@@ -19,3 +22,9 @@ export const SubscriptionBody = Type.Object({
   display_name: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
 });
 export type SubscriptionBody = Static<typeof SubscriptionBody>;
+
+/** `DELETE /v1/account/subscription`'s query parameters, the fallback for its `X-BaseURL` and `X-Topic` headers. */
+export const SubscriptionQuery = Type.Object({
+  baseurl: Type.Optional(QUERY_TEXT('the base URL of the subscription (or the `X-BaseURL` header)')),
+  topic: Type.Optional(QUERY_TEXT('its topic (or the `X-Topic` header)')),
+});

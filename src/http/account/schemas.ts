@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { QUERY_TEXT } from './prefs-schemas.js';
 
 export const PasswordChangeBody = Type.Object({ password: Type.String(), new_password: Type.String({ minLength: 1 }) });
 export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
@@ -46,3 +47,10 @@ export type PhoneNumberBody = Static<typeof PhoneNumberBody>;
 
 export const ReservationBody = Type.Object({ topic: Type.String(), everyone: Type.String() });
 export type ReservationBody = Static<typeof ReservationBody>;
+
+export const ReservationParams = Type.Object({ topic: Type.String({ description: 'the reserved topic' }) });
+
+export const ReservationQuery = Type.Object({
+  'delete-messages': Type.Optional(QUERY_TEXT('`true` to delete the topic\'s cached messages too (or the `X-Delete-Messages` header)')),
+  'x-delete-messages': Type.Optional(QUERY_TEXT('the same')),
+});

@@ -22,6 +22,7 @@ const TAGS = [
   { name: 'inbox', description: 'The in-app inbox of each subscriber, for their own clients.' },
   { name: 'subscriber-links', description: 'Preference links, delivery status callbacks and bounce reports.' },
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
+  { name: 'account', description: 'The ntfy-compatible account API: sign-up, tokens, settings, reservations, tiers.' },
   { name: 'server', description: 'The server itself.' },
 ];
 
