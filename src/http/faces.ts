@@ -3,18 +3,16 @@ import { registerAccountRoutes } from './account/account-routes.js';
 import { registerPhoneRoutes } from './account/phone-routes.js';
 import { registerReservationRoutes } from './account/reservation-routes.js';
 import { registerTierRoutes } from './account/tier-routes.js';
-import { registerAuditRoutes } from './admin/audit-routes.js';
-import { registerKeyRoutes } from './admin/key-routes.js';
-import { registerAdminRoutes } from './admin/routes.js';
-import { registerUsersRoutes } from './admin/users-routes.js';
+import { registerAdminFace } from './admin/admin-face.js';
+import { registerMetricsRoute } from './admin/routes.js';
 import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
 import type { HttpDeps } from './deps.js';
-import { registerEventEndpointRoutes } from './events/event-endpoint-routes.js';
+import { registerEventsFace } from './events/event-endpoint-routes.js';
 import { registerDirectoryRoutes } from './notify/directory-routes.js';
 import { registerInboxRoutes } from './notify/inbox-routes.js';
 import { registerNotifyIntakeRoutes } from './notify/intake-routes.js';
 import { registerNotifyRoutes } from './notify/notify-routes.js';
-import { useRawBodies } from './plugins/body-parsers.js';
+import { ignoreBodies, useRawBodies } from './plugins/body-parsers.js';
 import { registerPushFace } from './push/push-face.js';
 import { registerFileRoutes } from './topics/file-routes.js';
 import { registerMatrixRoutes } from './topics/matrix-routes.js';
@@ -54,17 +52,12 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
     registerReservationRoutes(account, deps);
     registerTierRoutes(account, deps);
   });
-  void app.register(async (admin) => {
-    useRawBodies(admin);
-    registerAdminRoutes(admin, deps);
-    registerUsersRoutes(admin, deps.auth, deps.onAccessChange, deps.tiers);
-    registerKeyRoutes(admin, deps);
-    registerAuditRoutes(admin, deps);
+  void app.register(async (admin) => registerAdminFace(admin, deps), { prefix: '/v1' });
+  void app.register(async (metrics) => {
+    ignoreBodies(metrics);
+    registerMetricsRoute(metrics, deps);
   });
-  void app.register(async (events) => {
-    useRawBodies(events);
-    registerEventEndpointRoutes(events, deps);
-  });
+  void app.register(async (events) => registerEventsFace(events, deps), { prefix: '/v1' });
   void app.register(async (centrifugo) => {
     useRawBodies(centrifugo);
     registerCentrifugoApi(centrifugo, deps);

@@ -18,6 +18,9 @@ const TAGS = [
   { name: 'webpush', description: 'Browser subscriptions to topics (ntfy\'s shape).' },
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
   { name: 'server', description: 'The server itself.' },
+  { name: 'admin', description: 'API keys and the audit log.' },
+  { name: 'users', description: 'Topics-face (ntfy) users and their access, as ntfy\'s admin API has them.' },
+  { name: 'events', description: 'Event webhooks: endpoints that receive delivery outcomes as signed POSTs.' },
 ];
 
 /**
