@@ -14,11 +14,11 @@ import { SuccessAnswer, UsersAnswer } from './responses.js';
 const TAGS = ['users'];
 const SUCCESS = { 200: withExample(SuccessAnswer, { success: true }), ...ERROR_ANSWERS };
 
-/** Admin routes of ntfy's API; anyone but an admin gets 401, before the body is looked at. */
+/** Admin routes of ntfy's API; anyone but an admin gets 401, before the body is even parsed. */
 async function requireAdmin(request: FastifyRequest): Promise<void> {
   if (request.principal.role !== 'admin') throw new HeraldError('unauthorized');
 }
-const ADMIN_ONLY = { config: { scope: 'account' as const }, preValidation: requireAdmin };
+const ADMIN_ONLY = { config: { scope: 'account' as const }, preParsing: requireAdmin };
 
 /**
  * `/v1/users` and `/v1/users/access` (admin only; they exist only with `auth-file`). ntfy's CLI

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DEFAULT_ROTATION_OVERLAP_MS, EVENT_TYPES, type EventEndpointService } from '../../core/events/index.js';
 import { HeraldError } from '../../errors/index.js';
@@ -15,8 +15,8 @@ import { AttemptsQuery, EndpointCreateBody, EndpointListQuery, EndpointParams, E
 
 const READ = { scope: 'events:read' } as const;
 const TAGS = ['events'];
-// Before the body is checked: a key limited to categories is refused whatever it sends.
-const WRITE = { config: { scope: 'events:write' as const }, preValidation: async (request: import('fastify').FastifyRequest) => requireAllCategories(request) };
+// Before the body is parsed: a key limited to categories is refused whatever it sends.
+const WRITE = { config: { scope: 'events:write' as const }, preParsing: async (request: FastifyRequest) => requireAllCategories(request) };
 const ENDPOINT = withExample(EndpointAnswer, endpointExample);
 const NEW_ENDPOINT = withExample(EndpointAnswer, newEndpointExample);
 const ALL_CATEGORIES = 'Endpoints see events of every category, so a key limited to categories may not use this.';
