@@ -1,15 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAccountFace } from './account/account-face.js';
-import { registerAuditRoutes } from './admin/audit-routes.js';
-import { registerKeyRoutes } from './admin/key-routes.js';
-import { registerAdminRoutes } from './admin/routes.js';
-import { registerUsersRoutes } from './admin/users-routes.js';
+import { registerAdminFace } from './admin/admin-face.js';
+import { registerMetricsRoute } from './admin/routes.js';
 import { registerCentrifugoApi } from './centrifugo/centrifugo-api.js';
 import type { HttpDeps } from './deps.js';
-import { registerEventEndpointRoutes } from './events/event-endpoint-routes.js';
+import { registerEventsFace } from './events/event-endpoint-routes.js';
 import { registerNotifyFace } from './notify/notify-face.js';
 import { registerInboxFace, registerIntakeFace } from './notify/subscriber-face.js';
-import { useRawBodies } from './plugins/body-parsers.js';
+import { ignoreBodies, useRawBodies } from './plugins/body-parsers.js';
 import { registerPushFace } from './push/push-face.js';
 import { registerFileRoutes } from './topics/file-routes.js';
 import { registerMatrixRoutes } from './topics/matrix-routes.js';
@@ -39,17 +37,12 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
   void app.register(async (inbox) => registerInboxFace(inbox, deps), { prefix: '/v1' });
   void app.register(async (intake) => registerIntakeFace(intake, deps), { prefix: '/v1' });
   void app.register(async (account) => registerAccountFace(account, deps), { prefix: '/v1' });
-  void app.register(async (admin) => {
-    useRawBodies(admin);
-    registerAdminRoutes(admin, deps);
-    registerUsersRoutes(admin, deps.auth, deps.onAccessChange, deps.tiers);
-    registerKeyRoutes(admin, deps);
-    registerAuditRoutes(admin, deps);
+  void app.register(async (admin) => registerAdminFace(admin, deps), { prefix: '/v1' });
+  void app.register(async (metrics) => {
+    ignoreBodies(metrics);
+    registerMetricsRoute(metrics, deps);
   });
-  void app.register(async (events) => {
-    useRawBodies(events);
-    registerEventEndpointRoutes(events, deps);
-  });
+  void app.register(async (events) => registerEventsFace(events, deps), { prefix: '/v1' });
   void app.register(async (centrifugo) => {
     useRawBodies(centrifugo);
     registerCentrifugoApi(centrifugo, deps);

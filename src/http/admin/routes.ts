@@ -1,35 +1,54 @@
 import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
+import { ERROR_ANSWERS } from '../openapi/error-schema.js';
+import { withExample, type SchemaApp } from '../plugins/schema-routes.js';
+import { StatsAnswer, VersionAnswer } from './responses.js';
 
-const PUBLIC = { config: { scope: 'public' as const } };
+const PUBLIC = { scope: 'public' as const };
+const TAGS = ['server'];
 
-/** `/v1/health`, `/v1/version`, `/v1/stats` and `/metrics`. None of them spends the request bucket. */
-export function registerAdminRoutes(app: FastifyInstance, deps: HttpDeps): void {
+/** `/v1/health`, `/v1/version` and `/v1/stats`. None of them spends the request bucket. */
+export function registerServerRoutes(app: SchemaApp, deps: HttpDeps): void {
   // Readiness: 503 while the database or Redis is out of reach, so a load balancer sends the
   // traffic to nodes that can serve it; the node itself keeps running and recovers on its own.
-  app.get('/v1/health', PUBLIC, async (_request, reply) => {
+  // Documented with the topics face's routes (openapi/topics-docs.ts).
+  app.get('/health', { config: PUBLIC }, async (_request, reply) => {
     const report = await deps.health();
-    return reply.code(report.healthy ? 200 : 503).type('application/json').send(`${JSON.stringify(report)}\n`);
+    return reply.code(report.healthy ? 200 : 503).send(report);
   });
 
   // ntfy 2.17: which build is running, for admins only (a version tells an attacker what to try).
-  app.get('/v1/version', { config: { scope: 'account' as const } }, async (request, reply) => {
+  app.get('/version', {
+    schema: {
+      summary: 'The running build',
+      description: 'ntfy-compatible. Admin users only: anyone else gets 401.',
+      tags: TAGS,
+      response: { 200: withExample(VersionAnswer, { version: '1.4.0', commit: '3f2c9e1', date: '2026-11-28T10:15:00Z' }), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'account' },
+  }, async (request, reply) => {
     if (request.principal.role !== 'admin') throw new HeraldError('unauthorized');
     const { version, commit, date } = deps.build;
-    return reply.type('application/json').send(`${JSON.stringify({ version, commit, date })}\n`);
+    return reply.send({ version, commit, date });
   });
 
-  app.get('/v1/stats', PUBLIC, async (_request, reply) => {
-    const stats = await deps.topics.stats();
-    return reply.type('application/json').send(`${JSON.stringify(stats)}\n`);
-  });
+  app.get('/stats', {
+    schema: {
+      summary: 'Message statistics',
+      description: 'ntfy-compatible: messages ever published, and the recent publish rate.',
+      tags: TAGS,
+      response: { 200: withExample(StatsAnswer, { messages: 18233, messages_rate: 0.25 }), ...ERROR_ANSWERS },
+    },
+    config: PUBLIC,
+  }, async (_request, reply) => reply.send(await deps.topics.stats()));
+}
 
-  // With a metrics listener of their own, the metrics are served there and not here (as in ntfy).
-  if (deps.config.enableMetrics && deps.config.metricsListenHttp === '') {
-    app.get('/metrics', PUBLIC, async (_request, reply) => {
-      const registry = deps.metrics.registry;
-      return reply.type(registry.contentType).send(await registry.metrics());
-    });
-  }
+/** `/metrics`, unless a metrics listener of its own serves them (as in ntfy). Spends no request bucket. */
+export function registerMetricsRoute(app: FastifyInstance, deps: HttpDeps): void {
+  if (!deps.config.enableMetrics || deps.config.metricsListenHttp !== '') return;
+  app.get('/metrics', { config: PUBLIC }, async (_request, reply) => {
+    const registry = deps.metrics.registry;
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
 }

@@ -1,20 +1,28 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { DEFAULT_ROTATION_OVERLAP_MS, EVENT_TYPES, type EventEndpointService } from '../../core/events/index.js';
 import { HeraldError } from '../../errors/index.js';
 import type { EventAttemptRecord, EventEndpointRecord } from '../../ports/event-endpoint-store.js';
 import { parseHumanDuration } from '../../util/durations.js';
-import { sendJson } from '../account/account-routes.js';
-import { jsonBody } from '../account/json-body.js';
 import type { HttpDeps } from '../deps.js';
+import { ERROR_ANSWERS } from '../openapi/error-schema.js';
 import { auditContext } from '../plugins/audit-context.js';
+import { schemaRoutes, withExample } from '../plugins/schema-routes.js';
 import { requireAllCategories } from '../plugins/viewer.js';
+import { attemptsExample, endpointCreateExample, endpointExample, endpointListExample, newEndpointExample, secretExample } from './examples.js';
+import { AttemptsAnswer, EndpointAnswer, EndpointListAnswer, EndpointSecretAnswer, EventTypesAnswer, type AttemptAnswer } from './responses.js';
 import { AttemptsQuery, EndpointCreateBody, EndpointListQuery, EndpointParams, EndpointPatchBody, EndpointRotateBody } from './schemas.js';
 
 const READ = { scope: 'events:read' } as const;
-const WRITE = { scope: 'events:write' } as const;
+const TAGS = ['events'];
+// Before the body is parsed: a key limited to categories is refused whatever it sends.
+const WRITE = { config: { scope: 'events:write' as const }, preParsing: async (request: FastifyRequest) => requireAllCategories(request) };
+const ENDPOINT = withExample(EndpointAnswer, endpointExample);
+const NEW_ENDPOINT = withExample(EndpointAnswer, newEndpointExample);
+const ALL_CATEGORIES = 'Endpoints see events of every category, so a key limited to categories may not use this.';
 
 /** The secret is shown when it is made (create, rotate) and to `events:write` through its own route, never in reads or listings. */
-function endpointJson(e: EventEndpointRecord, withSecret: boolean): Record<string, unknown> {
+function endpointJson(e: EventEndpointRecord, withSecret: boolean): EndpointAnswer {
   return {
     id: e.id, url: e.url, events: e.events, description: e.description,
     enabled: e.disabledAt === 0,
@@ -27,7 +35,7 @@ function endpointJson(e: EventEndpointRecord, withSecret: boolean): Record<strin
   };
 }
 
-function attemptJson(a: EventAttemptRecord): Record<string, unknown> {
+function attemptJson(a: EventAttemptRecord): AttemptAnswer {
   return {
     message_id: a.messageId, type: a.type, attempt: a.attempt, result: a.result, at: new Date(a.time).toISOString(),
     ...(a.status !== undefined ? { status: a.status } : {}), ...(a.error !== undefined ? { error: a.error } : {}),
@@ -35,87 +43,138 @@ function attemptJson(a: EventAttemptRecord): Record<string, unknown> {
 }
 
 /**
- * `/v1/event-endpoints`: app backends register URLs that receive Herald's events (push delivery
- * outcomes, device invalidations, notify channel states) as Standard Webhooks signed POSTs.
- * Endpoints see events of every category, so keys limited to categories may not manage them.
+ * The event webhooks API, registered under `/v1`: app backends register URLs (`/event-endpoints`)
+ * that receive Herald's events (push delivery outcomes, device invalidations, notify channel
+ * states) as Standard Webhooks signed POSTs. Endpoints see events of every category, so keys
+ * limited to categories may not manage them.
  */
-export function registerEventEndpointRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerEventsFace(app: FastifyInstance, deps: HttpDeps): void {
   const service = deps.eventEndpoints;
   if (!service) return;
   const endpoints: EventEndpointService = service;
+  const api = schemaRoutes(app);
 
-  app.get('/v1/event-types', { config: READ }, async (_request, reply) => sendJson(reply, { types: EVENT_TYPES }));
+  api.get('/event-types', {
+    schema: { summary: 'Event types', description: 'The event types an endpoint may subscribe to (or `*` for all).', tags: TAGS, response: { 200: withExample(EventTypesAnswer, { types: [...EVENT_TYPES] }), ...ERROR_ANSWERS } },
+    config: READ,
+  }, async (_request, reply) => reply.send({ types: [...EVENT_TYPES] }));
 
-  app.post('/v1/event-endpoints', { config: WRITE }, async (request, reply) => {
-    requireAllCategories(request);
-    const body = jsonBody(request, EndpointCreateBody);
+  api.post('/event-endpoints', {
+    schema: {
+      summary: 'Register an event endpoint',
+      description: `The answer carries the signing secret. ${ALL_CATEGORIES}`,
+      tags: TAGS,
+      body: withExample(EndpointCreateBody, endpointCreateExample),
+      response: { 201: NEW_ENDPOINT, ...ERROR_ANSWERS },
+    },
+    ...WRITE,
+  }, async (request, reply) => {
+    const body = request.body;
     const ctx = auditContext(request);
     const created = await endpoints.create(body, ctx.actor);
     await deps.auditTrail.record(ctx, 'event-endpoint.create', created.id, { url: created.url, events: created.events });
-    return sendJson(reply.code(201), endpointJson(created, true));
+    return reply.code(201).send(endpointJson(created, true));
   });
 
-  app.get('/v1/event-endpoints', { schema: { querystring: EndpointListQuery }, config: READ }, async (request, reply) => {
+  api.get('/event-endpoints', {
+    schema: { summary: 'List event endpoints', description: ALL_CATEGORIES, tags: TAGS, querystring: EndpointListQuery, response: { 200: withExample(EndpointListAnswer, endpointListExample), ...ERROR_ANSWERS } },
+    config: READ,
+  }, async (request, reply) => {
     requireAllCategories(request);
-    const q = request.query as EndpointListQuery;
+    const q = request.query;
     const page = await endpoints.list({ ...(q.cursor !== undefined ? { cursor: q.cursor } : {}), limit: q.limit ?? 100 });
-    return sendJson(reply, { endpoints: page.endpoints.map((e) => endpointJson(e, false)), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
+    return reply.send({ endpoints: page.endpoints.map((e) => endpointJson(e, false)), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
   });
 
-  app.get('/v1/event-endpoints/:id', { schema: { params: EndpointParams }, config: READ }, async (request, reply) => {
+  api.get('/event-endpoints/:id', {
+    schema: { summary: 'Get an event endpoint', description: ALL_CATEGORIES, tags: TAGS, params: EndpointParams, response: { 200: ENDPOINT, ...ERROR_ANSWERS } },
+    config: READ,
+  }, async (request, reply) => {
     requireAllCategories(request);
-    const { id } = request.params as EndpointParams;
-    return sendJson(reply, endpointJson(await endpoints.get(id), false));
+    return reply.send(endpointJson(await endpoints.get(request.params.id), false));
   });
 
   // Whoever may only read endpoints may not read the key that lets anyone forge Herald's events.
-  app.get('/v1/event-endpoints/:id/secret', { schema: { params: EndpointParams }, config: WRITE }, async (request, reply) => {
-    requireAllCategories(request);
-    const { id } = request.params as EndpointParams;
-    const e = await endpoints.get(id);
-    return sendJson(reply, {
+  api.get('/event-endpoints/:id/secret', {
+    schema: {
+      summary: "An event endpoint's signing secret",
+      description: `Needs events:write: the secret lets its holder forge Herald's events. ${ALL_CATEGORIES}`,
+      tags: TAGS,
+      params: EndpointParams,
+      response: { 200: withExample(EndpointSecretAnswer, secretExample), ...ERROR_ANSWERS },
+    },
+    ...WRITE,
+  }, async (request, reply) => {
+    const e = await endpoints.get(request.params.id);
+    return reply.send({
       secret: e.secret,
       ...(e.previousSecret && e.previousSecretExpires > deps.clock.now() ? { previous_secret: e.previousSecret, previous_secret_expires_at: new Date(e.previousSecretExpires).toISOString() } : {}),
     });
   });
 
-  app.patch('/v1/event-endpoints/:id', { schema: { params: EndpointParams }, config: WRITE }, async (request, reply) => {
-    requireAllCategories(request);
-    const { id } = request.params as EndpointParams;
-    const body = jsonBody(request, EndpointPatchBody);
-    const updated = await endpoints.update(id, body);
-    await deps.auditTrail.record(auditContext(request), 'event-endpoint.update', id, { ...body });
-    return sendJson(reply, endpointJson(updated, false));
+  api.patch('/event-endpoints/:id', {
+    schema: {
+      summary: 'Change an event endpoint',
+      description: `Fields left out keep their value; \`enabled: true\` switches an endpoint on again after failures. ${ALL_CATEGORIES}`,
+      tags: TAGS,
+      params: EndpointParams,
+      body: withExample(EndpointPatchBody, { events: ['push.delivery.failed', 'device.invalidated'], enabled: true }),
+      response: { 200: ENDPOINT, ...ERROR_ANSWERS },
+    },
+    ...WRITE,
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const updated = await endpoints.update(id, request.body);
+    await deps.auditTrail.record(auditContext(request), 'event-endpoint.update', id, { ...request.body });
+    return reply.send(endpointJson(updated, false));
   });
 
-  app.delete('/v1/event-endpoints/:id', { schema: { params: EndpointParams }, config: WRITE }, async (request, reply) => {
-    requireAllCategories(request);
-    const { id } = request.params as EndpointParams;
+  api.delete('/event-endpoints/:id', {
+    schema: { summary: 'Remove an event endpoint', description: ALL_CATEGORIES, tags: TAGS, params: EndpointParams, response: { 204: Type.Null({ description: 'Removed' }), ...ERROR_ANSWERS } },
+    ...WRITE,
+  }, async (request, reply) => {
+    const { id } = request.params;
     await endpoints.remove(id);
     await deps.auditTrail.record(auditContext(request), 'event-endpoint.delete', id);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
-  app.post('/v1/event-endpoints/:id/rotate-secret', { schema: { params: EndpointParams }, config: WRITE }, async (request, reply) => {
-    requireAllCategories(request);
-    const { id } = request.params as EndpointParams;
-    const body = jsonBody(request, EndpointRotateBody);
+  api.post('/event-endpoints/:id/rotate-secret', {
+    schema: {
+      summary: "Rotate an event endpoint's secret",
+      description: `A new secret signs from now on; the old one signs beside it for \`overlap\` (default 24h, at most 7d), so the receiver can switch without missing a message. ${ALL_CATEGORIES}`,
+      tags: TAGS,
+      params: EndpointParams,
+      body: withExample(EndpointRotateBody, { overlap: '24h' }),
+      response: { 200: NEW_ENDPOINT, ...ERROR_ANSWERS },
+    },
+    ...WRITE,
+  }, async (request, reply) => {
+    const { id } = request.params;
+    const { overlap } = request.body;
     let overlapMs = DEFAULT_ROTATION_OVERLAP_MS;
-    if (body.overlap !== undefined) {
-      const ms = parseHumanDuration(body.overlap);
-      if (ms === undefined || ms < 0 || ms > 7 * 24 * 3600_000) throw new HeraldError('badRequest', { detail: `overlap: '${body.overlap}' is not a duration of at most 7d` });
+    if (overlap !== undefined) {
+      const ms = parseHumanDuration(overlap);
+      if (ms === undefined || ms < 0 || ms > 7 * 24 * 3600_000) throw new HeraldError('badRequest', { detail: `overlap: '${overlap}' is not a duration of at most 7d` });
       overlapMs = ms;
     }
     const rotated = await endpoints.rotateSecret(id, overlapMs);
     await deps.auditTrail.record(auditContext(request), 'event-endpoint.rotate-secret', id, { overlap_ms: overlapMs });
-    return sendJson(reply, endpointJson(rotated, true));
+    return reply.send(endpointJson(rotated, true));
   });
 
-  app.get('/v1/event-endpoints/:id/attempts', { schema: { params: EndpointParams, querystring: AttemptsQuery }, config: READ }, async (request, reply) => {
+  api.get('/event-endpoints/:id/attempts', {
+    schema: {
+      summary: "An event endpoint's delivery attempts",
+      description: `Recent attempts, newest first. ${ALL_CATEGORIES}`,
+      tags: TAGS,
+      params: EndpointParams,
+      querystring: AttemptsQuery,
+      response: { 200: withExample(AttemptsAnswer, attemptsExample), ...ERROR_ANSWERS },
+    },
+    config: READ,
+  }, async (request, reply) => {
     requireAllCategories(request);
-    const { id } = request.params as EndpointParams;
-    const q = request.query as AttemptsQuery;
-    return sendJson(reply, { attempts: (await endpoints.attempts(id, q.limit ?? 100)).map(attemptJson) });
+    return reply.send({ attempts: (await endpoints.attempts(request.params.id, request.query.limit ?? 100)).map(attemptJson) });
   });
 }
-

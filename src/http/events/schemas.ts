@@ -29,3 +29,5 @@ export type EndpointListQuery = Static<typeof EndpointListQuery>;
 
 export const AttemptsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false });
 export type AttemptsQuery = Static<typeof AttemptsQuery>;
+
+export type EndpointPatchBody = Static<typeof EndpointPatchBody>;

@@ -24,6 +24,9 @@ const TAGS = [
   { name: 'topics', description: 'The ntfy-compatible topics face: publish and subscribe.' },
   { name: 'account', description: 'The ntfy-compatible account API: sign-up, tokens, settings, reservations, tiers.' },
   { name: 'server', description: 'The server itself.' },
+  { name: 'admin', description: 'API keys and the audit log.' },
+  { name: 'users', description: 'Topics-face (ntfy) users and their access, as ntfy\'s admin API has them.' },
+  { name: 'events', description: 'Event webhooks: endpoints that receive delivery outcomes as signed POSTs.' },
 ];
 
 /**

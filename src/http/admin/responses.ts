@@ -1,0 +1,59 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Answer shapes of the admin face. The users routes keep ntfy's shapes, which its CLI and web app read. */
+
+const UNIX = Type.Integer({ minimum: 0, description: 'Unix seconds' });
+
+export const KeyAnswer = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'the first characters of the secret, to recognise the key by' }),
+  scopes: Type.Array(Type.String()),
+  categories: Type.Array(Type.String()),
+  created: UNIX,
+  expires: Type.Optional(UNIX),
+  last_used: Type.Optional(UNIX),
+  revoked: Type.Optional(UNIX),
+}, { additionalProperties: false, description: 'An API key, without its secret' });
+export type KeyAnswer = Static<typeof KeyAnswer>;
+
+export const KeyListAnswer = Type.Array(KeyAnswer, { description: 'Every API key, revoked ones too' });
+
+export const NewKeyAnswer = Type.Composite([KeyAnswer, Type.Object({ key: Type.String({ description: 'the secret (hk_…), shown only now' }) })], { additionalProperties: false, description: 'The new key, with its secret' });
+
+export const AuditEntryAnswer = Type.Object({
+  id: Type.Integer(),
+  time: UNIX,
+  actor: Type.String({ description: 'user:<name>, key:<id>, cli or anonymous' }),
+  action: Type.String({ description: 'family.verb, e.g. key.revoke' }),
+  target: Type.Optional(Type.String()),
+  address: Type.Optional(Type.String({ description: "the caller's address" })),
+  details: Type.Record(Type.String(), Type.Unknown()),
+}, { additionalProperties: false });
+
+export const AuditAnswer = Type.Array(AuditEntryAnswer, { description: 'Audit entries, newest first' });
+
+const PERMISSION = Type.Union((['read-write', 'read-only', 'write-only', 'deny-all'] as const).map((p) => Type.Literal(p)));
+
+export const UserAnswer = Type.Object({
+  username: Type.String({ description: "'*' stands for everyone, anonymous callers included" }),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
+  tier: Type.Optional(Type.String()),
+  provisioned: Type.Optional(Type.Boolean({ description: 'true when defined in the server config: the API may not change it' })),
+  grants: Type.Array(Type.Object({ topic: Type.String(), permission: PERMISSION }, { additionalProperties: false })),
+}, { additionalProperties: false });
+
+export const UsersAnswer = Type.Array(UserAnswer, { description: 'Every user and their grants' });
+
+export const SuccessAnswer = Type.Object({ success: Type.Literal(true) }, { additionalProperties: false, description: 'Done' });
+
+export const VersionAnswer = Type.Object({
+  version: Type.String(),
+  commit: Type.String({ description: 'empty when the build did not know it' }),
+  date: Type.String({ description: 'when the build ran, RFC 3339; empty when unknown' }),
+}, { additionalProperties: false, description: 'The running build' });
+
+export const StatsAnswer = Type.Object({
+  messages: Type.Integer({ minimum: 0, description: 'messages ever published' }),
+  messages_rate: Type.Number({ minimum: 0, description: 'messages per second, averaged over recent minutes' }),
+}, { additionalProperties: false, description: 'Message statistics' });
