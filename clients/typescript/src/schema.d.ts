@@ -3654,6 +3654,5327 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscribers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a subscriber */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A subscriber */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "user-42",
+                         *       "email": "ann@example.com",
+                         *       "phone": "+14155550100",
+                         *       "name": "Ann",
+                         *       "locale": "fr-CA",
+                         *       "timezone": "America/Toronto",
+                         *       "data": {
+                         *         "plan": "pro"
+                         *       },
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            email?: string;
+                            phone?: string;
+                            name?: string;
+                            /** @description canonical BCP 47 tag */
+                            locale?: string;
+                            timezone?: string;
+                            webhook_url?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Create or replace a subscriber
+         * @description Creates the subscriber (201) or replaces every field of the one held (200); its preferences are kept.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description Fields left out or null are not held; `data` is free JSON that templates read as subscriber.data */
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "email": "ann@example.com",
+                     *       "phone": "+14155550100",
+                     *       "name": "Ann",
+                     *       "locale": "fr-CA",
+                     *       "timezone": "America/Toronto",
+                     *       "data": {
+                     *         "plan": "pro"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        email?: string | null;
+                        phone?: string | null;
+                        name?: string | null;
+                        locale?: string | null;
+                        timezone?: string | null;
+                        webhook_url?: string | null;
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description A subscriber */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "user-42",
+                         *       "email": "ann@example.com",
+                         *       "phone": "+14155550100",
+                         *       "name": "Ann",
+                         *       "locale": "fr-CA",
+                         *       "timezone": "America/Toronto",
+                         *       "data": {
+                         *         "plan": "pro"
+                         *       },
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            email?: string;
+                            phone?: string;
+                            name?: string;
+                            /** @description canonical BCP 47 tag */
+                            locale?: string;
+                            timezone?: string;
+                            webhook_url?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description A subscriber */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "user-42",
+                         *       "email": "ann@example.com",
+                         *       "phone": "+14155550100",
+                         *       "name": "Ann",
+                         *       "locale": "fr-CA",
+                         *       "timezone": "America/Toronto",
+                         *       "data": {
+                         *         "plan": "pro"
+                         *       },
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            email?: string;
+                            phone?: string;
+                            name?: string;
+                            /** @description canonical BCP 47 tag */
+                            locale?: string;
+                            timezone?: string;
+                            webhook_url?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /**
+         * Erase a subscriber
+         * @description Erases the subscriber with its devices, inbox, preferences and its rows in the delivery log.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export what is held about a subscriber */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Everything held about a subscriber */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "subscriber": {
+                         *         "id": "user-42",
+                         *         "email": "ann@example.com",
+                         *         "phone": "+14155550100",
+                         *         "name": "Ann",
+                         *         "locale": "fr-CA",
+                         *         "timezone": "America/Toronto",
+                         *         "data": {
+                         *           "plan": "pro"
+                         *         },
+                         *         "created_at": "2026-12-01T09:00:00.000Z",
+                         *         "updated_at": "2026-12-01T09:00:00.000Z"
+                         *       },
+                         *       "devices": [
+                         *         {
+                         *           "id": "dev_3kTq9ZpW1xYb7NcA",
+                         *           "app": "shop",
+                         *           "provider": "fcm",
+                         *           "platform": "android",
+                         *           "token": "fcm-registration-token",
+                         *           "topics": [
+                         *             "orders"
+                         *           ],
+                         *           "state": "active",
+                         *           "created_at": "2026-12-01T09:00:00.000Z"
+                         *         }
+                         *       ],
+                         *       "topics": [
+                         *         "orders"
+                         *       ],
+                         *       "notifications": [
+                         *         {
+                         *           "notification_seq": 17,
+                         *           "state": "sent",
+                         *           "created_at": "2026-12-01T09:00:00.000Z"
+                         *         }
+                         *       ],
+                         *       "deliveries": [
+                         *         {
+                         *           "notification_seq": 17,
+                         *           "channel": "email",
+                         *           "state": "delivered",
+                         *           "address": "ann@example.com",
+                         *           "attempts": 1,
+                         *           "sent_at": "2026-12-01T09:00:00.000Z"
+                         *         }
+                         *       ],
+                         *       "inbox": [
+                         *         {
+                         *           "id": "in_8fKq2LmN",
+                         *           "title": "Your order has shipped",
+                         *           "body": "It should arrive on Thursday.",
+                         *           "created_at": "2026-12-01T09:00:00.000Z",
+                         *           "read_at": "2026-12-01T09:00:00.000Z"
+                         *         }
+                         *       ],
+                         *       "suppressed_addresses": []
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description A subscriber */
+                            subscriber: {
+                                id: string;
+                                email?: string;
+                                phone?: string;
+                                name?: string;
+                                /** @description canonical BCP 47 tag */
+                                locale?: string;
+                                timezone?: string;
+                                webhook_url?: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description RFC 3339 time in UTC */
+                                updated_at: string;
+                            };
+                            devices: {
+                                id: string;
+                                app: string;
+                                provider: string;
+                                platform: string;
+                                token: string;
+                                topics: string[];
+                                state: string;
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                            }[];
+                            topics: string[];
+                            notifications: {
+                                notification_seq: number;
+                                state: string;
+                                reason?: string;
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                            }[];
+                            deliveries: {
+                                notification_seq: number;
+                                channel: "push" | "email" | "sms" | "webhook" | "inapp";
+                                state: string;
+                                reason?: string;
+                                address?: string;
+                                attempts: number;
+                                /** @description RFC 3339 time in UTC */
+                                sent_at?: string;
+                            }[];
+                            inbox: {
+                                id: string;
+                                title?: string;
+                                body: string;
+                                url?: string;
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description RFC 3339 time in UTC */
+                                read_at?: string;
+                                /** @description RFC 3339 time in UTC */
+                                archived_at?: string;
+                            }[];
+                            suppressed_addresses: {
+                                address: string;
+                                kind: "bounce" | "complaint" | "invalid" | "stop";
+                                reason: string;
+                                /** @description RFC 3339 time in UTC */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A subscriber's preferences
+         * @description With an API key holding `subscribers:read`, or with the subscriber token of this subscriber.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A subscriber's preferences (the defaults until some are set) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "enabled": true,
+                         *       "channels": {
+                         *         "sms": false
+                         *       },
+                         *       "categories": {
+                         *         "marketing": {
+                         *           "enabled": false
+                         *         },
+                         *         "orders": {
+                         *           "channels": {
+                         *             "email": true
+                         *           }
+                         *         }
+                         *       },
+                         *       "quiet_hours": {
+                         *         "start": "22:00",
+                         *         "end": "07:00"
+                         *       },
+                         *       "frequency_caps": [
+                         *         {
+                         *           "category": "marketing",
+                         *           "max": 2,
+                         *           "per": "1d"
+                         *         }
+                         *       ],
+                         *       "channel_order": [
+                         *         "push",
+                         *         "email"
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            enabled: boolean;
+                            channels: {
+                                [key: string]: boolean;
+                            };
+                            categories: {
+                                [key: string]: {
+                                    enabled?: boolean;
+                                    channels?: {
+                                        [key: string]: boolean;
+                                    };
+                                };
+                            };
+                            quiet_hours?: {
+                                /** @description HH:MM */
+                                start: string;
+                                /** @description HH:MM */
+                                end: string;
+                            };
+                            frequency_caps: {
+                                category?: string;
+                                max: number;
+                                /** @description a duration, e.g. 1h */
+                                per: string;
+                            }[];
+                            channel_order?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a subscriber's preferences
+         * @description With an API key holding `subscribers:write`, or with the subscriber token of this subscriber. Answers with the document as held.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description A preference document: `{enabled?, channels?: {channel: bool}, categories?: {name: {enabled?, channels?}}, quiet_hours?: {start, end} | null, frequency_caps?: [{category?, max, per}], channel_order?: [channel]}`. It replaces the one held. */
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "enabled": true,
+                     *       "channels": {
+                     *         "sms": false
+                     *       },
+                     *       "categories": {
+                     *         "marketing": {
+                     *           "enabled": false
+                     *         },
+                     *         "orders": {
+                     *           "channels": {
+                     *             "email": true
+                     *           }
+                     *         }
+                     *       },
+                     *       "quiet_hours": {
+                     *         "start": "22:00",
+                     *         "end": "07:00"
+                     *       },
+                     *       "frequency_caps": [
+                     *         {
+                     *           "category": "marketing",
+                     *           "max": 2,
+                     *           "per": "1d"
+                     *         }
+                     *       ],
+                     *       "channel_order": [
+                     *         "push",
+                     *         "email"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            responses: {
+                /** @description A subscriber's preferences (the defaults until some are set) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "enabled": true,
+                         *       "channels": {
+                         *         "sms": false
+                         *       },
+                         *       "categories": {
+                         *         "marketing": {
+                         *           "enabled": false
+                         *         },
+                         *         "orders": {
+                         *           "channels": {
+                         *             "email": true
+                         *           }
+                         *         }
+                         *       },
+                         *       "quiet_hours": {
+                         *         "start": "22:00",
+                         *         "end": "07:00"
+                         *       },
+                         *       "frequency_caps": [
+                         *         {
+                         *           "category": "marketing",
+                         *           "max": 2,
+                         *           "per": "1d"
+                         *         }
+                         *       ],
+                         *       "channel_order": [
+                         *         "push",
+                         *         "email"
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            enabled: boolean;
+                            channels: {
+                                [key: string]: boolean;
+                            };
+                            categories: {
+                                [key: string]: {
+                                    enabled?: boolean;
+                                    channels?: {
+                                        [key: string]: boolean;
+                                    };
+                                };
+                            };
+                            quiet_hours?: {
+                                /** @description HH:MM */
+                                start: string;
+                                /** @description HH:MM */
+                                end: string;
+                            };
+                            frequency_caps: {
+                                category?: string;
+                                max: number;
+                                /** @description a duration, e.g. 1h */
+                                per: string;
+                            }[];
+                            channel_order?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/categories/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a category */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A category */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "name": "orders",
+                         *       "description": "Order updates",
+                         *       "channels": [
+                         *         "push",
+                         *         "email",
+                         *         "sms"
+                         *       ],
+                         *       "critical": false,
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            name: string;
+                            description: string;
+                            channels: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                            critical: boolean;
+                            digest?: {
+                                window_ms: number;
+                            };
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Create or replace a category
+         * @description A category names the channels its notifications go to by default, whether preferences may mute it, and an optional digest window.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "description": "Order updates",
+                     *       "channels": [
+                     *         "push",
+                     *         "email",
+                     *         "sms"
+                     *       ],
+                     *       "critical": false,
+                     *       "digest": null
+                     *     }
+                     */
+                    "application/json": {
+                        description?: string;
+                        /** @description push, email, sms, webhook, inapp; default push, email, sms, inapp */
+                        channels?: string[];
+                        /** @description sent whatever the preferences say */
+                        critical?: boolean;
+                        digest?: {
+                            /** @description a duration between 1m and 7d, e.g. 1h */
+                            window: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A category */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "name": "orders",
+                         *       "description": "Order updates",
+                         *       "channels": [
+                         *         "push",
+                         *         "email",
+                         *         "sms"
+                         *       ],
+                         *       "critical": false,
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            name: string;
+                            description: string;
+                            channels: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                            critical: boolean;
+                            digest?: {
+                                window_ms: number;
+                            };
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a category */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List categories */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every category, by name */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "categories": [
+                         *         {
+                         *           "name": "orders",
+                         *           "description": "Order updates",
+                         *           "channels": [
+                         *             "push",
+                         *             "email",
+                         *             "sms"
+                         *           ],
+                         *           "critical": false,
+                         *           "created_at": "2026-12-01T09:00:00.000Z",
+                         *           "updated_at": "2026-12-01T09:00:00.000Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            categories: {
+                                name: string;
+                                description: string;
+                                channels: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                                critical: boolean;
+                                digest?: {
+                                    window_ms: number;
+                                };
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description RFC 3339 time in UTC */
+                                updated_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a template */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A template */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "name": "order-shipped",
+                         *       "category": "orders",
+                         *       "default_locale": "en",
+                         *       "channels": {
+                         *         "push": {
+                         *           "title": "Order {{ order }} shipped",
+                         *           "body": "Hi {{ subscriber.name }}, it is on its way"
+                         *         },
+                         *         "email": {
+                         *           "subject": "Your order {{ order }}",
+                         *           "html": "<p>Hello {{ subscriber.name }}</p>"
+                         *         },
+                         *         "sms": {
+                         *           "text": "Order {{ order }} shipped"
+                         *         }
+                         *       },
+                         *       "locales": {
+                         *         "fr": {
+                         *           "push": {
+                         *             "title": "Commande {{ order }} expédiée"
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            name: string;
+                            category?: string;
+                            default_locale: string;
+                            /** @description the template sources of each channel */
+                            channels: {
+                                push?: {
+                                    [key: string]: unknown;
+                                };
+                                email?: {
+                                    [key: string]: unknown;
+                                };
+                                sms?: {
+                                    [key: string]: unknown;
+                                };
+                                inapp?: {
+                                    [key: string]: unknown;
+                                };
+                                webhook?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            locales: {
+                                [key: string]: {
+                                    push?: {
+                                        [key: string]: unknown;
+                                    };
+                                    email?: {
+                                        [key: string]: unknown;
+                                    };
+                                    sms?: {
+                                        [key: string]: unknown;
+                                    };
+                                    inapp?: {
+                                        [key: string]: unknown;
+                                    };
+                                    webhook?: {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Create or replace a template
+         * @description Every field of every locale is compiled now: a template that does not parse is refused (400 naming the field). Its category must exist.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            /** @description A template: `{category?, default_locale?, channels, locales?}`. `channels` has at least one of push {title?, body, url?}, email {subject, html?, text?}, sms {text}, inapp {title?, body, url?}, webhook {body}; every string is a Liquid template. `locales` overrides any of those fields per BCP 47 tag. */
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "category": "orders",
+                     *       "default_locale": "en",
+                     *       "channels": {
+                     *         "push": {
+                     *           "title": "Order {{ order }} shipped",
+                     *           "body": "Hi {{ subscriber.name }}, it is on its way"
+                     *         },
+                     *         "email": {
+                     *           "subject": "Your order {{ order }}",
+                     *           "html": "<p>Hello {{ subscriber.name }}</p>"
+                     *         },
+                     *         "sms": {
+                     *           "text": "Order {{ order }} shipped"
+                     *         }
+                     *       },
+                     *       "locales": {
+                     *         "fr": {
+                     *           "push": {
+                     *             "title": "Commande {{ order }} expédiée"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            responses: {
+                /** @description A template */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "name": "order-shipped",
+                         *       "category": "orders",
+                         *       "default_locale": "en",
+                         *       "channels": {
+                         *         "push": {
+                         *           "title": "Order {{ order }} shipped",
+                         *           "body": "Hi {{ subscriber.name }}, it is on its way"
+                         *         },
+                         *         "email": {
+                         *           "subject": "Your order {{ order }}",
+                         *           "html": "<p>Hello {{ subscriber.name }}</p>"
+                         *         },
+                         *         "sms": {
+                         *           "text": "Order {{ order }} shipped"
+                         *         }
+                         *       },
+                         *       "locales": {
+                         *         "fr": {
+                         *           "push": {
+                         *             "title": "Commande {{ order }} expédiée"
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            name: string;
+                            category?: string;
+                            default_locale: string;
+                            /** @description the template sources of each channel */
+                            channels: {
+                                push?: {
+                                    [key: string]: unknown;
+                                };
+                                email?: {
+                                    [key: string]: unknown;
+                                };
+                                sms?: {
+                                    [key: string]: unknown;
+                                };
+                                inapp?: {
+                                    [key: string]: unknown;
+                                };
+                                webhook?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            locales: {
+                                [key: string]: {
+                                    push?: {
+                                        [key: string]: unknown;
+                                    };
+                                    email?: {
+                                        [key: string]: unknown;
+                                    };
+                                    sms?: {
+                                        [key: string]: unknown;
+                                    };
+                                    inapp?: {
+                                        [key: string]: unknown;
+                                    };
+                                    webhook?: {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description A template */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "name": "order-shipped",
+                         *       "category": "orders",
+                         *       "default_locale": "en",
+                         *       "channels": {
+                         *         "push": {
+                         *           "title": "Order {{ order }} shipped",
+                         *           "body": "Hi {{ subscriber.name }}, it is on its way"
+                         *         },
+                         *         "email": {
+                         *           "subject": "Your order {{ order }}",
+                         *           "html": "<p>Hello {{ subscriber.name }}</p>"
+                         *         },
+                         *         "sms": {
+                         *           "text": "Order {{ order }} shipped"
+                         *         }
+                         *       },
+                         *       "locales": {
+                         *         "fr": {
+                         *           "push": {
+                         *             "title": "Commande {{ order }} expédiée"
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            name: string;
+                            category?: string;
+                            default_locale: string;
+                            /** @description the template sources of each channel */
+                            channels: {
+                                push?: {
+                                    [key: string]: unknown;
+                                };
+                                email?: {
+                                    [key: string]: unknown;
+                                };
+                                sms?: {
+                                    [key: string]: unknown;
+                                };
+                                inapp?: {
+                                    [key: string]: unknown;
+                                };
+                                webhook?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            locales: {
+                                [key: string]: {
+                                    push?: {
+                                        [key: string]: unknown;
+                                    };
+                                    email?: {
+                                        [key: string]: unknown;
+                                    };
+                                    sms?: {
+                                        [key: string]: unknown;
+                                    };
+                                    inapp?: {
+                                        [key: string]: unknown;
+                                    };
+                                    webhook?: {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a template */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List templates */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The names of every template */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "templates": [
+                         *         "order-shipped",
+                         *         "password-reset"
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            templates: string[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a template without sending
+         * @description Renders every channel for a subscriber, or for a bare locale, with the data given.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "subscriber": "user-42",
+                     *       "data": {
+                     *         "order": "42"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description render for this subscriber (its locale, name, data) */
+                        subscriber?: string;
+                        locale?: string;
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Every channel of the template, rendered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "locale": "fr",
+                         *       "channels": {
+                         *         "push": {
+                         *           "title": "Commande 42 expédiée",
+                         *           "body": "Hi Zoé, it is on its way"
+                         *         },
+                         *         "email": {
+                         *           "subject": "Your order 42",
+                         *           "html": "<p>Hello Zoé</p>",
+                         *           "text": "Hello Zoé"
+                         *         },
+                         *         "sms": {
+                         *           "text": "Order 42 shipped",
+                         *           "segments": 1,
+                         *           "encoding": "GSM-7"
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description the locale whose content was chosen */
+                            locale: string;
+                            channels: {
+                                push?: {
+                                    title?: string;
+                                    body: string;
+                                    url?: string;
+                                };
+                                email?: {
+                                    subject: string;
+                                    html?: string;
+                                    text: string;
+                                };
+                                sms?: {
+                                    text: string;
+                                    /** @description parts the text is sent in */
+                                    segments: number;
+                                    /** @description GSM-7 or UCS-2 */
+                                    encoding: string;
+                                };
+                                inapp?: {
+                                    title?: string;
+                                    body: string;
+                                    url?: string;
+                                };
+                                webhook?: {
+                                    body: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a notification
+         * @description Accepted at once (202): each recipient gets the template rendered on the channels its category, preferences and the request allow. A repeated `idempotency_key` from the same sender within 24 hours sends nothing and answers with `duplicate: true`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "template": "order-shipped",
+                     *       "to": {
+                     *         "subscribers": [
+                     *           "user-42"
+                     *         ]
+                     *       },
+                     *       "data": {
+                     *         "order": "42"
+                     *       },
+                     *       "priority": "high",
+                     *       "idempotency_key": "order-42-shipped"
+                     *     }
+                     */
+                    "application/json": {
+                        template: string;
+                        to: {
+                            subscribers: string[];
+                        } | {
+                            /** @description every subscriber of the topic */
+                            topic: string;
+                        };
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description default: the template's */
+                        category?: string;
+                        priority?: "critical" | "high" | "normal" | "low";
+                        /** @description default: the category's */
+                        channels?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                        /** @description all channels at once, or one after another until one delivers */
+                        strategy?: "all" | "fallback";
+                        /** @description a repeated key from the same sender within 24 hours sends nothing */
+                        idempotency_key?: string;
+                        /** @description ISO 8601; without an offset, the local time of each subscriber */
+                        send_at?: string;
+                        /** @description ISO 8601 with an offset */
+                        expires_at?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Accepted; routing and delivery go on in the background */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "n_5Yc2kPq9Wm",
+                         *       "state": "accepted",
+                         *       "recipients": 1
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            state: "accepted" | "scheduled" | "cancelled";
+                            /** @description recipients known so far (a topic audience grows while it is routed) */
+                            recipients: number;
+                            /**
+                             * @description the idempotency key was seen: nothing new is sent
+                             * @enum {boolean}
+                             */
+                            duplicate?: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notify/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a notification stands
+         * @description Its state, counts by recipient state, and a page of recipients with their channel deliveries.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description recipients per page, default 100 */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Where a notification stands, per recipient and channel */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "n_5Yc2kPq9Wm",
+                         *       "template": "order-shipped",
+                         *       "category": "orders",
+                         *       "priority": "high",
+                         *       "strategy": "all",
+                         *       "to": {
+                         *         "subscribers": 1
+                         *       },
+                         *       "state": "done",
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "idempotency_key": "order-42-shipped",
+                         *       "recipients": 1,
+                         *       "counts": {
+                         *         "sent": 1
+                         *       },
+                         *       "deliveries": [
+                         *         {
+                         *           "subscriber": "user-42",
+                         *           "state": "sent",
+                         *           "updated_at": "2026-12-01T09:00:00.000Z",
+                         *           "channels": [
+                         *             {
+                         *               "channel": "push",
+                         *               "state": "sent",
+                         *               "provider_id": "order-42-push",
+                         *               "attempts": 1,
+                         *               "created_at": "2026-12-01T09:00:00.000Z",
+                         *               "updated_at": "2026-12-01T09:00:00.000Z",
+                         *               "sent_at": "2026-12-01T09:00:00.000Z"
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            template: string;
+                            category: string;
+                            priority: "critical" | "high" | "normal" | "low";
+                            strategy: "all" | "fallback";
+                            channels?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                            to: {
+                                /** @description how many were named */
+                                subscribers: number;
+                            } | {
+                                topic: string;
+                            };
+                            state: "routing" | "sending" | "done" | "cancelled";
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description as given */
+                            send_at?: string;
+                            /** @description RFC 3339 time in UTC */
+                            expires_at?: string;
+                            idempotency_key?: string;
+                            recipients: number;
+                            counts: {
+                                [key: string]: number;
+                            };
+                            deliveries: {
+                                subscriber: string;
+                                /** @description pending, scheduled, deferred, sending, sent, suppressed, failed, digested, expired or cancelled */
+                                state: string;
+                                reason?: string;
+                                /** @description fallback: the channels still to try */
+                                next_channels?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                                /** @description RFC 3339 time in UTC */
+                                updated_at: string;
+                                channels: {
+                                    channel: "push" | "email" | "sms" | "webhook" | "inapp";
+                                    /** @description queued, sending, awaiting, sent, delivered, retrying, failed, suppressed, deferred, unavailable, timeout, expired or cancelled */
+                                    state: string;
+                                    reason?: string;
+                                    provider_id?: string;
+                                    attempts: number;
+                                    /** @description RFC 3339 time in UTC */
+                                    created_at: string;
+                                    /** @description RFC 3339 time in UTC */
+                                    updated_at: string;
+                                    /** @description RFC 3339 time in UTC */
+                                    sent_at?: string;
+                                }[];
+                            }[];
+                            /** @description pass as `cursor` for the next page of recipients */
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a notification
+         * @description Stops what has not gone out yet.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Cancelled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "n_5Yc2kPq9Wm",
+                         *       "state": "cancelled",
+                         *       "cancelled": 3
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            state: "cancelled";
+                            /** @description recipients cancelled */
+                            cancelled: number;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscriber's inbox
+         * @description Newest first, a page at a time, with the unread count of the whole inbox.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `true`: unread items only; `false` (default): read and unread */
+                    unread?: "true" | "false";
+                    /** @description `true`: archived items only; `false` (default): the ones not archived */
+                    archived?: "true" | "false";
+                    /** @description items per page, 1 to 200 (default 50) */
+                    limit?: string;
+                    /** @description the next_cursor of a previous page; empty: the first page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of the inbox, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "id": "in_5Jq2vV0bX8cN1pLk",
+                         *           "notification_id": "n_7Tz1QfW3mR9sKd2a",
+                         *           "category": "billing",
+                         *           "title": "Invoice ready",
+                         *           "body": "Your March invoice is ready.",
+                         *           "url": "https://example.com/invoices/42",
+                         *           "data": {},
+                         *           "created_at": "2025-03-01T09:00:00.000Z"
+                         *         }
+                         *       ],
+                         *       "unread": 1
+                         *     }
+                         */
+                        "application/json": {
+                            items: {
+                                id: string;
+                                notification_id?: string;
+                                category?: string;
+                                title?: string;
+                                body: string;
+                                url?: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description RFC 3339 time in UTC */
+                                seen_at?: string;
+                                /** @description RFC 3339 time in UTC */
+                                read_at?: string;
+                                /** @description RFC 3339 time in UTC */
+                                archived_at?: string;
+                            }[];
+                            /** @description unread items in the whole inbox */
+                            unread: number;
+                            /** @description pass as `cursor` for the next page; absent on the last */
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/inbox/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the whole inbox read */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Everything read */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "updated": 3,
+                         *       "unread": 0
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description items marked read now */
+                            updated: number;
+                            unread: number;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/inbox/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a subscriber's inbox
+         * @description A stream of server-sent events (text/event-stream) for as long as the client stays: the unread count, then new items as they arrive.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Server-sent events: `unread` (`{"unread": n}`) on open and whenever the count changes; `item` (`{"item": {…}, "unread": n}`, the item as the inbox lists it) for each new item; a `: keepalive` comment at most every 25 s. The stream ends when the credential that opened it stops allowing it, or when the server stops. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example event: unread
+                         *     data: {"unread":1}
+                         *
+                         *     : keepalive
+                         *
+                         *     event: item
+                         *     data: {"item":{"id":"in_5Jq2vV0bX8cN1pLk","notification_id":"n_7Tz1QfW3mR9sKd2a","category":"billing","title":"Invoice ready","body":"Your March invoice is ready.","url":"https://example.com/invoices/42","data":{},"created_at":"2025-03-01T09:00:00.000Z"},"unread":2}
+                         */
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/inbox/{item}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Mark an inbox item read, seen or archived
+         * @description `true` sets the mark, `false` clears it; fields left out keep theirs.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    item: string;
+                };
+                cookie?: never;
+            };
+            /** @description At least one of the three */
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "read": true
+                     *     }
+                     */
+                    "application/json": {
+                        read?: boolean;
+                        seen?: boolean;
+                        archived?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description An item of the in-app inbox */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "in_5Jq2vV0bX8cN1pLk",
+                         *       "notification_id": "n_7Tz1QfW3mR9sKd2a",
+                         *       "category": "billing",
+                         *       "title": "Invoice ready",
+                         *       "body": "Your March invoice is ready.",
+                         *       "url": "https://example.com/invoices/42",
+                         *       "data": {},
+                         *       "created_at": "2025-03-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            notification_id?: string;
+                            category?: string;
+                            title?: string;
+                            body: string;
+                            url?: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            seen_at?: string;
+                            /** @description RFC 3339 time in UTC */
+                            read_at?: string;
+                            /** @description RFC 3339 time in UTC */
+                            archived_at?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/subscribers/{id}/preference-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a preference link
+         * @description A link the subscriber can open without an API key: the List-Unsubscribe target of a mail, or a footer link to their preferences.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "action": "unsubscribe-category",
+                     *       "category": "marketing",
+                     *       "expires_in": "30d"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description unsubscribe-category, unsubscribe-channel, unsubscribe-all, manage */
+                        action: string;
+                        /** @description for unsubscribe-category */
+                        category?: string;
+                        /** @description for unsubscribe-channel */
+                        channel?: string;
+                        /** @description a duration such as `30d`; `never` for a link that does not expire */
+                        expires_in?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A signed preference link */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "url": "https://herald.example.com/v1/preferences/pl_eyJzIjoidS00MiIsImEiOiJ1bnN1YnNjcmliZS1jYXRlZ29yeSJ9.kq3V0l8mGkO1a2xQ",
+                         *       "path": "/v1/preferences/pl_eyJzIjoidS00MiIsImEiOiJ1bnN1YnNjcmliZS1jYXRlZ29yeSJ9.kq3V0l8mGkO1a2xQ",
+                         *       "token": "pl_eyJzIjoidS00MiIsImEiOiJ1bnN1YnNjcmliZS1jYXRlZ29yeSJ9.kq3V0l8mGkO1a2xQ",
+                         *       "action": "unsubscribe-category",
+                         *       "category": "marketing",
+                         *       "expires_at": "2025-04-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description the link to put in a mail; absent without base-url */
+                            url?: string;
+                            /** @description the link without the server's address */
+                            path: string;
+                            token: string;
+                            action: "unsubscribe-category" | "unsubscribe-channel" | "unsubscribe-all" | "manage";
+                            category?: string;
+                            channel?: string;
+                            /** @description RFC 3339 time in UTC */
+                            expires_at?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/preferences/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a preference link
+         * @description JSON or, for a client that prefers text/html, a page. The token in the path is the credential.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the signed link token (a credential) */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What the link will do (JSON), or a page with a button that does it (HTML, for clients that prefer text/html). Changes nothing. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "subscriber": "u-42",
+                         *       "action": "unsubscribe-category",
+                         *       "category": "marketing",
+                         *       "expires_at": "2025-04-01T09:00:00.000Z",
+                         *       "preferences": {
+                         *         "enabled": true,
+                         *         "channels": {
+                         *           "sms": false
+                         *         },
+                         *         "categories": {
+                         *           "marketing": {
+                         *             "enabled": false
+                         *           }
+                         *         },
+                         *         "frequency_caps": []
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            subscriber: string;
+                            action: "unsubscribe-category" | "unsubscribe-channel" | "unsubscribe-all" | "manage";
+                            category?: string;
+                            channel?: string;
+                            /** @description RFC 3339 time in UTC */
+                            expires_at?: string;
+                            /** @description A subscriber's preferences */
+                            preferences: {
+                                enabled: boolean;
+                                channels: {
+                                    [key: string]: boolean;
+                                };
+                                categories: {
+                                    [key: string]: {
+                                        enabled?: boolean;
+                                        channels?: {
+                                            [key: string]: boolean;
+                                        };
+                                    };
+                                };
+                                quiet_hours?: {
+                                    start: string;
+                                    end: string;
+                                };
+                                frequency_caps: {
+                                    category?: string;
+                                    max: number;
+                                    per: string;
+                                }[];
+                                channel_order?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                            };
+                        };
+                        /** @example <!doctype html><html>…<form method="post"><button name="List-Unsubscribe" value="One-Click">Unsubscribe</button></form>…</html> */
+                        "text/html": string;
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Apply a preference link
+         * @description What mail clients post for RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click`, as a form or multipart), or nothing at all: the signed link says what to do. A manage link also takes a whole preferences document as JSON. Answers JSON or, for a client that prefers text/html, a page.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the signed link token (a credential) */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "List-Unsubscribe": "One-Click"
+                     *     }
+                     */
+                    "application/x-www-form-urlencoded": {
+                        /** @enum {string} */
+                        "List-Unsubscribe": "One-Click";
+                    };
+                    /**
+                     * @example {
+                     *       "List-Unsubscribe": "One-Click"
+                     *     }
+                     */
+                    "multipart/form-data": {
+                        /** @enum {string} */
+                        "List-Unsubscribe": "One-Click";
+                    };
+                    /**
+                     * @example {
+                     *       "enabled": true,
+                     *       "channels": {
+                     *         "sms": false
+                     *       },
+                     *       "categories": {
+                     *         "marketing": {
+                     *           "enabled": false
+                     *         }
+                     *       },
+                     *       "frequency_caps": []
+                     *     }
+                     */
+                    "application/json": {
+                        enabled: boolean;
+                        channels: {
+                            [key: string]: boolean;
+                        };
+                        categories: {
+                            [key: string]: {
+                                enabled?: boolean;
+                                channels?: {
+                                    [key: string]: boolean;
+                                };
+                            };
+                        };
+                        quiet_hours?: {
+                            start: string;
+                            end: string;
+                        };
+                        frequency_caps: {
+                            category?: string;
+                            max: number;
+                            per: string;
+                        }[];
+                        channel_order?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                    } | {
+                        /** @enum {string} */
+                        "List-Unsubscribe": "One-Click";
+                    };
+                };
+            };
+            responses: {
+                /** @description The link applied (JSON), or a page saying so (HTML, for clients that prefer text/html). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true,
+                         *       "changed": true,
+                         *       "preferences": {
+                         *         "enabled": true,
+                         *         "channels": {
+                         *           "sms": false
+                         *         },
+                         *         "categories": {
+                         *           "marketing": {
+                         *             "enabled": false
+                         *           }
+                         *         },
+                         *         "frequency_caps": []
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                            /** @description false when the preferences already said so */
+                            changed: boolean;
+                            /** @description A subscriber's preferences */
+                            preferences: {
+                                enabled: boolean;
+                                channels: {
+                                    [key: string]: boolean;
+                                };
+                                categories: {
+                                    [key: string]: {
+                                        enabled?: boolean;
+                                        channels?: {
+                                            [key: string]: boolean;
+                                        };
+                                    };
+                                };
+                                quiet_hours?: {
+                                    start: string;
+                                    end: string;
+                                };
+                                frequency_caps: {
+                                    category?: string;
+                                    max: number;
+                                    per: string;
+                                }[];
+                                channel_order?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                            };
+                        };
+                        /** @example <!doctype html><html>…Done: you will no longer receive marketing…</html> */
+                        "text/html": string;
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notify/sms/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a Twilio status callback
+         * @description Twilio posts the status of each SMS here as a signed form; the signature (X-Twilio-Signature) is checked over the raw form.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "MessageSid": "SM1f0e8ae6ade43cb3c0ce4525424e404f",
+                     *       "MessageStatus": "delivered",
+                     *       "AccountSid": "AC0123456789abcdef0123456789abcdef"
+                     *     }
+                     */
+                    "application/x-www-form-urlencoded": {
+                        MessageSid: string;
+                        /** @description queued, sent, delivered, undelivered, failed, … */
+                        MessageStatus: string;
+                        ErrorCode?: string;
+                    } & {
+                        [key: string]: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Taken */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true,
+                         *       "matched": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                            /** @description whether a delivery had this MessageSid */
+                            matched: boolean;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notify/email/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report bounces and complaints
+         * @description A relay or mail provider reports what happened to mail: hard bounces and complaints suppress the address for e-mail.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "address": "gone@example.com",
+                     *       "type": "bounce",
+                     *       "reason": "550 5.1.1 no such user",
+                     *       "message_id": "<n_7Tz1QfW3mR9sKd2a@herald>"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description the e-mail address */
+                        address: string;
+                        type: "bounce" | "complaint";
+                        /** @description bounces only; false: a soft bounce, which suppresses nothing */
+                        permanent?: boolean;
+                        reason?: string;
+                        /** @description the Message-ID of the mail that bounced */
+                        message_id?: string;
+                    } | {
+                        events: {
+                            /** @description the e-mail address */
+                            address: string;
+                            type: "bounce" | "complaint";
+                            /** @description bounces only; false: a soft bounce, which suppresses nothing */
+                            permanent?: boolean;
+                            reason?: string;
+                            /** @description the Message-ID of the mail that bounced */
+                            message_id?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "accepted": 1
+                         *     }
+                         */
+                        "application/json": {
+                            accepted: number;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's account
+         * @description ntfy's account: settings, synced subscriptions, reservations, tokens and phone numbers of a logged-in user, and the limits and usage of any caller (anonymous ones get `username: "*"`).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller's account; unset or empty fields are left out */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "username": "alice",
+                         *       "role": "user",
+                         *       "sync_topic": "st_Xq3kTq9ZpW1xY",
+                         *       "language": "en",
+                         *       "notification": {
+                         *         "min_priority": 2
+                         *       },
+                         *       "subscriptions": [
+                         *         {
+                         *           "base_url": "https://herald.example.com",
+                         *           "topic": "backups",
+                         *           "display_name": "Backups"
+                         *         }
+                         *       ],
+                         *       "reservations": [
+                         *         {
+                         *           "topic": "backups",
+                         *           "everyone": "deny-all"
+                         *         }
+                         *       ],
+                         *       "tokens": [
+                         *         {
+                         *           "token": "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2",
+                         *           "label": "phone",
+                         *           "last_access": 1764579600,
+                         *           "last_origin": "198.51.100.7",
+                         *           "expires": 1767171600
+                         *         }
+                         *       ],
+                         *       "tier": {
+                         *         "code": "pro",
+                         *         "name": "Pro"
+                         *       },
+                         *       "limits": {
+                         *         "basis": "tier",
+                         *         "messages": 10000,
+                         *         "messages_expiry_duration": 86400,
+                         *         "emails": 100,
+                         *         "calls": 10,
+                         *         "reservations": 5,
+                         *         "attachment_total_size": 104857600,
+                         *         "attachment_file_size": 15728640,
+                         *         "attachment_expiry_duration": 21600,
+                         *         "attachment_bandwidth": 524288000
+                         *       },
+                         *       "stats": {
+                         *         "messages": 42,
+                         *         "messages_remaining": 9958,
+                         *         "emails": 1,
+                         *         "emails_remaining": 99,
+                         *         "calls": 0,
+                         *         "calls_remaining": 10,
+                         *         "reservations": 1,
+                         *         "reservations_remaining": 4,
+                         *         "attachment_total_size": 1048576,
+                         *         "attachment_total_size_remaining": 103809024
+                         *       }
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description `*` for anonymous callers */
+                            username: string;
+                            role: "admin" | "user" | "anonymous";
+                            /** @description where changes to the account are announced */
+                            sync_topic?: string;
+                            /** @enum {boolean} */
+                            provisioned?: true;
+                            language?: string;
+                            notification?: {
+                                sound?: string;
+                                min_priority?: number;
+                                /** @description seconds; 0 = never */
+                                delete_after?: number;
+                            };
+                            subscriptions?: {
+                                base_url: string;
+                                topic: string;
+                                /** @description null when unset */
+                                display_name: string | null;
+                            }[];
+                            /** @description with enable-reservations, when there are any */
+                            reservations?: {
+                                topic: string;
+                                everyone: "read-write" | "read-only" | "write-only" | "deny-all";
+                            }[];
+                            tokens?: {
+                                /** @description tk_… */
+                                token: string;
+                                label?: string;
+                                /** @description Unix seconds; 0 when never used */
+                                last_access: number;
+                                /** @description the address it was last used from */
+                                last_origin?: string;
+                                /** @description Unix seconds; absent for a token that never expires */
+                                expires?: number;
+                                /**
+                                 * @description defined in the config; the API may not change it
+                                 * @enum {boolean}
+                                 */
+                                provisioned?: true;
+                            }[];
+                            phone_numbers?: string[];
+                            tier?: {
+                                code: string;
+                                name: string;
+                            };
+                            /** @description Limits (ntfy's `limits`) */
+                            limits: {
+                                /** @description `tier` for a user with a tier, `ip` for the server's defaults */
+                                basis: "tier" | "ip";
+                                messages: number;
+                                /** @description seconds */
+                                messages_expiry_duration: number;
+                                emails: number;
+                                calls: number;
+                                reservations: number;
+                                /** @description bytes */
+                                attachment_total_size: number;
+                                /** @description bytes */
+                                attachment_file_size: number;
+                                /** @description seconds */
+                                attachment_expiry_duration: number;
+                                /** @description bytes a day */
+                                attachment_bandwidth: number;
+                            };
+                            /** @description What the caller used today, against its limits */
+                            stats: {
+                                messages: number;
+                                messages_remaining: number;
+                                emails: number;
+                                emails_remaining: number;
+                                calls: number;
+                                calls_remaining: number;
+                                reservations: number;
+                                reservations_remaining: number;
+                                attachment_total_size: number;
+                                attachment_total_size_remaining: number;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Sign up
+         * @description Creates a user account; only with `enable-signup` (40022 otherwise). Counts against the caller's account-creation limit.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "alice",
+                     *       "password": "correct horse battery staple"
+                     *     }
+                     */
+                    "application/json": {
+                        username: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Delete the account
+         * @description Deletes the caller's own account; its password confirms it.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "password": "correct horse battery staple"
+                     *     }
+                     */
+                    "application/json": {
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the web app's settings
+         * @description Changes only the fields given; unknown fields are ignored, as ntfy ignores them.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "language": "en",
+                     *       "notification": {
+                     *         "sound": "ding",
+                     *         "min_priority": 2,
+                     *         "delete_after": 86400
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        language?: string;
+                        notification?: {
+                            sound?: string;
+                            min_priority?: number;
+                            delete_after?: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/account/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a synced subscription
+         * @description 40903 when the account already has it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "base_url": "https://herald.example.com",
+                     *       "topic": "backups",
+                     *       "display_name": "Backups"
+                     *     }
+                     */
+                    "application/json": {
+                        base_url: string;
+                        topic: string;
+                        display_name?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A web-app subscription kept with the account */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "base_url": "https://herald.example.com",
+                         *       "topic": "backups",
+                         *       "display_name": "Backups"
+                         *     }
+                         */
+                        "application/json": {
+                            base_url: string;
+                            topic: string;
+                            /** @description null when unset */
+                            display_name: string | null;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Remove a synced subscription
+         * @description Named by the `X-BaseURL` and `X-Topic` headers (or the `baseurl` and `topic` query parameters); removing one that is not there is no error.
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description the base URL of the subscription (or the `X-BaseURL` header) */
+                    baseurl?: string | string[];
+                    /** @description its topic (or the `X-Topic` header) */
+                    topic?: string | string[];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename a synced subscription */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "base_url": "https://herald.example.com",
+                     *       "topic": "backups",
+                     *       "display_name": "Backups"
+                     *     }
+                     */
+                    "application/json": {
+                        base_url: string;
+                        topic: string;
+                        display_name?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A web-app subscription kept with the account */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "base_url": "https://herald.example.com",
+                         *       "topic": "backups",
+                         *       "display_name": "Backups"
+                         *     }
+                         */
+                        "application/json": {
+                            base_url: string;
+                            topic: string;
+                            /** @description null when unset */
+                            display_name: string | null;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/account/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "password": "correct horse battery staple",
+                     *       "new_password": "a new long passphrase"
+                     *     }
+                     */
+                    "application/json": {
+                        password: string;
+                        new_password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an access token
+         * @description `expires` is in Unix seconds; 0 or absent for a token that never expires.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "label": "phone",
+                     *       "expires": 1767171600
+                     *     }
+                     */
+                    "application/json": {
+                        label?: string;
+                        expires?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description An access token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "token": "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2",
+                         *       "label": "phone",
+                         *       "last_access": 1764579600,
+                         *       "last_origin": "198.51.100.7",
+                         *       "expires": 1767171600
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description tk_… */
+                            token: string;
+                            label?: string;
+                            /** @description Unix seconds; 0 when never used */
+                            last_access: number;
+                            /** @description the address it was last used from */
+                            last_origin?: string;
+                            /** @description Unix seconds; absent for a token that never expires */
+                            expires?: number;
+                            /**
+                             * @description defined in the config; the API may not change it
+                             * @enum {boolean}
+                             */
+                            provisioned?: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Delete an access token
+         * @description Deletes the token named by `X-Token`, or the one the request authenticated with.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change an access token
+         * @description Changes the label or expiry of `token`, or of the token the request authenticated with when it is absent.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2",
+                     *       "label": "old phone"
+                     *     }
+                     */
+                    "application/json": {
+                        token?: string;
+                        label?: string;
+                        expires?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description An access token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "token": "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2",
+                         *       "label": "phone",
+                         *       "last_access": 1764579600,
+                         *       "last_origin": "198.51.100.7",
+                         *       "expires": 1767171600
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description tk_… */
+                            token: string;
+                            label?: string;
+                            /** @description Unix seconds; 0 when never used */
+                            last_access: number;
+                            /** @description the address it was last used from */
+                            last_origin?: string;
+                            /** @description Unix seconds; absent for a token that never expires */
+                            expires?: number;
+                            /**
+                             * @description defined in the config; the API may not change it
+                             * @enum {boolean}
+                             */
+                            provisioned?: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/account/reservation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reserve a topic
+         * @description Makes the topic the caller's, with `everyone` as what other users may do on it (`read-write`, `read-only`, `write-only`, `deny-all`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "topic": "backups",
+                     *       "everyone": "deny-all"
+                     *     }
+                     */
+                    "application/json": {
+                        topic: string;
+                        everyone: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/reservation/{topic}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Give up a reserved topic
+         * @description With `X-Delete-Messages: true` (or `?delete-messages=true`) the topic's cached messages are deleted too.
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description `true` to delete the topic's cached messages too (or the `X-Delete-Messages` header) */
+                    "delete-messages"?: string | string[];
+                    /** @description the same */
+                    "x-delete-messages"?: string | string[];
+                };
+                header?: never;
+                path: {
+                    /** @description the reserved topic */
+                    topic: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tiers and their limits
+         * @description The limits without a tier first (no `code`), then every tier. No prices: Herald has no payments.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The limits without a tier, then every tier */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "limits": {
+                         *           "basis": "ip",
+                         *           "messages": 1000,
+                         *           "messages_expiry_duration": 86400,
+                         *           "emails": 16,
+                         *           "calls": 0,
+                         *           "reservations": 0,
+                         *           "attachment_total_size": 104857600,
+                         *           "attachment_file_size": 15728640,
+                         *           "attachment_expiry_duration": 21600,
+                         *           "attachment_bandwidth": 524288000
+                         *         }
+                         *       },
+                         *       {
+                         *         "code": "pro",
+                         *         "name": "Pro",
+                         *         "limits": {
+                         *           "basis": "tier",
+                         *           "messages": 10000,
+                         *           "messages_expiry_duration": 86400,
+                         *           "emails": 100,
+                         *           "calls": 10,
+                         *           "reservations": 5,
+                         *           "attachment_total_size": 104857600,
+                         *           "attachment_file_size": 15728640,
+                         *           "attachment_expiry_duration": 21600,
+                         *           "attachment_bandwidth": 524288000
+                         *         }
+                         *       }
+                         *     ]
+                         */
+                        "application/json": {
+                            /** @description absent on the first entry: the limits without a tier */
+                            code?: string;
+                            name?: string;
+                            /** @description Limits (ntfy's `limits`) */
+                            limits: {
+                                /** @description `tier` for a user with a tier, `ip` for the server's defaults */
+                                basis: "tier" | "ip";
+                                messages: number;
+                                /** @description seconds */
+                                messages_expiry_duration: number;
+                                emails: number;
+                                calls: number;
+                                reservations: number;
+                                /** @description bytes */
+                                attachment_total_size: number;
+                                /** @description bytes */
+                                attachment_file_size: number;
+                                /** @description seconds */
+                                attachment_expiry_duration: number;
+                                /** @description bytes a day */
+                                attachment_bandwidth: number;
+                            };
+                        }[];
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -3708,6 +9029,2638 @@ export interface paths {
                             healthy: boolean;
                             database?: "ok" | "unreachable";
                             redis?: "ok" | "unreachable";
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The running build
+         * @description ntfy-compatible. Admin users only: anyone else gets 401.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The running build */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "version": "1.4.0",
+                         *       "commit": "3f2c9e1",
+                         *       "date": "2026-11-28T10:15:00Z"
+                         *     }
+                         */
+                        "application/json": {
+                            version: string;
+                            /** @description empty when the build did not know it */
+                            commit: string;
+                            /** @description when the build ran, RFC 3339; empty when unknown */
+                            date: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Message statistics
+         * @description ntfy-compatible: messages ever published, and the recent publish rate.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Message statistics */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "messages": 18233,
+                         *       "messages_rate": 0.25
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description messages ever published */
+                            messages: number;
+                            /** @description messages per second, averaged over recent minutes */
+                            messages_rate: number;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users
+         * @description ntfy-compatible. Every user with their grants; `*` holds the grants of everyone.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every user and their grants */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "username": "phil",
+                         *         "role": "admin",
+                         *         "grants": []
+                         *       },
+                         *       {
+                         *         "username": "ben",
+                         *         "role": "user",
+                         *         "tier": "pro",
+                         *         "grants": [
+                         *           {
+                         *             "topic": "alerts",
+                         *             "permission": "read-write"
+                         *           },
+                         *           {
+                         *             "topic": "backups*",
+                         *             "permission": "read-only"
+                         *           }
+                         *         ]
+                         *       },
+                         *       {
+                         *         "username": "*",
+                         *         "role": "user",
+                         *         "grants": [
+                         *           {
+                         *             "topic": "announcements",
+                         *             "permission": "read-only"
+                         *           }
+                         *         ]
+                         *       }
+                         *     ]
+                         */
+                        "application/json": {
+                            /** @description '*' stands for everyone, anonymous callers included */
+                            username: string;
+                            role: "admin" | "user";
+                            tier?: string;
+                            /** @description true when defined in the server config: the API may not change it */
+                            provisioned?: boolean;
+                            grants: {
+                                topic: string;
+                                permission: "read-write" | "read-only" | "write-only" | "deny-all";
+                            }[];
+                        }[];
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Change a user
+         * @description ntfy-compatible. Changes what is given: password (or hash), role, tier.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben",
+                     *       "role": "admin"
+                     *     }
+                     */
+                    "application/json": {
+                        username: string;
+                        password?: string;
+                        hash?: string;
+                        role?: "admin" | "user";
+                        tier?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Create a user
+         * @description ntfy-compatible. Give `password`, or `hash` (a bcrypt hash) instead.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben",
+                     *       "password": "correct-horse",
+                     *       "role": "user",
+                     *       "tier": "pro"
+                     *     }
+                     */
+                    "application/json": {
+                        username: string;
+                        password?: string;
+                        hash?: string;
+                        role?: "admin" | "user";
+                        tier?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Remove a user
+         * @description ntfy-compatible.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben"
+                     *     }
+                     */
+                    "application/json": {
+                        username: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Grant a user access to topics
+         * @description ntfy-compatible. `topic` may end in `*`; `permission` is read-write, read-only, write-only or deny-all (or rw, ro, wo, deny). POST and PUT do the same.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben",
+                     *       "topic": "backups*",
+                     *       "permission": "read-only"
+                     *     }
+                     */
+                    "application/json": {
+                        username: string;
+                        topic: string;
+                        permission: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Grant a user access to topics
+         * @description ntfy-compatible. `topic` may end in `*`; `permission` is read-write, read-only, write-only or deny-all (or rw, ro, wo, deny). POST and PUT do the same.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben",
+                     *       "topic": "backups*",
+                     *       "permission": "read-only"
+                     *     }
+                     */
+                    "application/json": {
+                        username: string;
+                        topic: string;
+                        permission: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Reset a user's access
+         * @description ntfy-compatible. Removes the grant for `topic`, or every grant of the user without one.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben",
+                     *       "topic": "backups*"
+                     *     }
+                     */
+                    "application/json": {
+                        username: string;
+                        topic?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description Every key, revoked ones too; never their secrets.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every API key, revoked ones too */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "id": "key_7QbX2mN4pL9s",
+                         *         "name": "shop backend",
+                         *         "prefix": "hk_Vd3k",
+                         *         "scopes": [
+                         *           "push:send",
+                         *           "devices:read",
+                         *           "devices:write"
+                         *         ],
+                         *         "categories": [
+                         *           "orders"
+                         *         ],
+                         *         "created": 1764579600,
+                         *         "expires": 1772355600,
+                         *         "last_used": 1764583200
+                         *       }
+                         *     ]
+                         */
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @description the first characters of the secret, to recognise the key by */
+                            prefix: string;
+                            scopes: string[];
+                            categories: string[];
+                            /** @description Unix seconds */
+                            created: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description Unix seconds */
+                            last_used?: number;
+                            /** @description Unix seconds */
+                            revoked?: number;
+                        }[];
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an API key
+         * @description The secret is in this answer only. A key may create keys with no more than it holds itself: its scopes, its categories, its expiry.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "shop backend",
+                     *       "scopes": [
+                     *         "push:send",
+                     *         "devices:*"
+                     *       ],
+                     *       "categories": [
+                     *         "orders"
+                     *       ],
+                     *       "expires": "90d"
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        /** @description API scopes such as push:send, or a family wildcard such as devices:* */
+                        scopes: string[];
+                        /** @description notification categories the key may act in; none means all */
+                        categories?: string[];
+                        /** @description a duration such as 90d */
+                        expires?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The new key, with its secret */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "key_7QbX2mN4pL9s",
+                         *       "name": "shop backend",
+                         *       "prefix": "hk_Vd3k",
+                         *       "scopes": [
+                         *         "push:send",
+                         *         "devices:read",
+                         *         "devices:write"
+                         *       ],
+                         *       "categories": [
+                         *         "orders"
+                         *       ],
+                         *       "created": 1764579600,
+                         *       "expires": 1772355600,
+                         *       "key": "hk_Vd3kR8tYq2ZbN6wP0sLc4xMf"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @description the first characters of the secret, to recognise the key by */
+                            prefix: string;
+                            scopes: string[];
+                            categories: string[];
+                            /** @description Unix seconds */
+                            created: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description Unix seconds */
+                            last_used?: number;
+                            /** @description Unix seconds */
+                            revoked?: number;
+                            /** @description the secret (hk_…), shown only now */
+                            key: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Its open streams end at once.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an API key
+         * @description A new key with the same name, scopes and categories; the old one keeps working for `overlap`, then is revoked.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "overlap": "1h"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description how long the old key keeps working, e.g. 24h (default) */
+                        overlap?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The new key, with its secret */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "key_7QbX2mN4pL9s",
+                         *       "name": "shop backend",
+                         *       "prefix": "hk_Vd3k",
+                         *       "scopes": [
+                         *         "push:send",
+                         *         "devices:read",
+                         *         "devices:write"
+                         *       ],
+                         *       "categories": [
+                         *         "orders"
+                         *       ],
+                         *       "created": 1764579600,
+                         *       "expires": 1772355600,
+                         *       "key": "hk_Vd3kR8tYq2ZbN6wP0sLc4xMf"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @description the first characters of the secret, to recognise the key by */
+                            prefix: string;
+                            scopes: string[];
+                            categories: string[];
+                            /** @description Unix seconds */
+                            created: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description Unix seconds */
+                            last_used?: number;
+                            /** @description Unix seconds */
+                            revoked?: number;
+                            /** @description the secret (hk_…), shown only now */
+                            key: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log
+         * @description Who changed what (users, grants, tokens, keys, endpoints, ...), newest first. Never secrets.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Unix seconds */
+                    since?: number;
+                    actor?: string;
+                    action?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Audit entries, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "id": 412,
+                         *         "time": 1764583200,
+                         *         "actor": "user:boss",
+                         *         "action": "key.revoke",
+                         *         "target": "key_7QbX2mN4pL9s",
+                         *         "address": "203.0.113.7",
+                         *         "details": {}
+                         *       },
+                         *       {
+                         *         "id": 411,
+                         *         "time": 1764579600,
+                         *         "actor": "user:boss",
+                         *         "action": "key.create",
+                         *         "target": "key_7QbX2mN4pL9s",
+                         *         "address": "203.0.113.7",
+                         *         "details": {
+                         *           "name": "shop backend",
+                         *           "scopes": [
+                         *             "push:send"
+                         *           ]
+                         *         }
+                         *       }
+                         *     ]
+                         */
+                        "application/json": {
+                            id: number;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description user:<name>, key:<id>, cli or anonymous */
+                            actor: string;
+                            /** @description family.verb, e.g. key.revoke */
+                            action: string;
+                            target?: string;
+                            /** @description the caller's address */
+                            address?: string;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Event types
+         * @description The event types an endpoint may subscribe to (or `*` for all).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event types an endpoint may receive */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "types": [
+                         *         "push.delivery.sent",
+                         *         "push.delivery.failed",
+                         *         "push.delivery.invalid_token",
+                         *         "push.delivery.dead",
+                         *         "push.delivery.expired",
+                         *         "push.delivery.delivered",
+                         *         "push.delivery.interacted",
+                         *         "device.invalidated",
+                         *         "notify.channel.sent",
+                         *         "notify.channel.delivered",
+                         *         "notify.channel.failed",
+                         *         "notify.channel.suppressed",
+                         *         "notify.channel.unavailable",
+                         *         "notify.channel.timeout",
+                         *         "notify.channel.expired",
+                         *         "notify.channel.cancelled"
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            types: string[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List event endpoints
+         * @description Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of event endpoints */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "endpoints": [
+                         *         {
+                         *           "id": "ep_4fJk8QzR2mWx7NbT",
+                         *           "url": "https://shop.example/hooks/herald",
+                         *           "events": [
+                         *             "push.delivery.failed",
+                         *             "push.delivery.invalid_token",
+                         *             "device.invalidated"
+                         *           ],
+                         *           "description": "order service",
+                         *           "enabled": true,
+                         *           "consecutive_failures": 0,
+                         *           "created_at": "2026-12-01T09:00:00.000Z",
+                         *           "updated_at": "2026-12-01T09:00:00.000Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            endpoints: {
+                                id: string;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                enabled: boolean;
+                                /** @description RFC 3339 time in UTC */
+                                disabled_at?: string;
+                                disabled_reason?: string;
+                                /** @description the signing secret (whsec_…), only when it was just made */
+                                secret?: string;
+                                /** @description RFC 3339; until then the previous secret signs too */
+                                previous_secret_expires_at?: string;
+                                consecutive_failures: number;
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description RFC 3339 time in UTC */
+                                updated_at: string;
+                            }[];
+                            /** @description pass as `cursor` for the next page; absent on the last */
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register an event endpoint
+         * @description The answer carries the signing secret. Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://shop.example/hooks/herald",
+                     *       "events": [
+                     *         "push.delivery.failed",
+                     *         "push.delivery.invalid_token",
+                     *         "device.invalidated"
+                     *       ],
+                     *       "description": "order service"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description https URL that receives the signed POSTs */
+                        url: string;
+                        /** @description event types, or ['*'] for all */
+                        events: string[];
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description An event endpoint */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "ep_4fJk8QzR2mWx7NbT",
+                         *       "url": "https://shop.example/hooks/herald",
+                         *       "events": [
+                         *         "push.delivery.failed",
+                         *         "push.delivery.invalid_token",
+                         *         "device.invalidated"
+                         *       ],
+                         *       "description": "order service",
+                         *       "enabled": true,
+                         *       "consecutive_failures": 0,
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z",
+                         *       "secret": "whsec_MfKQ9r8GKYqXbV2m0wQnN1a5zJ3tL7pC"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string;
+                            enabled: boolean;
+                            /** @description RFC 3339 time in UTC */
+                            disabled_at?: string;
+                            disabled_reason?: string;
+                            /** @description the signing secret (whsec_…), only when it was just made */
+                            secret?: string;
+                            /** @description RFC 3339; until then the previous secret signs too */
+                            previous_secret_expires_at?: string;
+                            consecutive_failures: number;
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an event endpoint
+         * @description Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An event endpoint */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "ep_4fJk8QzR2mWx7NbT",
+                         *       "url": "https://shop.example/hooks/herald",
+                         *       "events": [
+                         *         "push.delivery.failed",
+                         *         "push.delivery.invalid_token",
+                         *         "device.invalidated"
+                         *       ],
+                         *       "description": "order service",
+                         *       "enabled": true,
+                         *       "consecutive_failures": 0,
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string;
+                            enabled: boolean;
+                            /** @description RFC 3339 time in UTC */
+                            disabled_at?: string;
+                            disabled_reason?: string;
+                            /** @description the signing secret (whsec_…), only when it was just made */
+                            secret?: string;
+                            /** @description RFC 3339; until then the previous secret signs too */
+                            previous_secret_expires_at?: string;
+                            consecutive_failures: number;
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Remove an event endpoint
+         * @description Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change an event endpoint
+         * @description Fields left out keep their value; `enabled: true` switches an endpoint on again after failures. Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "events": [
+                     *         "push.delivery.failed",
+                     *         "device.invalidated"
+                     *       ],
+                     *       "enabled": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description https URL that receives the signed POSTs */
+                        url?: string;
+                        /** @description event types, or ['*'] for all */
+                        events?: string[];
+                        description?: string;
+                        /** @description false switches the endpoint off; true switches it on again */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description An event endpoint */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "ep_4fJk8QzR2mWx7NbT",
+                         *       "url": "https://shop.example/hooks/herald",
+                         *       "events": [
+                         *         "push.delivery.failed",
+                         *         "push.delivery.invalid_token",
+                         *         "device.invalidated"
+                         *       ],
+                         *       "description": "order service",
+                         *       "enabled": true,
+                         *       "consecutive_failures": 0,
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string;
+                            enabled: boolean;
+                            /** @description RFC 3339 time in UTC */
+                            disabled_at?: string;
+                            disabled_reason?: string;
+                            /** @description the signing secret (whsec_…), only when it was just made */
+                            secret?: string;
+                            /** @description RFC 3339; until then the previous secret signs too */
+                            previous_secret_expires_at?: string;
+                            consecutive_failures: number;
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/event-endpoints/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An event endpoint's signing secret
+         * @description Needs events:write: the secret lets its holder forge Herald's events. Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signing secret, and the previous one while it still signs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "secret": "whsec_MfKQ9r8GKYqXbV2m0wQnN1a5zJ3tL7pC",
+                         *       "previous_secret": "whsec_Zr2Yd5nB8kQ1xW4vP7sH0mJ6tL3cF9aE",
+                         *       "previous_secret_expires_at": "2026-12-02T09:00:00.000Z"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description whsec_… (Standard Webhooks signing secret) */
+                            secret: string;
+                            /** @description whsec_… (Standard Webhooks signing secret) */
+                            previous_secret?: string;
+                            /** @description RFC 3339 time in UTC */
+                            previous_secret_expires_at?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an event endpoint's secret
+         * @description A new secret signs from now on; the old one signs beside it for `overlap` (default 24h, at most 7d), so the receiver can switch without missing a message. Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "overlap": "24h"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description how long the old secret keeps signing too, e.g. '24h' (default) or '0s' */
+                        overlap?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description An event endpoint */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "ep_4fJk8QzR2mWx7NbT",
+                         *       "url": "https://shop.example/hooks/herald",
+                         *       "events": [
+                         *         "push.delivery.failed",
+                         *         "push.delivery.invalid_token",
+                         *         "device.invalidated"
+                         *       ],
+                         *       "description": "order service",
+                         *       "enabled": true,
+                         *       "consecutive_failures": 0,
+                         *       "created_at": "2026-12-01T09:00:00.000Z",
+                         *       "updated_at": "2026-12-01T09:00:00.000Z",
+                         *       "secret": "whsec_MfKQ9r8GKYqXbV2m0wQnN1a5zJ3tL7pC"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string;
+                            enabled: boolean;
+                            /** @description RFC 3339 time in UTC */
+                            disabled_at?: string;
+                            disabled_reason?: string;
+                            /** @description the signing secret (whsec_…), only when it was just made */
+                            secret?: string;
+                            /** @description RFC 3339; until then the previous secret signs too */
+                            previous_secret_expires_at?: string;
+                            consecutive_failures: number;
+                            /** @description RFC 3339 time in UTC */
+                            created_at: string;
+                            /** @description RFC 3339 time in UTC */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-endpoints/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An event endpoint's delivery attempts
+         * @description Recent attempts, newest first. Endpoints see events of every category, so a key limited to categories may not use this.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recent delivery attempts, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "attempts": [
+                         *         {
+                         *           "message_id": "msg_2bXq7Lm9Pz",
+                         *           "type": "push.delivery.failed",
+                         *           "attempt": 2,
+                         *           "result": "succeeded",
+                         *           "at": "2026-12-01T09:00:31.000Z",
+                         *           "status": 200
+                         *         },
+                         *         {
+                         *           "message_id": "msg_2bXq7Lm9Pz",
+                         *           "type": "push.delivery.failed",
+                         *           "attempt": 1,
+                         *           "result": "retrying",
+                         *           "at": "2026-12-01T09:00:01.000Z",
+                         *           "status": 503,
+                         *           "error": "Service Unavailable"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            attempts: {
+                                /** @description the webhook-id, the same for every attempt of one message */
+                                message_id: string;
+                                type: string;
+                                attempt: number;
+                                result: "succeeded" | "retrying" | "failed";
+                                /** @description RFC 3339 time in UTC */
+                                at: string;
+                                /** @description the receiver's HTTP status */
+                                status?: number;
+                                error?: string;
+                            }[];
                         };
                     };
                 };
