@@ -1,127 +1,34 @@
 /**
- * HAND-WRITTEN, TEMPORARY: the notify face (`/v1/notify`, `/v1/subscribers`) is not in the OpenAPI
- * document yet, so its types are written here from the route schemas in Herald's
- * src/http/notify. When those routes are documented, these types and functions give way to the
- * generated `paths` (schema.d.ts) and the openapi-fetch client.
+ * The notify face's calls, typed from the generated document (schema.d.ts): its JSON bodies and
+ * answers are the routes' own schemas, so they cannot drift from the server.
  */
 import { bearer, requestJson, segment, type ClientContext } from './context.js';
+import type { paths } from './schema.js';
 
-export type NotifyChannel = 'push' | 'email' | 'sms' | 'webhook' | 'inapp';
+type JsonBody<P extends keyof paths, M extends keyof paths[P]> =
+  paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+type JsonAnswer<P extends keyof paths, M extends keyof paths[P], S extends number> =
+  paths[P][M] extends { responses: { [K in S]: { content: { 'application/json': infer A } } } } ? A : never;
 
 /** The body of `POST /v1/notify`. */
-export interface NotifyRequest {
-  /** The template's name. */
-  template: string;
-  /** Up to 1000 subscriber ids, or a topic whose subscribers are the recipients. */
-  to: { subscribers: string[] } | { topic: string };
-  /** Values for the template. */
-  data?: Record<string, unknown>;
-  category?: string;
-  priority?: 'critical' | 'high' | 'normal' | 'low';
-  /** The channels to use (the category's by default). */
-  channels?: NotifyChannel[];
-  /** `all` channels at once, or one after the other until one delivers (`fallback`). */
-  strategy?: 'all' | 'fallback';
-  /** A second request with the same key is answered with the first one's id and `duplicate: true`. */
-  idempotency_key?: string;
-  /** When to send: an RFC 3339 time, or a time in the subscriber's timezone. */
-  send_at?: string;
-  expires_at?: string;
-}
-
+export type NotifyRequest = JsonBody<'/v1/notify', 'post'>;
 /** The answer of `POST /v1/notify` (202). */
-export interface NotifyAccepted {
-  id: string;
-  state: string;
-  recipients: number;
-  duplicate?: true;
-}
-
-export interface ChannelDelivery {
-  channel: NotifyChannel;
-  state: string;
-  reason?: string;
-  provider_id?: string;
-  attempts: number;
-  created_at: string;
-  updated_at: string;
-  sent_at?: string;
-}
-
+export type NotifyAccepted = JsonAnswer<'/v1/notify', 'post', 202>;
 /** `GET /v1/notify/{id}`: the notification and its deliveries per recipient and channel. */
-export interface NotificationStatus {
-  id: string;
-  template: string;
-  category?: string;
-  priority: string;
-  strategy: string;
-  channels?: NotifyChannel[];
-  to: { topic: string } | { subscribers: number };
-  state: 'routing' | 'sending' | 'done' | 'cancelled';
-  created_at: string;
-  send_at?: string;
-  expires_at?: string;
-  idempotency_key?: string;
-  recipients: number;
-  counts: Record<string, number>;
-  deliveries: {
-    subscriber: string;
-    state: string;
-    reason?: string;
-    next_channels?: NotifyChannel[];
-    updated_at: string;
-    channels: ChannelDelivery[];
-  }[];
-  next_cursor?: string;
-}
-
+export type NotificationStatus = JsonAnswer<'/v1/notify/{id}', 'get', 200>;
+export type ChannelDelivery = NotificationStatus['deliveries'][number]['channels'][number];
+export type NotifyChannel = ChannelDelivery['channel'];
+type NotifyCancelled = JsonAnswer<'/v1/notify/{id}', 'delete', 200>;
 /** The body of `PUT /v1/subscribers/{id}`: the whole subscriber (a field left out or null has no value afterwards). */
-export interface SubscriberInput {
-  email?: string | null;
-  phone?: string | null;
-  name?: string | null;
-  locale?: string | null;
-  timezone?: string | null;
-  webhook_url?: string | null;
-  data?: Record<string, unknown>;
-}
-
+export type SubscriberInput = JsonBody<'/v1/subscribers/{id}', 'put'>;
 /** A subscriber; fields without a value are left out. */
-export interface Subscriber {
-  id: string;
-  email?: string;
-  phone?: string;
-  name?: string;
-  locale?: string;
-  timezone?: string;
-  webhook_url?: string;
-  data: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-}
-
-/** An item of a subscriber's in-app inbox; fields without a value are left out. */
-export interface InboxItem {
-  id: string;
-  notification_id?: string;
-  category?: string;
-  title?: string;
-  body: string;
-  url?: string;
-  data: Record<string, unknown>;
-  created_at: string;
-  seen_at?: string;
-  read_at?: string;
-  archived_at?: string;
-}
-
+export type Subscriber = JsonAnswer<'/v1/subscribers/{id}', 'get', 200>;
+type SubscriberErased = JsonAnswer<'/v1/subscribers/{id}', 'delete', 200>;
 /** `GET /v1/subscribers/{id}/inbox`: a page of items, newest first. */
-export interface InboxPage {
-  items: InboxItem[];
-  unread: number;
-  next_cursor?: string;
-}
-
+export type InboxPage = JsonAnswer<'/v1/subscribers/{id}/inbox', 'get', 200>;
+/** An item of a subscriber's in-app inbox; fields without a value are left out. */
+export type InboxItem = InboxPage['items'][number];
+/** The inbox query as callers write it; sent as the strings the route takes. */
 export interface InboxQuery {
   unread?: boolean;
   archived?: boolean;
@@ -137,13 +44,13 @@ export function notifyCalls(ctx: ClientContext) {
     /** `GET /v1/notify/{id}` (scope `notify:read`). */
     getNotification: (id: string) => requestJson<NotificationStatus>(ctx, 'GET', `/v1/notify/${segment(id)}`),
     /** `DELETE /v1/notify/{id}`: cancels what has not gone out yet. */
-    cancelNotification: (id: string) => requestJson<{ id: string; state: 'cancelled'; cancelled: number }>(ctx, 'DELETE', `/v1/notify/${segment(id)}`),
+    cancelNotification: (id: string) => requestJson<NotifyCancelled>(ctx, 'DELETE', `/v1/notify/${segment(id)}`),
     /** `PUT /v1/subscribers/{id}`: creates or replaces (scope `subscribers:write`). */
     putSubscriber: (id: string, body: SubscriberInput = {}) => requestJson<Subscriber>(ctx, 'PUT', `/v1/subscribers/${segment(id)}`, body),
     /** `GET /v1/subscribers/{id}` (scope `subscribers:read`). */
     getSubscriber: (id: string) => requestJson<Subscriber>(ctx, 'GET', `/v1/subscribers/${segment(id)}`),
     /** `DELETE /v1/subscribers/{id}`: erases the subscriber and what Herald holds about them. */
-    deleteSubscriber: (id: string) => requestJson<{ success: true }>(ctx, 'DELETE', `/v1/subscribers/${segment(id)}`),
+    deleteSubscriber: (id: string) => requestJson<SubscriberErased>(ctx, 'DELETE', `/v1/subscribers/${segment(id)}`),
     /** `GET /v1/subscribers/{id}/inbox`, with the client's credentials or a subscriber token (`st_…`). */
     getInbox: (id: string, query: InboxQuery = {}, token?: string) => {
       const params = new URLSearchParams();
