@@ -45,4 +45,18 @@ if (!bundleIsCurrent()) {
     process.stderr.write(`herald: could not bundle the CLI (${err instanceof Error ? err.message : String(err)}); running it unbundled\n`);
   }
 }
+// The web app (web/) is built into dist/web by Vite when any of its files is newer than the last
+// web build; a server without it answers its pages with a 503 naming `npm run build`.
+const webMarker = join(root, 'dist', 'web', '.built');
+const webChanged = (dir, since) => readdirSync(dir, { withFileTypes: true }).some((entry) =>
+  entry.isDirectory() ? webChanged(join(dir, entry.name), since) : statSync(join(dir, entry.name)).mtimeMs > since);
+if (existsSync(join(root, 'web')) && (!existsSync(webMarker) || webChanged(join(root, 'web'), statSync(webMarker).mtimeMs))) {
+  process.stderr.write('herald: building the web app...\n');
+  try {
+    const { buildWeb } = await import('./build-web.mjs');
+    await buildWeb({ quiet: true });
+  } catch (err) {
+    process.stderr.write(`herald: could not build the web app (${err instanceof Error ? err.message : String(err)}); its pages answer 503\n`);
+  }
+}
 export const cliEntry = pathToFileURL(bundleIsCurrent() ? bundled : join(root, 'dist', 'src', 'cli', 'herald.js')).href;

@@ -665,10 +665,11 @@ export const ConfigSchema = Type.Object(
     /**
      * Names that cannot be used as topics because routes use them. As in ntfy, names configured
      * here are added to the defaults rather than replacing them, since those routes always exist.
-     * @defaultValue `['docs','static','file','app','metrics','account','settings','signup','login','v1']`
+     * `admin` is Herald's own: the admin console lives there.
+     * @defaultValue `['docs','static','file','app','metrics','account','settings','signup','login','v1','admin']`
      */
     disallowedTopics: list(
-      ['docs', 'static', 'file', 'app', 'metrics', 'account', 'settings', 'signup', 'login', 'v1'],
+      ['docs', 'static', 'file', 'app', 'metrics', 'account', 'settings', 'signup', 'login', 'v1', 'admin'],
       'reserved topic names, added to the built-in ones',
       { itemPattern: TOPIC_NAME },
     ),

@@ -13,7 +13,7 @@ import { registerFileRoutes } from './topics/file-routes.js';
 import { registerMatrixRoutes } from './topics/matrix-routes.js';
 import { registerPublishRoutes } from './topics/publish-routes.js';
 import { registerSubscribeRoutes } from './topics/subscribe-routes.js';
-import { registerWebRoutes } from './topics/web-routes.js';
+import { registerWebFace } from './web/web-face.js';
 
 /**
  * Each face of Herald is its own encapsulated plugin: its body parser, validator and route
@@ -30,7 +30,6 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
     registerSubscribeRoutes(topics, deps);
     registerFileRoutes(topics, deps);
     registerMatrixRoutes(topics, deps);
-    registerWebRoutes(topics, deps);
   });
   void app.register(async (push) => registerPushFace(push, deps), { prefix: '/v1' });
   void app.register(async (notify) => registerNotifyFace(notify, deps), { prefix: '/v1' });
@@ -43,6 +42,10 @@ export function registerFaces(app: FastifyInstance, deps: HttpDeps): void {
     registerMetricsRoute(metrics, deps);
   });
   void app.register(async (events) => registerEventsFace(events, deps), { prefix: '/v1' });
+  void app.register(async (web) => {
+    ignoreBodies(web);
+    await registerWebFace(web, deps);
+  });
   void app.register(async (centrifugo) => {
     useRawBodies(centrifugo);
     registerCentrifugoApi(centrifugo, deps);

@@ -37,7 +37,7 @@ describe('GET /config.js', () => {
       assert.deepEqual(config, {
         base_url: '', app_root: '/', enable_login: false, require_login: false, enable_signup: false, enable_payments: false,
         enable_calls: false, enable_emails: false, enable_reservations: false, enable_web_push: false, billing_contact: '',
-        web_push_public_key: '', disallowed_topics: ['docs', 'static', 'file', 'app', 'metrics', 'account', 'settings', 'signup', 'login', 'v1'],
+        web_push_public_key: '', disallowed_topics: ['docs', 'static', 'file', 'app', 'metrics', 'account', 'settings', 'signup', 'login', 'v1', 'admin'],
       });
     });
   });
@@ -50,7 +50,7 @@ describe('GET /config.js', () => {
       'twilio-account': 'AC00000000000000000000000000000000', 'twilio-auth-token': 'secret', 'twilio-phone-number': '+14155550199',
       'twilio-base-url': 'http://127.0.0.1:9', 'twilio-verify-service': 'VA00000000000000000000000000000000', 'twilio-verify-base-url': 'http://127.0.0.1:9',
       'web-push-public-key': vapid.publicKey, 'web-push-private-key': vapid.privateKey, 'web-push-email-address': 'ops@example.com',
-      'disallowed-topics': 'private,admin',
+      'disallowed-topics': 'private,internal',
     }, async (server) => {
       const config = configOf(await (await fetch(`${server.url}/config.js`)).text());
       assert.deepEqual(Object.keys(config), FIELDS);
@@ -63,7 +63,7 @@ describe('GET /config.js', () => {
       assert.equal(config.enable_web_push, true);
       assert.equal(config.web_push_public_key, vapid.publicKey);
       assert.equal(config.enable_payments, false);
-      assert.deepEqual((config.disallowed_topics as string[]).slice(-2), ['private', 'admin']);
+      assert.deepEqual((config.disallowed_topics as string[]).slice(-2), ['private', 'internal']);
     });
   });
 

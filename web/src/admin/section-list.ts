@@ -1,0 +1,5 @@
+import type { Section } from './sections.js';
+
+/** The console's screens in navigation order; each screen's module adds its entry here. */
+export const SECTIONS: Section[] = [
+];
