@@ -234,7 +234,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     if (analyticsExport) runners.useAnalyticsExport((rows) => analyticsExport.add(rows));
   }
   const pipeline = new PushPipeline({
-    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: exportPushEvents(pushEventsWithWebhooks(metrics.pushEvents, eventWebhooks.publisher), analyticsExport), bus,
+    store: pushStore, devices: deviceStore, queue, senders, clock, logger, events: exportPushEvents(pushEventsWithWebhooks(metrics.pushEvents, eventWebhooks.publisher), analyticsExport, deviceStore, logger), bus,
     options: { ...workerOptions, routers: 4, sampleMs: 500 },
     ...(runners ? { runners } : {}),
     rateLimiter: counters,

@@ -26,9 +26,9 @@ export function openAnalyticsExport(config: Config, metrics: AnalyticsExportMetr
   return exporter;
 }
 
-/** The push pipeline's events, exporting too when the export is on. */
-export function exportPushEvents(base: PushEvents, exporter: AnalyticsExporter | undefined): PushEvents {
-  return exporter ? pushEventsWithExport(base, (rows) => exporter.add(rows)) : base;
+/** The push pipeline's events, exporting too when the export is on (send rows read their devices' platforms once per job). */
+export function exportPushEvents(base: PushEvents, exporter: AnalyticsExporter | undefined, devices: Pick<DeviceStore, 'platforms'>, logger: Logger): PushEvents {
+  return exporter ? pushEventsWithExport(base, (rows) => exporter.add(rows), { platforms: (ids) => devices.platforms(ids), logger }) : base;
 }
 
 /** PushService's `statusReported`, exporting too when the export is on. */

@@ -60,8 +60,11 @@ async function threadEventWebhooks(maxAttempts: number) {
 }
 
 const recorded = { recorded: (summary: OutcomeSummary) => post({ op: 'recorded', summary }) };
-// The main thread owns the export's buffer and connections; rows are sent there before the ack.
-const withAnalyticsExport = (events: PushEvents) => (data.analyticsExport ? pushEventsWithExport(events, (rows) => post({ op: 'export', rows })) : events);
+// The main thread owns the export's buffer and connections; rows are sent there before the ack,
+// with their devices' platforms read here (one query per send job), so only plain rows cross.
+const withAnalyticsExport = (events: PushEvents) => (data.analyticsExport
+  ? pushEventsWithExport(events, (rows) => post({ op: 'export', rows }), { platforms: (ids) => db.devices.platforms(ids), logger })
+  : events);
 
 const worker = new PartitionWorker({
   partition: data.partition,

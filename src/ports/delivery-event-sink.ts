@@ -19,7 +19,7 @@ export interface DeliveryEventRow {
   /** The notify channel (email, sms, push, inbox, webhook, …); null for push rows. */
   channel: string | null;
   app: string | null;
-  /** The device's platform, where it is known without a lookup per delivery (status reports). */
+  /** The registered device's platform (read once per send job, or per status report); null for raw tokens, provider topics and notify rows. */
   platform: string | null;
   category: string | null;
   state: string;

@@ -92,6 +92,14 @@ export function describeDeviceStoreConformance(name: string, makeDatabase: () =>
       assert.deepEqual(back.device, { ...device, updatedAt: 9, lastSeenAt: 9 });
     });
 
+    it('reads the platforms of many devices at once, invalid ones too, leaving out ids of no device', async () => {
+      const phone = (await devices.register(registration({ platform: 'ios' }), 1)).device;
+      const tablet = (await devices.register(registration({ platform: 'android' }), 1)).device;
+      await devices.markInvalid(tablet.id, 'Unregistered', 2);
+      assert.deepEqual(await devices.platforms([phone.id, tablet.id, 'dev_missing']), new Map([[phone.id, 'ios'], [tablet.id, 'android']]));
+      assert.deepEqual(await devices.platforms([]), new Map());
+    });
+
     it('keeps a device whose token was registered again after the provider said it died (APNs 410)', async () => {
       const { device } = await devices.register(registration(), 1);
       await devices.register(registration({ token: device.token }), 50);

@@ -10,40 +10,61 @@ import { deliveryId } from '../push/targets.js';
 /** Where rows go: the exporter's `add`, or a delivery thread's message to the main thread. */
 export type ExportRows = (rows: DeliveryEventRow[]) => void;
 
-/** A push delivery's recorded outcomes, one row each. */
-export function pushOutcomeRows(push: PushRecord, results: readonly DeliveryResult[], now: number): DeliveryEventRow[] {
-  return results.map((r) => ({
-    at: now,
-    kind: 'push',
-    messageId: push.id,
-    deliveryId: deliveryId(push.seq, r.target),
-    deviceId: r.target.startsWith('dev_') ? r.target : null,
-    subscriberId: null,
-    provider: r.provider,
-    channel: null,
-    app: r.app,
-    // The delivery knows its device, not the device's platform: a lookup per delivery would double
-    // a broadcast's database reads, so send outcomes leave it empty (status reports fill it).
-    platform: null,
-    category: push.category,
-    state: r.state,
-    error: r.error ?? null,
-    status: r.status ?? null,
-    latencyMs: r.latencyMs ?? null,
-    attempt: r.attempts ?? null,
-  }));
+/**
+ * A push delivery's recorded outcomes, one row each. `platforms` holds the platforms of the
+ * chunk's registered devices; raw tokens and provider topics have no device, so no platform.
+ */
+export function pushOutcomeRows(push: PushRecord, results: readonly DeliveryResult[], now: number, platforms?: ReadonlyMap<string, string>): DeliveryEventRow[] {
+  return results.map((r) => {
+    const deviceId = r.target.startsWith('dev_') ? r.target : null;
+    return {
+      at: now,
+      kind: 'push',
+      messageId: push.id,
+      deliveryId: deliveryId(push.seq, r.target),
+      deviceId,
+      subscriberId: null,
+      provider: r.provider,
+      channel: null,
+      app: r.app,
+      platform: (deviceId !== null ? platforms?.get(deviceId) : undefined) ?? null,
+      category: push.category,
+      state: r.state,
+      error: r.error ?? null,
+      status: r.status ?? null,
+      latencyMs: r.latencyMs ?? null,
+      attempt: r.attempts ?? null,
+    };
+  });
 }
 
+/** Reads the platforms of registered devices: `DeviceStore.platforms`, one query per call. */
+export type PlatformsOf = (ids: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+
 /**
- * The push pipeline's events with the analytics export added. Rows are handed over before the
- * base listener runs and without waiting: the export never delays the job's ack.
+ * The push pipeline's events with the analytics export added. A send job's outcomes come from
+ * the delivery ledger, which knows each device but not its platform, so the job's devices are
+ * read once (one query for the whole chunk, beside the base listener); rows are handed over
+ * before the job is acked, without waiting on the analytics database. Without `devices`, or when
+ * the read fails, the rows go out with no platform.
  */
-export function pushEventsWithExport(base: PushEvents, add: ExportRows): PushEvents {
+export function pushEventsWithExport(base: PushEvents, add: ExportRows, devices?: { platforms: PlatformsOf; logger: Logger }): PushEvents {
   return {
     recorded: (summary) => base.recorded(summary),
     async outcomes(push, results, invalidated, now) {
-      add(pushOutcomeRows(push, results, now));
-      await base.outcomes?.(push, results, invalidated, now);
+      const ids = devices ? results.flatMap((r) => (r.target.startsWith('dev_') ? [r.target] : [])) : [];
+      if (!devices || ids.length === 0) {
+        add(pushOutcomeRows(push, results, now));
+        await base.outcomes?.(push, results, invalidated, now);
+        return;
+      }
+      const rows = devices.platforms(ids)
+        .catch((err: unknown) => {
+          devices.logger.debug({ err }, 'analytics export: could not read the platforms of a send job\'s devices');
+          return undefined;
+        })
+        .then((found) => add(pushOutcomeRows(push, results, now, found)));
+      await Promise.all([rows, base.outcomes?.(push, results, invalidated, now)]);
     },
   };
 }

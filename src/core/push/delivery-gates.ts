@@ -123,6 +123,9 @@ export class DeliveryGates {
       await this.#d.store.record(results, now);
       // A hold is no outcome: only what ended counts in the metrics.
       if (settled.length > 0) this.#d.events.recorded(summarize(settled));
+      // Held, dropped and expired here are state changes like a send's: event webhooks and the
+      // analytics export hear of them before the job is acked.
+      if (this.#d.events.outcomes) await this.#d.events.outcomes(push, results, [], now);
     }
     return open;
   }

@@ -6,8 +6,10 @@ import { clampLimit, DEVICE_LIST_MAX_LIMIT, deviceFromRow, type DevicesDatabase,
 
 /** Devices deleted per transaction when pruning dead tokens. */
 const PRUNE_BATCH = 500;
+/** Device ids per query of `platforms`. */
+const PLATFORM_BATCH = 500;
 
-type DeviceOperations = 'byId' | 'byToken' | 'update' | 'remove' | 'list' | 'count' | 'setTopics' | 'markInvalid' | 'pruneInvalid';
+type DeviceOperations = 'byId' | 'platforms' | 'byToken' | 'update' | 'remove' | 'list' | 'count' | 'setTopics' | 'markInvalid' | 'pruneInvalid';
 
 /**
  * Reads and edits of registered devices, a few per API call. Every write that touches a device's
@@ -19,6 +21,16 @@ export function prepareDevices(db: Kysely<DevicesDatabase>, dialect: DevicesDial
   return {
     async byId(id) {
       return selectDevice(db, dialect, id);
+    },
+
+    async platforms(ids) {
+      const found = new Map<string, string>();
+      // Send jobs hold at most a few hundred devices; the slices keep any caller under the parameter limits.
+      for (let i = 0; i < ids.length; i += PLATFORM_BATCH) {
+        const rows = await db.selectFrom('devices').select(['id', 'platform']).where('id', 'in', ids.slice(i, i + PLATFORM_BATCH)).execute();
+        for (const r of rows) found.set(r.id, r.platform);
+      }
+      return found;
     },
 
     async byToken(app, provider, token) {
