@@ -53,6 +53,14 @@ export const VersionAnswer = Type.Object({
   date: Type.String({ description: 'when the build ran, RFC 3339; empty when unknown' }),
 }, { additionalProperties: false, description: 'The running build' });
 
+export const WhoamiAnswer = Type.Object({
+  kind: Type.Union([Type.Literal('user'), Type.Literal('key')], { description: 'a topics-face user (Basic or token) or an API key' }),
+  name: Type.String({ description: 'the user name, or `key:<id>` for a key' }),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('user')], { description: 'keys count as `user`: their scopes say what they may do' }),
+  scopes: Type.Array(Type.String(), { description: "the API scopes the caller holds: `admin` for admin users, the key's own for a key, none for other users" }),
+  categories: Type.Array(Type.String(), { description: 'the categories a key is limited to; empty: all' }),
+}, { additionalProperties: false, description: 'Who the credentials belong to' });
+
 export const StatsAnswer = Type.Object({
   messages: Type.Integer({ minimum: 0, description: 'messages ever published' }),
   messages_rate: Type.Number({ minimum: 0, description: 'messages per second, averaged over recent minutes' }),

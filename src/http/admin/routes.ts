@@ -3,7 +3,7 @@ import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { ERROR_ANSWERS } from '../openapi/error-schema.js';
 import { withExample, type SchemaApp } from '../plugins/schema-routes.js';
-import { StatsAnswer, VersionAnswer } from './responses.js';
+import { StatsAnswer, VersionAnswer, WhoamiAnswer } from './responses.js';
 
 const PUBLIC = { scope: 'public' as const };
 const TAGS = ['server'];
@@ -31,6 +31,24 @@ export function registerServerRoutes(app: SchemaApp, deps: HttpDeps): void {
     if (request.principal.role !== 'admin') throw new HeraldError('unauthorized');
     const { version, commit, date } = deps.build;
     return reply.send({ version, commit, date });
+  });
+
+  // The admin console asks this at login to learn which of its screens the caller may use.
+  app.get('/whoami', {
+    schema: {
+      summary: 'Who the credentials belong to',
+      description: 'The caller as Herald sees it: a user with their role, or an API key with its scopes. Anonymous callers get 401.',
+      tags: TAGS,
+      response: { 200: withExample(WhoamiAnswer, { kind: 'key', name: 'key:key_3f2c9e1a', role: 'user', scopes: ['push:send', 'push:read'], categories: [] }), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'account' },
+  }, async (request, reply) => {
+    const { principal } = request;
+    if (principal.apiKey) {
+      return reply.send({ kind: 'key', name: principal.name, role: 'user', scopes: [...principal.apiKey.scopes], categories: [...principal.apiKey.categories] });
+    }
+    if (principal.role === 'anonymous') throw new HeraldError('unauthorized');
+    return reply.send({ kind: 'user', name: principal.name, role: principal.role, scopes: principal.role === 'admin' ? ['admin'] : [], categories: [] });
   });
 
   app.get('/stats', {

@@ -18,7 +18,9 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Pages, the service worker and the manifest must be checked on every load so a new build shows. */
 const REVALIDATE = 'no-cache';
 
-function cachingOf(path: string): string {
+/** The Cache-Control of a file, by its path (with the .br/.gz of a precompressed copy ignored). */
+function cachingOf(served: string): string {
+  const path = served.replace(/\.(br|gz)$/, '');
   if (path.includes('/assets/')) return IMMUTABLE;
   return /\.(html|webmanifest)$|\/sw\.js$/.test(path) ? REVALIDATE : 'public, max-age=86400';
 }

@@ -31,7 +31,7 @@ export function apiFor(credentials: Credentials): Api {
 }
 
 /** Who the credentials belong to, as `GET /v1/whoami` answers: an admin user or a key with its scopes. */
-export interface Identity { kind: 'user' | 'key'; name: string; scopes: string[] }
+export interface Identity { kind: 'user' | 'key'; name: string; role: 'admin' | 'user'; scopes: string[]; categories: string[] }
 
 /** Checks credentials and learns what they may do (the console shows only those sections). */
 export function whoami(credentials: Credentials): Promise<Identity> {
