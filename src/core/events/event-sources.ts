@@ -1,3 +1,4 @@
+import type { DeviceRecord } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
 import type { ChannelDeliveryRecord, NotificationRecord } from '../../ports/notify-store.js';
 import type { DeliveryResult, PushRecord } from '../../ports/push-store.js';
@@ -39,6 +40,20 @@ export function statusReportEvents(publisher: EventPublisher) {
     const type = pushDeliveryEvent(status)!;
     if (!publisher.wants(type)) return;
     await publisher.emit([{ type, data: { push_id: push.id, delivery_id: deliveryId(push.seq, deviceId), device_id: deviceId, state: status, at: new Date(now).toISOString() } }]);
+  };
+}
+
+/** `device.invalidated`'s reason for a browser subscription removed because it was not renewed (web-push-expiry-duration). */
+export const SUBSCRIPTION_EXPIRED = 'subscription_expired';
+
+/** For WebPushExpiry's `expiring`: a browser subscription not renewed in time is removed. */
+export function expiryEvents(publisher: EventPublisher) {
+  return async (device: DeviceRecord): Promise<void> => {
+    if (!publisher.wants(DEVICE_INVALIDATED)) return;
+    await publisher.emit([{
+      type: DEVICE_INVALIDATED,
+      data: { device_id: device.id, reason: SUBSCRIPTION_EXPIRED, provider: device.provider, app: device.app, last_seen_at: new Date(device.lastSeenAt).toISOString() },
+    }]);
   };
 }
 
