@@ -291,7 +291,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   });
   const notifyEngine = new NotifyEngine({
     store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger,
-    events: exportNotifyEvents(notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq), logger), analyticsExport, notifyStore, logger),
+    events: exportNotifyEvents(notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq)), analyticsExport, notifyStore, logger),
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },
