@@ -62,7 +62,7 @@ import { openPhoneCalls } from './composition/phone-calls.js';
 import { listenOnUnixSocket } from './composition/unix-listener.js';
 import { WebPushExpiry } from './core/push/webpush-expiry.js';
 import { EVENT_ENDPOINT_REFRESH_MS, openEventWebhooks } from './composition/event-webhooks.js';
-import { notifyEventsWithWebhooks, pushEventsWithWebhooks, statusReportEvents } from './core/events/index.js';
+import { expiryEvents, notifyEventsWithWebhooks, pushEventsWithWebhooks, statusReportEvents } from './core/events/index.js';
 import { exportNotifyEvents, exportPushEvents, exportStatusReports, openAnalyticsExport } from './composition/analytics-export.js';
 
 /** Visitors idle this long are forgotten (ntfy's value); topics are forgotten by the topic service. */
@@ -211,7 +211,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     ? new AuthService({ store: stores.auth, hasher: createBcryptPasswordHasher({ cost: config.authBcryptCost }), clock, defaultAccess: config.authDefaultAccess, audit: auditTrail })
     : undefined;
   if (auth && provisioning) await startAccounts(auth, topics, provisioning, logger);
-  const eventWebhooks = await openEventWebhooks(config, stores, clock, logger);
+  const eventWebhooks = await openEventWebhooks(config, stores, clock, logger, metrics.eventWebhooks);
   opened.keep('event webhook sender', eventWebhooks.poster, (p) => p.close());
   const analyticsExport = openAnalyticsExport(config, metrics.analyticsExport, logger);
   if (analyticsExport) opened.keep('analytics export', analyticsExport, (e) => e.stop({ timeoutMs: 0 }));
@@ -255,7 +255,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
     return out ? push.sendToTopic(message.topic, message.id, out, `topic:${message.topic}`) : Promise.resolve();
   });
   const webPushExpiry = webPushSender ? new WebPushExpiry({
-    devices: deviceStore, send: (request, actor) => push.send(request, actor), logger,
+    devices: deviceStore, send: (request, actor) => push.send(request, actor), logger, expiring: expiryEvents(eventWebhooks.publisher),
     options: { warnAfterMs: config.webPushExpiryWarningDuration, expireAfterMs: config.webPushExpiryDuration },
   }) : undefined;
   const upstream = startPollForwarding(config, topics, logger);
@@ -291,7 +291,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   });
   const notifyEngine = new NotifyEngine({
     store: notifyStore, directory: notifyDirectory, devices: deviceStore, queue: notifyQueue, dispatch, bus, counters, clock, logger,
-    events: exportNotifyEvents(notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq), logger), analyticsExport, notifyStore, logger),
+    events: exportNotifyEvents(notifyEventsWithWebhooks(metrics.notifyEvents, eventWebhooks.publisher, (seq) => notifyStore.getNotificationBySeq(seq)), analyticsExport, notifyStore, logger),
     pushView: (id, actor) => push.view(id, { actor }).catch(() => undefined),
     options: {
       maxAttempts: config.notifyMaxAttempts, backoff: { baseMs: config.pushRetryBase, maxMs: config.pushRetryMax },

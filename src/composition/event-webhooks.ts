@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createEventPoster } from '../adapters/events/event-poster.js';
 import type { Config } from '../config/index.js';
-import { EventDispatcher, EventEndpointService, EventPublisher, type EventJob } from '../core/events/index.js';
+import { EventDispatcher, EventEndpointService, EventPublisher, type EventBacklog, type EventDispatcherMetrics, type EventJob } from '../core/events/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventEndpointStore } from '../ports/event-endpoint-store.js';
 import type { EventPoster } from '../ports/event-poster.js';
@@ -23,7 +23,10 @@ export interface EventWebhooks {
  * can emit), the signed sender on the SSRF guard, and the dispatcher on the shared queue. The
  * caller starts the dispatcher, and stops it before closing the poster and the stores.
  */
-export async function openEventWebhooks(config: Config, stores: { eventEndpoints: EventEndpointStore; eventQueue: Queue<EventJob> }, clock: Clock, logger: Logger): Promise<EventWebhooks> {
+export async function openEventWebhooks(
+  config: Config, stores: { eventEndpoints: EventEndpointStore; eventQueue: Queue<EventJob> }, clock: Clock, logger: Logger,
+  metrics?: EventDispatcherMetrics & { watch(source: { backlog(): Promise<EventBacklog> }): void },
+): Promise<EventWebhooks> {
   const guard = { allowHttp: config.outboundAllowHttp, allowedHosts: config.outboundAllowedHosts };
   const endpoints = new EventEndpointService(stores.eventEndpoints, clock, guard);
   await endpoints.refresh();
@@ -37,7 +40,9 @@ export async function openEventWebhooks(config: Config, stores: { eventEndpoints
       disableAfter: config.eventWebhookDisableAfter,
       concurrency: 8, visibilityMs: config.pushVisibilityTimeout, idlePollMs: 250,
     },
+    ...(metrics ? { metrics } : {}),
   });
+  metrics?.watch(dispatcher);
   const publisher = new EventPublisher({
     endpoints, queue: stores.eventQueue, clock, logger, maxAttempts: config.eventWebhookMaxAttempts, queued: (partitions) => dispatcher.wake(partitions),
   });

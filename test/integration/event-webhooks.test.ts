@@ -1,66 +1,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { startReceiver, verify } from '../helpers/event-receiver.js';
 import { eventually, startPushRig, type PushRig } from '../helpers/push-rig.js';
-import { ManualClock } from '../helpers/manual-clock.js';
+import { ManualClock, OffsetClock } from '../helpers/manual-clock.js';
 
 // Issue 15, point 6: app backends register endpoints and receive delivery events, signed per
 // Standard Webhooks and retried, instead of polling GET /v1/push/{id}.
 
-/**
- * The receiver's own Standard Webhooks check, written from the specification and not Herald's
- * signer: HMAC-SHA256 keyed with the base64-decoded part of `whsec_…`, over `id.timestamp.body`,
- * compared with each `v1,<base64>` of the space-separated header.
- */
-function verify(secret: string, headers: Record<string, string | string[] | undefined>, body: string): boolean {
-  const id = headers['webhook-id'];
-  const timestamp = headers['webhook-timestamp'];
-  const signatures = headers['webhook-signature'];
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-  return signatures.split(' ').some((s) => {
-    const [version, mac] = s.split(',');
-    if (version !== 'v1' || !mac) return false;
-    const given = Buffer.from(mac, 'base64');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
-
-interface Received {
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  json: { type: string; timestamp: string; data: Record<string, unknown> };
-}
-
-/** A receiver that records every request and answers from a script (200 once the script is empty). */
-async function startReceiver(): Promise<{ url: string; received: Received[]; answers: number[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const answers: number[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      received.push({ headers: req.headers, body, json: JSON.parse(body) });
-      res.statusCode = answers.shift() ?? 200;
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`, received, answers,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
 const fcmToken = () => `fcm-${randomBytes(24).toString('base64url')}`;
+
+/** A sample's value in Prometheus text; 0 when the series is not there. */
+async function metric(baseUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
 
 describe('event webhooks', () => {
   const clock = new ManualClock(Date.now());
@@ -69,7 +24,7 @@ describe('event webhooks', () => {
 
   before(async () => {
     receiver = await startReceiver();
-    rig = await startPushRig({ 'event-webhook-retry-base': '1s', 'event-webhook-retry-max': '2s', 'event-webhook-max-attempts': '3', 'api-key-request-limit-burst': '100000' }, { clock });
+    rig = await startPushRig({ 'event-webhook-retry-base': '1s', 'event-webhook-retry-max': '2s', 'event-webhook-max-attempts': '3', 'api-key-request-limit-burst': '100000', 'enable-metrics': 'true' }, { clock });
   });
   after(async () => {
     await rig.close();
@@ -146,6 +101,43 @@ describe('event webhooks', () => {
     assert.equal(invalidated.json.data.provider, 'fcm');
     await eventually('push.delivery.invalid_token', async () => messagesOf('push.delivery.invalid_token', pushId).length === 1);
     assert.equal(messagesOf('push.delivery.sent', pushId).length, 0, 'nothing was sent');
+    await rig.call('DELETE', `/v1/event-endpoints/${endpoint.id}`);
+  });
+
+  it('no device.invalidated when the device was registered again after its token died (it stays active)', async () => {
+    const endpoint = await register(['push.delivery.invalid_token', 'device.invalidated']);
+    const token = randomBytes(32).toString('hex');
+    // APNs 410 names when the token died: a minute before the device's (re-)registration below.
+    rig.apns.answer(token, { status: 410, reason: 'Unregistered', timestamp: clock.now() - 60_000 });
+    const dev = await rig.call('POST', '/v1/devices', { provider: 'apns', token });
+    assert.equal(dev.status, 201, JSON.stringify(dev.json));
+    const sent = await rig.call('POST', '/v1/push', { to: { devices: [dev.json.id] }, notification: { title: 'Hi' } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    await eventually('push.delivery.invalid_token', async () => messagesOf('push.delivery.invalid_token', sent.json.id).length === 1);
+    // Both events of an outcome are queued together: once nothing waits, a device.invalidated would have arrived.
+    await eventually('the event queue drained', async () =>
+      (await metric(rig.server.url, 'herald_event_webhook_messages{state="ready"}')) + (await metric(rig.server.url, 'herald_event_webhook_messages{state="reserved"}')) === 0);
+    assert.deepEqual(messagesOf('device.invalidated').filter((m) => m.json.data.device_id === dev.json.id), [], 'the device was not invalidated');
+    assert.equal((await rig.call('GET', `/v1/devices/${dev.json.id}`)).json.state, 'active');
+    await rig.call('DELETE', `/v1/event-endpoints/${endpoint.id}`);
+  });
+
+  it('counts attempts by result and the messages waiting on /metrics', async () => {
+    const url = rig.server.url;
+    const before = { succeeded: await metric(url, 'herald_event_webhook_attempts_total{result="succeeded"}'), retrying: await metric(url, 'herald_event_webhook_attempts_total{result="retrying"}') };
+    const endpoint = await register(['push.delivery.sent']);
+    receiver.answers.push(500);
+    const { pushId } = await pushTo(fcmToken());
+    await eventually('the first attempt (answered 500)', async () => messagesOf('push.delivery.sent', pushId).length === 1);
+    await eventually('the retry counted and waiting', async () =>
+      (await metric(url, 'herald_event_webhook_attempts_total{result="retrying"}')) === before.retrying + 1 && (await metric(url, 'herald_event_webhook_messages{state="scheduled"}')) >= 1);
+    clock.advance(2500);
+    await eventually('the retry delivered', async () => messagesOf('push.delivery.sent', pushId).length === 2);
+    await eventually('the success counted', async () => (await metric(url, 'herald_event_webhook_attempts_total{result="succeeded"}')) === before.succeeded + 1);
+    await eventually('nothing left waiting', async () => (await metric(url, 'herald_event_webhook_messages{state="scheduled"}')) === 0);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    assert.match(text, /^herald_event_webhook_attempts_total\{result="failed"\} \d+$/m, 'every result is exported, zero or not');
+    assert.match(text, /^herald_event_webhook_lag_seconds \d+(\.\d+)?$/m);
     await rig.call('DELETE', `/v1/event-endpoints/${endpoint.id}`);
   });
 
@@ -355,5 +347,40 @@ describe('event webhooks with delivery threads', () => {
     assert.equal(sentEvent.json.data.device_id, ok.json.id);
     assert.equal(invalidated.json.data.device_id, dead.json.id);
     for (const r of [sentEvent, invalidated]) assert.equal(verify(secret, r.headers, r.body), true);
+  });
+});
+
+describe('event webhooks and web push expiry', () => {
+  // ntfy's defaults (55 d warning, 60 d removal), checked every 100 ms of real time.
+  const clock = new OffsetClock();
+  let rig: PushRig;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  before(async () => {
+    receiver = await startReceiver();
+    rig = await startPushRig({ 'manager-interval': '100ms', 'api-key-request-limit-burst': '100000' }, { clock });
+  });
+  after(async () => {
+    await rig.close();
+    await receiver.close();
+  });
+
+  it('a browser subscription removed for not being renewed yields device.invalidated with reason subscription_expired', async () => {
+    const created = await rig.call('POST', '/v1/event-endpoints', { url: receiver.url, events: ['device.invalidated'] });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const sub = rig.webpush.createSubscription({ applicationServerKey: rig.vapidPublicKey });
+    const res = await rig.call('POST', '/v1/webpush', { endpoint: sub.endpoint, auth: sub.keys.auth, p256dh: sub.keys.p256dh, topics: [`wpx-${randomBytes(4).toString('hex')}`] }, '');
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const devices = (await rig.call('GET', '/v1/devices?provider=webpush&limit=1000')).json.devices as { id: string; token: { endpoint: string } }[];
+    const device = devices.find((d) => d.token.endpoint === sub.endpoint)!;
+    assert.ok(device);
+    clock.advance(61 * 86_400_000);
+    await eventually('device.invalidated', async () => receiver.received.some((r) => r.json.type === 'device.invalidated' && r.json.data.device_id === device.id));
+    const m = receiver.received.find((r) => r.json.type === 'device.invalidated' && r.json.data.device_id === device.id)!;
+    assert.equal(verify(created.json.secret, m.headers, m.body), true);
+    assert.equal(m.json.data.reason, 'subscription_expired');
+    assert.equal(m.json.data.provider, 'webpush');
+    assert.ok(!Number.isNaN(Date.parse(String(m.json.data.last_seen_at))));
+    await eventually('the subscription removed', async () => (await rig.call('GET', `/v1/devices/${device.id}`)).status === 404);
+    assert.equal(receiver.received.filter((r) => r.json.data.device_id === device.id).length, 1, 'reported once');
   });
 });

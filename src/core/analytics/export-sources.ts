@@ -115,6 +115,7 @@ export function notifyEventsWithExport(base: NotifyEvents, add: ExportRows, noti
   };
   return {
     channel: (channel, state) => base.channel(channel, state),
+    ...(base.writing ? { writing: base.writing.bind(base) } : {}),
     row(row) {
       base.row?.(row);
       void lookup(row.notificationSeq).then((n) => add([notifyRow(row, n)]));

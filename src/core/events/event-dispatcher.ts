@@ -21,6 +21,26 @@ export interface EventDispatcherOptions {
   idlePollMs: number;
 }
 
+/** A finished attempt's result, as the attempt history records it. */
+export type EventAttemptResult = 'succeeded' | 'retrying' | 'failed';
+
+/** Messages waiting in the event partitions, all endpoints together. */
+export interface EventBacklog {
+  /** Due now, not being sent. */
+  ready: number;
+  /** Waiting for a retry that is not due yet. */
+  scheduled: number;
+  /** Being sent right now. */
+  reserved: number;
+  /** How long the oldest due message has waited; 0 when none is due. */
+  lagMs: number;
+}
+
+/** What the dispatcher reports for the metrics. */
+export interface EventDispatcherMetrics {
+  attempted(result: EventAttemptResult): void;
+}
+
 export interface EventDispatcherDeps {
   endpoints: EventEndpointService;
   /** The attempt history (written per attempt). */
@@ -30,6 +50,7 @@ export interface EventDispatcherDeps {
   clock: Clock;
   logger: Logger;
   options: EventDispatcherOptions;
+  metrics?: EventDispatcherMetrics;
 }
 
 /**
@@ -85,6 +106,20 @@ export class EventDispatcher {
     }
   }
 
+  /** The messages waiting to go out, read from the queue (for the metrics, when scraped). */
+  async backlog(): Promise<EventBacklog> {
+    const now = this.#d.clock.now();
+    const out: EventBacklog = { ready: 0, scheduled: 0, reserved: 0, lagMs: 0 };
+    for (const p of await this.#d.queue.stats({ now })) {
+      if (endpointOfPartition(p.partition) === undefined) continue;
+      out.ready += p.ready;
+      out.scheduled += p.waiting - p.ready;
+      out.reserved += p.reserved;
+      if (p.ready > 0 && p.oldestWaitingRunAt !== null) out.lagMs = Math.max(out.lagMs, now - p.oldestWaitingRunAt);
+    }
+    return out;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     await Promise.all([...this.#loops.values()].map((l) => l.stop()));
@@ -119,12 +154,14 @@ export class EventDispatcher {
     const attempt = { endpointId, messageId: id, type, time: done, attempt: job.attempts, ...status, ...error };
     if (outcome.kind === 'ok') {
       await d.store.addAttempt({ ...attempt, result: 'succeeded' });
+      d.metrics?.attempted('succeeded');
       await d.endpoints.settled(endpointId, true, d.options.disableAfter);
       await d.queue.ack(job);
       return;
     }
     const again = retriable(outcome) && job.attempts < d.options.maxAttempts;
     await d.store.addAttempt({ ...attempt, result: again ? 'retrying' : 'failed' });
+    d.metrics?.attempted(again ? 'retrying' : 'failed');
     if (again) {
       const afterMs = outcome.kind === 'retry' || outcome.kind === 'throttled' ? outcome.afterMs : undefined;
       await d.queue.retry(job, retryAt(job.attempts, done, afterMs, d.options.backoff), error.error);

@@ -33,6 +33,13 @@ export interface EventJob {
   body: string;
 }
 
+/** An event as its source reports it; `id` (the `webhook-id`) for one that may be reported again, else a fresh one. */
+export interface NewEvent {
+  type: string;
+  data: Record<string, unknown>;
+  id?: string;
+}
+
 export interface EventPublisherDeps {
   endpoints: Pick<EventEndpointService, 'wants' | 'subscribers' | 'listening'>;
   queue: Queue<EventJob>;
@@ -72,7 +79,21 @@ export class EventPublisher {
    * rejects: a failure to queue is logged, since the event's source (a delivery being recorded)
    * must not fail for it.
    */
-  async emit(events: readonly { type: string; data: Record<string, unknown> }[]): Promise<void> {
+  async emit(events: readonly NewEvent[]): Promise<void> {
+    try {
+      await this.queue(events);
+    } catch {
+      // Logged by queue.
+    }
+  }
+
+  /**
+   * Like {@link emit}, but rejects when the messages could not be queued: for a source that must
+   * not go on without them (and retries). An event with an `id` of its own is queued once per
+   * endpoint while its message waits (the dedup key), and a repeat after that carries the same
+   * `webhook-id`, which receivers deduplicate on.
+   */
+  async queue(events: readonly NewEvent[]): Promise<void> {
     const d = this.#d;
     const jobs = [];
     const timestamp = new Date(d.clock.now()).toISOString();
@@ -80,7 +101,7 @@ export class EventPublisher {
       const subscribers = d.endpoints.subscribers(event.type);
       if (subscribers.length === 0) continue;
       // One id per event, shared by its endpoints: a receiver behind two endpoints sees one message.
-      const id = `msg_${randomId(24)}`;
+      const id = event.id ?? `msg_${randomId(24)}`;
       const body = JSON.stringify({ type: event.type, timestamp, data: event.data });
       for (const e of subscribers) {
         jobs.push({ partition: eventPartition(e.id), maxAttempts: d.maxAttempts, dedupKey: `${eventKeyPrefix(e.id)}${id}`, payload: { endpoint: e.id, id, type: event.type, body } });
@@ -89,10 +110,11 @@ export class EventPublisher {
     if (jobs.length === 0) return;
     try {
       await d.queue.enqueue(jobs);
-      this.#failures.succeeded();
-      d.queued?.([...new Set(jobs.map((j) => j.partition))]);
     } catch (err) {
       this.#failures.failed(err);
+      throw err;
     }
+    this.#failures.succeeded();
+    d.queued?.([...new Set(jobs.map((j) => j.partition))]);
   }
 }

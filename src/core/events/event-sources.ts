@@ -1,4 +1,5 @@
-import type { Logger } from '../../ports/logger.js';
+import { createHash } from 'node:crypto';
+import type { DeviceRecord } from '../../ports/device-store.js';
 import type { ChannelDeliveryRecord, NotificationRecord } from '../../ports/notify-store.js';
 import type { DeliveryResult, PushRecord } from '../../ports/push-store.js';
 import type { NotifyEvents } from '../notify/notify-events.js';
@@ -7,7 +8,7 @@ import { deliveryId } from '../push/targets.js';
 import type { EventPublisher } from './event-publisher.js';
 import { DEVICE_INVALIDATED, notifyChannelEvent, pushDeliveryEvent } from './event-types.js';
 
-type Emitted = { type: string; data: Record<string, unknown> };
+type Emitted = { type: string; data: Record<string, unknown>; id?: string };
 
 /**
  * The push pipeline's events with the event webhooks added: outcomes become `push.delivery.*`
@@ -42,23 +43,53 @@ export function statusReportEvents(publisher: EventPublisher) {
   };
 }
 
+/** `device.invalidated`'s reason for a browser subscription removed because it was not renewed (web-push-expiry-duration). */
+export const SUBSCRIPTION_EXPIRED = 'subscription_expired';
+
+/** For WebPushExpiry's `expiring`: a browser subscription not renewed in time is removed. */
+export function expiryEvents(publisher: EventPublisher) {
+  return async (device: DeviceRecord): Promise<void> => {
+    if (!publisher.wants(DEVICE_INVALIDATED)) return;
+    await publisher.emit([{
+      type: DEVICE_INVALIDATED,
+      data: { device_id: device.id, reason: SUBSCRIPTION_EXPIRED, provider: device.provider, app: device.app, last_seen_at: new Date(device.lastSeenAt).toISOString() },
+    }]);
+  };
+}
+
 /**
- * The notify engine's events with `notify.channel.<state>` messages added. The engine reports
- * rows synchronously, so the message is queued in the background; the notification's public id
- * is read only for rows someone listens to.
+ * The notify engine's events with `notify.channel.<state>` messages added. They are queued before
+ * the rows are written, and the write waits for them (a failure to queue fails the write, and the
+ * engine's job is retried): once a state is stored, its message is too, whatever dies after. A
+ * crash between the two repeats the job, which queues the same message again under the same
+ * deterministic id (kept once while it waits; a repeat after it went out carries the same
+ * `webhook-id`). The notification's public id is read only for rows someone listens to.
  */
-export function notifyEventsWithWebhooks(base: NotifyEvents, publisher: EventPublisher, notification: (seq: number) => Promise<NotificationRecord | undefined>, logger: Logger): NotifyEvents {
+export function notifyEventsWithWebhooks(base: NotifyEvents, publisher: EventPublisher, notification: (seq: number) => Promise<NotificationRecord | undefined>): NotifyEvents {
   return {
     channel: (channel, state) => base.channel(channel, state),
-    row(row) {
-      base.row?.(row);
-      const type = notifyChannelEvent(row.state);
-      if (!type || !publisher.wants(type)) return;
-      void notification(row.notificationSeq)
-        .then((n) => publisher.emit([{ type, data: channelData(row, n) }]))
-        .catch((err: unknown) => logger.warn({ err }, 'event webhooks: could not read a notification for its channel event'));
+    ...(base.row ? { row: base.row.bind(base) } : {}),
+    async writing(rows) {
+      await base.writing?.(rows);
+      if (!publisher.listening) return;
+      const events: Emitted[] = [];
+      const notifications = new Map<number, Promise<NotificationRecord | undefined>>();
+      for (const row of rows) {
+        const type = notifyChannelEvent(row.state);
+        if (!type || !publisher.wants(type)) continue;
+        let n = notifications.get(row.notificationSeq);
+        if (!n) notifications.set(row.notificationSeq, (n = notification(row.notificationSeq)));
+        events.push({ type, data: channelData(row, await n), id: channelEventId(row) });
+      }
+      if (events.length > 0) await publisher.queue(events);
     },
   };
+}
+
+/** The same id for the same state of the same row, however often a repeated job reports it. */
+function channelEventId(row: ChannelDeliveryRecord): string {
+  const key = `${row.notificationSeq}\0${row.subscriberId}\0${row.channel}\0${row.state}\0${row.attempts}`;
+  return `msg_${createHash('sha256').update(key).digest('base64url').slice(0, 24)}`;
 }
 
 function deliveryData(push: PushRecord, r: DeliveryResult, now: number): Record<string, unknown> {

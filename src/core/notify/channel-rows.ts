@@ -11,7 +11,8 @@ export function summarize(rows: readonly ChannelDeliveryRecord[]): string {
 
 /**
  * Writes channel delivery rows and reports each state reached to the metrics, once per write:
- * one row at a time ({@link record}), or after a batch the caller wrote itself ({@link reached}).
+ * one row at a time ({@link record}), or around a batch the caller writes itself ({@link writing}
+ * before, {@link reached} after).
  */
 export class ChannelRows {
   readonly #store: Pick<NotifyStore, 'upsertChannel'>;
@@ -23,9 +24,15 @@ export class ChannelRows {
   }
 
   async record(row: ChannelDeliveryRecord): Promise<void> {
+    await this.writing([row]);
     await this.#store.upsertChannel(row);
     this.#events?.channel(row.channel, row.state);
     this.#events?.row?.(row);
+  }
+
+  /** Rows about to be written in a batch: call before writing them (see NotifyEvents.writing). */
+  async writing(rows: readonly ChannelDeliveryRecord[]): Promise<void> {
+    if (rows.length > 0) await this.#events?.writing?.(rows);
   }
 
   /** Rows just written in a batch. */

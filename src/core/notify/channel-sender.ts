@@ -110,6 +110,7 @@ export class ChannelSender {
   /** A job's results: one transaction for the rows, then the follow-ups in order. */
   async #apply(n: NotificationRecord, settled: Settled[], digest: DigestPayload | undefined, now: number): Promise<void> {
     const d = this.#d;
+    await d.rows.writing(settled.map((x) => x.row));
     await d.store.writeBatch({
       channels: settled.map((x) => x.row),
       recipients: settled.flatMap((x) => (x.recipient ? [{ seq: n.seq, subscriberId: x.row.subscriberId, patch: x.recipient }] : [])),

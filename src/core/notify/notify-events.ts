@@ -5,6 +5,12 @@ export interface NotifyEvents {
   channel(channel: NotifyChannel, state: ChannelState): void;
   /** The whole row just written, for event webhooks (optional; returns at once while no endpoint listens). Never throws. */
   row?(row: ChannelDeliveryRecord): void;
+  /**
+   * Rows about to be written, before the write: resolves once what must survive a crash is durable
+   * (event webhooks queue their messages here, since a repeated job skips rows already final, and
+   * would not report them again). Rejecting fails the write, and the job is retried.
+   */
+  writing?(rows: readonly ChannelDeliveryRecord[]): Promise<void>;
 }
 
 export const noNotifyEvents: NotifyEvents = { channel() {} };

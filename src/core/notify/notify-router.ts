@@ -94,6 +94,7 @@ export class NotifyRouter {
   async #commit(n: NotificationRecord, planned: Planned[], next: string | undefined, done: boolean): Promise<void> {
     const d = this.#d;
     const now = d.clock.now();
+    await d.rows.writing(planned.flatMap((p) => p.channels));
     await d.store.writeBatch({
       channels: planned.flatMap((p) => p.channels),
       sends: planned.filter((p) => p.counted).map((p) => ({ subscriberId: p.recipient.subscriberId, category: n.category, at: now })),

@@ -215,11 +215,14 @@ export class Deliverer {
   async #finish(job: ReservedJob<PushJob>, push: PushRecord, results: DeliveryResult[], invalid: { deviceId: string; reason: string; since?: number }[], now: number): Promise<void> {
     const d = this.#d;
     await d.store.record(results, now);
+    // Only devices that really became invalid are reported: one registered again since its token
+    // died (or gone meanwhile) stays as it is, and nobody should hear it was invalidated.
+    const invalidated: { deviceId: string; reason: string }[] = [];
     for (const i of invalid) {
-      await d.devices.markInvalid(i.deviceId, i.reason, now, i.since !== undefined ? { unlessSeenAfter: i.since } : {});
+      if (await d.devices.markInvalid(i.deviceId, i.reason, now, i.since !== undefined ? { unlessSeenAfter: i.since } : {})) invalidated.push(i);
     }
     d.events.recorded(summarize(results));
-    if (d.events.outcomes) await d.events.outcomes(push, results, invalid, now);
+    if (d.events.outcomes) await d.events.outcomes(push, results, invalidated, now);
     await d.queue.ack(job);
   }
 }

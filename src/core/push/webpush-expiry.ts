@@ -15,6 +15,12 @@ export interface WebPushExpiryDeps {
   send(request: PushRequest, actor: string): Promise<SendResult>;
   logger: Logger;
   options: WebPushExpiryOptions;
+  /**
+   * An active subscription is about to be removed for not being renewed (for event webhooks'
+   * `device.invalidated`). Awaited before the removal, so a crash in between repeats the report
+   * at the next pass rather than losing it.
+   */
+  expiring?(device: DeviceRecord): Promise<void>;
 }
 
 /** What one pass did. */
@@ -60,6 +66,8 @@ export class WebPushExpiry {
     let removed = 0;
     // Dead ones too: nothing renews them, and they would otherwise wait for device-invalid-retention.
     await this.#eachStale(seenBefore, undefined, async (device) => {
+      // A dead one was reported when its token was marked invalid.
+      if (device.state === 'active') await this.#d.expiring?.(device);
       if (await this.#d.devices.remove(device.id)) removed++;
     });
     return removed;

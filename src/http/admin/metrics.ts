@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PushEvents } from '../../core/push/push-events.js';
 import type { QueueSample } from '../../core/push/push-pipeline.js';
 import type { NotifyEvents } from '../../core/notify/notify-engine.js';
+import { createEventWebhookMetrics, type EventWebhookMetrics } from './event-metrics.js';
 import { createExportMetrics, type AnalyticsExportMetrics } from './export-metrics.js';
 
 /** The Prometheus metrics the server exports at /metrics, in a registry of their own. */
@@ -19,6 +20,8 @@ export interface HttpMetrics {
   notifyEvents: NotifyEvents;
   /** Feeds the analytics export metrics (`analytics-export-url`). */
   analyticsExport: AnalyticsExportMetrics;
+  /** Feeds the event webhook attempt and backlog metrics. */
+  eventWebhooks: EventWebhookMetrics;
   /** Where the queue gauges read from, set once the pipeline exists. */
   watchQueue(source: { sample: QueueSample; inFlight(): Map<string, number> }): void;
 }
@@ -102,6 +105,7 @@ export function createMetrics(): HttpMetrics {
       queueSource = source;
     },
     analyticsExport: createExportMetrics(registry),
+    eventWebhooks: createEventWebhookMetrics(registry),
     registry,
     published: new Counter({ name: 'herald_messages_published_total', help: 'Messages published', registers: [registry] }),
     deliveries: new Counter({ name: 'herald_deliveries_total', help: 'Messages handed to live subscribers, by transport', labelNames: ['transport'], registers: [registry] }),
