@@ -145,9 +145,9 @@ export function registerCentrifugoTransport(api: FastifyInstance, isOutage: (err
     return sendCentrifugoError(request, reply, known ?? new HeraldError('internal', { cause: error }));
   });
   // Any method name: a caller with a valid key learns the method does not exist; others get 101.
-  api.post('/api/:method', { config: { scope: 'public', credentials: centrifugoCredentials } }, async (request) => {
+  api.post<{ Params: { method: string } }>('/api/:method', { config: { scope: 'public', credentials: centrifugoCredentials } }, async (request) => {
     const principal = request.principal;
     if (!principal.apiKey && principal.role !== 'admin') throw new HeraldError('unauthorized');
-    throw methodNotFound((request.params as { method: string }).method);
+    throw methodNotFound(request.params.method);
   });
 }

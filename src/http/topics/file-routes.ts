@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors/index.js';
 import type { HttpDeps } from '../deps.js';
 import { attachmentDisposition } from '../../util/content-disposition.js';
+import { FileParams } from './schemas.js';
 
 const FILE_NAME = /^([A-Za-z0-9]{12})(\.[A-Za-z0-9]{1,10})?$/;
 
@@ -9,8 +10,8 @@ const FILE_NAME = /^([A-Za-z0-9]{12})(\.[A-Za-z0-9]{1,10})?$/;
 export function registerFileRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { attachments, topics, visitors, clock } = deps;
   if (!attachments) return;
-  app.get('/file/:name', { config: { rateLimited: true, scope: 'public' } }, async (request, reply) => {
-    const match = FILE_NAME.exec((request.params as { name: string }).name);
+  app.get<{ Params: FileParams }>('/file/:name', { schema: { params: FileParams }, config: { rateLimited: true, scope: 'public' } }, async (request, reply) => {
+    const match = FILE_NAME.exec(request.params.name);
     if (!match) throw new HeraldError('notFound');
     const id = match[1]!;
     const message = await topics.messageById(id);

@@ -32,8 +32,11 @@ export function sendMessage(reply: FastifyReply, message: Message): FastifyReply
   return reply.type('application/json').send(`${messageToJson(message)}\n`);
 }
 
-function topicOf(request: FastifyRequest): string {
-  const topic = (request.params as { topic: string }).topic;
+type TopicRequest = FastifyRequest<{ Params: TopicParams }>;
+type SequenceRequest = FastifyRequest<{ Params: SequenceParams }>;
+
+function topicOf(request: TopicRequest): string {
+  const { topic } = request.params;
   // An invalid name is a path that does not exist (ntfy answers 404, not 400).
   if (!isValidTopicName(topic)) throw new HeraldError('notFound');
   return topic;
@@ -46,8 +49,8 @@ function topicOf(request: FastifyRequest): string {
 const NOT_SEQUENCE_IDS = new Set(['json', 'sse', 'raw', 'ws', 'auth', 'publish', 'send', 'trigger']);
 
 /** The topic and sequence ID of `/<topic>/<sequence_id>[/clear]`; paths that cannot be one are 404. */
-function sequencePathOf(request: FastifyRequest, deps: HttpDeps): { topic: string; sid: string } {
-  const { topic, sid } = request.params as { topic: string; sid: string };
+function sequencePathOf(request: SequenceRequest, deps: HttpDeps): SequenceParams {
+  const { topic, sid } = request.params;
   // Reserved names (`v1`, `file`, …) are the server's own paths: a missing one stays a 404.
   if (!isValidTopicName(topic) || NOT_SEQUENCE_IDS.has(sid) || deps.config.disallowedTopics.includes(topic)) throw new HeraldError('notFound');
   return { topic, sid };
@@ -71,7 +74,7 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
     return sendMessage(reply, message);
   };
 
-  const byPath = async (request: FastifyRequest, reply: FastifyReply) =>
+  const byPath = async (request: TopicRequest, reply: FastifyReply) =>
     publish(request, reply, publishInputFrom(request, topicOf(request), bodyOf(request), request.visitor.key));
 
   for (const method of ['PUT', 'POST'] as const) {
@@ -79,13 +82,13 @@ export function registerPublishRoutes(app: FastifyInstance, deps: HttpDeps): voi
   }
   // ntfy 2.16: `PUT/POST /<topic>/<sequence_id>` publishes an update of that notification,
   // `PUT/POST /<topic>/<sequence_id>/clear` dismisses it and `DELETE /<topic>/<sequence_id>` deletes it.
-  const bySequencePath = async (request: FastifyRequest, reply: FastifyReply) => {
+  const bySequencePath = async (request: SequenceRequest, reply: FastifyReply) => {
     const { topic, sid } = sequencePathOf(request, deps);
     const input = publishInputFrom(request, topic, bodyOf(request), request.visitor.key);
     input.sequenceId = sid;
     return publish(request, reply, input);
   };
-  const sequenceEvent = (kind: 'message_clear' | 'message_delete') => async (request: FastifyRequest, reply: FastifyReply) => {
+  const sequenceEvent = (kind: 'message_clear' | 'message_delete') => async (request: SequenceRequest, reply: FastifyReply) => {
     const { topic, sid } = sequencePathOf(request, deps);
     await requireAccess(deps.auth, request, [topic], 'write');
     const event = await topics.publishSequenceEvent(topic, sid, kind, request.visitor);

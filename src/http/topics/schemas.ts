@@ -29,6 +29,12 @@ export type JsonPublishBody = Static<typeof JsonPublishBody>;
 
 /** Path parameters of topic routes; names are checked in the handler so bad ones give 404. */
 export const TopicParams = Type.Object({ topic: Type.String() });
+export type TopicParams = Static<typeof TopicParams>;
 export const TopicListParams = Type.Object({ topics: Type.String() });
+export type TopicListParams = Static<typeof TopicListParams>;
 /** `/<topic>/<sequence_id>[/clear]` (ntfy 2.16); both names are checked in the handler. */
 export const SequenceParams = Type.Object({ topic: Type.String(), sid: Type.String() });
+export type SequenceParams = Static<typeof SequenceParams>;
+/** `/file/<id>[.<ext>]`; the name is checked in the handler so bad ones give 404. */
+export const FileParams = Type.Object({ name: Type.String() });
+export type FileParams = Static<typeof FileParams>;

@@ -34,8 +34,8 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
   })) as Record<'json' | 'sse' | 'raw', () => void>;
 
   for (const format of ['json', 'sse', 'raw'] as const) {
-    app.get(`/:topics/${format}`, { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true } }, async (request, reply) => {
-      const sub = await admitSubscriber(request, deps, (request.params as { topics: string }).topics);
+    app.get<{ Params: TopicListParams }>(`/:topics/${format}`, { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics', topicMessageParams: true } }, async (request, reply) => {
+      const sub = await admitSubscriber(request, deps, request.params.topics);
       const visitor = request.visitor;
       visitor.openSubscription();
       const headers = {
@@ -62,8 +62,8 @@ export function registerSubscribeRoutes(app: FastifyInstance, deps: HttpDeps): v
     throw new HeraldError('notWebSocket');
   });
 
-  app.get('/:topics/auth', { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics' } }, async (request, reply) => {
-    await requireAccess(deps.auth, request, parseTopicList((request.params as { topics: string }).topics, deps.config.subscriptionTopicLimit), 'read');
+  app.get<{ Params: TopicListParams }>('/:topics/auth', { schema: { params: TopicListParams }, config: { rateLimited: true, scope: 'topics' } }, async (request, reply) => {
+    await requireAccess(deps.auth, request, parseTopicList(request.params.topics, deps.config.subscriptionTopicLimit), 'read');
     return reply.type('application/json').send('{"success":true}\n');
   });
 

@@ -8,6 +8,7 @@ import { parseBoolean } from '../../util/booleans.js';
 import type { HttpDeps } from '../deps.js';
 import { publicRoutes } from '../plugins/scopes.js';
 import { param } from '../topics/params.js';
+import type { TopicParams } from '../topics/schemas.js';
 import { webAppRoot } from './web-app-root.js';
 import { registerWebConfigRoute } from './web-config.js';
 
@@ -25,8 +26,7 @@ function cachingOf(served: string): string {
   return /\.(html|webmanifest)$|\/sw\.js$/.test(path) ? REVALIDATE : 'public, max-age=86400';
 }
 
-interface TopicParams { topic: string }
-interface HostTopicParams { host: string; topic: string }
+interface HostTopicParams extends TopicParams { host: string }
 
 /**
  * The web face: the topics app at `web-root` (and at `/<topic>`, `/<host.tld>/<topic>` so shared
