@@ -291,6 +291,889 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/{topic}/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Publish an update of a notification
+         * @description ntfy 2.16 sequence IDs: a message that replaces the earlier ones with the same `sequence_id` on the devices showing them. Takes the parameters of a publish.
+         */
+        put: {
+            parameters: {
+                query?: {
+                    /** @description also X-Title / Title header, `t` */
+                    title?: string;
+                    /** @description 1-5 or min|low|default|high|max/urgent; also X-Priority header, `p` */
+                    priority?: string;
+                    /** @description comma-separated; also X-Tags header, `ta` */
+                    tags?: string;
+                    /** @description deliver later: `30m`, `tomorrow 9am`, a Unix time; also X-Delay, `in`, `at` */
+                    delay?: string;
+                    /** @description URL opened on click; also X-Click */
+                    click?: string;
+                    /** @description URL of an attachment; also X-Attach */
+                    attach?: string;
+                    /** @description name of an attached body; also X-Filename */
+                    filename?: string;
+                    /** @description `yes` renders the message as Markdown; also X-Markdown */
+                    markdown?: string;
+                    /** @description `no` skips the message cache; also X-Cache */
+                    cache?: string;
+                };
+                header?: never;
+                path: {
+                    topic: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example Backup finished */
+                    "text/plain": string;
+                    "application/octet-stream": string;
+                };
+            };
+            responses: {
+                /** @description A topic message (ntfy's shape) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "sPs71M8A2T",
+                         *       "time": 1764579600,
+                         *       "expires": 1764622800,
+                         *       "event": "message",
+                         *       "topic": "alerts",
+                         *       "title": "Disk",
+                         *       "message": "Backup finished",
+                         *       "priority": 3
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @description the notification this message updates (ntfy 2.16) */
+                            sequence_id?: string;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description `message`, or `open`, `keepalive`, `poll_request`, `message_clear`, `message_delete` on streams */
+                            event: string;
+                            topic: string;
+                            title?: string;
+                            message?: string;
+                            priority?: number;
+                            tags?: string[];
+                            click?: string;
+                            icon?: string;
+                            actions?: {
+                                [key: string]: unknown;
+                            }[];
+                            attachment?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Publish an update of a notification
+         * @description ntfy 2.16 sequence IDs: a message that replaces the earlier ones with the same `sequence_id` on the devices showing them. Takes the parameters of a publish.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description also X-Title / Title header, `t` */
+                    title?: string;
+                    /** @description 1-5 or min|low|default|high|max/urgent; also X-Priority header, `p` */
+                    priority?: string;
+                    /** @description comma-separated; also X-Tags header, `ta` */
+                    tags?: string;
+                    /** @description deliver later: `30m`, `tomorrow 9am`, a Unix time; also X-Delay, `in`, `at` */
+                    delay?: string;
+                    /** @description URL opened on click; also X-Click */
+                    click?: string;
+                    /** @description URL of an attachment; also X-Attach */
+                    attach?: string;
+                    /** @description name of an attached body; also X-Filename */
+                    filename?: string;
+                    /** @description `yes` renders the message as Markdown; also X-Markdown */
+                    markdown?: string;
+                    /** @description `no` skips the message cache; also X-Cache */
+                    cache?: string;
+                };
+                header?: never;
+                path: {
+                    topic: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /** @example Backup finished */
+                    "text/plain": string;
+                    "application/octet-stream": string;
+                };
+            };
+            responses: {
+                /** @description A topic message (ntfy's shape) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "sPs71M8A2T",
+                         *       "time": 1764579600,
+                         *       "expires": 1764622800,
+                         *       "event": "message",
+                         *       "topic": "alerts",
+                         *       "title": "Disk",
+                         *       "message": "Backup finished",
+                         *       "priority": 3
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @description the notification this message updates (ntfy 2.16) */
+                            sequence_id?: string;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description `message`, or `open`, `keepalive`, `poll_request`, `message_clear`, `message_delete` on streams */
+                            event: string;
+                            topic: string;
+                            title?: string;
+                            message?: string;
+                            priority?: number;
+                            tags?: string[];
+                            click?: string;
+                            icon?: string;
+                            actions?: {
+                                [key: string]: unknown;
+                            }[];
+                            attachment?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a notification
+         * @description Publishes a `message_delete` event for the notification with this sequence ID; subscribers remove or dismiss it.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    topic: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A topic message (ntfy's shape) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "Kq9tNf2XbC",
+                         *       "time": 1764579660,
+                         *       "event": "message_delete",
+                         *       "topic": "alerts",
+                         *       "sequence_id": "backup-42"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @description the notification this message updates (ntfy 2.16) */
+                            sequence_id?: string;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description `message`, or `open`, `keepalive`, `poll_request`, `message_clear`, `message_delete` on streams */
+                            event: string;
+                            topic: string;
+                            title?: string;
+                            message?: string;
+                            priority?: number;
+                            tags?: string[];
+                            click?: string;
+                            icon?: string;
+                            actions?: {
+                                [key: string]: unknown;
+                            }[];
+                            attachment?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{topic}/{sid}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clear (dismiss) a notification
+         * @description Publishes a `message_clear` event for the notification with this sequence ID; subscribers remove or dismiss it.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    topic: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A topic message (ntfy's shape) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "Kq9tNf2XbC",
+                         *       "time": 1764579660,
+                         *       "event": "message_clear",
+                         *       "topic": "alerts",
+                         *       "sequence_id": "backup-42"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @description the notification this message updates (ntfy 2.16) */
+                            sequence_id?: string;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description `message`, or `open`, `keepalive`, `poll_request`, `message_clear`, `message_delete` on streams */
+                            event: string;
+                            topic: string;
+                            title?: string;
+                            message?: string;
+                            priority?: number;
+                            tags?: string[];
+                            click?: string;
+                            icon?: string;
+                            actions?: {
+                                [key: string]: unknown;
+                            }[];
+                            attachment?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Clear (dismiss) a notification
+         * @description Publishes a `message_clear` event for the notification with this sequence ID; subscribers remove or dismiss it.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    topic: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A topic message (ntfy's shape) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "Kq9tNf2XbC",
+                         *       "time": 1764579660,
+                         *       "event": "message_clear",
+                         *       "topic": "alerts",
+                         *       "sequence_id": "backup-42"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @description the notification this message updates (ntfy 2.16) */
+                            sequence_id?: string;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description `message`, or `open`, `keepalive`, `poll_request`, `message_clear`, `message_delete` on streams */
+                            event: string;
+                            topic: string;
+                            title?: string;
+                            message?: string;
+                            priority?: number;
+                            tags?: string[];
+                            click?: string;
+                            icon?: string;
+                            actions?: {
+                                [key: string]: unknown;
+                            }[];
+                            attachment?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Clear (dismiss) a notification
+         * @description Publishes a `message_clear` event for the notification with this sequence ID; subscribers remove or dismiss it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    topic: string;
+                    sid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A topic message (ntfy's shape) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "Kq9tNf2XbC",
+                         *       "time": 1764579660,
+                         *       "event": "message_clear",
+                         *       "topic": "alerts",
+                         *       "sequence_id": "backup-42"
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @description the notification this message updates (ntfy 2.16) */
+                            sequence_id?: string;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description `message`, or `open`, `keepalive`, `poll_request`, `message_clear`, `message_delete` on streams */
+                            event: string;
+                            topic: string;
+                            title?: string;
+                            message?: string;
+                            priority?: number;
+                            tags?: string[];
+                            click?: string;
+                            icon?: string;
+                            actions?: {
+                                [key: string]: unknown;
+                            }[];
+                            attachment?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{topic}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Publish with a GET request
+         * @description For webhook senders that can only send GET: the message is the `message` (or `m`) parameter. Also `/<topic>/send` and `/<topic>/trigger`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description also X-Title / Title header, `t` */
+                    title?: string;
+                    /** @description 1-5 or min|low|default|high|max/urgent; also X-Priority header, `p` */
+                    priority?: string;
+                    /** @description comma-separated; also X-Tags header, `ta` */
+                    tags?: string;
+                    /** @description deliver later: `30m`, `tomorrow 9am`, a Unix time; also X-Delay, `in`, `at` */
+                    delay?: string;
+                    /** @description URL opened on click; also X-Click */
+                    click?: string;
+                    /** @description URL of an attachment; also X-Attach */
+                    attach?: string;
+                    /** @description name of an attached body; also X-Filename */
+                    filename?: string;
+                    /** @description `yes` renders the message as Markdown; also X-Markdown */
+                    markdown?: string;
+                    /** @description `no` skips the message cache; also X-Cache */
+                    cache?: string;
+                    /** @description the message text; also `m` */
+                    message?: string;
+                };
+                header?: never;
+                path: {
+                    topic: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A topic message (ntfy's shape) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "sPs71M8A2T",
+                         *       "time": 1764579600,
+                         *       "expires": 1764622800,
+                         *       "event": "message",
+                         *       "topic": "alerts",
+                         *       "title": "Disk",
+                         *       "message": "Backup finished",
+                         *       "priority": 3
+                         *     }
+                         */
+                        "application/json": {
+                            id: string;
+                            /** @description the notification this message updates (ntfy 2.16) */
+                            sequence_id?: string;
+                            /** @description Unix seconds */
+                            time: number;
+                            /** @description Unix seconds */
+                            expires?: number;
+                            /** @description `message`, or `open`, `keepalive`, `poll_request`, `message_clear`, `message_delete` on streams */
+                            event: string;
+                            topic: string;
+                            title?: string;
+                            message?: string;
+                            priority?: number;
+                            tags?: string[];
+                            click?: string;
+                            icon?: string;
+                            actions?: {
+                                [key: string]: unknown;
+                            }[];
+                            attachment?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -1019,6 +1902,318 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{topics}/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check read access
+         * @description Answers `{"success":true}` when the credentials may read every topic listed (comma-separated), else 401/403. ntfy's apps call it before subscribing.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    topics: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            success: boolean;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/file/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an attachment
+         * @description The file of a message published with an attachment (`/file/<message id>.<ext>`), counted against the uploader's bandwidth. Gone once the attachment expires.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file, with its content type and a Content-Disposition naming it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_matrix/push/v1/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Matrix push gateway
+         * @description A Matrix homeserver posts its notification; the raw JSON is published to the topic named by the pushkey (a UnifiedPush URL on this server). Needs `base-url`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "notification": {
+                     *         "devices": [
+                     *           {
+                     *             "pushkey": "https://herald.example/alerts?up=1"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        notification: {
+                            devices: ({
+                                pushkey: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "rejected": []
+                         *     }
+                         */
+                        "application/json": {
+                            rejected: string[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -9131,6 +10326,118 @@ export interface paths {
                             commit: string;
                             /** @description when the build ran, RFC 3339; empty when unknown */
                             date: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the credentials belong to
+         * @description The caller as Herald sees it: a user with their role, or an API key with its scopes. Anonymous callers get 401.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Who the credentials belong to */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "kind": "key",
+                         *       "name": "key:key_3f2c9e1a",
+                         *       "role": "user",
+                         *       "scopes": [
+                         *         "push:send",
+                         *         "push:read"
+                         *       ],
+                         *       "categories": []
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description a topics-face user (Basic or token) or an API key */
+                            kind: "user" | "key";
+                            /** @description the user name, or `key:<id>` for a key */
+                            name: string;
+                            /** @description keys count as `user`: their scopes say what they may do */
+                            role: "admin" | "user";
+                            /** @description the API scopes the caller holds: `admin` for admin users, the key's own for a key, none for other users */
+                            scopes: string[];
+                            /** @description the categories a key is limited to; empty: all */
+                            categories: string[];
                         };
                     };
                 };

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifySchema } from 'fastify';
-import { JsonPublishBody, TopicListParams, TopicParams } from '../topics/schemas.js';
+import { FileParams, JsonPublishBody, SequenceParams, TopicListParams, TopicParams } from '../topics/schemas.js';
 import { ErrorAnswer } from './error-schema.js';
 
 /**
@@ -98,7 +98,64 @@ const HEALTH = Type.Object({
   redis: Type.Optional(SERVICE_STATE),
 }, { examples: [{ healthy: true }] });
 
+const UPDATE: FastifySchema = {
+  summary: 'Publish an update of a notification',
+  description: 'ntfy 2.16 sequence IDs: a message that replaces the earlier ones with the same `sequence_id` on the devices showing them. Takes the parameters of a publish.',
+  tags: TAGS,
+  params: SequenceParams,
+  querystring: PUBLISH_QUERY,
+  body: PUBLISH_BODY,
+  response: { 200: MESSAGE, ...ERRORS },
+};
+
+function sequenceEvent(summary: string, event: string): FastifySchema {
+  return {
+    summary,
+    description: `Publishes a \`${event}\` event for the notification with this sequence ID; subscribers remove or dismiss it.`,
+    tags: TAGS,
+    params: SequenceParams,
+    response: { 200: { ...MESSAGE, examples: [{ id: 'Kq9tNf2XbC', time: 1764579660, event, topic: 'alerts', sequence_id: 'backup-42' }] }, ...ERRORS },
+  };
+}
+
+const GET_PUBLISH: FastifySchema = {
+  summary: 'Publish with a GET request',
+  description: 'For webhook senders that can only send GET: the message is the `message` (or `m`) parameter. Also `/<topic>/send` and `/<topic>/trigger`.',
+  tags: TAGS,
+  params: TopicParams,
+  querystring: Type.Object({ ...PUBLISH_QUERY.properties, message: Type.Optional(Type.String({ description: 'the message text; also `m`' })) }),
+  response: { 200: MESSAGE, ...ERRORS },
+};
+
+const SUCCESS = Type.Object({ success: Type.Boolean() }, { examples: [{ success: true }] });
+
 const DOCS: Readonly<Record<string, FastifySchema>> = {
+  'PUT /:topic/:sid': UPDATE,
+  'POST /:topic/:sid': UPDATE,
+  'PUT /:topic/:sid/clear': sequenceEvent('Clear (dismiss) a notification', 'message_clear'),
+  'DELETE /:topic/:sid': sequenceEvent('Delete a notification', 'message_delete'),
+  'GET /:topic/publish': GET_PUBLISH,
+  'GET /:topics/auth': {
+    summary: 'Check read access',
+    description: 'Answers `{"success":true}` when the credentials may read every topic listed (comma-separated), else 401/403. ntfy\'s apps call it before subscribing.',
+    tags: TAGS,
+    params: TopicListParams,
+    response: { 200: SUCCESS, ...ERRORS },
+  },
+  'GET /file/:name': {
+    summary: 'Download an attachment',
+    description: 'The file of a message published with an attachment (`/file/<message id>.<ext>`), counted against the uploader\'s bandwidth. Gone once the attachment expires.',
+    tags: TAGS,
+    params: FileParams,
+    response: { 200: { description: 'The file, with its content type and a Content-Disposition naming it', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } }, ...ERRORS },
+  },
+  'POST /_matrix/push/v1/notify': {
+    summary: 'Matrix push gateway',
+    description: 'A Matrix homeserver posts its notification; the raw JSON is published to the topic named by the pushkey (a UnifiedPush URL on this server). Needs `base-url`.',
+    tags: TAGS,
+    body: Type.Object({ notification: Type.Object({ devices: Type.Array(Type.Object({ pushkey: Type.String() }, { additionalProperties: true })) }, { additionalProperties: true }) }, { additionalProperties: true, examples: [{ notification: { devices: [{ pushkey: 'https://herald.example/alerts?up=1' }] } }] }),
+    response: { 200: Type.Object({ rejected: Type.Array(Type.String()) }, { examples: [{ rejected: [] }] }), ...ERRORS },
+  },
   'PUT /:topic': PUBLISH,
   'POST /:topic': PUBLISH,
   'PUT /': JSON_PUBLISH,
