@@ -9,6 +9,12 @@ import { openKeys } from '../../src/main.js';
 import { startReceiver, verify } from '../helpers/event-receiver.js';
 import { restartablePort, spawnHerald, untilHealthy, type HeraldProcess } from '../helpers/herald-process.js';
 import { seedSubscribers } from '../helpers/seed-subscribers.js';
+import { seedDevices } from '../helpers/seed-devices.js';
+import { APNS_KEY_ID, APNS_TEAM_ID, BUNDLE_ID } from '../helpers/push-rig.js';
+import { startApnsMock } from '../mocks/apns/mock.js';
+import { testCertificate } from '../mocks/tls.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { eventually } from '../helpers/wait.js';
 
 const SUBSCRIBERS = 3000;
@@ -74,6 +80,71 @@ test(`SIGKILL while ${SUBSCRIBERS} in-app deliveries and their events are under 
   } finally {
     await child?.stop('SIGKILL');
     await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const DEVICES = 5000;
+
+// The same for push: an outcome recorded in the ledger has its push.delivery.* message queued
+// before, so a SIGKILL mid-broadcast loses none (a repeat carries the same webhook-id).
+test(`SIGKILL during a ${DEVICES}-device broadcast with an event endpoint, then a restart: every device's push.delivery.sent arrives`, { timeout: 240_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-push-events-crash-'));
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  writeFileSync(join(dir, 'AuthKey.p8'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(dir, 'ca.pem'), testCertificate().cert);
+  const apns = await startApnsMock({ token: { publicKey, keyId: APNS_KEY_ID, teamId: APNS_TEAM_ID }, bundleId: BUNDLE_ID });
+  const receiver = await startReceiver();
+  let child: HeraldProcess | undefined;
+  try {
+    const devices = await seedDevices(join(dir, 'herald.db'), { count: DEVICES, topic: 'crash' });
+    const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': join(dir, 'herald.db') } }).config);
+    const key = (await keys.keys.create(CLI_CONTEXT, { name: 'crash', scopes: ['admin'] })).secret;
+    await keys.close();
+    const port = await restartablePort();
+    const url = `http://127.0.0.1:${port}`;
+    const args = ['serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
+      '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', '', '--log-level', 'warn', '--push-visibility-timeout', '2s',
+      '--outbound-allow-http', 'true', '--outbound-allowed-hosts', '127.0.0.1',
+      '--apns', JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.url, 'key-file': join(dir, 'AuthKey.p8'), 'key-id': APNS_KEY_ID, 'team-id': APNS_TEAM_ID, 'ca-file': join(dir, 'ca.pem') }])];
+    const start = async (): Promise<HeraldProcess> => {
+      const c = spawnHerald(args);
+      await untilHealthy(url, c);
+      return c;
+    };
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, json: await res.json() as any };
+    };
+
+    child = await start();
+    const endpoint = await call('POST', '/v1/event-endpoints', { url: receiver.url, events: ['push.delivery.sent'] });
+    assert.equal(endpoint.status, 201, JSON.stringify(endpoint.json));
+    const sent = await call('POST', '/v1/push', { id: 'crash-events', to: { topics: ['crash'] }, notification: { title: 'Crash test', body: 'hello' } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    const ours = () => receiver.received.filter((r) => r.json.data.push_id === 'crash-events');
+
+    // Killed while sends and their events are under way.
+    await apns.whenRequests(Math.floor(DEVICES / 5));
+    await child.stop('SIGKILL');
+    const beforeRestart = new Set(ours().map((r) => r.json.data.device_id)).size;
+
+    child = await start();
+    await eventually('a push.delivery.sent for every device', async () => new Set(ours().map((r) => r.json.data.device_id)).size === DEVICES, 180_000);
+    const ids = new Map<unknown, Set<unknown>>();
+    for (const r of ours()) {
+      assert.equal(verify(endpoint.json.secret, r.headers, r.body), true, 'signed');
+      let set = ids.get(r.json.data.device_id);
+      if (!set) ids.set(r.json.data.device_id, (set = new Set()));
+      set.add(r.headers['webhook-id']);
+    }
+    const seeded = new Set(devices.map((d) => d.id));
+    assert.ok([...ids.keys()].every((id) => seeded.has(String(id))), 'events name the seeded devices');
+    t.diagnostic(`killed with ${beforeRestart} of ${DEVICES} devices' events received; ${ours().length - DEVICES} repeats; ${[...ids.values()].filter((s) => s.size > 1).length} devices with two sends (a new attempt, a new id)`);
+  } finally {
+    await child?.stop('SIGKILL');
+    await receiver.close();
+    await apns.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -51,6 +51,7 @@ export type PlatformsOf = (ids: readonly string[]) => Promise<ReadonlyMap<string
 export function pushEventsWithExport(base: PushEvents, add: ExportRows, devices?: { platforms: PlatformsOf; logger: Logger }): PushEvents {
   return {
     recorded: (summary) => base.recorded(summary),
+    ...(base.recording ? { recording: base.recording.bind(base) } : {}),
     async outcomes(push, results, invalidated, now) {
       const ids = devices ? results.flatMap((r) => (r.target.startsWith('dev_') ? [r.target] : [])) : [];
       if (!devices || ids.length === 0) {

@@ -12,26 +12,42 @@ type Emitted = { type: string; data: Record<string, unknown>; id?: string };
 
 /**
  * The push pipeline's events with the event webhooks added: outcomes become `push.delivery.*`
- * and `device.invalidated` messages. Each check is against the in-memory subscription set, so
- * with no endpoint listening the deliverer pays one Set lookup per outcome state.
+ * messages and invalidated devices `device.invalidated`. Each check is against the in-memory
+ * subscription set, so with no endpoint listening the deliverer pays one Set lookup per state.
+ *
+ * `push.delivery.*` messages are queued before the results are recorded, and the attempt waits
+ * for them (a failure to queue fails it, and the job is repeated): once an outcome is in the
+ * ledger, its message is durable too. A crash between the two repeats the attempt, whose messages
+ * carry deterministic ids (kept once while they wait; a repeat after one went out has the same
+ * `webhook-id`). `device.invalidated` follows the device store's own decision, made after the
+ * ledger write, so it is emitted then; the `push.delivery.invalid_token` message before it
+ * already tells of the dead token.
  */
 export function pushEventsWithWebhooks(base: PushEvents, publisher: EventPublisher): PushEvents {
   return {
     recorded: (summary) => base.recorded(summary),
-    async outcomes(push, results, invalidated, now) {
-      await base.outcomes?.(push, results, invalidated, now);
+    async recording(push, results, now) {
+      await base.recording?.(push, results, now);
       if (!publisher.listening) return;
       const events: Emitted[] = [];
       for (const r of results) {
         const type = pushDeliveryEvent(r.state);
-        if (type && publisher.wants(type)) events.push({ type, data: deliveryData(push, r, now) });
+        if (type && publisher.wants(type)) events.push({ type, data: deliveryData(push, r, now), id: deliveryEventId(r) });
       }
-      if (publisher.wants(DEVICE_INVALIDATED)) {
-        for (const i of invalidated) events.push({ type: DEVICE_INVALIDATED, data: invalidatedData(push, results, i) });
-      }
-      if (events.length > 0) await publisher.emit(events);
+      if (events.length > 0) await publisher.queue(events);
+    },
+    async outcomes(push, results, invalidated, now) {
+      await base.outcomes?.(push, results, invalidated, now);
+      if (invalidated.length === 0 || !publisher.wants(DEVICE_INVALIDATED)) return;
+      await publisher.emit(invalidated.map((i) => ({ type: DEVICE_INVALIDATED, data: invalidatedData(push, results, i) })));
     },
   };
+}
+
+/** The same id for the same outcome of the same delivery attempt, however often its job repeats. */
+function deliveryEventId(r: DeliveryResult): string {
+  const key = `${r.pushSeq}\0${r.target}\0${r.state}\0${r.attempts ?? ''}`;
+  return `msg_${createHash('sha256').update(key).digest('base64url').slice(0, 24)}`;
 }
 
 /** For PushService's `statusReported`: the app said a push reached a device, or was opened. */

@@ -214,6 +214,7 @@ export class Deliverer {
 
   async #finish(job: ReservedJob<PushJob>, push: PushRecord, results: DeliveryResult[], invalid: { deviceId: string; reason: string; since?: number }[], now: number): Promise<void> {
     const d = this.#d;
+    if (d.events.recording) await d.events.recording(push, results, now);
     await d.store.record(results, now);
     // Only devices that really became invalid are reported: one registered again since its token
     // died (or gone meanwhile) stays as it is, and nobody should hear it was invalidated.

@@ -120,6 +120,7 @@ export class DeliveryGates {
     if (held.size > 0) await this.#enqueueHeld(job, push, held);
     const results = [...settled, ...[...held.values()].flat()];
     if (results.length > 0) {
+      if (this.#d.events.recording) await this.#d.events.recording(push, results, now);
       await this.#d.store.record(results, now);
       // A hold is no outcome: only what ended counts in the metrics.
       if (settled.length > 0) this.#d.events.recorded(summarize(settled));

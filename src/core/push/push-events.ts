@@ -11,6 +11,13 @@ export interface OutcomeSummary {
 export interface PushEvents {
   recorded(summary: OutcomeSummary): void;
   /**
+   * The results about to be recorded, before they are: for event webhooks, whose messages must be
+   * durable once the state they describe is (queued here, a crash after the ledger write cannot
+   * lose them). It may reject: the attempt then fails and its job is repeated. Optional, and at
+   * once done while no endpoint listens.
+   */
+  recording?(push: PushRecord, results: readonly DeliveryResult[], now: number): Promise<void>;
+  /**
    * The outcomes just recorded and the devices just marked invalid, before the job is acked (so a
    * crash repeats them rather than losing them). For event webhooks; optional, and it returns at
    * once while no endpoint listens, so a broadcast pays nothing for it then. Never rejects.
