@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { cloneElement, useCallback, useEffect, useId, useRef, useState, type ReactElement } from 'react';
 import { ApiError } from '../../../shared/api.js';
 import './push-screens.css';
 
@@ -38,8 +38,14 @@ export function StateBadge({ state }: { state: string }) {
   return <span className={`push-state push-state-${state}`}>{state.replace(/_/g, ' ')}</span>;
 }
 
+/** JSON shown as code, named by its caption; it scrolls, so it takes keyboard focus. */
 export function Json({ value, label }: { value: unknown; label: string }) {
-  return <pre className="push-json" aria-label={label} tabIndex={0}>{JSON.stringify(value, null, 2)}</pre>;
+  return (
+    <figure className="push-json-figure">
+      <figcaption>{label}</figcaption>
+      <pre className="push-json" tabIndex={0}>{JSON.stringify(value, null, 2)}</pre>
+    </figure>
+  );
 }
 
 /** A button that asks once more before acting; the question and the answer are read out. */
@@ -102,6 +108,16 @@ export function MoreButton({ paged }: { paged: { hasMore: boolean; loading: bool
   return <p><button type="button" onClick={() => paged.more()} disabled={paged.loading}>Load more</button></p>;
 }
 
-export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
-  return <label className="push-field"><span>{label}</span>{children}{hint && <small>{hint}</small>}</label>;
+/** A labelled control; the hint, if any, describes it without being part of its name. */
+export function Field({ label, children, hint }: { label: string; children: ReactElement<Record<string, unknown>>; hint?: string }) {
+  const id = useId();
+  const own = children.props['aria-describedby'];
+  const describedBy = [hint ? `${id}-hint` : '', typeof own === 'string' ? own : ''].filter(Boolean).join(' ');
+  return (
+    <div className="push-field">
+      <label htmlFor={id}>{label}</label>
+      {cloneElement(children, { id, ...(describedBy ? { 'aria-describedby': describedBy } : {}) })}
+      {hint && <small id={`${id}-hint`}>{hint}</small>}
+    </div>
+  );
 }
