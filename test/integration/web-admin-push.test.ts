@@ -122,6 +122,7 @@ describe('admin console: Push screens', { skip: browserSkip() }, () => {
     const web = JSON.parse(await code('Web Push body').innerText());
     assert.deepEqual({ title: web.title, body: web.body, data: web.data }, { title: 'Your order shipped', body: 'It arrives on Thursday', data: { order: '42' } });
     await noA11yViolations('send form');
+    await page.getByRole('heading', { level: 1, name: 'New push' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'admin-push-send');
 
     // A mistake in an override is said at the field, and nothing is sent.
