@@ -121,6 +121,14 @@ export interface EncodedPush {
   readonly bytes: number;
 }
 
+/** One provider request as the push preview shows it: headers from the push (no credentials), and the JSON body. */
+export interface ProviderRequestPreview {
+  headers: Record<string, string>;
+  body: unknown;
+  /** What the body is, when it is not what goes over the wire as is (Web Push encrypts it per subscription). */
+  note?: string;
+}
+
 /**
  * One provider credential ("app") able to send pushes: an APNs key, an FCM service account, an HMS
  * app or a VAPID key pair. Implementations keep their connections open across calls.
@@ -150,6 +158,13 @@ export interface PushSender {
    * `close()` is what cuts those.
    */
   send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]>;
+
+  /**
+   * What the provider would be sent for a push this sender encoded, for a target `token` (a
+   * stand-in is fine) at `now`, without I/O: the request body as JSON and the headers that come
+   * from the push. Optional: the console's preview (POST /v1/push/preview) uses it when present.
+   */
+  preview?(push: EncodedPush, token: string, now: number): ProviderRequestPreview;
 
   /** Closes connections; sends still in flight resolve with `retry` outcomes. Idempotent. */
   close(): Promise<void>;

@@ -95,6 +95,12 @@ export interface NewPush {
   analyticsId?: string;
 }
 
+export interface PushListQuery {
+  beforeSeq?: number;
+  categories?: readonly string[];
+  limit: number;
+}
+
 /** Narrows {@link PushStore.byId} to one sender's pushes, or to pushes in some categories. */
 export interface PushIdScope {
   actor?: string;
@@ -258,6 +264,12 @@ export interface PushStore {
   byAnalyticsId(analyticsId: string, scope?: PushIdScope): Promise<PushRecord | undefined>;
   /** Undefined once pruned or erased. */
   bySeq(seq: number): Promise<PushRecord | undefined>;
+  /**
+   * Pushes newest first (by seq, descending), only those with a seq below `beforeSeq` when given
+   * (the previous page's last), and with `categories` only those in one of them (a push without a
+   * category is in none). For the console's list of pushes.
+   */
+  list(query: PushListQuery): Promise<PushRecord[]>;
 
   /**
    * Creates the deliveries of one routing page (existing ones are left alone) and moves the routed

@@ -102,6 +102,23 @@ export function describePushStoreConformance(name: string, makeDatabase: () => P
       assert.equal((await pushes.recent('tie', 'key:a', 0))?.seq, last.seq);
     });
 
+    it('lists pushes newest first by seq, a page below the last seq seen, narrowed to categories', async () => {
+      assert.deepEqual(await pushes.list({ limit: 10 }), [], 'none yet');
+      const a = await create({ id: 'a', category: 'orders' });
+      const b = await create({ id: 'b' });
+      clock.advance(-1000);
+      // Created "earlier" by the clock, but later by seq: the list follows seq.
+      const c = await create({ id: 'c', category: 'news' });
+      assert.deepEqual((await pushes.list({ limit: 10 })).map((p) => p.id), ['c', 'b', 'a']);
+      assert.deepEqual(await pushes.list({ limit: 1 }), [c], 'a whole record');
+      assert.deepEqual((await pushes.list({ beforeSeq: c.seq, limit: 1 })).map((p) => p.id), ['b']);
+      assert.deepEqual((await pushes.list({ beforeSeq: b.seq, limit: 5 })).map((p) => p.id), ['a']);
+      assert.deepEqual(await pushes.list({ beforeSeq: a.seq, limit: 5 }), []);
+      assert.deepEqual((await pushes.list({ categories: ['orders', 'news'], limit: 5 })).map((p) => p.id), ['c', 'a'], 'a push without a category is in none');
+      assert.deepEqual((await pushes.list({ categories: ['orders'], beforeSeq: c.seq, limit: 5 })).map((p) => p.id), ['a']);
+      assert.deepEqual(await pushes.list({ categories: [], limit: 5 }), []);
+    });
+
     it('finds the newest push by analytics id, scoped as by id; pushes without one never match', async () => {
       const older = await create({ id: 'a-1', analyticsId: 'campaign', actor: 'key:a', category: 'orders' });
       assert.equal(older.analyticsId, 'campaign');

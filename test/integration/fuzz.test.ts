@@ -21,7 +21,7 @@ const PATHS = [
   '/{t},{t}/json', '/file/{t}', '/file/{t}.{t}', '/v1/health', '/v1/stats', '/v1/account', '/v1/account/password',
   '/v1/account/token', '/v1/users', '/v1/users/access', '/_matrix/push/v1/notify', '/metrics', '/{t}/{t}', '/{t}/{t}/{t}',
   '/v1/devices', '/v1/devices/{t}', '/v1/devices/{t}/topics', '/v1/users/{t}/topics', '/v1/push', '/v1/push/{t}',
-  '/v1/push/{t}/deliveries', '/v1/push/{t}/status', '/v1/push/stats', '/v1/dlq', '/v1/dlq/replay', '/v1/webpush',
+  '/v1/push/{t}/deliveries', '/v1/push/{t}/status', '/v1/push/stats', '/v1/push/preview', '/v1/dlq', '/v1/dlq/replay', '/v1/webpush',
   '/v1/webpush/vapid', '/v1/subscriber-tokens', '/v1/keys', '/v1/audit',
   '/v1/subscribers/{t}', '/v1/subscribers/{t}/export', '/v1/subscribers/{t}/preferences', '/v1/subscribers/{t}/preference-links',
   '/v1/subscribers/{t}/inbox', '/v1/subscribers/{t}/inbox/{t}', '/v1/subscribers/{t}/inbox/read-all', '/v1/categories/{t}',

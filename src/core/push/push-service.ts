@@ -2,7 +2,7 @@ import { HeraldError, isHeraldError } from '../../errors/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { AudienceFilter, DeviceStore, Provider } from '../../ports/device-store.js';
 import type { Logger } from '../../ports/logger.js';
-import type { PortableNotification, ProviderOverrides, PushContent, PushLimits, PushPersonalization, PushPriority } from '../../ports/push-sender.js';
+import type { PortableNotification, ProviderOverrides, ProviderRequestPreview, PushContent, PushLimits, PushPersonalization, PushPriority } from '../../ports/push-sender.js';
 import type { DeliveryRecord, DeliveryState, PushAudience, PushIdScope, PushRecord, PushStats, PushStore } from '../../ports/push-store.js';
 import type { Lane, NewJob, Queue } from '../../ports/queue.js';
 import { randomId } from '../../util/ids.js';
@@ -104,6 +104,26 @@ export interface PushView {
   byProvider: Partial<Record<Provider, Record<DeliveryState, number>>>;
 }
 
+/** A push in the list of pushes: where it stands, who sent it and what it says. */
+export interface PushSummary extends PushView {
+  actor: string;
+  category: string | null;
+  title?: string;
+  body?: string;
+}
+
+/** What one provider would receive for a push (POST /v1/push/preview). */
+export type ProviderPreview =
+  | { provider: Provider; app: string; configured: true; bytes: number; request: ProviderRequestPreview }
+  /** The push could not be sent to this provider: the same refusal a send would answer with. */
+  | { provider: Provider; app: string; configured: true; error: { code: number; message: string } }
+  | { provider: Provider; configured: false };
+
+/** The providers a preview covers, in the order it lists them. */
+const PREVIEW_PROVIDERS: readonly Provider[] = ['apns', 'fcm', 'hms', 'webpush'];
+/** Stands in for a device's token in a preview's request bodies. */
+export const PREVIEW_TOKEN = '<device token>';
+
 /** Raw tokens and explicit devices up to this many are routed before the 202, so `targets` is exact. */
 const INLINE_ROUTE_MAX = 1000;
 
@@ -138,20 +158,8 @@ export class PushService {
     if (sendAt !== null && sendAt - now > d.options.maxScheduleMs) throw new HeraldError('pushInvalid', { detail: 'send_at is too far in the future' });
     const expiresAt = request.expiresAt ?? null;
     if (expiresAt !== null && expiresAt <= (sendAt ?? now)) throw new HeraldError('pushInvalid', { detail: 'expires_at must be in the future and after send_at' });
-    const content: PushContent = {
-      id,
-      notification: request.notification,
-      overrides: request.overrides,
-      priority: request.priority,
-      ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
-      ...(expiresAt !== null ? { expiresAt } : {}),
-      ...(request.limits !== undefined ? { limits: request.limits } : {}),
-      ...(request.personalize ? { personalize: normalizePersonalization(request.personalize) } : {}),
-    };
-    if (!hasContent(content)) throw new HeraldError('pushInvalid', { detail: 'the push has no notification, data or provider payload' });
-    // A bad template is refused here, naming its field; what is encoded is how a device without locale or meta would get it.
-    const templates = content.personalize ? compilePersonalization(content, content.personalize) : undefined;
-    this.#checkEncodable(templates ? sampleRendering(content, templates) : content, audience);
+    const { content, encoded } = contentOf(request, id, expiresAt);
+    this.#checkEncodable(encoded, audience);
 
     const lane = laneOf(request.priority, audience);
     this.#shed(lane);
@@ -185,6 +193,61 @@ export class PushService {
     const lane = laneOf(content.priority, audience);
     const push = await d.store.create({ id, createdAt: now, sendAt: null, expiresAt: content.expiresAt ?? null, content: full, audience, lane, actor });
     await this.#enqueueRoute(push, now);
+  }
+
+  /**
+   * What each provider would receive for this push, computed by the providers' own encoders and
+   * nothing sent or stored: for each of APNs, FCM, HMS and Web Push, the request of its `app`
+   * (`default`, else the first configured), or why that provider would refuse the push, or that
+   * none is configured. A templated push shows how a device without locale or meta would get it.
+   * Refusals that are no provider's (no content, a bad template or time) throw, as send does.
+   */
+  preview(request: Omit<PushRequest, 'to'>, app?: string): ProviderPreview[] {
+    const d = this.#d;
+    const now = d.clock.now();
+    const expiresAt = request.expiresAt ?? null;
+    const sendAt = request.sendAt !== undefined && request.sendAt > now ? request.sendAt : null;
+    if (expiresAt !== null && expiresAt <= (sendAt ?? now)) throw new HeraldError('pushInvalid', { detail: 'expires_at must be in the future and after send_at' });
+    const { encoded } = contentOf(request, request.id ?? 'preview', expiresAt);
+    return PREVIEW_PROVIDERS.map((provider): ProviderPreview => {
+      const all = d.senders.all().filter((s) => s.provider === provider);
+      const sender = all.find((s) => s.app === (app ?? 'default')) ?? (app === undefined ? all[0] : undefined);
+      if (!sender) return { provider, configured: false };
+      try {
+        const push = sender.encode(encoded);
+        if (!sender.preview) return { provider, app: sender.app, configured: true, error: { code: 0, message: `${provider}: this sender cannot show its requests` } };
+        return { provider, app: sender.app, configured: true, bytes: push.bytes, request: sender.preview(push, PREVIEW_TOKEN, now) };
+      } catch (err) {
+        if (!isHeraldError(err)) throw err;
+        return { provider, app: sender.app, configured: true, error: { code: err.code, message: err.message } };
+      }
+    });
+  }
+
+  /** Pushes newest first, a page at a time; a viewer limited to categories sees only pushes in them. */
+  async list(query: { cursor?: string; limit: number }, viewer?: PushViewer): Promise<{ pushes: PushSummary[]; nextCursor?: string }> {
+    const d = this.#d;
+    let beforeSeq: number | undefined;
+    if (query.cursor !== undefined) {
+      beforeSeq = /^p[0-9]{1,15}$/.test(query.cursor) ? Number(query.cursor.slice(1)) : NaN;
+      if (!Number.isSafeInteger(beforeSeq)) throw new HeraldError('badRequest', { detail: 'cursor is not one this list gave' });
+    }
+    const rows = await d.store.list({ ...(beforeSeq !== undefined ? { beforeSeq } : {}), ...(viewer?.categories ? { categories: viewer.categories } : {}), limit: query.limit + 1 });
+    const page = rows.slice(0, query.limit);
+    const now = d.clock.now();
+    const pushes: PushSummary[] = [];
+    for (const push of page) {
+      const counts = await d.store.counts(push.seq);
+      const byProvider: PushView['byProvider'] = {};
+      for (const [provider, c] of Object.entries(counts.byProvider)) byProvider[provider as Provider] = cumulative(c ?? {});
+      const n = push.content.notification;
+      pushes.push({
+        id: push.id, state: stateOf(push, counts.total, now), createdAt: push.createdAt, sendAt: push.sendAt, expiresAt: push.expiresAt,
+        targets: push.targets, counts: cumulative(counts.total), byProvider, actor: push.actor, category: push.category,
+        ...(n.title !== undefined ? { title: n.title } : {}), ...(n.body !== undefined ? { body: n.body } : {}),
+      });
+    }
+    return rows.length > query.limit ? { pushes, nextCursor: `p${page[page.length - 1]!.seq}` } : { pushes };
   }
 
   async view(id: string, viewer?: PushViewer): Promise<PushView> {
@@ -399,6 +462,27 @@ function compactFilter(filter: AudienceFilter): AudienceFilter {
     if (values?.length) out[field] = [...new Set(values)];
   }
   return out as AudienceFilter;
+}
+
+/**
+ * The stored content of a push, checked as send checks it, and what is encoded to check it (a
+ * templated push rendered as a device without locale or meta would get it). A bad template is
+ * refused here, naming its field.
+ */
+function contentOf(request: Omit<PushRequest, 'to'>, id: string, expiresAt: number | null): { content: PushContent; encoded: PushContent } {
+  const content: PushContent = {
+    id,
+    notification: request.notification,
+    overrides: request.overrides,
+    priority: request.priority,
+    ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
+    ...(expiresAt !== null ? { expiresAt } : {}),
+    ...(request.limits !== undefined ? { limits: request.limits } : {}),
+    ...(request.personalize ? { personalize: normalizePersonalization(request.personalize) } : {}),
+  };
+  if (!hasContent(content)) throw new HeraldError('pushInvalid', { detail: 'the push has no notification, data or provider payload' });
+  const templates = content.personalize ? compilePersonalization(content, content.personalize) : undefined;
+  return { content, encoded: templates ? sampleRendering(content, templates) : content };
 }
 
 function hasContent(c: PushContent): boolean {

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import type { DeadDeliveriesAnswer, DeliveriesAnswer, DeliveryAnswer, DeviceAnswer, DeviceListAnswer, PushAccepted, PushViewAnswer, StatsAnswer } from './responses.js';
-import type { DeviceRegisterBody, DlqReplayBody, PushBody, WebPushSubscribeBody } from './schemas.js';
+import type { DeadDeliveriesAnswer, DeliveriesAnswer, DeliveryAnswer, DeviceAnswer, DeviceListAnswer, PushAccepted, PushListAnswer, PushPreviewAnswer, PushViewAnswer, StatsAnswer } from './responses.js';
+import type { DeviceRegisterBody, DlqReplayBody, PushBody, PushPreviewBody, WebPushSubscribeBody } from './schemas.js';
 
 /** Examples for the API reference, typed by their schemas (and checked against them by the OpenAPI test). */
 
@@ -96,3 +96,26 @@ function withoutSentAt<T extends { sent_at?: string }>(value: T): Omit<T, 'sent_
   const { sent_at: _sentAt, ...rest } = value;
   return rest;
 }
+
+export const pushListExample: Static<typeof PushListAnswer> = {
+  pushes: [{ ...pushViewExample, actor: 'key:k_shop', category: null, title: 'Your order has shipped', body: 'It should arrive on Thursday.' }],
+  next_cursor: 'p1041',
+};
+
+export const pushPreviewRequestExample: Static<typeof PushPreviewBody> = {
+  notification: { title: 'Your order has shipped', body: 'It should arrive on Thursday.', data: { order: '1042' } },
+  priority: 'high',
+};
+
+export const pushPreviewExample: Static<typeof PushPreviewAnswer> = {
+  providers: [
+    {
+      provider: 'apns', configured: true, app: 'default', bytes: 88,
+      headers: { ':path': '/3/device/<device token>', 'apns-push-type': 'alert', 'apns-priority': '10', 'apns-topic': 'com.example.shop' },
+      body: { aps: { alert: { title: 'Your order has shipped', body: 'It should arrive on Thursday.' } }, order: '1042' },
+    },
+    { provider: 'fcm', configured: false },
+    { provider: 'hms', configured: false },
+    { provider: 'webpush', configured: true, app: 'default', error: { code: 40061, error: 'invalid request: push payload too large for the provider: webpush: the payload is 4100 bytes; at most 3993 fit in the 4096 bytes push services accept after encryption' } },
+  ],
+};

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { assertCategoryAllowed } from '../../core/keys/categories.js';
 import { scopeAllows } from '../../core/keys/scopes.js';
 import { rateKeyProblem } from '../../core/push/delivery-gates.js';
-import type { PushRequest, PushView } from '../../core/push/push-service.js';
+import type { ProviderPreview, PushRequest, PushSummary, PushView } from '../../core/push/push-service.js';
 import { windowProblem } from '../../core/push/send-window.js';
 import type { PushLimits } from '../../ports/push-sender.js';
 import { HeraldError } from '../../errors/index.js';
@@ -12,9 +12,9 @@ import { withExample, type SchemaApp } from '../plugins/schema-routes.js';
 import { auditContext } from '../plugins/audit-context.js';
 import { requireAllCategories, viewerOf } from '../plugins/viewer.js';
 import { deliveryJson, iso, parseInstant, parseTime } from './json.js';
-import { deliveriesExample, pushAcceptedExample, pushExample, pushViewExample, statsExample } from './examples.js';
-import { CancelAnswer, DeliveriesAnswer, PushAccepted, PushViewAnswer, StatsAnswer, SubscriberTokenAnswer, SuccessAnswer } from './responses.js';
-import { DeliveriesQuery, PushBody, PushParams, PushStatusBody, StatsQuery, SubscriberTokenBody } from './schemas.js';
+import { deliveriesExample, pushAcceptedExample, pushExample, pushListExample, pushPreviewExample, pushPreviewRequestExample, pushViewExample, statsExample } from './examples.js';
+import { CancelAnswer, DeliveriesAnswer, PushAccepted, PushListAnswer, PushPreviewAnswer, PushSummaryAnswer, PushViewAnswer, StatsAnswer, SubscriberTokenAnswer, SuccessAnswer } from './responses.js';
+import { DeliveriesQuery, PushBody, PushListQuery, PushParams, PushPreviewBody, PushPreviewQuery, PushStatusBody, StatsQuery, SubscriberTokenBody } from './schemas.js';
 
 const DAY_MS = 86_400_000;
 
@@ -43,6 +43,38 @@ export function registerPushRoutes(app: SchemaApp, deps: HttpDeps): void {
     if (result.created) void deps.auditTrail.record(ctx, 'push.send', result.id, { state: result.state, targets: result.targets, ...(body.category ? { category: body.category } : {}) });
     // A repeated id (same sender, within 24 h) sends nothing: it says so, and where the first push stands.
     return reply.code(202).send({ id: result.id, state: result.state, targets: result.targets, ...(result.created ? {} : { duplicate: true as const }) });
+  });
+
+  app.post('/push/preview', {
+    schema: {
+      summary: 'Preview a push per provider',
+      description: "What APNs, FCM, HMS and Web Push would receive for this push, built by the providers' own encoders: request headers (no credentials) and body, for a stand-in device token. Nothing is sent or stored. A provider that would refuse the push says why; one with no app configured says so. `to` may be left out.",
+      tags: TAGS,
+      querystring: PushPreviewQuery,
+      body: withExample(PushPreviewBody, pushPreviewRequestExample),
+      response: { 200: withExample(PushPreviewAnswer, pushPreviewExample), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'push:send' },
+  }, async (request, reply) => {
+    assertCategoryAllowed(request.principal.apiKey?.categories, request.body.category);
+    // The audience plays no part in what a provider receives; the same checks as a send apply to the rest.
+    const { to: _to, ...rest } = pushRequest({ ...request.body, to: {} });
+    return reply.send({ providers: push.preview(rest, request.query.app).map(previewJson) });
+  });
+
+  app.get('/push', {
+    schema: {
+      summary: 'List pushes',
+      description: 'Newest first. A key limited to categories sees the pushes in them.',
+      tags: TAGS,
+      querystring: PushListQuery,
+      response: { 200: withExample(PushListAnswer, pushListExample), ...ERROR_ANSWERS },
+    },
+    config: { scope: 'push:read' },
+  }, async (request, reply) => {
+    const q = request.query;
+    const page = await push.list({ ...(q.cursor !== undefined ? { cursor: q.cursor } : {}), limit: q.limit ?? 50 }, viewerOf(request));
+    return reply.send({ pushes: page.pushes.map(summaryJson), ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}) });
   });
 
   app.get('/push/stats', {
@@ -208,6 +240,16 @@ function pushLimits(limits: NonNullable<PushBody['limits']>): PushLimits {
     };
   }
   return out;
+}
+
+function summaryJson(s: PushSummary): PushSummaryAnswer {
+  return { ...viewJson(s), actor: s.actor, category: s.category, ...(s.title !== undefined ? { title: s.title } : {}), ...(s.body !== undefined ? { body: s.body } : {}) };
+}
+
+function previewJson(p: ProviderPreview): PushPreviewAnswer['providers'][number] {
+  if (!p.configured) return { provider: p.provider, configured: false };
+  if ('error' in p) return { provider: p.provider, configured: true, app: p.app, error: { code: p.error.code, error: p.error.message } };
+  return { provider: p.provider, configured: true, app: p.app, bytes: p.bytes, headers: p.request.headers, body: p.request.body, ...(p.request.note !== undefined ? { note: p.request.note } : {}) };
 }
 
 function viewJson(v: PushView): PushViewAnswer {

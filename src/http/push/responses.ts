@@ -63,6 +63,35 @@ export const PushViewAnswer = Type.Object({
 }, { additionalProperties: false, description: 'Where a push stands' });
 export type PushViewAnswer = Static<typeof PushViewAnswer>;
 
+export const PushSummaryAnswer = Type.Composite([PushViewAnswer, Type.Object({
+  actor: Type.String({ description: 'who sent it: key:<id>, a user name, or topic:<name> for topic messages' }),
+  category: Type.Union([Type.String(), Type.Null()]),
+  title: Type.Optional(Type.String()),
+  body: Type.Optional(Type.String()),
+})], { additionalProperties: false, description: 'A push in the list' });
+export type PushSummaryAnswer = Static<typeof PushSummaryAnswer>;
+
+export const PushListAnswer = Type.Object({
+  pushes: Type.Array(PushSummaryAnswer),
+  next_cursor: Type.Optional(Type.String({ description: 'pass as `cursor` for the next page; absent on the last' })),
+}, { additionalProperties: false, description: 'A page of pushes, newest first' });
+
+const PROVIDER_PREVIEW = Type.Object({
+  provider: PROVIDER,
+  configured: Type.Boolean({ description: 'false: no app of this provider is configured, so nothing is sent to it' }),
+  app: Type.Optional(Type.String({ description: 'the app whose encoder built it' })),
+  bytes: Type.Optional(Type.Integer({ minimum: 0, description: "the payload size the provider's limit applies to" })),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'request headers that come from the push (credentials left out)' })),
+  body: Type.Optional(Type.Unknown({ description: 'the request body, for a stand-in device token' })),
+  note: Type.Optional(Type.String()),
+  error: Type.Optional(Type.Object({ code: Type.Integer(), error: Type.String() }, { additionalProperties: false, description: 'why this provider would refuse the push' })),
+}, { additionalProperties: false });
+
+export const PushPreviewAnswer = Type.Object({
+  providers: Type.Array(PROVIDER_PREVIEW),
+}, { additionalProperties: false, description: 'What each provider would receive' });
+export type PushPreviewAnswer = Static<typeof PushPreviewAnswer>;
+
 export const DeliveryAnswer = Type.Object({
   id: Type.String(),
   device: Type.Optional(Type.String()),

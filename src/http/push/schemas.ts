@@ -168,6 +168,16 @@ export type PushBody = Static<typeof PushBody>;
 
 export const PushParams = Type.Object({ id: Type.String({ maxLength: 128 }) });
 
+/** A push body as for POST /v1/push, with `to` optional: a preview encodes the push, it reaches no one. */
+export const PushPreviewBody = Type.Object({ ...PushBody.properties, to: Type.Optional(PushBody.properties.to) }, { additionalProperties: false });
+export type PushPreviewBody = Static<typeof PushPreviewBody>;
+
+export const PushPreviewQuery = Type.Object({
+  app: Type.Optional(Type.String({ pattern: '^[a-z0-9][-_a-z0-9]{0,31}$', description: "each provider's app to encode with; `default`, else the first configured, when left out" })),
+}, { additionalProperties: false });
+
+export const PushListQuery = Type.Object({ limit: LIMIT, cursor: CURSOR }, { additionalProperties: false });
+
 export const DELIVERY_STATE = Type.Union((['queued', 'sending', 'sent', 'retrying', 'failed', 'invalid_token', 'expired', 'cancelled', 'dead', 'dropped', 'delivered', 'interacted'] as const).map((s) => Type.Literal(s)));
 
 export const DeliveriesQuery = Type.Object({ state: Type.Optional(DELIVERY_STATE), limit: LIMIT, cursor: CURSOR }, { additionalProperties: false });

@@ -15,12 +15,15 @@ const BY_ANALYTICS_OF_SQL = 'SELECT * FROM pushes WHERE analytics_id = $1 AND ac
 const BY_ANALYTICS_IN_SQL = 'SELECT * FROM pushes WHERE analytics_id = $1 AND category = ANY($2::text[]) ORDER BY created_at DESC, seq DESC LIMIT 1';
 const RECENT_SQL = 'SELECT * FROM pushes WHERE id = $1 AND actor = $2 AND created_at >= $3 ORDER BY created_at DESC, seq DESC LIMIT 1';
 const UNROUTED_SQL = "SELECT * FROM pushes WHERE phase IN ('accepted', 'routing') ORDER BY seq";
+// Newest first along the primary key: each page is a range scan below the last seq seen.
+const PAGE_SQL = 'SELECT * FROM pushes WHERE seq < $1 ORDER BY seq DESC LIMIT $2';
+const PAGE_IN_SQL = 'SELECT * FROM pushes WHERE seq < $1 AND category = ANY($3::text[]) ORDER BY seq DESC LIMIT $2';
 
 /** A prepared statement's name and text. */
 type Statement = [name: string, text: string];
 
 /** The push rows themselves: accepting a push, and finding it again by id, scope or seq. */
-export function preparePushes(sql: PushSql): Pick<PushStore, 'create' | 'byId' | 'byAnalyticsId' | 'recent' | 'bySeq' | 'unrouted'> {
+export function preparePushes(sql: PushSql): Pick<PushStore, 'create' | 'byId' | 'byAnalyticsId' | 'recent' | 'bySeq' | 'unrouted' | 'list'> {
   const one = async (name: string, text: string, values: unknown[]) => {
     const { rows } = await sql.query<PushRow>(name, text, values);
     return rows[0] && pushFromRow(rows[0]);
@@ -62,6 +65,13 @@ export function preparePushes(sql: PushSql): Pick<PushStore, 'create' | 'byId' |
     },
     async unrouted() {
       const { rows } = await sql.query<PushRow>('unrouted', UNROUTED_SQL, []);
+      return rows.map(pushFromRow);
+    },
+    async list(query) {
+      const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+      const { rows } = query.categories
+        ? await sql.query<PushRow>('page_in', PAGE_IN_SQL, [before, query.limit, query.categories.filter((c) => !hasNul(c))])
+        : await sql.query<PushRow>('page', PAGE_SQL, [before, query.limit]);
       return rows.map(pushFromRow);
     },
   };

@@ -3,7 +3,7 @@ import type { OutgoingHttpHeaders } from 'node:http2';
 import type { Clock } from '../../../ports/clock.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
-import type { EncodedPush, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
+import type { EncodedPush, ProviderRequestPreview, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
 import { Http2RequestError, type Http2Response } from '../http2/session-pool.js';
 import { PriorityPools } from '../http2/priority-pools.js';
 import { apnsOutcome } from './outcomes.js';
@@ -98,6 +98,11 @@ class ApnsSender implements PushSender {
   encode(content: PushContent): EncodedPush {
     const request = buildApnsRequest(content, this.#bundleId);
     return new ApnsEncodedPush(request.payload, request.headers, request.pushType, content.priority === 'high');
+  }
+
+  preview(push: EncodedPush, token: string): ProviderRequestPreview {
+    if (!(push instanceof ApnsEncodedPush)) throw new TypeError('apns: preview() takes a push encoded by an APNs sender');
+    return { headers: { ':path': `${this.#pathPrefix}${token}`, ...push.headers }, body: JSON.parse(push.payload.toString('utf8')) };
   }
 
   send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {

@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http2';
 import type { Clock } from '../../../ports/clock.js';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
-import type { EncodedPush, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
+import type { EncodedPush, ProviderRequestPreview, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
 import { Http2RequestError, type Http2Response } from '../http2/session-pool.js';
 import { PriorityPools } from '../http2/priority-pools.js';
 import { createFcmAccessToken, type ServiceAccount } from './access-token.js';
@@ -68,6 +68,11 @@ class FcmSender implements PushSender {
 
   encode(content: PushContent): EncodedPush {
     return encodeFcmPush(content);
+  }
+
+  preview(push: EncodedPush, token: string, now: number): ProviderRequestPreview {
+    if (!(push instanceof FcmEncodedPush)) throw new TypeError('fcm: preview() takes a push encoded by an FCM sender');
+    return { headers: { ':path': this.#path, 'content-type': 'application/json' }, body: JSON.parse(push.body(token, now)) };
   }
 
   async send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {

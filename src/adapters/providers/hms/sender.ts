@@ -1,7 +1,7 @@
 import type { Clock } from '../../../ports/clock.js';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
-import { SEND_ABORTED, type EncodedPush, type PushContent, type PushSender, type PushTarget } from '../../../ports/push-sender.js';
+import { SEND_ABORTED, type EncodedPush, type ProviderRequestPreview, type PushContent, type PushSender, type PushTarget } from '../../../ports/push-sender.js';
 import { createHmsAccessToken } from './access-token.js';
 import { HmsHttpsClient, HmsTransportError, type HmsHttpAnswer } from './https-client.js';
 import { hmsCode, hmsIllegalTokens, hmsOutcome } from './outcomes.js';
@@ -100,6 +100,11 @@ export function createHmsSender(options: HmsSenderOptions): PushSender {
 
     encode(content: PushContent): EncodedPush {
       return encodeHmsMessage(content, { ...(options.badgeClass !== undefined ? { badgeClass: options.badgeClass } : {}) });
+    },
+
+    preview(push: EncodedPush, token: string, now: number): ProviderRequestPreview {
+      if (!(push instanceof HmsEncodedPush)) throw new TypeError('hms: preview() takes a push encoded by an HMS sender');
+      return { headers: { 'content-type': 'application/json' }, body: JSON.parse(push.requestBody([token], now)) };
     },
 
     async send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {

@@ -4,7 +4,7 @@ import { DestinationWarnings } from '../../net/destination-warnings.js';
 import type { Clock } from '../../../ports/clock.js';
 import { silentLogger, type Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
-import { SEND_ABORTED, type EncodedPush, type PushContent, type PushSender, type PushTarget } from '../../../ports/push-sender.js';
+import { SEND_ABORTED, type EncodedPush, type ProviderRequestPreview, type PushContent, type PushSender, type PushTarget } from '../../../ports/push-sender.js';
 import { encryptPayload } from './encryption.js';
 import { endpointMatcher } from './endpoint-allowlist.js';
 import { WebPushError } from './errors.js';
@@ -126,6 +126,17 @@ export function createWebPushSender(options: WebPushSenderOptions): PushSender {
 
     encode(content: PushContent): EncodedPush {
       return encodeWebPush(content);
+    },
+
+    preview(push: EncodedPush, _token: string, now: number): ProviderRequestPreview {
+      if (!(push instanceof WebPushEncodedPush)) throw new TypeError('webpush: preview() takes a push encoded by a Web Push sender');
+      const headers: Record<string, string> = { TTL: String(webPushTtlSeconds(push, now, defaultTtl)), Urgency: push.urgency };
+      if (push.topic !== undefined) headers.Topic = push.topic;
+      return {
+        headers,
+        body: JSON.parse(push.plaintext.toString('utf8')),
+        note: 'what the service worker reads; it is encrypted (aes128gcm) for each subscription before it is sent',
+      };
     },
 
     async send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {

@@ -4,7 +4,7 @@ import type { WriteLock } from '../write-lock.js';
 import { laneIndex, pushFromRow, type PushRow } from './schema.js';
 
 /** The push rows themselves: accepting a push, and finding it again by id, scope or seq. */
-export function preparePushes(sqlite: Database.Database, lock: WriteLock): Pick<PushStore, 'create' | 'byId' | 'byAnalyticsId' | 'recent' | 'bySeq' | 'unrouted'> {
+export function preparePushes(sqlite: Database.Database, lock: WriteLock): Pick<PushStore, 'create' | 'byId' | 'byAnalyticsId' | 'recent' | 'bySeq' | 'unrouted' | 'list'> {
   const insert = sqlite.prepare<[string, number, number | null, number | null, string, string, number, string, string | null, string | null], PushRow>(
     `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor, category, analytics_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?) RETURNING *`);
@@ -23,6 +23,10 @@ export function preparePushes(sqlite: Database.Database, lock: WriteLock): Pick<
   const recent = sqlite.prepare<[string, string, number], PushRow>(
     'SELECT * FROM pushes WHERE id = ? AND actor = ? AND created_at >= ? ORDER BY created_at DESC, seq DESC LIMIT 1');
   const unrouted = sqlite.prepare<[], PushRow>("SELECT * FROM pushes WHERE phase IN ('accepted', 'routing') ORDER BY seq");
+  // Newest first along the primary key: each page is a range scan below the last seq seen.
+  const page = sqlite.prepare<[number, number], PushRow>('SELECT * FROM pushes WHERE seq < ? ORDER BY seq DESC LIMIT ?');
+  const pageIn = sqlite.prepare<[number, string, number], PushRow>(
+    'SELECT * FROM pushes WHERE seq < ? AND category IN (SELECT value FROM json_each(?)) ORDER BY seq DESC LIMIT ?');
 
   return {
     async create(push) {
@@ -45,6 +49,11 @@ export function preparePushes(sqlite: Database.Database, lock: WriteLock): Pick<
     },
     async unrouted() {
       return unrouted.all().map(pushFromRow);
+    },
+    async list(query) {
+      const before = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+      const rows = query.categories ? pageIn.all(before, JSON.stringify(query.categories), query.limit) : page.all(before, query.limit);
+      return rows.map(pushFromRow);
     },
   };
 }
