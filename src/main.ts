@@ -28,6 +28,8 @@ import { TopicRegistry } from './core/topics/topic-registry.js';
 import { TopicService } from './core/topics/topic-service.js';
 import { createMetrics } from './http/admin/metrics.js';
 import { createMetricsServer } from './http/admin/metrics-listener.js';
+import { createPromMetricsReader } from './adapters/metrics/prom-metrics-reader.js';
+import { StatsSeries } from './core/stats/stats-series.js';
 import { buildApp, type TlsOptions } from './http/app.js';
 import { accountTierServices } from './composition/account-tiers.js';
 import { inAddressList } from './http/plugins/address-list.js';
@@ -265,6 +267,13 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   await pipeline.start();
   opened.keep('event dispatcher', eventWebhooks.dispatcher, (d) => d.stop());
   await eventWebhooks.dispatcher.start();
+  // The admin console's charts: this node's metrics, a point per stats-series-interval, in memory.
+  const statsSeries = new StatsSeries({
+    reader: createPromMetricsReader(metrics.registry), clock, logger,
+    options: { intervalMs: config.statsSeriesInterval, retentionMs: config.statsSeriesRetention },
+  });
+  opened.keep('stats series', statsSeries, (s) => s.stop());
+  await statsSeries.start();
 
   const guardedStreams = new GuardedStreams();
   const accessChanges = new AccessChanges({ bus, hub, auth, guardedStreams, logger });
@@ -309,7 +318,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   const deps = {
     config, topics, topicRegistry, hub, visitors, attachments, clock, logger, metrics, auth, keys, audit: stores.audit, onAccessChange: revoke, guardedStreams,
     ...accountTierServices(stores.auth, auth, auditTrail, auth ? (userId) => void auth.accountChanged(userId) : undefined),
-    auditTrail, devices, push, pipeline, subscriberTokens, webPush,
+    auditTrail, devices, push, pipeline, statsSeries, subscriberTokens, webPush,
     notifyDirectory, notify, notifyInbox, eventEndpoints: eventWebhooks.endpoints,
     smsCallbacks: config.twilioAccount ? {
       parse: (form: Record<string, string>) => {
@@ -402,6 +411,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
       const handBackMs = Math.min(budgetMs / 4, 1000);
       const graceMs = budgetMs - handBackMs;
       for (const loop of loops) clearInterval(loop);
+      void statsSeries.stop();
       let graceOver = false;
       const force = setTimeout(() => {
         graceOver = true;

@@ -518,6 +518,18 @@ export const ConfigSchema = Type.Object(
      */
     delayedSenderInterval: duration(10 * SECOND, 'how often scheduled messages are released', { positive: true }),
     /**
+     * How often the admin console's time series (`GET /v1/stats/series`) takes a point of this
+     * node's metrics: publishes/s, pushes/s by provider and outcome, send latency quantiles, queue
+     * lag, open subscribers, notify channel states. Milliseconds.
+     * @defaultValue 10s
+     */
+    statsSeriesInterval: duration(10 * SECOND, 'how often the stats series takes a point of the metrics', { positive: true }),
+    /**
+     * How far back the stats series keeps points, in memory (at most 100,000 intervals). Milliseconds.
+     * @defaultValue 1h
+     */
+    statsSeriesRetention: duration(HOUR, 'how far back the stats series keeps points (in memory)', { positive: true }),
+    /**
      * Largest message body accepted as a message; bigger bodies become attachments when those
      * are enabled. ntfy warns above 4K because some clients break, and refuses above 5M. Bytes.
      * @defaultValue 4096

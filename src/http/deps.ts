@@ -20,6 +20,7 @@ import type { DeviceService } from '../core/devices/device-service.js';
 import type { SubscriberTokens } from '../core/keys/subscriber-tokens.js';
 import type { SubscriberLimits } from '../core/limits/subscriber-limits.js';
 import type { PushPipeline } from '../core/push/push-pipeline.js';
+import type { StatsSeries } from '../core/stats/stats-series.js';
 import type { PushService } from '../core/push/push-service.js';
 import type { NotifyDirectory } from '../core/notify/directory.js';
 import type { Inbox } from '../core/notify/inbox.js';
@@ -68,6 +69,8 @@ export interface HttpDeps {
   push: PushService;
   /** Queue samples and in-flight counts for metrics. */
   pipeline: PushPipeline;
+  /** Recent metrics as a time series, for `GET /v1/stats/series` (the admin console's overview). */
+  statsSeries: StatsSeries;
   subscriberTokens: SubscriberTokens;
   /** Request buckets per subscriber, for the subscriber-token routes. */
   subscriberLimits: SubscriberLimits;

@@ -4,10 +4,11 @@ import { schemaRoutes } from '../plugins/schema-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerServerRoutes } from './routes.js';
+import { registerStatsSeriesRoutes } from './stats-series-routes.js';
 import { registerUsersRoutes } from './users-routes.js';
 
 /**
- * The admin API, registered under `/v1`: `/health`, `/version`, `/stats`, `/keys`, `/audit`, and
+ * The admin API, registered under `/v1`: `/health`, `/version`, `/stats`, `/stats/series`, `/keys`, `/audit`, and
  * ntfy's `/users` and `/users/access`. Its routes are typed and checked by their TypeBox schemas.
  */
 export function registerAdminFace(app: FastifyInstance, deps: HttpDeps): void {
@@ -16,4 +17,5 @@ export function registerAdminFace(app: FastifyInstance, deps: HttpDeps): void {
   registerUsersRoutes(api, deps.auth, deps.onAccessChange, deps.tiers);
   registerKeyRoutes(api, deps);
   registerAuditRoutes(api, deps);
+  registerStatsSeriesRoutes(api, deps);
 }
