@@ -37,7 +37,12 @@ export function AdminApp() {
     });
   }, [credentials]);
 
-  const api = useMemo(() => apiFor(credentials), [credentials]);
+  const api = useMemo(() => apiFor(credentials, (err) => {
+    setError(`${err.message}. Log in again.`);
+    saveCredentials(undefined);
+    setIdentity(undefined);
+    setCredentials(undefined);
+  }), [credentials]);
   if (!credentials || !identity) return <Login error={error} onLogin={(c) => { setError(''); saveCredentials(c); setCredentials(c); }} />;
 
   const visible = SECTIONS.filter((s) => allowed(identity, s.scope));

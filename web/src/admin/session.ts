@@ -1,4 +1,4 @@
-import { request, type Credentials, type RequestOptions } from '../shared/api.js';
+import { ApiError, request, type Credentials, type RequestOptions } from '../shared/api.js';
 
 /**
  * Who the console acts as: an admin user of the topics face (Basic) or an API key (Bearer).
@@ -26,8 +26,22 @@ export interface Api {
   call<T = unknown>(path: string, options?: Omit<RequestOptions, 'credentials'>): Promise<T>;
 }
 
-export function apiFor(credentials: Credentials): Api {
-  return { credentials, call: (path, options = {}) => request(path, { ...options, credentials }) };
+/**
+ * A 401 from any screen means the credentials no longer work (a key revoked, a password changed):
+ * `unauthorized` takes the console back to the login form, which says why.
+ */
+export function apiFor(credentials: Credentials, unauthorized: (err: ApiError) => void = () => {}): Api {
+  return {
+    credentials,
+    call: async (path, options = {}) => {
+      try {
+        return await request(path, { ...options, credentials });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) unauthorized(err);
+        throw err;
+      }
+    },
+  };
 }
 
 /** Who the credentials belong to, as `GET /v1/whoami` answers: an admin user or a key with its scopes. */
