@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32, deflateSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { browserSkip, collectPageErrors, launchBrowser, newContext, screenshot, seriousA11yViolations } from '../helpers/browser.js';
 import { randomTopic, startTestServer, type TestServer } from '../helpers/server.js';
@@ -58,6 +60,22 @@ async function subscribe(page: Page, topic: string): Promise<void> {
 function card(page: Page, text: string) {
   return page.getByRole('list', { name: 'Notifications' }).locator(':scope > li').filter({ hasText: text });
 }
+
+test('the topics app loads at most 200 kB of gzipped JavaScript before its first screen', async () => {
+  const server = await startTestServer();
+  try {
+    const html = await (await fetch(`${server.url}/`)).text();
+    const scripts = [...html.matchAll(/<(?:script[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="(\/static\/web\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    assert.ok(scripts.length >= 1, html);
+    let total = 0;
+    for (const path of scripts) total += gzipSync(readFileSync(join(process.cwd(), 'dist', 'web', path.replace('/static/web/', '')))).length;
+    assert.ok(total <= 200 * 1024, `initial JS ${total} bytes gzipped: ${scripts.join(' ')}`);
+    // Markdown and the emoji table load only when a message needs them.
+    assert.ok(!scripts.some((s) => /markdown|emoji/.test(s)), scripts.join(' '));
+  } finally {
+    await server.close();
+  }
+});
 
 describe('topics web app in a browser', { skip: browserSkip() }, () => {
   let server: TestServer;
@@ -209,6 +227,15 @@ describe('topics web app in a browser', { skip: browserSkip() }, () => {
     await card(page, 'beta normal').waitFor();
     await page.getByText('1 below the minimum priority are hidden').waitFor();
 
+    // ntfy 2.16 sequences: an update replaces its notification, a delete removes it.
+    await publish(server, `${topic}/seq1`, 'version one');
+    await card(page, 'version one').waitFor();
+    await publish(server, `${topic}/seq1`, 'version two');
+    await card(page, 'version two').waitFor();
+    await card(page, 'version one').waitFor({ state: 'detached' });
+    assert.equal((await fetch(`${server.url}/${topic}/seq1`, { method: 'DELETE' })).status, 200);
+    await card(page, 'version two').waitFor({ state: 'detached' });
+
     await page.getByRole('button', { name: 'Clear all' }).click();
     await card(page, 'beta normal').waitFor({ state: 'detached' });
     await page.getByText('No notifications yet.').waitFor();
@@ -282,6 +309,40 @@ describe('topics web app in a browser', { skip: browserSkip() }, () => {
     await sub.getByLabel('Topic', { exact: true }).fill('not a topic!');
     await sub.getByRole('button', { name: 'Subscribe', exact: true }).click();
     await sub.getByRole('alert').filter({ hasText: 'A topic name is 1 to 64 letters' }).waitFor();
+    assert.deepEqual(pageBugs(errors), []);
+    await context.close();
+  });
+
+  test('browser notifications in the foreground, turned on from the settings', async () => {
+    const context = await newContext(browser, server.url);
+    // Records what the app shows (headless Chromium has no notification centre to look at).
+    await context.addInitScript(() => {
+      const scope = globalThis as unknown as { Notification: unknown; shown: string[] };
+      const Real = scope.Notification as { permission: string; requestPermission(): Promise<string> };
+      scope.shown = [];
+      class Recorder {
+        static get permission() { return Real.permission; }
+        static requestPermission() { return Real.requestPermission(); }
+        onclick: unknown = null;
+        constructor(title: string, options: { body?: string }) { scope.shown.push(`${title}: ${options?.body ?? ''}`); }
+      }
+      scope.Notification = Recorder;
+    });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto('/');
+    const topic = randomTopic('alert');
+    await subscribe(page, topic);
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByLabel('Browser notifications while the app is open').check();
+    await dialog.getByLabel('Minimum priority').selectOption('3');
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    await publish(server, topic, 'too quiet to alert', { Priority: '2' });
+    await publish(server, topic, 'Door opened', { Title: 'Front door' });
+    await card(page, 'Door opened').waitFor();
+    const shown = await page.evaluate(() => (globalThis as unknown as { shown: string[] }).shown);
+    assert.deepEqual(shown, ['Front door: Door opened']);
     assert.deepEqual(pageBugs(errors), []);
     await context.close();
   });
