@@ -94,6 +94,9 @@ describe('admin console: Access screens', { skip: browserSkip() }, () => {
     await row.getByText('billing').waitFor();
     await noSeriousViolations(page, 'keys, new secret shown');
     await screenshot(page, 'admin-keys');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await noSeriousViolations(page, 'keys, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     const listed = (await (await fetch(`${server.url}/v1/keys`, { headers: { authorization: basic('boss', 'boss-pass') } })).json()) as { id: string; name: string; scopes: string[]; categories: string[] }[];
     const made = listed.find((k) => k.name === 'reporting');
@@ -238,5 +241,33 @@ describe('admin console: Access screens', { skip: browserSkip() }, () => {
     const refused = errors.filter((e) => /status of 409 \(Conflict\)/.test(e));
     assert.equal(refused.length, 1, errors.join('\n'));
     assert.deepEqual(errors.filter((e) => !refused.includes(e)), []);
+  });
+
+  test('an API key sees only the Access screens its scopes allow', async () => {
+    const admin = basic('boss', 'boss-pass');
+    const made = async (scopes: string[]) => ((await (await fetch(`${server.url}/v1/keys`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: JSON.stringify({ name: scopes.join('+'), scopes }) })).json()) as { key: string }).key;
+    for (const [scopes, visible] of [[['audit:read'], ['Audit log']], [['admin'], ['Users and access', 'API keys', 'Audit log']]] as const) {
+      const keyContext = await newContext(browser, server.url);
+      const keyPage = await keyContext.newPage();
+      const keyErrors = collectPageErrors(keyPage);
+      await keyPage.goto('/admin');
+      await keyPage.getByRole('radio', { name: 'an API key' }).check();
+      await keyPage.getByRole('textbox', { name: 'API key' }).fill(await made([...scopes]));
+      await keyPage.getByRole('button', { name: 'Log in' }).click();
+      const nav = keyPage.getByRole('navigation', { name: 'Console' });
+      await nav.getByRole('link', { name: visible[0] }).waitFor();
+      const access = nav.getByRole('heading', { name: 'Access' }).locator('xpath=..').getByRole('link');
+      assert.deepEqual(await access.allInnerTexts(), visible, scopes.join());
+      if (scopes[0] === 'admin') {
+        // ntfy's account routes are for admin users; a key is told so instead of failing blankly.
+        await nav.getByRole('link', { name: 'Users and access' }).click();
+        await keyPage.getByText('Accounts are managed by admin users only').waitFor();
+        await noSeriousViolations(keyPage, 'users, as a key');
+      } else {
+        await keyPage.getByRole('table', { name: 'Audit entries' }).waitFor();
+      }
+      assert.deepEqual(keyErrors, []);
+      await keyContext.close();
+    }
   });
 });
