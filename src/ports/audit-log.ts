@@ -17,6 +17,8 @@ export interface AuditEntry {
 export interface AuditQuery {
   /** Only entries at or after this time (Unix ms). */
   since?: number;
+  /** Only entries at or before this time (Unix ms). */
+  until?: number;
   actor?: string;
   action?: string;
   /** Newest first; at most this many (capped by the store). */

@@ -49,7 +49,7 @@ export function describeAuditLogConformance(name: string, makeDatabase: () => Pr
       assert.deepEqual(targets, ['t9000', 'later at 5000', 't5000', 't3000', 't1000']);
     });
 
-    it('filters by since (inclusive), actor and action, alone and together', async () => {
+    it('filters by since and until (both inclusive), actor and action, alone and together', async () => {
       const entries = [
         entry(1_000, 'user:ann', 'user.create'),
         entry(2_000, 'user:ann', 'access.grant'),
@@ -66,6 +66,9 @@ export function describeAuditLogConformance(name: string, makeDatabase: () => Pr
       assert.deepEqual(await times({ actor: 'user:ann', action: 'access.grant', since: 2_500, limit: 100 }), [4_000]);
       assert.deepEqual(await times({ actor: 'user:nobody', limit: 100 }), []);
       assert.deepEqual(await times({ since: 6_000, limit: 100 }), []);
+      assert.deepEqual(await times({ until: 2_000, limit: 100 }), [2_000, 1_000], 'until is inclusive');
+      assert.deepEqual(await times({ since: 2_000, until: 4_000, action: 'access.grant', limit: 100 }), [4_000, 3_000, 2_000]);
+      assert.deepEqual(await times({ since: 4_500, until: 4_000, limit: 100 }), [], 'an empty range');
     });
 
     it('returns at most limit entries, the newest ones', async () => {

@@ -22,7 +22,7 @@ const PATHS = [
   '/v1/account/token', '/v1/users', '/v1/users/access', '/_matrix/push/v1/notify', '/metrics', '/{t}/{t}', '/{t}/{t}/{t}',
   '/v1/devices', '/v1/devices/{t}', '/v1/devices/{t}/topics', '/v1/users/{t}/topics', '/v1/push', '/v1/push/{t}',
   '/v1/push/{t}/deliveries', '/v1/push/{t}/status', '/v1/push/stats', '/v1/push/preview', '/v1/dlq', '/v1/dlq/replay', '/v1/webpush',
-  '/v1/webpush/vapid', '/v1/subscriber-tokens', '/v1/keys', '/v1/audit',
+  '/v1/webpush/vapid', '/v1/subscriber-tokens', '/v1/keys', '/v1/audit', '/v1/users/tokens',
   '/v1/subscribers/{t}', '/v1/subscribers/{t}/export', '/v1/subscribers/{t}/preferences', '/v1/subscribers/{t}/preference-links',
   '/v1/subscribers/{t}/inbox', '/v1/subscribers/{t}/inbox/{t}', '/v1/subscribers/{t}/inbox/read-all', '/v1/categories/{t}',
   '/v1/templates/{t}', '/v1/templates/{t}/preview', '/v1/notify', '/v1/notify/{t}', '/v1/preferences/{t}',
@@ -34,7 +34,7 @@ const HEADER_NAMES = [
   'Authorization', 'Content-Type', 'Content-Encoding', 'X-Token', 'X-Forwarded-For', 'Since', 'X-Since',
 ];
 const QUERY_NAMES = ['poll', 'since', 'scheduled', 'priority', 'tags', 'title', 'message', 'id', 'up', 'auth', 'p', 't', 'm', 'delay', 'actions',
-  'limit', 'cursor', 'state', 'provider', 'app', 'user', 'topic', 'until'];
+  'limit', 'cursor', 'state', 'provider', 'app', 'user', 'topic', 'until', 'username', 'actor', 'action'];
 
 const segment = fc.oneof(
   fc.stringMatching(/^[-_A-Za-z0-9]{1,70}$/),

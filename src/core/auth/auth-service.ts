@@ -11,7 +11,7 @@ import { EVERYONE, isValidTopicPattern, isValidUsername } from './names.js';
 import { permissionFlags, permissionOf, type Permission } from './permissions.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import { CLI_CONTEXT, type AuditContext, type AuditTrail } from '../audit/audit-trail.js';
-import { DEFAULT_TOKEN_EXPIRY_MS, generateToken, TOKEN_LENGTH, TOKEN_MAX_PER_USER, TOKEN_PREFIX } from './tokens.js';
+import { DEFAULT_TOKEN_EXPIRY_MS, generateToken, TOKEN_LENGTH, TOKEN_MAX_PER_USER, TOKEN_PREFIX, tokenId } from './tokens.js';
 import { applySettings, findSubscription, withDisplayName, withoutSubscription, withSubscription, type SettingsChange } from './account-prefs.js';
 import type { ProvisioningPlan } from './provisioning.js';
 import { isSyncTopicShape, newSyncTopic } from './sync-topic.js';
@@ -293,6 +293,13 @@ export class AuthService {
     await this.#o.store.removeToken(user.id, token);
     this.#changed();
     await this.#record(ctx, 'token.delete', name, { token_prefix: token.slice(0, 6) });
+  }
+
+  /** Deletes a user's token named by its {@link tokenId} (the admin console never sees the token itself). */
+  async removeTokenWithId(name: string, id: string, ctx: AuditContext = CLI_CONTEXT): Promise<void> {
+    const record = (await this.tokensOf(name)).find((t) => tokenId(t.token) === id);
+    if (!record) throw new HeraldError('tokenNotFound');
+    await this.removeTokenOf(name, record.token, ctx);
   }
 
   async tokensOf(name: string): Promise<TokenRecord[]> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { secretHash } from '../../util/constant-time.js';
 
 export const TOKEN_PREFIX = 'tk_';
 /** ntfy rejects any bearer value of another length before looking it up. */
@@ -27,6 +28,17 @@ export function generateToken(): string {
     }
   }
   return token;
+}
+
+/** How many leading characters of a token an admin listing shows (`tk_` and five more). */
+export const TOKEN_SHOWN_PREFIX = 8;
+
+/**
+ * A token's name in admin listings: derived from the token by a one-way hash, so an admin can
+ * list and delete a user's tokens without ever being shown one.
+ */
+export function tokenId(token: string): string {
+  return `tok_${secretHash(token).slice(0, 16)}`;
 }
 
 /** True when `s` looks like a token Herald generates; says nothing about whether it exists. */

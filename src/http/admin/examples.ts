@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { AuditAnswer, KeyAnswer, NewKeyAnswer, UsersAnswer } from './responses.js';
+import type { AuditAnswer, KeyAnswer, NewKeyAnswer, UsersAnswer, UserTokenAnswer } from './responses.js';
 import type { KeyCreateBody } from './schemas.js';
 
 /** Examples for the API reference, typed by their schemas (and checked against them by the OpenAPI test). */
@@ -38,3 +38,12 @@ export const usersExample: Static<typeof UsersAnswer> = [
   { username: 'ben', role: 'user', tier: 'pro', grants: [{ topic: 'alerts', permission: 'read-write' }, { topic: 'backups*', permission: 'read-only' }] },
   { username: '*', role: 'user', grants: [{ topic: 'announcements', permission: 'read-only' }] },
 ];
+
+export const userTokenExample: Static<typeof UserTokenAnswer> = {
+  id: 'tok_5d41402abc4b2a76',
+  prefix: 'tk_x7b2q',
+  label: 'backup script',
+  last_access: 1764583200,
+  last_origin: '203.0.113.7',
+  expires: 1772355600,
+};

@@ -65,3 +65,18 @@ export const StatsAnswer = Type.Object({
   messages: Type.Integer({ minimum: 0, description: 'messages ever published' }),
   messages_rate: Type.Number({ minimum: 0, description: 'messages per second, averaged over recent minutes' }),
 }, { additionalProperties: false, description: 'Message statistics' });
+
+export const UserTokenAnswer = Type.Object({
+  id: Type.String({ description: 'tok_…: names the token in admin calls; derived from it one way, so it reveals nothing' }),
+  prefix: Type.String({ description: 'the first characters of the token, to recognise it by' }),
+  label: Type.Optional(Type.String()),
+  last_access: Type.Integer({ minimum: 0, description: 'Unix seconds; 0 when never used' }),
+  last_origin: Type.Optional(Type.String({ description: 'the address it was last used from' })),
+  expires: Type.Optional(Type.Integer({ minimum: 0, description: 'Unix seconds; absent for a token that never expires' })),
+  provisioned: Type.Optional(Type.Literal(true, { description: 'defined in the config; the API may not delete it' })),
+}, { additionalProperties: false, description: "One of a user's access tokens, without the token" });
+export type UserTokenAnswer = Static<typeof UserTokenAnswer>;
+
+export const UserTokensAnswer = Type.Array(UserTokenAnswer, { description: "The user's access tokens" });
+
+export const NewUserTokenAnswer = Type.Composite([UserTokenAnswer, Type.Object({ token: Type.String({ description: 'the token (tk_…), shown only now' }) })], { additionalProperties: false, description: 'The new token, with the token itself' });

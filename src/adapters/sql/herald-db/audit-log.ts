@@ -56,6 +56,7 @@ export function createAuditQueries(db: Kysely<AuditDatabase>, pruneBefore: (time
       if (limit === 0) return [];
       let q = db.selectFrom('audit').selectAll();
       if (query.since !== undefined) q = q.where('time', '>=', query.since);
+      if (query.until !== undefined) q = q.where('time', '<=', query.until);
       if (query.actor !== undefined) q = q.where('actor', '=', query.actor);
       if (query.action !== undefined) q = q.where('action', '=', query.action);
       // id breaks ties between entries of the same millisecond in append order.
