@@ -127,13 +127,19 @@ function TemplateEditor({ name, api, identity }: SectionProps & { name: string }
     setDone('');
     if (built.problems.length > 0) { setError(`Not saved: ${describe(built.problems[0]!)}`); return; }
     try {
+      // Checked against the draft as it is now (the live preview may be a moment behind): a source
+      // that does not parse is shown where it is rather than sent to be refused.
+      const check = await api.call<Preview>('/v1/templates/preview', { method: 'POST', body: { template: built.template, locale, data: data.value } });
+      setPreview(check);
+      const blocking = check.problems.find((p) => p.kind !== 'render');
+      if (blocking) { setError(`Not saved: ${describe(blocking)}`); return; }
       await api.call(path, { method: 'PUT', body: { ...built.template, ...(draft!.category ? { category: draft!.category } : {}) } });
       setIsNew(false);
       setDone(`Template ${name} saved.`);
     } catch (err) {
       setError(errorText(err));
     }
-  }, [api, built, draft, name, path]);
+  }, [api, built, data, draft, locale, name, path]);
 
   const remove = async () => {
     setDeleting(false);
@@ -212,7 +218,7 @@ function TemplateEditor({ name, api, identity }: SectionProps & { name: string }
         </label>
         {!isDefault ? <button type="button" className="secondary" onClick={removeLocale}>Remove locale {locale}</button> : null}
       </div>
-      <form className="inline" onSubmit={addLocale} aria-label="Add a locale">
+      <form className="inline" onSubmit={addLocale} aria-label="Locales">
         <label>Add a locale <input value={newLocale} size={10} placeholder="fr-CA" onChange={(e) => setNewLocale(e.target.value)} /></label>
         <button className="secondary">Add locale</button>
       </form>
