@@ -204,6 +204,10 @@ describe('admin console: Notify screens', { skip: browserSkip() }, () => {
     const deliveries = page.getByRole('table', { name: 'Deliveries' });
     const inapp = deliveries.getByRole('row').filter({ hasText: 'bob-web' }).filter({ hasText: 'In-app' });
     await inapp.getByText('sent', { exact: true }).first().waitFor();
+    // No SMS provider in this server: the channel says so, with the reason, beside the in-app one.
+    const sms = deliveries.getByRole('row').filter({ hasText: 'bob-web' }).filter({ hasText: 'SMS' });
+    await sms.getByText('unavailable', { exact: true }).waitFor();
+    await sms.getByText(/not configured/).waitFor();
     const held = (await api('GET', `/v1/notify/${sent.json.id}`)).json;
     // Every recipient and channel the API reports is on screen with its state.
     await eventually('every row on screen', async () => {
