@@ -167,6 +167,11 @@ export interface NotifyStore {
   getSubscriber(id: string): Promise<SubscriberRecord | undefined>;
   /** The subscribers of these ids that exist, by id. */
   getSubscribers(ids: readonly string[]): Promise<Map<string, SubscriberRecord>>;
+  /**
+   * A page of subscribers in id order, after the id `after`. With `search`, only those whose id,
+   * e-mail, name or phone contains it, ignoring ASCII case.
+   */
+  listSubscribers(query: { search?: string; after?: string; limit: number }): Promise<SubscriberRecord[]>;
   /** Replaces the preference document and sets `updatedAt`; false when there is no such subscriber. */
   setPreferences(id: string, preferences: unknown, now: number): Promise<boolean>;
   /**
@@ -208,6 +213,8 @@ export interface NotifyStore {
   createNotification(n: Omit<NotificationRecord, 'seq' | 'phase' | 'recipients' | 'routeCursor'>, idempotentSince: number): Promise<{ record: NotificationRecord; created: boolean }>;
   getNotification(id: string): Promise<NotificationRecord | undefined>;
   getNotificationBySeq(seq: number): Promise<NotificationRecord | undefined>;
+  /** A page of notifications, newest first, with a seq below `before`; only those of `categories` when given. */
+  listNotifications(query: { before?: number; limit: number; categories?: readonly string[] }): Promise<NotificationRecord[]>;
   /** Notifications still routing (after a restart), in seq order. */
   unroutedNotifications(): Promise<NotificationRecord[]>;
   /**

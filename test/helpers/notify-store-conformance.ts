@@ -63,6 +63,37 @@ export function describeNotifyStoreConformance(name: string, makeDatabase: () =>
       assert.equal((await store.getSubscribers([])).size, 0);
     });
 
+    it('lists subscribers in byte order, page by page, and finds them by part of an id, e-mail, name or phone', async () => {
+      const put = (id: string, fields: Partial<SubscriberRecord> = {}) => store.putSubscriber({ id, data: {}, createdAt: T0, updatedAt: T0, ...fields });
+      await put('bob', { email: 'Bob.Smith@Example.com' });
+      await put('Ann', { name: 'Ann Lee', phone: '+15550001111' });
+      await put('a_1', { name: '100% sure' });
+      await put('carl');
+      assert.deepEqual((await store.listSubscribers({ limit: 10 })).map((s) => s.id), ['Ann', 'a_1', 'bob', 'carl']);
+      assert.deepEqual((await store.listSubscribers({ limit: 2 })).map((s) => s.id), ['Ann', 'a_1']);
+      assert.deepEqual((await store.listSubscribers({ after: 'a_1', limit: 2 })).map((s) => s.id), ['bob', 'carl']);
+      assert.deepEqual(await store.listSubscribers({ search: 'SMITH@example', limit: 10 }), [await store.getSubscriber('bob')]);
+      assert.deepEqual((await store.listSubscribers({ search: 'lee', limit: 10 })).map((s) => s.id), ['Ann']);
+      assert.deepEqual((await store.listSubscribers({ search: '555000', limit: 10 })).map((s) => s.id), ['Ann']);
+      assert.deepEqual((await store.listSubscribers({ search: 'AR', limit: 10 })).map((s) => s.id), ['carl']);
+      assert.deepEqual((await store.listSubscribers({ search: '%', limit: 10 })).map((s) => s.id), ['a_1'], '% is no wildcard');
+      assert.deepEqual((await store.listSubscribers({ search: '_', limit: 10 })).map((s) => s.id), ['a_1'], '_ is no wildcard');
+      assert.deepEqual((await store.listSubscribers({ search: 'r', after: 'a_1', limit: 10 })).map((s) => s.id), ['carl']);
+    });
+
+    it('lists notifications newest first, page by page, and only the categories asked for', async () => {
+      const a = await notification({ id: 'nt_a', category: 'orders' });
+      const b = await notification({ id: 'nt_b', category: 'news' });
+      const c = await notification({ id: 'nt_c', category: 'orders' });
+      assert.deepEqual((await store.listNotifications({ limit: 10 })).map((n) => n.id), ['nt_c', 'nt_b', 'nt_a']);
+      assert.deepEqual(await store.listNotifications({ limit: 1 }), [await store.getNotification('nt_c')]);
+      assert.deepEqual((await store.listNotifications({ before: c.seq, limit: 10 })).map((n) => n.id), ['nt_b', 'nt_a']);
+      assert.deepEqual((await store.listNotifications({ limit: 10, categories: ['orders'] })).map((n) => n.id), ['nt_c', 'nt_a']);
+      assert.deepEqual((await store.listNotifications({ before: b.seq, limit: 10, categories: ['news'] })).map((n) => n.id), []);
+      assert.deepEqual(await store.listNotifications({ limit: 10, categories: [] }), []);
+      assert.ok(a.seq < b.seq);
+    });
+
     it('keeps categories and templates by name: a put replaces all but the creation time, listed in byte order', async () => {
       const orders: CategoryRecord = { name: 'orders', description: 'Order updates', channels: ['push', 'email'], critical: false, digestWindowMs: 60_000, createdAt: T0, updatedAt: T0 };
       await store.putCategory(orders);

@@ -8,7 +8,9 @@ import { parseHumanDuration } from '../../util/durations.js';
 import { isE164 } from '../../util/sms.js';
 import type { Inbox } from './inbox.js';
 import { DEFAULT_PREFERENCES, isTimeZone, parsePreferences, preferencesToJson } from './preferences/index.js';
-import { canonicalLocale, parseTemplate, renderTemplate, templateToJson, type RenderedTemplate, type TemplateDefinition } from './templates/index.js';
+import {
+  canonicalLocale, parseTemplate, previewDraft, renderTemplate, templateToJson, type DraftPreview, type RenderedTemplate, type TemplateDefinition, type TemplateSubscriber,
+} from './templates/index.js';
 
 /** What `PUT /v1/subscribers/{id}` takes (wire shape, already JSON-parsed). */
 export interface SubscriberInput {
@@ -99,6 +101,14 @@ export class NotifyDirectory {
     const s = await this.#store.getSubscriber(id);
     if (!s) throw new HeraldError('subscriberNotFound');
     return s;
+  }
+
+  /** A page of subscribers in id order; `search` keeps those whose id, e-mail, name or phone contains it (any case). */
+  async listSubscribers(page: { search?: string; cursor?: string; limit: number }): Promise<{ subscribers: SubscriberRecord[]; nextCursor?: string }> {
+    const search = page.search?.trim();
+    const rows = await this.#store.listSubscribers({ limit: page.limit + 1, ...(search ? { search } : {}), ...(page.cursor ? { after: page.cursor } : {}) });
+    const subscribers = rows.slice(0, page.limit);
+    return rows.length > page.limit ? { subscribers, nextCursor: subscribers[subscribers.length - 1]!.id } : { subscribers };
   }
 
   /** Erases the subscriber, its devices, inbox, preferences and its rows in the delivery log; ends its inbox streams. */
@@ -206,13 +216,29 @@ export class NotifyDirectory {
   /** Renders every channel of the template for a subscriber (or a bare locale) without sending. */
   async preview(name: string, input: { subscriber?: string; locale?: string; data?: Record<string, unknown> }): Promise<RenderedTemplate> {
     const def = await this.getTemplate(name);
+    return renderTemplate(def, await this.#renderInput(input));
+  }
+
+  /**
+   * Renders a template that is not stored (an editor's draft) without sending: each channel on
+   * its own, so one that does not parse or render is reported with its field, locale, line and
+   * column while the others still render. Nothing is stored or compiled for later.
+   */
+  async previewDraft(template: unknown, input: { subscriber?: string; locale?: string; data?: Record<string, unknown> }): Promise<DraftPreview> {
+    if (input.locale !== undefined && canonicalLocale(input.locale) === undefined) {
+      throw new HeraldError('badRequest', { detail: `locale "${input.locale}" is not a BCP 47 language tag` });
+    }
+    return previewDraft(template, this.#engine, await this.#renderInput(input));
+  }
+
+  async #renderInput(input: { subscriber?: string; locale?: string; data?: Record<string, unknown> }): Promise<{ locale?: string; data: Record<string, unknown>; subscriber?: TemplateSubscriber }> {
     const subscriber = input.subscriber !== undefined ? await this.getSubscriber(input.subscriber) : undefined;
     const locale = input.locale ?? subscriber?.locale;
-    return renderTemplate(def, {
+    return {
       ...(locale !== undefined ? { locale } : {}),
       data: input.data ?? {},
       ...(subscriber ? { subscriber: { id: subscriber.id, name: subscriber.name, email: subscriber.email, phone: subscriber.phone, locale: subscriber.locale, timezone: subscriber.timezone, data: subscriber.data } } : {}),
-    });
+    };
   }
 
   async #devicesOf(user: string): Promise<DeviceRecord[]> {

@@ -163,6 +163,28 @@ export class NotifyService {
     return view;
   }
 
+  /**
+   * A page of notifications, newest first, each with its counts by recipient state (no recipient
+   * rows: `view` has those). `cursor` is the id of the last one of the page before; the categories
+   * of a key restricted to some are the only ones listed.
+   */
+  async list(page: { cursor?: string; limit: number }, categories?: readonly string[]): Promise<{ items: Omit<NotificationView, 'recipients'>[]; nextCursor?: string }> {
+    const d = this.#d;
+    let before: number | undefined;
+    if (page.cursor !== undefined) {
+      const last = await d.store.getNotification(page.cursor);
+      if (!last) throw new HeraldError('badRequest', { detail: 'cursor names no notification; start again without it' });
+      before = last.seq;
+    }
+    const rows = await d.store.listNotifications({ limit: page.limit + 1, ...(before !== undefined ? { before } : {}), ...(categories ? { categories } : {}) });
+    const shown = rows.slice(0, page.limit);
+    const items = await Promise.all(shown.map(async (notification) => {
+      const [counts, channelsInFlight] = await Promise.all([d.store.recipientCounts(notification.seq), d.store.channelsInFlight(notification.seq)]);
+      return { notification, counts, channelsInFlight };
+    }));
+    return rows.length > page.limit ? { items, nextCursor: shown[shown.length - 1]!.id } : { items };
+  }
+
   /** Stops what has not gone out: routing, scheduled and deferred recipients, queued channel sends. */
   async cancel(id: string, categories?: readonly string[]): Promise<{ cancelled: number }> {
     const d = this.#d;

@@ -213,7 +213,7 @@ export async function actingFor(request: FastifyRequest, deps: HttpDeps, subscri
   await deps.subscriberLimits.take(subscriber, deps.clock.now());
 }
 
-function subscriberJson(s: SubscriberRecord): SubscriberAnswer {
+export function subscriberJson(s: SubscriberRecord): SubscriberAnswer {
   return {
     id: s.id, email: s.email, phone: s.phone, name: s.name, locale: s.locale, timezone: s.timezone, webhook_url: s.webhookUrl,
     data: s.data, created_at: iso(s.createdAt), updated_at: iso(s.updatedAt),
@@ -229,7 +229,7 @@ function categoryJson(c: CategoryRecord): CategoryAnswer {
 }
 
 /** What the SMS costs on the wire: the encoding decides whether a part holds 160 or 70 characters. */
-function previewJson(rendered: RenderedTemplate): PreviewAnswer {
+export function previewJson(rendered: RenderedTemplate): PreviewAnswer {
   const { sms } = rendered.channels;
   if (!sms) return { locale: rendered.locale, channels: rendered.channels as PreviewAnswer['channels'] };
   const { segments, encoding } = smsSegments(sms.text);

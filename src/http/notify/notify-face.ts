@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../deps.js';
 import { schemaRoutes } from '../plugins/schema-routes.js';
 import { registerDirectoryRoutes } from './directory-routes.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { registerNotifyRoutes } from './notify-routes.js';
 
 /**
@@ -13,4 +14,5 @@ export function registerNotifyFace(app: FastifyInstance, deps: HttpDeps): void {
   const api = schemaRoutes(app);
   registerDirectoryRoutes(api, deps);
   registerNotifyRoutes(api, deps);
+  registerConsoleRoutes(api, deps);
 }

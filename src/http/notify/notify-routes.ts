@@ -72,6 +72,14 @@ export function registerNotifyRoutes(app: SchemaApp, deps: HttpDeps): void {
   });
 }
 
+/** One word for where a notification stands, from its phase, recipient counts and channel sends in flight. */
+export function notificationState(v: Pick<NotificationView, 'notification' | 'counts' | 'channelsInFlight'>): NotificationAnswer['state'] {
+  const n = v.notification;
+  if (n.phase === 'cancelled') return 'cancelled';
+  if (n.phase === 'routing') return 'routing';
+  return v.counts.pending || v.counts.sending || v.counts.scheduled || v.counts.deferred || v.channelsInFlight > 0 ? 'sending' : 'done';
+}
+
 function viewJson(v: NotificationView): NotificationAnswer {
   const n = v.notification;
   return {
@@ -82,7 +90,7 @@ function viewJson(v: NotificationView): NotificationAnswer {
     strategy: n.strategy,
     ...(n.channels ? { channels: n.channels } : {}),
     to: 'topic' in n.to ? { topic: n.to.topic } : { subscribers: n.to.subscribers.length },
-    state: n.phase === 'cancelled' ? 'cancelled' : n.phase === 'routing' ? 'routing' : v.counts.pending || v.counts.sending || v.counts.scheduled || v.counts.deferred || v.channelsInFlight > 0 ? 'sending' : 'done',
+    state: notificationState(v),
     created_at: iso(n.createdAt),
     ...(n.sendAt !== undefined ? { send_at: n.sendAt } : {}),
     ...(n.expiresAt !== undefined ? { expires_at: iso(n.expiresAt) } : {}),

@@ -49,7 +49,7 @@ const ADD_RECIPIENTS_SQL = `
 
 /** Accepting a notification (once per idempotency key) and routing it to its recipients page by page. */
 export function prepareNotifications(ctx: NotifyContext): Pick<NotifyStore,
-  'createNotification' | 'getNotification' | 'getNotificationBySeq' | 'unroutedNotifications' | 'addRecipients' | 'setPhase'> {
+  'createNotification' | 'getNotification' | 'getNotificationBySeq' | 'listNotifications' | 'unroutedNotifications' | 'addRecipients' | 'setPhase'> {
   type Created = NotificationRow & { created: boolean };
   return {
     async createNotification(n, idempotentSince) {
@@ -78,6 +78,12 @@ export function prepareNotifications(ctx: NotifyContext): Pick<NotifyStore,
       if (!Number.isSafeInteger(seq)) return undefined;
       const { rows } = await ctx.query<NotificationRow>('by_seq', 'SELECT * FROM notifications WHERE seq = $1', [seq]);
       return rows[0] ? notificationOf(rows[0]) : undefined;
+    },
+    async listNotifications(query) {
+      const { rows } = await ctx.query<NotificationRow>('list', `SELECT * FROM notifications WHERE seq < $1
+        AND ($2::text[] IS NULL OR category = ANY($2::text[])) ORDER BY seq DESC LIMIT $3`,
+      [query.before ?? Number.MAX_SAFE_INTEGER, query.categories ? [...query.categories] : null, query.limit]);
+      return rows.map(notificationOf);
     },
     async unroutedNotifications() {
       const { rows } = await ctx.query<NotificationRow>('unrouted', "SELECT * FROM notifications WHERE phase = 'routing' ORDER BY seq", []);

@@ -1,6 +1,10 @@
+import type { Selectable } from 'kysely';
 import type { NotifyStore, SubscriberRecord } from '../../../ports/notify-store.js';
 import type { NotifyContext } from './context.js';
-import { subscriberOf, time } from './schema.js';
+import { subscriberOf, time, type SubscriberRow } from './schema.js';
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 
 /**
  * Subscriber profiles and their preferences (Kysely: a few writes per API call).
@@ -10,7 +14,7 @@ import { subscriberOf, time } from './schema.js';
  * exactly one of the racing calls sees its insert go in. An update that finds the row gone (erased
  * in between) tries the insert again.
  */
-export function prepareSubscribers(ctx: NotifyContext): Pick<NotifyStore, 'putSubscriber' | 'getSubscriber' | 'getSubscribers' | 'setPreferences'> {
+export function prepareSubscribers(ctx: NotifyContext): Pick<NotifyStore, 'putSubscriber' | 'getSubscriber' | 'getSubscribers' | 'listSubscribers' | 'setPreferences'> {
   const { db } = ctx;
   return {
     async putSubscriber(s) {
@@ -39,6 +43,15 @@ export function prepareSubscribers(ctx: NotifyContext): Pick<NotifyStore, 'putSu
       const rows = await db.selectFrom('subscribers').selectAll().where('id', '=', (eb) => eb.fn.any(eb.val([...new Set(ids)]))).execute();
       for (const row of rows) out.set(row.id, subscriberOf(row));
       return out;
+    },
+    async listSubscribers(query) {
+      // Folded like SQLite's lower() (ASCII only), so both stores find the same subscribers.
+      const search = query.search ? query.search.replace(/[A-Z]/g, (c) => c.toLowerCase()) : null;
+      const { rows } = await ctx.query<Selectable<SubscriberRow>>('list_subscribers', `SELECT * FROM subscribers WHERE id > $1 AND ($2::text IS NULL
+          OR strpos(translate(id, '${UPPER}', '${LOWER}'), $2) > 0 OR strpos(translate(coalesce(email, ''), '${UPPER}', '${LOWER}'), $2) > 0
+          OR strpos(translate(coalesce(name, ''), '${UPPER}', '${LOWER}'), $2) > 0 OR strpos(coalesce(phone, ''), $2) > 0)
+        ORDER BY id COLLATE "C" LIMIT $3`, [query.after ?? '', search, query.limit]);
+      return rows.map(subscriberOf);
     },
     async setPreferences(id, preferences, now) {
       const result = await db.updateTable('subscribers').set({ preferences: JSON.stringify(preferences), updated_at: time(now) }).where('id', '=', id).executeTakeFirst();

@@ -4,12 +4,14 @@ import { notificationOf, type Row } from './schema.js';
 
 /** Accepting a notification (once per idempotency key) and routing it to its recipients page by page. */
 export function prepareNotifications(ctx: NotifyContext): Pick<NotifyStore,
-  'createNotification' | 'getNotification' | 'getNotificationBySeq' | 'unroutedNotifications' | 'addRecipients' | 'setPhase'> {
+  'createNotification' | 'getNotification' | 'getNotificationBySeq' | 'listNotifications' | 'unroutedNotifications' | 'addRecipients' | 'setPhase'> {
   const seen = ctx.prepare<[string, string, number]>('SELECT * FROM notifications WHERE actor = ? AND idempotency_key = ? AND created_at >= ? ORDER BY seq DESC LIMIT 1');
   const insert = ctx.prepare<Row>(`INSERT INTO notifications (id, template, category, priority, strategy, channels, data, audience, send_at, expires_at, idempotency_key, actor, created_at, phase)
     VALUES (:id, :template, :category, :priority, :strategy, :channels, :data, :audience, :send_at, :expires_at, :idempotency_key, :actor, :created_at, 'routing') RETURNING *`);
   const byId = ctx.prepare<[string]>('SELECT * FROM notifications WHERE id = ?');
   const bySeq = ctx.prepare<[number]>('SELECT * FROM notifications WHERE seq = ?');
+  const list = ctx.prepare<Row>(`SELECT * FROM notifications WHERE seq < :before
+    AND (:categories IS NULL OR category IN (SELECT value FROM json_each(:categories))) ORDER BY seq DESC LIMIT :limit`);
   const unrouted = ctx.prepare<[]>("SELECT * FROM notifications WHERE phase = 'routing' ORDER BY seq");
   const advance = ctx.prepare<[string | null, number, number, number]>(`UPDATE notifications SET route_cursor = ?, recipients = recipients + ?,
     phase = CASE WHEN ? AND phase = 'routing' THEN 'routed' ELSE phase END WHERE seq = ?`);
@@ -48,6 +50,12 @@ export function prepareNotifications(ctx: NotifyContext): Pick<NotifyStore,
     async getNotificationBySeq(seq) {
       const row = bySeq.get(seq);
       return row ? notificationOf(row) : undefined;
+    },
+    async listNotifications(query) {
+      return list.all({
+        before: query.before ?? Number.MAX_SAFE_INTEGER, limit: query.limit,
+        categories: query.categories ? JSON.stringify(query.categories) : null,
+      }).map(notificationOf);
     },
     async unroutedNotifications() {
       return unrouted.all().map(notificationOf);

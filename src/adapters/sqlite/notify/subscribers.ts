@@ -3,7 +3,7 @@ import type { NotifyContext } from './context.js';
 import { subscriberOf, type Row } from './schema.js';
 
 /** Subscriber profiles and their preferences. */
-export function prepareSubscribers(ctx: NotifyContext): Pick<NotifyStore, 'putSubscriber' | 'getSubscriber' | 'getSubscribers' | 'setPreferences'> {
+export function prepareSubscribers(ctx: NotifyContext): Pick<NotifyStore, 'putSubscriber' | 'getSubscriber' | 'getSubscribers' | 'listSubscribers' | 'setPreferences'> {
   const put = ctx.prepare<Row>(`INSERT INTO subscribers (id, email, phone, name, locale, timezone, webhook_url, data, preferences, created_at, updated_at)
     VALUES (:id, :email, :phone, :name, :locale, :timezone, :webhook_url, :data, NULL, :now, :now)
     ON CONFLICT (id) DO UPDATE SET email = :email, phone = :phone, name = :name, locale = :locale, timezone = :timezone,
@@ -11,6 +11,11 @@ export function prepareSubscribers(ctx: NotifyContext): Pick<NotifyStore, 'putSu
   const exists = ctx.prepare<[string]>('SELECT 1 FROM subscribers WHERE id = ?');
   const one = ctx.prepare<[string]>('SELECT * FROM subscribers WHERE id = ?');
   const many = ctx.prepare<[string]>('SELECT * FROM subscribers WHERE id IN (SELECT value FROM json_each(?))');
+  // instr over lower(): a plain substring test, so % and _ in the search mean themselves.
+  const list = ctx.prepare<Row>(`SELECT * FROM subscribers WHERE id > :after AND (:search IS NULL
+      OR instr(lower(id), :search) > 0 OR instr(lower(coalesce(email, '')), :search) > 0
+      OR instr(lower(coalesce(name, '')), :search) > 0 OR instr(coalesce(phone, ''), :search) > 0)
+    ORDER BY id LIMIT :limit`);
   const setPreferences = ctx.prepare<[string, number, string]>('UPDATE subscribers SET preferences = ?, updated_at = ? WHERE id = ?');
 
   return {
@@ -34,8 +39,17 @@ export function prepareSubscribers(ctx: NotifyContext): Pick<NotifyStore, 'putSu
       for (const row of many.all(JSON.stringify(ids))) out.set(row.id as string, subscriberOf(row));
       return out;
     },
+    async listSubscribers(query) {
+      const search = query.search ? asciiLower(query.search) : null;
+      return list.all({ after: query.after ?? '', search, limit: query.limit }).map(subscriberOf);
+    },
     async setPreferences(id, preferences, now) {
       return ctx.durable(() => setPreferences.run(JSON.stringify(preferences), now, id).changes > 0);
     },
   };
+}
+
+/** SQLite's lower() folds ASCII only; the search is folded the same way. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
