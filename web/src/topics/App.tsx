@@ -1,37 +1,54 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, request } from '../shared/api.js';
 import { baseUrl, serverConfig } from '../shared/server-config.js';
-
-interface Message { id: string; time: number; event: string; topic: string; title?: string; message?: string; tags?: string[]; priority?: number }
+import { AccountNav, AccountRoutes, accountScreenOf, credentialsFor, requiredLoginScreen, TopicAccessProblem, startAccount, useSession, WebPushSetting } from './account/index.js';
+import { connections, settings, store, useStoreVersion } from './state/index.js';
 
 const TOPIC = /^[-_A-Za-z0-9]{1,64}$/;
 
 /** The topic named by the address (`/<topic>` under the app root), if any. */
 function topicFromPath(): string {
+  if (accountScreenOf()) return '';
   const root = serverConfig.app_root === '/' ? '' : serverConfig.app_root;
   const rest = location.pathname.slice(root.length).replace(/^\/+/, '').split('/').pop() ?? '';
   return TOPIC.test(rest) ? rest : '';
 }
 
+startAccount(store, settings);
+connections.start();
+
 export function App() {
+  const session = useSession();
+  const [path, setPath] = useState(location.pathname);
+  useEffect(() => {
+    const moved = () => setPath(location.pathname);
+    addEventListener('popstate', moved);
+    return () => removeEventListener('popstate', moved);
+  }, []);
+  const asked = accountScreenOf(path);
+  const screen = requiredLoginScreen(session, asked) ?? asked;
+  return (
+    <>
+      <header className="app-header"><a href="/">Herald</a><AccountNav /></header>
+      <main>{screen ? <AccountRoutes screen={screen} /> : <TopicScreen key={path} />}</main>
+    </>
+  );
+}
+
+function TopicScreen() {
+  useStoreVersion();
+  const session = useSession();
   const [topic, setTopic] = useState(topicFromPath);
   const [draft, setDraft] = useState(topic);
-  const [messages, setMessages] = useState<Message[]>([]);
   const [text, setText] = useState('');
   const [error, setError] = useState('');
+  const own = baseUrl;
 
   useEffect(() => {
-    if (!topic) return undefined;
-    setMessages([]);
-    const source = new EventSource(`${baseUrl}/${encodeURIComponent(topic)}/sse?since=all`);
-    source.addEventListener('message', (e) => {
-      const m = JSON.parse((e as MessageEvent<string>).data) as Message;
-      setMessages((list) => [m, ...list]);
-    });
-    source.onerror = () => setError('The connection to the server dropped; reconnecting…');
-    source.onopen = () => setError('');
-    return () => source.close();
-  }, [topic]);
+    if (topic) store.add({ baseUrl: own, topic }, 'url');
+  }, [topic, own]);
+  const subscription = topic ? store.find(own, topic) : undefined;
+  const state = subscription ? store.connectionState(subscription.id) : undefined;
 
   const open = (e: FormEvent) => {
     e.preventDefault();
@@ -42,7 +59,7 @@ export function App() {
   const publish = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      await request(`/${encodeURIComponent(topic)}`, { method: 'POST', body: text });
+      await request(`/${encodeURIComponent(topic)}`, { method: 'POST', body: text, credentials: credentialsFor(own) });
       setText('');
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
@@ -50,13 +67,20 @@ export function App() {
   };
 
   return (
-    <main>
+    <>
       <h1>Herald</h1>
       <form onSubmit={open} aria-label="Choose a topic">
         <input aria-label="Topic" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="topic name" />
         <button>Open</button>
       </form>
       {error && <p role="alert">{error}</p>}
+      {topic && <TopicAccessProblem status={state?.status} topic={topic} loggedIn={!!session} />}
+      <ul aria-label="Subscriptions">
+        {store.list().map((s) => (
+          <li key={s.id}>{s.displayName ?? s.topic} <button type="button" aria-label={`Unsubscribe from ${s.topic}`} onClick={() => store.remove(s.id)}>Unsubscribe</button></li>
+        ))}
+      </ul>
+      <WebPushSetting />
       {topic && (
         <form onSubmit={publish} aria-label="Publish">
           <input aria-label="Message" value={text} onChange={(e) => setText(e.target.value)} placeholder="message" />
@@ -64,7 +88,7 @@ export function App() {
         </form>
       )}
       <ul aria-label="Notifications">
-        {messages.map((m) => (
+        {(subscription ? store.notifications(subscription.id) : []).map((m) => (
           <li key={m.id}>
             <div className="meta">{new Date(m.time * 1000).toLocaleString()}</div>
             {m.title && <div className="title">{m.title}</div>}
@@ -72,6 +96,6 @@ export function App() {
           </li>
         ))}
       </ul>
-    </main>
+    </>
   );
 }

@@ -19,7 +19,16 @@ export interface AccountState {
 
 let state: AccountState = { account: undefined, error: '', loading: false };
 const listeners = new Set<() => void>();
-const loadedListeners = new Set<(account: Account) => void>();
+const loadedListeners = new Set<(account: Account, stamp: number) => void>();
+let stampOf: () => number = () => 0;
+
+/**
+ * What the subscription sync needs to tell a stale load from a fresh one: `stamp()` is read
+ * when a load starts and handed to the loaded listeners with its result.
+ */
+export function setLoadStamp(stamp: () => number): void {
+  stampOf = stamp;
+}
 let generation = 0;
 let syncSource: EventSource | undefined;
 let syncTopic = '';
@@ -43,9 +52,8 @@ function subscribe(listener: () => void): () => void {
 }
 
 /** Called with every account loaded (after login, on each sync event). */
-export function onAccountLoaded(listener: (account: Account) => void): () => void {
+export function onAccountLoaded(listener: (account: Account, stamp: number) => void): () => void {
   loadedListeners.add(listener);
-  if (state.account) listener(state.account);
   return () => loadedListeners.delete(listener);
 }
 
@@ -60,12 +68,13 @@ export async function refreshAccount(): Promise<Account | undefined> {
     return undefined;
   }
   set({ loading: true });
+  const stamp = stampOf();
   try {
     const account = await accountApi.get();
     if (mine !== generation) return state.account;
     set({ account, error: '', loading: false });
     followSyncTopic(account.sync_topic ?? '');
-    for (const listener of loadedListeners) listener(account);
+    for (const listener of loadedListeners) listener(account, stamp);
     return account;
   } catch (err) {
     if (mine !== generation) return state.account;
