@@ -176,16 +176,17 @@ describe('topics app: account, login and sync in a browser', { skip: browserSkip
     const b = await openPage();
     await logIn(a.page, 'carol', 'carol-pass');
     await logIn(b.page, 'carol', 'carol-pass');
-    const listB = b.page.getByRole('list', { name: 'Subscriptions' });
+    const listB = b.page.getByRole('navigation', { name: 'Subscriptions' });
     await b.page.goto('/');
-    await listB.waitFor({ state: 'attached' });
+    await listB.waitFor();
 
     await a.page.goto(`/${topic}`);
     await eventually('the account has the subscription', async () =>
       ((await api('GET', '/v1/account', basic('carol', 'carol-pass'))).json.subscriptions ?? []).some((s: Json) => s.topic === topic));
     await listB.getByText(topic).waitFor();
 
-    await a.page.getByRole('button', { name: `Unsubscribe from ${topic}` }).click();
+    a.page.once('dialog', (dialog) => void dialog.accept());
+    await a.page.getByRole('button', { name: 'Unsubscribe', exact: true }).click();
     await eventually('the other browser dropped it', async () => (await listB.getByText(topic).count()) === 0);
     assert.equal(((await api('GET', '/v1/account', basic('carol', 'carol-pass'))).json.subscriptions ?? []).length, 0);
     assert.deepEqual(a.errors, []);
@@ -292,9 +293,11 @@ describe('topics app: account, login and sync in a browser', { skip: browserSkip
     const { page, errors } = await openPage(context);
     await logIn(page, 'erin', 'erin-pass');
     await page.goto(`/${first}`);
-    const toggle = page.getByRole('checkbox', { name: /Background notifications/ });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    const toggle = dialog.getByRole('checkbox', { name: /Background notifications/ });
     await toggle.click();
-    await page.getByRole('status').getByText('Background notifications are on').waitFor();
+    await dialog.getByRole('status').getByText('Background notifications are on').waitFor();
 
     const devices = async () => (await api('GET', '/v1/devices?provider=webpush', ADMIN)).json.devices.filter((d: Json) => d.token.endpoint === endpoint);
     await eventually('Herald stored the subscription with the topic', async () => {
@@ -307,6 +310,7 @@ describe('topics app: account, login and sync in a browser', { skip: browserSkip
     await page.goto(`/${second}`);
     await eventually('the push subscription has both topics', async () => ((await devices())[0]?.topics ?? []).slice().sort().join() === [first, second].sort().join());
 
+    await page.getByRole('button', { name: 'Settings' }).click();
     await toggle.click();
     await eventually('Herald forgot the subscription', async () => (await devices()).length === 0);
     assert.equal(await stored(page, 'herald.webpush'), null);
@@ -325,7 +329,7 @@ describe('topics app with require-login', { skip: browserSkip() }, () => {
       const errors = collectPageErrors(page);
       await page.goto('/sometopic');
       await page.getByRole('heading', { name: 'Log in' }).waitFor();
-      assert.equal(await page.getByRole('list', { name: 'Notifications' }).count(), 0);
+      assert.equal(await page.getByRole('navigation', { name: 'Subscriptions' }).count(), 0);
       assert.deepEqual(await seriousA11yViolations(page), []);
       assert.deepEqual(errors, []);
     } finally {

@@ -13,7 +13,7 @@ import { extendSession, getSession, onSessionChange } from './session.js';
  *   answered 401/403; `WebPushSetting` for the settings screen.
  */
 export { AccountNav } from './AccountNav.js';
-export { AccountRoutes, requiredLoginScreen } from './AccountRoutes.js';
+export { AccountRoutes, AccountSwitch, requiredLoginScreen } from './AccountRoutes.js';
 export { LoginPrompt, NotAllowed, TopicAccessProblem } from './LoginPrompt.js';
 export { accountScreenOf, navigate, appHref } from './routes.js';
 export { useSession, getSession, credentialsFor, withStreamAuth } from './session.js';
