@@ -1,3 +1,12 @@
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+/** Intl formatters are costly to make: one per language and style, reused for every card. */
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let f = formatters.get(key) as T | undefined;
+  if (!f) formatters.set(key, (f = make()));
+  return f;
+}
+
 /** Bytes in words: 1.2 MB. */
 export function formatSize(bytes: number | undefined, language: string): string {
   if (bytes === undefined) return '';
@@ -8,14 +17,16 @@ export function formatSize(bytes: number | undefined, language: string): string 
     value /= 1000;
     unit++;
   }
-  return `${new Intl.NumberFormat(language, { maximumFractionDigits: unit ? 1 : 0 }).format(value)} ${units[unit]}`;
+  const digits = unit ? 1 : 0;
+  return `${cached(`n${language}${digits}`, () => new Intl.NumberFormat(language, { maximumFractionDigits: digits })).format(value)} ${units[unit]}`;
 }
 
 /** A Unix time (seconds) as a date and time in the reader's language. */
 export function formatTime(seconds: number, language: string): string {
   const date = new Date(seconds * 1000);
   const sameDay = date.toDateString() === new Date().toDateString();
-  return new Intl.DateTimeFormat(language, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  const format = cached(`d${language}${sameDay}`, () => new Intl.DateTimeFormat(language, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }));
+  return format.format(date);
 }
 
 export function isoTime(seconds: number): string {
