@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { baseUrl as ownServer, serverConfig } from '../shared/server-config.js';
+import { AccountSwitch, accountScreenOf } from './account/index.js';
 import { startAlerts } from './alerts.js';
 import { useExtensions, viewSwitch } from './extensions.js';
 import { I18n, resolveLanguage, translator, useT } from './i18n/index.js';
@@ -19,6 +20,7 @@ const ROOT = serverConfig.app_root === '/' ? '' : serverConfig.app_root.replace(
 /** What the address names: `/` (all), `/<topic>` (this server) or `/<host.tld>/<topic>` (another). */
 function viewFromLocation(): string {
   const parts = location.pathname.slice(ROOT.length).split('/').filter(Boolean);
+  if (accountScreenOf()) return 'all';
   try {
     if (parts.length === 1 && TOPIC_PATTERN.test(parts[0]!)) return store.add({ baseUrl: ownServer, topic: parts[0]! }, 'url').id;
     if (parts.length === 2 && parts[0]!.includes('.') && TOPIC_PATTERN.test(parts[1]!)) return store.add({ baseUrl: `https://${parts[0]}`, topic: parts[1]! }, 'url').id;
@@ -71,7 +73,7 @@ export function App() {
 
   return (
     <I18n.Provider value={i18n}>
-      <Shell />
+      <AccountSwitch><Shell /></AccountSwitch>
     </I18n.Provider>
   );
 }
@@ -243,7 +245,7 @@ function ConnectionDot({ state }: { state: string | undefined }) {
 /** How a subscription's live connection is doing; a failure in words, with Retry (and Log in on 401). */
 function ConnectionLine({ subscription: s, verbose }: { subscription: Subscription; verbose: boolean }) {
   const t = useT();
-  const { loginPrompt } = useExtensions();
+  const { loginPrompt, connectionHelp } = useExtensions();
   const state = store.connectionState(s.id);
   if (state?.state === 'error') {
     return (
@@ -252,6 +254,7 @@ function ConnectionLine({ subscription: s, verbose }: { subscription: Subscripti
         {state.error}{' '}
         <button type="button" className="small" onClick={() => connections.reconnectNow()}>{t('view.retry')}</button>
         {state.status === 401 && loginPrompt && <button type="button" className="small" onClick={() => loginPrompt(s.baseUrl)}>{t('view.login')}</button>}
+        {connectionHelp?.(s, state.status)}
       </p>
     );
   }

@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import './account/register.js';
 import { App } from './App.js';
 import './topics.css';
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Dialog } from '../Dialog.js';
+import { useExtensions } from '../extensions.js';
 import { LANGUAGES, useT } from '../i18n/index.js';
 import { settings, useSettings, type DeleteAfter, type Settings } from '../state/index.js';
 
@@ -7,6 +8,7 @@ import { settings, useSettings, type DeleteAfter, type Settings } from '../state
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const t = useT();
   const value = useSettings();
+  const { settingsItems } = useExtensions();
   const [notice, setNotice] = useState('');
 
   const toggleNotifications = async (on: boolean) => {
@@ -62,6 +64,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             <option value="dark">{t('settings.themeDark')}</option>
           </select>
         </label>
+        {settingsItems.map((item) => <div key={item.id}>{item.render()}</div>)}
         <p className="hint">{t('settings.local')}</p>
         <div className="buttons">
           <button type="button" className="primary" onClick={onClose}>{t('common.close')}</button>
