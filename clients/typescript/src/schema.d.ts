@@ -3315,7 +3315,157 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List pushes
+         * @description Newest first. A key limited to categories sees the pushes in them.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of pushes, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "pushes": [
+                         *         {
+                         *           "id": "order-1042-shipped",
+                         *           "state": "done",
+                         *           "created_at": "2026-12-01T09:00:00.000Z",
+                         *           "targets": 2,
+                         *           "counts": {
+                         *             "queued": 0,
+                         *             "sending": 0,
+                         *             "sent": 2,
+                         *             "retrying": 0,
+                         *             "failed": 0,
+                         *             "invalid_token": 0,
+                         *             "expired": 0,
+                         *             "cancelled": 0,
+                         *             "dead": 0,
+                         *             "dropped": 0,
+                         *             "delivered": 1,
+                         *             "interacted": 0
+                         *           },
+                         *           "by_provider": {
+                         *             "fcm": {
+                         *               "queued": 0,
+                         *               "sending": 0,
+                         *               "sent": 2,
+                         *               "retrying": 0,
+                         *               "failed": 0,
+                         *               "invalid_token": 0,
+                         *               "expired": 0,
+                         *               "cancelled": 0,
+                         *               "dead": 0,
+                         *               "dropped": 0,
+                         *               "delivered": 1,
+                         *               "interacted": 0
+                         *             }
+                         *           },
+                         *           "actor": "key:k_shop",
+                         *           "category": null,
+                         *           "title": "Your order has shipped",
+                         *           "body": "It should arrive on Thursday."
+                         *         }
+                         *       ],
+                         *       "next_cursor": "p1041"
+                         *     }
+                         */
+                        "application/json": {
+                            pushes: {
+                                id: string;
+                                state: "scheduled" | "queued" | "routing" | "sending" | "done" | "cancelled";
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description RFC 3339 time in UTC */
+                                send_at?: string;
+                                /** @description RFC 3339 time in UTC */
+                                expires_at?: string;
+                                targets: number;
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                by_provider: {
+                                    [key: string]: {
+                                        [key: string]: number;
+                                    };
+                                };
+                                /** @description who sent it: key:<id>, a user name, or topic:<name> for topic messages */
+                                actor: string;
+                                category: string | null;
+                                title?: string;
+                                body?: string;
+                            }[];
+                            /** @description pass as `cursor` for the next page; absent on the last */
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Send a push
@@ -3483,6 +3633,290 @@ export interface paths {
                              * @enum {boolean}
                              */
                             duplicate?: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/push/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a push per provider
+         * @description What APNs, FCM, HMS and Web Push would receive for this push, built by the providers' own encoders: request headers (no credentials) and body, for a stand-in device token. Nothing is sent or stored. A provider that would refuse the push says why; one with no app configured says so. `to` may be left out.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description each provider's app to encode with; `default`, else the first configured, when left out */
+                    app?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "notification": {
+                     *         "title": "Your order has shipped",
+                     *         "body": "It should arrive on Thursday.",
+                     *         "data": {
+                     *           "order": "1042"
+                     *         }
+                     *       },
+                     *       "priority": "high"
+                     *     }
+                     */
+                    "application/json": {
+                        id?: string;
+                        analytics_id?: string;
+                        to?: {
+                            devices?: string[];
+                            users?: string[];
+                            topics?: string[];
+                            filter?: {
+                                ids?: string[];
+                                users?: (string | null)[];
+                                topics?: string[];
+                                providers?: ("apns" | "fcm" | "hms" | "webpush")[];
+                                platforms?: string[];
+                                locales?: string[];
+                                apps?: string[];
+                            };
+                            tokens?: {
+                                provider: "apns" | "fcm" | "hms" | "webpush";
+                                app?: string;
+                                token: string | {
+                                    endpoint: string;
+                                    keys: {
+                                        p256dh: string;
+                                        auth: string;
+                                    };
+                                };
+                            }[];
+                            provider_topics?: {
+                                provider: "fcm" | "hms";
+                                app?: string;
+                                /** @description topic name without /topics/ */
+                                topic?: string;
+                                /** @description e.g. 'dogs' in topics || 'cats' in topics (at most 5 topics) */
+                                condition?: string;
+                            }[];
+                        };
+                        notification?: {
+                            title?: string;
+                            body?: string;
+                            url?: string;
+                            image?: string;
+                            sound?: string;
+                            badge?: number;
+                            data?: {
+                                [key: string]: string;
+                            };
+                        };
+                        apns?: {
+                            headers?: {
+                                [key: string]: string;
+                            };
+                            payload?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        fcm?: {
+                            message?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        hms?: {
+                            message?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                        webpush?: {
+                            payload?: {
+                                [key: string]: unknown;
+                            };
+                            ttl?: number;
+                            urgency?: "very-low" | "low" | "normal" | "high";
+                            topic?: string;
+                        };
+                        priority?: "high" | "normal" | "low";
+                        collapse_key?: string;
+                        /** @description RFC 3339 time, e.g. 2026-12-01T09:00:00Z */
+                        send_at?: string;
+                        /** @description RFC 3339 time, e.g. 2026-12-01T09:00:00Z */
+                        expires_at?: string;
+                        category?: string;
+                        limits?: {
+                            window?: {
+                                /** @description local time of day, HH:MM or HH:MM:SS */
+                                after: string;
+                                /** @description local time of day, HH:MM or HH:MM:SS */
+                                before: string;
+                                no_zone?: "send" | "drop";
+                            };
+                            rate?: {
+                                /** @description template over {{.device.id}} and {{.device.user}} */
+                                key?: string;
+                                policies: {
+                                    rate: number;
+                                    interval_ms: number;
+                                }[];
+                                drop?: boolean;
+                            };
+                        };
+                        /** @description Strings of the raw payloads and notification title/body are templates rendered per device ({{.device.id}}, {{.device.user}}, {{.device.meta.key}}, {{default [[text]] .l10n.key}}). */
+                        templating?: boolean;
+                        /** @description Templates may read the device meta as .device.meta.<key>. */
+                        use_meta?: boolean;
+                        /** @description Translations by language; the device locale picks one as .l10n (pt-BR takes pt-BR, else pt). Turns templating on. */
+                        localizations?: {
+                            [key: string]: {
+                                translations: {
+                                    [key: string]: string;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description What each provider would receive */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "providers": [
+                         *         {
+                         *           "provider": "apns",
+                         *           "configured": true,
+                         *           "app": "default",
+                         *           "bytes": 88,
+                         *           "headers": {
+                         *             ":path": "/3/device/<device token>",
+                         *             "apns-push-type": "alert",
+                         *             "apns-priority": "10",
+                         *             "apns-topic": "com.example.shop"
+                         *           },
+                         *           "body": {
+                         *             "aps": {
+                         *               "alert": {
+                         *                 "title": "Your order has shipped",
+                         *                 "body": "It should arrive on Thursday."
+                         *               }
+                         *             },
+                         *             "order": "1042"
+                         *           }
+                         *         },
+                         *         {
+                         *           "provider": "fcm",
+                         *           "configured": false
+                         *         },
+                         *         {
+                         *           "provider": "hms",
+                         *           "configured": false
+                         *         },
+                         *         {
+                         *           "provider": "webpush",
+                         *           "configured": true,
+                         *           "app": "default",
+                         *           "error": {
+                         *             "code": 40061,
+                         *             "error": "invalid request: push payload too large for the provider: webpush: the payload is 4100 bytes; at most 3993 fit in the 4096 bytes push services accept after encryption"
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            providers: {
+                                provider: "apns" | "fcm" | "hms" | "webpush";
+                                /** @description false: no app of this provider is configured, so nothing is sent to it */
+                                configured: boolean;
+                                /** @description the app whose encoder built it */
+                                app?: string;
+                                /** @description the payload size the provider's limit applies to */
+                                bytes?: number;
+                                /** @description request headers that come from the push (credentials left out) */
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                                /** @description the request body, for a stand-in device token */
+                                body?: unknown;
+                                note?: string;
+                                /** @description why this provider would refuse the push */
+                                error?: {
+                                    code: number;
+                                    error: string;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -6952,7 +7386,137 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List notifications
+         * @description Newest first, each with its state and counts by recipient state; `GET /v1/notify/{id}` has the recipients and channels. A key restricted to some categories sees only theirs.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `next_cursor` of the page before */
+                    cursor?: string;
+                    /** @description default 50 */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of notifications, newest first, with counts by recipient state */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "notifications": [
+                         *         {
+                         *           "id": "n_5Yc2kPq9Wm",
+                         *           "template": "order-shipped",
+                         *           "category": "orders",
+                         *           "priority": "normal",
+                         *           "strategy": "all",
+                         *           "to": {
+                         *             "subscribers": 2
+                         *           },
+                         *           "state": "done",
+                         *           "created_at": "2026-12-01T09:00:00.000Z",
+                         *           "recipients": 2,
+                         *           "counts": {
+                         *             "sent": 1,
+                         *             "suppressed": 1
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            notifications: {
+                                id: string;
+                                template: string;
+                                category: string;
+                                priority: "critical" | "high" | "normal" | "low";
+                                strategy: "all" | "fallback";
+                                channels?: ("push" | "email" | "sms" | "webhook" | "inapp")[];
+                                to: {
+                                    /** @description how many were named */
+                                    subscribers: number;
+                                } | {
+                                    topic: string;
+                                };
+                                state: "routing" | "sending" | "done" | "cancelled";
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description as given */
+                                send_at?: string;
+                                /** @description RFC 3339 time in UTC */
+                                expires_at?: string;
+                                idempotency_key?: string;
+                                recipients: number;
+                                counts: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            /** @description pass as `cursor` for the next page */
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Send a notification
@@ -7360,6 +7924,349 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search subscribers
+         * @description A page of subscribers in id order; `q` keeps those whose id, e-mail, name or phone contains it.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description keeps subscribers whose id, e-mail, name or phone contains this, in any case */
+                    q?: string;
+                    /** @description `next_cursor` of the page before */
+                    cursor?: string;
+                    /** @description default 50 */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of subscribers in id order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "subscribers": [
+                         *         {
+                         *           "id": "user-42",
+                         *           "email": "ann@example.com",
+                         *           "phone": "+14155550100",
+                         *           "name": "Ann",
+                         *           "locale": "fr-CA",
+                         *           "timezone": "America/Toronto",
+                         *           "data": {
+                         *             "plan": "pro"
+                         *           },
+                         *           "created_at": "2026-12-01T09:00:00.000Z",
+                         *           "updated_at": "2026-12-01T09:00:00.000Z"
+                         *         }
+                         *       ],
+                         *       "next_cursor": "user-42"
+                         *     }
+                         */
+                        "application/json": {
+                            subscribers: {
+                                id: string;
+                                email?: string;
+                                phone?: string;
+                                name?: string;
+                                /** @description canonical BCP 47 tag */
+                                locale?: string;
+                                timezone?: string;
+                                webhook_url?: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description RFC 3339 time in UTC */
+                                created_at: string;
+                                /** @description RFC 3339 time in UTC */
+                                updated_at: string;
+                            }[];
+                            /** @description pass as `cursor` for the next page */
+                            next_cursor?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a template draft without storing it
+         * @description Renders a template that is not stored, channel by channel, with Herald's template engine. A channel that does not parse, or fails to render with the data given, is left out and reported in `problems` with its field, locale, line and column; a draft without channels, or with a bad default locale, is a 400.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "template": {
+                     *         "category": "orders",
+                     *         "default_locale": "en",
+                     *         "channels": {
+                     *           "push": {
+                     *             "title": "Order {{ order }} shipped",
+                     *             "body": "Hi {{ subscriber.name }}, it is on its way"
+                     *           },
+                     *           "email": {
+                     *             "subject": "Your order {{ order }}",
+                     *             "html": "<p>Hello {{ subscriber.name }}</p>"
+                     *           },
+                     *           "sms": {
+                     *             "text": "Order {{ order "
+                     *           }
+                     *         },
+                     *         "locales": {
+                     *           "fr": {
+                     *             "push": {
+                     *               "title": "Commande {{ order }} expédiée"
+                     *             }
+                     *           }
+                     *         }
+                     *       },
+                     *       "locale": "fr",
+                     *       "data": {
+                     *         "order": "42"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description a template as `PUT /v1/templates/{name}` takes it; its category need not exist */
+                        template: unknown;
+                        /** @description render this locale (with fallback); default: the subscriber's, else the default locale */
+                        locale?: string;
+                        /** @description render for this subscriber (its locale, name, data) */
+                        subscriber?: string;
+                        /** @description the notification data */
+                        data?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description The draft rendered channel by channel, and what is wrong with it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "locale": "fr",
+                         *       "channels": {
+                         *         "push": {
+                         *           "title": "Commande 42 expédiée",
+                         *           "body": "Hi Zoé, it is on its way"
+                         *         },
+                         *         "email": {
+                         *           "subject": "Your order 42",
+                         *           "html": "<p>Hello Zoé</p>",
+                         *           "text": "Hello Zoé"
+                         *         }
+                         *       },
+                         *       "problems": [
+                         *         {
+                         *           "kind": "parse",
+                         *           "channel": "sms",
+                         *           "field": "text",
+                         *           "locale": "en",
+                         *           "line": 1,
+                         *           "column": 7,
+                         *           "message": "output \"{{ order \" not closed"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description the locale whose content was chosen */
+                            locale: string;
+                            channels: {
+                                push?: {
+                                    title?: string;
+                                    body: string;
+                                    url?: string;
+                                };
+                                email?: {
+                                    subject: string;
+                                    html?: string;
+                                    text: string;
+                                };
+                                sms?: {
+                                    text: string;
+                                    /** @description parts the text is sent in */
+                                    segments: number;
+                                    /** @description GSM-7 or UCS-2 */
+                                    encoding: string;
+                                };
+                                inapp?: {
+                                    title?: string;
+                                    body: string;
+                                    url?: string;
+                                };
+                                webhook?: {
+                                    body: unknown;
+                                };
+                            };
+                            /** @description what kept a channel from rendering; that channel is left out of `channels` */
+                            problems: {
+                                /** @description parse: does not parse (a PUT would refuse it); render: parsed but failed with this data; shape: a field is missing or of the wrong type */
+                                kind: "parse" | "render" | "shape";
+                                channel?: "push" | "email" | "sms" | "webhook" | "inapp";
+                                /** @description the field within the channel, e.g. html */
+                                field?: string;
+                                /** @description the locale whose source has the problem */
+                                locale?: string;
+                                /** @description 1-based, in the field's own source */
+                                line?: number;
+                                column?: number;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -11325,6 +12232,343 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's access tokens
+         * @description Admin users only. Each token by its id and first characters, never the token itself.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description the user whose tokens these are */
+                    username: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user's access tokens */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "id": "tok_5d41402abc4b2a76",
+                         *         "prefix": "tk_x7b2q",
+                         *         "label": "backup script",
+                         *         "last_access": 1764583200,
+                         *         "last_origin": "203.0.113.7",
+                         *         "expires": 1772355600
+                         *       }
+                         *     ]
+                         */
+                        "application/json": {
+                            /** @description tok_…: names the token in admin calls; derived from it one way, so it reveals nothing */
+                            id: string;
+                            /** @description the first characters of the token, to recognise it by */
+                            prefix: string;
+                            label?: string;
+                            /** @description Unix seconds; 0 when never used */
+                            last_access: number;
+                            /** @description the address it was last used from */
+                            last_origin?: string;
+                            /** @description Unix seconds; absent for a token that never expires */
+                            expires?: number;
+                            /**
+                             * @description defined in the config; the API may not delete it
+                             * @enum {boolean}
+                             */
+                            provisioned?: true;
+                        }[];
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an access token for a user
+         * @description Admin users only. The token is in this answer only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben",
+                     *       "label": "backup script",
+                     *       "expires": 1772355600
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description the user whose tokens these are */
+                        username: string;
+                        label?: string;
+                        /** @description Unix seconds; 0 or absent for a token that never expires (as `ntfy token add`) */
+                        expires?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The new token, with the token itself */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": "tok_5d41402abc4b2a76",
+                         *       "prefix": "tk_x7b2q",
+                         *       "label": "backup script",
+                         *       "last_access": 1764583200,
+                         *       "last_origin": "203.0.113.7",
+                         *       "expires": 1772355600,
+                         *       "token": "tk_x7b2qkd93mfa0zpe1c8wn5rv4tyhs"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description tok_…: names the token in admin calls; derived from it one way, so it reveals nothing */
+                            id: string;
+                            /** @description the first characters of the token, to recognise it by */
+                            prefix: string;
+                            label?: string;
+                            /** @description Unix seconds; 0 when never used */
+                            last_access: number;
+                            /** @description the address it was last used from */
+                            last_origin?: string;
+                            /** @description Unix seconds; absent for a token that never expires */
+                            expires?: number;
+                            /**
+                             * @description defined in the config; the API may not delete it
+                             * @enum {boolean}
+                             */
+                            provisioned?: true;
+                            /** @description the token (tk_…), shown only now */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Delete a user's access token
+         * @description Admin users only. Streams opened with the token end at once.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "username": "ben",
+                     *       "id": "tok_5d41402abc4b2a76"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description the user whose tokens these are */
+                        username: string;
+                        /** @description the id a token listing gives */
+                        id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Done */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "success": true
+                         *     }
+                         */
+                        "application/json": {
+                            /** @enum {boolean} */
+                            success: true;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/keys": {
         parameters: {
             query?: never;
@@ -11828,14 +13072,18 @@ export interface paths {
         };
         /**
          * The audit log
-         * @description Who changed what (users, grants, tokens, keys, endpoints, ...), newest first. Never secrets.
+         * @description Who changed what (users, grants, tokens, keys, endpoints, ...), newest first. Never secrets. Filters combine: `action` and `actor` match exactly (`user:ben`, `key:key_…`, `cli`), `since` and `until` (Unix seconds, both inclusive) bound the time.
          */
         get: {
             parameters: {
                 query?: {
-                    /** @description Unix seconds */
+                    /** @description entries at or after this time, Unix seconds */
                     since?: number;
+                    /** @description entries at or before this time, Unix seconds */
+                    until?: number;
+                    /** @description exactly this actor: user:<name>, key:<id>, cli or anonymous */
                     actor?: string;
+                    /** @description exactly this action, e.g. key.create */
                     action?: string;
                     limit?: number;
                 };
@@ -11893,6 +13141,236 @@ export interface paths {
                                 [key: string]: unknown;
                             };
                         }[];
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+                /** @description An error, in Herald's one error shape */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": 40024,
+                         *       "http": 400,
+                         *       "error": "invalid request: request body must be valid JSON: /to: Expected required property"
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description Herald error code; the first three digits are the HTTP status */
+                            code: number;
+                            /** @description the HTTP status, repeated */
+                            http: number;
+                            /** @description what went wrong, for people */
+                            error: string;
+                            /** @description where the error is explained */
+                            link?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent metrics as a time series
+         * @description One point per `stats-series-interval` (default 10 s), kept in memory for `stats-series-retention` (default 1 h): publishes/s, push attempts/s by provider and outcome, send latency p50/p95/p99 over each interval (estimated from the histogram buckets), queue lag, open subscribers and notify channel states. The points describe the node that answers: with several nodes, each keeps its own series of its own traffic (queue lag is the shared queue's); sum the nodes' `/metrics` in Prometheus for the whole cluster.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description how far back, e.g. 15m (default), 1h; at most the series retention, longer windows answer what is kept */
+                    window?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description This node's recent metrics as a time series */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "interval_seconds": 10,
+                         *       "retention_seconds": 3600,
+                         *       "window_seconds": 900,
+                         *       "points": [
+                         *         {
+                         *           "time": 1764583200,
+                         *           "seconds": 10,
+                         *           "publishes": 42,
+                         *           "publishes_per_second": 4.2,
+                         *           "pushes": [
+                         *             {
+                         *               "provider": "apns",
+                         *               "outcome": "sent",
+                         *               "count": 120,
+                         *               "per_second": 12
+                         *             },
+                         *             {
+                         *               "provider": "fcm",
+                         *               "outcome": "retrying",
+                         *               "count": 3,
+                         *               "per_second": 0.3
+                         *             },
+                         *             {
+                         *               "provider": "fcm",
+                         *               "outcome": "sent",
+                         *               "count": 97,
+                         *               "per_second": 9.7
+                         *             }
+                         *           ],
+                         *           "latency": {
+                         *             "count": 217,
+                         *             "p50": 0.041,
+                         *             "p95": 0.19,
+                         *             "p99": 0.42
+                         *           },
+                         *           "latency_by_provider": [
+                         *             {
+                         *               "provider": "apns",
+                         *               "count": 120,
+                         *               "p50": 0.035,
+                         *               "p95": 0.12,
+                         *               "p99": 0.24
+                         *             },
+                         *             {
+                         *               "provider": "fcm",
+                         *               "count": 97,
+                         *               "p50": 0.048,
+                         *               "p95": 0.23,
+                         *               "p99": 0.46
+                         *             }
+                         *           ],
+                         *           "queue_lag_seconds": 0.2,
+                         *           "subscribers": 318,
+                         *           "subscribers_by_transport": {
+                         *             "json": 12,
+                         *             "sse": 250,
+                         *             "ws": 56
+                         *           },
+                         *           "notify": [
+                         *             {
+                         *               "channel": "email",
+                         *               "state": "sent",
+                         *               "count": 8
+                         *             },
+                         *             {
+                         *               "channel": "push",
+                         *               "state": "sent",
+                         *               "count": 31
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            /** @description how often a point is taken (stats-series-interval) */
+                            interval_seconds: number;
+                            /** @description how far back points are kept (stats-series-retention) */
+                            retention_seconds: number;
+                            /** @description the window answered: the one asked for, at most the retention */
+                            window_seconds: number;
+                            /** @description oldest first; empty until the first interval after start has passed */
+                            points: {
+                                /** @description end of the interval, Unix seconds (Herald's clock) */
+                                time: number;
+                                /** @description length of the interval; rates are counts divided by it */
+                                seconds: number;
+                                /** @description messages published on the topics face during the interval */
+                                publishes: number;
+                                publishes_per_second: number;
+                                /** @description push delivery attempts recorded during the interval, by provider and outcome (every pair seen since start, zeros included) */
+                                pushes: {
+                                    provider: string;
+                                    /** @description the delivery state an attempt ended in: sent, retrying, failed, invalid_token, ... */
+                                    outcome: string;
+                                    count: number;
+                                    per_second: number;
+                                }[];
+                                /** @description Send latency (due → accepted by the provider) of the sends in the interval, estimated from the histogram buckets; no quantiles without sends */
+                                latency: {
+                                    /** @description sends accepted by a provider during the interval */
+                                    count: number;
+                                    /** @description seconds */
+                                    p50?: number;
+                                    /** @description seconds */
+                                    p95?: number;
+                                    /** @description seconds */
+                                    p99?: number;
+                                };
+                                latency_by_provider: {
+                                    provider: string;
+                                    /** @description sends accepted by a provider during the interval */
+                                    count: number;
+                                    /** @description seconds */
+                                    p50?: number;
+                                    /** @description seconds */
+                                    p95?: number;
+                                    /** @description seconds */
+                                    p99?: number;
+                                }[];
+                                /** @description how long the oldest due delivery job had waited, at the end of the interval */
+                                queue_lag_seconds: number;
+                                /** @description open live subscriptions at the end of the interval */
+                                subscribers: number;
+                                /** @description json, sse, raw, ws, inbox, ... */
+                                subscribers_by_transport: {
+                                    [key: string]: number;
+                                };
+                                notify: {
+                                    channel: string;
+                                    /** @description queued, sent, failed, suppressed, ... */
+                                    state: string;
+                                    /** @description notify channel deliveries that reached the state during the interval */
+                                    count: number;
+                                }[];
+                            }[];
+                        };
                     };
                 };
                 /** @description An error, in Herald's one error shape */
