@@ -21,6 +21,7 @@ const BENCHMARKS = {
   'centrifugo-broadcast': () => import('./centrifugo-broadcast.js'),
   'cli-start': () => import('./cli-start.js'),
   'filter-routing': () => import('./filter-routing.js'),
+  'web-budgets': () => import('./web-budgets.js'),
 } as const;
 
 const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
@@ -54,6 +55,8 @@ const USAGE = `usage: node dist/bench/run.js NAME [--option N ...]
            wall time of 'herald user list' (bin/herald.js, the CLI bundle) vs node -e '', and unbundled for context
   filter-routing [--devices 20000] [--rounds 3]
            routing alone of a push to a filter vs the same push to a topic (SQLite): time per audience
+  web-budgets [--cached 1000] [--rounds 7] [--live 30]
+           the topics web app in Chromium: initial JS (gzip), reload with N cached notifications, live message after the ack, vs plain-DOM pages
   (publish-pg, cluster-fanout --pg 1 and broadcast-pg use HERALD_BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test,
    a schema of their own per run; cluster-fanout uses HERALD_BENCH_REDIS_URL, default redis://127.0.0.1:6379/0, a prefix of its own)`;
 

@@ -125,8 +125,8 @@ export const ERROR_CODES = {
   overloaded: { code: 50302, http: 503, message: 'service unavailable: the delivery queue is lagging, retry later or send with high priority' },
   attachmentStoreUnavailable: { code: 50303, http: 503, message: 'service unavailable: the attachment store cannot be reached, retry later' },
   databaseUnavailable: { code: 50304, http: 503, message: 'service unavailable: the database is out of reach, retry later' },
-  webAppNotBuilt: { code: 50306, http: 503, message: 'service unavailable: the web app is not built; run npm run build' },
   phoneGatewayUnavailable: { code: 50305, http: 503, message: 'service unavailable: the phone verification gateway failed or could not be reached, retry later' },
+  webAppNotBuilt: { code: 50306, http: 503, message: 'service unavailable: the web app is not built; run npm run build' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_CODES;

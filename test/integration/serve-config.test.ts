@@ -127,7 +127,7 @@ describe('web page and UnifiedPush discovery', () => {
         const res = await fetch(`${server.url}${path}`);
         assert.equal(res.status, 200, path);
         assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
-        assert.match(await res.text(), /EventSource/);
+        assert.match(await res.text(), /<title>Herald<\/title>/);
       }
       assert.equal((await fetch(`${server.url}/nodots/${randomTopic()}`)).status, 404);
       assert.equal((await fetch(`${off.url}/`)).status, 404);
