@@ -5,6 +5,7 @@ import { startAlerts } from './alerts.js';
 import { useExtensions, viewSwitch } from './extensions.js';
 import { I18n, resolveLanguage, translator, useT } from './i18n/index.js';
 import { NotificationCard } from './notifications/NotificationCard.js';
+import { NotificationList } from './notifications/NotificationList.js';
 import { dismissProblem, reportProblem, useProblems } from './problems.js';
 import {
   connections, DELETE_AFTER_SECONDS, onStorageError, store, TOPIC_PATTERN, useSettings, useStoreVersion,
@@ -213,12 +214,12 @@ function Shell() {
               </div>
             )}
             {hidden > 0 && <p className="hint">{t('list.hiddenByPriority', { count: hidden })}</p>}
-            <ul aria-label={t('list.label')} className="notifications">
-              {filtered.map((n) => {
+            <NotificationList items={filtered} label={t('list.label')} moreLabel={(left) => t('list.more', { count: left })}
+              resetKey={`${view}\n${query}\n${unreadOnly}`}
+              render={(n) => {
                 const s = multi ? store.get(n.subscriptionId) : undefined;
                 return <NotificationCard key={`${n.subscriptionId}:${n.id}`} notification={n} source={s && nameOf(s)} now={now} />;
-              })}
-            </ul>
+              }} />
             {subs.length > 0 && filtered.length === 0 && <p className="hint">{shown.length ? t('list.noMatch') : t('list.empty')}</p>}
           </>
         )}

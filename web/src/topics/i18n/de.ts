@@ -24,6 +24,7 @@ export const de: Strings = {
   'toolbar.markAllRead': 'Alle als gelesen markieren',
   'toolbar.clearAll': 'Alle löschen',
   'toolbar.clearConfirm': 'Alle diese Benachrichtigungen aus diesem Browser löschen?',
+  'list.more': 'Mehr anzeigen ({count} ältere)',
   'list.label': 'Benachrichtigungen',
   'list.empty': 'Noch keine Benachrichtigungen.',
   'list.noMatch': 'Keine Benachrichtigung passt.',

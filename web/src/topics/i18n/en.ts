@@ -25,6 +25,7 @@ export const en = {
   'toolbar.markAllRead': 'Mark all read',
   'toolbar.clearAll': 'Clear all',
   'toolbar.clearConfirm': 'Delete all these notifications from this browser?',
+  'list.more': 'Show more ({count} older)',
   'list.label': 'Notifications',
   'list.empty': 'No notifications yet.',
   'list.noMatch': 'No notification matches.',
