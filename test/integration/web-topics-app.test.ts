@@ -341,6 +341,36 @@ describe('topics web app in a browser', { skip: browserSkip() }, () => {
     await context.close();
   });
 
+  test('a publish over the request limit says so and when to retry (429 with Retry-After)', async () => {
+    const limited = await startTestServer({ 'visitor-request-limit-burst': '8', 'visitor-request-limit-replenish': '1h' });
+    try {
+      const { context, page, errors } = await open(limited);
+      const topic = randomTopic('busy');
+      await subscribe(page, topic);
+      // Each publish spends a request; the page's own stream spent some already.
+      const dialog = page.getByRole('dialog', { name: 'Publish to topic' });
+      let refused = false;
+      for (let i = 0; i < 12 && !refused; i++) {
+        if (!(await dialog.isVisible())) await page.getByRole('button', { name: 'Publish', exact: true }).click();
+        await dialog.getByLabel('Message', { exact: true }).fill(`burst ${i}`);
+        await dialog.getByRole('button', { name: 'Publish', exact: true }).click();
+        const outcome = await Promise.race([
+          dialog.getByRole('alert').filter({ hasText: /^Too many requests/ }).waitFor().then(() => 'refused'),
+          card(page, `burst ${i}`).waitFor().then(() => 'published'),
+        ]);
+        refused = outcome === 'refused';
+      }
+      assert.ok(refused, 'the limit was reached');
+      const text = await dialog.getByRole('alert').filter({ hasText: /^Too many requests/ }).innerText();
+      assert.match(text, /Try again in \d+ s\./, text);
+      assert.deepEqual(await seriousA11yViolations(page), []);
+      assert.deepEqual(errors.filter((e) => !/status of 429/.test(e)), []);
+      await context.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('browser notifications in the foreground, turned on from the settings', async () => {
     const context = await newContext(browser, server.url);
     // Records what the app shows (headless Chromium has no notification centre to look at).
