@@ -19,6 +19,32 @@ import { eventually } from '../helpers/wait.js';
 
 const SUBSCRIBERS = 3000;
 
+/**
+ * A Herald process over the files in `dir` that can be started again after a SIGKILL, with an
+ * admin key, its event webhooks allowed to reach this machine, and a short visibility timeout
+ * (what a killed process held comes back soon).
+ */
+async function rig(dir: string, extraArgs: string[] = []) {
+  const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': join(dir, 'herald.db') } }).config);
+  const key = (await keys.keys.create(CLI_CONTEXT, { name: 'crash', scopes: ['admin'] })).secret;
+  await keys.close();
+  const port = await restartablePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = ['serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
+    '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', '', '--log-level', 'warn', '--push-visibility-timeout', '2s',
+    '--outbound-allow-http', 'true', '--outbound-allowed-hosts', '127.0.0.1', ...extraArgs];
+  const start = async (): Promise<HeraldProcess> => {
+    const c = spawnHerald(args);
+    await untilHealthy(url, c);
+    return c;
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, json: await res.json() as any };
+  };
+  return { start, call };
+}
+
 // Issue 15, point 6: a notify channel state that was stored has its event stored too, so a
 // SIGKILL at any moment loses none of them (a repeat carries the same webhook-id).
 test(`SIGKILL while ${SUBSCRIBERS} in-app deliveries and their events are under way, then a restart: every subscriber's channel event arrives`, { timeout: 180_000 }, async (t) => {
@@ -27,23 +53,7 @@ test(`SIGKILL while ${SUBSCRIBERS} in-app deliveries and their events are under 
   let child: HeraldProcess | undefined;
   try {
     const seeded = await seedSubscribers(join(dir, 'q.db'), { count: SUBSCRIBERS, category: 'crash' });
-    const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': join(dir, 'herald.db') } }).config);
-    const key = (await keys.keys.create(CLI_CONTEXT, { name: 'crash', scopes: ['admin'] })).secret;
-    await keys.close();
-    const port = await restartablePort();
-    const url = `http://127.0.0.1:${port}`;
-    const args = ['serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
-      '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', '', '--log-level', 'warn', '--push-visibility-timeout', '2s',
-      '--outbound-allow-http', 'true', '--outbound-allowed-hosts', '127.0.0.1'];
-    const start = async (): Promise<HeraldProcess> => {
-      const c = spawnHerald(args);
-      await untilHealthy(url, c);
-      return c;
-    };
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, json: await res.json() as any };
-    };
+    const { start, call } = await rig(dir);
 
     child = await start();
     const endpoint = await call('POST', '/v1/event-endpoints', { url: receiver.url, events: ['notify.channel.sent', 'notify.channel.suppressed'] });
@@ -98,24 +108,7 @@ test(`SIGKILL during a ${DEVICES}-device broadcast with an event endpoint, then 
   let child: HeraldProcess | undefined;
   try {
     const devices = await seedDevices(join(dir, 'herald.db'), { count: DEVICES, topic: 'crash' });
-    const keys = await openKeys(loadConfig({ env: {}, flags: { 'database-file': join(dir, 'herald.db') } }).config);
-    const key = (await keys.keys.create(CLI_CONTEXT, { name: 'crash', scopes: ['admin'] })).secret;
-    await keys.close();
-    const port = await restartablePort();
-    const url = `http://127.0.0.1:${port}`;
-    const args = ['serve', '--listen-http', `127.0.0.1:${port}`, '--cache-file', join(dir, 'c.db'), '--database-file', join(dir, 'herald.db'),
-      '--queue-file', join(dir, 'q.db'), '--attachment-cache-dir', '', '--log-level', 'warn', '--push-visibility-timeout', '2s',
-      '--outbound-allow-http', 'true', '--outbound-allowed-hosts', '127.0.0.1',
-      '--apns', JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.url, 'key-file': join(dir, 'AuthKey.p8'), 'key-id': APNS_KEY_ID, 'team-id': APNS_TEAM_ID, 'ca-file': join(dir, 'ca.pem') }])];
-    const start = async (): Promise<HeraldProcess> => {
-      const c = spawnHerald(args);
-      await untilHealthy(url, c);
-      return c;
-    };
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      return { status: res.status, json: await res.json() as any };
-    };
+    const { start, call } = await rig(dir, ['--apns', JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': apns.url, 'key-file': join(dir, 'AuthKey.p8'), 'key-id': APNS_KEY_ID, 'team-id': APNS_TEAM_ID, 'ca-file': join(dir, 'ca.pem') }])]);
 
     child = await start();
     const endpoint = await call('POST', '/v1/event-endpoints', { url: receiver.url, events: ['push.delivery.sent'] });

@@ -3,11 +3,10 @@ import type { HttpDeps } from '../deps.js';
 import { ERROR_ANSWERS } from '../openapi/error-schema.js';
 import { withExample, type SchemaApp } from '../plugins/schema-routes.js';
 import { viewerOf } from '../plugins/viewer.js';
-import { iso } from '../push/json.js';
 import { smsSegments } from '../../util/sms.js';
 import { previewExample, subscriberExample, templateBodyExample } from './examples.js';
 import { subscriberJson } from './directory-routes.js';
-import { notificationState } from './notify-routes.js';
+import { notificationSummaryJson } from './notify-routes.js';
 import { NotificationAnswer, PreviewAnswer, SubscriberAnswer } from './responses.js';
 
 /**
@@ -128,21 +127,7 @@ export function registerConsoleRoutes(app: SchemaApp, deps: HttpDeps): void {
     const q = request.query;
     const page = await notify.list({ limit: q.limit ?? 50, ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) }, viewerOf(request).categories);
     const answer: NotificationListAnswer = {
-      notifications: page.items.map((v) => {
-        const n = v.notification;
-        return {
-          id: n.id, template: n.template, category: n.category, priority: n.priority, strategy: n.strategy,
-          ...(n.channels ? { channels: n.channels } : {}),
-          to: 'topic' in n.to ? { topic: n.to.topic } : { subscribers: n.to.subscribers.length },
-          state: notificationState(v),
-          created_at: iso(n.createdAt),
-          ...(n.sendAt !== undefined ? { send_at: n.sendAt } : {}),
-          ...(n.expiresAt !== undefined ? { expires_at: iso(n.expiresAt) } : {}),
-          ...(n.idempotencyKey !== undefined ? { idempotency_key: n.idempotencyKey } : {}),
-          recipients: n.recipients,
-          counts: v.counts,
-        };
-      }),
+      notifications: page.items.map(notificationSummaryJson),
     };
     if (page.nextCursor !== undefined) answer.next_cursor = page.nextCursor;
     return reply.send(answer);

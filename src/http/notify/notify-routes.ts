@@ -80,7 +80,8 @@ export function notificationState(v: Pick<NotificationView, 'notification' | 'co
   return v.counts.pending || v.counts.sending || v.counts.scheduled || v.counts.deferred || v.channelsInFlight > 0 ? 'sending' : 'done';
 }
 
-function viewJson(v: NotificationView): NotificationAnswer {
+/** A notification as listings show it: everything but its deliveries. */
+export function notificationSummaryJson(v: Pick<NotificationView, 'notification' | 'counts' | 'channelsInFlight'>) {
   const n = v.notification;
   return {
     id: n.id,
@@ -97,6 +98,12 @@ function viewJson(v: NotificationView): NotificationAnswer {
     ...(n.idempotencyKey !== undefined ? { idempotency_key: n.idempotencyKey } : {}),
     recipients: n.recipients,
     counts: v.counts,
+  };
+}
+
+function viewJson(v: NotificationView): NotificationAnswer {
+  return {
+    ...notificationSummaryJson(v),
     deliveries: v.recipients.map((r) => ({
       subscriber: r.subscriberId,
       state: r.state,

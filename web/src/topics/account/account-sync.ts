@@ -70,16 +70,7 @@ export function startAccountSync(store: SubscriptionStore, settings: SettingsSto
     if (change.origin === 'sync' || change.origin === 'other-tab') return;
     const s = change.subscription;
     if (change.kind === 'added') {
-      void push(async () => {
-        try {
-          await accountApi.addSubscription(remote(s));
-        } catch (err) {
-          // Already on the account (added in another browser at the same time): that is the goal.
-          if (!(err instanceof ApiError && err.code === 40903)) throw err;
-        }
-        const now = store.get(s.id);
-        if (now) markSynced(now, true);
-      });
+      upload(s);
     } else if (change.kind === 'removed') {
       void push(() => accountApi.removeSubscription(s.baseUrl, s.topic));
     } else if (isSynced(s)) {
@@ -97,6 +88,20 @@ export function startAccountSync(store: SubscriptionStore, settings: SettingsSto
     reconcile(account);
     applySettings(account);
   });
+
+  /** Adds a subscription of this browser to the account, and marks it synced once it is there. */
+  function upload(s: Subscription): void {
+    void push(async () => {
+      try {
+        await accountApi.addSubscription(remote(s));
+      } catch (err) {
+        // Already on the account (added in another browser at the same time): that is the goal.
+        if (!(err instanceof ApiError && err.code === 40903)) throw err;
+      }
+      const now = store.get(s.id);
+      if (now) markSynced(now, true);
+    });
+  }
 
   function reconcile(account: Account): void {
     const wanted = new Map<string, AccountSubscription>();
@@ -117,15 +122,7 @@ export function startAccountSync(store: SubscriptionStore, settings: SettingsSto
       } else if (isSynced(s)) {
         store.remove(s.id, 'sync');
       } else {
-        void push(async () => {
-          try {
-            await accountApi.addSubscription(remote(s));
-          } catch (err) {
-            if (!(err instanceof ApiError && err.code === 40903)) throw err;
-          }
-          const now = store.get(s.id);
-          if (now) markSynced(now, true);
-        });
+        upload(s);
       }
     }
     for (const r of wanted.values()) {
