@@ -39,6 +39,13 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
   const logger = createLogger(loaded.config);
   logger.info({ configFile: chosen.file ?? null }, describeConfigFile(chosen));
   for (const warning of loaded.warnings) logger.warn({}, warning);
+  // Listening starts inside startServer, before it returns: a SIGTERM from then on (a supervisor,
+  // a test that saw /v1/health answer) must stop the server cleanly, not kill it by the signal's
+  // default action. The handlers are in place first and wait for the start to finish.
+  let stopSignal: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => { stopSignal ??= signal; };
+  io.signals.once('SIGTERM', () => onSignal('SIGTERM'));
+  io.signals.once('SIGINT', () => onSignal('SIGINT'));
   let server;
   try {
     server = await startServer(loaded.config, { logger });
@@ -50,16 +57,19 @@ export async function runServe(args: string[], io: CliIo): Promise<number> {
     }
     throw err;
   }
+  const running = server;
   await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
+    let stopping = false;
+    onSignal = (signal) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'shutting down');
-      server.stop().then(resolve, (err: unknown) => {
+      running.stop().then(resolve, (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         resolve();
       });
     };
-    io.signals.once('SIGTERM', () => shutdown('SIGTERM'));
-    io.signals.once('SIGINT', () => shutdown('SIGINT'));
+    if (stopSignal) onSignal(stopSignal);
   });
   return 0;
 }
