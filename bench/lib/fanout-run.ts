@@ -159,7 +159,7 @@ export class FanoutSession {
     const serversText = serverShares.length === 1 ? `server ${fmt(serverTotal, 0)}` : `servers ${fmt(serverTotal, 0)} (${serverShares.map((v) => fmt(v, 0)).join(' + ')})`;
     console.log(`${name}: CPU during the ${this.#next} messages (${fmt(wall / 1000, 1)} s), % of one core (${CORES} cores): ` +
       `${serversText}, ${clientShares.length} subscriber clients ${fmt(clientsTotal, 0)} ` +
-      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(this.#harnessMs, wall), 0)}; machine ${fmt((100 * this.#machineBusyMs) / Math.max(1, wall), 0)} % busy`);
+      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(this.#harnessMs, wall), 0)}, other processes ${fmt(Math.max(0, (CORES * 100 * this.#machineBusyMs) / Math.max(1, wall) - serverTotal - clientsTotal - pctOfCore(this.#harnessMs, wall)), 0)}; machine ${fmt((100 * this.#machineBusyMs) / Math.max(1, wall), 0)} % busy`);
     // Stragglers of a timed-out message still count as received if they arrive now.
     if (this.#timeouts) await sleep(2000);
     const collected = await this.#pool.collect();
