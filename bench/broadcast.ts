@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createFcmAccessToken } from '../src/adapters/providers/fcm/access-token.js';
 import { seedDevices } from '../test/helpers/seed-devices.js';
 import { makeTmpDir, profileFlags } from './lib/proc.js';
-import { broadcastAppFlags, BUNDLE_ID, createKey, peakRssKiB, requireH2load, runH2load, startBroadcastMocks, timeBroadcast, type MockChild } from './lib/push.js';
+import { broadcastAppFlags, BUNDLE_ID, createKey, h2loadCpuText, peakRssKiB, requireH2load, runH2load, startBroadcastMocks, timeBroadcast, type MockChild } from './lib/push.js';
 import { startHerald, type ServerChild } from './lib/servers.js';
 import { bar, fmt, int, parseOptions } from './lib/stats.js';
 
@@ -47,7 +47,7 @@ export async function main(args: string[]): Promise<number> {
       fcmCount > 0 ? runH2load(['-n', String(fcmCount), ...common, '-H', `authorization: Bearer ${accessToken}`, '-H', 'content-type: application/json', '-d', fcmBody, `${fcm.info.url}/v1/projects/${account.project_id}/messages:send`]) : undefined,
     ]);
     const baselineS = (Date.now() - t) / 1000;
-    console.log(`baseline h2load: ${fmt(baselineS, 1)} s for ${int(devices.length)} requests (APNs ${apnsBase ? `${int(apnsBase.reqPerSec)} req/s, ${int(apnsBase.succeeded)} ok` : '-'}; FCM ${fcmBase ? `${int(fcmBase.reqPerSec)} req/s, ${int(fcmBase.succeeded)} ok` : '-'})`);
+    console.log(`baseline h2load: ${fmt(baselineS, 1)} s for ${int(devices.length)} requests (APNs ${apnsBase ? `${int(apnsBase.reqPerSec)} req/s, ${int(apnsBase.succeeded)} ok, ${h2loadCpuText(apnsBase)}` : '-'}; FCM ${fcmBase ? `${int(fcmBase.reqPerSec)} req/s, ${int(fcmBase.succeeded)} ok, ${h2loadCpuText(fcmBase)}` : '-'})`);
 
     herald = await startHerald({ dir, nodeFlags: profileFlags(o.profile === 1, 'broadcast'), flags: { 'log-level': 'warn', ...broadcastAppFlags(m, o.connections) } });
     const { view, elapsedS } = await timeBroadcast(herald.url, key, 'broadcast-bench', 'everyone', mocks);

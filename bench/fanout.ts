@@ -38,6 +38,12 @@ export async function main(args: string[]): Promise<number> {
   const [herald, bare] = results as [FanoutResult, FanoutResult];
   const ratio = herald.p99 / bare.p99;
   console.log(`ratio herald p99 / bare p99 = ${fmt(ratio)}  (p50 ratio ${fmt(herald.p50 / bare.p50)})`);
+  for (const r of results) {
+    // A client process near a full core would hold receipts back and the latencies would be its own.
+    if (r.busiestClientPct >= 75) console.log(`WARNING: ${r.name}: a subscriber client process used ${fmt(r.busiestClientPct, 0)} % of a core; the clients may be what the latencies measure`);
+  }
+  console.log(`load side: the ${CLIENT_PROCESSES} subscriber client processes used ${fmt(herald.clientsUsPerReceipt, 2)} µs (herald run) and ${fmt(bare.clientsUsPerReceipt, 2)} µs (bare run) of CPU per receipt, ` +
+    `the servers ${fmt(herald.serverUsPerReceipt, 2)} and ${fmt(bare.serverUsPerReceipt, 2)} µs; busiest client ${fmt(Math.max(herald.busiestClientPct, bare.busiestClientPct), 0)} % of a core`);
   const lost = herald.expected - herald.received;
   bar('fanout: no receipt lost and herald p99 <= 2 x bare p99', lost === 0 && ratio <= 2, `lost ${int(Math.max(0, lost))} of ${int(herald.expected)}, ratio ${fmt(ratio)}`);
   return 0;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CpuWatch, pctOfCore } from './lib/cpu.js';
 import { makeTmpDir, profileFlags } from './lib/proc.js';
-import { api, apnsKeys, BUNDLE_ID, createKey, KEY_ID, requireH2load, runH2load, startMock, TEAM_ID, type MockChild } from './lib/push.js';
+import { api, apnsKeys, BUNDLE_ID, createKey, h2loadCpuText, KEY_ID, requireH2load, runH2load, startMock, TEAM_ID, type MockChild } from './lib/push.js';
 import { startHerald, type ServerChild } from './lib/servers.js';
 import { bar, fmt, int, parseOptions } from './lib/stats.js';
 
@@ -30,10 +31,12 @@ export async function main(args: string[]): Promise<number> {
     // h2load runs before and after Herald, and the mean is the baseline: the box's background load
     // drifts over a run, and bracketing Herald's run spreads that drift over both sides.
     const h2load = async (label: string) => {
+      const cpu = new CpuWatch({ mock: mock!.pid });
       const r = await runH2load(['-n', String(o.deliveries), '-c', String(o.connections), '-m', String(o.streams), '-t', '1',
         '-H', `authorization: ${keys.providerToken()}`, '-H', `apns-topic: ${BUNDLE_ID}`, '-H', 'apns-push-type: alert', '-H', 'apns-priority: 10',
         '-d', body, `${mock!.info.url}/3/device/${randomBytes(32).toString('hex')}`]);
-      console.log(`h2load ${label}: ${int(r.succeeded)} ok in ${fmt(r.seconds, 2)} s = ${int(r.reqPerSec)} req/s (${o.connections} connections x ${o.streams} streams)`);
+      const used = cpu.read();
+      console.log(`h2load ${label}: ${int(r.succeeded)} ok in ${fmt(r.seconds, 2)} s = ${int(r.reqPerSec)} req/s (${o.connections} connections x ${o.streams} streams); ${h2loadCpuText(r)}; the mock ${fmt(pctOfCore(used.cpuMs.mock!, used.wallMs), 0)} % of a core`);
       return r.reqPerSec;
     };
     const before = await h2load('before');

@@ -1,26 +1,41 @@
 /**
  * Subscriber client process, driven over IPC by bench/lib/clients.ts. It holds thousands of
- * SSE (node:http) and WebSocket (`ws`) subscriptions to one topic and records, per receipt,
- * receive time − publish time. The publisher writes `t=<epoch ms, µs precision> i=<index>`
- * into the message body; all processes share one machine clock, and timeOrigin + now()
- * gives sub-millisecond resolution where Date.now() would round to whole milliseconds.
+ * SSE and WebSocket subscriptions to one topic and records, per receipt, receive time − publish
+ * time. The publisher writes `t=<epoch ms, µs precision> i=<index>` into the message body; all
+ * processes share one machine clock, and timeOrigin + now() gives sub-millisecond resolution
+ * where Date.now() would round to whole milliseconds.
+ *
+ * The client is the load side and shares the cores with the server, so it does as little as it
+ * can per receipt: each subscription is a raw TCP socket that sends the same request node:http or
+ * `ws` would (a plain GET, or a WebSocket upgrade without extensions), and the bytes that come
+ * back are searched for the receipt marker (lib/receipts.ts) without an HTTP parser, UTF-8
+ * decoding or JSON.parse. WebSocket frames are cut only far enough to answer the server's pings.
  *
  *   node dist/bench/clients/subscriber.js BASE_URL TOPIC MESSAGES
  */
-import { Agent, get, type ClientRequest } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
 import type { ClientCommand, ClientReport } from '../lib/protocol.js';
+import { WsFrameReader, pongFrame, scanReceipts } from '../lib/receipts.js';
 
 const [baseUrl, topic, messagesArg] = process.argv.slice(2) as [string, string, string];
 const messages = Number(messagesArg);
 const OPEN_CONCURRENCY = 64;
 const OPEN_TIMEOUT_MS = 30_000;
 const OPEN_ATTEMPTS = 3;
-const BODY = /"message":"t=([\d.]+) i=(\d+)"/g;
+const HEADER_END = Buffer.from('\r\n\r\n');
+/** Every socket of this process reads into this one buffer (reads are handled one at a time). */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
 
-// Keep-alive off and no socket cap: every subscription is its own TCP connection.
-const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+const target = new URL(baseUrl);
+const host = target.hostname;
+const port = Number(target.port || 80);
+const hostHeader = `Host: ${target.host}\r\n`;
+const SSE_REQUEST = Buffer.from(`GET /${topic}/sse HTTP/1.1\r\n${hostHeader}Connection: close\r\n\r\n`);
+const wsRequest = () => Buffer.from(`GET /${topic}/ws HTTP/1.1\r\n${hostHeader}Connection: Upgrade\r\nUpgrade: websocket\r\n` +
+  `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`);
+
 const now = () => performance.timeOrigin + performance.now();
 
 /** Per transport, so a slow path shows up even when the other one hides it in the totals. */
@@ -30,25 +45,22 @@ let dropped = 0;
 let closing = false;
 const perIndex = new Uint32Array(messages);
 const reported = new Uint8Array(messages);
-const handles: Array<ClientRequest | WebSocket> = [];
+const handles: Socket[] = [];
 
 function send(report: ClientReport): void {
   process.send?.(report);
 }
 
-function record(kind: 'sse' | 'ws', text: string, at: number): void {
+/** One receipt: `at` is when its chunk arrived (taken before any parsing). */
+function record(kind: 'sse' | 'ws', at: number, publishedAt: number, i: number): void {
   const s = samples[kind];
-  BODY.lastIndex = 0;
-  for (let m = BODY.exec(text); m; m = BODY.exec(text)) {
-    if (s.n === s.data.length) {
-      const bigger = new Float64Array(s.data.length * 2);
-      bigger.set(s.data);
-      s.data = bigger;
-    }
-    s.data[s.n++] = at - Number(m[1]);
-    const i = Number(m[2]);
-    if (i < messages && ++perIndex[i]! >= alive) reportDone(i);
+  if (s.n === s.data.length) {
+    const bigger = new Float64Array(s.data.length * 2);
+    bigger.set(s.data);
+    s.data = bigger;
   }
+  s.data[s.n++] = at - publishedAt;
+  if (i < messages && ++perIndex[i]! >= alive) reportDone(i);
 }
 
 /** Tells the parent every live subscription here has message i, so it can pace the next one. */
@@ -71,6 +83,7 @@ function openOne(kind: 'sse' | 'ws'): Promise<void> {
     let ready = false;
     let gone = false;
     const becomeReady = () => {
+      if (ready) return;
       ready = true;
       alive++;
       clearTimeout(timer);
@@ -83,48 +96,58 @@ function openOne(kind: 'sse' | 'ws'): Promise<void> {
         return;
       }
       clearTimeout(timer);
+      socket.destroy();
       reject(err);
     };
-    let handle: ClientRequest | WebSocket;
-    const timer = setTimeout(() => {
-      fail(new Error('open timed out'));
-      if (handle instanceof WebSocket) handle.terminate();
-      else handle.destroy();
-    }, OPEN_TIMEOUT_MS);
+    // `onread` hands each read to us in one shared buffer: no Readable stream, no Buffer per read.
+    const socket = connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n) => {
+      onRead(READ_BUFFER.subarray(0, n));
+      return true;
+    } } });
+    const timer = setTimeout(() => fail(new Error('open timed out')), OPEN_TIMEOUT_MS);
+    // Set per chunk before the bytes are read, so the receipts of one chunk share its arrival time.
+    let at = 0;
+    const onReceipt = (publishedAt: number, i: number) => record(kind, at, publishedAt, i);
+    let body: (chunk: Buffer) => void;
     if (kind === 'ws') {
-      const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/${topic}/ws`, { perMessageDeflate: false, handshakeTimeout: OPEN_TIMEOUT_MS });
-      handle = ws;
-      ws.on('message', (data: WebSocket.RawData) => {
-        const at = now();
-        if (!ready) becomeReady();
-        record('ws', data.toString(), at);
-      });
-      ws.on('error', (err) => fail(err));
-      ws.on('close', () => fail(new Error('closed')));
+      const frames = new WsFrameReader({
+        onPing: (payload) => socket.write(pongFrame(payload)),
+        onClose: () => socket.destroy(),
+        onFirstData: becomeReady,
+      }, onReceipt);
+      body = (chunk) => frames.push(chunk);
     } else {
-      const req = get(`${baseUrl}/${topic}/sse`, { agent }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          return fail(new Error(`HTTP ${res.statusCode}`));
-        }
-        res.setEncoding('utf8');
-        let buf = '';
-        res.on('data', (chunk: string) => {
-          const at = now();
-          buf += chunk;
-          const end = buf.lastIndexOf('\n\n');
-          if (end < 0) return;
-          const events = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          if (!ready) becomeReady();
-          record('sse', events, at);
-        });
-        res.on('close', () => fail(new Error('closed')));
-      });
-      handle = req;
-      req.on('error', (err) => fail(err));
+      let tail: Buffer | undefined;
+      body = (chunk) => {
+        becomeReady();
+        const buf = tail ? Buffer.concat([tail, chunk]) : chunk;
+        const keep = scanReceipts(buf, 0, buf.length, onReceipt);
+        tail = keep < buf.length ? Buffer.from(buf.subarray(keep)) : undefined;
+      };
     }
-    handles.push(handle);
+    // The response head, until its blank line; then every chunk goes to `body`. A chunk lives in
+    // READ_BUFFER only until we return, so whatever must wait for more bytes is copied.
+    let head: Buffer | undefined = Buffer.alloc(0);
+    function onRead(chunk: Buffer): void {
+      at = now();
+      if (!head) return body(chunk);
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf(HEADER_END);
+      if (end < 0) {
+        if (head.length > 16_384) fail(new Error('response head too long'));
+        return;
+      }
+      const status = head.toString('latin1', 0, head.indexOf('\r\n'));
+      const want = kind === 'ws' ? ' 101 ' : ' 200 ';
+      if (!status.includes(want)) return fail(new Error(status.split(' ').slice(1).join(' ') || 'bad response'));
+      const rest = head.subarray(end + HEADER_END.length);
+      head = undefined;
+      if (rest.length) body(rest);
+    }
+    socket.on('error', (err) => fail(err));
+    socket.on('close', () => fail(new Error('closed')));
+    socket.write(kind === 'ws' ? wsRequest() : SSE_REQUEST);
+    handles.push(socket);
   });
 }
 

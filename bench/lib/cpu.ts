@@ -63,3 +63,29 @@ export class CpuWatch {
 
 /** `ms` of CPU over `wallMs` as a percentage of one core. */
 export const pctOfCore = (ms: number, wallMs: number) => (100 * ms) / wallMs;
+
+/**
+ * Follows one child's CPU time (all threads) until it exits, for a load tool that runs to its
+ * end by itself (h2load): /proc/<pid>/stat is read every `everyMs` and the last reading before
+ * the exit is kept, so at most `everyMs` of the child's CPU at its very end goes uncounted.
+ */
+export function followCpu(pid: number, everyMs = 20): { stop(): number } {
+  // The child's CPU counts from its start (0), not from the first reading.
+  let last = 0;
+  const read = () => {
+    try {
+      last = cpuMs(pid);
+    } catch {
+      // Exited (or not yet readable): keep the last reading.
+    }
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return last;
+    },
+  };
+}

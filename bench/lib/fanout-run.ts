@@ -37,6 +37,11 @@ export interface FanoutResult {
   /** % of one core used by the subscriber client processes together, and by the server(s) together, during the messages. */
   clientsPct: number;
   serverPct: number;
+  /** The same CPU per receipt, in µs: the clients' against the server's shows which side did the work. */
+  clientsUsPerReceipt: number;
+  serverUsPerReceipt: number;
+  /** % of one core used by the busiest client process: far from 100 means no client held receipts back. */
+  busiestClientPct: number;
 }
 
 export interface FanoutTarget {
@@ -154,7 +159,7 @@ export class FanoutSession {
     const serversText = serverShares.length === 1 ? `server ${fmt(serverTotal, 0)}` : `servers ${fmt(serverTotal, 0)} (${serverShares.map((v) => fmt(v, 0)).join(' + ')})`;
     console.log(`${name}: CPU during the ${this.#next} messages (${fmt(wall / 1000, 1)} s), % of one core (${CORES} cores): ` +
       `${serversText}, ${clientShares.length} subscriber clients ${fmt(clientsTotal, 0)} ` +
-      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(this.#harnessMs, wall), 0)}; machine ${fmt((100 * this.#machineBusyMs) / Math.max(1, wall), 0)} % busy`);
+      `(busiest ${fmt(Math.max(...clientShares), 0)}), publisher/harness ${fmt(pctOfCore(this.#harnessMs, wall), 0)}, other processes ${fmt(Math.max(0, (CORES * 100 * this.#machineBusyMs) / Math.max(1, wall) - serverTotal - clientsTotal - pctOfCore(this.#harnessMs, wall)), 0)}; machine ${fmt((100 * this.#machineBusyMs) / Math.max(1, wall), 0)} % busy`);
     // Stragglers of a timed-out message still count as received if they arrive now.
     if (this.#timeouts) await sleep(2000);
     const collected = await this.#pool.collect();
@@ -176,9 +181,14 @@ export class FanoutSession {
       seconds: (performance.now() - this.#started) / 1000,
       clientsPct: clientsTotal,
       serverPct: serverTotal,
+      clientsUsPerReceipt: (1000 * clientsTotal * wall) / 100 / Math.max(1, all.length),
+      serverUsPerReceipt: (1000 * serverTotal * wall) / 100 / Math.max(1, all.length),
+      busiestClientPct: Math.max(...clientShares),
     };
     console.log(`${name}: ${int(result.received)} / ${int(result.expected)} receipts, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms, max ${fmt(result.max)} ms` +
       ` (SSE p50 ${fmt(percentile(sse, 50))} p99 ${fmt(percentile(sse, 99))}; WS p50 ${fmt(percentile(ws, 50))} p99 ${fmt(percentile(ws, 99))})`);
+    console.log(`${name}: CPU per receipt: ${clientShares.length} subscriber clients ${fmt(result.clientsUsPerReceipt, 2)} µs, ` +
+      `${serverShares.length === 1 ? 'server' : 'servers'} ${fmt(result.serverUsPerReceipt, 2)} µs (clients/server ${fmt(result.clientsUsPerReceipt / result.serverUsPerReceipt)})`);
     if (subscribeTo.length > 1) {
       // Client process n subscribed on subscribeTo[n % length] (SubscriberPool.start), and collect() answers in process order.
       for (const [k, server] of subscribeTo.entries()) {
@@ -202,9 +212,9 @@ export class FanoutSession {
 export function printFanoutResults(results: FanoutResult[]): void {
   console.log('');
   console.log(table([
-    ['run', 'subscribers', 'received', 'expected', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'run s', 'server CPU %', 'clients CPU %'],
+    ['run', 'subscribers', 'received', 'expected', 'lost', 'p50 ms', 'p99 ms', 'max ms', 'run s', 'server CPU %', 'clients CPU %', 'busiest client %', 'server µs/receipt', 'clients µs/receipt'],
     ...results.map((r) => [r.name, int(r.subscribers), int(r.received), int(r.expected), int(Math.max(0, r.expected - r.received)), fmt(r.p50), fmt(r.p99), fmt(r.max), fmt(r.seconds, 1),
-      fmt(r.serverPct, 0), fmt(r.clientsPct, 0)]),
+      fmt(r.serverPct, 0), fmt(r.clientsPct, 0), fmt(r.busiestClientPct, 0), fmt(r.serverUsPerReceipt, 2), fmt(r.clientsUsPerReceipt, 2)]),
   ]));
   for (const r of results) {
     if (r.openFailed || r.dropped || r.publishErrors || r.timeouts) {

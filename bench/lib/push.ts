@@ -9,7 +9,13 @@ import type { ApiScope } from '../../src/core/keys/scopes.js';
 import { openKeys } from '../../src/main.js';
 import { ApnsProviderToken } from '../../src/adapters/providers/apns/provider-token.js';
 import { BENCH_DIST, HarnessError, spawnNode, stopChild, tail } from './proc.js';
+import { followCpu, pctOfCore } from './cpu.js';
 import { fmt, int } from './stats.js';
+
+/** h2load's CPU over its run, as printed beside its rate: % of one core and µs per request. */
+export function h2loadCpuText(r: H2loadResult): string {
+  return `h2load CPU ${fmt(pctOfCore(r.cpuMs, r.seconds * 1000), 0)} % of a core, ${fmt((1000 * r.cpuMs) / Math.max(1, r.requests), 1)} µs per request`;
+}
 
 export const KEY_ID = 'ABC1234567';
 export const TEAM_ID = 'TEAM123456';
@@ -90,22 +96,26 @@ export interface H2loadResult {
   succeeded: number;
   seconds: number;
   reqPerSec: number;
+  /** h2load's own CPU time (user + system, all threads) over its run, in ms, from /proc. */
+  cpuMs: number;
 }
 
 /** Runs h2load and reads its summary: `finished in Xs, N req/s` and `requests: ... N succeeded`. */
 export function runH2load(args: string[]): Promise<H2loadResult> {
   return new Promise((resolve, reject) => {
     const child = spawnNode('h2load', args, { raw: true, stdout: true });
+    const cpu = followCpu(child.pid!);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
+      const cpuMs = cpu.stop();
       const finished = /finished in ([\d.]+)(m?s), ([\d.]+) req\/s/.exec(out);
       const requests = /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded/.exec(out);
       if (code !== 0 || !finished || !requests) return reject(new HarnessError(`h2load failed (${code}):\n${out.slice(-2000)}`));
       // A baseline with failed requests measured something else than answering them.
       if (requests[1] !== requests[2]) return reject(new HarnessError(`h2load: only ${requests[2]} of ${requests[1]} requests succeeded:\n${out.slice(-2000)}`));
       const seconds = Number(finished[1]) / (finished[2] === 'ms' ? 1000 : 1);
-      resolve({ requests: Number(requests[1]), succeeded: Number(requests[2]), seconds, reqPerSec: Number(finished[3]) });
+      resolve({ requests: Number(requests[1]), succeeded: Number(requests[2]), seconds, reqPerSec: Number(finished[3]), cpuMs });
     });
   });
 }
