@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CpuWatch, pctOfCore } from './lib/cpu.js';
+import { printProfile, profileDir } from './lib/profile.js';
 import { makeTmpDir, profileFlags } from './lib/proc.js';
 import { api, apnsKeys, BUNDLE_ID, createKey, h2loadCpuText, KEY_ID, requireH2load, runH2load, startMock, TEAM_ID, type MockChild } from './lib/push.js';
 import { startHerald, type ServerChild } from './lib/servers.js';
@@ -41,9 +42,10 @@ export async function main(args: string[]): Promise<number> {
     };
     const before = await h2load('before');
 
+    const nodeFlags = profileFlags(o.profile === 1, 'push-apns');
     herald = await startHerald({
       dir,
-      nodeFlags: profileFlags(o.profile === 1, 'push-apns'),
+      nodeFlags,
       flags: {
         apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': mock.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem'), connections: o.connections }]),
         ...(o.concurrency ? { 'push-concurrency': String(o.concurrency) } : {}),
@@ -82,6 +84,8 @@ export async function main(args: string[]): Promise<number> {
     const rate = o.deliveries / seconds;
     await herald.stop();
     herald = undefined;
+    const profiled = profileDir(nodeFlags);
+    if (profiled) printProfile(profiled);
     const base = { reqPerSec: (before + (await h2load('after'))) / 2 };
     acceptMs.sort((a, b) => a - b);
     console.log(`herald: ${int(o.deliveries)} deliveries (${pushes} pushes of 1000 raw tokens) accepted in ${fmt((acceptedAt - started) / 1000, 2)} s (p50 ${acceptMs[Math.floor(acceptMs.length / 2)]} ms per push), all outcomes recorded in ${fmt(seconds, 2)} s = ${int(rate)} deliveries/s; ${int(sent)} sent`);

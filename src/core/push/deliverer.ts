@@ -117,7 +117,13 @@ export class Deliverer {
       return;
     }
 
-    const targets = claimed.map((c): PushTarget => ({ token: c.token, keys: c.p256dh && c.auth ? { p256dh: c.p256dh, auth: c.auth } : null, ...(c.kind ? { kind: c.kind } : {}) }));
+    const targets = new Array<PushTarget>(claimed.length);
+    for (let i = 0; i < claimed.length; i++) {
+      const c = claimed[i]!;
+      const target: PushTarget = { token: c.token, keys: c.p256dh && c.auth ? { p256dh: c.p256dh, auth: c.auth } : null };
+      if (c.kind) target.kind = c.kind;
+      targets[i] = target;
+    }
     // A push must not go out after its expiry, however long the provider keeps the request waiting.
     const expiry = push.expiresAt === null ? undefined : setTimeout(() => signal.aborted || control.abort('expired' satisfies StopCause), Math.max(0, push.expiresAt - now));
     expiry?.unref();
@@ -137,18 +143,24 @@ export class Deliverer {
     const invalid: { deviceId: string; reason: string; since?: number }[] = [];
     // A replay's latency would be the time it spent in the dead letters, not the provider's.
     const latencyMs = payload.replay ? undefined : Math.max(0, done - dueAt);
-    claimed.forEach((c, i) => {
+    for (let i = 0; i < claimed.length; i++) {
+      const c = claimed[i]!;
       const outcome = outcomes[i] ?? { kind: 'retry', reason: 'the sender returned no outcome' };
-      // The common case is built directly: a broadcast makes a million of these.
-      const result: DeliveryResult = outcome.kind === 'ok'
-        ? { pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'sent', attempt: 'ok', attempts: c.attempts, ...(latencyMs !== undefined ? { latencyMs } : {}), ...(outcome.providerId ? { providerId: outcome.providerId } : {}) }
-        : this.#result({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, attempts: c.attempts }, c, outcome, done, push, state, stop);
+      let result: DeliveryResult;
+      if (outcome.kind === 'ok') {
+        // The common case is built directly, without spreads: a broadcast makes a million of these.
+        result = { pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, state: 'sent', attempt: 'ok', attempts: c.attempts };
+        if (latencyMs !== undefined) result.latencyMs = latencyMs;
+        if (outcome.providerId) result.providerId = outcome.providerId;
+      } else {
+        result = this.#result({ pushSeq: push.seq, target: c.target, provider: c.provider, app: c.app, attempts: c.attempts }, c, outcome, done, push, state, stop);
+      }
       if (result.state === 'retrying') retries.push({ result, at: result.nextAt! });
       if (result.state === 'invalid_token' && c.deviceId) {
         invalid.push({ deviceId: c.deviceId, reason: result.error ?? 'invalid token', ...(outcome.kind === 'invalid_token' && outcome.since !== undefined ? { since: outcome.since } : {}) });
       }
       results.push(result);
-    });
+    }
     if (retries.length > 0) await this.#enqueueRetry(job, push, retries);
     await this.#finish(job, push, results, invalid, done);
   }

@@ -35,11 +35,17 @@ export const noPushEvents: PushEvents = { recorded() {} };
 export function summarize(results: readonly DeliveryResult[]): OutcomeSummary {
   const counts = new Map<string, { provider: string; app: string; state: string; n: number }>();
   const latencies = new Map<string, number[]>();
+  let last: { provider: string; app: string; state: string; n: number } | undefined;
   for (const r of results) {
-    const key = `${r.provider}\0${r.app}\0${r.state}`;
-    const c = counts.get(key);
-    if (c) c.n++;
-    else counts.set(key, { provider: r.provider, app: r.app, state: r.state, n: 1 });
+    // A job's results mostly share their provider, app and state: a run of them needs no key.
+    if (last && last.state === r.state && last.app === r.app && last.provider === r.provider) {
+      last.n++;
+    } else {
+      const key = `${r.provider}\0${r.app}\0${r.state}`;
+      last = counts.get(key);
+      if (last) last.n++;
+      else counts.set(key, (last = { provider: r.provider, app: r.app, state: r.state, n: 1 }));
+    }
     if (r.latencyMs !== undefined) {
       let list = latencies.get(r.provider);
       if (!list) latencies.set(r.provider, (list = []));

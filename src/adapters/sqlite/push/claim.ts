@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { PushStore } from '../../../ports/push-store.js';
+import type { ClaimedDelivery, PushStore } from '../../../ports/push-store.js';
 import { GroupCommit } from '../group-commit.js';
 import type { WriteLock } from '../write-lock.js';
 import type { PushCountsTable } from './counts.js';
@@ -13,7 +13,7 @@ interface PendingClaim {
   claimId: string;
   now: number;
   dead: boolean;
-  rows: ClaimRow[];
+  rows: Omit<ClaimRow, 'state'>[];
 }
 
 export interface Claims {
@@ -40,10 +40,11 @@ export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts:
   const claimOne = sqlite.prepare<[string, number, number, string]>(
     `UPDATE deliveries SET state = 'sending', claim = ?, attempts = attempts + 1, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ?`);
 
-  const claim = (c: PendingClaim): ClaimRow[] => {
+  const claim = (c: PendingClaim): Omit<ClaimRow, 'state'>[] => {
     const { seq, targets, claimId, now } = c;
     const deltas = counts.deltas();
-    const rows: ClaimRow[] = claimQueued.all({ seq, targets, claim: claimId, now }).map((r) => ({ ...r, state: 'sending' as const }));
+    // The rows keep no state of their own: only those of the slower path below need it.
+    const rows: Omit<ClaimRow, 'state'>[] = claimQueued.all({ seq, targets, claim: claimId, now });
     for (const r of rows) deltas.move(seq, r.provider, 'queued', 'sending');
     // Retries, a re-run after a crash, replays: the other claimable states, row by row.
     if (rows.length < c.count) {
@@ -81,10 +82,15 @@ export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts:
       if (targets.length === 0) return [];
       const pending: PendingClaim = { seq, targets: JSON.stringify(targets), count: targets.length, claimId, now, dead: includeDead, rows: [] };
       await claims.add(pending);
-      return pending.rows.map((r) => ({
-        target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth,
-        ...(r.target_kind ? { kind: r.target_kind } : {}), attempts: r.attempts,
-      }));
+      const rows = pending.rows;
+      const out = new Array<ClaimedDelivery>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        const c: ClaimedDelivery = { target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts };
+        if (r.target_kind) c.kind = r.target_kind;
+        out[i] = c;
+      }
+      return out;
     },
     flush() {
       claims.flush();

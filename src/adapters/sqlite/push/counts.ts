@@ -34,13 +34,35 @@ export function preparePushCounts(sqlite: Database.Database): PushCountsTable {
         const key = `${seq}\0${provider}\0${state}`;
         map.set(key, (map.get(key) ?? 0) + n);
       };
+      // A claim or a record moves hundreds of deliveries of one push and provider between the same
+      // two states: such a run is counted here and reaches the map once, when the move changes.
+      let runSeq = 0;
+      let runProvider = '';
+      let runFrom = '';
+      let runTo = '';
+      let runN = 0;
+      const endRun = (): void => {
+        if (runN === 0) return;
+        add(runSeq, runProvider, runFrom, -runN);
+        add(runSeq, runProvider, runTo, runN);
+        runN = 0;
+      };
       return {
         add,
         move(seq, provider, from, to) {
-          add(seq, provider, from, -1);
-          add(seq, provider, to, 1);
+          if (runN > 0 && seq === runSeq && provider === runProvider && from === runFrom && to === runTo) {
+            runN++;
+            return;
+          }
+          endRun();
+          runSeq = seq;
+          runProvider = provider;
+          runFrom = from;
+          runTo = to;
+          runN = 1;
         },
         apply() {
+          endRun();
           for (const [key, n] of map) {
             if (n === 0) continue;
             const [seq, provider, state] = key.split('\0') as [string, string, string];
