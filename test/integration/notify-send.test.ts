@@ -298,7 +298,9 @@ describe('POST /v1/notify', () => {
 
   it('schedules send_at in the subscriber\'s local time, and cancels what has not gone out', async () => {
     const who = await subscriber({ email: `sa-${randomBytes(3).toString('hex')}@example.com`, timezone: 'Pacific/Chatham' });
-    const local = new Date(clock.now() + 86_400_000).toISOString().slice(0, 10);
+    // Two days ahead: 09:00 in Chatham (UTC+12:45/+13:45) is the evening before in UTC, so a date
+    // only one day ahead is already past when the test runs after 19:15 UTC.
+    const local = new Date(clock.now() + 2 * 86_400_000).toISOString().slice(0, 10);
     const id = await send({ template: 'shipped', to: { subscribers: [who] }, channels: ['email'], send_at: `${local}T09:00`, data: { order: 's' } });
     await eventually('scheduled', async () => (await recipient(id, who)).state === 'scheduled');
     // 09:00 at +12:45 or +13:45 (Chatham's DST) is 19:15 or 20:15 UTC the day before.
