@@ -23,6 +23,11 @@ describe('web-push-expiry-warning-duration and web-push-expiry-duration', () => 
   };
   const pushesTo = (sub: MockSubscription) => rig.webpush.messages.filter((m) => m.subscription === sub.id).map((m) => JSON.parse(m.plaintext.toString('utf8')) as Record<string, unknown>);
   const warningsTo = (sub: MockSubscription) => pushesTo(sub).filter((p) => p.event === 'subscription_expiring');
+  /**
+   * Every push so far has ended (each delivery recorded): moving the clock by days while a send is
+   * still in flight would expire its reservation, and at-least-once delivery would then send it again.
+   */
+  const settled = () => eventually('every push done', async () => ((await rig.call('GET', '/v1/push?limit=200')).json.pushes as { state: string }[]).every((p) => p.state === 'done'));
   const webPushDevices = async () => (await rig.call('GET', '/v1/devices?provider=webpush&limit=1000')).json.devices as { id: string; token: { endpoint: string }; meta: Record<string, unknown> }[];
 
   it('warns a browser once after the warning duration, removes it after the expiry duration, and starts over on renewal', async () => {
@@ -41,11 +46,13 @@ describe('web-push-expiry-warning-duration and web-push-expiry-duration', () => 
     assert.deepEqual(warningsTo(a)[0]!.event, 'subscription_expiring');
     assert.equal(rig.webpush.messages.find((m) => m.subscription === a.id)!.urgency, 'high');
 
+    await settled();
     clock.advance(3.5 * DAY); // a: 59.5 days, b: 55.5 days
     await eventually('b gets the expiry warning', () => warningsTo(b).length === 1);
     assert.equal(warningsTo(a).length, 1, 'a was not warned a second time by the passes since');
     await subscribe(b); // b's web app ran: the subscription is renewed
 
+    await settled();
     clock.advance(1.5 * DAY); // a: 61 days, b: 1.5 days since renewal
     await eventually('a is removed', async () => !(await webPushDevices()).some((d) => d.token.endpoint === a.endpoint));
     const left = await webPushDevices();
@@ -58,6 +65,7 @@ describe('web-push-expiry-warning-duration and web-push-expiry-duration', () => 
     await eventually('b gets the message', () => pushesTo(b).some((p) => p.event === 'message'));
     assert.equal(pushesTo(a).length, before, 'the removed browser gets nothing');
 
+    await settled();
     clock.advance(56 * DAY); // b: 57.5 days since renewal
     await eventually('b is warned again, for its new registration', () => warningsTo(b).length === 2);
   });
