@@ -128,10 +128,13 @@ describe('postgres message cache across processes', { skip }, () => {
       let writing = true;
       const reader = async (): Promise<void> => {
         while (writing || seen.length < total) {
+          // Read before the query starts: a read that began while the last batch was committing
+          // may return nothing and end after the writers did, and must not count as the last.
+          const writersDone = !writing;
           const since = seen.length === 0 ? { kind: 'all' as const } : { kind: 'id' as const, id: seen[seen.length - 1]! };
           const got = await nodes.b.messages({ topics: ['flow'], since, scheduled: false });
           for (const m of got) seen.push(m.id);
-          if (!writing && got.length === 0) break;
+          if (writersDone && got.length === 0) break;
         }
       };
       const writer = async (cache: MessageCache, from: number): Promise<void> => {
