@@ -10,6 +10,7 @@ import { openKeys } from '../../src/main.js';
 import { ApnsProviderToken } from '../../src/adapters/providers/apns/provider-token.js';
 import { BENCH_DIST, HarnessError, spawnNode, stopChild, tail } from './proc.js';
 import { followCpu, pctOfCore } from './cpu.js';
+import { ensureLoadTool, H2LOAD } from './load-tools.js';
 import { fmt, int } from './stats.js';
 
 /** h2load's CPU over its run, as printed beside its rate: % of one core and µs per request. */
@@ -86,9 +87,9 @@ export async function createKeyWith(flags: Record<string, string>, scopes: ApiSc
 }
 
 /** h2load is Debian's nghttp2-client; benchmarks that compare with it say how to get it. */
+/** Installs h2load first when it is missing (see load-tools.ts). */
 export function requireH2load(): void {
-  const probe = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) throw new HarnessError('h2load not found: apt-get install nghttp2-client');
+  ensureLoadTool(H2LOAD);
 }
 
 export interface H2loadResult {

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { ensureLoadTool, WRK } from './load-tools.js';
 import { HarnessError, ROOT, spawnNode } from './proc.js';
 import { parseWrkOutput, type WrkResult } from './wrk-result.js';
 
@@ -13,15 +13,9 @@ export { mergeWrk, type WrkMerged, type WrkResult } from './wrk-result.js';
  */
 export const WRK_SCRIPT = join(ROOT, 'bench', 'wrk', 'post.lua');
 
-/** wrk's version string; a harness error saying how to install it when it is missing. */
+/** wrk's version string; installs wrk first when it is missing (see load-tools.ts). */
 export function requireWrk(): string {
-  const probe = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
-  // `wrk -v` prints its version and exits 1, so only a failed start means it is missing.
-  if (probe.error) {
-    throw new HarnessError('wrk not found. It is the load generator of this benchmark (not needed by npm test): ' +
-      'apt-get install wrk (Debian, Ubuntu), brew install wrk (macOS), or build it from https://github.com/wg/wrk');
-  }
-  return /^wrk (\S+)/.exec(probe.stdout)?.[1] ?? 'unknown version';
+  return /^wrk (\S+)/.exec(ensureLoadTool(WRK))?.[1] ?? 'unknown version';
 }
 
 export interface WrkOptions {
