@@ -22,7 +22,7 @@ import { requireWrk, wrkArgs, type WrkOptions } from './lib/wrk.js';
 const BAR = 0.5;
 
 export async function main(args: string[]): Promise<number> {
-  const opts = parseOptions(args, { duration: 10, warmup: 2, slices: 5, connections: 64, threads: 1, profile: 0 });
+  const opts = parseOptions(args, { duration: 10, warmup: 2, slices: 5, connections: 64, threads: 1, profile: 0, 'cache-sync-normal': 0 });
   const version = requireWrk();
   const sliceS = opts.duration / opts.slices;
   console.log(`publish: wrk ${version}, ${opts.threads} thread(s), ${opts.connections} connections, POST /${TOPIC} "${BODY}"; ` +
@@ -32,7 +32,9 @@ export async function main(args: string[]): Promise<number> {
   let keep = false;
   try {
     const heraldFlags = profileFlags(opts.profile === 1, 'herald');
-    const herald = await startHerald({ dir: tmp.dir, nodeFlags: heraldFlags });
+    // `--cache-sync-normal 1` measures the documented option (crash-safe, not power-loss-safe),
+    // never the default figure.
+    const herald = await startHerald({ dir: tmp.dir, nodeFlags: heraldFlags, flags: opts['cache-sync-normal'] ? { 'cache-sync': 'normal' } : {} });
     const bare = await startBare(tmp.dir, profileFlags(opts.profile === 1, 'bare'));
     const servers = [herald, bare];
     const wrkOptions = (server: ServerChild, seconds: number): WrkOptions =>

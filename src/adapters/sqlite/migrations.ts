@@ -52,6 +52,26 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`CREATE INDEX idx_messages_waiting_sequence ON messages (topic, sequence_id) WHERE published = 0`.execute(db);
     },
   },
+  // Every index is written by every publish, and each costs a page in every commit's WAL frames:
+  // 0001's seven b-trees per insert were most of a durable publish's database time. Only the
+  // primary key, mid's unique index, (topic, seq) and expires now see every message; the
+  // scheduled-message and upload indexes are partial, as in the PostgreSQL schema. Subscribers'
+  // `since=<time>` reads go through (topic, seq): a topic holds at most the cache duration's worth.
+  '0003_lean_indexes': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await sql`DROP INDEX idx_messages_time`.execute(db);
+      await sql`DROP INDEX idx_messages_published_time`.execute(db);
+      await sql`DROP INDEX idx_messages_sender`.execute(db);
+      // dueMessages: `published = 0 AND time <= now ORDER BY time, seq`.
+      await sql`CREATE INDEX idx_messages_due ON messages (time, seq) WHERE published = 0`.execute(db);
+      // attachmentBytesBySender (on every upload) and attachmentIds: live uploads only.
+      await sql`CREATE INDEX idx_messages_sender_uploads ON messages (sender, attachment_expires)
+        WHERE attachment_size > 0 AND attachment_deleted = 0`.execute(db);
+      // expiredAttachmentIds: files not yet handed out, `attachment_expires < now`.
+      await sql`CREATE INDEX idx_messages_attachment_expires ON messages (attachment_expires)
+        WHERE attachment_deleted = 0 AND attachment_expires > 0`.execute(db);
+    },
+  },
 };
 
 export const cacheMigrations: MigrationProvider = {

@@ -1,4 +1,4 @@
-import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE } from 'kysely';
+import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, sql } from 'kysely';
 import type { CacheQuery, MessageCache } from '../../ports/message-cache.js';
 import type { Message } from '../../ports/message.js';
 import { messageToRow, rowToMessage } from '../sql/message-cache/message-row.js';
@@ -7,6 +7,7 @@ import type { CacheDatabase, MessageRow } from '../sql/message-cache/schema.js';
 import { GroupCommit } from './group-commit.js';
 import { cacheMigrations } from './migrations.js';
 import { openSqlite } from './open-sqlite.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SqliteMessageCacheOptions {
   /** File path, or ':memory:'. */
@@ -32,7 +33,8 @@ const INSERT_COLUMNS = [
 export async function createSqliteMessageCache(options: SqliteMessageCacheOptions): Promise<MessageCache> {
   const connection = await openSqlite<CacheDatabase>({
     file: options.file,
-    synchronous: options.sync === 'full' ? 'FULL' : 'NORMAL',
+    // 'full' is kept by WalSync, off the event loop, rather than by SQLite inside each commit.
+    synchronous: 'NORMAL',
     // Kysely's default bookkeeping tables: the cache was the first store and never named its own.
     migrations: { provider: cacheMigrations, migrationTableName: DEFAULT_MIGRATION_TABLE, migrationLockTableName: DEFAULT_MIGRATION_LOCK_TABLE },
   });
@@ -40,21 +42,28 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
   const queries = prepareCacheQueries(db, rowToMessage);
 
   // The hot path skips the query builder: one prepared INSERT, run for each item inside one transaction.
+  // Positional parameters: binding by name looks every column up on the row object, in C++.
   const insert = sqlite.prepare(
-    `INSERT INTO messages (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${INSERT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    `INSERT INTO messages (${INSERT_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`,
   );
   const insertMany = sqlite.transaction((rows: Record<string, unknown>[]) => {
-    for (const row of rows) insert.run(row);
+    for (const row of rows) insert.run(INSERT_COLUMNS.map((c) => row[c]));
   });
   // One statement, so the rows found are the rows deleted; SQLite serialises it with markPublished.
   const deleteWaiting = sqlite.prepare(
     `DELETE FROM messages WHERE published = 0 AND topic = @topic AND (sequence_id = @sid OR (sequence_id = '' AND mid = @sid)) RETURNING *`,
   );
+  const walSync = options.sync === 'full' && options.file !== ':memory:' ? new WalSync(options.file) : undefined;
+  /** After a write outside the group commit: under 'full', the write is on disk once this resolves. */
+  const persist = async (): Promise<void> => {
+    await walSync?.sync();
+  };
   const writer = new GroupCommit<Record<string, unknown>>({
     write: (rows) => insertMany(rows),
     maxBatch: options.maxBatch,
     delayMs: options.batchDelayMs,
     onBatch: options.onBatch,
+    ...(walSync ? { durable: () => walSync.sync() } : {}),
   });
   let closed: Promise<void> | undefined;
 
@@ -66,7 +75,9 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
 
     async deleteScheduled(topic: string, sequenceId: string): Promise<Message[]> {
       writer.flush();
-      return (deleteWaiting.all({ topic, sid: sequenceId }) as MessageRow[]).map(rowToMessage);
+      const deleted = (deleteWaiting.all({ topic, sid: sequenceId }) as MessageRow[]).map(rowToMessage);
+      await persist();
+      return deleted;
     },
 
     messages(query: CacheQuery): Promise<Message[]> {
@@ -85,6 +96,7 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
       // published twice (the connection's writes are serialised by SQLite).
       const rows = await db.updateTable('messages').set({ published: 1 })
         .where('mid', 'in', ids as string[]).where('published', '=', 0).returning('mid').execute();
+      await persist();
       return rows.map((r) => r.mid);
     },
 
@@ -99,21 +111,27 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
         .where('expires', '>', 0).where('expires', '<', nowSeconds)
         .where('attachment_size', '>', 0).where('attachment_deleted', '=', 0).execute();
       await db.deleteFrom('messages').where('expires', '>', 0).where('expires', '<', nowSeconds).execute();
+      await persist();
       return withFiles.map((r) => r.mid);
     },
 
     async expireTopic(topic: string, nowSeconds: number): Promise<void> {
       writer.flush();
       await db.updateTable('messages').set({ expires: nowSeconds - 1 }).where('topic', '=', topic).execute();
+      await persist();
     },
 
     async expiredAttachmentIds(nowSeconds: number): Promise<string[]> {
       writer.flush();
+      // Literal zeros: SQLite uses a partial index only when the query states its condition.
       const rows = await db.selectFrom('messages').select('mid')
-        .where('attachment_expires', '>', 0).where('attachment_expires', '<', nowSeconds)
-        .where('attachment_deleted', '=', 0).execute();
+        .where('attachment_expires', '>', sql.lit(0)).where('attachment_expires', '<', nowSeconds)
+        .where('attachment_deleted', '=', sql.lit(0)).execute();
       const ids = rows.map((r) => r.mid);
-      if (ids.length > 0) await db.updateTable('messages').set({ attachment_deleted: 1 }).where('mid', 'in', ids).execute();
+      if (ids.length > 0) {
+        await db.updateTable('messages').set({ attachment_deleted: 1 }).where('mid', 'in', ids).execute();
+        await persist();
+      }
       return ids;
     },
 
@@ -132,7 +150,8 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
 
     close(): Promise<void> {
       closed ??= (async () => {
-        writer.flush();
+        await writer.drain();
+        await walSync?.close();
         await connection.close();
       })();
       return closed;
