@@ -252,10 +252,7 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   );
   const webPushSender = senders.get('webpush', 'default');
   const webPush = webPushSender ? { publicKey: config.webPushPublicKey, endpointAllowed: tokenRules.webPushEndpoint } : undefined;
-  topics.onPublished((message) => {
-    const out = topicMessagePush(message, config.baseUrl);
-    return out ? push.sendToTopic(message.topic, message.id, out, `topic:${message.topic}`) : Promise.resolve();
-  });
+  topics.onPublished((message) => push.sendToTopic(message.topic, message.id, () => topicMessagePush(message, config.baseUrl), `topic:${message.topic}`));
   const webPushExpiry = webPushSender ? new WebPushExpiry({
     devices: deviceStore, send: (request, actor) => push.send(request, actor), logger, expiring: expiryEvents(eventWebhooks.publisher),
     options: { warnAfterMs: config.webPushExpiryWarningDuration, expireAfterMs: config.webPushExpiryDuration },

@@ -10,7 +10,7 @@ import { openHeraldDatabase } from '../adapters/sqlite/herald-db/open-herald-db.
 import { createSqliteNotifyStore } from '../adapters/sqlite/notify/sqlite-notify-store.js';
 import { createSqlitePushStore } from '../adapters/sqlite/push/sqlite-push-store.js';
 import { createSqliteQueue } from '../adapters/sqlite/queue/sqlite-queue.js';
-import { createSqliteMessageCache } from '../adapters/sqlite/sqlite-message-cache.js';
+import { createSqliteMessageCache } from '../adapters/sqlite/message-cache/sqlite-message-cache.js';
 import { sharedWriteLock } from '../adapters/sqlite/write-lock.js';
 import type { Config } from '../config/index.js';
 import type { EventJob } from '../core/events/index.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createBcryptPasswordHasher } from '../../src/adapters/crypto/bcrypt-password-hasher.js';
 import { createSqliteAuthStore } from '../../src/adapters/sqlite/auth/sqlite-auth-store.js';
-import { createSqliteMessageCache } from '../../src/adapters/sqlite/sqlite-message-cache.js';
+import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
 import { describeAuthStoreConformance } from '../helpers/auth-store-conformance.js';
 
 describeAuthStoreConformance('sqlite', async () => {

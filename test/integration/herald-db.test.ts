@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSqliteAuthStore } from '../../src/adapters/sqlite/auth/sqlite-auth-store.js';
 import { openHeraldDatabase } from '../../src/adapters/sqlite/herald-db/open-herald-db.js';
-import { createSqliteMessageCache } from '../../src/adapters/sqlite/sqlite-message-cache.js';
+import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
 import type { ApiKeyRecord } from '../../src/ports/api-key-store.js';
 import { describeApiKeyStoreConformance } from '../helpers/api-key-store-conformance.js';
 import { describeAuditLogConformance } from '../helpers/audit-log-conformance.js';

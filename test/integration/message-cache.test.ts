@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { cacheMigrations } from '../../src/adapters/sqlite/migrations.js';
-import { createSqliteMessageCache } from '../../src/adapters/sqlite/sqlite-message-cache.js';
+import { cacheMigrations } from '../../src/adapters/sqlite/message-cache/migrations.js';
+import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
 import { describeMessageCacheConformance } from '../helpers/message-cache-conformance.js';
 
 // A real file rather than :memory:, so WAL, group commits and close/reopen are what production sees.

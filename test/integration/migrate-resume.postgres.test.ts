@@ -10,7 +10,7 @@ import { openHeraldDatabase } from '../../src/adapters/sqlite/herald-db/open-her
 import { createSqliteNotifyStore } from '../../src/adapters/sqlite/notify/sqlite-notify-store.js';
 import { createSqlitePushStore } from '../../src/adapters/sqlite/push/sqlite-push-store.js';
 import { createSqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.js';
-import { createSqliteMessageCache } from '../../src/adapters/sqlite/sqlite-message-cache.js';
+import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
 import { herald, RunningCli } from '../helpers/cli.js';
 import { killHeraldProcesses, spawnHerald } from '../helpers/herald-process.js';
 import { assertSameInstallation, type SourceFiles } from '../helpers/migrate-compare.js';

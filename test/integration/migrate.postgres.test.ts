@@ -14,7 +14,7 @@ import { openHeraldDatabase } from '../../src/adapters/sqlite/herald-db/open-her
 import { createSqliteNotifyStore } from '../../src/adapters/sqlite/notify/sqlite-notify-store.js';
 import { createSqlitePushStore } from '../../src/adapters/sqlite/push/sqlite-push-store.js';
 import { createSqliteQueue } from '../../src/adapters/sqlite/queue/sqlite-queue.js';
-import { createSqliteMessageCache } from '../../src/adapters/sqlite/sqlite-message-cache.js';
+import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
 import { TABLES } from '../../src/adapters/migrate/tables.js';
 import { AuthService } from '../../src/core/auth/auth-service.js';
 import { systemClock } from '../../src/ports/clock.js';

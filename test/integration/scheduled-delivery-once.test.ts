@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgres } from '../../src/adapters/postgres/open-postgres.js';
 import { createPostgresMessageCache } from '../../src/adapters/postgres/message-cache/index.js';
-import { createSqliteMessageCache } from '../../src/adapters/sqlite/sqlite-message-cache.js';
+import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
 import { LocalBus } from '../../src/adapters/local/local-bus.js';
 import { Hub } from '../../src/core/hub/hub.js';
 import { TopicRegistry } from '../../src/core/topics/topic-registry.js';

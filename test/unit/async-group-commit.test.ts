@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AsyncGroupCommit } from '../../src/adapters/postgres/message-cache/group-commit.js';
+import { AsyncGroupCommit } from '../../src/adapters/sql/async-group-commit.js';
 
 /** A write the test finishes by hand, to see what happens while a batch is in flight. */
 function heldWrites() {

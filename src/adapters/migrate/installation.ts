@@ -10,7 +10,7 @@ import { QUEUE_MIGRATIONS } from '../postgres/queue/migrations.js';
 import { AUTH_MIGRATION_LOCK_TABLE, AUTH_MIGRATION_TABLE, authMigrations } from '../sqlite/auth/migrations.js';
 import { HERALD_DB_MIGRATION_LOCK_TABLE, HERALD_DB_MIGRATION_TABLE, heraldDbMigrations } from '../sqlite/herald-db/migrations.js';
 import type { LockedMigration } from '../sqlite/locked-migrate.js';
-import { cacheMigrations } from '../sqlite/migrations.js';
+import { cacheMigrations } from '../sqlite/message-cache/migrations.js';
 import { NOTIFY_MIGRATION_LOCK_TABLE, NOTIFY_MIGRATION_TABLE, notifyMigrations } from '../sqlite/notify/migrations.js';
 import { PUSH_MIGRATION_LOCK_TABLE, PUSH_MIGRATION_TABLE, pushMigrations } from '../sqlite/push/migrations.js';
 import { QUEUE_MIGRATION_LOCK_TABLE, QUEUE_MIGRATION_TABLE, queueMigrations } from '../sqlite/queue/migrations.js';

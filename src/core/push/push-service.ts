@@ -184,9 +184,12 @@ export class PushService {
    * Sends a topic-face message to the devices subscribed to its topic. Only stored when some device
    * could be reached, so topics nobody follows on a phone cost nothing.
    */
-  async sendToTopic(topic: string, id: string, content: Omit<PushContent, 'id'>, actor: string): Promise<void> {
+  async sendToTopic(topic: string, id: string, contentOf: () => Omit<PushContent, 'id'> | undefined, actor: string): Promise<void> {
     const d = this.#d;
+    // The content is built only for a topic someone listens on: most publishes reach no device.
     if (d.senders.all().length === 0 || !(await d.devices.hasTopic(topic))) return;
+    const content = contentOf();
+    if (!content) return;
     const now = d.clock.now();
     const audience: PushAudience = { topics: [topic] };
     const full: PushContent = { id, ...content };

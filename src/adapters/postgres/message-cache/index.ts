@@ -5,7 +5,7 @@
  * dialect-neutral Kysely code of adapters/sql/message-cache, shared with SQLite; the hot insert and
  * the writes nodes race on are SQL here, one file per operation.
  *
- * Durable publish, the hot path. `add` queues the row in an AsyncGroupCommit (group-commit.ts):
+ * Durable publish, the hot path. `add` queues the row in an AsyncGroupCommit (sql/async-group-commit.ts):
  * a batch of up to `cache-batch-size` messages, or what arrived within `cache-batch-timeout` (by
  * default one event-loop turn), goes as ONE autocommitted INSERT … SELECT FROM unnest($1..$24)
  * (insert.ts): one round trip and one commit (WAL flush) per batch, however many messages, and

@@ -4,7 +4,7 @@ import { prepareCacheQueries } from '../../sql/message-cache/queries.js';
 import type { CacheDatabase } from '../../sql/message-cache/schema.js';
 import type { PostgresDatabase } from '../open-postgres.js';
 import { prepareExpiry } from './expiry.js';
-import { AsyncGroupCommit } from './group-commit.js';
+import { AsyncGroupCommit } from '../../sql/async-group-commit.js';
 import { prepareInsert } from './insert.js';
 import { CACHE_MIGRATIONS } from './migrations.js';
 import { prepareDeleteScheduled, prepareMarkPublished } from './scheduled.js';

@@ -5,8 +5,8 @@ interface Pending<T> {
 }
 
 /**
- * The SQLite GroupCommit's twin for an asynchronous database: concurrent callers' items are
- * written together, and each caller's promise settles after the write that holds its item
+ * The SQLite GroupCommit's twin for writes that complete later (PostgreSQL's, the SQLite cache's
+ * writer thread's): concurrent callers' items are written together, and each caller's promise settles after the write that holds its item
  * committed (or failed). A batch goes once its first item has waited `delayMs` (0: to the next
  * event-loop turn) or once it is full, but never while the previous batch is still being written:
  * one write in flight per process, so a process's messages commit in the order they were added,
