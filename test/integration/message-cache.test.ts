@@ -7,6 +7,9 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { cacheMigrations } from '../../src/adapters/sqlite/message-cache/migrations.js';
 import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
+import { startCacheWriterThread } from '../../src/adapters/sqlite/message-cache/writer.js';
+import { insertValues } from '../../src/adapters/sqlite/message-cache/writes.js';
+import { messageToRow } from '../../src/adapters/sql/message-cache/message-row.js';
 import { describeMessageCacheConformance } from '../helpers/message-cache-conformance.js';
 
 // A real file rather than :memory:, so WAL, group commits and close/reopen are what production sees.
@@ -60,6 +63,34 @@ describe('sqlite message cache upgrades', () => {
       check.close();
       assert.deepEqual(indexes, ['idx_messages_attachment_expires', 'idx_messages_due', 'idx_messages_expires', 'idx_messages_sender_uploads',
         'idx_messages_topic_seq', 'idx_messages_waiting_sequence']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite message cache writer thread', () => {
+  it('inserts posted together commit together, and a post that cannot be stored fails alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-cache-writer-'));
+    try {
+      const file = join(dir, 'cache.db');
+      // The schema first, as the cache's own connection makes it.
+      await (await createSqliteMessageCache({ file, sync: 'full', maxBatch: 16, batchDelayMs: 0 })).close();
+      const writer = await startCacheWriterThread({ file, synchronous: 'FULL' });
+      const now = Math.floor(Date.now() / 1000);
+      const row = (id: string) => insertValues(messageToRow({ id, time: now, expires: now + 60, event: 'message', topic: 'w', message: id }, true));
+      // Posted in one turn, so the thread finds all three queued and tries them as one transaction.
+      const results = await Promise.allSettled([
+        writer.run('insert', [row('writer000001'), row('writer000002')]),
+        writer.run('insert', [row('writer000001')]),
+        writer.run('insert', [row('writer000003')]),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+      await writer.close();
+      const check = new Database(file, { readonly: true });
+      assert.deepEqual(check.prepare('SELECT mid FROM messages ORDER BY seq').pluck().all(), ['writer000001', 'writer000002', 'writer000003']);
+      check.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -73,3 +73,23 @@ test('close writes what is pending, waits for it, and refuses later adds', async
   await closing;
   await assert.rejects(gc.add(2), /closed/);
 });
+
+test('overlapping: a batch goes while the one before is still being written, and flush waits for both', async () => {
+  const { writes, write } = heldWrites();
+  const gc = new AsyncGroupCommit<number>({ write, maxBatch: 100, delayMs: 0, overlapping: true });
+  const first = gc.add(1);
+  await turn();
+  const second = gc.add(2);
+  await turn();
+  assert.deepEqual(writes.map((w) => w.items), [[1], [2]], 'the second batch did not wait for the first');
+  let flushed = false;
+  const flushing = gc.flush().then(() => (flushed = true));
+  writes[1]!.finish();
+  await second;
+  await turn();
+  assert.equal(flushed, false, 'flush waits for the first write too');
+  writes[0]!.finish();
+  await first;
+  await flushing;
+  assert.equal(flushed, true);
+});

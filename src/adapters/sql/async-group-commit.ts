@@ -5,27 +5,42 @@ interface Pending<T> {
 }
 
 /**
- * The SQLite GroupCommit's twin for writes that complete later (PostgreSQL's, the SQLite cache's
- * writer thread's): concurrent callers' items are written together, and each caller's promise settles after the write that holds its item
- * committed (or failed). A batch goes once its first item has waited `delayMs` (0: to the next
- * event-loop turn) or once it is full, but never while the previous batch is still being written:
- * one write in flight per process, so a process's messages commit in the order they were added,
- * and items that arrive during a write join the next batch, which grows with the load.
+ * The SQLite GroupCommit's twin for writes that complete later (PostgreSQL's, the SQLite cache
+ * writer thread's): concurrent callers' items are written together, and each caller's promise
+ * settles after the write that holds its item committed (or failed). A batch goes once its first
+ * item has waited `delayMs` (0: to the next event-loop turn) or once it is full. By default never
+ * while the previous batch is still being written: one write in flight per process, so a
+ * process's messages commit in the order they were added, and items that arrive during a write
+ * join the next batch, which grows with the load. `overlapping` lifts that for a writer that
+ * keeps the order itself.
  */
 export class AsyncGroupCommit<T> {
   #pending: Pending<T>[] = [];
   #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
-  #writing: Promise<void> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
   #closed = false;
   readonly #write: (items: T[]) => Promise<void>;
   readonly #maxBatch: number;
   readonly #delayMs: number;
+  readonly #maxInFlight: number;
   readonly #onBatch: ((size: number) => void) | undefined;
 
-  constructor(options: { write: (items: T[]) => Promise<void>; maxBatch: number; delayMs: number; onBatch?: (size: number) => void }) {
+  constructor(options: {
+    write: (items: T[]) => Promise<void>;
+    maxBatch: number;
+    delayMs: number;
+    onBatch?: (size: number) => void;
+    /**
+     * Send a batch while others are still being written. Only for a writer that keeps its writes
+     * in the order they were handed over (one thread taking them in turn), and groups those that
+     * queue up while it is busy: then a batch need not wait for the one before to come back.
+     */
+    overlapping?: boolean;
+  }) {
     this.#write = options.write;
     this.#maxBatch = Math.max(1, options.maxBatch);
     this.#delayMs = options.delayMs;
+    this.#maxInFlight = options.overlapping ? Infinity : 1;
     this.#onBatch = options.onBatch;
   }
 
@@ -40,10 +55,10 @@ export class AsyncGroupCommit<T> {
 
   /** Writes everything pending and waits for it; the writes' errors go to their callers, not here. */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#writing) {
+    while (this.#pending.length > 0 || this.#inFlight.size > 0) {
       this.#clearTimer();
       this.#kick();
-      await this.#writing;
+      await Promise.all(this.#inFlight);
     }
   }
 
@@ -53,27 +68,30 @@ export class AsyncGroupCommit<T> {
     await this.flush();
   }
 
-  /** Starts the next batch unless one is being written (its end starts the next). */
+  /** Starts the next batches, as many as may be in flight (the end of one starts the next). */
   #kick(): void {
-    if (this.#writing || this.#pending.length === 0) return;
+    if (this.#pending.length === 0 || this.#inFlight.size >= this.#maxInFlight) return;
     this.#clearTimer();
-    const batch = this.#pending.splice(0, this.#maxBatch);
-    this.#writing = this.#run(batch);
+    do {
+      const batch = this.#pending.splice(0, this.#maxBatch);
+      const run: Promise<void> = this.#run(batch).then(() => {
+        this.#inFlight.delete(run);
+        // Items left over from a full batch go at once; those that arrived during the write go
+        // when their timer fires, or at once if it already has.
+        if (this.#pending.length >= this.#maxBatch || (this.#pending.length > 0 && !this.#timer)) this.#kick();
+      });
+      this.#inFlight.add(run);
+    } while (this.#pending.length > 0 && this.#inFlight.size < this.#maxInFlight);
   }
 
   async #run(batch: Pending<T>[]): Promise<void> {
     try {
-      // Through a resolved promise, so even a write that throws at once settles after #writing is set.
+      // Through a resolved promise, so even a write that throws at once settles asynchronously.
       await Promise.resolve().then(() => this.#write(batch.map((p) => p.item)));
       this.#onBatch?.(batch.length);
       for (const p of batch) p.resolve();
     } catch (err) {
       for (const p of batch) p.reject(err);
-    } finally {
-      this.#writing = undefined;
-      // Items left over from a full batch go at once; those that arrived during the write go when
-      // their timer fires, or at once if it already has.
-      if (this.#pending.length >= this.#maxBatch || (this.#pending.length > 0 && !this.#timer)) this.#kick();
     }
   }
 

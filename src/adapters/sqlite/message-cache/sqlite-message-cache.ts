@@ -24,7 +24,7 @@ export interface SqliteMessageCacheOptions {
 /**
  * The embedded message cache: SQLite in WAL mode. The reads are the dialect-neutral queries of
  * adapters/sql/message-cache, on this thread's connection; the writes (writes.ts) run in a writer
- * thread of their own (writer.ts), adds grouped into one commit per batch, one batch in flight.
+ * thread of their own (writer.ts), adds grouped into one commit per batch.
  * Every read and write first waits for the adds made before it, so it sees them.
  */
 export async function createSqliteMessageCache(options: SqliteMessageCacheOptions): Promise<MessageCache> {
@@ -48,6 +48,8 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
     write: (rows) => writer.run('insert', rows),
     maxBatch: options.maxBatch,
     delayMs: options.batchDelayMs,
+    // The writer runs its writes in the order posted and commits those that queue up together.
+    overlapping: true,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });
   /** Runs `then` once every add made before it has committed. */

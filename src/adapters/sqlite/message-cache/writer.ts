@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { prepareCacheWrites, type CacheWriteOp, type CacheWrites } from './writes.js';
+import { prepareCacheWrites, type CacheWriteOp, type CacheWrites, type InsertValues } from './writes.js';
 
 /** Runs the cache's writes: in the writer thread for a cache file, inline for one in memory. */
 export interface CacheWriter {
@@ -14,7 +14,10 @@ export interface WriterThreadData {
   synchronous: 'FULL' | 'NORMAL';
 }
 
-export type ToWriterThread = { id: number; op: CacheWriteOp; args: unknown[] } | { id: number; op: 'close' };
+export type ToWriterThread =
+  | { id: number; op: 'insert'; args: [InsertValues[]] }
+  | { id: number; op: Exclude<CacheWriteOp, 'insert'>; args: unknown[] }
+  | { id: number; op: 'close' };
 export type FromWriterThread = { id: number; result: unknown } | { id: number; error: { message: string; code?: string } };
 
 /** The writes on the caller's own connection (an in-memory cache has no file another thread could open). */
@@ -35,7 +38,8 @@ export function inlineCacheWriter(sqlite: Database.Database): CacheWriter {
  * each group commit's inserts, index updates, WAL writes and fsync (`synchronous = FULL`) held up
  * every request for their whole length, a quarter of its time under load. Here the main thread
  * only posts the batch's values and reads the answer; SQLite's WAL lets its reads go on meanwhile.
- * The thread takes the posts in order, so writes keep the order they were made in.
+ * The thread takes the posts in order, so writes keep the order they were made in, and commits
+ * the inserts that queued up during its last commit together (writer-thread.ts).
  */
 export async function startCacheWriterThread(data: WriterThreadData): Promise<CacheWriter> {
   const worker = new Worker(new URL('./writer-thread.js', import.meta.url), { workerData: data });
@@ -86,7 +90,7 @@ export async function startCacheWriterThread(data: WriterThreadData): Promise<Ca
   return {
     run(op, ...args) {
       if (closed) return Promise.reject(new Error('the message cache is closed'));
-      return post({ id: ++lastId, op, args });
+      return post({ id: ++lastId, op, args } as ToWriterThread);
     },
     close() {
       closed ??= (async () => {
