@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import { HeraldError } from '../errors/index.js';
 import { registerFaces } from './faces.js';
 import { registerDocsFace, registerOpenApi } from './openapi/openapi.js';
@@ -29,6 +30,28 @@ export interface TlsOptions {
   cert: Buffer;
 }
 
+/**
+ * `request.log` made on first use. pino's child() (bindings serialised, redaction set up) cost as
+ * much as a whole publish's routing, for a logger most requests never write to.
+ */
+function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  let child: FastifyBaseLogger | undefined;
+  const made = () => (child ??= logger.child(bindings, options));
+  return new Proxy(logger, {
+    get(target, property) {
+      // Methods are looked up on every request (Fastify checks that a child logger has them):
+      // hand out one that makes the child when called, not when looked at.
+      if (typeof Reflect.get(target, property, target) === 'function') {
+        return (...args: unknown[]) => (Reflect.get(made(), property) as (...a: unknown[]) => unknown).apply(made(), args);
+      }
+      return Reflect.get(made(), property) as unknown;
+    },
+    set(_target, property, value) {
+      return Reflect.set(made(), property, value);
+    },
+  });
+}
+
 export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
   const { config, clock, metrics } = deps;
   // With TLS, HTTP/2 for API clients; HTTP/1.1 stays on for older clients and WebSocket upgrades.
@@ -40,6 +63,7 @@ export function buildApp(deps: HttpDeps, tls?: TlsOptions): FastifyInstance {
     loggerInstance: deps.logger,
     // Per-request log lines would cost more than the publish itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     // A multi-topic path (`/a,b,c/json`) is one long parameter: room for the most topics a request
     // may name, each of the longest name and its comma.
     routerOptions: { maxParamLength: Math.max(8192, config.subscriptionTopicLimit * 65) },
