@@ -74,9 +74,9 @@ test('close writes what is pending, waits for it, and refuses later adds', async
   await assert.rejects(gc.add(2), /closed/);
 });
 
-test('overlapping: a batch goes while the one before is still being written, and flush waits for both', async () => {
+test('maxInFlight 2: a batch goes while the one before is still being written, and flush waits for both', async () => {
   const { writes, write } = heldWrites();
-  const gc = new AsyncGroupCommit<number>({ write, maxBatch: 100, delayMs: 0, overlapping: true });
+  const gc = new AsyncGroupCommit<number>({ write, maxBatch: 100, delayMs: 0, maxInFlight: 2 });
   const first = gc.add(1);
   await turn();
   const second = gc.add(2);

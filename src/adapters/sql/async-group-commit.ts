@@ -11,7 +11,7 @@ interface Pending<T> {
  * item has waited `delayMs` (0: to the next event-loop turn) or once it is full. By default never
  * while the previous batch is still being written: one write in flight per process, so a
  * process's messages commit in the order they were added, and items that arrive during a write
- * join the next batch, which grows with the load. `overlapping` lifts that for a writer that
+ * join the next batch, which grows with the load. `maxInFlight` lifts that for a writer that
  * keeps the order itself.
  */
 export class AsyncGroupCommit<T> {
@@ -31,16 +31,16 @@ export class AsyncGroupCommit<T> {
     delayMs: number;
     onBatch?: (size: number) => void;
     /**
-     * Send a batch while others are still being written. Only for a writer that keeps its writes
-     * in the order they were handed over (one thread taking them in turn), and groups those that
-     * queue up while it is busy: then a batch need not wait for the one before to come back.
+     * How many batches may be on their way at once (default 1). More only for a writer that keeps
+     * its writes in the order they were handed over (one thread taking them in turn): then a batch
+     * need not wait for the one before to come back.
      */
-    overlapping?: boolean;
+    maxInFlight?: number;
   }) {
     this.#write = options.write;
     this.#maxBatch = Math.max(1, options.maxBatch);
     this.#delayMs = options.delayMs;
-    this.#maxInFlight = options.overlapping ? Infinity : 1;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.#onBatch = options.onBatch;
   }
 

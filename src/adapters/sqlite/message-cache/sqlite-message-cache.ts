@@ -48,8 +48,9 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
     write: (rows) => writer.run('insert', rows),
     maxBatch: options.maxBatch,
     delayMs: options.batchDelayMs,
-    // The writer runs its writes in the order posted and commits those that queue up together.
-    overlapping: true,
+    // The thread runs its writes in the order posted. Two on their way: one being committed while
+    // the next waits, so neither thread waits for the other; more would only cost more posts.
+    maxInFlight: 2,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });
   /** Runs `then` once every add made before it has committed. */
