@@ -56,6 +56,7 @@ export async function main(args: string[]): Promise<number> {
     const pushes = Math.ceil(o.deliveries / 1000);
     // Tokens made up front, so the clients spend the run sending.
     const batches = Array.from({ length: pushes }, (_, i) => Array.from({ length: Math.min(1000, o.deliveries - i * 1000) }, () => ({ provider: 'apns', token: randomBytes(32).toString('hex') })));
+    const cpu = new CpuWatch({ herald: herald.pid, mock: mock.pid, harness: process.pid });
     const started = Date.now();
     let next = 0;
     const acceptMs: number[] = [];
@@ -82,6 +83,7 @@ export async function main(args: string[]): Promise<number> {
     }
     const seconds = (Date.now() - started) / 1000;
     const rate = o.deliveries / seconds;
+    const used = cpu.read();
     await herald.stop();
     herald = undefined;
     const profiled = profileDir(nodeFlags);
@@ -89,6 +91,9 @@ export async function main(args: string[]): Promise<number> {
     const base = { reqPerSec: (before + (await h2load('after'))) / 2 };
     acceptMs.sort((a, b) => a - b);
     console.log(`herald: ${int(o.deliveries)} deliveries (${pushes} pushes of 1000 raw tokens) accepted in ${fmt((acceptedAt - started) / 1000, 2)} s (p50 ${acceptMs[Math.floor(acceptMs.length / 2)]} ms per push), all outcomes recorded in ${fmt(seconds, 2)} s = ${int(rate)} deliveries/s; ${int(sent)} sent`);
+    // Two cores hold Herald, the mock and this harness: CPU per delivery shows who has to give.
+    const perDelivery = (ms: number) => `${fmt((ms * 1000) / o.deliveries, 1)} µs`;
+    console.log(`CPU per delivery: herald ${perDelivery(used.cpuMs.herald!)}, the mock ${perDelivery(used.cpuMs.mock!)}, this harness ${perDelivery(used.cpuMs.harness!)}; machine ${fmt(100 * used.machineBusy, 0)} % busy`);
     const ratio = rate / base.reqPerSec;
     console.log(`ratio herald/h2load (mean of before and after) = ${fmt(ratio)}`);
     bar('push-apns', ratio >= 0.5, `herald ${int(rate)} deliveries/s vs h2load ${int(base.reqPerSec)} req/s = ${fmt(ratio)} (bar >= 0.5)`);

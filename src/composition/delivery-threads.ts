@@ -15,6 +15,13 @@ import type { PushRateLimiter } from '../ports/push-rate-limiter.js';
 import type { DeliveryThreadData, FromDeliveryThread, ToDeliveryThread } from './delivery-thread-messages.js';
 
 const RESTART_DELAY_MS = 1000;
+/**
+ * Every request in flight holds a stream, its headers and its buffers until its answer comes, so
+ * with hundreds in flight V8's default young generation is full of live objects at each scavenge,
+ * which copies them and then promotes them to the old generation, to be marked and swept there.
+ * A larger one lets most of them die young.
+ */
+const YOUNG_GENERATION_MB = 96;
 
 interface Thread {
   data: DeliveryThreadData;
@@ -129,7 +136,7 @@ export class DeliveryThreads implements DeliveryRunners {
 
   #spawn(thread: Thread): Promise<void> {
     return new Promise((resolve) => {
-      const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), { workerData: thread.data });
+      const worker = new Worker(new URL('./delivery-thread.js', import.meta.url), { workerData: thread.data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       thread.worker = worker;
       let ready = false;
       worker.on('message', (m: FromDeliveryThread) => {

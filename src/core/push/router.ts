@@ -179,7 +179,15 @@ function rawTokenRows(audience: PushAudience): NewDelivery[] {
     seen.add(target);
     rows.push({ target, deviceId: null, provider: t.provider, app: t.app, token: t.value, p256dh: null, auth: null, kind: t.kind });
   }
+  // In ledger key order, as a device audience comes: a raw token's key is a hash, so in request
+  // order each send job of 250 would be spread over every ledger page of the push, and its claim and
+  // outcomes would rewrite all of them instead of its own few; the inserts go in order too.
+  rows.sort(byTarget);
   return rows;
+}
+
+function byTarget(a: NewDelivery, b: NewDelivery): number {
+  return a.target < b.target ? -1 : a.target > b.target ? 1 : 0;
 }
 
 function deviceRow(d: AudienceMember): NewDelivery {

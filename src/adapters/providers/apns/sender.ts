@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { OutgoingHttpHeaders } from 'node:http2';
+import { sensitiveHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import type { Clock } from '../../../ports/clock.js';
 import type { Logger } from '../../../ports/logger.js';
 import type { Outcome } from '../../../ports/provider.js';
 import type { EncodedPush, ProviderRequestPreview, PushContent, PushSender, PushTarget } from '../../../ports/push-sender.js';
-import { Http2RequestError, type Http2Response } from '../http2/session-pool.js';
+import { Http2RequestError, type Http2Receiver, type Http2Response } from '../http2/session-pool.js';
 import { PriorityPools } from '../http2/priority-pools.js';
 import { apnsOutcome } from './outcomes.js';
 import { buildApnsRequest, type ApnsPushType } from './payload.js';
@@ -107,20 +107,32 @@ class ApnsSender implements PushSender {
 
   send(push: EncodedPush, targets: readonly PushTarget[], signal?: AbortSignal): Promise<Outcome[]> {
     if (!(push instanceof ApnsEncodedPush)) return Promise.reject(new TypeError('apns: send() takes a push encoded by an APNs sender'));
-    const sends = new Array<Promise<Outcome>>(targets.length);
-    for (let i = 0; i < targets.length; i++) sends[i] = this.#sendOne(push, targets[i]!.token, signal);
-    return Promise.all(sends);
+    if (targets.length === 0) return Promise.resolve([]);
+    // One receiver and one promise for the whole batch: a send job is hundreds of requests.
+    const batch = new OutcomeBatch(targets.length, this.#toOutcome);
+    const authorization = this.#token?.authorization();
+    const shared = push.headers;
+    const names = Object.keys(shared);
+    for (let i = 0; i < targets.length; i++) {
+      const token = targets[i]!.token;
+      if (!HEX_TOKEN.test(token)) {
+        batch.put(i, { ...BAD_DEVICE_TOKEN });
+        continue;
+      }
+      const headers: OutgoingHttpHeaders = { ':method': 'POST', ':path': this.#pathPrefix + token };
+      for (const name of names) headers[name] = shared[name];
+      headers['apns-id'] = randomUUID();
+      if (authorization !== undefined) headers.authorization = authorization;
+      // A fresh id per request would otherwise enter HPACK's table each time and push the
+      // shared headers (the JWT above all) out of it, to be sent in full again.
+      (headers as Record<symbol, unknown>)[sensitiveHeaders] = NEVER_INDEXED;
+      this.#pool.send(headers, push.payload, push.urgent, signal, batch, i);
+    }
+    return batch.promise;
   }
 
   close(): Promise<void> {
     return this.#pool.close();
-  }
-
-  #sendOne(push: ApnsEncodedPush, token: string, signal: AbortSignal | undefined): Promise<Outcome> {
-    if (!HEX_TOKEN.test(token)) return Promise.resolve({ ...BAD_DEVICE_TOKEN });
-    const headers: OutgoingHttpHeaders = { ':method': 'POST', ':path': this.#pathPrefix + token, ...push.headers, 'apns-id': randomUUID() };
-    if (this.#token) headers.authorization = this.#token.authorization();
-    return this.#pool.request(headers, push.payload, push.urgent, signal).then(this.#toOutcome, transportOutcome);
   }
 
   readonly #toOutcome = (response: Http2Response): Outcome => {
@@ -143,6 +155,42 @@ class ApnsSender implements PushSender {
       this.#clock.now(),
     );
   };
+}
+
+const NEVER_INDEXED: readonly string[] = ['apns-id'];
+
+/** The outcomes of one send() call, in target order, resolved once every request has ended. */
+class OutcomeBatch implements Http2Receiver {
+  readonly promise: Promise<Outcome[]>;
+  readonly #outcomes: Outcome[];
+  readonly #toOutcome: (response: Http2Response) => Outcome;
+  #left: number;
+  #resolve!: (outcomes: Outcome[]) => void;
+
+  constructor(size: number, toOutcome: (response: Http2Response) => Outcome) {
+    this.#outcomes = new Array<Outcome>(size);
+    this.#left = size;
+    this.#toOutcome = toOutcome;
+    this.promise = new Promise<Outcome[]>((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  settled(tag: number, response: Http2Response | undefined, error: Http2RequestError | undefined): void {
+    let outcome: Outcome;
+    try {
+      outcome = response ? this.#toOutcome(response) : transportOutcome(error);
+    } catch {
+      // Called from the pool's stream handlers, which must not throw; an answer we cannot read may be sent again.
+      outcome = { kind: 'retry', reason: 'unreadable response' };
+    }
+    this.put(tag, outcome);
+  }
+
+  put(index: number, outcome: Outcome): void {
+    this.#outcomes[index] = outcome;
+    if (--this.#left === 0) this.#resolve(this.#outcomes);
+  }
 }
 
 function transportOutcome(error: unknown): Outcome {

@@ -10,13 +10,22 @@ const { NGHTTP2_REFUSED_STREAM } = constants;
 export const REQUEST = Symbol('http2-pool-request');
 export type PoolStream = ClientHttp2Stream & { [REQUEST]: PendingRequest };
 
+/**
+ * Where a request's end is reported, with the tag it was sent with. One receiver serves a whole
+ * batch of requests (a send job's), so a request costs no promise or closure of its own.
+ */
+export interface Http2Receiver {
+  /** Exactly once per request: its response (any HTTP status), or the transport failure. */
+  settled(tag: number, response: Http2Response | undefined, error: Http2RequestError | undefined): void;
+}
+
 /** One request, from request() until it settles; also a node of the pool's in-flight list. */
 export class PendingRequest {
   readonly headers: OutgoingHttpHeaders;
   readonly body: Buffer | string | undefined;
   readonly createdAt: number;
-  resolve!: (response: Http2Response) => void;
-  reject!: (error: Http2RequestError) => void;
+  readonly receiver: Http2Receiver;
+  readonly tag: number;
   settled = false;
   refusals = 0;
   deadline = 0;
@@ -32,11 +41,32 @@ export class PendingRequest {
   /** Aborting it fails the request if it has not been handed to a session yet. */
   readonly signal: AbortSignal | undefined;
 
-  constructor(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, now: number, signal?: AbortSignal) {
+  constructor(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, now: number, signal: AbortSignal | undefined, receiver: Http2Receiver, tag: number) {
     this.headers = headers;
     this.body = body;
     this.createdAt = now;
     this.signal = signal;
+    this.receiver = receiver;
+    this.tag = tag;
+  }
+}
+
+/** The receiver of a single request made through the promise API. */
+export class PromiseReceiver implements Http2Receiver {
+  readonly promise: Promise<Http2Response>;
+  #resolve!: (response: Http2Response) => void;
+  #reject!: (error: Http2RequestError) => void;
+
+  constructor() {
+    this.promise = new Promise<Http2Response>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  settled(_tag: number, response: Http2Response | undefined, error: Http2RequestError | undefined): void {
+    if (response) this.#resolve(response);
+    else this.#reject(error!);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Http2SessionPool, type Http2PoolOptions, type Http2Response } from './session-pool.js';
+import { Http2SessionPool, type Http2PoolOptions, type Http2Receiver, type Http2Response } from './session-pool.js';
 import type { OutgoingHttpHeaders } from 'node:http2';
 
 /**
@@ -18,6 +18,10 @@ export class PriorityPools {
 
   request(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, urgent: boolean, signal?: AbortSignal): Promise<Http2Response> {
     return (urgent ? this.#urgent : this.#bulk).request(headers, body, signal);
+  }
+
+  send(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, urgent: boolean, signal: AbortSignal | undefined, receiver: Http2Receiver, tag: number): void {
+    (urgent ? this.#urgent : this.#bulk).send(headers, body, signal, receiver, tag);
   }
 
   async close(): Promise<void> {

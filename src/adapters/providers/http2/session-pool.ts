@@ -12,11 +12,11 @@ import type { Logger } from '../../../ports/logger.js';
 import { silentLogger } from '../../../ports/logger.js';
 import { withFastAsyncBind } from './fast-async-bind.js';
 import { Fifo } from './fifo.js';
-import { ignoreError, onData, onResponse, PendingRequest, PooledSession, refused, REQUEST, type PoolStream, type Slot } from './pool-state.js';
+import { ignoreError, onData, onResponse, PendingRequest, PooledSession, PromiseReceiver, refused, REQUEST, type Http2Receiver, type PoolStream, type Slot } from './pool-state.js';
 import { reconnectDelay } from './reconnect-backoff.js';
 import { Http2RequestError, type Http2FailureKind } from './request-error.js';
 
-export { Http2RequestError, type Http2FailureKind };
+export { Http2RequestError, type Http2FailureKind, type Http2Receiver };
 
 export interface Http2PoolOptions {
   /** e.g. 'https://api.push.apple.com:443' */
@@ -141,20 +141,26 @@ export class Http2SessionPool {
    * Once `signal` aborts, the request is no longer handed to a session: while it waits it rejects at once with kind `aborted`; once started it runs to its end.
    */
   request(headers: OutgoingHttpHeaders, body?: Buffer | string, signal?: AbortSignal): Promise<Http2Response> {
-    if (this.#closed) return Promise.reject(new Http2RequestError('closed', `${this.#name}: pool is closed`));
-    if (signal?.aborted) return Promise.reject(this.#aborted());
-    const request = new PendingRequest(headers, body, Date.now(), signal);
-    const promise = new Promise<Http2Response>((resolve, reject) => {
-      request.resolve = resolve;
-      request.reject = reject;
-    });
+    const receiver = new PromiseReceiver();
+    this.send(headers, body, signal, receiver, 0);
+    return receiver.promise;
+  }
+
+  /**
+   * request() for callers that send many at once: the end of the request is reported to
+   * `receiver.settled(tag, ...)` (synchronously from here when the pool is closed or `signal` has
+   * aborted already), with the same guarantees.
+   */
+  send(headers: OutgoingHttpHeaders, body: Buffer | string | undefined, signal: AbortSignal | undefined, receiver: Http2Receiver, tag: number): void {
+    if (this.#closed) return receiver.settled(tag, undefined, new Http2RequestError('closed', `${this.#name}: pool is closed`));
+    if (signal?.aborted) return receiver.settled(tag, undefined, this.#aborted());
+    const request = new PendingRequest(headers, body, Date.now(), signal, receiver, tag);
     if (signal) this.#watch(signal);
     if (this.#emptySlots > 0) this.#fillSlots();
     const session = this.#queue.length === 0 ? this.#pick() : undefined;
     if (session) this.#start(request, session);
     else this.#queue.push(request);
     if (!this.#sweepTimer) this.#startSweep();
-    return promise;
   }
 
   /** Snapshot for metrics/tests. */
@@ -271,11 +277,11 @@ export class Http2SessionPool {
         if (s.slot !== undefined && s.slot.failures > 0) s.slot.failures = 0;
         if (s.limit < s.peerLimit) s.limit++;
         const chunks = request.chunks;
-        request.resolve({
+        request.receiver.settled(request.tag, {
           status: request.status,
           headers: request.responseHeaders!,
           body: chunks === undefined ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
-        });
+        }, undefined);
       } else if (refused(stream, s, request) && ++request.refusals <= MAX_REFUSALS && !this.#closed) {
         // The peer says it never processed this stream, so sending it again cannot duplicate it.
         // A refusal outside a GOAWAY means it wants fewer streams than we ran (a lower limit on
@@ -298,7 +304,7 @@ export class Http2SessionPool {
     if (request.settled) return;
     request.settled = true;
     this.#unlink(request);
-    request.reject(error);
+    request.receiver.settled(request.tag, undefined, error);
   }
 
   // ---- abort signals ----------------------------------------------------------------------

@@ -42,7 +42,21 @@ const BURY_SQL = `
   SELECT id, partition, lane, payload, run_at, max_attempts, max_attempts, dedup_key, :reason, created_at, :now
   FROM queue_jobs WHERE id = :id`;
 
-export function prepareReserve(db: Database.Database): (input: ReserveInput) => ReservedJob<unknown>[] {
+/** Whether any of the lanes has a due job: the same range scans, reading one entry each. */
+const DUE_SQL = `SELECT EXISTS (${laneScan(0)}) OR EXISTS (${laneScan(1)}) OR EXISTS (${laneScan(2)}) AS due`;
+
+export interface Reserve {
+  /**
+   * A read, without the write lock: a worker with its hands full asks for high work after every
+   * job it takes, and nearly always there is none, which is not worth a write transaction that
+   * waits its turn behind every other writer of the file.
+   */
+  anyDue(input: ReserveInput): boolean;
+  reserve(input: ReserveInput): ReservedJob<unknown>[];
+}
+
+export function prepareReserve(db: Database.Database): Reserve {
+  const due = db.prepare<{ partition: string; now: number; limit: number; lane0: number; lane1: number; lane2: number }, { due: number }>(DUE_SQL);
   const reserve = db.prepare<{ partition: string; now: number; limit: number; token: string; until: number; lane0: number; lane1: number; lane2: number }, JobRow>(RESERVE_SQL);
   const bury = db.prepare<{ id: number; reason: string; now: number }>(BURY_SQL);
   const remove = db.prepare<[number]>('DELETE FROM queue_jobs WHERE id = ?');
@@ -77,7 +91,13 @@ export function prepareReserve(db: Database.Database): (input: ReserveInput) => 
     return reserved.map((row) => reservedJob(row, until));
   });
 
-  return (input) => run.immediate(input);
+  const lanes = (input: ReserveInput) => ({
+    lane0: input.lanes.includes(0) ? 1 : 0, lane1: input.lanes.includes(1) ? 1 : 0, lane2: input.lanes.includes(2) ? 1 : 0,
+  });
+  return {
+    anyDue: (input) => due.get({ partition: input.partition, now: input.now, limit: 1, ...lanes(input) })!.due === 1,
+    reserve: (input) => run.immediate(input),
+  };
 }
 
 function reservedJob(row: JobRow, reservedUntil: number): ReservedJob<unknown> {

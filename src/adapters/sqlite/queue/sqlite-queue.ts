@@ -70,7 +70,9 @@ export async function createSqliteQueue<P>(options: SqliteQueueOptions): Promise
         if (n === undefined) throw new RangeError(`reserve: unknown lane ${String(lane)}`);
         return n;
       });
-      const jobs = lock.run(() => reserve({ partition: request.partition, limit, visibilityMs: Math.ceil(request.visibilityMs), now: Math.trunc(now), lanes }));
+      const input = { partition: request.partition, limit, visibilityMs: Math.ceil(request.visibilityMs), now: Math.trunc(now), lanes };
+      if (!reserve.anyDue(input)) return [];
+      const jobs = lock.run(() => reserve.reserve(input));
       return jobs as Awaited<ReturnType<Queue<P>['reserve']>>;
     },
     ack(job) {
