@@ -12,6 +12,12 @@ export interface RouterDeps {
   wake(partitions: Iterable<string>): void;
   /** Send jobs due and waiting for a worker, over all partitions (including the ones just enqueued). */
   backlog(): number;
+  /**
+   * Reads the queue again for {@link backlog}, while routing waits for the workers to catch up:
+   * a sample that is only taken every half second would hold routing back for that long each
+   * time, and the workers would go idle in between.
+   */
+  refreshBacklog?(): Promise<void>;
   /** Called with the number of send jobs each enqueue added. */
   enqueued(jobs: number): void;
 }
@@ -21,6 +27,8 @@ export interface RouterDeps {
  * running far ahead only fills the queue sooner, and takes the event loop from the API meanwhile.
  */
 const ROUTE_AHEAD_JOBS = 20;
+/** How often waiting routing looks at the backlog again: short beside the time workers take for the jobs ahead. */
+const ROUTE_WAIT_MS = 10;
 
 /** Where routing stands: which source of the audience, and where inside it. */
 interface Cursor {
@@ -82,7 +90,8 @@ export class Router {
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.#d.backlog() > ROUTE_AHEAD_JOBS) {
         if (stopping()) return false;
-        await new Promise<void>((resolve) => setTimeout(resolve, 50));
+        await new Promise<void>((resolve) => setTimeout(resolve, ROUTE_WAIT_MS));
+        await this.#d.refreshBacklog?.();
       }
     }
   }
