@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFcmAccessToken } from '../src/adapters/providers/fcm/access-token.js';
 import { seedDevices } from '../test/helpers/seed-devices.js';
-import { CpuWatch, pctOfCore, type CpuShares } from './lib/cpu.js';
+import { CpuWatch, pctOfCore, threadCpuMs, type CpuShares } from './lib/cpu.js';
 import { printProfile, profileDir } from './lib/profile.js';
 import { makeTmpDir, profileFlags } from './lib/proc.js';
 import { broadcastAppFlags, BUNDLE_ID, createKey, h2loadCpuText, peakRssKiB, requireH2load, runH2load, startBroadcastMocks, timeBroadcast, type MockChild } from './lib/push.js';
@@ -57,9 +57,11 @@ export async function main(args: string[]): Promise<number> {
     const nodeFlags = profileFlags(o.profile === 1, 'broadcast');
     herald = await startHerald({ dir, nodeFlags, flags: { 'log-level': 'warn', ...broadcastAppFlags(m, o.connections), ...(o.concurrency ? { 'push-concurrency': String(o.concurrency) } : {}) } });
     const cpu = new CpuWatch({ herald: herald.pid, apns: apns.pid, fcm: fcm.pid });
+    const threadsBefore = threadCpuMs(herald.pid);
     const { view, elapsedS } = await timeBroadcast(herald.url, key, 'broadcast-bench', 'everyone', mocks);
     const used = cpu.read();
     console.log(`  during herald: ${cpuText(used, devices.length)}`);
+    console.log(`  herald's threads: ${threadsText(herald.pid, threadsBefore, devices.length)}`);
     const peakMiB = peakRssKiB(herald.pid) / 1024;
     // The profiles (main thread and each delivery thread) are written when Herald exits.
     const profiled = profileDir(nodeFlags);
@@ -86,4 +88,14 @@ export async function main(args: string[]): Promise<number> {
 function cpuText(c: CpuShares, requests: number): string {
   const each = Object.entries(c.cpuMs).map(([name, ms]) => `${name} ${fmt(pctOfCore(ms, c.wallMs), 0)} % of a core (${fmt((1000 * ms) / Math.max(1, requests), 1)} µs per delivery)`);
   return `${each.join(', ')}; machine ${fmt(100 * c.machineBusy, 0)} % busy`;
+}
+
+/** Herald's main thread and its busiest other threads (delivery threads, GC helpers), in µs per delivery. */
+function threadsText(pid: number, before: Map<number, number>, deliveries: number): string {
+  const used = [...threadCpuMs(pid)].map(([tid, ms]) => ({ tid, ms: ms - (before.get(tid) ?? 0) }));
+  const main = used.find((t) => t.tid === pid);
+  const others = used.filter((t) => t.tid !== pid && t.ms > 0).sort((a, b) => b.ms - a.ms);
+  const us = (ms: number) => fmt((1000 * ms) / Math.max(1, deliveries), 1);
+  const rest = others.slice(4).reduce((n, t) => n + t.ms, 0);
+  return `main ${us(main?.ms ?? 0)} µs per delivery; busiest others ${others.slice(0, 4).map((t) => us(t.ms)).join(', ')} µs; ${others.length - Math.min(4, others.length)} more ${us(rest)} µs`;
 }
