@@ -1,4 +1,4 @@
-import type { AudienceMember, AudienceSource, DeviceStore } from '../../ports/device-store.js';
+import type { AudienceMember, AudienceSource, DeviceStore, Provider } from '../../ports/device-store.js';
 import type { NewDelivery, PushAudience, PushRecord, PushStore } from '../../ports/push-store.js';
 import type { NewJob, Queue } from '../../ports/queue.js';
 import { CHUNK_SIZE, partitionOf, ROUTE_PAGE, sendKeyPrefix, type PushJob } from './jobs.js';
@@ -80,8 +80,9 @@ export class Router {
       const nextText = next.cursor ? formatCursor(next.cursor) : 'end';
       const added = await store.addDeliveries(seq, cursorText, nextText, next.rows, next.cursor === undefined, now());
       if (added === false) return true;
-      const fresh = new Set(added);
-      await this.#enqueue(push, next.rows.filter((r) => fresh.has(r.target)));
+      // Usually every row is new; only a device reached through two sources (or a re-run) is not.
+      const fresh = added.length === next.rows.length ? undefined : new Set(added);
+      await this.#enqueue(push, fresh ? next.rows.filter((r) => fresh.has(r.target)) : next.rows);
       await store.setEnqueuedCursor(seq, nextText);
       cursorText = nextText;
       if (next.cursor === undefined) return true;
@@ -129,12 +130,18 @@ export class Router {
   /** Send jobs for a run of deliveries: per partition, CHUNK_SIZE at a time. */
   async #enqueue(push: PushRecord, rows: readonly Pick<NewDelivery, 'target' | 'provider' | 'app'>[], keyTag = ''): Promise<void> {
     if (rows.length === 0) return;
-    const byPartition = new Map<string, string[]>();
+    // Keyed by app, then provider: no partition name is built per row.
+    const byApp = new Map<string, Map<Provider, string[]>>();
     for (const r of rows) {
-      const partition = partitionOf(r.app, r.provider);
-      let list = byPartition.get(partition);
-      if (!list) byPartition.set(partition, (list = []));
+      let byProvider = byApp.get(r.app);
+      if (!byProvider) byApp.set(r.app, (byProvider = new Map()));
+      let list = byProvider.get(r.provider);
+      if (!list) byProvider.set(r.provider, (list = []));
       list.push(r.target);
+    }
+    const byPartition = new Map<string, string[]>();
+    for (const [app, byProvider] of byApp) {
+      for (const [provider, list] of byProvider) byPartition.set(partitionOf(app, provider), list);
     }
     const jobs: NewJob<PushJob>[] = [];
     for (const [partition, targets] of byPartition) {
