@@ -42,9 +42,6 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
   const connection = await openSqlite<HeraldDatabase>({
     file: options.file,
     synchronous: 'FULL',
-    // Routing a broadcast reads the device registry page after page, once: mapped, each page is
-    // read in place instead of copied through a read() into SQLite's cache first.
-    pragmas: ['mmap_size = 268435456'],
     migrations: { provider: heraldDbMigrations, migrationTableName: HERALD_DB_MIGRATION_TABLE, migrationLockTableName: HERALD_DB_MIGRATION_LOCK_TABLE },
   });
   const { db, sqlite } = connection;
