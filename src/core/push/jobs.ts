@@ -23,7 +23,7 @@ export const PUSH_QUEUE = 'push';
 /** Targets per send job: big enough that queue work is a rounding error, small enough to bound a crash's repeats. */
 export const CHUNK_SIZE = 250;
 /** Devices per routing page: enough to amortize a transaction, little enough to keep each page short. */
-export const ROUTE_PAGE = 2000;
+export const ROUTE_PAGE = 500;
 
 /** Each provider credential is its own partition, so one slow or failing app never holds another back. */
 export function partitionOf(app: string, provider: Provider): string {
