@@ -383,12 +383,14 @@ export const ConfigSchema = Type.Object(
      */
     analyticsExportBufferLimit: integer(100_000, 'most analytics rows buffered while the database is away (oldest dropped past it)', { minimum: 1 }),
     /**
-     * Deliveries one provider app works on at once. More in flight does not send faster once the
-     * provider's connections are busy, and everything in flight is queued at the provider ahead of
-     * the next push, high ones included, so the default stays modest.
-     * @defaultValue `500`
+     * Deliveries one provider app works on at once. A send job of 250 deliveries waits for its
+     * slowest answer before its outcomes are recorded, so a few jobs must be in flight to keep two
+     * connections of 500 streams busy: at 500, a broadcast left them half idle (7,200 deliveries/s
+     * against 12,200/s at 2,500 on the same box). High pushes have a connection of their own, so
+     * they do not queue behind these.
+     * @defaultValue `2000`
      */
-    pushConcurrency: integer(500, 'deliveries in flight per provider app', { minimum: 1 }),
+    pushConcurrency: integer(2000, 'deliveries in flight per provider app', { minimum: 1 }),
     /**
      * How long a worker holds a batch of deliveries before another may take it over. After a crash,
      * deliveries that were in flight are sent again once this passes; it must stay well above the

@@ -96,6 +96,9 @@ export class PushPipeline {
   #started = false;
   #stopping = false;
   #enqueuedSinceSample = 0;
+  #sampling: Promise<void> | undefined;
+  /** performance.now() of the last sample, which the (possibly fake) clock cannot tell. */
+  #sampledAt = 0;
   readonly #unsubscribe: (() => void)[];
 
   readonly #sampleFailures: FailureLog;
@@ -115,6 +118,7 @@ export class PushPipeline {
       // far ahead in bursts between two samples.
       backlog: () => this.#enqueuedSinceSample + this.#sample.partitions.reduce((n, p) => (p.partition === ROUTE_PARTITION ? n : n + p.ready), 0),
       enqueued: (n) => (this.#enqueuedSinceSample += n),
+      refreshBacklog: () => this.#freshSample(),
     });
     const { queue, clock, logger, options } = deps;
     this.#routeLoop = new QueueLoop<PushJob>({
@@ -248,7 +252,22 @@ export class PushPipeline {
     return worker;
   }
 
-  async #takeSample(): Promise<void> {
+  /** A new sample unless one was taken in the last few ms (several routers may ask at once). */
+  #freshSample(): Promise<void> {
+    if (this.#sampling) return this.#sampling;
+    if (performance.now() - this.#sampledAt < FRESH_SAMPLE_MS) return Promise.resolve();
+    return this.#takeSample();
+  }
+
+  #takeSample(): Promise<void> {
+    this.#sampling ??= this.#readSample().finally(() => {
+      this.#sampling = undefined;
+      this.#sampledAt = performance.now();
+    });
+    return this.#sampling;
+  }
+
+  async #readSample(): Promise<void> {
     const { queue, clock } = this.#d;
     try {
       const now = clock.now();
@@ -269,6 +288,9 @@ export class PushPipeline {
     }
   }
 }
+
+/** Routing that waits for the workers reads the queue at most this often. */
+const FRESH_SAMPLE_MS = 5;
 
 /** Partitions of the notify face, which shares the queue: never worked, sampled or shed here. */
 export const NOTIFY_PARTITION_PREFIX = 'notify:';

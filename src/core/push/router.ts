@@ -1,4 +1,4 @@
-import type { AudienceMember, AudienceSource, DeviceStore } from '../../ports/device-store.js';
+import type { AudienceMember, AudienceSource, DeviceStore, Provider } from '../../ports/device-store.js';
 import type { NewDelivery, PushAudience, PushRecord, PushStore } from '../../ports/push-store.js';
 import type { NewJob, Queue } from '../../ports/queue.js';
 import { CHUNK_SIZE, partitionOf, ROUTE_PAGE, sendKeyPrefix, type PushJob } from './jobs.js';
@@ -12,6 +12,12 @@ export interface RouterDeps {
   wake(partitions: Iterable<string>): void;
   /** Send jobs due and waiting for a worker, over all partitions (including the ones just enqueued). */
   backlog(): number;
+  /**
+   * Reads the queue again for {@link backlog}, while routing waits for the workers to catch up:
+   * a sample that is only taken every half second would hold routing back for that long each
+   * time, and the workers would go idle in between.
+   */
+  refreshBacklog?(): Promise<void>;
   /** Called with the number of send jobs each enqueue added. */
   enqueued(jobs: number): void;
 }
@@ -21,6 +27,8 @@ export interface RouterDeps {
  * running far ahead only fills the queue sooner, and takes the event loop from the API meanwhile.
  */
 const ROUTE_AHEAD_JOBS = 20;
+/** How often waiting routing looks at the backlog again: short beside the time workers take for the jobs ahead. */
+const ROUTE_WAIT_MS = 10;
 
 /** Where routing stands: which source of the audience, and where inside it. */
 interface Cursor {
@@ -72,8 +80,9 @@ export class Router {
       const nextText = next.cursor ? formatCursor(next.cursor) : 'end';
       const added = await store.addDeliveries(seq, cursorText, nextText, next.rows, next.cursor === undefined, now());
       if (added === false) return true;
-      const fresh = new Set(added);
-      await this.#enqueue(push, next.rows.filter((r) => fresh.has(r.target)));
+      // Usually every row is new; only a device reached through two sources (or a re-run) is not.
+      const fresh = added.length === next.rows.length ? undefined : new Set(added);
+      await this.#enqueue(push, fresh ? next.rows.filter((r) => fresh.has(r.target)) : next.rows);
       await store.setEnqueuedCursor(seq, nextText);
       cursorText = nextText;
       if (next.cursor === undefined) return true;
@@ -82,7 +91,8 @@ export class Router {
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.#d.backlog() > ROUTE_AHEAD_JOBS) {
         if (stopping()) return false;
-        await new Promise<void>((resolve) => setTimeout(resolve, 50));
+        await new Promise<void>((resolve) => setTimeout(resolve, ROUTE_WAIT_MS));
+        await this.#d.refreshBacklog?.();
       }
     }
   }
@@ -120,12 +130,18 @@ export class Router {
   /** Send jobs for a run of deliveries: per partition, CHUNK_SIZE at a time. */
   async #enqueue(push: PushRecord, rows: readonly Pick<NewDelivery, 'target' | 'provider' | 'app'>[], keyTag = ''): Promise<void> {
     if (rows.length === 0) return;
-    const byPartition = new Map<string, string[]>();
+    // Keyed by app, then provider: no partition name is built per row.
+    const byApp = new Map<string, Map<Provider, string[]>>();
     for (const r of rows) {
-      const partition = partitionOf(r.app, r.provider);
-      let list = byPartition.get(partition);
-      if (!list) byPartition.set(partition, (list = []));
+      let byProvider = byApp.get(r.app);
+      if (!byProvider) byApp.set(r.app, (byProvider = new Map()));
+      let list = byProvider.get(r.provider);
+      if (!list) byProvider.set(r.provider, (list = []));
       list.push(r.target);
+    }
+    const byPartition = new Map<string, string[]>();
+    for (const [app, byProvider] of byApp) {
+      for (const [provider, list] of byProvider) byPartition.set(partitionOf(app, provider), list);
     }
     const jobs: NewJob<PushJob>[] = [];
     for (const [partition, targets] of byPartition) {

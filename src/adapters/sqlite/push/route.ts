@@ -25,12 +25,15 @@ export function prepareRoute(sqlite: Database.Database, lock: WriteLock, counts:
 
   const addDeliveries = sqlite.transaction((seq: number, from: string | null, to: string, rows: readonly NewDelivery[], done: boolean, now: number): string[] => {
     const added: string[] = [];
-    const deltas = counts.deltas();
+    // Counted per provider here, not per row in the deltas: a page holds thousands of rows and a few providers.
+    const queued = new Map<string, number>();
     for (const r of rows) {
       if (insert.run(seq, r.target, r.deviceId, r.provider, r.app, r.token, r.p256dh, r.auth, r.kind ?? null, now, now).changes === 0) continue;
       added.push(r.target);
-      deltas.add(seq, r.provider, 'queued', 1);
+      queued.set(r.provider, (queued.get(r.provider) ?? 0) + 1);
     }
+    const deltas = counts.deltas();
+    for (const [provider, n] of queued) deltas.add(seq, provider, 'queued', n);
     // The cursor check comes last but inside the same transaction: if another router moved it, the
     // inserts above roll back with it.
     if (advance.run({ seq, from, to, done: done ? 1 : 0, added: added.length }).changes === 0) throw CURSOR_MOVED;
