@@ -390,7 +390,7 @@ export const ConfigSchema = Type.Object(
      * they do not queue behind these.
      * @defaultValue `2000`
      */
-    pushConcurrency: integer(2000, 'deliveries in flight per provider app', { minimum: 1 }),
+    pushConcurrency: integer(1000, 'deliveries in flight per provider app', { minimum: 1 }),
     /**
      * How long a worker holds a batch of deliveries before another may take it over. After a crash,
      * deliveries that were in flight are sent again once this passes; it must stay well above the
