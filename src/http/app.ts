@@ -42,7 +42,10 @@ function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, option
       // Methods are looked up on every request (Fastify checks that a child logger has them):
       // hand out one that makes the child when called, not when looked at.
       if (typeof Reflect.get(target, property, target) === 'function') {
-        return (...args: unknown[]) => (Reflect.get(made(), property) as (...a: unknown[]) => unknown).apply(made(), args);
+        return (...args: unknown[]) => {
+          const own = made();
+          return (Reflect.get(own, property) as (...a: unknown[]) => unknown).apply(own, args);
+        };
       }
       return Reflect.get(made(), property) as unknown;
     },

@@ -7,7 +7,7 @@ import { prepareCacheQueries } from '../../sql/message-cache/queries.js';
 import type { CacheDatabase } from '../../sql/message-cache/schema.js';
 import { openSqlite } from '../open-sqlite.js';
 import { cacheMigrations } from './migrations.js';
-import { inlineCacheWriter, startCacheWriterThread } from './writer.js';
+import { inlineCacheWriter, startCacheWriterThread, type CacheWriter } from './writer.js';
 import { insertValues, type InsertValues } from './writes.js';
 
 export interface SqliteMessageCacheOptions {
@@ -37,7 +37,7 @@ export async function createSqliteMessageCache(options: SqliteMessageCacheOption
   });
   const { db, sqlite } = connection;
   const queries = prepareCacheQueries(db, rowToMessage);
-  let writer;
+  let writer: CacheWriter;
   try {
     writer = options.file === ':memory:' ? inlineCacheWriter(sqlite) : await startCacheWriterThread({ file: options.file, synchronous });
   } catch (err) {
