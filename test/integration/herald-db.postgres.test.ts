@@ -78,6 +78,36 @@ describe('herald database on postgres', { skip }, () => {
     });
   });
 
+  it('migrates while other clients create and drop schemas and tables beside it in the same database', async () => {
+    // Kysely's own check for its bookkeeping tables lists the tables of every schema and resolves
+    // each by name: a table or schema dropped meanwhile failed the start of a node beside it.
+    const churnSchema = await freshPostgresSchema('herald-db churn');
+    const churn = await openPostgres({ url: churnSchema.url, poolSize: 1 });
+    let stop = false;
+    let churned = 0;
+    const churning = (async () => {
+      while (!stop) {
+        const other = `t_churn_${process.pid}_${churned++}`;
+        await churn.pool.query(`CREATE TABLE t (id serial PRIMARY KEY, v text); DROP TABLE t`);
+        await churn.pool.query(`CREATE SCHEMA ${other}; CREATE TABLE ${other}.t (id serial PRIMARY KEY, v text); DROP SCHEMA ${other} CASCADE`);
+      }
+    })();
+    try {
+      for (let run = 0; run < 8; run++) {
+        await nodes(`herald-db migrate beside churn ${run}`, 1, async ([node]) => {
+          const applied = await node!.db.pool.query<{ name: string }>('SELECT name FROM herald_api_key_migration');
+          assert.deepEqual(applied.rows.map((row) => row.name), ['0001_api_keys']);
+        });
+      }
+      assert.ok(churned > 8, `the churn ran beside the migrations (${churned} rounds)`);
+    } finally {
+      stop = true;
+      await churning;
+      await churn.close();
+      await churnSchema.drop();
+    }
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of audit rows from any client; only the retention prune deletes', async () => {
     await nodes('herald-db audit append only', 1, async ([node]) => {
       const { audit, db } = node!;

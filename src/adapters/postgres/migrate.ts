@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type DatabaseIntrospector, type Kysely, type Migration, type MigrationProvider, type TableMetadata } from 'kysely';
 
 /** One store's versioned migrations and the tables that record which ones ran. */
 export interface PostgresMigrations {
@@ -28,25 +28,20 @@ export async function migratePostgres(db: Kysely<unknown>, m: PostgresMigrations
     try {
       await sql`SELECT pg_advisory_lock(hashtextextended('herald:migrate:' || coalesce(current_schema(), ''), 0))`.execute(conn);
       try {
-        // Kysely looks for its bookkeeping tables in every schema of the database unless it is
-        // named: another installation's (or test's) tables in another schema would pass for ours.
+        // Kysely looks for its bookkeeping tables by listing the tables of every schema of the
+        // database. Another installation's (or test's) tables in another schema would pass for
+        // ours, and a table or schema that another client drops meanwhile fails the listing. So
+        // the migrator sees only our schema, and a listing of it read from the catalog by name.
         const schema = await currentSchema(conn);
         const migrator = new Migrator({
-          db: conn,
+          db: withSchemaScopedIntrospection(conn, schema),
           provider: m.provider,
           migrationTableName: m.migrationTableName,
           migrationLockTableName: m.migrationLockTableName,
           migrationTableSchema: schema,
         });
-        // Kysely finds its bookkeeping tables by listing the tables of every schema, resolving each
-        // schema by name; a schema that another client drops meanwhile (tests dropping theirs
-        // beside us) fails that listing with 3F000. Nothing was applied then, and the lock is still
-        // ours: run it again. Only while our own schema is there: a missing one of ours is an error.
-        for (let attempt = 1; ; attempt++) {
-          const { error } = await migrator.migrateToLatest();
-          if (!error) break;
-          if (attempt >= 5 || (error as { code?: unknown }).code !== '3F000' || String((error as Error).message).includes(`"${schema}"`)) throw error;
-        }
+        const { error } = await migrator.migrateToLatest();
+        if (error) throw error;
       } finally {
         await sql`SELECT pg_advisory_unlock(hashtextextended('herald:migrate:' || coalesce(current_schema(), ''), 0))`.execute(conn);
       }
@@ -63,6 +58,36 @@ export async function currentSchema(db: Kysely<unknown>): Promise<string> {
   const schema = rows[0]?.schema;
   if (!schema) throw new Error('no schema to migrate into: the search_path names none that exists');
   return schema;
+}
+
+/**
+ * The same connection, but its `introspection` lists one schema only. Everything else is the
+ * connection's own, bound to it: Kysely keeps its state in private fields a proxy cannot reach.
+ */
+function withSchemaScopedIntrospection(db: Kysely<unknown>, schema: string): Kysely<unknown> {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname = ${schema}`.execute(db);
+      return rows;
+    },
+    async getTables() {
+      const { rows } = await sql<{ name: string; is_view: boolean }>`
+        SELECT c.relname AS name, c.relkind = 'v' AS is_view
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ${schema} AND c.relkind IN ('r', 'p', 'v')`.execute(db);
+      return rows.map((row): TableMetadata => ({ name: row.name, schema, isView: row.is_view, columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /**
