@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { createSqliteAuthStore } from '../../src/adapters/sqlite/auth/sqlite-auth-store.js';
+import { HERALD_DB_MIGRATION_LOCK_TABLE, HERALD_DB_MIGRATION_TABLE, heraldDbMigrations } from '../../src/adapters/sqlite/herald-db/migrations.js';
 import { openHeraldDatabase } from '../../src/adapters/sqlite/herald-db/open-herald-db.js';
 import { createSqliteMessageCache } from '../../src/adapters/sqlite/message-cache/sqlite-message-cache.js';
 import type { ApiKeyRecord } from '../../src/ports/api-key-store.js';
@@ -63,7 +65,7 @@ describe('herald database, SQLite specifics', () => {
         const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
         assert.deepEqual(tables, ['api_keys', 'audit', 'device_topics', 'devices', 'event_attempts', 'event_endpoints', 'herald_db_migration', 'herald_db_migration_lock', 'server_secrets', 'sqlite_sequence', 'user_topics']);
         const applied = raw.prepare('SELECT name FROM herald_db_migration ORDER BY name').pluck().all();
-        assert.deepEqual(applied, ['0001_api_keys', '0002_audit', '0003_devices', '0004_server_secrets', '0005_devices_seen', '0006_event_endpoints']);
+        assert.deepEqual(applied, ['0001_api_keys', '0002_audit', '0003_devices', '0004_server_secrets', '0005_devices_seen', '0006_event_endpoints', '0007_devices_by_id']);
       });
     });
   });
@@ -97,6 +99,45 @@ describe('herald database, SQLite specifics', () => {
       withRaw(file, (raw) => {
         const plan = raw.prepare('EXPLAIN QUERY PLAN SELECT * FROM api_keys WHERE secret_hash = ?').all(key.secretHash) as { detail: string }[];
         assert.match(plan.map((row) => row.detail).join('\n'), /USING INDEX sqlite_autoindex_api_keys_\d \(secret_hash=\?\)/);
+      });
+    });
+  });
+
+  it('moves an older file\'s devices to a table keyed by id, every column kept, and pages a topic through that key', async () => {
+    await withDir(async (dir) => {
+      const file = join(dir, 'herald.db');
+      // The file as release 0006 left it: devices in a rowid table.
+      const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(file) }) });
+      const migrated = await new Migrator({ db: old, provider: heraldDbMigrations, migrationTableName: HERALD_DB_MIGRATION_TABLE, migrationLockTableName: HERALD_DB_MIGRATION_LOCK_TABLE })
+        .migrateTo('0006_event_endpoints');
+      assert.equal(migrated.error, undefined);
+      await old.destroy();
+      const columns = 'id, app, provider, platform, token, p256dh, auth, user, locale, timezone, meta, state, invalid_reason, created_at, updated_at, last_seen_at';
+      const before = withRaw(file, (raw) => {
+        const insert = raw.prepare(`INSERT INTO devices (${columns}) VALUES (?, 'app', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        insert.run('dev_b', 'webpush', 'web', 'https://push.example/b', 'p256', 'authkey', 'ann', 'de-DE', 'Europe/Berlin', '{"k":"v"}', 'active', null, 1, 2, 3);
+        insert.run('dev_a', 'apns', 'ios', 'ab'.repeat(32), null, null, null, null, null, '{}', 'invalid', 'unregistered', 4, 5, 6);
+        raw.prepare("INSERT INTO device_topics (device_id, topic) VALUES ('dev_a', 'news'), ('dev_b', 'news')").run();
+        return raw.prepare(`SELECT ${columns} FROM devices ORDER BY id`).all();
+      });
+
+      const db = await openHeraldDatabase({ file });
+      try {
+        const page = await db.devices.pageAudience({ kind: 'topic', topic: 'news' }, { limit: 10 });
+        assert.deepEqual(page.members.map((m) => m.id), ['dev_b'], 'only the active device of the topic');
+      } finally {
+        await db.close();
+      }
+      withRaw(file, (raw) => {
+        assert.deepEqual(raw.prepare(`SELECT ${columns} FROM devices ORDER BY id`).all(), before);
+        assert.match(String(raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'devices'").pluck().get()), /WITHOUT ROWID/);
+        const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'devices' AND sql IS NOT NULL ORDER BY name").pluck().all();
+        assert.deepEqual(indexes, ['idx_devices_provider_seen', 'idx_devices_state_id', 'idx_devices_user_id']);
+        const plan = raw.prepare(`EXPLAIN QUERY PLAN SELECT devices.token FROM device_topics INNER JOIN devices ON devices.id = device_topics.device_id
+          WHERE device_topics.topic = 'news' AND devices.state = 'active' AND device_topics.device_id > '' ORDER BY device_topics.device_id LIMIT 10`).all() as { detail: string }[];
+        assert.match(plan.map((row) => row.detail).join('\n'), /SEARCH devices USING PRIMARY KEY \(id=\?\)/);
+        // The registry's unique (app, provider, token) still holds.
+        assert.throws(() => raw.prepare(`INSERT INTO devices (${columns}) SELECT 'dev_c', app, provider, platform, token, p256dh, auth, user, locale, timezone, meta, state, invalid_reason, created_at, updated_at, last_seen_at FROM devices WHERE id = 'dev_a'`).run(), /UNIQUE/);
       });
     });
   });

@@ -152,7 +152,7 @@ export const TABLES: readonly TableMap[] = [
   },
   // database-file: the push registry.
   {
-    table: 'devices', source: 'database', order: 'rowid',
+    table: 'devices', source: 'database', order: ['id'],
     columns: [
       ...text('id', 'app', 'provider', 'platform', 'token', 'p256dh', 'auth', 'user', 'locale', 'timezone'), { name: 'meta', kind: 'json' },
       ...text('state', 'invalid_reason'), ...bigint('created_at', 'updated_at', 'last_seen_at'),

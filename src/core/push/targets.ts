@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Provider } from '../../ports/device-store.js';
 
 /**
@@ -7,7 +7,8 @@ import type { Provider } from '../../ports/device-store.js';
  * sort before every `tok_` key: the router creates device deliveries first, then raw tokens.
  */
 export function rawTokenTarget(provider: Provider, app: string, token: string): string {
-  return `tok_${createHash('sha256').update(`${provider}\0${app}\0${token}`).digest('base64url').slice(0, 22)}`;
+  // The one-shot hash: a Hash object per token was a visible share of routing a big token list.
+  return `tok_${hash('sha256', `${provider}\0${app}\0${token}`, 'base64url').slice(0, 22)}`;
 }
 
 /**

@@ -142,6 +142,43 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('idx_event_attempts_time').on('event_attempts').column('time').execute();
     },
   },
+  '0007_devices_by_id': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The registry keyed by device id itself (WITHOUT ROWID) instead of a rowid table with an index
+      // on id: a broadcast pages a topic's devices in id order, and each device was a search of that
+      // index and then of the table at a random rowid, a page miss of its own on a large registry
+      // (6 µs per device for 1,000,000; 2 µs keyed by id, where a page of ids is a run of rows).
+      await db.schema
+        .createTable('devices_by_id')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('app', 'text', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull().check(sql`provider IN ('apns', 'fcm', 'hms', 'webpush')`))
+        .addColumn('platform', 'text', (c) => c.notNull())
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('p256dh', 'text')
+        .addColumn('auth', 'text')
+        .addColumn('user', 'text')
+        .addColumn('locale', 'text')
+        .addColumn('timezone', 'text')
+        .addColumn('meta', 'text', (c) => c.notNull().check(sql`json_valid(meta)`))
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state IN ('active', 'invalid')`))
+        .addColumn('invalid_reason', 'text')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('last_seen_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('devices_app_provider_token', ['app', 'provider', 'token'])
+        .modifyEnd(sql`WITHOUT ROWID`)
+        .execute();
+      await sql`INSERT INTO devices_by_id (id, app, provider, platform, token, p256dh, auth, user, locale, timezone, meta, state, invalid_reason, created_at, updated_at, last_seen_at)
+        SELECT id, app, provider, platform, token, p256dh, auth, user, locale, timezone, meta, state, invalid_reason, created_at, updated_at, last_seen_at
+        FROM devices ORDER BY id`.execute(db);
+      await db.schema.dropTable('devices').execute();
+      await sql`ALTER TABLE devices_by_id RENAME TO devices`.execute(db);
+      await db.schema.createIndex('idx_devices_user_id').on('devices').columns(['user', 'id']).execute();
+      await db.schema.createIndex('idx_devices_state_id').on('devices').columns(['state', 'id']).execute();
+      await db.schema.createIndex('idx_devices_provider_seen').on('devices').columns(['provider', 'last_seen_at']).execute();
+    },
+  },
 };
 
 export const heraldDbMigrations: MigrationProvider = {
