@@ -42,12 +42,6 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
   const connection = await openSqlite<HeraldDatabase>({
     file: options.file,
     synchronous: 'FULL',
-    pragmas: [
-      // A broadcast pages through the device registry: each device is a lookup by id into a table
-      // in insertion order, so with SQLite's default 2 MB cache nearly every one was a read() from
-      // the OS cache. Mapped, a page already in the OS cache is a memory access.
-      'mmap_size = 1073741824',
-    ],
     migrations: { provider: heraldDbMigrations, migrationTableName: HERALD_DB_MIGRATION_TABLE, migrationLockTableName: HERALD_DB_MIGRATION_LOCK_TABLE },
   });
   const { db, sqlite } = connection;
