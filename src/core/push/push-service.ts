@@ -176,8 +176,11 @@ export class PushService {
     }
     // Routed here, before the 202, so `targets` is exact. No route job is needed as a safety net:
     // a process that dies mid-route leaves the push unrouted, and start-up routes every such push.
-    await d.pipeline.router.route(push.seq, () => d.clock.now());
-    return { id, state: 'queued', targets: (await d.store.bySeq(push.seq))?.targets ?? 0, created: true };
+    await d.pipeline.router.route(push.seq, () => d.clock.now(), undefined, push);
+    // Every delivery is counted in exactly one state: together they are the targets routed.
+    const { total } = await d.store.counts(push.seq);
+    const targets = Object.values(total).reduce((sum, n) => sum + n, 0);
+    return { id, state: 'queued', targets, created: true };
   }
 
   /**

@@ -60,10 +60,11 @@ export class Router {
   /**
    * Routes the push to the end, or until it is cancelled or another router is ahead. Idempotent.
    * Returns false when it gave up because `stopping` said so; what is routed so far stays routed.
+   * `created` is the push as its sender just stored it, which spares reading it back.
    */
-  async route(seq: number, now: () => number, stopping: () => boolean = () => false): Promise<boolean> {
+  async route(seq: number, now: () => number, stopping: () => boolean = () => false, created?: PushRecord): Promise<boolean> {
     const { store } = this.#d;
-    const push = await store.bySeq(seq);
+    const push = created ?? (await store.bySeq(seq));
     if (!push || push.phase === 'cancelled') return true;
     if (push.enqueuedCursor !== push.routedCursor) await this.#recover(push);
     if (push.phase === 'routed') return true;

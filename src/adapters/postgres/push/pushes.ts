@@ -1,9 +1,10 @@
 import type { PushIdScope, PushStore } from '../../../ports/push-store.js';
 import type { PushSql } from './context.js';
+import { acceptedPushRecord } from '../../sql/push/rows.js';
 import { hasNul, laneIndex, pushFromRow, time, validSeq, type PushRow } from './schema.js';
 
 const INSERT_SQL = `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor, category, analytics_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10) RETURNING *`;
+  VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10) RETURNING seq`;
 const BY_SEQ_SQL = 'SELECT * FROM pushes WHERE seq = $1';
 // Ids are the caller's and may repeat over time: the newest push with the id wins, the later seq on a tie.
 const BY_ID_SQL = 'SELECT * FROM pushes WHERE id = $1 ORDER BY created_at DESC, seq DESC LIMIT 1';
@@ -44,11 +45,11 @@ export function preparePushes(sql: PushSql): Pick<PushStore, 'create' | 'byId' |
     async create(push) {
       // Free text that reaches a column as it is: refused here with a clear message rather than by the server mid-statement.
       if (hasNul(push.id, push.actor, push.category ?? '', push.analyticsId ?? '')) throw new RangeError('a push id, analytics id, actor or category cannot contain U+0000');
-      const { rows } = await sql.query<PushRow>('create', INSERT_SQL, [
+      const { rows } = await sql.query<{ seq: string }>('create', INSERT_SQL, [
         push.id, time(push.createdAt), push.sendAt === null ? null : time(push.sendAt), push.expiresAt === null ? null : time(push.expiresAt),
         JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor, push.category ?? null, push.analyticsId ?? null,
       ]);
-      return pushFromRow(rows[0]!);
+      return acceptedPushRecord(Number(rows[0]!.seq), push);
     },
     async byId(id, scope) {
       return newest(id, scope, ['by_id', BY_ID_SQL], ['by_id_of', BY_ID_OF_SQL], ['by_id_in', BY_ID_IN_SQL]);

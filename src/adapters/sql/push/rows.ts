@@ -1,6 +1,6 @@
 import type { Provider } from '../../../ports/device-store.js';
 import { LANES, type Lane } from '../../../ports/queue.js';
-import type { DeliveryRecord, DeliveryState, PushPhase, PushRecord } from '../../../ports/push-store.js';
+import type { DeliveryRecord, DeliveryState, NewPush, PushPhase, PushRecord } from '../../../ports/push-store.js';
 
 /**
  * The push ledger's rows, the same columns in both dialects. `I` is how an integer column holding
@@ -56,6 +56,19 @@ export const MINUTE = 60_000;
 
 export function laneIndex(lane: Lane): number {
   return LANES.indexOf(lane);
+}
+
+/**
+ * The record of a push just inserted, as reading its row back would give it, without reading it:
+ * the content and audience are the caller's own objects rather than a parse of the JSON just
+ * written (a push to a thousand raw tokens carries some 90 KB of audience).
+ */
+export function acceptedPushRecord(seq: number, push: NewPush): PushRecord {
+  return {
+    seq, id: push.id, createdAt: push.createdAt, sendAt: push.sendAt, expiresAt: push.expiresAt, content: push.content, audience: push.audience,
+    lane: push.lane, phase: 'accepted', routedCursor: null, enqueuedCursor: null, targets: 0, actor: push.actor,
+    category: push.category ?? null, analyticsId: push.analyticsId ?? null,
+  };
 }
 
 export function pushRecord<I>(row: PushRow<I>, int: (value: I) => number): PushRecord {

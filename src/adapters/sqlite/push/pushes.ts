@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { PushIdScope, PushRecord, PushStore } from '../../../ports/push-store.js';
 import type { WriteLock } from '../write-lock.js';
+import { acceptedPushRecord } from '../../sql/push/rows.js';
 import { laneIndex, pushFromRow, type PushRow } from './schema.js';
 
 /** The push rows themselves: accepting a push, and finding it again by id, scope or seq. */
 export function preparePushes(sqlite: Database.Database, lock: WriteLock): Pick<PushStore, 'create' | 'byId' | 'byAnalyticsId' | 'recent' | 'bySeq' | 'unrouted' | 'list'> {
-  const insert = sqlite.prepare<[string, number, number | null, number | null, string, string, number, string, string | null, string | null], PushRow>(
+  const insert = sqlite.prepare<[string, number, number | null, number | null, string, string, number, string, string | null, string | null]>(
     `INSERT INTO pushes (id, created_at, send_at, expires_at, content, audience, lane, phase, actor, category, analytics_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?) RETURNING *`);
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?)`);
   const bySeq = sqlite.prepare<[number], PushRow>('SELECT * FROM pushes WHERE seq = ?');
   // Ids are the caller's and may repeat over time: the newest push with the id wins.
   const byId = sqlite.prepare<[string], PushRow>('SELECT * FROM pushes WHERE id = ? ORDER BY created_at DESC, seq DESC LIMIT 1');
@@ -30,8 +31,8 @@ export function preparePushes(sqlite: Database.Database, lock: WriteLock): Pick<
 
   return {
     async create(push) {
-      const row = lock.run(() => insert.get(push.id, push.createdAt, push.sendAt, push.expiresAt, JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor, push.category ?? null, push.analyticsId ?? null));
-      return pushFromRow(row!);
+      const { lastInsertRowid } = lock.run(() => insert.run(push.id, push.createdAt, push.sendAt, push.expiresAt, JSON.stringify(push.content), JSON.stringify(push.audience), laneIndex(push.lane), push.actor, push.category ?? null, push.analyticsId ?? null));
+      return acceptedPushRecord(Number(lastInsertRowid), push);
     },
     async byId(id, scope) {
       return newest(id, scope, byId, byIdOf, byIdIn);
