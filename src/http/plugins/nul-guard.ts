@@ -23,10 +23,13 @@ declare module 'fastify' {
  * credentials).
  */
 export function registerNulGuard(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.topicMessageParams) return;
-    refuseNul(request.params, 'path');
-    refuseNul(request.query, 'query');
+  // A callback, not async: it never waits (see app.ts). A throw here reaches the error handler all the same.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.routeOptions.config?.topicMessageParams) {
+      refuseNul(request.params, 'path');
+      refuseNul(request.query, 'query');
+    }
+    done();
   });
 }
 

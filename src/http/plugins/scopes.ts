@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isApiScope, scopeAllows, type RouteScope } from '../../core/keys/scopes.js';
 import { HeraldError } from '../../errors/index.js';
 
@@ -29,14 +29,19 @@ export function registerScopes(app: FastifyInstance): void {
     route.config = { ...route.config, scope };
     for (const method of [route.method].flat()) routeScopes.set(`${method} ${route.url}`, scope);
   });
-  app.addHook('onRequest', async (request) => {
-    const principal = request.principal;
-    const scope = request.routeOptions.config?.scope;
-    if (!scope || !isApiScope(scope)) return;
-    if (principal.role === 'admin') return;
-    if (!principal.apiKey) throw new HeraldError('unauthorized');
-    if (!scopeAllows(principal.apiKey.scopes, scope)) throw new HeraldError('scopeMissing', { detail: `needs ${scope}` });
+  // A callback, not async: it never waits (see app.ts). A throw here reaches the error handler all the same.
+  app.addHook('onRequest', (request, _reply, done) => {
+    checkScope(request.principal, request.routeOptions.config?.scope);
+    done();
   });
+}
+
+/** Throws 401 or 403 unless the principal may call a route of this scope. */
+function checkScope(principal: FastifyRequest['principal'], scope: RouteScope | undefined): void {
+  if (!scope || !isApiScope(scope)) return;
+  if (principal.role === 'admin') return;
+  if (!principal.apiKey) throw new HeraldError('unauthorized');
+  if (!scopeAllows(principal.apiKey.scopes, scope)) throw new HeraldError('scopeMissing', { detail: `needs ${scope}` });
 }
 
 /**
