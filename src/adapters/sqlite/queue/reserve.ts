@@ -42,8 +42,15 @@ const BURY_SQL = `
   SELECT id, partition, lane, payload, run_at, max_attempts, max_attempts, dedup_key, :reason, created_at, :now
   FROM queue_jobs WHERE id = :id`;
 
-/** Whether any of the lanes has a due job: the same range scans, reading one entry each. */
-const DUE_SQL = `SELECT EXISTS (${laneScan(0)}) OR EXISTS (${laneScan(1)}) OR EXISTS (${laneScan(2)}) AS due`;
+/**
+ * Whether any of the lanes has a due job: one index entry read per lane. A plain EXISTS, not over
+ * the ordered, limited subqueries of laneScan: those made SQLite build a co-routine per lane, even
+ * for a lane switched off, and cost 35 µs per call against 4 µs for this (a worker asks after
+ * every job it takes or finishes).
+ */
+const dueScan = (lane: number): string =>
+  `EXISTS (SELECT 1 FROM queue_jobs WHERE :lane${lane} AND partition = :partition AND lane = ${lane} AND visible_at <= :now)`;
+const DUE_SQL = `SELECT ${dueScan(0)} OR ${dueScan(1)} OR ${dueScan(2)} AS due`;
 
 export interface Reserve {
   /**
@@ -56,7 +63,7 @@ export interface Reserve {
 }
 
 export function prepareReserve(db: Database.Database): Reserve {
-  const due = db.prepare<{ partition: string; now: number; limit: number; lane0: number; lane1: number; lane2: number }, { due: number }>(DUE_SQL);
+  const due = db.prepare<{ partition: string; now: number; lane0: number; lane1: number; lane2: number }, { due: number }>(DUE_SQL);
   const reserve = db.prepare<{ partition: string; now: number; limit: number; token: string; until: number; lane0: number; lane1: number; lane2: number }, JobRow>(RESERVE_SQL);
   const bury = db.prepare<{ id: number; reason: string; now: number }>(BURY_SQL);
   const remove = db.prepare<[number]>('DELETE FROM queue_jobs WHERE id = ?');
@@ -95,7 +102,7 @@ export function prepareReserve(db: Database.Database): Reserve {
     lane0: input.lanes.includes(0) ? 1 : 0, lane1: input.lanes.includes(1) ? 1 : 0, lane2: input.lanes.includes(2) ? 1 : 0,
   });
   return {
-    anyDue: (input) => due.get({ partition: input.partition, now: input.now, limit: 1, ...lanes(input) })!.due === 1,
+    anyDue: (input) => due.get({ partition: input.partition, now: input.now, ...lanes(input) })!.due === 1,
     reserve: (input) => run.immediate(input),
   };
 }
