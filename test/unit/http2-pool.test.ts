@@ -57,6 +57,15 @@ describe('withFastAsyncBind', () => {
     assert.throws(() => withFastAsyncBind(() => resource.bind('nope' as unknown as () => void)), TypeError);
   });
 
+  test('a bound function of no parameters has length 0 and, like Node\'s, only asyncResource as an own enumerable key', () => {
+    const resource = new AsyncResource('test');
+    const bound = withFastAsyncBind(() => resource.bind(() => 7));
+    assert.equal(bound.length, 0);
+    assert.equal(bound(), 7);
+    assert.deepEqual(Object.keys(bound), Object.keys(resource.bind(() => 7)));
+    assert.deepEqual(Object.keys(bound), ['asyncResource']);
+  });
+
   test("Node is left as it was: the prototype's bind is its own again after the call, even after a throw", () => {
     const own = AsyncResource.prototype.bind;
     let inside: unknown;

@@ -13,7 +13,17 @@ interface PendingClaim {
   claimId: string;
   now: number;
   dead: boolean;
-  rows: Omit<ClaimRow, 'state'>[];
+  rows: ClaimedDelivery[];
+}
+
+/** The columns a claim returns, in this order; the common path reads them as arrays (see below). */
+const CLAIM_COLUMNS = 'target, device_id, provider, app, token, p256dh, auth, target_kind, attempts';
+type ClaimTuple = [string, string | null, ClaimRow['provider'], string, string, string | null, string | null, ClaimRow['target_kind'], number];
+
+function claimed(target: string, deviceId: string | null, provider: ClaimRow['provider'], app: string, token: string, p256dh: string | null, auth: string | null, kind: ClaimRow['target_kind'], attempts: number): ClaimedDelivery {
+  const c: ClaimedDelivery = { target, deviceId, provider, app, token, p256dh, auth, attempts };
+  if (kind) c.kind = kind;
+  return c;
 }
 
 export interface Claims {
@@ -29,23 +39,30 @@ export interface Claims {
  */
 export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts: PushCountsTable): Claims {
   // The common case (a job's first run: every delivery still queued) is one statement.
-  const claimQueued = sqlite.prepare<{ seq: number; targets: string; claim: string; now: number }, Omit<ClaimRow, 'state'>>(
+  // Its rows come back as arrays, not objects: better-sqlite3 builds a row object property by
+  // property through V8's API, which cost about 0.8 µs of CPU per delivery more (5.1 vs 4.3 µs per
+  // claimed row, 80,000 rows in isolation), and the rows become ClaimedDelivery objects anyway.
+  const claimQueued = sqlite.prepare<{ seq: number; targets: string; claim: string; now: number }, ClaimTuple>(
     `UPDATE deliveries SET state = 'sending', claim = :claim, attempts = attempts + 1, next_at = NULL, updated_at = :now
      WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets)) AND state = 'queued'
-     RETURNING target, device_id, provider, app, token, p256dh, auth, target_kind, attempts`);
+     RETURNING ${CLAIM_COLUMNS}`).raw(true);
   const claimable = sqlite.prepare<{ seq: number; targets: string; claim: string; now: number; dead: number }, ClaimRow>(
-    `SELECT target, device_id, provider, app, token, p256dh, auth, target_kind, attempts, state FROM deliveries
+    `SELECT ${CLAIM_COLUMNS}, state FROM deliveries
      WHERE push_seq = :seq AND target IN (SELECT value FROM json_each(:targets))
        AND (state = 'queued' OR (state = 'retrying' AND next_at <= :now) OR (state = 'sending' AND claim = :claim) OR (:dead AND state = 'dead'))`);
   const claimOne = sqlite.prepare<[string, number, number, string]>(
     `UPDATE deliveries SET state = 'sending', claim = ?, attempts = attempts + 1, next_at = NULL, updated_at = ? WHERE push_seq = ? AND target = ?`);
 
-  const claim = (c: PendingClaim): Omit<ClaimRow, 'state'>[] => {
+  const claim = (c: PendingClaim): ClaimedDelivery[] => {
     const { seq, targets, claimId, now } = c;
     const deltas = counts.deltas();
-    // The rows keep no state of their own: only those of the slower path below need it.
-    const rows: Omit<ClaimRow, 'state'>[] = claimQueued.all({ seq, targets, claim: claimId, now });
-    for (const r of rows) deltas.move(seq, r.provider, 'queued', 'sending');
+    const tuples = claimQueued.all({ seq, targets, claim: claimId, now });
+    const rows = new Array<ClaimedDelivery>(tuples.length);
+    for (let i = 0; i < tuples.length; i++) {
+      const t = tuples[i]!;
+      rows[i] = claimed(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8]);
+      deltas.move(seq, t[2], 'queued', 'sending');
+    }
     // Retries, a re-run after a crash, replays: the other claimable states, row by row.
     if (rows.length < c.count) {
       // The statement above just put its rows under this claim, which the query below also accepts
@@ -55,8 +72,7 @@ export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts:
         if (taken.has(r.target)) continue;
         claimOne.run(claimId, now, seq, r.target);
         if (r.state !== 'sending') deltas.move(seq, r.provider, r.state, 'sending');
-        r.attempts++;
-        rows.push(r);
+        rows.push(claimed(r.target, r.device_id, r.provider, r.app, r.token, r.p256dh, r.auth, r.target_kind, r.attempts + 1));
       }
       rows.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
     }
@@ -82,15 +98,7 @@ export function prepareClaim(sqlite: Database.Database, lock: WriteLock, counts:
       if (targets.length === 0) return [];
       const pending: PendingClaim = { seq, targets: JSON.stringify(targets), count: targets.length, claimId, now, dead: includeDead, rows: [] };
       await claims.add(pending);
-      const rows = pending.rows;
-      const out = new Array<ClaimedDelivery>(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        const c: ClaimedDelivery = { target: r.target, deviceId: r.device_id, provider: r.provider, app: r.app, token: r.token, p256dh: r.p256dh, auth: r.auth, attempts: r.attempts };
-        if (r.target_kind) c.kind = r.target_kind;
-        out[i] = c;
-      }
-      return out;
+      return pending.rows;
     },
     flush() {
       claims.flush();

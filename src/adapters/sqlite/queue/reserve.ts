@@ -26,24 +26,31 @@ const laneScan = (lane: number): string =>
      ORDER BY visible_at, id LIMIT :limit)`;
 
 /**
- * Reserving is ONE statement: the subquery picks the ids and the UPDATE claims them inside the
- * same IMMEDIATE transaction, so two workers, in this process or another, cannot claim one job.
+ * The ids to reserve, in hand-out order. They are picked and then claimed one by one (TAKE_SQL)
+ * inside one IMMEDIATE transaction, which holds the write lock from its start: two workers, in
+ * this process or another, cannot claim one job. A single UPDATE … WHERE id IN (this) RETURNING *
+ * did the same at about 2.5 times the cost (219 vs 78 µs of CPU to reserve 4 jobs, before parsing
+ * their payloads).
  */
-const RESERVE_SQL = `
-  UPDATE queue_jobs SET token = :token, visible_at = :until, attempts = attempts + 1
-  WHERE id IN (
-    SELECT id FROM (${laneScan(0)} UNION ALL ${laneScan(1)} UNION ALL ${laneScan(2)})
-    ORDER BY lane, visible_at, id LIMIT :limit
-  )
-  RETURNING *`;
+const PICK_SQL = `
+  SELECT id FROM (${laneScan(0)} UNION ALL ${laneScan(1)} UNION ALL ${laneScan(2)})
+  ORDER BY lane, visible_at, id LIMIT :limit`;
+const TAKE_SQL = 'UPDATE queue_jobs SET token = ?, visible_at = ?, attempts = attempts + 1 WHERE id = ? RETURNING *';
 
 const BURY_SQL = `
   INSERT INTO queue_dead (id, partition, lane, payload, run_at, attempts, max_attempts, dedup_key, reason, created_at, dead_at)
   SELECT id, partition, lane, payload, run_at, max_attempts, max_attempts, dedup_key, :reason, created_at, :now
   FROM queue_jobs WHERE id = :id`;
 
-/** Whether any of the lanes has a due job: the same range scans, reading one entry each. */
-const DUE_SQL = `SELECT EXISTS (${laneScan(0)}) OR EXISTS (${laneScan(1)}) OR EXISTS (${laneScan(2)}) AS due`;
+/**
+ * Whether any of the lanes has a due job: one index entry read per lane. A plain EXISTS, not over
+ * the ordered, limited subqueries of laneScan: those made SQLite build a co-routine per lane, even
+ * for a lane switched off, and cost 35 µs per call against 4 µs for this (a worker asks after
+ * every job it takes or finishes).
+ */
+const dueScan = (lane: number): string =>
+  `EXISTS (SELECT 1 FROM queue_jobs WHERE :lane${lane} AND partition = :partition AND lane = ${lane} AND visible_at <= :now)`;
+const DUE_SQL = `SELECT ${dueScan(0)} OR ${dueScan(1)} OR ${dueScan(2)} AS due`;
 
 export interface Reserve {
   /**
@@ -56,8 +63,9 @@ export interface Reserve {
 }
 
 export function prepareReserve(db: Database.Database): Reserve {
-  const due = db.prepare<{ partition: string; now: number; limit: number; lane0: number; lane1: number; lane2: number }, { due: number }>(DUE_SQL);
-  const reserve = db.prepare<{ partition: string; now: number; limit: number; token: string; until: number; lane0: number; lane1: number; lane2: number }, JobRow>(RESERVE_SQL);
+  const due = db.prepare<{ partition: string; now: number; lane0: number; lane1: number; lane2: number }, { due: number }>(DUE_SQL);
+  const pick = db.prepare<{ partition: string; now: number; limit: number; lane0: number; lane1: number; lane2: number }, number>(PICK_SQL).pluck(true);
+  const take = db.prepare<[string, number, number], JobRow>(TAKE_SQL);
   const bury = db.prepare<{ id: number; reason: string; now: number }>(BURY_SQL);
   const remove = db.prepare<[number]>('DELETE FROM queue_jobs WHERE id = ?');
 
@@ -70,12 +78,13 @@ export function prepareReserve(db: Database.Database): Reserve {
     // cannot make a partition with due work look empty.
     for (;;) {
       const room = input.limit - reserved.length;
-      const rows = reserve.all({
-        partition: input.partition, now: input.now, limit: room, token, until,
+      const ids = pick.all({
+        partition: input.partition, now: input.now, limit: room,
         lane0: input.lanes.includes(0) ? 1 : 0, lane1: input.lanes.includes(1) ? 1 : 0, lane2: input.lanes.includes(2) ? 1 : 0,
       });
       let buried = 0;
-      for (const row of rows) {
+      for (const id of ids) {
+        const row = take.get(token, until, id)!;
         if (row.attempts <= row.max_attempts) {
           reserved.push(row);
           continue;
@@ -84,9 +93,9 @@ export function prepareReserve(db: Database.Database): Reserve {
         remove.run(row.id);
         buried++;
       }
-      if (buried === 0 || rows.length < room) break;
+      if (buried === 0 || ids.length < room) break;
     }
-    // RETURNING gives rows in no promised order.
+    // Handed out by lane, then by when each job was due, then by id.
     reserved.sort((a, b) => a.lane - b.lane || a.run_at - b.run_at || a.id - b.id);
     return reserved.map((row) => reservedJob(row, until));
   });
@@ -95,7 +104,7 @@ export function prepareReserve(db: Database.Database): Reserve {
     lane0: input.lanes.includes(0) ? 1 : 0, lane1: input.lanes.includes(1) ? 1 : 0, lane2: input.lanes.includes(2) ? 1 : 0,
   });
   return {
-    anyDue: (input) => due.get({ partition: input.partition, now: input.now, limit: 1, ...lanes(input) })!.due === 1,
+    anyDue: (input) => due.get({ partition: input.partition, now: input.now, ...lanes(input) })!.due === 1,
     reserve: (input) => run.immediate(input),
   };
 }
