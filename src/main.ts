@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createBcryptPasswordHasher } from './adapters/crypto/bcrypt-password-hasher.js';
@@ -39,7 +40,7 @@ import type { Counters } from './ports/counters.js';
 import { randomBytes } from 'node:crypto';
 import { senderSpecs, webPushEndpointAllowed } from './composition/push-senders.js';
 import { createSender } from './adapters/providers/sender-factory.js';
-import { DeliveryThreads } from './composition/delivery-threads.js';
+import { DeliveryThreads, threadsPerApp } from './composition/delivery-threads.js';
 import { DeviceService } from './core/devices/device-service.js';
 import { SubscriberTokens } from './core/keys/subscriber-tokens.js';
 import { SubscriberLimits } from './core/limits/subscriber-limits.js';
@@ -229,7 +230,8 @@ async function compose(config: Config, options: StartOptions, started: { tls: Tl
   // Threads open the stores' files themselves, so they need files (not :memory:, not PostgreSQL,
   // where this thread's workers share the queue with every node's) and the system clock.
   const threadFiles = config.pushDeliveryThreads && options.clock === undefined ? stores.threadFiles : undefined;
-  const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, logger, metrics.pushEvents, counters) : undefined;
+  const perApp = threadsPerApp(config.pushThreadsPerApp, specs.length, availableParallelism());
+  const runners = threadFiles ? new DeliveryThreads(specs, threadFiles, workerOptions, perApp, logger, metrics.pushEvents, counters) : undefined;
   if (runners) {
     runners.useEventWebhooks(config.eventWebhookMaxAttempts, (partitions) => eventWebhooks.dispatcher.wake(partitions));
     eventWebhooks.endpoints.onChange(() => runners.eventEndpointsChanged());

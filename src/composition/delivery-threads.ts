@@ -1,7 +1,9 @@
 /**
  * The main thread's side of the delivery threads (part of the composition root): one worker
- * thread per configured provider app, woken when its jobs are enqueued, started again if it dies
- * (its reserved jobs come back to the queue after their visibility timeout).
+ * thread or a few per configured provider app, woken when its jobs are enqueued, started again if
+ * it dies (its reserved jobs come back to the queue after their visibility timeout). The threads
+ * of one app all take jobs from the app's partition of the queue, whose reservations never hand
+ * one job to two of them.
  */
 import { Worker } from 'node:worker_threads';
 import type { SenderSpec } from '../adapters/providers/sender-factory.js';
@@ -25,12 +27,34 @@ const YOUNG_GENERATION_MB = 96;
 
 interface Thread {
   data: DeliveryThreadData;
+  /** 1-based, among its app's threads; in its log lines when the app has more than one. */
+  index: number;
   worker: Worker | undefined;
   inFlight: number;
 }
 
+/** Most threads `push-threads-per-app: 0` gives an app: past a few, routing on the main thread is the limit. */
+const AUTO_MAX_THREADS = 4;
+
+/**
+ * Threads per provider app: the configured number, or for 0 the cores but one (kept for the API
+ * and routing) shared among the apps, between 1 and {@link AUTO_MAX_THREADS} each.
+ */
+export function threadsPerApp(configured: number, apps: number, cores: number): number {
+  if (configured > 0) return configured;
+  return Math.min(AUTO_MAX_THREADS, Math.max(1, Math.floor((cores - 1) / Math.max(1, apps))));
+}
+
+/** One thread's part of its app: its share of the connections (one at least); every other setting is the app's. */
+function shareOf(spec: SenderSpec, threads: number): SenderSpec {
+  if (threads === 1 || (spec.provider !== 'apns' && spec.provider !== 'fcm')) return spec;
+  const connections = Math.max(1, Math.ceil((spec.options.connections ?? 1) / threads));
+  return spec.provider === 'apns' ? { provider: 'apns', options: { ...spec.options, connections } } : { provider: 'fcm', options: { ...spec.options, connections } };
+}
+
 export class DeliveryThreads implements DeliveryRunners {
-  readonly #threads = new Map<string, Thread>();
+  /** Each app's threads, by partition. */
+  readonly #apps = new Map<string, Thread[]>();
   readonly #logger: Logger;
   readonly #events: PushEvents;
   readonly #rateLimiter: PushRateLimiter | undefined;
@@ -38,10 +62,13 @@ export class DeliveryThreads implements DeliveryRunners {
   #eventsQueued: ((partitions: string[]) => void) | undefined;
   #exportRows: ((rows: DeliveryEventRow[]) => void) | undefined;
 
-  constructor(specs: readonly SenderSpec[], files: { queueFile: string; databaseFile: string; queueLock: SharedArrayBuffer }, options: PartitionWorkerOptions, logger: Logger, events: PushEvents, rateLimiter?: PushRateLimiter) {
+  constructor(specs: readonly SenderSpec[], files: { queueFile: string; databaseFile: string; queueLock: SharedArrayBuffer }, options: PartitionWorkerOptions, perApp: number, logger: Logger, events: PushEvents, rateLimiter?: PushRateLimiter) {
+    // The app's deliveries in flight are shared out too, so the app as a whole keeps its limit.
+    const threadOptions = { ...options, concurrency: Math.max(1, Math.ceil(options.concurrency / perApp)) };
     for (const spec of specs) {
       const partition = partitionOf(spec.options.app, spec.provider);
-      this.#threads.set(partition, { data: { partition, spec, ...files, options }, worker: undefined, inFlight: 0 });
+      const data: DeliveryThreadData = { partition, spec: shareOf(spec, perApp), ...files, options: threadOptions };
+      this.#apps.set(partition, Array.from({ length: perApp }, (_, i): Thread => ({ data, index: i + 1, worker: undefined, inFlight: 0 })));
     }
     this.#logger = logger;
     this.#events = events;
@@ -53,39 +80,40 @@ export class DeliveryThreads implements DeliveryRunners {
    * `queued` wakes the dispatcher. Call before start.
    */
   useEventWebhooks(maxAttempts: number, queued: (partitions: string[]) => void): void {
-    for (const t of this.#threads.values()) t.data = { ...t.data, events: { maxAttempts } };
+    for (const t of this.#all()) t.data = { ...t.data, events: { maxAttempts } };
     this.#eventsQueued = queued;
   }
 
   /** Threads report a row per outcome for the analytics export, which `add` takes. Call before start. */
   useAnalyticsExport(add: (rows: DeliveryEventRow[]) => void): void {
-    for (const t of this.#threads.values()) t.data = { ...t.data, analyticsExport: true };
+    for (const t of this.#all()) t.data = { ...t.data, analyticsExport: true };
     this.#exportRows = add;
   }
 
   /** Event endpoints changed here: each thread re-reads them at once instead of at its next refresh. */
   eventEndpointsChanged(): void {
-    for (const t of this.#threads.values()) this.#post(t, { op: 'event-endpoints-changed' });
+    for (const t of this.#all()) this.#post(t, { op: 'event-endpoints-changed' });
   }
 
   partitions(): string[] {
-    return [...this.#threads.keys()];
+    return [...this.#apps.keys()];
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.#threads.values()].map((t) => this.#spawn(t)));
+    await Promise.all(this.#all().map((t) => this.#spawn(t)));
   }
 
+  /** Every thread of the app: the first to ask takes the new jobs, the others find none left. */
   wake(partition: string): void {
-    this.#post(this.#threads.get(partition), { op: 'wake' });
+    for (const t of this.#apps.get(partition) ?? []) this.#post(t, { op: 'wake' });
   }
 
   forget(seq: number): void {
-    for (const t of this.#threads.values()) this.#post(t, { op: 'forget', seq });
+    for (const t of this.#all()) this.#post(t, { op: 'forget', seq });
   }
 
   inFlight(): Map<string, number> {
-    return new Map([...this.#threads].map(([p, t]) => [p, t.inFlight]));
+    return new Map([...this.#apps].map(([p, threads]) => [p, threads.reduce((n, t) => n + t.inFlight, 0)]));
   }
 
   /**
@@ -96,12 +124,12 @@ export class DeliveryThreads implements DeliveryRunners {
   async stop(options: PipelineStopOptions = {}): Promise<number> {
     this.#stopping = true;
     const limitMs = options.timeoutMs === undefined ? 30_000 : options.timeoutMs + (options.handBackMs ?? 1000);
-    const stopped = await Promise.all([...this.#threads.values()].map((t) => new Promise<number>((resolve) => {
+    const stopped = await Promise.all(this.#all().map((t) => new Promise<number>((resolve) => {
       const worker = t.worker;
       if (!worker) return resolve(0);
       let sendsStopped = 0;
       const force = setTimeout(() => {
-        this.#logger.warn({ partition: t.data.partition }, 'delivery thread did not stop in time; terminating it');
+        this.#logger.warn(this.#where(t), 'delivery thread did not stop in time; terminating it');
         void worker.terminate();
       }, limitMs);
       worker.on('message', (m: FromDeliveryThread) => {
@@ -116,8 +144,17 @@ export class DeliveryThreads implements DeliveryRunners {
     return stopped.reduce((a, b) => a + b, 0);
   }
 
-  #post(thread: Thread | undefined, message: ToDeliveryThread): void {
-    thread?.worker?.postMessage(message);
+  #all(): Thread[] {
+    return [...this.#apps.values()].flat();
+  }
+
+  /** The log fields naming a thread: its partition, and which of the app's threads when there are several. */
+  #where(thread: Thread): { partition: string; thread?: number } {
+    return (this.#apps.get(thread.data.partition)?.length ?? 1) > 1 ? { partition: thread.data.partition, thread: thread.index } : { partition: thread.data.partition };
+  }
+
+  #post(thread: Thread, message: ToDeliveryThread): void {
+    thread.worker?.postMessage(message);
   }
 
   /** A thread's rate-limit reservation, answered from this thread's counters. */
@@ -158,7 +195,7 @@ export class DeliveryThreads implements DeliveryRunners {
             this.#exportRows?.(m.rows);
             return;
           case 'log':
-            this.#logger[m.level]({ partition: thread.data.partition, ...m.fields }, m.msg);
+            this.#logger[m.level]({ ...this.#where(thread), ...m.fields }, m.msg);
             return;
           case 'reserve':
             this.#reserve(worker, m);
@@ -167,13 +204,13 @@ export class DeliveryThreads implements DeliveryRunners {
             return;
         }
       });
-      worker.on('error', (err) => this.#logger.error({ err, partition: thread.data.partition }, 'delivery thread failed'));
+      worker.on('error', (err) => this.#logger.error({ err, ...this.#where(thread) }, 'delivery thread failed'));
       worker.on('exit', (code) => {
         if (thread.worker === worker) thread.worker = undefined;
         thread.inFlight = 0;
         if (!ready) resolve();
         if (this.#stopping) return;
-        this.#logger.error({ code, partition: thread.data.partition }, 'delivery thread exited; starting it again');
+        this.#logger.error({ code, ...this.#where(thread) }, 'delivery thread exited; starting it again');
         setTimeout(() => void this.#spawn(thread), RESTART_DELAY_MS).unref();
       });
     });

@@ -387,8 +387,9 @@ export const ConfigSchema = Type.Object(
      * slowest answer before its outcomes are recorded, so a few jobs must be in flight to keep two
      * connections of 500 streams busy: at 500, a broadcast left them half idle (7,200 deliveries/s
      * against 12,200/s at 2,500 on the same box). High pushes have a connection of their own, so
-     * they do not queue behind these.
-     * @defaultValue `2000`
+     * they do not queue behind these. With several threads per app (`push-threads-per-app`), they
+     * share it.
+     * @defaultValue `1000`
      */
     pushConcurrency: integer(1000, 'deliveries in flight per provider app', { minimum: 1 }),
     /**
@@ -406,6 +407,15 @@ export const ConfigSchema = Type.Object(
      * @defaultValue `true`
      */
     pushDeliveryThreads: flag(true, 'work each provider app\'s deliveries in a worker thread'),
+    /**
+     * Delivery threads per provider app, when `push-delivery-threads` is on. One thread keeps one
+     * core busy at most: on a bigger machine, a broadcast to one app goes out through several, each
+     * with its share of the app's `connections` (one at least) and of `push-concurrency`, all taking
+     * jobs from the app's one queue. 0 picks for the machine: the cores but one, divided among the
+     * configured apps, between 1 and 4 threads each.
+     * @defaultValue `0`
+     */
+    pushThreadsPerApp: integer(0, 'delivery threads per provider app (0: from the number of cores and apps)', { minimum: 0, maximum: 64 }),
     /**
      * When the oldest due delivery has waited longer than this, `normal` and `low` pushes are
      * answered 503 with Retry-After while `high` ones are still taken. 0 turns shedding off.

@@ -38,7 +38,7 @@ export interface PushRig {
 }
 
 /** Every provider mock, and a real server configured with one app per provider pointing at them. */
-export async function startPushRig(flags: Record<string, string> = {}, options: { fcmDelayMs?: number; clock?: Clock } = {}): Promise<PushRig> {
+export async function startPushRig(flags: Record<string, string> = {}, options: { fcmDelayMs?: number; clock?: Clock; apnsApp?: Record<string, unknown> } = {}): Promise<PushRig> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-push-'));
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   writeFileSync(join(dir, 'AuthKey.p8'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -55,7 +55,7 @@ export async function startPushRig(flags: Record<string, string> = {}, options: 
   const vapid = generateVapidKeys();
   const webpushHost = new URL(webpush.url).host;
   const server = await startTestServer({
-    apns: JSON.stringify([{ name: 'default', 'bundle-id': BUNDLE_ID, 'base-url': apns.url, 'key-file': join(dir, 'AuthKey.p8'), 'key-id': APNS_KEY_ID, 'team-id': APNS_TEAM_ID, 'ca-file': join(dir, 'ca.pem') }]),
+    apns: JSON.stringify([{ name: 'default', 'bundle-id': BUNDLE_ID, 'base-url': apns.url, 'key-file': join(dir, 'AuthKey.p8'), 'key-id': APNS_KEY_ID, 'team-id': APNS_TEAM_ID, 'ca-file': join(dir, 'ca.pem'), ...options.apnsApp }]),
     fcm: JSON.stringify([{ name: 'default', 'service-account-file': join(dir, 'service-account.json'), 'base-url': fcm.url, 'ca-file': join(dir, 'ca.pem') }]),
     hms: JSON.stringify([{ name: 'default', 'app-id': hms.appId, 'client-id': hms.clientId, 'client-secret': hms.clientSecret, 'base-url': hms.url, 'token-url': hms.tokenUrl, 'ca-file': join(dir, 'ca.pem') }]),
     'web-push-public-key': vapid.publicKey,
