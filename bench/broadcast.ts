@@ -16,7 +16,7 @@ import { bar, fmt, int, parseOptions } from './lib/stats.js';
  * connections and streams as Herald uses. Bars: <= 90 s and <= 1 GiB for 1,000,000 devices.
  */
 export async function main(args: string[]): Promise<number> {
-  const o = parseOptions(args, { devices: 1_000_000, 'fcm-share': 0.5, connections: 2, streams: 500, concurrency: 0, profile: 0 });
+  const o = parseOptions(args, { devices: 1_000_000, 'fcm-share': 0.5, connections: 2, streams: 500, concurrency: 0, 'threads-per-app': 0, profile: 0 });
   requireH2load();
   const tmp = makeTmpDir('broadcast');
   const mocks: MockChild[] = [];
@@ -55,7 +55,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(`  during h2load: ${cpuText(baseUsed, devices.length)}`);
 
     const nodeFlags = profileFlags(o.profile === 1, 'broadcast');
-    herald = await startHerald({ dir, nodeFlags, flags: { 'log-level': 'warn', ...broadcastAppFlags(m, o.connections), ...(o.concurrency ? { 'push-concurrency': String(o.concurrency) } : {}) } });
+    herald = await startHerald({ dir, nodeFlags, flags: { 'log-level': 'warn', ...broadcastAppFlags(m, o.connections), ...(o.concurrency ? { 'push-concurrency': String(o.concurrency) } : {}), ...(o['threads-per-app'] ? { 'push-threads-per-app': String(o['threads-per-app']) } : {}) } });
     const cpu = new CpuWatch({ herald: herald.pid, apns: apns.pid, fcm: fcm.pid });
     const threadsBefore = threadCpuMs(herald.pid);
     const { view, elapsedS } = await timeBroadcast(herald.url, key, 'broadcast-bench', 'everyone', mocks);

@@ -15,7 +15,7 @@ import { bar, fmt, int, parseOptions } from './lib/stats.js';
  * streams, in the same run. Bar: Herald >= 0.5 x h2load's requests/s.
  */
 export async function main(args: string[]): Promise<number> {
-  const o = parseOptions(args, { deliveries: 200_000, connections: 2, streams: 500, clients: 4, concurrency: 0, profile: 0 });
+  const o = parseOptions(args, { deliveries: 200_000, connections: 2, streams: 500, clients: 4, concurrency: 0, 'threads-per-app': 0, profile: 0 });
   requireH2load();
   const tmp = makeTmpDir('push-apns');
   let mock: MockChild | undefined;
@@ -48,7 +48,7 @@ export async function main(args: string[]): Promise<number> {
       nodeFlags,
       flags: {
         apns: JSON.stringify([{ 'bundle-id': BUNDLE_ID, 'base-url': mock.info.url, 'key-file': keys.keyFile, 'key-id': KEY_ID, 'team-id': TEAM_ID, 'ca-file': join(dir, 'apns-ca.pem'), connections: o.connections }]),
-        ...(o.concurrency ? { 'push-concurrency': String(o.concurrency) } : {}),
+        ...(o.concurrency ? { 'push-concurrency': String(o.concurrency) } : {}), ...(o['threads-per-app'] ? { 'push-threads-per-app': String(o['threads-per-app']) } : {}),
         'api-key-request-limit-burst': '1000000',
       },
     });
