@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CpuWatch, pctOfCore } from './lib/cpu.js';
 import { printProfile, profileDir } from './lib/profile.js';
 import { makeTmpDir, profileFlags } from './lib/proc.js';
-import { api, apnsKeys, BUNDLE_ID, createKey, h2loadCpuText, KEY_ID, requireH2load, runH2load, startMock, TEAM_ID, type MockChild } from './lib/push.js';
+import { api, apnsKeys, BUNDLE_ID, createKey, h2loadCpuText, KEY_ID, requireH2load, runH2load, runNodeH2Client, startMock, TEAM_ID, type MockChild } from './lib/push.js';
 import { startHerald, type ServerChild } from './lib/servers.js';
 import { bar, fmt, int, parseOptions } from './lib/stats.js';
 
@@ -41,6 +41,17 @@ export async function main(args: string[]): Promise<number> {
       return r.reqPerSec;
     };
     const before = await h2load('before');
+    // Not the baseline of the bar: what a plain node:http2 client, written the obvious way, costs per
+    // request sending the same requests (a token of its own each, as Herald's) over the same
+    // connections and streams. Beside h2load's few µs, it shows how much of the gap is Node's.
+    const bareCpu = new CpuWatch({ mock: mock.pid });
+    const bare = await runNodeH2Client({
+      url: mock.info.url, ca: mock.info.ca!, count: o.deliveries, connections: o.connections, streams: o.streams, body: JSON.stringify({ aps: { alert: notification } }),
+      headers: { authorization: keys.providerToken(), 'apns-topic': BUNDLE_ID, 'apns-push-type': 'alert', 'apns-priority': '10' },
+    }, dir);
+    const bareUsed = bareCpu.read();
+    const bareUs = (1000 * bare.cpuMs) / bare.ok;
+    console.log(`bare node:http2 client: ${int(bare.ok)} ok in ${fmt(bare.seconds, 2)} s = ${int(bare.reqPerSec)} req/s; its CPU ${fmt(bareUs, 1)} µs per request; the mock ${fmt(pctOfCore(bareUsed.cpuMs.mock!, bareUsed.wallMs), 0)} % of a core`);
 
     const nodeFlags = profileFlags(o.profile === 1, 'push-apns');
     herald = await startHerald({
@@ -94,6 +105,7 @@ export async function main(args: string[]): Promise<number> {
     // Two cores hold Herald, the mock and this harness: CPU per delivery shows who has to give.
     const perDelivery = (ms: number) => `${fmt((ms * 1000) / o.deliveries, 1)} µs`;
     console.log(`CPU per delivery: herald ${perDelivery(used.cpuMs.herald!)}, the mock ${perDelivery(used.cpuMs.mock!)}, this harness ${perDelivery(used.cpuMs.harness!)}; machine ${fmt(100 * used.machineBusy, 0)} % busy`);
+    console.log(`  Herald's whole pipeline (accept, route, ledger, queue, send, record) ${perDelivery(used.cpuMs.herald!)} per delivery against the plain node:http2 client's ${fmt(bareUs, 1)} µs per request`);
     const ratio = rate / base.reqPerSec;
     console.log(`ratio herald/h2load (mean of before and after) = ${fmt(ratio)}`);
     bar('push-apns', ratio >= 0.5, `herald ${int(rate)} deliveries/s vs h2load ${int(base.reqPerSec)} req/s = ${fmt(ratio)} (bar >= 0.5)`);

@@ -121,6 +121,39 @@ export function runH2load(args: string[]): Promise<H2loadResult> {
   });
 }
 
+export interface NodeH2ClientResult {
+  ok: number;
+  seconds: number;
+  reqPerSec: number;
+  /** The client process's CPU over its sends, in ms. */
+  cpuMs: number;
+}
+
+/**
+ * Sends `count` POSTs with a bare node:http2 client (bench/clients/h2-client.ts, its own process),
+ * for the CPU Node's HTTP/2 client takes per request when used the obvious way.
+ */
+export function runNodeH2Client(settings: { url: string; ca: string; count: number; connections: number; streams: number; headers: Record<string, string>; body: string }, dir: string): Promise<NodeH2ClientResult> {
+  const file = join(dir, 'h2-client.json');
+  writeFileSync(file, JSON.stringify(settings));
+  return new Promise((resolve, reject) => {
+    const child = spawnNode(join(BENCH_DIST, 'clients', 'h2-client.js'), [file], { stdout: true });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      let r: { ok: number; failed: number; seconds: number; cpuMs: number };
+      try {
+        r = JSON.parse(line) as typeof r;
+      } catch {
+        return reject(new HarnessError(`node:http2 client failed (${code}):\n${out.slice(-2000)}`));
+      }
+      if (code !== 0 || r.failed > 0) return reject(new HarnessError(`node:http2 client: ${r.ok} ok, ${r.failed} failed (exit ${code})`));
+      resolve({ ok: r.ok, seconds: r.seconds, reqPerSec: r.ok / r.seconds, cpuMs: r.cpuMs });
+    });
+  });
+}
+
 /** Peak resident set size of a process so far, in KiB (VmHWM). */
 export function peakRssKiB(pid: number): number {
   const status = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
