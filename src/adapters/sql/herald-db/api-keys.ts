@@ -59,7 +59,7 @@ function keyToRow(key: ApiKeyRecord): ApiKeysTable {
   };
 }
 
-function keyFromRow(row: Selectable<ApiKeysTable>): ApiKeyRecord {
+export function keyFromRow(row: Selectable<ApiKeysTable>): ApiKeyRecord {
   return {
     id: row.id,
     name: row.name,

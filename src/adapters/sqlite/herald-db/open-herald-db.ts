@@ -49,7 +49,7 @@ export async function openHeraldDatabase(options: OpenHeraldDatabaseOptions): Pr
   let closed: Promise<void> | undefined;
   const audit = createSqliteAuditLog(db);
   return {
-    keys: createSqliteApiKeyStore(db),
+    keys: createSqliteApiKeyStore(db, sqlite),
     audit,
     devices: createSqliteDeviceStore(db, sqlite),
     eventEndpoints: createEventEndpointQueries(db as unknown as Kysely<EventEndpointsDatabase>),
