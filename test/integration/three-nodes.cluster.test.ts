@@ -146,6 +146,7 @@ describe('three Herald processes on one PostgreSQL schema and one Redis', { ...(
     }
   });
 
+  // Bounded: a teardown that waits forever would hold the whole suite (and CI) with it.
   after(async () => {
     await killHeraldProcesses();
     await db?.close();
@@ -159,7 +160,7 @@ describe('three Herald processes on one PostgreSQL schema and one Redis', { ...(
     }
     await schema?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, { timeout: 120_000 });
 
   async function call(node: Node, method: string, path: string, body?: unknown, auth = admin): Promise<{ status: number; json: Json }> {
     const res = await fetch(`${node.url}${path}`, {

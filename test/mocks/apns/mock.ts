@@ -7,7 +7,7 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { testCertificate, type TestCertificate } from '../tls.js';
 import { ProviderTokenCheck } from './provider-token-check.js';
@@ -162,6 +162,15 @@ export async function startApnsMock(options: ApnsMockOptions = {}): Promise<Apns
     settings: { maxConcurrentStreams: maxStreams },
     maxSessionMemory: 64,
     ...(certificateAuth && { requestCert: true, rejectUnauthorized: false, ca: options.clientCa }),
+  });
+
+  // The TCP sockets under the TLS ones, closed by close() as well: a client killed mid-connection
+  // (a SIGKILLed Herald) could leave one that its TLS socket's end did not take along, and the
+  // server's close waits for every connection it counts.
+  const rawSockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    rawSockets.add(socket);
+    socket.once('close', () => rawSockets.delete(socket));
   });
 
   server.on('session', (session: ServerHttp2Session) => {
@@ -435,6 +444,7 @@ export async function startApnsMock(options: ApnsMockOptions = {}): Promise<Apns
         timers.clear();
         server.close(() => resolve());
         for (const s of sessions) s.session.destroy();
+        for (const socket of rawSockets) socket.destroy();
       });
       return closing;
     },

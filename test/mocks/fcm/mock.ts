@@ -217,6 +217,12 @@ export class FcmMock {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
+    // The TCP sockets under the TLS ones too: a client killed mid-connection (a SIGKILLed Herald)
+    // could leave one that its TLS socket's end did not take along, and close() would wait for it.
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
     server.on('session', (session: ServerHttp2Session) => {
       this.counters.sessions++;
       this.#sessions.add(session);
